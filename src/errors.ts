@@ -1,0 +1,109 @@
+// The one error catalogue of the driver. Every failure a user or operator can
+// see carries one of these codes; README.md documents each of them and
+// test/unit/errors-doc.test.ts keeps the two in step.
+
+export interface ErrorInfo {
+  /** One line for the README: what happened and what to do about it. */
+  readonly description: string;
+  /**
+   * Whether Nomad should retry a task that failed with this error according
+   * to the job's restart policy (only meaningful for StartTask).
+   */
+  readonly recoverable: boolean;
+}
+
+export const ERROR_CATALOGUE = {
+  PLUGIN_CONFIG_INVALID: {
+    description: 'The `plugin "wasm" { config { ... } }` block of the client agent is malformed; the message names the field.',
+    recoverable: false,
+  },
+  TASK_CONFIG_INVALID: {
+    description: 'The task `config { ... }` block is malformed (wrong type, unknown value, bad port label); the message names the field.',
+    recoverable: false,
+  },
+  COMPONENT_NOT_FOUND: {
+    description: 'The `component` file does not exist inside the task directory (did the `artifact` block run?).',
+    recoverable: false,
+  },
+  COMPONENT_PATH_ESCAPE: {
+    description: 'The `component` path points outside the task directory (absolute path, `..` or a symlink out); only files inside the task dir can run.',
+    recoverable: false,
+  },
+  COMPONENT_INVALID: {
+    description: 'The file is not a WebAssembly component: not Wasm at all, a core module instead of a component, or a corrupt binary.',
+    recoverable: false,
+  },
+  COMPONENT_WORLD_UNSUPPORTED: {
+    description: 'The component exports neither `wasi:cli/run` nor `wasi:http/incoming-handler`, or imports an interface the driver cannot provide.',
+    recoverable: false,
+  },
+  COMPONENT_TRANSPILE_FAILED: {
+    description: 'jco could not transpile the component; the cause is attached. Nothing is cached for it.',
+    recoverable: false,
+  },
+  COMPONENT_INSTANTIATE_FAILED: {
+    description: 'The component failed while being instantiated (a trap in its start function, a missing import).',
+    recoverable: true,
+  },
+  HTTP_LISTEN_FAILED: {
+    description: 'The HTTP service could not bind its allocated port (already in use?).',
+    recoverable: true,
+  },
+  TASK_HOST_FAILED: {
+    description: 'The task host process could not be started or died before the component was ready; the message carries its last words.',
+    recoverable: true,
+  },
+  LOG_FIFO_OPEN_FAILED: {
+    description: "The task's stdout/stderr FIFO from Nomad's logmon could not be opened.",
+    recoverable: true,
+  },
+  TASK_NOT_FOUND: {
+    description: 'No task with this id is known to the plugin (already destroyed, or never started here).',
+    recoverable: false,
+  },
+  TASK_ALREADY_STARTED: {
+    description: 'StartTask was called twice with the same task id; Nomad never does this, so it indicates a bug upstream.',
+    recoverable: false,
+  },
+  TASK_STILL_RUNNING: {
+    description: 'DestroyTask without `force` was called for a task that is still running.',
+    recoverable: false,
+  },
+  TASK_RECOVER_FAILED: {
+    description: 'RecoverTask could not re-attach to the task (its process is gone and left no exit status, or its state is unreadable); Nomad then restarts the task.',
+    recoverable: false,
+  },
+  SIGNAL_UNKNOWN: {
+    description: 'SignalTask/StopTask named a signal this platform does not know (use names like `SIGHUP`).',
+    recoverable: false,
+  },
+  EXEC_NOT_SUPPORTED: {
+    description: '`nomad alloc exec` and script checks need a shell inside the task; Wasm components have none.',
+    recoverable: false,
+  },
+} as const satisfies Record<string, ErrorInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Every error the driver raises on purpose. `code` is stable; `message` is for humans. */
+export class DriverError extends Error {
+  readonly code: ErrorCode;
+  readonly recoverable: boolean;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DriverError';
+    this.code = code;
+    this.recoverable = ERROR_CATALOGUE[code].recoverable;
+  }
+}
+
+export function isDriverError(err: unknown, code?: ErrorCode): err is DriverError {
+  return err instanceof DriverError && (code === undefined || err.code === code);
+}
+
+/** The message of any thrown value, for logs and task events. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

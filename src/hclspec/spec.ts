@@ -1,0 +1,30 @@
+// Small builders for hclspec.Spec messages, the schema language Nomad uses
+// to decode HCL config blocks. Names follow Nomad's Go helpers (hclspec.NewAttr…).
+import type { Spec } from '../generated/hashicorp/nomad/plugins/shared/hclspec/Spec.js';
+
+export type { Spec };
+
+/** The root of every schema we return: output keys = the map's keys. */
+export function object(attributes: Record<string, Spec>): Spec {
+  return { object: { attributes } };
+}
+
+/** An attribute `name = <type>`; `type` is an HCL type expression. */
+export function attr(name: string, type: string, required = false): Spec {
+  return { Attr: { name, type, required } };
+}
+
+/** `primary`, or `value` (an HCL expression such as "\"x\"" or "true") when unset. */
+export function withDefault(primary: Spec, value: string): Spec {
+  return { default: { primary, default: { literal: { value } } } };
+}
+
+/** Zero or more `name { ... }` blocks, decoded to a list (empty when absent). */
+export function blockList(name: string, nested: Spec): Spec {
+  return { block_list: { name, nested } };
+}
+
+/** Zero or one `name { ... }` block, decoded to its value or null. */
+export function block(name: string, nested: Spec, required = false): Spec {
+  return { block_value: { name, required, nested } };
+}

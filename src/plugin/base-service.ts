@@ -1,0 +1,45 @@
+// BasePlugin: PluginInfo, ConfigSchema, SetConfig.
+//
+// Nomad calls these in throw-away instances at every agent start and an
+// error aborts the whole agent start, so SetConfig only decodes and keeps
+// the config: no side effects.
+import type { Logger } from 'pino';
+import { decodePluginConfig, pluginConfigSpec, type PluginConfig } from '../config/plugin-config.js';
+import { describeError } from '../errors.js';
+import { rpcStatus } from './grpc-errors.js';
+import type { BasePluginHandlers } from '../generated/hashicorp/nomad/plugins/base/proto/BasePlugin.js';
+import type { NomadConfig__Output } from '../generated/hashicorp/nomad/plugins/base/proto/NomadConfig.js';
+import { DRIVER_API_VERSION, DRIVER_NAME, PLUGIN_VERSION } from './plugin-info.js';
+
+export interface PluginSettings {
+  config: PluginConfig;
+  /** Present only in the long-lived instance: CPU topology for TaskStats ticks. */
+  nomad: NomadConfig__Output | null;
+}
+
+export function baseServiceHandlers(settings: PluginSettings, log: Logger): BasePluginHandlers {
+  return {
+    PluginInfo: (_call, callback) => {
+      callback(null, {
+        type: 'DRIVER',
+        plugin_api_versions: [DRIVER_API_VERSION],
+        plugin_version: PLUGIN_VERSION,
+        name: DRIVER_NAME,
+      });
+    },
+    ConfigSchema: (_call, callback) => {
+      callback(null, { spec: pluginConfigSpec });
+    },
+    SetConfig: (call, callback) => {
+      try {
+        settings.config = decodePluginConfig(call.request.msgpack_config);
+        if (call.request.nomad_config) settings.nomad = call.request.nomad_config;
+        log.debug({ cache_dir: settings.config.cacheDir, api: call.request.plugin_api_version }, 'plugin configured');
+        callback(null, {});
+      } catch (err) {
+        log.error({ err: describeError(err) }, 'rejected plugin config');
+        callback(rpcStatus(err));
+      }
+    },
+  };
+}

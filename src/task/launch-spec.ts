@@ -1,0 +1,28 @@
+// The contract between the plugin and a task host process: the launch spec
+// the plugin writes to the task host's stdin, and the progress lines the
+// task host writes back on fd 3 until the component is ready.
+//
+// The spec travels over a pipe, never through a file or argv, because the
+// granted environment may hold secrets.
+
+export interface LaunchSpec {
+  readonly version: 1;
+  readonly taskId: string;
+  /** Absolute, already checked to be inside the task dir. */
+  readonly componentPath: string;
+  readonly cacheDir: string;
+  /** Where the task host records its exit status for a plugin that is not its parent. */
+  readonly exitFile: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Present for wasi:http services. */
+  readonly http?: { readonly host: string; readonly port: number };
+}
+
+export type ProgressMessage =
+  | { readonly type: 'phase'; readonly phase: 'loading' | 'compiling' | 'cached'; readonly digest?: string }
+  | { readonly type: 'ready'; readonly world: 'command' | 'http'; readonly digest: string; readonly port?: number }
+  | { readonly type: 'failed'; readonly code: string; readonly message: string };
+
+/** File descriptor of the progress pipe in the task host. */
+export const PROGRESS_FD = 3;

@@ -1,0 +1,146 @@
+// Starts a task host process for one task and waits until its component is
+// ready (or has failed to load).
+//
+// The task host runs in its own session (detached: setsid) so that it
+// outlives the plugin and can be signalled as a group. Its stdout/stderr are
+// Nomad's log FIFOs, opened here and handed over, so the task keeps writing
+// to logmon whatever happens to the plugin.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { DriverError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
+import { openLogSink } from './log-fifo.js';
+import type { LaunchSpec, ProgressMessage } from './launch-spec.js';
+import { sampleProcess } from './proc-stat.js';
+
+const TASK_HOST_ENTRY = fileURLToPath(new URL('../task-host/main.js', import.meta.url));
+
+export interface ChildExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface LaunchedTaskHost {
+  readonly pid: number;
+  /** Resolves when the task host (still our child) exits; captured from spawn on, so a fast exit is never missed. */
+  readonly exit: Promise<ChildExit>;
+  readonly startTicks: number;
+  readonly ready: Extract<ProgressMessage, { type: 'ready' }>;
+}
+
+export interface LaunchOptions {
+  readonly stdoutPath: string;
+  readonly stderrPath: string;
+  readonly readyTimeoutMs: number;
+  readonly onProgress: (message: ProgressMessage) => void;
+  readonly log: Logger;
+}
+
+export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): Promise<LaunchedTaskHost> {
+  const stdout = await openLogSink(options.stdoutPath);
+  let child: ChildProcess;
+  try {
+    const stderr = await openLogSink(options.stderrPath).catch(async (err: unknown) => {
+      await stdout.close();
+      throw err;
+    });
+    try {
+      child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', TASK_HOST_ENTRY], {
+        detached: true,
+        stdio: ['pipe', stdout.fd, stderr.fd, 'pipe'],
+        // Nothing of the plugin's environment (the agent's!) reaches the task host.
+        env: {},
+        cwd: '/',
+      });
+    } finally {
+      // The child holds its own copies now.
+      await Promise.allSettled([stdout.close(), stderr.close()]);
+    }
+  } catch (err) {
+    await stdout.close().catch(() => undefined);
+    throw err;
+  }
+  child.unref();
+  const exit = new Promise<ChildExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const pid = child.pid;
+  if (pid === undefined) {
+    throw new DriverError('TASK_HOST_FAILED', 'could not spawn the task host process (node binary missing?)');
+  }
+  const progress = child.stdio[3] as Readable;
+  const sample = await sampleProcess(pid);
+
+  try {
+    child.stdin?.end(JSON.stringify(spec));
+    const ready = await waitForReady(child, progress, options);
+    return { pid, exit, startTicks: sample?.startTicks ?? 0, ready };
+  } catch (err) {
+    // Never leave a half-started task behind.
+    killGroup(pid, 'SIGKILL');
+    throw err;
+  } finally {
+    progress.destroy();
+  }
+}
+
+function waitForReady(
+  child: ChildProcess,
+  progress: Readable,
+  options: LaunchOptions,
+): Promise<Extract<ProgressMessage, { type: 'ready' }>> {
+  return new Promise((resolve, reject) => {
+    let failure: DriverError | undefined;
+    const timer = setTimeout(() => {
+      reject(new DriverError('TASK_HOST_FAILED', `component was not ready within ${options.readyTimeoutMs} ms`));
+    }, options.readyTimeoutMs);
+    const finish = (): void => clearTimeout(timer);
+
+    const lines = createInterface({ input: progress });
+    lines.on('line', (line) => {
+      let message: ProgressMessage;
+      try {
+        message = JSON.parse(line) as ProgressMessage;
+      } catch {
+        options.log.warn({ line }, 'unparsable progress line from task host');
+        return;
+      }
+      if (message.type === 'ready') {
+        finish();
+        resolve(message);
+      } else if (message.type === 'failed') {
+        failure = new DriverError(knownCode(message.code), message.message);
+      } else {
+        options.onProgress(message);
+      }
+    });
+    // 'close' (not 'exit'): by then the progress pipe is drained, so a
+    // 'failed' line written just before exiting has been seen.
+    child.once('close', (code, signal) => {
+      finish();
+      reject(
+        failure ??
+          new DriverError('TASK_HOST_FAILED', `task host exited before the component was ready (${signal ?? `exit code ${code}`}); see the task's stderr log`),
+      );
+    });
+    child.once('error', (err) => {
+      finish();
+      reject(new DriverError('TASK_HOST_FAILED', `task host failed: ${err.message}`, { cause: err }));
+    });
+  });
+}
+
+function knownCode(code: string): ErrorCode {
+  return code in ERROR_CATALOGUE ? (code as ErrorCode) : 'TASK_HOST_FAILED';
+}
+
+/** Signals the task host's whole process group; a vanished group is not an error. */
+export function killGroup(pid: number, signal: NodeJS.Signals | number): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}

@@ -1,0 +1,131 @@
+// The driver's task lifecycle, independent of gRPC: start, recover, stop,
+// destroy. The protocol layer (src/plugin/driver-service.ts) maps Nomad's
+// RPCs onto this class.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { decodeTaskConfig } from '../config/task-config.js';
+import type { PluginConfig } from '../config/plugin-config.js';
+import { DriverError, describeError } from '../errors.js';
+import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
+import type { TaskHandle__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskHandle.js';
+import { resolveComponentPath } from './component-path.js';
+import { decodeDriverState, type DriverState } from './driver-state.js';
+import { grantsFor } from './grants.js';
+import { listenAddressFor } from './http-port.js';
+import type { LaunchSpec, ProgressMessage } from './launch-spec.js';
+import { launchTaskHost } from './launcher.js';
+import type { TaskEventBus } from './task-events.js';
+import { TaskStore } from './task-store.js';
+import { WasmTask, exitFilePath } from './wasm-task.js';
+
+export interface TaskManagerDeps {
+  readonly log: Logger;
+  readonly events: TaskEventBus;
+  readonly pluginConfig: () => PluginConfig;
+  /** How long a component may take to load and compile before StartTask fails. */
+  readonly readyTimeoutMs?: number;
+}
+
+export class TaskManager {
+  readonly tasks = new TaskStore();
+
+  constructor(private readonly deps: TaskManagerDeps) {}
+
+  async start(config: TaskConfig__Output): Promise<WasmTask> {
+    if (this.tasks.has(config.id)) throw new DriverError('TASK_ALREADY_STARTED', `task with id ${config.id} already started`);
+    const log = this.deps.log.child({ task_id: config.id });
+    const taskConfig = decodeTaskConfig(config.msgpack_driver_config);
+    const taskDir = join(config.alloc_dir, config.name);
+    const componentPath = await resolveComponentPath(taskDir, taskConfig.component);
+    const grants = grantsFor(taskConfig, config.env);
+    const http = taskConfig.port === undefined ? undefined : listenAddressFor(taskConfig.port, config);
+
+    // Per-start private dir (Nomad gives each start a new id), hidden from the task.
+    const stateDir = join(taskDir, 'private', 'wasm', config.id.split('/').pop() ?? 'task');
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const spec: LaunchSpec = {
+      version: 1,
+      taskId: config.id,
+      componentPath,
+      cacheDir: this.deps.pluginConfig().cacheDir,
+      exitFile: exitFilePath(stateDir),
+      args: grants.args,
+      env: grants.env,
+      ...(http ? { http } : {}),
+    };
+
+    this.event(config, `Loading component ${taskConfig.component}`);
+    const startedAtMs = Date.now();
+    const launched = await launchTaskHost(spec, {
+      stdoutPath: config.stdout_path,
+      stderrPath: config.stderr_path,
+      readyTimeoutMs: this.deps.readyTimeoutMs ?? 5 * 60_000,
+      onProgress: (message) => this.onProgress(config, message),
+      log,
+    });
+    const { ready } = launched;
+    const state: DriverState = {
+      version: 1,
+      pid: launched.pid,
+      startTicks: launched.startTicks,
+      startedAtMs,
+      stateDir,
+      world: ready.world,
+      digest: ready.digest,
+      ...(ready.port !== undefined ? { port: ready.port } : {}),
+    };
+    const task = WasmTask.fromChild(config, state, launched.exit);
+    this.tasks.add(task);
+    const what = ready.world === 'http' ? `wasi:http service listening on ${http?.host}:${ready.port}` : 'wasi:cli command running';
+    this.event(config, `Component started: ${what}`, { digest: ready.digest, start_ms: String(Date.now() - startedAtMs) });
+    log.info({ pid: launched.pid, world: ready.world, digest: ready.digest, env_granted: Object.keys(grants.env) }, 'started task');
+    return task;
+  }
+
+  /**
+   * Re-attaches to a task after a plugin or agent restart. A task that ended
+   * while nobody watched is recovered as exited, so WaitTask still reports
+   * how it ended.
+   */
+  async recover(handle: TaskHandle__Output): Promise<void> {
+    const config = handle.config;
+    if (!config?.id) throw new DriverError('TASK_RECOVER_FAILED', 'task handle has no task config (was it written by this driver?)');
+    if (this.tasks.has(config.id)) return; // reattached to a live plugin: already tracked
+    const state = decodeDriverState(handle.driver_state);
+    const task = WasmTask.recovered(config, state);
+    this.tasks.add(task);
+    this.deps.log.info({ task_id: config.id, pid: state.pid }, 'recovered task');
+  }
+
+  /** Unknown ids succeed: Nomad retries failed stops and we must not fight it. */
+  async stop(id: string, signal: string, timeoutMs: number): Promise<void> {
+    const task = this.tasks.find(id);
+    if (!task) return;
+    await task.stop(signal, timeoutMs);
+  }
+
+  async destroy(id: string, force: boolean): Promise<void> {
+    const task = this.tasks.find(id);
+    if (!task) return;
+    if (task.isRunning) {
+      if (!force) throw new DriverError('TASK_STILL_RUNNING', `task ${id} is still running; stop it first or destroy with force`);
+      await task.stop('SIGKILL', 0);
+    }
+    this.tasks.delete(id);
+    await rm(task.state.stateDir, { recursive: true, force: true }).catch((err: unknown) => {
+      this.deps.log.warn({ task_id: id, err: describeError(err) }, 'could not remove task state dir');
+    });
+  }
+
+  private onProgress(config: TaskConfig__Output, message: ProgressMessage): void {
+    if (message.type !== 'phase') return;
+    if (message.phase === 'compiling') this.event(config, 'Compiling component (first start of this digest on this node)');
+    if (message.phase === 'cached') this.event(config, 'Using compiled component from the node cache');
+  }
+
+  private event(config: TaskConfig__Output, message: string, annotations: Record<string, string> = {}): void {
+    this.deps.events.publish({ taskId: config.id, allocId: config.alloc_id, taskName: config.name, message, annotations });
+  }
+}
+
