@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { encode, ExtData } from '@msgpack/msgpack';
+import { decodeTaskConfig } from '../../src/config/task-config.js';
+import { decodePluginConfig, DEFAULT_CACHE_DIR } from '../../src/config/plugin-config.js';
+import { DriverError } from '../../src/errors.js';
+
+const hex = (s: string): Uint8Array => Buffer.from(s, 'hex');
+
+/** Like go-cty: every attribute of the object present, absent ones as nil. */
+function ctyObject(values: Record<string, unknown>): Uint8Array {
+  const full = { args: null, component: null, env: null, pass_env: null, port: null, ...values };
+  const sorted = Object.fromEntries(Object.entries(full).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return encode(sorted);
+}
+
+describe('decodeTaskConfig', () => {
+  it('decodes a full config', () => {
+    const config = decodeTaskConfig(
+      ctyObject({ component: 'local/app.wasm', args: ['a'], env: { GREETING: 'hi' }, pass_env: ['NOMAD_ALLOC_ID'], port: 'http' }),
+    );
+    expect(config).toEqual({
+      component: 'local/app.wasm',
+      args: ['a'],
+      env: { GREETING: 'hi' },
+      passEnv: ['NOMAD_ALLOC_ID'],
+      port: 'http',
+    });
+  });
+
+  it('treats absent optional attributes (nil) as empty', () => {
+    const config = decodeTaskConfig(ctyObject({ component: 'c.wasm' }));
+    expect(config).toEqual({ component: 'c.wasm', args: [], env: {}, passEnv: [], port: undefined });
+  });
+
+  it('accepts the plain msgpack maps Go test harnesses encode (missing keys)', () => {
+    expect(decodeTaskConfig(encode({ component: 'x.wasm' })).component).toBe('x.wasm');
+  });
+
+  it.each([
+    ['missing component', ctyObject({}), /"component": is required/],
+    ['wrong type', ctyObject({ component: 'c', args: 'notalist' }), /"args": expected a list of strings/],
+    ['bad env name', ctyObject({ component: 'c', env: { 'A-B': '1' } }), /"A-B" is not a valid environment variable name/],
+    ['unknown value (cty ext 0, d4 00 00)', ctyObject({ component: new ExtData(0, new Uint8Array([0])) }), /value is unknown/],
+    ['not a map', encode(['a']), /expected an object/],
+    ['not msgpack', hex('c1'), /not valid msgpack/],
+    ['empty', new Uint8Array(), /no driver config/],
+  ])('rejects %s with TASK_CONFIG_INVALID naming the problem', (_name, bytes, message) => {
+    let caught: unknown;
+    try {
+      decodeTaskConfig(bytes);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(DriverError);
+    expect((caught as DriverError).code).toBe('TASK_CONFIG_INVALID');
+    expect((caught as DriverError).message).toMatch(message);
+  });
+});
+
+describe('decodePluginConfig', () => {
+  it('uses the defaults without a config block', () => {
+    expect(decodePluginConfig(new Uint8Array()).cacheDir).toBe(DEFAULT_CACHE_DIR);
+  });
+
+  it('reads cache_dir', () => {
+    expect(decodePluginConfig(encode({ cache_dir: '/srv/cache' })).cacheDir).toBe('/srv/cache');
+  });
+
+  it('rejects a relative cache_dir with PLUGIN_CONFIG_INVALID', () => {
+    expect(() => decodePluginConfig(encode({ cache_dir: 'rel' }))).toThrow(/cache_dir": must be an absolute path/);
+  });
+});
