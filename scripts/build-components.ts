@@ -1,0 +1,77 @@
+// Builds the test and example components from the sources in
+// test/components/ into .cache/components/<name>.wasm (never committed).
+//
+// - wat/<name>.wat without a `(module` line: a wasi:cli command body; it is
+//   spliced into a module after wat/prelude.wat and adapted with jco's
+//   bundled WASI preview1 command adapter.
+// - wat/<name>.wat starting with `(module`: a component-model core module
+//   for the http-handler world in wit/, embedded and wrapped as is.
+// Up-to-date outputs (same sources, same jco) are skipped.
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { componentEmbed, componentNew, parse, preview1AdapterCommandPath } from '@bytecodealliance/jco';
+import { JCO_DIR, JCO_VERSION } from '../src/runtime/jco-info.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCES = join(ROOT, 'test/components');
+const OUT = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components');
+const WASI_WIT = join(JCO_DIR, 'lib/wit/builtin/0.2.12');
+
+async function main(): Promise<void> {
+  await mkdir(OUT, { recursive: true });
+  const prelude = await readFile(join(SOURCES, 'wat/prelude.wat'), 'utf8');
+  const names = (await readdir(join(SOURCES, 'wat'))).filter((f) => f.endsWith('.wat') && f !== 'prelude.wat');
+  const digests: Record<string, string> = {};
+  for (const file of names.sort()) {
+    const name = file.replace(/\.wat$/, '');
+    const source = await readFile(join(SOURCES, 'wat', file), 'utf8');
+    const standalone = /^\s*\(module/m.test(source.replace(/;;.*$/gm, ''));
+    const key = hash(`${JCO_VERSION}\n${standalone ? '' : prelude}\n${source}`);
+    const target = join(OUT, `${name}.wasm`);
+    const stamp = `${target}.source-sha256`;
+    if ((await readFile(stamp, 'utf8').catch(() => '')) === key) {
+      digests[name] = hash(await readFile(target));
+      continue;
+    }
+    const started = performance.now();
+    const component = standalone ? await buildHttpComponent(source) : await buildCommandComponent(prelude, source);
+    await writeFile(target, component);
+    await writeFile(stamp, key);
+    digests[name] = hash(component);
+    console.log(`built ${name}.wasm (${component.length} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
+  }
+  await writeFile(join(OUT, 'components.json'), `${JSON.stringify(digests, null, 2)}\n`);
+  console.log(`${names.length} components in ${OUT}`);
+}
+
+async function buildCommandComponent(prelude: string, body: string): Promise<Uint8Array> {
+  const core = await parse(`(module\n${prelude}\n${body}\n)`);
+  const adapter = await readFile(preview1AdapterCommandPath());
+  return componentNew(core, [['wasi_snapshot_preview1', adapter]]);
+}
+
+async function buildHttpComponent(source: string): Promise<Uint8Array> {
+  // The world's WIT plus jco's WASI 0.2.12 packages as deps/, in a temp dir.
+  const witDir = await mkdtemp(join(tmpdir(), 'wit-'));
+  try {
+    await cp(join(SOURCES, 'wit/http-handler.wit'), join(witDir, 'world.wit'));
+    await mkdir(join(witDir, 'deps'));
+    for (const dep of await readdir(WASI_WIT)) {
+      if (dep.startsWith('wasi-')) await symlink(join(WASI_WIT, dep), join(witDir, 'deps', dep));
+    }
+    const core = await parse(source);
+    const embedded = await componentEmbed({ binary: core, witPath: witDir, world: 'http-handler' });
+    return await componentNew(embedded, []);
+  } finally {
+    await rm(witDir, { recursive: true, force: true });
+  }
+}
+
+function hash(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+await main();

@@ -1,0 +1,109 @@
+// Turns a component file into something the task host can instantiate,
+// transpiling it with jco only once per content digest per node.
+//
+// Cache entries live in <cacheDir>/transpiled/<hex>-<key>/ and are complete
+// only once manifest.json exists: a new entry is built in a private temp dir
+// and renamed into place, so concurrent starts of the same component never
+// see half an entry, and the first rename wins.
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { transpile } from '@bytecodealliance/jco';
+import { DriverError } from '../errors.js';
+import { readComponentFile } from './component-file.js';
+import { JCO_VERSION } from './jco-info.js';
+import { supportedImport } from './wasi-imports.js';
+
+/** Bump when the layout or transpile options change. */
+const CACHE_FORMAT = 1;
+const CACHE_KEY = `jco${JCO_VERSION}-f${CACHE_FORMAT}`;
+const MANIFEST = 'manifest.json';
+const GLUE = 'component.js';
+
+export type ComponentWorld = 'command' | 'http';
+
+export interface PreparedComponent {
+  readonly digest: string;
+  readonly world: ComponentWorld;
+  /** Directory with the transpiled JS glue and core modules. */
+  readonly dir: string;
+  readonly glue: string;
+}
+
+export type PreparePhase = 'loading' | 'compiling' | 'cached';
+
+interface Manifest {
+  readonly digest: string;
+  readonly world: ComponentWorld;
+  readonly imports: string[];
+}
+
+export async function prepareComponent(
+  componentPath: string,
+  cacheDir: string,
+  onPhase: (phase: PreparePhase) => void = () => undefined,
+): Promise<PreparedComponent> {
+  onPhase('loading');
+  const file = await readComponentFile(componentPath);
+  const dir = join(cacheDir, 'transpiled', `${file.digest.replace('sha256:', '')}-${CACHE_KEY}`);
+  const cached = await readManifest(dir);
+  if (cached) {
+    onPhase('cached');
+    return { digest: file.digest, world: cached.world, dir, glue: join(dir, GLUE) };
+  }
+  onPhase('compiling');
+  const manifest = await transpileInto(file.bytes, file.digest, cacheDir, dir);
+  return { digest: file.digest, world: manifest.world, dir, glue: join(dir, GLUE) };
+}
+
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
+    await readFile(join(dir, GLUE)); // a manifest without its glue is a broken entry
+    return manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string, dir: string): Promise<Manifest> {
+  let output: Awaited<ReturnType<typeof transpile>>;
+  try {
+    output = await transpile(bytes, { name: 'component', instantiation: 'async', noTypescript: true, quiet: true });
+  } catch (err) {
+    throw new DriverError('COMPONENT_TRANSPILE_FAILED', `jco could not transpile the component: ${(err as Error).message}`, { cause: err });
+  }
+  const world = worldOf(output.exports.map(([name]) => name));
+  const unsupported = output.imports.filter((name) => !supportedImport(name));
+  if (unsupported.length > 0) {
+    throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', `the component imports interfaces this driver does not provide: ${unsupported.join(', ')}`);
+  }
+  const manifest: Manifest = { digest, world, imports: output.imports };
+
+  await mkdir(join(cacheDir, 'transpiled'), { recursive: true });
+  const temp = await mkdtemp(join(cacheDir, 'transpiled', '.tmp-'));
+  try {
+    for (const [name, content] of Object.entries(output.files)) {
+      if (name.endsWith('.d.ts')) continue;
+      await writeFile(join(temp, name), content);
+    }
+    await writeFile(join(temp, MANIFEST), JSON.stringify(manifest));
+    await rename(temp, dir).catch(async (err: NodeJS.ErrnoException) => {
+      // Another task built the same entry first: theirs is as good as ours.
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      await rm(temp, { recursive: true, force: true });
+    });
+  } catch (err) {
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+  return manifest;
+}
+
+function worldOf(exports: string[]): ComponentWorld {
+  if (exports.some((name) => name.startsWith('wasi:http/incoming-handler@'))) return 'http';
+  if (exports.some((name) => name.startsWith('wasi:cli/run@'))) return 'command';
+  throw new DriverError(
+    'COMPONENT_WORLD_UNSUPPORTED',
+    `the component exports neither wasi:cli/run nor wasi:http/incoming-handler (it exports: ${exports.join(', ') || 'nothing'})`,
+  );
+}
