@@ -23,7 +23,7 @@ job "wasm-hello-batch" {
       # Nomad downloads the component into the task's local/ dir.
       artifact {
         source      = "${var.artifact_base_url}/hello-command.wasm"
-        destination = "local/"
+        destination = "local/hello-command.wasm"
         mode        = "file"
       }
 

@@ -34,7 +34,7 @@ job "wasm-hello-http" {
 
       artifact {
         source      = "${var.artifact_base_url}/hello-http.wasm"
-        destination = "local/"
+        destination = "local/hello-http.wasm"
         mode        = "file"
       }
 

@@ -22,7 +22,7 @@ job "wasm-mixed" {
 
       artifact {
         source      = "${var.artifact_base_url}/hello-http.wasm"
-        destination = "local/"
+        destination = "local/hello-http.wasm"
         mode        = "file"
       }
 

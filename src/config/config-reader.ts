@@ -83,9 +83,15 @@ export class ConfigReader {
     });
   }
 
+  /** A map(string), also accepted as list(map(string)): what Nomad sends for `x = { ... }`. */
   stringMap(field: string): Record<string, string> {
     const value = this.get(field);
     if (value === null) return {};
+    if (Array.isArray(value)) {
+      const merged: Record<string, string> = {};
+      value.forEach((item, i) => Object.assign(merged, new ConfigReader({ [`${field}[${i}]`]: item }, this.prefix).stringMap(`${field}[${i}]`)));
+      return merged;
+    }
     if (value === UNKNOWN || typeof value !== 'object' || Array.isArray(value)) {
       throw new ConfigFieldError(this.name(field), `expected a map of strings, got ${describe(value)}`);
     }

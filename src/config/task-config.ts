@@ -21,7 +21,9 @@ export interface WasmTaskConfig {
 export const taskConfigSpec: Spec = object({
   component: attr('component', 'string', true),
   args: attr('args', 'list(string)'),
-  env: attr('env', 'map(string)'),
+  // Nomad hands object-valued config attributes to hcldec as a list of maps
+  // (HCL1 heritage; Docker's `labels` is declared the same way).
+  env: attr('env', 'list(map(string))'),
   pass_env: attr('pass_env', 'list(string)'),
   port: attr('port', 'string'),
 });

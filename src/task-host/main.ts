@@ -33,7 +33,6 @@ async function main(): Promise<void> {
 
   let component: PreparedComponent;
   try {
-    report({ type: 'phase', phase: 'loading' });
     component = await prepareComponent(spec.componentPath, spec.cacheDir, (phase) => report({ type: 'phase', phase }));
     checkWorld(component, spec);
   } catch (err) {

@@ -27,6 +27,11 @@ describe('decodeTaskConfig', () => {
     });
   });
 
+  it('accepts env as Nomad sends it for `env = { ... }`: a list of maps, merged', () => {
+    const config = decodeTaskConfig(ctyObject({ component: 'c.wasm', env: [{ A: '1' }, { B: '2' }] }));
+    expect(config.env).toEqual({ A: '1', B: '2' });
+  });
+
   it('treats absent optional attributes (nil) as empty', () => {
     const config = decodeTaskConfig(ctyObject({ component: 'c.wasm' }));
     expect(config).toEqual({ component: 'c.wasm', args: [], env: {}, passEnv: [], port: undefined });
