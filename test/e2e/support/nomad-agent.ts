@@ -1,0 +1,231 @@
+// A real Nomad agent (server + client, one node) for the end-to-end suite,
+// built from Nomad's Go module by scripts/build-nomad.sh, with this repo's
+// plugins/ as its plugin_dir. Not `-dev`: dev mode keeps server state in
+// memory, and the suite restarts agents to test task recovery.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NomadApi } from './nomad-api.js';
+
+export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+
+export class AgentStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AgentStartError';
+  }
+}
+
+export interface NomadAgentOptions {
+  /** HCL appended to the agent config (extra plugin blocks and so on). */
+  readonly extraConfig?: string;
+  /** Drivers that must be healthy before the agent counts as ready. */
+  readonly drivers?: readonly string[];
+}
+
+export class NomadAgent {
+  private process: ChildProcess | undefined;
+  readonly api: NomadApi;
+
+  private constructor(
+    readonly dir: string,
+    readonly ports: { http: number; rpc: number; serf: number },
+    private readonly options: NomadAgentOptions,
+  ) {
+    this.api = new NomadApi(`http://127.0.0.1:${ports.http}`);
+  }
+
+  static async start(options: NomadAgentOptions = {}): Promise<NomadAgent> {
+    const dir = await mkdtemp(join(tmpdir(), 'nomad-e2e-'));
+    const ports = { http: await freePort(), rpc: await freePort(), serf: await freePort() };
+    const agent = new NomadAgent(dir, ports, options);
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'agent.hcl'), agent.config());
+    await agent.launch();
+    return agent;
+  }
+
+  get cacheDir(): string {
+    return join(this.dir, 'wasm-cache');
+  }
+
+  get logPath(): string {
+    return join(this.dir, 'agent.log');
+  }
+
+  get pid(): number {
+    const pid = this.process?.pid;
+    if (pid === undefined) throw new Error('agent is not running');
+    return pid;
+  }
+
+  /** Graceful stop (SIGINT, like Ctrl-C or systemd's KillSignal): plugins are shut down, tasks keep running. */
+  async stop(): Promise<void> {
+    await this.signalAndWait('SIGINT', 20_000);
+  }
+
+  /** Crash: SIGKILL to the agent process only (its plugins and logmon survive, as in a real crash). */
+  async kill(): Promise<void> {
+    await this.signalAndWait('SIGKILL', 5_000);
+  }
+
+  /** Starts again on the same data dir: the client restores its allocations. */
+  async restart(): Promise<void> {
+    await this.launch();
+  }
+
+  /** Stops everything and removes the data dir, including the tmpfs mounts Nomad makes for secrets/. */
+  async destroy(): Promise<void> {
+    if (this.process && this.process.exitCode === null) await this.stop().catch(() => this.kill());
+    killProcessesMatching(this.dir);
+    unmountBelow(this.dir);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  logTail(lines = 40): string {
+    try {
+      return readFileSync(this.logPath, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no agent log)';
+    }
+  }
+
+  private async launch(): Promise<void> {
+    const log = openSync(this.logPath, 'a');
+    // AWS_CA_BUNDLE in the environment breaks Nomad's AWS fingerprinter even when it is deny-listed later.
+    const { AWS_CA_BUNDLE: _ignored, ...env } = process.env;
+    this.process = spawn(nomadBinary(), ['agent', '-config', join(this.dir, 'agent.hcl')], {
+      cwd: this.dir,
+      stdio: ['ignore', log, log],
+      env,
+    });
+    closeSync(log);
+    await this.waitUntilReady();
+  }
+
+  private async waitUntilReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const drivers = this.options.drivers ?? ['wasm', 'raw_exec'];
+    while (Date.now() < deadline) {
+      if (this.process?.exitCode !== null && this.process?.exitCode !== undefined) {
+        throw new AgentStartError(`Nomad agent exited with code ${this.process.exitCode}:\n${this.logTail()}`);
+      }
+      const node = await this.api.firstNode().catch(() => undefined);
+      if (node?.Status === 'ready' && drivers.every((d) => node.Drivers[d]?.Healthy)) return;
+      await sleep(250);
+    }
+    throw new AgentStartError(`Nomad agent not ready with drivers ${drivers.join(', ')} within ${timeoutMs} ms:\n${this.logTail()}`);
+  }
+
+  private async signalAndWait(signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await Promise.race([exited, sleep(timeoutMs)]);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  private config(): string {
+    return `
+data_dir   = "${join(this.dir, 'data')}"
+bind_addr  = "127.0.0.1"
+plugin_dir = "${join(REPO_ROOT, 'plugins')}"
+disable_update_check = true
+log_level  = "DEBUG"
+ports {
+  http = ${this.ports.http}
+  rpc  = ${this.ports.rpc}
+  serf = ${this.ports.serf}
+}
+advertise {
+  http = "127.0.0.1"
+  rpc  = "127.0.0.1"
+  serf = "127.0.0.1"
+}
+server {
+  enabled          = true
+  bootstrap_expect = 1
+}
+client {
+  enabled           = true
+  servers           = ["127.0.0.1:${this.ports.rpc}"]
+  network_interface = "lo"
+  # Cloud fingerprinters probe metadata endpoints that do not exist here.
+  options = { "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean" }
+  # The artifact sandbox (landlock) is not needed to fetch from loopback in tests.
+  artifact { disable_filesystem_isolation = true }
+}
+plugin "raw_exec" {
+  config { enabled = true }
+}
+plugin "wasm" {
+  config { cache_dir = "${this.cacheDir}" }
+}
+${this.options.extraConfig ?? ''}
+`;
+  }
+}
+
+export function nomadBinary(): string {
+  const fromEnv = process.env['NOMAD_BIN'];
+  if (fromEnv) return fromEnv;
+  const lines = execFileSync('bash', [join(REPO_ROOT, 'scripts/build-nomad.sh')], { encoding: 'utf8' }).trim().split('\n');
+  const path = lines[lines.length - 1];
+  if (!path) throw new Error('scripts/build-nomad.sh printed no binary path');
+  process.env['NOMAD_BIN'] = path;
+  return path;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Leftovers of this agent: plugin instances and logmons run with the agent's
+ * cwd (our dir); task hosts write their stdout into a FIFO below it.
+ */
+function killProcessesMatching(dir: string): void {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    const cwd = readLink(`/proc/${pid}/cwd`);
+    const stdout = readLink(`/proc/${pid}/fd/1`);
+    if (cwd === dir || stdout?.startsWith(dir)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+function readLink(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function unmountBelow(dir: string): void {
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((mount) => mount.startsWith(dir))
+    .sort((a, b) => b.length - a.length);
+  for (const mount of mounts) execFileSync('umount', ['-l', mount]);
+}

@@ -1,0 +1,21 @@
+// Per-file setup: one agent and one component server, torn down afterwards.
+import { join } from 'node:path';
+import { NomadAgent, REPO_ROOT } from './nomad-agent.js';
+import { serveDirectory, type StaticServer } from './static-server.js';
+
+export interface E2eContext {
+  agent: NomadAgent;
+  components: StaticServer;
+}
+
+export async function startE2e(): Promise<E2eContext> {
+  const components = await serveDirectory(process.env['WASM_TEST_COMPONENTS'] ?? join(REPO_ROOT, '.cache/components'));
+  const agent = await NomadAgent.start();
+  return { agent, components };
+}
+
+export async function stopE2e(context: E2eContext | undefined): Promise<void> {
+  if (!context) return;
+  await context.agent.destroy();
+  await context.components.close();
+}
