@@ -190,6 +190,7 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
       }
       const intervalMs = Math.max(100, durationMs(call.request.collection_interval) || 1000);
       const running = task;
+      log.debug({ task_id: running.id, interval_ms: intervalMs }, 'task stats stream opened');
       void (async () => {
         let previous: CpuWindow | undefined;
         while (!call.cancelled && !call.destroyed) {

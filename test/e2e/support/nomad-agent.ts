@@ -163,6 +163,11 @@ client {
   # The artifact sandbox (landlock) is not needed to fetch from loopback in tests.
   artifact { disable_filesystem_isolation = true }
 }
+# Nomad 1.11 collects task stats (TaskStats) only when it publishes them.
+telemetry {
+  publish_allocation_metrics = true
+  collection_interval        = "1s"
+}
 plugin "raw_exec" {
   config { enabled = true }
 }
