@@ -1,0 +1,129 @@
+// Tasks survive the agent and the plugin: graceful agent restarts, agent
+// crashes (reattach), plugin crashes (re-dispense + RecoverTask), and a task
+// that exits while no plugin is watching.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Allocation } from './support/nomad-api.js';
+import { wasmJob } from './support/jobs.js';
+import { isAlive, pluginPids, taskHostPids } from './support/task-hosts.js';
+import { startE2e, stopE2e, type E2eContext } from './support/suite.js';
+
+let e2e: E2eContext;
+
+beforeAll(async () => {
+  e2e = await startE2e();
+}, 180_000);
+
+afterAll(async () => stopE2e(e2e), 60_000);
+
+const state = (a: Allocation) => a.TaskStates?.['t'];
+const running = (a: Allocation) => state(a)?.State === 'running';
+const dead = (a: Allocation) => state(a)?.State === 'dead';
+
+interface Running {
+  jobId: string;
+  alloc: Allocation;
+  pid: number;
+}
+
+async function startTicker(id: string, args: string[] = []): Promise<Running> {
+  const jobId = await e2e.agent.api.runJobHcl(wasmJob({ id, type: 'service', component: 'ticker', args }, e2e.components.baseUrl));
+  const alloc = await e2e.agent.api.waitForAllocation(jobId, running, `${id} to run`);
+  const [pid] = taskHostPids(alloc.ID, 't');
+  if (pid === undefined) throw new Error(`no task host for ${id}`);
+  return { jobId, alloc, pid };
+}
+
+async function startHttp(id: string): Promise<Running & { url: string }> {
+  const jobId = await e2e.agent.api.runJobHcl(wasmJob({ id, type: 'service', component: 'hello-http', port: true }, e2e.components.baseUrl));
+  const alloc = await e2e.agent.api.waitForAllocation(jobId, running, `${id} to run`);
+  const [pid] = taskHostPids(alloc.ID, 't');
+  const port = alloc.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
+  if (pid === undefined || !port) throw new Error(`no task host or port for ${id}`);
+  return { jobId, alloc, pid, url: `http://${port.HostIP}:${port.Value}/` };
+}
+
+function tickCount(log: string): number {
+  return log.match(/tick \d+/g)?.length ?? 0;
+}
+
+/** After a restart: same process, still running, never restarted, still logging. */
+async function expectSurvived(task: Running): Promise<void> {
+  expect(isAlive(task.pid)).toBe(true);
+  const alloc = await e2e.agent.api.waitForAllocation(task.jobId, running, 'task to be running after recovery');
+  expect(state(alloc)?.Restarts).toBe(0);
+  expect(taskHostPids(task.alloc.ID, 't')).toEqual([task.pid]);
+}
+
+async function expectStillLogging(task: Running): Promise<void> {
+  const before = tickCount(await e2e.agent.api.logs(task.alloc.ID, 't', 'stdout'));
+  await sleep(2_500);
+  expect(tickCount(await e2e.agent.api.logs(task.alloc.ID, 't', 'stdout'))).toBeGreaterThan(before);
+}
+
+async function stopAndExpectGone(task: Running): Promise<Allocation> {
+  await e2e.agent.api.stopJob(task.jobId);
+  const alloc = await e2e.agent.api.waitForAllocation(task.jobId, dead, 'task to stop', 30_000);
+  expect(isAlive(task.pid)).toBe(false);
+  expect(taskHostPids(task.alloc.ID)).toEqual([]);
+  return alloc;
+}
+
+describe('task recovery on a real Nomad agent', () => {
+  it('graceful agent restart: the plugin is shut down, a new one recovers the running tasks', async () => {
+    const ticker = await startTicker('graceful-ticker');
+    const http = await startHttp('graceful-http');
+    await e2e.agent.stop();
+    // Nothing of ours may depend on the agent: tasks keep running while it is down.
+    expect(isAlive(ticker.pid) && isAlive(http.pid)).toBe(true);
+    expect((await fetch(http.url)).status).toBe(200);
+    await e2e.agent.restart();
+    await expectSurvived(ticker);
+    await expectSurvived(http);
+    await expectStillLogging(ticker);
+    expect(await (await fetch(http.url)).text()).toBe('hello from wasm\n');
+    // Stopping through the recovered handle: the HTTP service drains and exits 0.
+    const stopped = await stopAndExpectGone(http);
+    expect(state(stopped)?.Events.find((e) => e.Type === 'Terminated')?.ExitCode).toBe(0);
+    await stopAndExpectGone(ticker);
+  });
+
+  it('agent crash (SIGKILL): the new agent reattaches to the running plugin; tasks continue', async () => {
+    const ticker = await startTicker('crash-ticker');
+    const [plugin] = pluginPids(e2e.agent.dir);
+    expect(plugin).toBeDefined();
+    await e2e.agent.kill();
+    expect(isAlive(plugin ?? 0)).toBe(true); // plugins outlive a crashed agent, for reattach
+    await e2e.agent.restart();
+    await expectSurvived(ticker);
+    await expectStillLogging(ticker);
+    expect(pluginPids(e2e.agent.dir)).toContain(plugin);
+    await stopAndExpectGone(ticker);
+  });
+
+  it('plugin crash (SIGKILL): Nomad starts a new plugin, which recovers the task from its handle', async () => {
+    const ticker = await startTicker('plugin-crash-ticker');
+    const before = pluginPids(e2e.agent.dir);
+    expect(before).toHaveLength(1);
+    process.kill(before[0] ?? 0, 'SIGKILL');
+    await expectStillLogging(ticker);
+    // The next RPC (stats, stop) finds the plugin gone; Nomad re-dispenses and calls RecoverTask.
+    await sleep(3_000);
+    await expectSurvived(ticker);
+    const stopped = await stopAndExpectGone(ticker);
+    expect(state(stopped)?.Events.find((e) => e.Type === 'Terminated')?.Signal).toBeGreaterThan(0);
+    expect(pluginPids(e2e.agent.dir).filter((pid) => !before.includes(pid))).toHaveLength(1);
+  });
+
+  it('a task that exits while no plugin watches: its exit code is still reported after recovery', async () => {
+    const ticker = await startTicker('exit-while-down', ['3']);
+    await e2e.agent.stop(); // plugin shut down too
+    await sleep(5_000); // the ticker prints 3 ticks and exits 0 meanwhile
+    expect(isAlive(ticker.pid)).toBe(false);
+    await e2e.agent.restart();
+    const alloc = await e2e.agent.api.waitForAllocation(ticker.jobId, dead, 'recovered exit to be reported', 30_000);
+    const terminated = state(alloc)?.Events.find((e) => e.Type === 'Terminated');
+    expect(terminated?.ExitCode).toBe(0);
+    expect(tickCount(await e2e.agent.api.logs(ticker.alloc.ID, 't', 'stdout'))).toBe(3);
+  });
+});
