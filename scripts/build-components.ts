@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     digests[name] = hash(component);
     console.log(`built ${name}.wasm (${component.length} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
   }
+  await writeBadInputs(prelude);
   await writeFile(join(OUT, 'components.json'), `${JSON.stringify(digests, null, 2)}\n`);
   console.log(`${names.length} components in ${OUT}`);
 }
@@ -68,6 +69,13 @@ async function buildHttpComponent(source: string): Promise<Uint8Array> {
   } finally {
     await rm(witDir, { recursive: true, force: true });
   }
+}
+
+/** Inputs the driver must refuse: a file that is not Wasm, and a core module that is not a component. */
+async function writeBadInputs(prelude: string): Promise<void> {
+  await writeFile(join(OUT, 'not-wasm.wasm'), 'this is a text file, not WebAssembly\n');
+  const body = await readFile(join(SOURCES, 'wat/hello-command.wat'), 'utf8');
+  await writeFile(join(OUT, 'core-module.wasm'), await parse(`(module\n${prelude}\n${body}\n)`));
 }
 
 function hash(data: string | Uint8Array): string {
