@@ -1,0 +1,282 @@
+package conformance
+
+// The harness launches the built plugin the way Nomad's plugin loader does
+// (helper/pluginutils/loader: base.Handshake, gRPC only, the base + driver
+// plugin map) and builds TaskConfigs the way the Nomad client does (the
+// plugin's own hclspec, converted and decoded by Nomad's hclutils, then cty
+// msgpack).
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	hclog "github.com/hashicorp/go-hclog"
+	plugin "github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/nomad/helper/pluginutils/hclspecutils"
+	"github.com/hashicorp/nomad/helper/pluginutils/hclutils"
+	"github.com/hashicorp/nomad/plugins/base"
+	"github.com/hashicorp/nomad/plugins/drivers"
+	"github.com/shoenig/test/must"
+	"github.com/zclconf/go-cty/cty/msgpack"
+)
+
+var repoRoot = func() string {
+	wd, _ := os.Getwd()
+	return filepath.Clean(filepath.Join(wd, "..", ".."))
+}()
+
+func componentsDir() string {
+	if dir := os.Getenv("WASM_TEST_COMPONENTS"); dir != "" {
+		return dir
+	}
+	return filepath.Join(repoRoot, ".cache", "components")
+}
+
+// pluginInstance is one running plugin process with Nomad's client on it.
+type pluginInstance struct {
+	client *plugin.Client
+	driver drivers.DriverPlugin
+	base   base.BasePlugin
+	cache  string
+}
+
+// launchPlugin starts plugins/wasm and configures it like the long-lived
+// instance of a Nomad client (SetConfig with the schema's defaults applied).
+func launchPlugin(t *testing.T, cacheDir string) *pluginInstance {
+	t.Helper()
+	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Debug, Output: pluginLogOutput()})
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig: base.Handshake,
+		Plugins: map[string]plugin.Plugin{
+			base.PluginTypeBase:   &base.PluginBase{},
+			base.PluginTypeDriver: drivers.NewDriverPlugin(nil, logger),
+		},
+		Cmd:              exec.Command(filepath.Join(repoRoot, "plugins", "wasm")),
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           logger,
+	})
+	rpc, err := client.Client()
+	must.NoError(t, err)
+	raw, err := rpc.Dispense(base.PluginTypeDriver)
+	must.NoError(t, err)
+	p := &pluginInstance{client: client, driver: raw.(drivers.DriverPlugin), base: raw.(base.BasePlugin), cache: cacheDir}
+	t.Cleanup(client.Kill)
+	p.setConfig(t, map[string]interface{}{"cache_dir": cacheDir})
+	return p
+}
+
+// setConfig encodes the agent-side config through the plugin's ConfigSchema, as Nomad does.
+func (p *pluginInstance) setConfig(t *testing.T, config map[string]interface{}) {
+	t.Helper()
+	must.NoError(t, p.base.SetConfig(&base.Config{PluginConfig: p.encodePluginConfig(t, config), ApiVersion: "0.1.0", AgentConfig: &base.AgentConfig{Driver: &base.ClientDriverConfig{}}}))
+}
+
+func (p *pluginInstance) encodePluginConfig(t *testing.T, config map[string]interface{}) []byte {
+	t.Helper()
+	schema, err := p.base.ConfigSchema()
+	must.NoError(t, err)
+	spec, diags := hclspecutils.Convert(schema)
+	must.False(t, diags.HasErrors(), must.Sprint(diags))
+	val, diags, errs := hclutils.ParseHclInterface(config, spec, nil)
+	must.False(t, diags.HasErrors(), must.Sprint(diags))
+	must.SliceEmpty(t, errs)
+	encoded, err := msgpack.Marshal(val, val.Type())
+	must.NoError(t, err)
+	return encoded
+}
+
+func (p *pluginInstance) pid() int {
+	return p.client.ReattachConfig().Pid
+}
+
+// taskFixture is a Nomad-like alloc dir with FIFOs that a logmon-like reader drains.
+type taskFixture struct {
+	config *drivers.TaskConfig
+	stdout *fifoReader
+	stderr *fifoReader
+}
+
+// newTask builds a TaskConfig for `component` with the given driver config
+// (encoded through the plugin's TaskConfigSchema), in a fresh alloc dir.
+func newTask(t *testing.T, p *pluginInstance, component string, config map[string]interface{}, env map[string]string) *taskFixture {
+	t.Helper()
+	allocID := randomID()
+	allocDir := t.TempDir()
+	taskDir := filepath.Join(allocDir, "web")
+	for _, dir := range []string{"alloc/logs", "alloc/data", "alloc/tmp", "web/local", "web/secrets", "web/private", "web/tmp"} {
+		must.NoError(t, os.MkdirAll(filepath.Join(allocDir, dir), 0o755))
+	}
+	if component != "" {
+		data, err := os.ReadFile(filepath.Join(componentsDir(), component+".wasm"))
+		must.NoError(t, err, must.Sprint("build the components first: node scripts/build-components.ts"))
+		must.NoError(t, os.WriteFile(filepath.Join(taskDir, "local", component+".wasm"), data, 0o644))
+	}
+	stdoutPath := filepath.Join(allocDir, "alloc/logs/.web.stdout.fifo")
+	stderrPath := filepath.Join(allocDir, "alloc/logs/.web.stderr.fifo")
+	cfg := &drivers.TaskConfig{
+		ID:         allocID + "/web/" + randomID()[:8],
+		Name:       "web",
+		AllocID:    allocID,
+		AllocDir:   allocDir,
+		JobName:    "conformance",
+		Env:        env,
+		StdoutPath: stdoutPath,
+		StderrPath: stderrPath,
+		Resources: &drivers.Resources{
+			NomadResources: nil,
+			LinuxResources: &drivers.LinuxResources{},
+		},
+	}
+	if config != nil {
+		encodeTaskConfig(t, p, cfg, config)
+	}
+	f := &taskFixture{config: cfg, stdout: newFifoReader(t, stdoutPath), stderr: newFifoReader(t, stderrPath)}
+	return f
+}
+
+func encodeTaskConfig(t *testing.T, p *pluginInstance, cfg *drivers.TaskConfig, config map[string]interface{}) {
+	t.Helper()
+	schema, err := p.driver.TaskConfigSchema()
+	must.NoError(t, err)
+	spec, diags := hclspecutils.Convert(schema)
+	must.False(t, diags.HasErrors(), must.Sprint(diags))
+	val, diags, errs := hclutils.ParseHclInterface(config, spec, nil)
+	must.False(t, diags.HasErrors(), must.Sprint(diags))
+	must.SliceEmpty(t, errs)
+	must.NoError(t, cfg.EncodeDriverConfig(val))
+}
+
+// fifoReader plays logmon: it creates the FIFO and reads it until the test ends.
+type fifoReader struct {
+	mu   sync.Mutex
+	data bytes.Buffer
+}
+
+func newFifoReader(t *testing.T, path string) *fifoReader {
+	t.Helper()
+	must.NoError(t, syscall.Mkfifo(path, 0o600))
+	r := &fifoReader{}
+	go func() {
+		// Blocks until the task opens the write end; reopens after EOF like logmon does on restart.
+		for {
+			file, err := os.OpenFile(path, os.O_RDONLY, os.ModeNamedPipe)
+			if err != nil {
+				return
+			}
+			scanner := bufio.NewReader(file)
+			buf := make([]byte, 4096)
+			for {
+				n, err := scanner.Read(buf)
+				r.mu.Lock()
+				r.data.Write(buf[:n])
+				r.mu.Unlock()
+				if err != nil {
+					break
+				}
+			}
+			file.Close()
+			if _, err := os.Stat(path); err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		// Unblock a reader still waiting in open() by opening the write side once.
+		if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		os.Remove(path)
+	})
+	return r
+}
+
+func (r *fifoReader) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.data.String()
+}
+
+// waitFor polls the FIFO content until it contains want.
+func (r *fifoReader) waitFor(t *testing.T, want string, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if s := r.String(); strings.Contains(s, want) {
+			return s
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %q; got %q", want, r.String())
+	return ""
+}
+
+func waitExit(t *testing.T, d drivers.DriverPlugin, taskID string, timeout time.Duration) *drivers.ExitResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	ch, err := d.WaitTask(ctx, taskID)
+	must.NoError(t, err)
+	select {
+	case res := <-ch:
+		must.NotNil(t, res)
+		return res
+	case <-ctx.Done():
+		t.Fatalf("task %s did not exit within %s", taskID, timeout)
+		return nil
+	}
+}
+
+// taskHostPid reads the task host's pid from the handle's driver state (our JSON).
+func taskHostPid(t *testing.T, handle *drivers.TaskHandle) int {
+	t.Helper()
+	var state struct {
+		Pid int `json:"pid"`
+	}
+	must.NoError(t, json.Unmarshal(handle.DriverState, &state))
+	must.Positive(t, state.Pid)
+	return state.Pid
+}
+
+// processGone is true when pid no longer runs (a zombie awaiting a reaper counts as gone).
+func processGone(pid int) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", itoa(pid), "stat"))
+	if err != nil {
+		return true
+	}
+	s := string(stat)
+	state := s[strings.LastIndex(s, ")")+2]
+	return state == 'Z' || state == 'X'
+}
+
+func waitGone(t *testing.T, pid int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if processGone(pid) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("process %d still running after %s", pid, timeout)
+}
+
+// pluginLogOutput is where the plugin's (re-logged) stderr goes: set
+// CONFORMANCE_PLUGIN_LOGS=1 to see it. Not t.Log: go-plugin writes from its
+// own goroutine, possibly after the test has finished.
+func pluginLogOutput() io.Writer {
+	if os.Getenv("CONFORMANCE_PLUGIN_LOGS") == "1" {
+		return os.Stderr
+	}
+	return io.Discard
+}

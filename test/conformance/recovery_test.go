@@ -1,0 +1,95 @@
+package conformance
+
+import (
+	"encoding/json"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/plugins/drivers"
+	"github.com/shoenig/test/must"
+)
+
+// persistedHandle is the handle as Nomad gives it back after a restart: it
+// persists exported fields only, so the raw driver config is gone (a JSON
+// round trip drops the same unexported field).
+func persistedHandle(t *testing.T, h *drivers.TaskHandle) *drivers.TaskHandle {
+	t.Helper()
+	data, err := json.Marshal(h)
+	must.NoError(t, err)
+	var restored drivers.TaskHandle
+	must.NoError(t, json.Unmarshal(data, &restored))
+	must.Eq(t, h.Config.ID, restored.Config.ID)
+	restored.State = drivers.TaskStateUnknown
+	return &restored
+}
+
+func TestPluginKilledMidTaskAndRecoveredByANewInstance(t *testing.T) {
+	cache := t.TempDir()
+	first := launchPlugin(t, cache)
+	task := newTask(t, first, "ticker", map[string]interface{}{"component": "local/ticker.wasm"}, nil)
+	handle, _, err := first.driver.StartTask(task.config)
+	must.NoError(t, err)
+	task.stdout.waitFor(t, "tick 1", 5*time.Second)
+	pid := taskHostPid(t, handle)
+
+	must.NoError(t, syscall.Kill(first.pid(), syscall.SIGKILL))
+	waitGone(t, first.pid(), 2*time.Second)
+	must.False(t, processGone(pid), must.Sprint("the task must outlive its plugin"))
+	task.stdout.waitFor(t, "tick 3", 5*time.Second) // logs keep flowing without any plugin
+
+	second := launchPlugin(t, cache)
+	must.NoError(t, second.driver.RecoverTask(persistedHandle(t, handle)))
+	must.NoError(t, second.driver.RecoverTask(persistedHandle(t, handle))) // idempotent
+	status, err := second.driver.InspectTask(task.config.ID)
+	must.NoError(t, err)
+	must.Eq(t, drivers.TaskStateRunning, status.State)
+	must.NoError(t, second.driver.StopTask(task.config.ID, 5*time.Second, "SIGTERM"))
+	res := waitExit(t, second.driver, task.config.ID, 6*time.Second)
+	must.Eq(t, int(syscall.SIGTERM), res.Signal)
+	must.Eq(t, 128+int(syscall.SIGTERM), res.ExitCode)
+	waitGone(t, pid, time.Second)
+}
+
+func TestExitWhilePluginDownIsReportedAfterRecovery(t *testing.T) {
+	cache := t.TempDir()
+	first := launchPlugin(t, cache)
+	task := newTask(t, first, "ticker", map[string]interface{}{"component": "local/ticker.wasm", "args": []string{"2"}}, nil)
+	handle, _, err := first.driver.StartTask(task.config)
+	must.NoError(t, err)
+	pid := taskHostPid(t, handle)
+	first.client.Kill()
+	waitGone(t, pid, 5*time.Second) // two ticks, then a clean exit, with no plugin watching
+
+	second := launchPlugin(t, cache)
+	must.NoError(t, second.driver.RecoverTask(persistedHandle(t, handle)))
+	res := waitExit(t, second.driver, task.config.ID, 5*time.Second)
+	must.Eq(t, 0, res.ExitCode)
+	must.Eq(t, 0, res.Signal)
+	must.NoError(t, res.Err)
+}
+
+func TestKilledFromOutsideWhilePluginDown(t *testing.T) {
+	cache := t.TempDir()
+	first := launchPlugin(t, cache)
+	task := newTask(t, first, "ticker", map[string]interface{}{"component": "local/ticker.wasm"}, nil)
+	handle, _, err := first.driver.StartTask(task.config)
+	must.NoError(t, err)
+	pid := taskHostPid(t, handle)
+	first.client.Kill()
+	must.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	waitGone(t, pid, 2*time.Second)
+
+	second := launchPlugin(t, cache)
+	must.NoError(t, second.driver.RecoverTask(persistedHandle(t, handle)))
+	res := waitExit(t, second.driver, task.config.ID, 5*time.Second)
+	must.Eq(t, 9, res.Signal)
+	must.ErrorContains(t, res.Err, "left no exit status")
+}
+
+func TestRecoverWithCorruptStateFails(t *testing.T) {
+	p := launchPlugin(t, t.TempDir())
+	task := newTask(t, p, "", nil, nil)
+	handle := &drivers.TaskHandle{Version: 1, Config: task.config, DriverState: []byte("{not json")}
+	must.ErrorContains(t, p.driver.RecoverTask(handle), "driver state in the task handle is not JSON")
+}
