@@ -2,7 +2,7 @@
 // small builder for one-task wasm jobs used by the lifecycle tests.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './nomad-agent.js';
+import { REPO_ROOT } from './nomad-agent.ts';
 
 export function exampleJob(file: string): string {
   return readFileSync(join(REPO_ROOT, 'jobs', file), 'utf8');

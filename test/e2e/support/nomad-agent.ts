@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NomadApi } from './nomad-api.js';
+import { NomadApi } from './nomad-api.ts';
 
 export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -27,15 +27,19 @@ export interface NomadAgentOptions {
   readonly drivers?: readonly string[];
 }
 
+// Plain fields, no parameter properties: scripts/dev-run.ts runs this file
+// with Node's type stripping, which does not support them.
 export class NomadAgent {
   private process: ChildProcess | undefined;
   readonly api: NomadApi;
+  readonly dir: string;
+  readonly ports: { http: number; rpc: number; serf: number };
+  private readonly options: NomadAgentOptions;
 
-  private constructor(
-    readonly dir: string,
-    readonly ports: { http: number; rpc: number; serf: number },
-    private readonly options: NomadAgentOptions,
-  ) {
+  private constructor(dir: string, ports: { http: number; rpc: number; serf: number }, options: NomadAgentOptions) {
+    this.dir = dir;
+    this.ports = ports;
+    this.options = options;
     this.api = new NomadApi(`http://127.0.0.1:${ports.http}`);
   }
 

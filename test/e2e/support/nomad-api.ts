@@ -46,17 +46,19 @@ export interface TaskResourceUsage {
 }
 
 export class NomadApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
+  readonly status: number;
+  constructor(message: string, status: number) {
     super(message);
     this.name = 'NomadApiError';
+    this.status = status;
   }
 }
 
 export class NomadApi {
-  constructor(readonly address: string) {}
+  readonly address: string;
+  constructor(address: string) {
+    this.address = address;
+  }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.address}${path}`, {

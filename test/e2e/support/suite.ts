@@ -1,7 +1,7 @@
 // Per-file setup: one agent and one component server, torn down afterwards.
 import { join } from 'node:path';
-import { NomadAgent, REPO_ROOT } from './nomad-agent.js';
-import { serveDirectory, type StaticServer } from './static-server.js';
+import { NomadAgent, REPO_ROOT } from './nomad-agent.ts';
+import { serveDirectory, type StaticServer } from './static-server.ts';
 
 export interface E2eContext {
   agent: NomadAgent;
