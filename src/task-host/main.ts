@@ -4,7 +4,8 @@
 // stdout/stderr, the launch spec on stdin and a progress pipe on fd 3. It
 // outlives the plugin; before exiting it records its exit status in a file
 // so that a restarted plugin can still report it to Nomad.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, fstatSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { DriverError, describeError } from '../errors.js';
 import { exitedWithCode, writeExitFileSync } from '../task/exit-status.js';
@@ -14,8 +15,25 @@ import { runCommand } from '../runtime/run-command.js';
 import { serveHttp } from '../runtime/serve-http.js';
 import type { Grants } from '../runtime/grants.js';
 
-const progress = createWriteStream('', { fd: PROGRESS_FD });
-progress.on('error', () => undefined); // the plugin may be gone already
+const progress = openProgressChannel();
+
+/**
+ * fd 3 is the progress pipe when the plugin started us. Started any other
+ * way, Node's own event loop takes fd 3 (its epoll descriptor) before this
+ * code runs, and writing there aborts the process: only a pipe is ours.
+ */
+function openProgressChannel(): Writable {
+  let isPipe = false;
+  try {
+    isPipe = fstatSync(PROGRESS_FD).isFIFO();
+  } catch {
+    isPipe = false;
+  }
+  if (!isPipe) return new Writable({ write: (_chunk, _encoding, done) => done() });
+  const stream = createWriteStream('', { fd: PROGRESS_FD });
+  stream.on('error', () => undefined); // the plugin may be gone already
+  return stream;
+}
 
 function report(message: ProgressMessage): void {
   progress.write(`${JSON.stringify(message)}\n`);

@@ -1,0 +1,71 @@
+// The compile cache and component validation, on real components built from test/components.
+import { mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { prepareComponent, type PreparePhase } from '../../src/runtime/component-cache.js';
+import { DriverError } from '../../src/errors.js';
+
+const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? new URL('../../.cache/components/', import.meta.url).pathname;
+let cacheDir: string;
+
+beforeEach(async () => {
+  cacheDir = await mkdtemp(join(tmpdir(), 'wasm-cache-'));
+});
+afterEach(async () => rm(cacheDir, { recursive: true, force: true }));
+
+async function phasesOf(component: string): Promise<PreparePhase[]> {
+  const phases: PreparePhase[] = [];
+  await prepareComponent(join(COMPONENTS, component), cacheDir, (p) => phases.push(p));
+  return phases;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(DriverError);
+    return `${(err as DriverError).code}: ${(err as DriverError).message}`;
+  }
+  throw new Error('expected a DriverError');
+}
+
+describe('prepareComponent', () => {
+  it('detects the world and transpiles once per digest; the second start uses the cache', async () => {
+    const first = await prepareComponent(join(COMPONENTS, 'hello-http.wasm'), cacheDir);
+    expect(first.world).toBe('http');
+    expect(first.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(await phasesOf('hello-http.wasm')).toEqual(['loading', 'cached']);
+    expect((await prepareComponent(join(COMPONENTS, 'hello-command.wasm'), cacheDir)).world).toBe('command');
+  });
+
+  it('starts of the same component at once end with one complete cache entry and no temp dirs', async () => {
+    const results = await Promise.all([1, 2, 3, 4].map(() => prepareComponent(join(COMPONENTS, 'ticker.wasm'), cacheDir)));
+    expect(new Set(results.map((r) => r.dir)).size).toBe(1);
+    const entries = await readdir(join(cacheDir, 'transpiled'));
+    expect(entries.filter((e) => e.startsWith('.tmp-'))).toEqual([]);
+    expect(entries).toHaveLength(1);
+  });
+
+  it('rebuilds a broken cache entry (glue missing) instead of failing', async () => {
+    const first = await prepareComponent(join(COMPONENTS, 'hello-command.wasm'), cacheDir);
+    await rm(first.glue);
+    await rm(first.dir, { recursive: true });
+    expect(await phasesOf('hello-command.wasm')).toEqual(['loading', 'compiling']);
+  });
+
+  it('refuses a file that is not WebAssembly, a core module, and a missing file, with codes', async () => {
+    expect(await codeOf(prepareComponent(join(COMPONENTS, 'not-wasm.wasm'), cacheDir))).toMatch(/^COMPONENT_INVALID: .* is not WebAssembly/);
+    expect(await codeOf(prepareComponent(join(COMPONENTS, 'core-module.wasm'), cacheDir))).toMatch(/^COMPONENT_INVALID: .* core WebAssembly module, not a component/);
+    expect(await codeOf(prepareComponent(join(COMPONENTS, 'nope.wasm'), cacheDir))).toMatch(/^COMPONENT_NOT_FOUND/);
+  });
+
+  it('a truncated component fails to transpile and leaves nothing in the cache', async () => {
+    const bytes = await readFile(join(COMPONENTS, 'hello-command.wasm'));
+    const broken = join(cacheDir, 'broken.wasm');
+    await writeFile(broken, bytes.subarray(0, bytes.length / 2));
+    expect(await codeOf(prepareComponent(broken, cacheDir))).toMatch(/^COMPONENT_TRANSPILE_FAILED/);
+    const entries = await readdir(join(cacheDir, 'transpiled')).catch(() => []);
+    expect(entries).toEqual([]);
+  });
+});
