@@ -4,8 +4,7 @@
 // stdout/stderr, the launch spec on stdin and a progress pipe on fd 3. It
 // outlives the plugin; before exiting it records its exit status in a file
 // so that a restarted plugin can still report it to Nomad.
-import { createWriteStream, fstatSync } from 'node:fs';
-import { Writable } from 'node:stream';
+import { closeSync, fstatSync, writeSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { DriverError, describeError } from '../errors.js';
 import { exitedWithCode, writeExitFileSync } from '../task/exit-status.js';
@@ -20,23 +19,40 @@ const progress = openProgressChannel();
 /**
  * fd 3 is the progress pipe when the plugin started us. Started any other
  * way, Node's own event loop takes fd 3 (its epoll descriptor) before this
- * code runs, and writing there aborts the process: only a pipe is ours.
+ * code runs, and writing there aborts the process: only a pipe or socket is ours.
  */
-function openProgressChannel(): Writable {
-  let isPipe = false;
+function openProgressChannel(): { fd: number | undefined } {
   try {
-    isPipe = fstatSync(PROGRESS_FD).isFIFO();
+    // The plugin's 'pipe' is a socketpair; a FIFO would do as well.
+    const info = fstatSync(PROGRESS_FD);
+    return { fd: info.isSocket() || info.isFIFO() ? PROGRESS_FD : undefined };
   } catch {
-    isPipe = false;
+    return { fd: undefined };
   }
-  if (!isPipe) return new Writable({ write: (_chunk, _encoding, done) => done() });
-  const stream = createWriteStream('', { fd: PROGRESS_FD });
-  stream.on('error', () => undefined); // the plugin may be gone already
-  return stream;
 }
 
+/**
+ * Synchronous on purpose: a fast command may finish and exit right after
+ * "ready", and an asynchronous write would be lost with the process.
+ */
 function report(message: ProgressMessage): void {
-  progress.write(`${JSON.stringify(message)}\n`);
+  if (progress.fd === undefined) return;
+  try {
+    writeSync(progress.fd, `${JSON.stringify(message)}\n`);
+  } catch {
+    progress.fd = undefined; // the plugin is gone (EPIPE): nobody to tell
+  }
+}
+
+/** After "ready" or "failed" the plugin stops listening; release the pipe. */
+function closeProgress(): void {
+  if (progress.fd === undefined) return;
+  try {
+    closeSync(progress.fd);
+  } catch {
+    /* already closed */
+  }
+  progress.fd = undefined;
 }
 
 /** Task-host notices go to the task's stderr log, marked as ours. */
@@ -55,7 +71,8 @@ async function main(): Promise<void> {
     checkWorld(component, spec);
   } catch (err) {
     report({ type: 'failed', code: err instanceof DriverError ? err.code : 'TASK_HOST_FAILED', message: describeError(err) });
-    progress.end(() => process.exit(1));
+    closeProgress();
+    process.exit(1);
     return;
   }
 
@@ -83,7 +100,7 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
     process.on(signal, () => notice(`received ${signal}: wasi:cli commands cannot observe signals; ignored`));
   }
   report({ type: 'ready', world: 'command', digest: component.digest });
-  progress.end();
+  closeProgress();
   const code = await runCommand(component, grants);
   writeExitFileSync(spec.exitFile, exitedWithCode(code));
   process.exit(code);
@@ -98,7 +115,8 @@ async function runHttpService(spec: LaunchSpec, component: PreparedComponent, gr
   } catch (err) {
     const code = err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED';
     report({ type: 'failed', code, message: describeError(err) });
-    progress.end(() => process.exit(1));
+    closeProgress();
+    process.exit(1);
     return;
   }
   const running = service;
@@ -123,7 +141,7 @@ async function runHttpService(spec: LaunchSpec, component: PreparedComponent, gr
     process.on(signal, () => notice(`received ${signal}: wasi:http components cannot observe signals; ignored`));
   }
   report({ type: 'ready', world: 'http', digest: component.digest, port: running.port });
-  progress.end();
+  closeProgress();
 }
 
 main().catch((err: unknown) => {

@@ -53,7 +53,7 @@ type pluginInstance struct {
 
 // launchPlugin starts plugins/wasm and configures it like the long-lived
 // instance of a Nomad client (SetConfig with the schema's defaults applied).
-func launchPlugin(t *testing.T, cacheDir string) *pluginInstance {
+func launchPlugin(t testing.TB, cacheDir string) *pluginInstance {
 	t.Helper()
 	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Debug, Output: pluginLogOutput()})
 	client := plugin.NewClient(&plugin.ClientConfig{
@@ -77,12 +77,12 @@ func launchPlugin(t *testing.T, cacheDir string) *pluginInstance {
 }
 
 // setConfig encodes the agent-side config through the plugin's ConfigSchema, as Nomad does.
-func (p *pluginInstance) setConfig(t *testing.T, config map[string]interface{}) {
+func (p *pluginInstance) setConfig(t testing.TB, config map[string]interface{}) {
 	t.Helper()
 	must.NoError(t, p.base.SetConfig(&base.Config{PluginConfig: p.encodePluginConfig(t, config), ApiVersion: "0.1.0", AgentConfig: &base.AgentConfig{Driver: &base.ClientDriverConfig{}}}))
 }
 
-func (p *pluginInstance) encodePluginConfig(t *testing.T, config map[string]interface{}) []byte {
+func (p *pluginInstance) encodePluginConfig(t testing.TB, config map[string]interface{}) []byte {
 	t.Helper()
 	schema, err := p.base.ConfigSchema()
 	must.NoError(t, err)
@@ -109,7 +109,7 @@ type taskFixture struct {
 
 // newTask builds a TaskConfig for `component` with the given driver config
 // (encoded through the plugin's TaskConfigSchema), in a fresh alloc dir.
-func newTask(t *testing.T, p *pluginInstance, component string, config map[string]interface{}, env map[string]string) *taskFixture {
+func newTask(t testing.TB, p *pluginInstance, component string, config map[string]interface{}, env map[string]string) *taskFixture {
 	t.Helper()
 	allocID := randomID()
 	allocDir := t.TempDir()
@@ -145,7 +145,7 @@ func newTask(t *testing.T, p *pluginInstance, component string, config map[strin
 	return f
 }
 
-func encodeTaskConfig(t *testing.T, p *pluginInstance, cfg *drivers.TaskConfig, config map[string]interface{}) {
+func encodeTaskConfig(t testing.TB, p *pluginInstance, cfg *drivers.TaskConfig, config map[string]interface{}) {
 	t.Helper()
 	schema, err := p.driver.TaskConfigSchema()
 	must.NoError(t, err)
@@ -163,7 +163,7 @@ type fifoReader struct {
 	data bytes.Buffer
 }
 
-func newFifoReader(t *testing.T, path string) *fifoReader {
+func newFifoReader(t testing.TB, path string) *fifoReader {
 	t.Helper()
 	must.NoError(t, syscall.Mkfifo(path, 0o600))
 	r := &fifoReader{}
@@ -221,7 +221,7 @@ func (r *fifoReader) waitFor(t *testing.T, want string, timeout time.Duration) s
 	return ""
 }
 
-func waitExit(t *testing.T, d drivers.DriverPlugin, taskID string, timeout time.Duration) *drivers.ExitResult {
+func waitExit(t testing.TB, d drivers.DriverPlugin, taskID string, timeout time.Duration) *drivers.ExitResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
