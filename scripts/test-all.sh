@@ -19,6 +19,9 @@ export PATH=$ROOT/node_modules/.bin:$PATH
 step "build the plugin"
 npm run --silent build || exit 1
 
+step "type-check tests and scripts"
+tsc -p tsconfig.test.json || exit 1
+
 step "build test components from source"
 node scripts/build-components.ts || exit 1
 

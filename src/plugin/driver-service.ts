@@ -13,6 +13,7 @@ import { encodeDriverState, TASK_HANDLE_VERSION } from '../task/driver-state.js'
 import type { ExitResult } from '../task/exit-status.js';
 import type { TaskEventBus } from '../task/task-events.js';
 import type { TaskManager } from '../task/task-manager.js';
+import { taskNotFound } from '../task/task-store.js';
 import type { PluginSettings } from './base-service.js';
 import { fingerprint, FINGERPRINT_PERIOD_MS } from './fingerprint.js';
 import { rpcStatus, startTaskStatus } from './grpc-errors.js';
@@ -120,12 +121,8 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
     },
 
     WaitTask: (call, callback) => {
-      let task;
-      try {
-        task = manager.tasks.get(call.request.task_id);
-      } catch (err) {
-        return callback(rpcStatus(err));
-      }
+      const task = manager.tasks.find(call.request.task_id);
+      if (!task) return callback(rpcStatus(taskNotFound(call.request.task_id)));
       let answered = false;
       call.once('cancelled', () => {
         answered = true;
@@ -152,12 +149,8 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
     },
 
     InspectTask: (call, callback) => {
-      let task;
-      try {
-        task = manager.tasks.get(call.request.task_id);
-      } catch (err) {
-        return callback(rpcStatus(err));
-      }
+      const task = manager.tasks.find(call.request.task_id);
+      if (!task) return callback(rpcStatus(taskNotFound(call.request.task_id)));
       const result = task.exitResult;
       const completed = task.completedAtDate;
       callback(null, {
@@ -181,11 +174,9 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
     },
 
     TaskStats: (call) => {
-      let task;
-      try {
-        task = manager.tasks.get(call.request.task_id);
-      } catch (err) {
-        call.emit('error', rpcStatus(err));
+      const task = manager.tasks.find(call.request.task_id);
+      if (!task) {
+        call.emit('error', rpcStatus(taskNotFound(call.request.task_id)));
         return;
       }
       const intervalMs = Math.max(100, durationMs(call.request.collection_interval) || 1000);

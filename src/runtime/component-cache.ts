@@ -7,7 +7,6 @@
 // see half an entry, and the first rename wins.
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { transpile } from '@bytecodealliance/jco';
 import { DriverError } from '../errors.js';
 import { readComponentFile } from './component-file.js';
 import { JCO_VERSION } from './jco-info.js';
@@ -65,8 +64,13 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
   }
 }
 
+type Transpile = (typeof import('@bytecodealliance/jco'))['transpile'];
+
 async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string, dir: string): Promise<Manifest> {
-  let output: Awaited<ReturnType<typeof transpile>>;
+  // Loaded only on a cache miss: jco brings its whole wasm toolchain, which
+  // a task host starting from the cache must not pay for in time or memory.
+  const { transpile } = (await import('@bytecodealliance/jco')) as { transpile: Transpile };
+  let output: Awaited<ReturnType<Transpile>>;
   try {
     output = await transpile(bytes, { name: 'component', instantiation: 'async', noTypescript: true, quiet: true });
   } catch (err) {

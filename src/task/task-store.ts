@@ -15,7 +15,7 @@ export class TaskStore {
 
   get(id: string): WasmTask {
     const task = this.tasks.get(id);
-    if (!task) throw new DriverError('TASK_NOT_FOUND', `no task with id ${id}`);
+    if (!task) throw taskNotFound(id);
     return task;
   }
 
@@ -31,4 +31,8 @@ export class TaskStore {
   all(): WasmTask[] {
     return [...this.tasks.values()];
   }
+}
+
+export function taskNotFound(id: string): DriverError {
+  return new DriverError('TASK_NOT_FOUND', `no task with id ${id}`);
 }

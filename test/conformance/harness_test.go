@@ -27,7 +27,9 @@ import (
 	"github.com/hashicorp/nomad/helper/pluginutils/hclutils"
 	"github.com/hashicorp/nomad/plugins/base"
 	"github.com/hashicorp/nomad/plugins/drivers"
+	"github.com/hashicorp/nomad/plugins/shared/hclspec"
 	"github.com/shoenig/test/must"
+	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/msgpack"
 )
 
@@ -86,11 +88,7 @@ func (p *pluginInstance) encodePluginConfig(t testing.TB, config map[string]inte
 	t.Helper()
 	schema, err := p.base.ConfigSchema()
 	must.NoError(t, err)
-	spec, diags := hclspecutils.Convert(schema)
-	must.False(t, diags.HasErrors(), must.Sprint(diags))
-	val, diags, errs := hclutils.ParseHclInterface(config, spec, nil)
-	must.False(t, diags.HasErrors(), must.Sprint(diags))
-	must.SliceEmpty(t, errs)
+	val := decodeThroughSchema(t, schema, config)
 	encoded, err := msgpack.Marshal(val, val.Type())
 	must.NoError(t, err)
 	return encoded
@@ -149,12 +147,19 @@ func encodeTaskConfig(t testing.TB, p *pluginInstance, cfg *drivers.TaskConfig, 
 	t.Helper()
 	schema, err := p.driver.TaskConfigSchema()
 	must.NoError(t, err)
+	must.NoError(t, cfg.EncodeDriverConfig(decodeThroughSchema(t, schema, config)))
+}
+
+// decodeThroughSchema is the Nomad client's path from a job's config block
+// to a cty value: the plugin's hclspec converted to hcldec, then decoded.
+func decodeThroughSchema(t testing.TB, schema *hclspec.Spec, config map[string]interface{}) cty.Value {
+	t.Helper()
 	spec, diags := hclspecutils.Convert(schema)
 	must.False(t, diags.HasErrors(), must.Sprint(diags))
 	val, diags, errs := hclutils.ParseHclInterface(config, spec, nil)
 	must.False(t, diags.HasErrors(), must.Sprint(diags))
 	must.SliceEmpty(t, errs)
-	must.NoError(t, cfg.EncodeDriverConfig(val))
+	return val
 }
 
 // fifoReader plays logmon: it creates the FIFO and reads it until the test ends.

@@ -1,30 +1,24 @@
 // The example jobs in jobs/, run as a user would run them, on a real Nomad agent.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exampleJob } from './support/jobs.js';
-import { startE2e, stopE2e, type E2eContext } from './support/suite.js';
+import { useE2e } from './support/suite.js';
+import { isDead, isRunning } from './support/alloc-state.js';
 
-let e2e: E2eContext;
-
-beforeAll(async () => {
-  e2e = await startE2e();
-}, 180_000);
-
-afterAll(async () => stopE2e(e2e), 60_000);
-
-const taskDone = (task: string) => (a: { TaskStates: Record<string, { State: string }> | null }) => a.TaskStates?.[task]?.State === 'dead';
-const taskRunning = (task: string) => (a: { TaskStates: Record<string, { State: string }> | null }) => a.TaskStates?.[task]?.State === 'running';
+const context = useE2e();
+const taskDone = isDead;
+const taskRunning = isRunning;
 
 describe('jobs/ examples on a real Nomad agent', () => {
   it('the node advertises the wasm driver as detected and healthy, with its version', async () => {
-    const node = await e2e.agent.api.firstNode();
+    const node = await context().agent.api.firstNode();
     expect(node?.Drivers['wasm']?.Detected).toBe(true);
     expect(node?.Drivers['wasm']?.Healthy).toBe(true);
     expect(node?.Drivers['wasm']?.Attributes?.['driver.wasm.version']).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('hello-batch: exits 0, stdout and stderr reach `nomad alloc logs`, driver events are shown', async () => {
-    const api = e2e.agent.api;
-    const jobId = await api.runJobHcl(exampleJob('hello-batch.nomad.hcl'), { artifact_base_url: e2e.components.baseUrl });
+    const api = context().agent.api;
+    const jobId = await api.runJobHcl(exampleJob('hello-batch.nomad.hcl'), { artifact_base_url: context().components.baseUrl });
     const alloc = await api.waitForAllocation(jobId, taskDone('hello'), 'hello task to finish');
     const state = alloc.TaskStates?.['hello'];
     expect(state?.Failed).toBe(false);
@@ -39,8 +33,8 @@ describe('jobs/ examples on a real Nomad agent', () => {
   });
 
   it('hello-http: serves 200 on the allocated port and is registered as a healthy Nomad service', async () => {
-    const api = e2e.agent.api;
-    const jobId = await api.runJobHcl(exampleJob('hello-http.nomad.hcl'), { artifact_base_url: e2e.components.baseUrl });
+    const api = context().agent.api;
+    const jobId = await api.runJobHcl(exampleJob('hello-http.nomad.hcl'), { artifact_base_url: context().components.baseUrl });
     const alloc = await api.waitForAllocation(jobId, taskRunning('server'), 'server task to run');
     const port = alloc.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
     expect(port?.Value).toBeGreaterThan(0);
@@ -54,8 +48,8 @@ describe('jobs/ examples on a real Nomad agent', () => {
   });
 
   it('mixed-group: a raw_exec task in the same group calls the wasm service over the group port', async () => {
-    const api = e2e.agent.api;
-    const jobId = await api.runJobHcl(exampleJob('mixed-group.nomad.hcl'), { artifact_base_url: e2e.components.baseUrl });
+    const api = context().agent.api;
+    const jobId = await api.runJobHcl(exampleJob('mixed-group.nomad.hcl'), { artifact_base_url: context().components.baseUrl });
     const alloc = await api.waitForAllocation(jobId, (a) => taskRunning('wasm-api')(a) && taskRunning('caller')(a), 'both tasks to run');
     const log = await api.waitForLog(alloc.ID, 'caller', 'stdout', /hello from wasm/);
     expect(log).toContain('hello from wasm');

@@ -1,25 +1,20 @@
 // Stop, signal, stats, exit codes and bad input, through a real Nomad agent.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Allocation } from './support/nomad-api.js';
 import { wasmJob, type WasmJobSpec } from './support/jobs.js';
 import { isAlive, taskHostPids } from './support/task-hosts.js';
-import { startE2e, stopE2e, type E2eContext } from './support/suite.js';
+import { useE2e } from './support/suite.js';
+import { isDead, isRunning, taskState } from './support/alloc-state.js';
 
-let e2e: E2eContext;
+const context = useE2e();
 
-beforeAll(async () => {
-  e2e = await startE2e();
-}, 180_000);
-
-afterAll(async () => stopE2e(e2e), 60_000);
-
-const state = (a: Allocation) => a.TaskStates?.['t'];
-const dead = (a: Allocation) => state(a)?.State === 'dead';
-const running = (a: Allocation) => state(a)?.State === 'running';
+const state = (a: Allocation) => taskState(a);
+const dead = isDead();
+const running = isRunning();
 
 async function run(spec: WasmJobSpec): Promise<string> {
-  return e2e.agent.api.runJobHcl(wasmJob(spec, e2e.components.baseUrl));
+  return context().agent.api.runJobHcl(wasmJob(spec, context().components.baseUrl));
 }
 
 function eventsOf(a: Allocation): string[] {
@@ -29,10 +24,10 @@ function eventsOf(a: Allocation): string[] {
 describe('task lifecycle on a real Nomad agent', () => {
   it('a failing command ends the task as failed with exit code 1', async () => {
     const jobId = await run({ id: 'exit-code', type: 'batch', component: 'exit-code', args: ['7'] });
-    const alloc = await e2e.agent.api.waitForAllocation(jobId, dead, 'exit-code to finish');
+    const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'exit-code to finish');
     expect(state(alloc)?.Failed).toBe(true);
     expect(state(alloc)?.Events.find((e) => e.Type === 'Terminated')?.ExitCode).toBe(1);
-    expect(await e2e.agent.api.logs(alloc.ID, 't', 'stdout')).toBe('exiting with 7\n');
+    expect(await context().agent.api.logs(alloc.ID, 't', 'stdout')).toBe('exiting with 7\n');
   });
 
   it('deny by default: the component sees only granted env, no task secrets, no files', async () => {
@@ -44,8 +39,8 @@ describe('task lifecycle on a real Nomad agent', () => {
       passEnv: ['NOMAD_ALLOC_ID'],
       taskEnv: { SECRET_TOKEN: 's3cr3t', VAULT_TOKEN: 'hvs.fake' },
     });
-    const alloc = await e2e.agent.api.waitForAllocation(jobId, dead, 'env-probe to finish');
-    const stdout = await e2e.agent.api.logs(alloc.ID, 't', 'stdout');
+    const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'env-probe to finish');
+    const stdout = await context().agent.api.logs(alloc.ID, 't', 'stdout');
     const vars = stdout.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).sort();
     expect(vars).toEqual(['GREETING=hi', `NOMAD_ALLOC_ID=${alloc.ID}`]);
     expect(stdout).not.toContain('s3cr3t');
@@ -54,12 +49,12 @@ describe('task lifecycle on a real Nomad agent', () => {
 
   it('nomad job stop: SIGINT then SIGKILL after kill_timeout for a busy loop; no process left', async () => {
     const jobId = await run({ id: 'spin', type: 'service', component: 'spin', killTimeout: '1s' });
-    const alloc = await e2e.agent.api.waitForAllocation(jobId, running, 'spin to run');
+    const alloc = await context().agent.api.waitForAllocation(jobId, running, 'spin to run');
     const pids = taskHostPids(alloc.ID, 't');
     expect(pids).toHaveLength(1);
     const started = Date.now();
-    await e2e.agent.api.stopJob(jobId);
-    const stopped = await e2e.agent.api.waitForAllocation(jobId, dead, 'spin to be killed', 20_000);
+    await context().agent.api.stopJob(jobId);
+    const stopped = await context().agent.api.waitForAllocation(jobId, dead, 'spin to be killed', 20_000);
     expect(Date.now() - started).toBeLessThan(10_000);
     // SIGINT's default action ends a command whose guest never yields.
     expect(state(stopped)?.Events.find((e) => e.Type === 'Terminated')?.Signal).toBeGreaterThan(0);
@@ -68,69 +63,69 @@ describe('task lifecycle on a real Nomad agent', () => {
 
   it('nomad alloc signal: SIGHUP to a command is ignored; it keeps running and logging', async () => {
     const jobId = await run({ id: 'ticker-signal', type: 'service', component: 'ticker' });
-    const alloc = await e2e.agent.api.waitForAllocation(jobId, running, 'ticker to run');
-    await e2e.agent.api.waitForLog(alloc.ID, 't', 'stdout', /tick 2/);
-    await e2e.agent.api.signal(alloc.ID, 't', 'SIGHUP');
-    const before = (await e2e.agent.api.logs(alloc.ID, 't', 'stdout')).match(/tick \d+/g)?.length ?? 0;
+    const alloc = await context().agent.api.waitForAllocation(jobId, running, 'ticker to run');
+    await context().agent.api.waitForLog(alloc.ID, 't', 'stdout', /tick 2/);
+    await context().agent.api.signal(alloc.ID, 't', 'SIGHUP');
+    const before = (await context().agent.api.logs(alloc.ID, 't', 'stdout')).match(/tick \d+/g)?.length ?? 0;
     await sleep(2_500);
-    const after = (await e2e.agent.api.logs(alloc.ID, 't', 'stdout')).match(/tick \d+/g)?.length ?? 0;
+    const after = (await context().agent.api.logs(alloc.ID, 't', 'stdout')).match(/tick \d+/g)?.length ?? 0;
     expect(after).toBeGreaterThan(before);
-    const current = state(await e2e.agent.api.allocation(alloc.ID));
+    const current = state(await context().agent.api.allocation(alloc.ID));
     expect(current?.State).toBe('running');
     expect(current?.Restarts).toBe(0);
-    await e2e.agent.api.stopJob(jobId, true);
+    await context().agent.api.stopJob(jobId, true);
   });
 
   it('nomad alloc signal: SIGHUP to an HTTP service swaps in a fresh instance and keeps serving', async () => {
     const jobId = await run({ id: 'http-reload', type: 'service', component: 'hello-http', port: true });
-    const alloc = await e2e.agent.api.waitForAllocation(jobId, running, 'http service to run');
+    const alloc = await context().agent.api.waitForAllocation(jobId, running, 'http service to run');
     const port = alloc.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
-    await e2e.agent.api.signal(alloc.ID, 't', 'SIGHUP');
-    const stderr = await e2e.agent.api.waitForLog(alloc.ID, 't', 'stderr', /received SIGHUP/);
+    await context().agent.api.signal(alloc.ID, 't', 'SIGHUP');
+    const stderr = await context().agent.api.waitForLog(alloc.ID, 't', 'stderr', /received SIGHUP/);
     expect(stderr).toContain('replacing the component instance');
     const response = await fetch(`http://${port?.HostIP}:${port?.Value}/`);
     expect(await response.text()).toBe('hello from wasm\n');
-    await e2e.agent.api.stopJob(jobId, true);
+    await context().agent.api.stopJob(jobId, true);
   });
 
   it('nomad alloc status stats: real RSS and CPU of the task, marked as measured', async () => {
     const jobId = await run({ id: 'http-stats', type: 'service', component: 'hello-http', port: true });
-    const alloc = await e2e.agent.api.waitForAllocation(jobId, running, 'http service to run');
+    const alloc = await context().agent.api.waitForAllocation(jobId, running, 'http service to run');
     await sleep(2_500); // two collection intervals, so CPU has a delta
-    const stats = await e2e.agent.api.taskStats(alloc.ID, 't');
+    const stats = await context().agent.api.taskStats(alloc.ID, 't');
     expect(stats.ResourceUsage.MemoryStats.RSS).toBeGreaterThan(10 * 1024 * 1024);
     expect(stats.ResourceUsage.MemoryStats.Measured).toContain('RSS');
     expect(stats.ResourceUsage.CpuStats.Measured).toEqual(expect.arrayContaining(['Percent', 'Total Ticks']));
-    await e2e.agent.api.stopJob(jobId, true);
+    await context().agent.api.stopJob(jobId, true);
   });
 
   it('a malformed config fails only that task, with a message naming the field; the driver stays healthy', async () => {
     const jobId = await run({ id: 'bad-config', type: 'batch', component: 'hello-command', rawConfig: 'component = "local/hello-command.wasm"\n        port = "nope"' });
-    const alloc = await e2e.agent.api.waitForAllocation(jobId, dead, 'bad config to fail');
+    const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'bad config to fail');
     expect(state(alloc)?.Failed).toBe(true);
     expect(eventsOf(alloc).join('\n')).toContain('no port labelled "nope"');
-    const node = await e2e.agent.api.firstNode();
+    const node = await context().agent.api.firstNode();
     expect(node?.Drivers['wasm']?.Healthy).toBe(true);
   });
 
   it('a component missing from the task dir fails with the path in the message', async () => {
     const jobId = await run({ id: 'missing', type: 'batch', component: 'hello-command', rawConfig: 'component = "local/nothere.wasm"' });
-    const alloc = await e2e.agent.api.waitForAllocation(jobId, dead, 'missing component to fail');
+    const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'missing component to fail');
     expect(eventsOf(alloc).join('\n')).toMatch(/component "local\/nothere.wasm" not found in the task dir/);
   });
 
   it('a core module (not a component) fails with a message saying so', async () => {
     const jobId = await run({ id: 'core-module', type: 'batch', component: 'core-module' });
-    const alloc = await e2e.agent.api.waitForAllocation(jobId, dead, 'core module to fail');
+    const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'core module to fail');
     expect(eventsOf(alloc).join('\n')).toContain('is a core WebAssembly module, not a component');
   });
 
   it('a non-Wasm file fails as COMPONENT_INVALID, and a good task still runs afterwards', async () => {
     const jobId = await run({ id: 'not-wasm', type: 'batch', component: 'not-wasm' });
-    const alloc = await e2e.agent.api.waitForAllocation(jobId, dead, 'non-wasm to fail');
+    const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'non-wasm to fail');
     expect(eventsOf(alloc).join('\n')).toContain('is not WebAssembly');
     const good = await run({ id: 'after-bad', type: 'batch', component: 'hello-command' });
-    const done = await e2e.agent.api.waitForAllocation(good, dead, 'good task to finish');
+    const done = await context().agent.api.waitForAllocation(good, dead, 'good task to finish');
     expect(state(done)?.Failed).toBe(false);
   });
 });

@@ -2,23 +2,18 @@
 // crashes (reattach), plugin crashes (re-dispense + RecoverTask), and a task
 // that exits while no plugin is watching.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Allocation } from './support/nomad-api.js';
 import { wasmJob } from './support/jobs.js';
 import { isAlive, pluginPids, taskHostPids } from './support/task-hosts.js';
-import { startE2e, stopE2e, type E2eContext } from './support/suite.js';
+import { useE2e } from './support/suite.js';
+import { isDead, isRunning, taskState } from './support/alloc-state.js';
 
-let e2e: E2eContext;
+const context = useE2e();
 
-beforeAll(async () => {
-  e2e = await startE2e();
-}, 180_000);
-
-afterAll(async () => stopE2e(e2e), 60_000);
-
-const state = (a: Allocation) => a.TaskStates?.['t'];
-const running = (a: Allocation) => state(a)?.State === 'running';
-const dead = (a: Allocation) => state(a)?.State === 'dead';
+const state = (a: Allocation) => taskState(a);
+const running = isRunning();
+const dead = isDead();
 
 interface Running {
   jobId: string;
@@ -27,16 +22,16 @@ interface Running {
 }
 
 async function startTicker(id: string, args: string[] = []): Promise<Running> {
-  const jobId = await e2e.agent.api.runJobHcl(wasmJob({ id, type: 'service', component: 'ticker', args }, e2e.components.baseUrl));
-  const alloc = await e2e.agent.api.waitForAllocation(jobId, running, `${id} to run`);
+  const jobId = await context().agent.api.runJobHcl(wasmJob({ id, type: 'service', component: 'ticker', args }, context().components.baseUrl));
+  const alloc = await context().agent.api.waitForAllocation(jobId, running, `${id} to run`);
   const [pid] = taskHostPids(alloc.ID, 't');
   if (pid === undefined) throw new Error(`no task host for ${id}`);
   return { jobId, alloc, pid };
 }
 
 async function startHttp(id: string): Promise<Running & { url: string }> {
-  const jobId = await e2e.agent.api.runJobHcl(wasmJob({ id, type: 'service', component: 'hello-http', port: true }, e2e.components.baseUrl));
-  const alloc = await e2e.agent.api.waitForAllocation(jobId, running, `${id} to run`);
+  const jobId = await context().agent.api.runJobHcl(wasmJob({ id, type: 'service', component: 'hello-http', port: true }, context().components.baseUrl));
+  const alloc = await context().agent.api.waitForAllocation(jobId, running, `${id} to run`);
   const [pid] = taskHostPids(alloc.ID, 't');
   const port = alloc.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
   if (pid === undefined || !port) throw new Error(`no task host or port for ${id}`);
@@ -50,20 +45,20 @@ function tickCount(log: string): number {
 /** After a restart: same process, still running, never restarted, still logging. */
 async function expectSurvived(task: Running): Promise<void> {
   expect(isAlive(task.pid)).toBe(true);
-  const alloc = await e2e.agent.api.waitForAllocation(task.jobId, running, 'task to be running after recovery');
+  const alloc = await context().agent.api.waitForAllocation(task.jobId, running, 'task to be running after recovery');
   expect(state(alloc)?.Restarts).toBe(0);
   expect(taskHostPids(task.alloc.ID, 't')).toEqual([task.pid]);
 }
 
 async function expectStillLogging(task: Running): Promise<void> {
-  const before = tickCount(await e2e.agent.api.logs(task.alloc.ID, 't', 'stdout'));
+  const before = tickCount(await context().agent.api.logs(task.alloc.ID, 't', 'stdout'));
   await sleep(2_500);
-  expect(tickCount(await e2e.agent.api.logs(task.alloc.ID, 't', 'stdout'))).toBeGreaterThan(before);
+  expect(tickCount(await context().agent.api.logs(task.alloc.ID, 't', 'stdout'))).toBeGreaterThan(before);
 }
 
 async function stopAndExpectGone(task: Running): Promise<Allocation> {
-  await e2e.agent.api.stopJob(task.jobId);
-  const alloc = await e2e.agent.api.waitForAllocation(task.jobId, dead, 'task to stop', 30_000);
+  await context().agent.api.stopJob(task.jobId);
+  const alloc = await context().agent.api.waitForAllocation(task.jobId, dead, 'task to stop', 30_000);
   expect(isAlive(task.pid)).toBe(false);
   expect(taskHostPids(task.alloc.ID)).toEqual([]);
   return alloc;
@@ -73,11 +68,11 @@ describe('task recovery on a real Nomad agent', () => {
   it('graceful agent restart: the plugin is shut down, a new one recovers the running tasks', async () => {
     const ticker = await startTicker('graceful-ticker');
     const http = await startHttp('graceful-http');
-    await e2e.agent.stop();
+    await context().agent.stop();
     // Nothing of ours may depend on the agent: tasks keep running while it is down.
     expect(isAlive(ticker.pid) && isAlive(http.pid)).toBe(true);
     expect((await fetch(http.url)).status).toBe(200);
-    await e2e.agent.restart();
+    await context().agent.restart();
     await expectSurvived(ticker);
     await expectSurvived(http);
     await expectStillLogging(ticker);
@@ -90,20 +85,20 @@ describe('task recovery on a real Nomad agent', () => {
 
   it('agent crash (SIGKILL): the new agent reattaches to the running plugin; tasks continue', async () => {
     const ticker = await startTicker('crash-ticker');
-    const [plugin] = pluginPids(e2e.agent.dir);
+    const [plugin] = pluginPids(context().agent.dir);
     expect(plugin).toBeDefined();
-    await e2e.agent.kill();
+    await context().agent.kill();
     expect(isAlive(plugin ?? 0)).toBe(true); // plugins outlive a crashed agent, for reattach
-    await e2e.agent.restart();
+    await context().agent.restart();
     await expectSurvived(ticker);
     await expectStillLogging(ticker);
-    expect(pluginPids(e2e.agent.dir)).toContain(plugin);
+    expect(pluginPids(context().agent.dir)).toContain(plugin);
     await stopAndExpectGone(ticker);
   });
 
   it('plugin crash (SIGKILL): Nomad starts a new plugin, which recovers the task from its handle', async () => {
     const ticker = await startTicker('plugin-crash-ticker');
-    const before = pluginPids(e2e.agent.dir);
+    const before = pluginPids(context().agent.dir);
     expect(before).toHaveLength(1);
     process.kill(before[0] ?? 0, 'SIGKILL');
     await expectStillLogging(ticker);
@@ -112,18 +107,18 @@ describe('task recovery on a real Nomad agent', () => {
     await expectSurvived(ticker);
     const stopped = await stopAndExpectGone(ticker);
     expect(state(stopped)?.Events.find((e) => e.Type === 'Terminated')?.Signal).toBeGreaterThan(0);
-    expect(pluginPids(e2e.agent.dir).filter((pid) => !before.includes(pid))).toHaveLength(1);
+    expect(pluginPids(context().agent.dir).filter((pid) => !before.includes(pid))).toHaveLength(1);
   });
 
   it('a task that exits while no plugin watches: its exit code is still reported after recovery', async () => {
     const ticker = await startTicker('exit-while-down', ['3']);
-    await e2e.agent.stop(); // plugin shut down too
+    await context().agent.stop(); // plugin shut down too
     await sleep(5_000); // the ticker prints 3 ticks and exits 0 meanwhile
     expect(isAlive(ticker.pid)).toBe(false);
-    await e2e.agent.restart();
-    const alloc = await e2e.agent.api.waitForAllocation(ticker.jobId, dead, 'recovered exit to be reported', 30_000);
+    await context().agent.restart();
+    const alloc = await context().agent.api.waitForAllocation(ticker.jobId, dead, 'recovered exit to be reported', 30_000);
     const terminated = state(alloc)?.Events.find((e) => e.Type === 'Terminated');
     expect(terminated?.ExitCode).toBe(0);
-    expect(tickCount(await e2e.agent.api.logs(ticker.alloc.ID, 't', 'stdout'))).toBe(3);
+    expect(tickCount(await context().agent.api.logs(ticker.alloc.ID, 't', 'stdout'))).toBe(3);
   });
 });

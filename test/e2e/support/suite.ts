@@ -1,5 +1,6 @@
 // Per-file setup: one agent and one component server, torn down afterwards.
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { NomadAgent, REPO_ROOT } from './nomad-agent.ts';
 import { serveDirectory, type StaticServer } from './static-server.ts';
 
@@ -18,4 +19,17 @@ export async function stopE2e(context: E2eContext | undefined): Promise<void> {
   if (!context) return;
   await context.agent.destroy();
   await context.components.close();
+}
+
+/** Registers the per-file agent; the returned function gives the running context. */
+export function useE2e(): () => E2eContext {
+  let context: E2eContext | undefined;
+  beforeAll(async () => {
+    context = await startE2e();
+  }, 180_000);
+  afterAll(async () => stopE2e(context), 60_000);
+  return () => {
+    if (!context) throw new Error('e2e context used before beforeAll ran');
+    return context;
+  };
 }
