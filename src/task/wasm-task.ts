@@ -85,7 +85,8 @@ export class WasmTask {
     if (!this.isRunning) return this.exited;
     const number = signalNumber(name || 'SIGINT');
     // Remembered on disk: a later plugin that finds the task gone without an
-    // exit file knows it died of our signal.
+    // exit file knows it died of our signal. Best effort: failing to write it
+    // must not keep the task from being stopped.
     await writeFile(join(this.state.stateDir, STOP_SIGNAL_FILE), String(number)).catch(() => undefined);
     if (timeoutMs > 0) {
       killGroup(this.state.pid, number);
@@ -113,6 +114,7 @@ async function watchForeignProcess(state: DriverState): Promise<ExitResult> {
   while (await isSameProcessAlive(state.pid, state.startTicks)) {
     await sleep(POLL_INTERVAL_MS);
   }
+  // An unreadable or half-written exit file is treated like a missing one.
   const written = await readExitFile(exitFilePath(state.stateDir)).catch(() => undefined);
   if (written !== undefined) return written;
   const stopSignal = await readFile(join(state.stateDir, STOP_SIGNAL_FILE), 'utf8').then(Number).catch(() => undefined);
