@@ -18,13 +18,3 @@ export function attr(name: string, type: string, required = false): Spec {
 export function withDefault(primary: Spec, value: string): Spec {
   return { default: { primary, default: { literal: { value } } } };
 }
-
-/** Zero or more `name { ... }` blocks, decoded to a list (empty when absent). */
-export function blockList(name: string, nested: Spec): Spec {
-  return { block_list: { name, nested } };
-}
-
-/** Zero or one `name { ... }` block, decoded to its value or null. */
-export function block(name: string, nested: Spec, required = false): Spec {
-  return { block_value: { name, required, nested } };
-}

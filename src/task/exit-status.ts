@@ -1,7 +1,7 @@
 // How a task ended, and the small file the task host leaves behind so that
 // a plugin which was not its parent (after a restart) still learns the
 // exit code.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { writeFileSync, renameSync } from 'node:fs';
 
 export interface ExitResult {
@@ -35,12 +35,6 @@ export function writeExitFileSync(path: string, result: ExitResult): void {
   const body: ExitFile = { exitCode: result.exitCode, signal: result.signal, at: Date.now() };
   writeFileSync(`${path}.tmp`, JSON.stringify(body));
   renameSync(`${path}.tmp`, path);
-}
-
-export async function writeExitFile(path: string, result: ExitResult): Promise<void> {
-  const body: ExitFile = { exitCode: result.exitCode, signal: result.signal, at: Date.now() };
-  await writeFile(`${path}.tmp`, JSON.stringify(body));
-  await rename(`${path}.tmp`, path);
 }
 
 /** undefined when the file does not exist (the task host died without writing it). */

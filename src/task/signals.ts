@@ -1,4 +1,4 @@
-// Signal names as Nomad sends them ("SIGINT", "SIGHUP") ↔ numbers.
+// Signal names as Nomad sends them ("SIGINT", "SIGHUP") → numbers.
 import { constants } from 'node:os';
 import { DriverError } from '../errors.js';
 
@@ -10,11 +10,4 @@ export function signalNumber(name: string): number {
   const value = SIGNALS[key];
   if (value === undefined) throw new DriverError('SIGNAL_UNKNOWN', `unknown signal "${name}"`);
   return value;
-}
-
-export function signalName(signal: number): NodeJS.Signals {
-  for (const [name, value] of Object.entries(SIGNALS)) {
-    if (value === signal) return name as NodeJS.Signals;
-  }
-  throw new DriverError('SIGNAL_UNKNOWN', `unknown signal number ${signal}`);
 }

@@ -27,10 +27,6 @@ export class TaskStore {
   delete(id: string): void {
     this.tasks.delete(id);
   }
-
-  all(): WasmTask[] {
-    return [...this.tasks.values()];
-  }
 }
 
 export function taskNotFound(id: string): DriverError {

@@ -78,7 +78,7 @@ export class WasmTask {
   }
 
   /**
-   * Sends `signalName` (default SIGINT, like Nomad's exec drivers), waits up
+   * Sends the named signal (default SIGINT, like Nomad's exec drivers), waits up
    * to `timeoutMs` for the task to exit, then SIGKILLs its process group.
    */
   async stop(name: string, timeoutMs: number): Promise<ExitResult> {
