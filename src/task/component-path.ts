@@ -11,6 +11,11 @@ export async function resolveComponentPath(taskDir: string, component: string): 
   const root = await realpath(taskDir).catch((err: unknown) => {
     throw new DriverError('COMPONENT_NOT_FOUND', `task dir ${taskDir} does not exist`, { cause: err });
   });
+  // Lexically first: `../x` must be refused as an escape even when the target
+  // does not exist (otherwise the user would read "not found").
+  if (!join(root, component).startsWith(root + sep)) {
+    throw new DriverError('COMPONENT_PATH_ESCAPE', `component "${component}" resolves outside the task dir`);
+  }
   let resolved: string;
   try {
     resolved = await realpath(join(root, component));
@@ -20,6 +25,7 @@ export async function resolveComponentPath(taskDir: string, component: string): 
     }
     throw new DriverError('COMPONENT_NOT_FOUND', `component "${component}" cannot be read: ${(err as Error).message}`, { cause: err });
   }
+  // Then physically: a symlink inside the task dir may point out of it.
   if (!resolved.startsWith(root + sep)) {
     throw new DriverError('COMPONENT_PATH_ESCAPE', `component "${component}" resolves outside the task dir`);
   }
