@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+
 	hclog "github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/nomad/helper/pluginutils/hclspecutils"
@@ -50,14 +52,28 @@ type pluginInstance struct {
 	client *plugin.Client
 	driver drivers.DriverPlugin
 	base   base.BasePlugin
+	conn   *grpc.ClientConn // the raw connection, for asserting on gRPC statuses Nomad's client hides
 	cache  string
+	logs   *syncBuffer
 }
 
 // launchPlugin starts plugins/wasm and configures it like the long-lived
 // instance of a Nomad client (SetConfig with the schema's defaults applied).
 func launchPlugin(t testing.TB, cacheDir string) *pluginInstance {
 	t.Helper()
-	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Debug, Output: pluginLogOutput()})
+	p := startPlugin(t)
+	p.setConfig(t, map[string]interface{}{"cache_dir": cacheDir})
+	p.cache = cacheDir
+	return p
+}
+
+// startPlugin launches plugins/wasm with Nomad's loader settings and
+// dispenses the driver, without any SetConfig. When the test fails, the
+// plugin's stderr (re-logged by go-plugin) is printed with the failure.
+func startPlugin(t testing.TB) *pluginInstance {
+	t.Helper()
+	logs := &syncBuffer{}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Debug, Output: io.MultiWriter(logs, pluginLogOutput())})
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig: base.Handshake,
 		Plugins: map[string]plugin.Plugin{
@@ -72,16 +88,27 @@ func launchPlugin(t testing.TB, cacheDir string) *pluginInstance {
 	must.NoError(t, err)
 	raw, err := rpc.Dispense(base.PluginTypeDriver)
 	must.NoError(t, err)
-	p := &pluginInstance{client: client, driver: raw.(drivers.DriverPlugin), base: raw.(base.BasePlugin), cache: cacheDir}
-	t.Cleanup(client.Kill)
-	p.setConfig(t, map[string]interface{}{"cache_dir": cacheDir})
+	p := &pluginInstance{client: client, driver: raw.(drivers.DriverPlugin), base: raw.(base.BasePlugin), conn: rpc.(*plugin.GRPCClient).Conn, logs: logs}
+	t.Cleanup(func() {
+		client.Kill()
+		if t.Failed() {
+			t.Logf("plugin (pid %d) log, last lines:\n%s", p.pid(), logs.tail(80))
+		}
+	})
 	return p
 }
 
-// setConfig encodes the agent-side config through the plugin's ConfigSchema, as Nomad does.
+// setConfig encodes the agent-side config through the plugin's ConfigSchema
+// and sets it with an agent config, as Nomad's driver manager does for the
+// long-lived instance (helper/pluginutils/loader dispensePlugin).
 func (p *pluginInstance) setConfig(t testing.TB, config map[string]interface{}) {
 	t.Helper()
-	must.NoError(t, p.base.SetConfig(&base.Config{PluginConfig: p.encodePluginConfig(t, config), ApiVersion: "0.1.0", AgentConfig: &base.AgentConfig{Driver: &base.ClientDriverConfig{}}}))
+	must.NoError(t, p.base.SetConfig(&base.Config{PluginConfig: p.encodePluginConfig(t, config), ApiVersion: "0.1.0", AgentConfig: nomadAgentConfig()}))
+}
+
+// nomadAgentConfig is what the driver manager passes as nomad_config.
+func nomadAgentConfig() *base.AgentConfig {
+	return &base.AgentConfig{Driver: &base.ClientDriverConfig{ClientMinPort: 14000, ClientMaxPort: 14512}}
 }
 
 func (p *pluginInstance) encodePluginConfig(t testing.TB, config map[string]interface{}) []byte {
@@ -206,6 +233,11 @@ func newFifoReader(t testing.TB, path string) *fifoReader {
 	return r
 }
 
+// ticks counts the "tick N" lines seen so far.
+func (r *fifoReader) ticks() int {
+	return strings.Count(r.String(), "tick ")
+}
+
 func (r *fifoReader) String() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -284,4 +316,30 @@ func pluginLogOutput() io.Writer {
 		return os.Stderr
 	}
 	return io.Discard
+}
+
+// syncBuffer collects the plugin's log lines; go-plugin writes from its own goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) tail(n int) string {
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
