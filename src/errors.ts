@@ -77,6 +77,22 @@ export const ERROR_CATALOGUE = {
     description: 'SignalTask/StopTask named a signal this platform does not know (use names like `SIGHUP`).',
     recoverable: false,
   },
+  MOUNT_ESCAPE: {
+    description: 'A `mount` source is not a directory under `local/`, `secrets/` or `alloc/data` of the task (absolute path, `..`, or a symlink that leads out).',
+    recoverable: false,
+  },
+  MOUNT_SOURCE_MISSING: {
+    description: 'A `mount` source directory does not exist (create it with a `template`, an `artifact`, or an earlier task).',
+    recoverable: false,
+  },
+  GRANT_EXCEEDS_CEILING: {
+    description: "The task asks for more than the node's `plugin \"wasm\"` config allows (an outbound host, a read-write mount, memory); the message names the grant and the ceiling.",
+    recoverable: false,
+  },
+  MEMORY_CEILING_TOO_LOW: {
+    description: "The component's initial linear memory is larger than the task's memory ceiling (`resources { memory / memory_max }`).",
+    recoverable: false,
+  },
   EXEC_NOT_SUPPORTED: {
     description: '`nomad alloc exec` and script checks need a shell inside the task; Wasm components have none.',
     recoverable: false,

@@ -83,6 +83,24 @@ export class ConfigReader {
     });
   }
 
+  /** Repeated blocks (`mount { ... }`): one reader per block, fields named `mount[0].source`. */
+  blockList(field: string): ConfigReader[] {
+    const value = this.get(field);
+    if (value === null) return [];
+    if (!Array.isArray(value)) throw new ConfigFieldError(this.name(field), `expected blocks, got ${describe(value)}`);
+    return value.map((item, i) => {
+      if (item === null || item === UNKNOWN || typeof item !== 'object' || Array.isArray(item)) {
+        throw new ConfigFieldError(`${this.name(field)}[${i}]`, `expected a block, got ${describe(item)}`);
+      }
+      return new ConfigReader(item, `${this.name(field)}[${i}]`);
+    });
+  }
+
+  /** A list(string) that may be left out entirely (undefined) or set empty ([]). */
+  optionalStringList(field: string): string[] | undefined {
+    return this.get(field) === null ? undefined : this.stringList(field);
+  }
+
   /** A map(string), also accepted as list(map(string)): what Nomad sends for `x = { ... }`. */
   stringMap(field: string): Record<string, string> {
     const value = this.get(field);

@@ -2,8 +2,18 @@
 // Nomad needs it for validation, and its decoding into a typed object.
 import { DriverError } from '../errors.js';
 import { decodeCtyMsgpack } from '../hclspec/cty-msgpack.js';
-import { attr, object, type Spec } from '../hclspec/spec.js';
+import { attr, blockList, object, type Spec } from '../hclspec/spec.js';
+import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
+import type { HttpInstanceMode } from '../runtime/grants.js';
 import { ConfigReader } from './config-reader.js';
+
+export interface MountConfig {
+  /** Directory inside the task dir: `local/...`, `secrets/...` or `alloc/data/...`. */
+  readonly source: string;
+  /** Absolute path the component sees, e.g. `/data`. */
+  readonly destination: string;
+  readonly readOnly: boolean;
+}
 
 export interface WasmTaskConfig {
   /** Path of the component, relative to the task dir (e.g. `local/app.wasm`). */
@@ -16,6 +26,11 @@ export interface WasmTaskConfig {
   readonly passEnv: readonly string[];
   /** Port label to serve `wasi:http/incoming-handler` on (`NOMAD_PORT_<label>`). */
   readonly port: string | undefined;
+  /** Directories of the task dir the component may see. */
+  readonly mounts: readonly MountConfig[];
+  /** Authorities outbound HTTP may reach. */
+  readonly allowHttp: readonly AllowEntry[];
+  readonly httpInstance: HttpInstanceMode;
 }
 
 export const taskConfigSpec: Spec = object({
@@ -26,9 +41,20 @@ export const taskConfigSpec: Spec = object({
   env: attr('env', 'list(map(string))'),
   pass_env: attr('pass_env', 'list(string)'),
   port: attr('port', 'string'),
+  mount: blockList(
+    'mount',
+    object({
+      source: attr('source', 'string', true),
+      destination: attr('destination', 'string', true),
+      readonly: attr('readonly', 'bool'),
+    }),
+  ),
+  allow_http: attr('allow_http', 'list(string)'),
+  http_instance: attr('http_instance', 'string'),
 });
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const INSTANCE_MODES: readonly HttpInstanceMode[] = ['shared', 'per-request'];
 
 export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
   try {
@@ -41,7 +67,22 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
     }
     const passEnv = config.stringList('pass_env');
     const port = config.optionalString('port');
-    return { component, args: config.stringList('args'), env, passEnv, port: port === '' ? undefined : port };
+    const mounts = config.blockList('mount').map((block) => ({
+      source: block.requiredString('source'),
+      destination: block.requiredString('destination'),
+      // Deny by default: writing needs `readonly = false`.
+      readOnly: block.optionalBool('readonly') ?? true,
+    }));
+    const allowHttp = config.stringList('allow_http').map((text, i) => {
+      const entry = parseAllowEntry(text);
+      if (typeof entry === 'string') throw new Error(`config field "allow_http[${i}]": ${entry}`);
+      return entry;
+    });
+    const httpInstance = (config.optionalString('http_instance') ?? 'shared') as HttpInstanceMode;
+    if (!INSTANCE_MODES.includes(httpInstance)) {
+      throw new Error(`config field "http_instance": must be "shared" or "per-request", got "${httpInstance}"`);
+    }
+    return { component, args: config.stringList('args'), env, passEnv, port: port === '' ? undefined : port, mounts, allowHttp, httpInstance };
   } catch (err) {
     throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: ${(err as Error).message}`, { cause: err });
   }

@@ -18,3 +18,8 @@ export function attr(name: string, type: string, required = false): Spec {
 export function withDefault(primary: Spec, value: string): Spec {
   return { default: { primary, default: { literal: { value } } } };
 }
+
+/** Repeated `name { ... }` blocks, each decoded with `nested`. */
+export function blockList(name: string, nested: Spec): Spec {
+  return { block_list: { name, min_items: 0, max_items: 0, nested } };
+}

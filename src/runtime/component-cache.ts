@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DriverError } from '../errors.js';
 import { readComponentFile } from './component-file.js';
 import { JCO_VERSION } from './jco-info.js';
-import { supportedImport } from './wasi-imports.js';
+import { PROVIDED_INTERFACES } from '../wasi/host.js';
 
 /** Bump when the layout or transpile options change. */
 const CACHE_FORMAT = 1;
@@ -77,7 +77,7 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
     throw new DriverError('COMPONENT_TRANSPILE_FAILED', `jco could not transpile the component: ${(err as Error).message}`, { cause: err });
   }
   const world = worldOf(output.exports.map(([name]) => name));
-  const unsupported = output.imports.filter((name) => !supportedImport(name));
+  const unsupported = output.imports.filter((name) => !PROVIDED_INTERFACES.has(name.replace(/@[^/]*$/, '')));
   if (unsupported.length > 0) {
     throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', `the component imports interfaces this driver does not provide: ${unsupported.join(', ')}`);
   }

@@ -1,8 +1,21 @@
-// What a component may see. Deny by default: anything not listed here is
-// not visible to the guest (no preopened directories, no network).
+// What a component may see, as the plugin decided it (src/task/grants.ts)
+// and the task host applies it. Deny by default: anything not listed here
+// is not visible to the guest.
+import type { Mount } from '../wasi/filesystem.js';
+
+export type HttpInstanceMode = 'shared' | 'per-request';
+
 export interface Grants {
   /** argv as the component sees it; argv[0] is the program name. */
   readonly args: readonly string[];
   /** The complete environment of the component. */
   readonly env: Readonly<Record<string, string>>;
+  /** Directories of the task dir the component sees, real host paths. */
+  readonly mounts: readonly Mount[];
+  /** Outbound HTTP allow-list entries (`host`, `host:port`, `*.domain`). */
+  readonly outboundHttp: readonly string[];
+  /** Ceiling for linear memory in MiB, from the task's resources. */
+  readonly memoryMaxMiB: number | undefined;
+  /** wasi:http services: one instance for all requests, or one per request. */
+  readonly httpInstance: HttpInstanceMode;
 }

@@ -1,17 +1,25 @@
-// Serves a wasi:http/incoming-handler component on a TCP address, one
-// shared instance for all requests.
+// Serves a wasi:http/incoming-handler component with node:http, in this
+// thread: a request is one synchronous call into the guest with host
+// objects that answer from memory (no I/O worker, no cross-thread hop).
 //
-// This uses preview2-shim's HTTPServer, which runs the socket in the shim's
-// I/O worker and calls the handler on this thread: correct, but about 20x
-// slower than plain node:http (see js-wasm-stack-notes). A guest that fails
-// to respond makes the shim end this process, which Nomad sees as the task
-// failing: this task only, since each task has its own process.
-import * as shimHttp from '@bytecodealliance/preview2-shim/http';
+// Request bodies are read completely before the guest runs (WASI 0.2 calls
+// are synchronous: a guest cannot wait for bytes still on the wire), up to
+// MAX_REQUEST_BODY. Response bodies stream: every guest write goes straight
+// to the socket.
+//
+// Instance modes: `shared` keeps one instance for all requests (a trap
+// replaces it); `per-request` instantiates a fresh one for each request
+// (no state survives between requests, as with Spin or wasmtime serve).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DriverError } from '../errors.js';
+import { Fields } from '../wasi/http-fields.js';
+import { IncomingRequest, methodFromString, ResponseOutparam, type HttpErrorCode, type OutgoingResponse } from '../wasi/http-types.js';
+import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { Grants } from './grants.js';
+import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';
-import { sandboxedImports } from './wasi-imports.js';
+import { describeTrap } from './traps.js';
 
 export interface HttpService {
   readonly port: number;
@@ -21,38 +29,128 @@ export interface HttpService {
 }
 
 interface IncomingHandler {
-  handle(request: unknown, responseOut: unknown): void;
+  handle(request: IncomingRequest, responseOut: ResponseOutparam): void;
 }
 
-// The package's type map points TypeScript at the browser build, which has
-// no HTTPServer; the Node build (what runs) does.
-interface StockHttpServer {
-  listen(port: number, host: string): void;
-  stop(): void;
+export const MAX_REQUEST_BODY = 64 * 1024 * 1024;
+const encoder = new TextEncoder();
+
+function notice(message: string): void {
+  process.stderr.write(`[nomad-driver-wasm] ${message}\n`);
 }
-const { HTTPServer } = shimHttp as unknown as { HTTPServer: new (handler: IncomingHandler) => StockHttpServer };
 
 export async function serveHttp(component: PreparedComponent, grants: Grants, listen: { host: string; port: number }): Promise<HttpService> {
-  let handler = await instantiateHandler(component, grants);
-  // One stable handler object for the server; it forwards to the current instance.
-  const server = new HTTPServer({ handle: (request: unknown, out: unknown) => handler.handle(request, out) });
-  try {
-    server.listen(listen.port, listen.host);
-  } catch (err) {
-    throw new DriverError('HTTP_LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port}: ${(err as Error).message}`, { cause: err });
-  }
+  const imports = hostForTask(grants);
+  const newHandler = (): Promise<IncomingHandler> => instantiateHandler(component, imports, grants);
+  // Instantiating up front also proves the component can start at all.
+  let shared: Promise<IncomingHandler> = newHandler();
+  await shared;
+  const handlerFor = grants.httpInstance === 'per-request' ? newHandler : (): Promise<IncomingHandler> => shared;
+
+  const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+    void readBody(req)
+      .then(async (body) => {
+        if (body === undefined) return sendError(res, 413, `request body over ${MAX_REQUEST_BODY} bytes`);
+        const handler = await handlerFor();
+        const trapped = handleRequest(handler, req, res, body, grants);
+        // A trapped instance cannot be entered again: replace the shared one.
+        if (trapped && grants.httpInstance === 'shared') shared = newHandler();
+      })
+      .catch((err: unknown) => {
+        notice(`request failed: ${describeError(err)}`);
+        sendError(res, 500, 'internal error');
+      });
+  });
+  await listenOn(server, listen);
   return {
     port: listen.port,
-    close: async () => server.stop(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
     reload: async () => {
-      handler = await instantiateHandler(component, grants);
+      const next = newHandler();
+      await next;
+      shared = next;
     },
   };
 }
 
-async function instantiateHandler(component: PreparedComponent, grants: Grants): Promise<IncomingHandler> {
-  const instance = await instantiateComponent(component, sandboxedImports(grants));
+async function instantiateHandler(component: PreparedComponent, imports: ImportObject, grants: Grants): Promise<IncomingHandler> {
+  const instance = await instantiateComponent(component, imports, instantiateOptions(grants));
   const handler = (instance['incomingHandler'] ?? instance['wasi:http/incoming-handler@0.2.12']) as IncomingHandler | undefined;
   if (!handler) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:http/incoming-handler export');
   return handler;
+}
+
+function listenOn(server: Server, listen: { host: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) => reject(new DriverError('HTTP_LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err })));
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+}
+
+/** The whole request body, or undefined when it is over the limit. */
+function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BODY) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Runs the guest for one request; returns whether it trapped. */
+function handleRequest(handler: IncomingHandler, req: IncomingMessage, res: ServerResponse, body: Uint8Array, grants: Grants): boolean {
+  const headers = Fields.fromHost(headerPairs(req), true);
+  const request = new IncomingRequest(methodFromString(req.method ?? 'GET'), req.url ?? '/', req.headers.host, headers, body);
+  let response: OutgoingResponse | undefined;
+  const outparam = new ResponseOutparam({
+    respond(outgoing) {
+      response = outgoing;
+      res.writeHead(outgoing.statusCode(), outgoing.headers().toNodeHeaders());
+      outgoing.bodyHandle.pipe.attach({ write: (bytes) => res.write(bytes), end: () => res.end() });
+    },
+    fail(error: HttpErrorCode) {
+      sendError(res, 500, `the component reported ${error.tag}`);
+    },
+  });
+  try {
+    handler.handle(request, outparam);
+  } catch (err) {
+    notice(describeTrap(err, grants));
+    if (!res.headersSent) sendError(res, 500, 'the component trapped');
+    else res.destroy(); // the client must not mistake a cut-off body for a complete one
+    return true;
+  }
+  if (!outparam.used) sendError(res, 500, 'the component returned without setting a response');
+  // A synchronous guest cannot write after handle() returns: end what it left open.
+  else if (response && !response.bodyHandle.pipe.finished) response.bodyHandle.pipe.finish();
+  return false;
+}
+
+function headerPairs(req: IncomingMessage): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
+  return pairs;
+}
+
+function sendError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain' });
+  res.end(encoder.encode(`${message}\n`));
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

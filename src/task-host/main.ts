@@ -63,7 +63,7 @@ function notice(message: string): void {
 async function main(): Promise<void> {
   const spec = JSON.parse(await text(process.stdin)) as LaunchSpec;
   process.title = `nomad-wasm-task ${spec.taskId}`;
-  const grants: Grants = { args: [...spec.args], env: { ...spec.env } };
+  const grants: Grants = spec.grants;
 
   let component: PreparedComponent;
   try {

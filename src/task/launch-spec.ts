@@ -4,17 +4,18 @@
 //
 // The spec travels over a pipe, never through a file or argv, because the
 // granted environment may hold secrets.
+import type { Grants } from '../runtime/grants.js';
 
 export interface LaunchSpec {
-  readonly version: 1;
+  readonly version: 2;
   readonly taskId: string;
   /** Absolute, already checked to be inside the task dir. */
   readonly componentPath: string;
   readonly cacheDir: string;
   /** Where the task host records its exit status for a plugin that is not its parent. */
   readonly exitFile: string;
-  readonly args: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
+  /** Everything the component may see (env values included: never logged). */
+  readonly grants: Grants;
   /** Present for wasi:http services. */
   readonly http?: { readonly host: string; readonly port: number };
 }

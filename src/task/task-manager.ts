@@ -11,7 +11,7 @@ import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/dr
 import type { TaskHandle__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskHandle.js';
 import { resolveComponentPath } from './component-path.js';
 import { decodeDriverState, type DriverState } from './driver-state.js';
-import { grantsFor } from './grants.js';
+import { describeGrants, grantsFor } from './grants.js';
 import { listenAddressFor } from './http-port.js';
 import type { LaunchSpec, ProgressMessage } from './launch-spec.js';
 import { launchTaskHost } from './launcher.js';
@@ -38,23 +38,31 @@ export class TaskManager {
     const taskConfig = decodeTaskConfig(config.msgpack_driver_config);
     const taskDir = join(config.alloc_dir, config.name);
     const componentPath = await resolveComponentPath(taskDir, taskConfig.component);
-    const grants = grantsFor(taskConfig, config.env);
+    const memory = config.resources?.allocated_resources?.memory;
+    const grants = await grantsFor(
+      taskConfig,
+      { taskDir, allocDir: config.alloc_dir, env: config.env, memoryMb: Number(memory?.memory_mb ?? 0), memoryMaxMb: Number(memory?.memory_max_mb ?? 0) },
+      this.deps.pluginConfig().ceilings,
+    );
+    const audit = describeGrants(grants);
     const http = taskConfig.port === undefined ? undefined : listenAddressFor(taskConfig.port, config);
 
     // Per-start private dir (Nomad gives each start a new id), hidden from the task.
     const stateDir = join(taskDir, 'private', 'wasm', config.id.split('/').pop() ?? 'task');
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const spec: LaunchSpec = {
-      version: 1,
+      version: 2,
       taskId: config.id,
       componentPath,
       cacheDir: this.deps.pluginConfig().cacheDir,
       exitFile: exitFilePath(stateDir),
-      args: grants.args,
-      env: grants.env,
+      grants,
       ...(http ? { http } : {}),
     };
 
+    // Audit evidence of what this task may do, before anything of it runs.
+    this.event(config, `Grants: ${Object.entries(audit).map(([k, v]) => `${k}=${v}`).join(' ')}`, audit);
+    log.info({ grants: audit }, 'effective grants');
     this.event(config, `Loading component ${taskConfig.component}`);
     const startedAtMs = Date.now();
     const launched = await launchTaskHost(spec, {
@@ -79,7 +87,7 @@ export class TaskManager {
     this.tasks.add(task);
     const what = ready.world === 'http' ? `wasi:http service listening on ${http?.host}:${ready.port}` : 'wasi:cli command running';
     this.event(config, `Component started: ${what}`, { digest: ready.digest, start_ms: String(Date.now() - startedAtMs) });
-    log.info({ pid: launched.pid, world: ready.world, digest: ready.digest, env_granted: Object.keys(grants.env) }, 'started task');
+    log.info({ pid: launched.pid, world: ready.world, digest: ready.digest }, 'started task');
     return task;
   }
 

@@ -17,13 +17,12 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 /** Runs dist/task-host/main.js as the plugin would, with a spec on stdin. */
 function runTaskHost(component: string, args: string[], env: Record<string, string>, hostEnv: Record<string, string> = {}) {
   const spec = {
-    version: 1,
+    version: 2,
     taskId: 'alloc/task/1',
     componentPath: join(COMPONENTS, `${component}.wasm`),
     cacheDir: join(dir, 'cache'),
     exitFile: join(dir, `${component}.exit.json`),
-    args: [`${component}.wasm`, ...args],
-    env,
+    grants: { args: [`${component}.wasm`, ...args], env, mounts: [], outboundHttp: [], memoryMaxMiB: undefined, httpInstance: 'shared' },
   };
   return spawnSync(process.execPath, [join(ROOT, 'dist/task-host/main.js')], {
     input: JSON.stringify(spec),

@@ -8,7 +8,7 @@ const hex = (s: string): Uint8Array => Buffer.from(s, 'hex');
 
 /** Like go-cty: every attribute of the object present, absent ones as nil. */
 function ctyObject(values: Record<string, unknown>): Uint8Array {
-  const full = { args: null, component: null, env: null, pass_env: null, port: null, ...values };
+  const full = { allow_http: null, args: null, component: null, env: null, http_instance: null, mount: null, pass_env: null, port: null, ...values };
   const sorted = Object.fromEntries(Object.entries(full).sort(([a], [b]) => (a < b ? -1 : 1)));
   return encode(sorted);
 }
@@ -24,6 +24,9 @@ describe('decodeTaskConfig', () => {
       env: { GREETING: 'hi' },
       passEnv: ['NOMAD_ALLOC_ID'],
       port: 'http',
+      mounts: [],
+      allowHttp: [],
+      httpInstance: 'shared',
     });
   });
 
@@ -34,7 +37,36 @@ describe('decodeTaskConfig', () => {
 
   it('treats absent optional attributes (nil) as empty', () => {
     const config = decodeTaskConfig(ctyObject({ component: 'c.wasm' }));
-    expect(config).toEqual({ component: 'c.wasm', args: [], env: {}, passEnv: [], port: undefined });
+    expect(config).toEqual({ component: 'c.wasm', args: [], env: {}, passEnv: [], port: undefined, mounts: [], allowHttp: [], httpInstance: 'shared' });
+  });
+
+  it('decodes grants: mounts (read-only unless readonly = false), allow_http, http_instance', () => {
+    const config = decodeTaskConfig(
+      ctyObject({
+        component: 'c.wasm',
+        mount: [
+          { source: 'local/static', destination: '/static', readonly: null },
+          { source: 'alloc/data', destination: '/data', readonly: false },
+        ],
+        allow_http: ['api.example.com', '*.example.org:8443'],
+        http_instance: 'per-request',
+      }),
+    );
+    expect(config.mounts).toEqual([
+      { source: 'local/static', destination: '/static', readOnly: true },
+      { source: 'alloc/data', destination: '/data', readOnly: false },
+    ]);
+    expect(config.allowHttp).toEqual([
+      { host: 'api.example.com', wildcard: false, port: undefined },
+      { host: 'example.org', wildcard: true, port: 8443 },
+    ]);
+    expect(config.httpInstance).toBe('per-request');
+  });
+
+  it('names the field of a malformed grant', () => {
+    expect(() => decodeTaskConfig(ctyObject({ component: 'c.wasm', allow_http: ['http://x.com/path'] }))).toThrow(/allow_http\[0\].*not host, host:port/);
+    expect(() => decodeTaskConfig(ctyObject({ component: 'c.wasm', http_instance: 'pooled' }))).toThrow(/http_instance.*"pooled"/);
+    expect(() => decodeTaskConfig(ctyObject({ component: 'c.wasm', mount: [{ source: 'local', destination: null, readonly: null }] }))).toThrow(/mount\[0\]\.destination.*required/);
   });
 
   it('accepts the plain msgpack maps Go test harnesses encode (missing keys)', () => {
@@ -73,5 +105,12 @@ describe('decodePluginConfig', () => {
 
   it('rejects a relative cache_dir with PLUGIN_CONFIG_INVALID', () => {
     expect(() => decodePluginConfig(encode({ cache_dir: 'rel' }))).toThrow(/cache_dir": must be an absolute path/);
+  });
+
+  it('decodes operator ceilings; an unset allow_http means any host, an empty one none', () => {
+    expect(decodePluginConfig(encode({ cache_dir: '/c' })).ceilings).toEqual({ allowHttp: undefined, allowMounts: true, allowReadWriteMounts: true, maxMemoryMb: undefined });
+    const strict = decodePluginConfig(encode({ cache_dir: '/c', allow_http: [], allow_mounts: true, allow_read_write_mounts: false, max_memory_mb: 256 }));
+    expect(strict.ceilings).toEqual({ allowHttp: [], allowMounts: true, allowReadWriteMounts: false, maxMemoryMb: 256 });
+    expect(() => decodePluginConfig(encode({ cache_dir: '/c', max_memory_mb: -1 }))).toThrow(/max_memory_mb": must be a positive/);
   });
 });

@@ -1,0 +1,30 @@
+// Builds the WASI host of one instance from a task's grants: guest stdio
+// goes to this process's stdout/stderr (the task's log FIFOs), outbound
+// decisions to the task's stderr as audit lines.
+import { writeAllSync } from '../wasi/fd-output.js';
+import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
+import { wasiHost, type ImportObject } from '../wasi/host.js';
+import type { Grants } from './grants.js';
+import { mibToPages } from './memory-ceiling.js';
+import type { InstantiateOptions } from './instantiate.js';
+
+export function hostForTask(grants: Grants): ImportObject {
+  const allow = grants.outboundHttp.map(parseAllowEntry).filter((entry): entry is AllowEntry => typeof entry !== 'string');
+  return wasiHost({
+    args: grants.args,
+    env: grants.env,
+    stdout: (bytes) => writeAllSync(1, bytes),
+    stderr: (bytes) => writeAllSync(2, bytes),
+    mounts: grants.mounts,
+    outbound: {
+      allow,
+      onDecision: ({ allowed, authority }) => {
+        if (!allowed) writeAllSync(2, Buffer.from(`[nomad-driver-wasm] outbound HTTP to ${authority} denied: not in the task's allow_http list\n`));
+      },
+    },
+  });
+}
+
+export function instantiateOptions(grants: Grants): InstantiateOptions {
+  return { memoryMaxPages: grants.memoryMaxMiB === undefined ? undefined : mibToPages(grants.memoryMaxMiB) };
+}

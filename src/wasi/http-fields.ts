@@ -1,0 +1,105 @@
+// The `fields` resource of wasi:http/types: ordered header name/value pairs.
+// Names compare case-insensitively; values are bytes. Fields the host hands
+// to a guest (request headers) are immutable, as the spec requires.
+
+export type HeaderError = { tag: 'invalid-syntax' } | { tag: 'forbidden' } | { tag: 'immutable' };
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Connection-level headers belong to the host's HTTP implementation.
+const FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'host', 'http2-settings']);
+
+function checkName(name: string): void {
+  if (!TOKEN.test(name)) throw { tag: 'invalid-syntax' } satisfies HeaderError;
+  if (FORBIDDEN.has(name.toLowerCase())) throw { tag: 'forbidden' } satisfies HeaderError;
+}
+
+function checkValue(value: Uint8Array): void {
+  for (const byte of value) {
+    // No CR, LF or NUL: they would split or truncate a header on the wire.
+    if (byte === 0x0d || byte === 0x0a || byte === 0x00) throw { tag: 'invalid-syntax' } satisfies HeaderError;
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class Fields {
+  #entries: [string, Uint8Array][] = [];
+  #immutable = false;
+
+  /** Host-side constructor for headers received from the network (not validated against FORBIDDEN). */
+  static fromHost(pairs: Iterable<[string, string]>, immutable: boolean): Fields {
+    const fields = new Fields();
+    for (const [name, value] of pairs) fields.#entries.push([name.toLowerCase(), encoder.encode(value)]);
+    fields.#immutable = immutable;
+    return fields;
+  }
+
+  static fromList(entries: [string, Uint8Array][]): Fields {
+    const fields = new Fields();
+    for (const [name, value] of entries) {
+      checkName(name);
+      checkValue(value);
+      fields.#entries.push([name.toLowerCase(), value]);
+    }
+    return fields;
+  }
+
+  #mutable(): void {
+    if (this.#immutable) throw { tag: 'immutable' } satisfies HeaderError;
+  }
+
+  /** Freezes these fields (they were handed to a request or response that is on its way). */
+  lock(): void {
+    this.#immutable = true;
+  }
+
+  get(name: string): Uint8Array[] {
+    const key = name.toLowerCase();
+    return this.#entries.filter(([n]) => n === key).map(([, v]) => v);
+  }
+  has(name: string): boolean {
+    const key = name.toLowerCase();
+    return this.#entries.some(([n]) => n === key);
+  }
+  set(name: string, values: Uint8Array[]): void {
+    this.#mutable();
+    checkName(name);
+    values.forEach(checkValue);
+    const key = name.toLowerCase();
+    this.#entries = this.#entries.filter(([n]) => n !== key);
+    for (const value of values) this.#entries.push([key, value]);
+  }
+  delete(name: string): void {
+    this.#mutable();
+    checkName(name);
+    const key = name.toLowerCase();
+    this.#entries = this.#entries.filter(([n]) => n !== key);
+  }
+  append(name: string, value: Uint8Array): void {
+    this.#mutable();
+    checkName(name);
+    checkValue(value);
+    this.#entries.push([name.toLowerCase(), value]);
+  }
+  entries(): [string, Uint8Array][] {
+    return this.#entries.map(([n, v]) => [n, v]);
+  }
+  clone(): Fields {
+    const copy = new Fields();
+    copy.#entries = this.entries();
+    return copy;
+  }
+
+  /** For node:http: name -> value(s) as strings. */
+  toNodeHeaders(): Record<string, string | string[]> {
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of this.#entries) {
+      const text = decoder.decode(value);
+      const existing = headers[name];
+      if (existing === undefined) headers[name] = text;
+      else headers[name] = Array.isArray(existing) ? [...existing, text] : [existing, text];
+    }
+    return headers;
+  }
+}

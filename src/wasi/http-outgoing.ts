@@ -1,0 +1,69 @@
+// wasi:http/outgoing-handler: outbound requests, allow-listed per task.
+//
+// A request to an authority outside the allow-list gets the error code
+// `HTTP-request-denied` back, like any other HTTP failure: the guest
+// decides what to do, the host is unaffected. Allowed requests are sent
+// once the guest asks for the response; bodies are buffered both ways.
+import { Fields } from './http-fields.js';
+import { isAllowed, type AllowEntry } from './http-allow-list.js';
+import { fetchSync } from './sync-fetch.js';
+import { FutureIncomingResponse, IncomingResponse, methodToString, type HttpErrorCode, type OutgoingRequest, type RequestOptions } from './http-types.js';
+
+export interface OutboundPolicy {
+  readonly allow: readonly AllowEntry[];
+  /** Called for every decision, for the task's audit log. */
+  readonly onDecision?: (decision: { allowed: boolean; authority: string }) => void;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+function denied(): never {
+  throw { tag: 'HTTP-request-denied' } satisfies HttpErrorCode;
+}
+
+export function outgoingHandler(policy: OutboundPolicy): { handle(request: OutgoingRequest, options: RequestOptions | undefined): FutureIncomingResponse } {
+  return {
+    handle(request, options) {
+      const scheme = request.scheme();
+      const schemeName = scheme === undefined || scheme.tag === 'HTTPS' ? 'https' : scheme.tag === 'HTTP' ? 'http' : undefined;
+      const authority = request.authority();
+      if (!schemeName || !authority) denied();
+      let url: URL;
+      try {
+        url = new URL(`${schemeName}://${authority}${request.pathWithQuery() ?? '/'}`);
+      } catch {
+        throw { tag: 'HTTP-request-URI-invalid' } satisfies HttpErrorCode;
+      }
+      const port = url.port === '' ? (schemeName === 'https' ? 443 : 80) : Number(url.port);
+      const allowed = isAllowed(policy.allow, schemeName, url.hostname.replace(/^\[|\]$/g, ''), port);
+      policy.onDecision?.({ allowed, authority });
+      if (!allowed) denied();
+      request.headers().lock();
+      const body = request.bodyHandle.pipe;
+      const timeoutMs = options?.totalTimeoutMs(DEFAULT_TIMEOUT_MS) ?? DEFAULT_TIMEOUT_MS;
+      return new FutureIncomingResponse(() => {
+        const headers = Object.entries(request.headers().toNodeHeaders()).flatMap(([name, value]) =>
+          (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
+        );
+        const result = fetchSync({ url: url.href, method: methodToString(request.method()), headers, body: body.takeBuffered(), timeoutMs, maxBytes: MAX_RESPONSE_BYTES });
+        if (!result.ok) return { tag: 'err', val: errorCode(result.code, result.message) };
+        return { tag: 'ok', val: new IncomingResponse(result.status, Fields.fromHost(result.headers, true), result.body) };
+      });
+    },
+  };
+}
+
+/** The error-code variant value for a failure; some cases carry a payload. */
+function errorCode(code: string, message: string): HttpErrorCode {
+  switch (code) {
+    case 'internal-error':
+      return { tag: code, val: message };
+    case 'DNS-error':
+      return { tag: code, val: { rcode: undefined, infoCode: undefined } };
+    case 'HTTP-response-body-size':
+      return { tag: code, val: undefined };
+    default:
+      return { tag: code };
+  }
+}
