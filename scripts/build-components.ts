@@ -5,7 +5,8 @@
 //   spliced into a module after wat/prelude.wat and adapted with jco's
 //   bundled WASI preview1 command adapter.
 // - wat/<name>.wat starting with `(module`: a component-model core module
-//   for the http-handler world in wit/, embedded and wrapped as is.
+//   for a world in wit/ (named by a `;; world: <name>` line, default
+//   http-handler), embedded and wrapped as is.
 // Up-to-date outputs (same sources, same jco) are skipped.
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, cp } from 'node:fs/promises';
@@ -23,13 +24,14 @@ const WASI_WIT = join(JCO_DIR, 'lib/wit/builtin/0.2.12');
 async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
   const prelude = await readFile(join(SOURCES, 'wat/prelude.wat'), 'utf8');
+  const witSource = await readFile(join(SOURCES, 'wit/http-handler.wit'), 'utf8');
   const names = (await readdir(join(SOURCES, 'wat'))).filter((f) => f.endsWith('.wat') && f !== 'prelude.wat');
   const digests: Record<string, string> = {};
   for (const file of names.sort()) {
     const name = file.replace(/\.wat$/, '');
     const source = await readFile(join(SOURCES, 'wat', file), 'utf8');
     const standalone = /^\s*\(module/m.test(source.replace(/;;.*$/gm, ''));
-    const key = hash(`${JCO_VERSION}\n${standalone ? '' : prelude}\n${source}`);
+    const key = hash(`${JCO_VERSION}\n${standalone ? witSource : prelude}\n${source}`);
     const target = join(OUT, `${name}.wasm`);
     const stamp = `${target}.source-sha256`;
     if ((await readFile(stamp, 'utf8').catch(() => '')) === key) {
@@ -55,6 +57,7 @@ async function buildCommandComponent(prelude: string, body: string): Promise<Uin
 }
 
 async function buildHttpComponent(source: string): Promise<Uint8Array> {
+  const world = /^;; world: ([a-z-]+)/m.exec(source)?.[1] ?? 'http-handler';
   // The world's WIT plus jco's WASI 0.2.12 packages as deps/, in a temp dir.
   const witDir = await mkdtemp(join(tmpdir(), 'wit-'));
   try {
@@ -64,7 +67,7 @@ async function buildHttpComponent(source: string): Promise<Uint8Array> {
       if (dep.startsWith('wasi-')) await symlink(join(WASI_WIT, dep), join(witDir, 'deps', dep));
     }
     const core = await parse(source);
-    const embedded = await componentEmbed({ binary: core, witPath: witDir, world: 'http-handler' });
+    const embedded = await componentEmbed({ binary: core, witPath: witDir, world });
     return await componentNew(embedded, []);
   } finally {
     await rm(witDir, { recursive: true, force: true });
