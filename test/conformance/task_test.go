@@ -345,7 +345,7 @@ func TestTaskEventsReportProgress(t *testing.T) {
 	must.NoError(t, err)
 	var messages []string
 	deadline := time.After(5 * time.Second)
-	for len(messages) < 3 {
+	for len(messages) < 4 {
 		select {
 		case ev := <-events:
 			must.Eq(t, task.config.AllocID, ev.AllocID)
@@ -356,9 +356,11 @@ func TestTaskEventsReportProgress(t *testing.T) {
 			t.Fatalf("only got events %q", messages)
 		}
 	}
-	must.Eq(t, "Loading component local/hello-command.wasm", messages[0])
-	must.StrContains(t, messages[1], "ompil") // "Compiling component" on a cold cache
-	must.Eq(t, "Component started: wasi:cli command running", messages[2])
+	// Audit evidence first: nothing granted by this config.
+	must.StrHasPrefix(t, "Grants: env=none mounts=none outbound_http=none sockets=none ", messages[0])
+	must.Eq(t, "Loading component local/hello-command.wasm", messages[1])
+	must.StrContains(t, messages[2], "ompil") // "Compiling component" on a cold cache
+	must.Eq(t, "Component started: wasi:cli command running", messages[3])
 }
 
 func TestInspectRunningAndExited(t *testing.T) {

@@ -20,6 +20,11 @@ export interface WasmJobSpec {
   readonly killTimeout?: string;
   /** Raw HCL for the config block instead of the generated one (for malformed-config tests). */
   readonly rawConfig?: string;
+  /** Raw HCL added to the config block (mount blocks, allow_http, ...). */
+  readonly extraConfig?: string;
+  /** Raw HCL added to the task (template blocks, ...). */
+  readonly extraTask?: string;
+  readonly memoryMb?: number;
 }
 
 export function wasmJob(spec: WasmJobSpec, artifactBaseUrl: string): string {
@@ -32,6 +37,7 @@ export function wasmJob(spec: WasmJobSpec, artifactBaseUrl: string): string {
       spec.env ? `env = { ${Object.entries(spec.env).map(([k, v]) => `${k} = ${hcl(v)}`).join(', ')} }` : '',
       spec.passEnv ? `pass_env = ${hcl(spec.passEnv)}` : '',
       spec.port ? 'port = "http"' : '',
+      spec.extraConfig ?? '',
     ].join('\n        ');
   return `
 job "${spec.id}" {
@@ -52,12 +58,13 @@ job "${spec.id}" {
         mode        = "file"
       }
       ${spec.taskEnv ? `env {\n        ${Object.entries(spec.taskEnv).map(([k, v]) => `${k} = ${hcl(v)}`).join('\n        ')}\n      }` : ''}
+      ${spec.extraTask ?? ''}
       config {
         ${config}
       }
       resources {
         cpu    = 100
-        memory = 64
+        memory = ${spec.memoryMb ?? 64}
       }
     }
   }

@@ -1,0 +1,3 @@
+module nomad-driver-wasm/bench/loadgen
+
+go 1.24

@@ -1,0 +1,75 @@
+// loadgen: a closed-loop HTTP load generator for `npm run bench`.
+// N connections each send GET requests back to back for a duration;
+// prints one JSON line: requests, errors, req/s, p50 and p99 latency (ms).
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"time"
+)
+
+func main() {
+	url := flag.String("url", "", "target URL")
+	conns := flag.Int("c", 10, "concurrent connections")
+	duration := flag.Duration("d", 5*time.Second, "duration")
+	flag.Parse()
+
+	transport := &http.Transport{MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns}
+	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
+	deadline := time.Now().Add(*duration)
+	var mu sync.Mutex
+	var latencies []time.Duration
+	errors := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < *conns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 1<<16)
+			failed := 0
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				resp, err := client.Get(*url)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						failed++
+						continue
+					}
+				}
+				if err != nil {
+					failed++
+					continue
+				}
+				local = append(local, time.Since(t))
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			errors += failed
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	sort.Slice(latencies, func(a, b int) bool { return latencies[a] < latencies[b] })
+	pct := func(p float64) float64 {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
+	}
+	out, _ := json.Marshal(map[string]float64{
+		"requests": float64(len(latencies)), "errors": float64(errors),
+		"rps": float64(len(latencies)) / elapsed, "p50_ms": pct(0.50), "p99_ms": pct(0.99),
+	})
+	fmt.Fprintln(os.Stdout, string(out))
+}
