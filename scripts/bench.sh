@@ -18,3 +18,7 @@ http_ms=$(median StartTaskToFirstHTTP200WarmCache); nodehttp_ms=$(median Baselin
 echo
 echo "StartTask -> exit (wasi:cli, warm cache):        ${exit_ms} ms median, $(ratio "$exit_ms" "$node_ms") a bare Node process start (${node_ms} ms)"
 echo "StartTask -> first 200 (wasi:http, warm cache):  ${http_ms} ms median, $(ratio "$http_ms" "$nodehttp_ms") a plain node:http server start (${nodehttp_ms} ms)"
+
+# wasi:http throughput (ours shared / per-request vs node:http and stock jco) and density.
+node scripts/bench/http-throughput.ts
+node scripts/bench/density.ts

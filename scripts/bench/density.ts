@@ -1,0 +1,79 @@
+// Density for `npm run bench`: memory per idle task with 1, 10 and 100
+// hello-http task hosts running at once (each serving, idle). Reports PSS
+// (proportional set size: shared pages split between the processes that
+// share them) and RSS per task, next to a bare idle Node process measured
+// the same way in the same run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const COMPONENT = join(ROOT, '.cache/components/hello-http.wasm');
+const cacheDir = await mkdtemp(join(tmpdir(), 'bench-density-'));
+const counts = (process.env['BENCH_DENSITY'] ?? '1,10,100').split(',').map(Number);
+
+function taskHost(port: number): ChildProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/task-host/main.js')], { stdio: ['pipe', 'ignore', 'inherit', 'ignore'] });
+  child.stdin?.end(
+    JSON.stringify({
+      version: 2,
+      taskId: `bench/density/${port}`,
+      componentPath: COMPONENT,
+      cacheDir,
+      exitFile: join(cacheDir, `exit-${port}.json`),
+      grants: { args: ['hello-http.wasm'], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 64, httpInstance: 'shared' },
+      http: { host: '127.0.0.1', port },
+    }),
+  );
+  return child;
+}
+
+async function memoryKiB(pid: number | undefined): Promise<{ pss: number; rss: number }> {
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
+  return { pss: field('Pss'), rss: field('Rss') };
+}
+
+async function serving(port: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`task host on ${port} did not serve`);
+}
+
+async function measure(children: ChildProcess[]): Promise<{ pss: number; rss: number }> {
+  await new Promise((r) => setTimeout(r, 2000)); // let start-up garbage be collected
+  let pss = 0;
+  let rss = 0;
+  for (const child of children) {
+    const m = await memoryKiB(child.pid);
+    pss += m.pss;
+    rss += m.rss;
+  }
+  return { pss: pss / children.length / 1024, rss: rss / children.length / 1024 };
+}
+
+// Warm the compile cache once so every measured task starts from it.
+const warm = taskHost(18999);
+await serving(18999);
+warm.kill('SIGKILL');
+
+const node = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+const baseline = await measure([node]);
+node.kill('SIGKILL');
+
+console.log(`\nmemory per idle task (hello-http, shared instance), same run; bare idle Node process: PSS ${baseline.pss.toFixed(1)} MiB, RSS ${baseline.rss.toFixed(1)} MiB`);
+for (const count of counts) {
+  const children = Array.from({ length: count }, (_, i) => taskHost(19000 + i));
+  for (let i = 0; i < count; i++) await serving(19000 + i);
+  const m = await measure(children);
+  console.log(`  ${String(count).padStart(3)} tasks: PSS ${m.pss.toFixed(1)} MiB/task, RSS ${m.rss.toFixed(1)} MiB/task  (${(m.pss / baseline.pss).toFixed(2)}x a bare Node process)`);
+  for (const child of children) child.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 1000));
+}
