@@ -93,6 +93,38 @@ export const ERROR_CATALOGUE = {
     description: "The component's initial linear memory is larger than the task's memory ceiling (`resources { memory / memory_max }`).",
     recoverable: false,
   },
+  OCI_REFERENCE_INVALID: {
+    description: 'An OCI reference is malformed; it must look like `oci://host[:port]/repo[/more]:tag` or `...@sha256:<64 hex>` (the message says which part is wrong).',
+    recoverable: false,
+  },
+  OCI_REGISTRY_UNREACHABLE: {
+    description: 'The registry could not be reached (connection refused, reset or timed out) after the configured retries.',
+    recoverable: true,
+  },
+  OCI_AUTH_FAILED: {
+    description: 'The registry or its token service refused authentication (401/403); the message says whether credentials were given and names the token realm.',
+    recoverable: false,
+  },
+  OCI_NOT_FOUND: {
+    description: 'The registry has no such repository, tag, manifest or blob (404); the message names the reference.',
+    recoverable: false,
+  },
+  OCI_MANIFEST_UNSUPPORTED: {
+    description: 'The manifest is not a Wasm artifact or a single-layer image with a Wasm layer (e.g. a multi-platform image index, several layers, or larger than 4 MiB).',
+    recoverable: false,
+  },
+  OCI_DIGEST_MISMATCH: {
+    description: "Downloaded bytes do not hash to the digest that was asked for (tampering or a broken registry); nothing is left on disk.",
+    recoverable: false,
+  },
+  OCI_ARTIFACT_TOO_LARGE: {
+    description: 'The artifact is larger than the allowed size (declared by the manifest or found while streaming); nothing is left on disk.',
+    recoverable: false,
+  },
+  OCI_REGISTRY_ERROR: {
+    description: "The registry answered with an unexpected HTTP status (5xx after retries, or another error); the message carries the registry's own error text.",
+    recoverable: true,
+  },
   EXEC_NOT_SUPPORTED: {
     description: '`nomad alloc exec` and script checks need a shell inside the task; Wasm components have none.',
     recoverable: false,

@@ -1,0 +1,107 @@
+// Starts a real CNCF distribution registry (Debian's docker-registry, installed
+// by scripts/ensure-registry.sh) on a loopback port with its own storage in a
+// temp dir, in one of three auth flavours.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export const REGISTRY_BIN = process.env.DOCKER_REGISTRY_BIN ?? '/usr/bin/docker-registry';
+
+export type RegistryAuth =
+  | { kind: 'anonymous' }
+  | { kind: 'htpasswd'; username: string; password: string }
+  | { kind: 'token'; realm: string; service: string; issuer: string; rootCertPath: string };
+
+export interface RunningRegistry {
+  /** `127.0.0.1:<port>`, as used in references. */
+  readonly host: string;
+  readonly dir: string;
+  /** The registry's stderr so far (for failing-test diagnostics). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+function authYaml(auth: RegistryAuth, dir: string): string {
+  switch (auth.kind) {
+    case 'anonymous':
+      return '';
+    case 'htpasswd':
+      return `auth:\n  htpasswd:\n    realm: test-basic-realm\n    path: ${join(dir, 'htpasswd')}\n`;
+    case 'token':
+      return (
+        `auth:\n  token:\n    realm: ${auth.realm}\n    service: ${auth.service}\n` +
+        `    issuer: ${auth.issuer}\n    rootcertbundle: ${auth.rootCertPath}\n`
+      );
+  }
+}
+
+async function waitUntilServing(host: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${log()}`);
+    try {
+      const response = await fetch(`http://${host}/v2/`);
+      // 401 is "up, wants auth".
+      if (response.status === 200 || response.status === 401) return;
+    } catch {
+      // Not listening yet.
+    }
+    await delay(50);
+  }
+  throw new Error(`docker-registry did not start on ${host}: ${log()}`);
+}
+
+export async function startRegistry(auth: RegistryAuth = { kind: 'anonymous' }): Promise<RunningRegistry> {
+  const dir = await mkdtemp(join(tmpdir(), 'oci-registry-'));
+  if (auth.kind === 'htpasswd') {
+    const line = execFileSync('htpasswd', ['-Bbn', auth.username, auth.password], { encoding: 'utf8' });
+    await writeFile(join(dir, 'htpasswd'), line);
+  }
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const config =
+    `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n` +
+    `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\n` +
+    `http:\n  addr: ${host}\n  secret: test-secret\n` +
+    authYaml(auth, dir);
+  const configPath = join(dir, 'config.yml');
+  await writeFile(configPath, config);
+  const child = spawn(REGISTRY_BIN, ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
+  });
+  const log = (): string => stderr;
+  try {
+    await waitUntilServing(host, child, log);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    host,
+    dir,
+    log,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
