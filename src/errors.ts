@@ -125,6 +125,26 @@ export const ERROR_CATALOGUE = {
     description: "The registry answered with an unexpected HTTP status (5xx after retries, or another error); the message carries the registry's own error text.",
     recoverable: true,
   },
+  SIGNATURE_MISSING: {
+    description: 'Signature verification is enforced for this namespace but no signature was found for the component (no bundle next to it, no cosign signature in the registry).',
+    recoverable: false,
+  },
+  SIGNATURE_INVALID: {
+    description: 'A signature was found but does not verify: the component or its bundle was altered, the bundle is malformed, or it names another artifact or OCI manifest digest; the message lists each signature tried.',
+    recoverable: false,
+  },
+  SIGNER_NOT_TRUSTED: {
+    description: 'The signature is valid but its key or certificate identity (issuer, subject) is not accepted by the namespace policy; the message names the signer found and what the policy expects.',
+    recoverable: false,
+  },
+  CERTIFICATE_EXPIRED: {
+    description: 'The signing certificate was not valid at the trusted time of signing, or the bundle carries no trusted RFC 3161 timestamp to prove when it was signed.',
+    recoverable: false,
+  },
+  TRUST_ROOT_INVALID: {
+    description: 'The operator trust material (trusted root JSON, public key PEM) is unreadable or malformed; the message names the part.',
+    recoverable: false,
+  },
   EXEC_NOT_SUPPORTED: {
     description: '`nomad alloc exec` and script checks need a shell inside the task; Wasm components have none.',
     recoverable: false,
