@@ -45,6 +45,18 @@ export const ERROR_CATALOGUE = {
     description: 'The component failed while being instantiated (a trap in its start function, a missing import).',
     recoverable: true,
   },
+  COMPONENT_DOWNLOAD_FAILED: {
+    description: 'The `https://` component could not be downloaded (server unreachable, timeout, HTTP error) after retries; the message names the URL and the last error. Nothing is cached.',
+    recoverable: true,
+  },
+  COMPONENT_CHECKSUM_MISMATCH: {
+    description: "The component's bytes do not hash to the task's `checksum`; nothing is cached and nothing runs.",
+    recoverable: false,
+  },
+  COMPONENT_TOO_LARGE: {
+    description: 'The component is larger than the plugin\'s `max_component_mb`; the download stops at the limit and nothing is cached.',
+    recoverable: false,
+  },
   HTTP_LISTEN_FAILED: {
     description: 'The HTTP service could not bind its allocated port (already in use?).',
     recoverable: true,

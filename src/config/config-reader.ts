@@ -96,6 +96,31 @@ export class ConfigReader {
     });
   }
 
+  /** A block that may appear at most once (declared with `singleBlock`). */
+  optionalBlock(field: string): ConfigReader | undefined {
+    const blocks = this.blockList(field);
+    if (blocks.length > 1) throw new ConfigFieldError(this.name(field), 'may appear only once');
+    return blocks[0] === undefined ? undefined : new ConfigReader(blocks[0].value, this.name(field));
+  }
+
+  /** Labelled blocks (`namespace "prod" { ... }`): one reader per label. */
+  blockMap(field: string): Map<string, ConfigReader> {
+    const value = this.get(field);
+    const out = new Map<string, ConfigReader>();
+    if (value === null) return out;
+    if (value === UNKNOWN || typeof value !== 'object' || Array.isArray(value)) {
+      throw new ConfigFieldError(this.name(field), `expected labelled blocks, got ${describe(value)}`);
+    }
+    for (const [label, item] of Object.entries(value)) {
+      const name = `${this.name(field)}["${label}"]`;
+      if (item === null || item === UNKNOWN || typeof item !== 'object' || Array.isArray(item)) {
+        throw new ConfigFieldError(name, `expected a block, got ${describe(item)}`);
+      }
+      out.set(label, new ConfigReader(item, name));
+    }
+    return out;
+  }
+
   /** A list(string) that may be left out entirely (undefined) or set empty ([]). */
   optionalStringList(field: string): string[] | undefined {
     return this.get(field) === null ? undefined : this.stringList(field);

@@ -8,6 +8,8 @@ import { decodeCtyMsgpack } from '../hclspec/cty-msgpack.js';
 import { attr, object, withDefault, type Spec } from '../hclspec/spec.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import { ConfigReader } from './config-reader.js';
+import { decodeRegistries, registryConfigSpec, type RegistryConfig } from './registry-config.js';
+import { decodeSignatureConfig, signatureConfigSpec, SIGNATURES_OFF, type SignatureConfig } from './signature-config.js';
 
 /** What the operator lets any job on this node ask for. */
 export interface GrantCeilings {
@@ -20,12 +22,21 @@ export interface GrantCeilings {
 }
 
 export interface PluginConfig {
-  /** Where transpiled components are cached, shared by all tasks on the node. */
+  /** Where pulled and transpiled components are cached, shared by all tasks on the node. */
   readonly cacheDir: string;
+  /** Size the cache is garbage-collected down to (least recently used first). */
+  readonly cacheMaxBytes: number;
+  /** Largest component a task may download. */
+  readonly maxComponentBytes: number;
+  readonly registries: readonly RegistryConfig[];
+  readonly signatures: SignatureConfig;
   readonly ceilings: GrantCeilings;
 }
 
 export const DEFAULT_CACHE_DIR = '/var/lib/nomad-driver-wasm/cache';
+const MiB = 1024 * 1024;
+const DEFAULT_CACHE_MAX_MB = 4096;
+const DEFAULT_MAX_COMPONENT_MB = 256;
 
 export const pluginConfigSpec: Spec = object({
   cache_dir: withDefault(attr('cache_dir', 'string'), JSON.stringify(DEFAULT_CACHE_DIR)),
@@ -33,10 +44,21 @@ export const pluginConfigSpec: Spec = object({
   allow_mounts: withDefault(attr('allow_mounts', 'bool'), 'true'),
   allow_read_write_mounts: withDefault(attr('allow_read_write_mounts', 'bool'), 'true'),
   max_memory_mb: attr('max_memory_mb', 'number'),
+  cache_max_mb: withDefault(attr('cache_max_mb', 'number'), String(DEFAULT_CACHE_MAX_MB)),
+  max_component_mb: withDefault(attr('max_component_mb', 'number'), String(DEFAULT_MAX_COMPONENT_MB)),
+  registry: registryConfigSpec,
+  signatures: signatureConfigSpec,
 });
 
 const NO_CEILINGS: GrantCeilings = { allowHttp: undefined, allowMounts: true, allowReadWriteMounts: true, maxMemoryMb: undefined };
-export const defaultPluginConfig: PluginConfig = { cacheDir: DEFAULT_CACHE_DIR, ceilings: NO_CEILINGS };
+export const defaultPluginConfig: PluginConfig = {
+  cacheDir: DEFAULT_CACHE_DIR,
+  cacheMaxBytes: DEFAULT_CACHE_MAX_MB * MiB,
+  maxComponentBytes: DEFAULT_MAX_COMPONENT_MB * MiB,
+  registries: [],
+  signatures: SIGNATURES_OFF,
+  ceilings: NO_CEILINGS,
+};
 
 export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
   // Without a config block Nomad may send nothing at all.
@@ -54,6 +76,10 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
     if (maxMemoryMb !== undefined && !(maxMemoryMb > 0)) throw new Error('config field "max_memory_mb": must be a positive number of MiB');
     return {
       cacheDir,
+      cacheMaxBytes: positiveMiB(config, 'cache_max_mb', DEFAULT_CACHE_MAX_MB),
+      maxComponentBytes: positiveMiB(config, 'max_component_mb', DEFAULT_MAX_COMPONENT_MB),
+      registries: decodeRegistries(config.blockList('registry')),
+      signatures: decodeSignatureConfig(config.optionalBlock('signatures')),
       ceilings: {
         allowHttp,
         allowMounts: config.optionalBool('allow_mounts') ?? true,
@@ -64,4 +90,10 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
   } catch (err) {
     throw new DriverError('PLUGIN_CONFIG_INVALID', `invalid plugin config: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function positiveMiB(config: ConfigReader, field: string, fallback: number): number {
+  const value = config.optionalNumber(field) ?? fallback;
+  if (!(value > 0)) throw new Error(`config field "${field}": must be a positive number of MiB`);
+  return Math.floor(value * MiB);
 }

@@ -2,10 +2,11 @@
 // Nomad needs it for validation, and its decoding into a typed object.
 import { DriverError } from '../errors.js';
 import { decodeCtyMsgpack } from '../hclspec/cty-msgpack.js';
-import { attr, blockList, object, type Spec } from '../hclspec/spec.js';
+import { attr, blockList, object, singleBlock, type Spec } from '../hclspec/spec.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import type { HttpInstanceMode } from '../runtime/grants.js';
 import { ConfigReader } from './config-reader.js';
+import { decodeRegistryAuth, registryAuthFields, type RegistryAuth } from './registry-config.js';
 
 export interface MountConfig {
   /** Directory inside the task dir: `local/...`, `secrets/...` or `alloc/data/...`. */
@@ -16,8 +17,16 @@ export interface MountConfig {
 }
 
 export interface WasmTaskConfig {
-  /** Path of the component, relative to the task dir (e.g. `local/app.wasm`). */
+  /**
+   * Where the component comes from: a path relative to the task dir
+   * (`local/app.wasm`), `oci://registry/repo:tag` or `...@sha256:…`, or an
+   * `https://` URL (which needs `checksum`).
+   */
   readonly component: string;
+  /** `sha256:<hex>` the component's bytes must have; mandatory for URLs. */
+  readonly checksum: string | undefined;
+  /** Registry credentials of this task (`auth { ... }`); they override the plugin's. */
+  readonly auth: RegistryAuth | undefined;
   /** Arguments after argv[0] for `wasi:cli/run` commands. */
   readonly args: readonly string[];
   /** Literal environment variables granted to the component. */
@@ -35,6 +44,8 @@ export interface WasmTaskConfig {
 
 export const taskConfigSpec: Spec = object({
   component: attr('component', 'string', true),
+  checksum: attr('checksum', 'string'),
+  auth: singleBlock('auth', object(registryAuthFields)),
   args: attr('args', 'list(string)'),
   // Nomad hands object-valued config attributes to hcldec as a list of maps
   // (HCL1 heritage; Docker's `labels` is declared the same way).
@@ -53,6 +64,7 @@ export const taskConfigSpec: Spec = object({
   http_instance: attr('http_instance', 'string'),
 });
 
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INSTANCE_MODES: readonly HttpInstanceMode[] = ['shared', 'per-request'];
 
@@ -61,6 +73,13 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
     if (msgpack.length === 0) throw new Error('the task has no driver config (is `config { component = ... }` missing?)');
     const config = ConfigReader.root(decodeCtyMsgpack(msgpack), 'config');
     const component = config.requiredString('component');
+    const checksum = config.optionalString('checksum') || undefined;
+    if (checksum !== undefined && !SHA256_DIGEST.test(checksum)) {
+      throw new Error(`config field "checksum": must be "sha256:" followed by 64 lowercase hex digits, got "${checksum}"`);
+    }
+    const authBlock = config.optionalBlock('auth');
+    const auth = authBlock && decodeRegistryAuth(authBlock, 'auth');
+    if (authBlock && !auth) throw new Error('config field "auth": set username/password or identity_token');
     const env = config.stringMap('env');
     for (const name of Object.keys(env)) {
       if (!ENV_NAME.test(name)) throw new Error(`config field "env": "${name}" is not a valid environment variable name`);
@@ -82,7 +101,7 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
     if (!INSTANCE_MODES.includes(httpInstance)) {
       throw new Error(`config field "http_instance": must be "shared" or "per-request", got "${httpInstance}"`);
     }
-    return { component, args: config.stringList('args'), env, passEnv, port: port === '' ? undefined : port, mounts, allowHttp, httpInstance };
+    return { component, checksum, auth, args: config.stringList('args'), env, passEnv, port: port === '' ? undefined : port, mounts, allowHttp, httpInstance };
   } catch (err) {
     throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: ${(err as Error).message}`, { cause: err });
   }

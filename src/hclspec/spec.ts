@@ -19,7 +19,17 @@ export function withDefault(primary: Spec, value: string): Spec {
   return { default: { primary, default: { literal: { value } } } };
 }
 
-/** Repeated `name { ... }` blocks, each decoded with `nested`. */
-export function blockList(name: string, nested: Spec): Spec {
-  return { block_list: { name, min_items: 0, max_items: 0, nested } };
+/** Repeated `name { ... }` blocks, each decoded with `nested`; `maxItems` 0 = unbounded. */
+export function blockList(name: string, nested: Spec, maxItems = 0): Spec {
+  return { block_list: { name, min_items: 0, max_items: maxItems, nested } };
+}
+
+/** At most one `name { ... }` block: a block list Nomad itself caps at one. */
+export function singleBlock(name: string, nested: Spec): Spec {
+  return blockList(name, nested, 1);
+}
+
+/** Labelled blocks `name "label" { ... }`, decoded as a map keyed by the label. */
+export function blockMap(name: string, label: string, nested: Spec): Spec {
+  return { block_map: { name, labels: [label], nested } };
 }

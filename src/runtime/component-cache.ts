@@ -5,7 +5,7 @@
 // only once manifest.json exists: a new entry is built in a private temp dir
 // and renamed into place, so concurrent starts of the same component never
 // see half an entry, and the first rename wins.
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DriverError } from '../errors.js';
 import { readComponentFile } from './component-file.js';
@@ -58,6 +58,9 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
     await readFile(join(dir, GLUE)); // a manifest without its glue is a broken entry
+    // Marks the entry as used for the cache's least-recently-used collection.
+    const now = new Date();
+    await utimes(join(dir, MANIFEST), now, now);
     return manifest;
   } catch {
     return undefined;

@@ -9,7 +9,7 @@ import type { PluginConfig } from '../config/plugin-config.js';
 import { DriverError, describeError } from '../errors.js';
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
 import type { TaskHandle__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskHandle.js';
-import { resolveComponentPath } from './component-path.js';
+import { ComponentProvider } from '../source/component-provider.js';
 import { decodeDriverState, type DriverState } from './driver-state.js';
 import { describeGrants, grantsFor } from './grants.js';
 import { listenAddressFor } from './http-port.js';
@@ -29,15 +29,17 @@ export interface TaskManagerDeps {
 
 export class TaskManager {
   readonly tasks = new TaskStore();
+  private readonly components: ComponentProvider;
 
-  constructor(private readonly deps: TaskManagerDeps) {}
+  constructor(private readonly deps: TaskManagerDeps) {
+    this.components = new ComponentProvider(deps.pluginConfig);
+  }
 
   async start(config: TaskConfig__Output): Promise<WasmTask> {
     if (this.tasks.has(config.id)) throw new DriverError('TASK_ALREADY_STARTED', `task with id ${config.id} already started`);
     const log = this.deps.log.child({ task_id: config.id });
     const taskConfig = decodeTaskConfig(config.msgpack_driver_config);
     const taskDir = join(config.alloc_dir, config.name);
-    const componentPath = await resolveComponentPath(taskDir, taskConfig.component);
     const memory = config.resources?.allocated_resources?.memory;
     const grants = await grantsFor(
       taskConfig,
@@ -47,22 +49,30 @@ export class TaskManager {
     const audit = describeGrants(grants);
     const http = taskConfig.port === undefined ? undefined : listenAddressFor(taskConfig.port, config);
 
+    // Audit evidence of what this task may do, before anything of it runs.
+    this.event(config, `Grants: ${Object.entries(audit).map(([k, v]) => `${k}=${v}`).join(' ')}`, audit);
+    log.info({ grants: audit }, 'effective grants');
+    const component = await this.components.provide({
+      taskConfig,
+      taskDir,
+      namespace: config.namespace || 'default',
+      report: (message, annotations) => this.event(config, message, annotations),
+      log,
+    });
+
     // Per-start private dir (Nomad gives each start a new id), hidden from the task.
     const stateDir = join(taskDir, 'private', 'wasm', config.id.split('/').pop() ?? 'task');
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const spec: LaunchSpec = {
       version: 2,
       taskId: config.id,
-      componentPath,
+      componentPath: component.path,
       cacheDir: this.deps.pluginConfig().cacheDir,
       exitFile: exitFilePath(stateDir),
       grants,
       ...(http ? { http } : {}),
     };
 
-    // Audit evidence of what this task may do, before anything of it runs.
-    this.event(config, `Grants: ${Object.entries(audit).map(([k, v]) => `${k}=${v}`).join(' ')}`, audit);
-    log.info({ grants: audit }, 'effective grants');
     this.event(config, `Loading component ${taskConfig.component}`);
     const startedAtMs = Date.now();
     const launched = await launchTaskHost(spec, {
@@ -71,7 +81,7 @@ export class TaskManager {
       readyTimeoutMs: this.deps.readyTimeoutMs ?? 5 * 60_000,
       onProgress: (message) => this.onProgress(config, message),
       log,
-    });
+    }).finally(component.release);
     const { ready } = launched;
     const state: DriverState = {
       version: 1,

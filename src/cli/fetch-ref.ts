@@ -1,0 +1,54 @@
+// The CLI's way to a component: the same fetch path as the driver (files,
+// oci://, https:// with a checksum), into a throw-away cache unless one is
+// named, with progress on stderr.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { RegistryAuth, RegistryConfig } from '../config/registry-config.js';
+import { BlobStore } from '../source/blob-store.js';
+import { parseComponentSource } from '../source/component-source.js';
+import { fetchComponent, type FetchedComponent } from '../source/fetch-component.js';
+
+export interface RegistryFlags {
+  readonly insecure: boolean;
+  readonly auth: RegistryAuth | undefined;
+}
+
+export interface FetchedForCli {
+  readonly component: FetchedComponent;
+  /** The dir a local file counts as its "task dir" (where its bundle is looked for). */
+  readonly baseDir: string;
+  /** The `component` value relative to baseDir. */
+  readonly field: string;
+  readonly cleanup: () => Promise<void>;
+}
+
+export async function fetchRef(ref: string, checksum: string | undefined, flags: RegistryFlags, cacheDir?: string): Promise<FetchedForCli> {
+  const ownCache = cacheDir === undefined ? await mkdtemp(join(tmpdir(), 'nomad-wasm-')) : undefined;
+  const cleanup = async (): Promise<void> => {
+    if (ownCache) await rm(ownCache, { recursive: true, force: true });
+  };
+  try {
+    const isRemote = /^(oci|https?):\/\//.test(ref);
+    const baseDir = isRemote ? process.cwd() : dirname(resolve(ref));
+    const field = isRemote ? ref : basename(ref);
+    const source = parseComponentSource(field, checksum);
+    const registries: RegistryConfig[] = [];
+    if (source.kind === 'oci' && flags.insecure) {
+      const host = /^oci:\/\/([^/]+)\//.exec(ref)?.[1];
+      if (host) registries.push({ host, auth: undefined, insecure: true, caCertPem: undefined });
+    }
+    const component = await fetchComponent(source, {
+      taskDir: baseDir,
+      store: new BlobStore(cacheDir ?? ownCache ?? ''),
+      registries,
+      auth: flags.auth,
+      maxBytes: Number.MAX_SAFE_INTEGER,
+      report: (message) => process.stderr.write(`${message}\n`),
+    });
+    return { component, baseDir, field, cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,62 @@
+// `nomad-wasm`: the operator's tool beside the plugin.
+//   inspect <ref>        world, imports, exports, capabilities and digest
+//   verify <ref>         check signatures against a policy given as flags
+//   push <file> <ref>    publish a component as a Wasm OCI artifact
+// <ref> is a file, oci://registry/repo:tag|@sha256:…, or https://… with --checksum.
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { describeError, isDriverError } from '../errors.js';
+import { inspectCommand } from './inspect.js';
+import { pushCommand } from './push.js';
+import { verifyCommand } from './verify.js';
+
+const USAGE = `usage:
+  nomad-wasm inspect <ref> [--checksum sha256:…] [--json] [registry flags]
+  nomad-wasm verify <ref> [--key cosign.pub]... [--trusted-root trusted_root.json]
+                          [--identity <issuer>=<subject-pattern>]... [--checksum sha256:…] [registry flags]
+  nomad-wasm push <file.wasm> <oci://registry/repo:tag> [registry flags]
+
+<ref>: a .wasm file, oci://registry/repo:tag, oci://registry/repo@sha256:…, or https://… (with --checksum)
+registry flags: --insecure (plain http) --username <user> (password from $NOMAD_WASM_REGISTRY_PASSWORD)
+`;
+
+const CLI_OPTIONS = {
+  checksum: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  key: { type: 'string', multiple: true, default: [] as string[] },
+  'trusted-root': { type: 'string' },
+  identity: { type: 'string', multiple: true, default: [] as string[] },
+  insecure: { type: 'boolean', default: false },
+  username: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} satisfies ParseArgsOptionsConfig;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: CLI_OPTIONS, allowPositionals: true });
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined) {
+    process.stdout.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'inspect':
+      return inspectCommand(rest, values);
+    case 'verify':
+      return verifyCommand(rest, values);
+    case 'push':
+      return pushCommand(rest, values);
+    default:
+      process.stderr.write(`unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const code = isDriverError(err) ? ` [${err.code}]` : '';
+    process.stderr.write(`error${code}: ${describeError(err)}\n`);
+    process.exitCode = 1;
+  },
+);

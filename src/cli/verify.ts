@@ -1,0 +1,50 @@
+// `nomad-wasm verify <ref>`: the driver's admission check, run by hand with
+// the policy given as flags. Exit 0 when a trusted signer vouches for it.
+import { readFileSync } from 'node:fs';
+import { readPem } from '../config/registry-config.js';
+import type { IdentityRule, SignatureConfig } from '../config/signature-config.js';
+import { admitComponent, describeSigner } from '../trust/admission.js';
+import { VerifiedStore } from '../trust/verified-store.js';
+import { fetchRef } from './fetch-ref.js';
+import { registryFlags, usage, type CliFlags } from './flags.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export async function verifyCommand(args: readonly string[], flags: CliFlags): Promise<number> {
+  const [ref] = args;
+  if (ref === undefined || args.length > 1) return usage('verify takes exactly one <ref>');
+  const identities: IdentityRule[] = [];
+  for (const text of flags.identity) {
+    const eq = text.indexOf('=');
+    if (eq <= 0 || eq === text.length - 1) return usage(`--identity "${text}" must be <issuer>=<subject-pattern>`);
+    identities.push({ issuer: text.slice(0, eq), subject: text.slice(eq + 1) });
+  }
+  const keys = flags.key.map((path, i) => readPem(path, `--key[${i}]`));
+  if (keys.length === 0 && identities.length === 0) return usage('verify needs at least one --key or --identity');
+  const rootPath = flags['trusted-root'];
+  if (identities.length > 0 && rootPath === undefined) return usage('--identity needs --trusted-root');
+  const signatures: SignatureConfig = {
+    default: { mode: 'enforce', keys, identities },
+    namespaces: {},
+    trustedRoot: rootPath === undefined ? undefined : (JSON.parse(readFileSync(rootPath, 'utf8')) as unknown),
+  };
+  const fetched = await fetchRef(ref, flags.checksum, registryFlags(flags));
+  // A private record dir: the CLI must really verify, never trust a cache.
+  const recordDir = await mkdtemp(join(tmpdir(), 'nomad-wasm-verify-'));
+  try {
+    const admission = await admitComponent(fetched.component, {
+      namespace: 'default',
+      signatures,
+      verified: new VerifiedStore(recordDir),
+      taskDir: fetched.baseDir,
+      componentField: fetched.field,
+    });
+    if (admission.status !== 'verified') throw new Error(`unexpected admission ${admission.status} under enforce`);
+    process.stdout.write(`verified ${admission.digest}\nsigned by ${describeSigner(admission.signer)}\n`);
+    return 0;
+  } finally {
+    await rm(recordDir, { recursive: true, force: true });
+    await fetched.cleanup();
+  }
+}

@@ -1,0 +1,53 @@
+// What a component asks of its host, read from its own WIT world: the
+// interfaces it imports map to the grants a job would have to give it.
+import { DriverError } from '../errors.js';
+import { PROVIDED_INTERFACES } from '../wasi/host.js';
+
+export interface WorldSummary {
+  readonly world: 'wasi:cli/run command' | 'wasi:http service' | 'unsupported';
+  readonly imports: readonly string[];
+  readonly exports: readonly string[];
+  /** Imports this driver cannot provide: the task would fail to start. */
+  readonly unsupportedImports: readonly string[];
+  readonly capabilities: readonly string[];
+}
+
+/** Import prefix → what a job must grant for it to be of any use. */
+const CAPABILITIES: readonly [string, string][] = [
+  ['wasi:filesystem/', 'files: only directories granted with `mount` blocks'],
+  ['wasi:cli/environment', 'environment: only variables granted with `env` / `pass_env`'],
+  ['wasi:http/outgoing-handler', 'outbound HTTP: only hosts granted with `allow_http`'],
+  ['wasi:sockets/', 'sockets: always denied by this driver'],
+  ['wasi:random/', 'randomness: always available'],
+  ['wasi:clocks/', 'clocks: always available'],
+];
+
+export async function summarizeWorld(bytes: Uint8Array): Promise<WorldSummary> {
+  const { componentWit } = await import('@bytecodealliance/jco');
+  let wit: string;
+  try {
+    wit = await componentWit(bytes);
+  } catch (err) {
+    throw new DriverError('COMPONENT_INVALID', `cannot read the component's world: ${(err as Error).message}`, { cause: err });
+  }
+  return summarizeWit(wit);
+}
+
+export function summarizeWit(wit: string): WorldSummary {
+  const imports = itemsOf(wit, 'import');
+  const exports = itemsOf(wit, 'export');
+  const unversioned = (name: string): string => name.replace(/@[^/]*$/, '');
+  const world = exports.some((e) => e.startsWith('wasi:http/incoming-handler@'))
+    ? 'wasi:http service'
+    : exports.some((e) => e.startsWith('wasi:cli/run@'))
+      ? 'wasi:cli/run command'
+      : 'unsupported';
+  const capabilities = CAPABILITIES.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).map(([, text]) => text);
+  return { world, imports, exports, unsupportedImports: imports.filter((i) => !PROVIDED_INTERFACES.has(unversioned(i))), capabilities };
+}
+
+/** `import wasi:io/poll@0.2.12;` lines of the root world (one per line as componentWit prints them). */
+function itemsOf(wit: string, keyword: 'import' | 'export'): string[] {
+  const pattern = new RegExp(`^\\s*${keyword}\\s+([^;:{\\s]+)`, 'gm');
+  return [...wit.matchAll(pattern)].map((m) => m[1] ?? '').filter((name) => name !== '');
+}

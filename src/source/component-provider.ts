@@ -1,0 +1,107 @@
+// Everything between a task's `component = "..."` and a file the task host
+// can load: fetch (or find) it, check the namespace's signature policy, keep
+// the shared cache within its bounds. One provider per plugin process, so
+// concurrent starts share downloads.
+import type { Logger } from 'pino';
+import type { PluginConfig } from '../config/plugin-config.js';
+import type { WasmTaskConfig } from '../config/task-config.js';
+import { describeError } from '../errors.js';
+import { admitComponent, describeSigner, type Admission } from '../trust/admission.js';
+import { VerifiedStore } from '../trust/verified-store.js';
+import { BlobStore, hexOf } from './blob-store.js';
+import { collectGarbage } from './cache-gc.js';
+import { parseComponentSource } from './component-source.js';
+import { fetchComponent, type FetchedComponent } from './fetch-component.js';
+
+export interface ProvidedComponent {
+  readonly path: string;
+  readonly fetched: FetchedComponent;
+  readonly admission: Admission;
+  /** Unpins the cached blob once the task host has loaded it. */
+  readonly release: () => void;
+}
+
+export interface ProvideRequest {
+  readonly taskConfig: WasmTaskConfig;
+  readonly taskDir: string;
+  readonly namespace: string;
+  /** Adds a task event (message, annotations). */
+  readonly report: (message: string, annotations?: Record<string, string>) => void;
+  readonly log: Logger;
+}
+
+export class ComponentProvider {
+  private stores?: { cacheDir: string; blobs: BlobStore; verified: VerifiedStore };
+
+  constructor(private readonly pluginConfig: () => PluginConfig) {}
+
+  async provide(request: ProvideRequest): Promise<ProvidedComponent> {
+    const config = this.pluginConfig();
+    const { blobs, verified } = this.storesFor(config.cacheDir);
+    const { taskConfig, report } = request;
+    const source = parseComponentSource(taskConfig.component, taskConfig.checksum);
+    const fetched = await fetchComponent(source, {
+      taskDir: request.taskDir,
+      store: blobs,
+      registries: config.registries,
+      auth: taskConfig.auth,
+      maxBytes: config.maxComponentBytes,
+      report: (message) => report(message),
+    });
+    const release = fetched.kind === 'file' ? () => undefined : blobs.pin(fetched.digest);
+    try {
+      const admission = await admitComponent(fetched, {
+        namespace: request.namespace,
+        signatures: config.signatures,
+        verified,
+        taskDir: request.taskDir,
+        componentField: taskConfig.component,
+      });
+      this.reportAdmission(admission, request);
+      if (fetched.kind !== 'file') this.collectInBackground(config, blobs, request.log);
+      return { path: fetched.path, fetched, admission, release };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  private reportAdmission(admission: Admission, { report, log }: ProvideRequest): void {
+    switch (admission.status) {
+      case 'not-checked':
+        return;
+      case 'verified': {
+        const signer = describeSigner(admission.signer);
+        const how = admission.fromCache ? 'Signature verified earlier on this node' : 'Signature verified';
+        report(`${how}: ${admission.digest} signed by ${signer}`, { digest: admission.digest, signer });
+        log.info({ digest: admission.digest, signer: admission.signer, cached: admission.fromCache }, 'component signature verified');
+        return;
+      }
+      case 'unverified':
+        report(`WARNING: running unverified component ${admission.digest} (signature policy "warn"): ${admission.reason.message}`, {
+          digest: admission.digest,
+          code: admission.reason.code,
+        });
+        log.warn({ digest: admission.digest, code: admission.reason.code, err: admission.reason.message }, 'component signature not verified; running it under policy warn');
+    }
+  }
+
+  /** Cache collection never delays or fails a start; problems are logged. */
+  private collectInBackground(config: PluginConfig, blobs: BlobStore, log: Logger): void {
+    collectGarbage(config.cacheDir, config.cacheMaxBytes, (hex) => blobs.isPinned(hex)).then(
+      (result) => {
+        if (result.removed.length > 0) log.info({ removed: result.removed, freed_bytes: result.freedBytes, kept_bytes: result.keptBytes }, 'component cache collected');
+      },
+      (err: unknown) => log.warn({ err: describeError(err) }, 'component cache collection failed'),
+    );
+  }
+
+  private storesFor(cacheDir: string): { blobs: BlobStore; verified: VerifiedStore } {
+    if (this.stores?.cacheDir !== cacheDir) {
+      this.stores = { cacheDir, blobs: new BlobStore(cacheDir), verified: new VerifiedStore(cacheDir) };
+    }
+    return this.stores;
+  }
+}
+
+export { hexOf };

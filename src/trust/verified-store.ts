@@ -1,0 +1,55 @@
+// Remembers which digests passed which policy, so a component is verified
+// once per node and later starts pay nothing. A record is named by the
+// digest and a fingerprint of everything the verdict depended on (keys,
+// identities, trusted root): change the policy and old records no longer
+// match. Records live beside the blobs and are collected with them.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SignaturePolicy } from '../verify/policy.js';
+import type { VerifiedSigner } from '../verify/verify-artifact.js';
+
+interface VerifiedRecord {
+  readonly digest: string;
+  readonly signer: VerifiedSigner;
+  readonly verifiedAt: string;
+}
+
+export class VerifiedStore {
+  private readonly dir: string;
+
+  constructor(cacheDir: string) {
+    this.dir = join(cacheDir, 'verified');
+  }
+
+  async lookup(digest: string, policyFingerprint: string): Promise<VerifiedSigner | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.pathOf(digest, policyFingerprint), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const record = JSON.parse(text) as VerifiedRecord;
+    return record.digest === digest ? record.signer : undefined;
+  }
+
+  async record(digest: string, policyFingerprint: string, signer: VerifiedSigner): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const record: VerifiedRecord = { digest, signer, verifiedAt: new Date().toISOString() };
+    const path = this.pathOf(digest, policyFingerprint);
+    const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(temp, JSON.stringify(record));
+    await rename(temp, path);
+  }
+
+  private pathOf(digest: string, policyFingerprint: string): string {
+    return join(this.dir, `${digest.replace('sha256:', '')}-${policyFingerprint}.json`);
+  }
+}
+
+/** What a verdict depends on; the mode is not part of it (warn and enforce verify alike). */
+export function policyFingerprint(policy: SignaturePolicy, trustedRoot: unknown): string {
+  const material = JSON.stringify({ keys: [...policy.keys].map((k) => k.trim()).sort(), identities: policy.identities, trustedRoot: trustedRoot ?? null });
+  return createHash('sha256').update(material).digest('hex').slice(0, 16);
+}
