@@ -15,7 +15,7 @@ export async function inspectCommand(args: readonly string[], flags: CliFlags): 
     const { component } = fetched;
     const bytes = await readFile(component.path);
     const digest = component.kind === 'file' ? await digestOfFile(component.path) : component.digest;
-    const summary = await summarizeWorld(bytes);
+    const summary = await summarizeWorld(bytes, component.origin);
     const signatures = await discoverSignatures(component, fetched.baseDir, fetched.field);
     const report = {
       reference: component.origin,

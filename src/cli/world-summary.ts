@@ -1,6 +1,7 @@
 // What a component asks of its host, read from its own WIT world: the
 // interfaces it imports map to the grants a job would have to give it.
 import { DriverError } from '../errors.js';
+import { checkComponentHeader } from '../runtime/component-file.js';
 import { PROVIDED_INTERFACES } from '../wasi/host.js';
 
 export interface WorldSummary {
@@ -22,7 +23,8 @@ const CAPABILITIES: readonly [string, string][] = [
   ['wasi:clocks/', 'clocks: always available'],
 ];
 
-export async function summarizeWorld(bytes: Uint8Array): Promise<WorldSummary> {
+export async function summarizeWorld(bytes: Uint8Array, what: string): Promise<WorldSummary> {
+  checkComponentHeader(bytes, what);
   const { componentWit } = await import('@bytecodealliance/jco');
   let wit: string;
   try {
@@ -46,8 +48,11 @@ export function summarizeWit(wit: string): WorldSummary {
   return { world, imports, exports, unsupportedImports: imports.filter((i) => !PROVIDED_INTERFACES.has(unversioned(i))), capabilities };
 }
 
-/** `import wasi:io/poll@0.2.12;` lines of the root world (one per line as componentWit prints them). */
+/**
+ * `import wasi:io/poll@0.2.12;` lines of the root world (one per line as
+ * componentWit prints them); inline items (`import name: func(...)`) by name.
+ */
 function itemsOf(wit: string, keyword: 'import' | 'export'): string[] {
-  const pattern = new RegExp(`^\\s*${keyword}\\s+([^;:{\\s]+)`, 'gm');
+  const pattern = new RegExp(`^\\s*${keyword}\\s+([^\\s;{]+?)\\s*(?:;|:\\s)`, 'gm');
   return [...wit.matchAll(pattern)].map((m) => m[1] ?? '').filter((name) => name !== '');
 }

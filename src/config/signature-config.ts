@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { attr, blockList, blockMap, object, singleBlock, withDefault, type Spec } from '../hclspec/spec.js';
 import type { ConfigReader } from './config-reader.js';
+import { validateNamespacePolicies } from '../verify/policy.js';
 import { readPem } from './registry-config.js';
 
 export type VerifyMode = 'off' | 'warn' | 'enforce';
@@ -72,6 +73,12 @@ export function decodeSignatureConfig(block: ConfigReader | undefined): Signatur
   const rootPath = block.optionalString('trusted_root') || undefined;
   const config: SignatureConfig = { default: defaults, namespaces, trustedRoot: rootPath === undefined ? undefined : readTrustedRoot(rootPath) };
   checkUsable(config);
+  try {
+    validateNamespacePolicies(config);
+  } catch (err) {
+    // Names the namespace and field; the plugin-config wrapper adds the code.
+    throw new Error(`config field "signatures": ${(err as Error).message}`, { cause: err });
+  }
   return config;
 }
 

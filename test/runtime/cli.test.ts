@@ -1,0 +1,60 @@
+// The nomad-wasm CLI as an operator runs it: the built bin/nomad-wasm.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { summarizeWit } from '../../src/cli/world-summary.js';
+import { nomadWasm } from './support/cli.js';
+import { COMPONENTS } from './support/task-host.js';
+
+describe('nomad-wasm inspect', () => {
+  it('prints the world, imports and the capabilities a file component would ask for', async () => {
+    const result = await nomadWasm(['inspect', join(COMPONENTS, 'env-probe.wasm')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^world\s+wasi:cli\/run command$/m);
+    expect(result.stdout).toMatch(/^digest\s+sha256:[0-9a-f]{64}$/m);
+    expect(result.stdout).toMatch(/^\s+wasi:cli\/environment@0\.2\.\d+$/m);
+    expect(result.stdout).toContain('environment: only variables granted with `env` / `pass_env`');
+    expect(result.stdout).toMatch(/^signatures\s+none found$/m);
+  });
+
+  it('reports JSON with --json, for a wasi:http service', async () => {
+    const result = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'echo-http.wasm')]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { world: string; exports: string[]; unsupportedImports: string[] };
+    expect(report.world).toBe('wasi:http service');
+    expect(report.exports.some((e) => e.startsWith('wasi:http/incoming-handler@'))).toBe(true);
+    expect(report.unsupportedImports).toEqual([]);
+  });
+
+  it('fails with the error code for a core module and for a file that is not Wasm', async () => {
+    const core = await nomadWasm(['inspect', join(COMPONENTS, 'core-module.wasm')]);
+    expect(core.code).toBe(1);
+    expect(core.stderr).toMatch(/error \[COMPONENT_INVALID\]: .*core WebAssembly module, not a component/);
+    const junk = await nomadWasm(['inspect', join(COMPONENTS, 'not-wasm.wasm')]);
+    expect(junk.code).toBe(1);
+    expect(junk.stderr).toMatch(/error \[COMPONENT_INVALID\]: .*not WebAssembly/);
+  });
+
+  it('exits 2 with usage for a missing argument', async () => {
+    const result = await nomadWasm(['verify']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('verify takes exactly one <ref>');
+  });
+});
+
+describe('summarizeWit', () => {
+  it('flags imports the driver cannot provide and maps grants', () => {
+    const summary = summarizeWit(`package root:component;
+
+world root {
+  import wasi:sockets/tcp@0.2.3;
+  import wasi:http/outgoing-handler@0.2.3;
+  import acme:secret/store@1.0.0;
+
+  export wasi:http/incoming-handler@0.2.3;
+}
+`);
+    expect(summary.world).toBe('wasi:http service');
+    expect(summary.unsupportedImports).toEqual(['acme:secret/store@1.0.0']);
+    expect(summary.capabilities).toEqual(['outbound HTTP: only hosts granted with `allow_http`', 'sockets: always denied by this driver']);
+  });
+});
