@@ -64,9 +64,21 @@ function isTransient(err: unknown): boolean {
   return code !== undefined && RETRY_NETWORK_CODES.has(code);
 }
 
+/** Whether a challenge's scope asks for nothing beyond ours (same resource, actions a subset). */
+function coveredBy(challengeScope: string, ours: string): boolean {
+  const split = (scope: string): [string, string[]] => {
+    const last = scope.lastIndexOf(':');
+    return [scope.slice(0, last), scope.slice(last + 1).split(',')];
+  };
+  const [resource, actions] = split(challengeScope);
+  const [ourResource, ourActions] = split(ours);
+  return resource === ourResource && actions.every((action) => ourActions.includes(action));
+}
+
 export class RegistryTransport {
   readonly baseUrl: URL;
-  private readonly tokens = new Map<string, BearerToken>();
+  /** Per repository: the latest token and what it allows (a pull,push token serves pulls too). */
+  private readonly tokens = new Map<string, { token: BearerToken; actions: TransportRequest['actions'] }>();
   /** Set once the registry asked for Basic auth, so later requests send it up front. */
   private basicRequired = false;
 
@@ -126,7 +138,7 @@ export class RegistryTransport {
   /** One attempt, answering at most one auth challenge. */
   private async sendAuthorized(request: TransportRequest): Promise<IncomingMessage> {
     const scope = `repository:${request.repository}:${request.actions}`;
-    const first = await this.exchange(request, this.authorization(scope));
+    const first = await this.exchange(request, this.authorization(request));
     const status = first.statusCode ?? 0;
     if (status !== 401) {
       if (status === 403) throw await this.authFailed(first, request, undefined);
@@ -140,15 +152,16 @@ export class RegistryTransport {
         {
           realm: challenge.params.realm,
           service: challenge.params.service,
-          // The registry knows best which scope this request needs.
-          scope: challenge.params.scope ?? scope,
+          // Our scope, not just the challenge's: a push's first request (HEAD)
+          // is challenged for pull only, but the push needs pull,push.
+          scopes: [...new Set([scope, ...(challenge.params.scope === undefined || coveredBy(challenge.params.scope, scope) ? [] : [challenge.params.scope])])],
           credentials,
           signal: this.requestSignal(),
           idleTimeoutMs: this.options.timeoutMs,
         },
         this.agents,
       );
-      this.tokens.set(scope, token);
+      this.tokens.set(request.repository, { token, actions: request.actions });
       const second = await this.exchange(request, `Bearer ${token.value}`);
       const again = second.statusCode ?? 0;
       if (again === 401 || again === 403) throw await this.authFailed(second, request, challenge.params.realm);
@@ -174,9 +187,11 @@ export class RegistryTransport {
     );
   }
 
-  private authorization(scope: string): string | undefined {
-    const token = this.tokens.get(scope);
-    if (token !== undefined && token.expiresAt > Date.now()) return `Bearer ${token.value}`;
+  private authorization(request: TransportRequest): string | undefined {
+    const cached = this.tokens.get(request.repository);
+    if (cached !== undefined && cached.token.expiresAt > Date.now() && (cached.actions === 'pull,push' || request.actions === 'pull')) {
+      return `Bearer ${cached.token.value}`;
+    }
     const credentials = this.options.credentials;
     if (this.basicRequired && credentials !== undefined && 'username' in credentials) return basicAuthorization(credentials);
     return undefined;

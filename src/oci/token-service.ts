@@ -28,7 +28,8 @@ interface TokenResponse {
 export interface TokenRequest {
   readonly realm: string;
   readonly service: string | undefined;
-  readonly scope: string;
+  /** Usually one; several when the registry's challenge names another scope too. */
+  readonly scopes: readonly string[];
   readonly credentials: RegistryCredentials;
   readonly signal: AbortSignal;
   readonly idleTimeoutMs: number;
@@ -43,7 +44,7 @@ export async function fetchBearerToken(request: TokenRequest, agents: HttpAgents
   }
   const params = new URLSearchParams();
   if (request.service !== undefined) params.set('service', request.service);
-  params.set('scope', request.scope);
+  for (const scope of request.scopes) params.append('scope', scope);
 
   const credentials = request.credentials;
   let response;
@@ -58,13 +59,13 @@ export async function fetchBearerToken(request: TokenRequest, agents: HttpAgents
       agents,
     );
   } else {
-    for (const [key, value] of params) url.searchParams.set(key, value);
+    for (const [key, value] of params) url.searchParams.append(key, value);
     const headers: Record<string, string> = credentials === undefined ? {} : { authorization: basicAuthorization(credentials) };
     response = await httpRequest(url, { method: 'GET', headers, signal: request.signal, idleTimeoutMs: request.idleTimeoutMs }, agents);
   }
 
   const status = response.statusCode ?? 0;
-  const where = `token service ${request.realm} (scope ${request.scope}, ${describeCredentials(credentials)})`;
+  const where = `token service ${request.realm} (scope ${request.scopes.join(' ')}, ${describeCredentials(credentials)})`;
   if (status === 401 || status === 403) {
     const cause = await errorFromResponse(response, where);
     throw new DriverError('OCI_AUTH_FAILED', `${where} refused the login (HTTP ${status})`, { cause });

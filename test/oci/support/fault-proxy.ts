@@ -9,6 +9,8 @@ export type Fault =
   | { kind: 'status'; status: number; body?: string }
   /** Forward, but flip the first byte of the response body. */
   | { kind: 'flip-byte' }
+  /** Forward, but drop Content-Length so the body arrives chunked, size unannounced. */
+  | { kind: 'chunked' }
   /** Close the connection without answering. */
   | { kind: 'reset' };
 
@@ -60,7 +62,9 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
     const upstream = request(
       { host: upstreamName, port: Number(upstreamPort), method: req.method, path: req.url, headers: req.headers },
       (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        const headers = { ...upstreamRes.headers };
+        if (fault?.kind === 'chunked') delete headers['content-length'];
+        res.writeHead(upstreamRes.statusCode ?? 502, headers);
         if (fault?.kind === 'flip-byte') upstreamRes.pipe(flipFirstByte()).pipe(res);
         else upstreamRes.pipe(res);
       },
