@@ -62,7 +62,7 @@ describe('key-based signatures', () => {
 
   it('rejects a tampered component as SIGNATURE_INVALID', async () => {
     const tampered = Buffer.from(component);
-    tampered[tampered.length - 1] ^= 0xff;
+    tampered.writeUInt8(tampered.readUInt8(8) ^ 0xff, 8);
     // The bundle names the original digest: caught by the digest binding.
     const bundleJson = messageSignatureBundle(component, signature, { hint: key.hint });
     const err = await rejection(
