@@ -77,6 +77,13 @@ export class BlobStore {
     };
   }
 
+  /** Drops a blob no starting task holds (one that failed admission). */
+  async evictUnlessPinned(digest: string): Promise<boolean> {
+    if (this.isPinned(hexOf(digest))) return false;
+    await rm(this.pathOf(digest), { force: true });
+    return true;
+  }
+
   isPinned(hex: string): boolean {
     return this.pins.has(hex);
   }

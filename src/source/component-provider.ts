@@ -62,6 +62,8 @@ export class ComponentProvider {
       return { path: fetched.path, fetched, admission, release };
     } catch (err) {
       release();
+      // A component refused by policy leaves nothing behind on the node.
+      if (fetched.kind !== 'file') await blobs.evictUnlessPinned(fetched.digest);
       throw err;
     }
   }
