@@ -11,7 +11,10 @@ export function exampleJob(file: string): string {
 export interface WasmJobSpec {
   readonly id: string;
   readonly type: 'batch' | 'service';
+  /** Name of a test component, fetched into local/ by an artifact block... */
   readonly component: string;
+  /** ...or, instead, the `component` value itself (oci://…, https://…), with no artifact block. */
+  readonly source?: string;
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly passEnv?: readonly string[];
@@ -32,7 +35,7 @@ export function wasmJob(spec: WasmJobSpec, artifactBaseUrl: string): string {
   const config =
     spec.rawConfig ??
     [
-      `component = "local/${spec.component}.wasm"`,
+      `component = "${spec.source ?? `local/${spec.component}.wasm`}"`,
       spec.args ? `args = ${hcl(spec.args)}` : '',
       spec.env ? `env = { ${Object.entries(spec.env).map(([k, v]) => `${k} = ${hcl(v)}`).join(', ')} }` : '',
       spec.passEnv ? `pass_env = ${hcl(spec.passEnv)}` : '',
@@ -52,11 +55,11 @@ job "${spec.id}" {
     task "t" {
       driver = "wasm"
       ${spec.killTimeout ? `kill_timeout = "${spec.killTimeout}"` : ''}
-      artifact {
+      ${spec.source ? '' : `artifact {
         source      = "${artifactBaseUrl}/${spec.component}.wasm"
         destination = "local/${spec.component}.wasm"
         mode        = "file"
-      }
+      }`}
       ${spec.taskEnv ? `env {\n        ${Object.entries(spec.taskEnv).map(([k, v]) => `${k} = ${hcl(v)}`).join('\n        ')}\n      }` : ''}
       ${spec.extraTask ?? ''}
       config {

@@ -23,6 +23,8 @@ export class AgentStartError extends Error {
 export interface NomadAgentOptions {
   /** HCL appended to the agent config (extra plugin blocks and so on). */
   readonly extraConfig?: string;
+  /** HCL added inside `plugin "wasm" { config { ... } }` (signatures, registry blocks). */
+  readonly wasmPluginConfig?: string;
   /** Drivers that must be healthy before the agent counts as ready. */
   readonly drivers?: readonly string[];
 }
@@ -176,7 +178,10 @@ plugin "raw_exec" {
   config { enabled = true }
 }
 plugin "wasm" {
-  config { cache_dir = "${this.cacheDir}" }
+  config {
+    cache_dir = "${this.cacheDir}"
+${this.options.wasmPluginConfig ?? ''}
+  }
 }
 ${this.options.extraConfig ?? ''}
 `;

@@ -1,7 +1,7 @@
 // Per-file setup: one agent and one component server, torn down afterwards.
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { NomadAgent, REPO_ROOT } from './nomad-agent.ts';
+import { NomadAgent, REPO_ROOT, type NomadAgentOptions } from './nomad-agent.ts';
 import { serveDirectory, type StaticServer } from './static-server.ts';
 
 export interface E2eContext {
@@ -9,9 +9,9 @@ export interface E2eContext {
   components: StaticServer;
 }
 
-export async function startE2e(): Promise<E2eContext> {
+export async function startE2e(options: NomadAgentOptions = {}): Promise<E2eContext> {
   const components = await serveDirectory(process.env['WASM_TEST_COMPONENTS'] ?? join(REPO_ROOT, '.cache/components'));
-  const agent = await NomadAgent.start();
+  const agent = await NomadAgent.start(options);
   return { agent, components };
 }
 
@@ -22,10 +22,10 @@ export async function stopE2e(context: E2eContext | undefined): Promise<void> {
 }
 
 /** Registers the per-file agent; the returned function gives the running context. */
-export function useE2e(): () => E2eContext {
+export function useE2e(options: () => Promise<NomadAgentOptions> | NomadAgentOptions = () => ({})): () => E2eContext {
   let context: E2eContext | undefined;
   beforeAll(async () => {
-    context = await startE2e();
+    context = await startE2e(await options());
   }, 180_000);
   afterAll(async () => stopE2e(context), 60_000);
   return () => {

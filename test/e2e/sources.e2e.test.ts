@@ -1,0 +1,81 @@
+// Components from an authenticated OCI registry, admitted by the node's
+// signature policy, through a real Nomad agent: the plugin config's
+// `signatures` block (with a `namespace "default"` rule) and the job's
+// `auth {}` block are decoded from real HCL by Nomad itself.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OciClient } from '../../src/oci/client.js';
+import { parseOciReference } from '../../src/oci/reference.js';
+import { startRegistry, type RunningRegistry } from '../oci/support/registry.js';
+import { makeKey, messageSignatureBundle, signBytes } from '../verify/support/key-signer.js';
+import { isDead, taskState } from './support/alloc-state.js';
+import { wasmJob, type WasmJobSpec } from './support/jobs.js';
+import type { Allocation } from './support/nomad-api.js';
+import { REPO_ROOT } from './support/nomad-agent.js';
+import { useE2e } from './support/suite.js';
+
+const USER = 'deployer';
+const PASSWORD = 'pull-secret';
+const BUNDLE_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+const key = makeKey();
+let registry: RunningRegistry | undefined;
+
+const context = useE2e(async () => {
+  registry = await startRegistry({ kind: 'htpasswd', username: USER, password: PASSWORD });
+  const client = new OciClient({ credentials: { username: USER, password: PASSWORD } });
+  const hello = await readFile(join(REPO_ROOT, '.cache/components/hello-command.wasm'));
+  const signed = await client.pushComponent(parseOciReference(`oci://${registry.host}/apps/hello:signed`), hello);
+  const bundle = messageSignatureBundle(hello, signBytes(key.privateKey, hello), { hint: key.hint });
+  await client.pushReferrer(parseOciReference(`oci://${registry.host}/apps/hello:signed`), signed.manifestDigest, BUNDLE_TYPE, bundle, BUNDLE_TYPE);
+  // Other bytes (the same component plus a custom section), never signed:
+  // a verdict is per digest, so the same bytes would count as signed.
+  const unsigned = Buffer.concat([hello, Buffer.from([0x00, 0x06, 0x05]), Buffer.from('extra')]);
+  await client.pushComponent(parseOciReference(`oci://${registry.host}/apps/unsigned:1`), unsigned);
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'e2e-keys-')), 'cosign.pub');
+  writeFileSync(keyFile, key.publicPem);
+  return {
+    wasmPluginConfig: `
+    signatures {
+      mode        = "warn"
+      public_keys = ["${keyFile}"]
+      namespace "default" {
+        mode = "enforce"
+      }
+    }`,
+  };
+});
+afterAll(async () => registry?.stop());
+
+const AUTH = `auth {\n          username = "${USER}"\n          password = "${PASSWORD}"\n        }`;
+
+async function runToEnd(spec: WasmJobSpec): Promise<Allocation> {
+  const jobId = await context().agent.api.runJobHcl(wasmJob(spec, context().components.baseUrl));
+  return context().agent.api.waitForAllocation(jobId, isDead(), `${spec.id} to finish`);
+}
+
+const messages = (alloc: Allocation): string => taskState(alloc)?.Events.map((e) => e.DisplayMessage).join('\n') ?? '';
+
+describe('OCI components under an enforced signature policy on a real Nomad agent', () => {
+  it('pulls a signed component with the job’s credentials, verifies it, records the signer, and runs it', async () => {
+    const alloc = await runToEnd({ id: 'oci-signed', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/hello:signed`, extraConfig: AUTH });
+    expect(taskState(alloc)?.Failed).toBe(false);
+    expect(await context().agent.api.logs(alloc.ID, 't', 'stdout')).toBe('hello from wasm\n');
+    expect(messages(alloc)).toMatch(new RegExp(`Pulling oci://${registry?.host}/apps/hello:signed \\(0\\.0 MiB`));
+    expect(messages(alloc)).toContain(`signed by key sha256:${key.fingerprintHex}`);
+  });
+
+  it('refuses an unsigned component under enforce: the task fails with the reason in its events', async () => {
+    const alloc = await runToEnd({ id: 'oci-unsigned', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/unsigned:1`, extraConfig: AUTH });
+    expect(taskState(alloc)?.Failed).toBe(true);
+    expect(messages(alloc)).toMatch(/no signature found for component sha256:[0-9a-f]{64}/);
+  });
+
+  it('fails with an authentication error when the job gives no credentials', async () => {
+    const alloc = await runToEnd({ id: 'oci-noauth', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/hello:signed` });
+    expect(taskState(alloc)?.Failed).toBe(true);
+    expect(messages(alloc)).toMatch(/anonymously \(no credentials given\)/);
+  });
+});
