@@ -36,6 +36,7 @@ export function policyForNamespace(config: NamespacePolicyConfig, namespace: str
   const rule = Object.hasOwn(config.namespaces, namespace) ? config.namespaces[namespace] : undefined;
   if (rule === undefined) return config.default;
   // Re-checked here so a config that skipped validation still cannot loosen.
+  checkPolicyShape(rule, `namespaces.${namespace}`);
   checkTightens(config.default, rule, namespace);
   return {
     mode: rule.mode ?? config.default.mode,

@@ -34,12 +34,16 @@ export async function verifyArtifact(
   if (inputs.length === 0) {
     throw new DriverError('SIGNATURE_MISSING', `no signature found for component ${artifact.digest}`);
   }
+  // Caller and operator mistakes fail once, before any signature is looked at.
+  const hex = sha256Hex(artifact.digest);
   const loaded = await loadTrust(trust);
+  // An empty policy key list means "every key the operator trusts".
+  const keys: readonly KeyObject[] = policy.keys.length > 0 ? policy.keys.map(policyKey) : loaded.keys;
   const failures: DriverError[] = [];
   for (const input of inputs) {
     try {
-      const prepared = toSigstoreBundle(input, sha256Hex(artifact.digest));
-      return verifyPrepared(prepared, artifact, policy, loaded);
+      const prepared = toSigstoreBundle(input, hex);
+      return verifyPrepared(prepared, artifact, policy, keys, loaded);
     } catch (err) {
       failures.push(asDriverError(err, input.origin));
     }
@@ -51,31 +55,30 @@ function verifyPrepared(
   prepared: PreparedSignature,
   artifact: ArtifactIdentity,
   policy: SignaturePolicy,
+  keys: readonly KeyObject[],
   trust: LoadedTrust,
 ): VerifiedSigner {
   const signedBytes = bindToArtifact(prepared, artifact);
   const bundle = withoutUncheckableTlogEntries(prepared.bundle, trust.material);
   const entity = toSignedEntity(bundle, signedBytes);
   return entity.key.$case === 'public-key'
-    ? verifyWithKeys(entity, entity.key.hint, prepared.origin, policy, trust)
-    : verifyWithCertificate(entity, prepared.origin, policy, trust);
+    ? verifyWithKeys(entity, entity.key.hint, prepared.origin, keys, trust.material)
+    : verifyWithCertificate(entity, prepared.origin, policy, trust.material);
 }
 
 function verifyWithKeys(
   entity: SignedEntity,
   hint: string,
   origin: string,
-  policy: SignaturePolicy,
-  trust: LoadedTrust,
+  accepted: readonly KeyObject[],
+  trustMaterial: TrustMaterial,
 ): VerifiedSigner {
-  // An empty policy key list means "every key the operator trusts".
-  const accepted: readonly KeyObject[] = policy.keys.length > 0 ? policy.keys.map(policyKey) : trust.keys;
   const fingerprints = accepted.map(keyFingerprint);
   // The hint is unauthenticated: every accepted key is tried, the hint only
   // decides how to report a failure.
   const named = hint === '' ? undefined : accepted.find((key) => keyHints(key).includes(hint));
   for (const key of accepted) {
-    const material: TrustMaterial = { ...trust.material, publicKey: () => ({ publicKey: key, validFor: () => true }) };
+    const material: TrustMaterial = { ...trustMaterial, publicKey: () => ({ publicKey: key, validFor: () => true }) };
     try {
       // Key signatures need no timestamp; any timestamp present must still verify.
       new Verifier(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(entity);
@@ -102,7 +105,7 @@ function verifyWithCertificate(
   entity: SignedEntity,
   origin: string,
   policy: SignaturePolicy,
-  trust: LoadedTrust,
+  material: TrustMaterial,
 ): VerifiedSigner {
   if (entity.key.$case !== 'certificate') throw new TypeError('verifyWithCertificate needs a certificate bundle');
   const leaf = entity.key.certificate;
@@ -112,7 +115,7 @@ function verifyWithCertificate(
     throw new DriverError('SIGNATURE_INVALID', `${origin}: signature does not verify with the key of its certificate (artifact or signature altered)`);
   }
   const found = describeCertificateSigner(leaf.subjectAltName, issuerOf(entity));
-  if (trust.material.certificateAuthorities.length === 0) {
+  if (material.certificateAuthorities.length === 0) {
     throw new DriverError('SIGNER_NOT_TRUSTED', `${origin}: signed by certificate ${found}, but no certificate authority is trusted (set trustedRootJson)`);
   }
   if (entity.timestamps.length === 0) {
@@ -121,7 +124,7 @@ function verifyWithCertificate(
   let signer: Signer;
   try {
     // Offline: no transparency log or CT log is required; the TSA gives the time.
-    signer = new Verifier(trust.material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 1 }).verify(entity);
+    signer = new Verifier(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 1 }).verify(entity);
   } catch (err) {
     throw sigstoreFailure(err, origin, found);
   }
