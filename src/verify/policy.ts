@@ -14,9 +14,9 @@ export interface IdentityRule {
 
 export interface SignaturePolicy {
   mode: VerifyMode;
-  /** PEM public keys; empty means "any key of the TrustConfig". */
+  /** PEM public keys; empty accepts no key signature. */
   keys: readonly string[];
-  /** Certificate identities; empty means "any certificate chaining to the trusted root". */
+  /** Certificate identities; empty accepts no certificate signature, whatever the trusted root. */
   identities: readonly IdentityRule[];
 }
 
@@ -79,29 +79,29 @@ function checkTightens(base: SignaturePolicy, rule: Partial<SignaturePolicy>, na
       `"${rule.mode}" would loosen the default "${base.mode}" (a namespace may only go off → warn → enforce)`,
     );
   }
-  if (rule.keys !== undefined && base.keys.length > 0) {
+  // An empty key or identity list accepts no one, so emptying one only
+  // tightens. A namespace may name only signers the default accepts; where
+  // the default names none, it may add its own only when the default does
+  // not enforce (off/warn run everything anyway).
+  if (rule.keys !== undefined && (base.keys.length > 0 || base.mode === 'enforce')) {
     // Compare keys by their SPKI bytes, not their PEM text (line breaks differ).
     const allowed = new Set(base.keys.map(spkiHex));
     const extra = rule.keys.filter((pem) => !allowed.has(spkiHex(pem)));
-    if (extra.length > 0 || rule.keys.length === 0) {
+    if (extra.length > 0) {
       throw invalid(
         `namespaces.${namespace}.keys`,
-        rule.keys.length === 0
-          ? 'an empty list would accept any key while the default lists some'
-          : `lists ${extra.length} key(s) that the default does not accept; a namespace may only narrow the default keys`,
+        `lists ${extra.length} key(s) that the default does not accept; a namespace may only narrow the default keys`,
       );
     }
   }
-  if (rule.identities !== undefined && base.identities.length > 0) {
+  if (rule.identities !== undefined && (base.identities.length > 0 || base.mode === 'enforce')) {
     const extra = rule.identities.filter(
       (r) => !base.identities.some((b) => b.issuer === r.issuer && globNarrows(r.subject, b.subject)),
     );
-    if (extra.length > 0 || rule.identities.length === 0) {
+    if (extra.length > 0) {
       throw invalid(
         `namespaces.${namespace}.identities`,
-        rule.identities.length === 0
-          ? 'an empty list would accept any identity while the default lists some'
-          : `adds ${extra.map((r) => `${r.issuer} ${r.subject}`).join(', ')}, not in the default; a namespace may only narrow the default identities (same issuer, subject within a default pattern)`,
+        `adds ${extra.map((r) => `${r.issuer} ${r.subject}`).join(', ')}, not in the default; a namespace may only narrow the default identities (same issuer, subject within a default pattern)`,
       );
     }
   }

@@ -37,8 +37,9 @@ export async function verifyArtifact(
   // Caller and operator mistakes fail once, before any signature is looked at.
   const hex = sha256Hex(artifact.digest);
   const loaded = await loadTrust(trust);
-  // An empty policy key list means "every key the operator trusts".
-  const keys: readonly KeyObject[] = policy.keys.length > 0 ? policy.keys.map(policyKey) : loaded.keys;
+  // Only the policy's keys count: an empty list accepts no key signature
+  // (deny by default), whatever other keys the node trusts elsewhere.
+  const keys: readonly KeyObject[] = policy.keys.map(policyKey);
   const failures: DriverError[] = [];
   for (const input of inputs) {
     try {
@@ -131,8 +132,10 @@ function verifyWithCertificate(
   const subject = signer.identity?.subjectAlternativeName ?? '';
   const issuer = signer.identity?.extensions?.issuer ?? '';
   const timestamp = signingTime(entity) ?? '';
-  if (policy.identities.length > 0 && !policy.identities.some((r) => r.issuer === issuer && globMatches(r.subject, subject))) {
-    const expected = policy.identities.map((r) => `${r.subject} from ${r.issuer}`).join('; ');
+  // An empty identity list accepts no certificate: a trusted root alone (the
+  // public-good one, say) would otherwise admit anyone who can sign in.
+  if (!policy.identities.some((r) => r.issuer === issuer && globMatches(r.subject, subject))) {
+    const expected = policy.identities.map((r) => `${r.subject} from ${r.issuer}`).join('; ') || 'no certificate identities (it lists keys only)';
     throw new DriverError('SIGNER_NOT_TRUSTED', `${origin}: signed by ${describeCertificateSigner(subject, issuer)}; the policy expects ${expected}`);
   }
   return { kind: 'certificate', issuer, subject, origin, timestamp };

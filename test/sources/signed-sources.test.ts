@@ -193,4 +193,10 @@ describe('certificate identities with a private CA and TSA, bundle beside a file
     expect(err.message).toContain(SUBJECT);
     expect(err.message).toContain('https://github.com/other/*');
   });
+
+  it('does not accept a certificate when the policy names only keys, even from the trusted CA', async () => {
+    const h = await providerHarness({ signatures: { default: { mode: 'enforce', keys: [trusted.publicPem], identities: [] }, namespaces: {}, trustedRoot: pki.trustedRoot() } });
+    await fileSignedBy({}, h);
+    expect((await failure(h.provide('local/app.wasm'))).code).toBe('SIGNER_NOT_TRUSTED');
+  });
 });

@@ -71,9 +71,10 @@ describe('certificate signatures with a private CA and TSA', () => {
     expect(signer).toMatchObject({ kind: 'certificate', issuer: 'https://accounts.example.com', subject: 'alice@example.com' });
   });
 
-  it('accepts any identity chaining to the trusted root when the policy lists none', async () => {
-    const signer = await verify(signedBundle(leaf), []);
-    expect(signer.kind === 'certificate' && signer.subject).toBe(SUBJECT);
+  it('accepts no certificate when the policy lists no identities, even one chaining to the trusted root', async () => {
+    const err = await rejection(verify(signedBundle(leaf), []));
+    expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
+    expect(err.message).toContain(`signed by ${SUBJECT} from issuer ${ISSUER}; the policy expects no certificate identities`);
   });
 
   it('subject pattern mismatch is SIGNER_NOT_TRUSTED naming the signer and the policy', async () => {

@@ -25,13 +25,13 @@ describe('DSSE in-toto bundles', () => {
 
   it('verifies a key-signed statement whose subject is the component', async () => {
     const bundleJson = dsseBundle(inTotoStatement(['00'.repeat(32), hex]), key.privateKey, { hint: key.hint });
-    const signer = await verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'att' }], enforce, { publicKeysPem: [key.publicPem] });
+    const signer = await verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'att' }], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] });
     expect(signer).toEqual({ kind: 'key', keyFingerprint: key.fingerprintHex, origin: 'att' });
   });
 
   it('rejects a statement about another artifact as SIGNATURE_INVALID', async () => {
     const bundleJson = dsseBundle(inTotoStatement(['ab'.repeat(32)]), key.privateKey, { hint: key.hint });
-    const err = await rejection(verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'att' }], enforce, { publicKeysPem: [key.publicPem] }));
+    const err = await rejection(verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'att' }], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }));
     expect(isDriverError(err, 'SIGNATURE_INVALID')).toBe(true);
     expect(err.message).toContain(`do not include sha256:${hex}`);
   });
@@ -42,7 +42,7 @@ describe('DSSE in-toto bundles', () => {
     };
     signed.dsseEnvelope.payload = inTotoStatement([hex]).toString('base64');
     const err = await rejection(
-      verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson: Buffer.from(JSON.stringify(signed)), origin: 'att' }], enforce, {
+      verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson: Buffer.from(JSON.stringify(signed)), origin: 'att' }], { ...enforce, keys: [key.publicPem] }, {
         publicKeysPem: [key.publicPem],
       }),
     );
@@ -51,7 +51,7 @@ describe('DSSE in-toto bundles', () => {
 
   it('rejects a payload type other than in-toto', async () => {
     const bundleJson = dsseBundle(inTotoStatement([hex]), key.privateKey, { hint: key.hint }, 'text/plain');
-    const err = await rejection(verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'att' }], enforce, { publicKeysPem: [key.publicPem] }));
+    const err = await rejection(verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'att' }], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }));
     expect(isDriverError(err, 'SIGNATURE_INVALID')).toBe(true);
   });
 

@@ -25,7 +25,7 @@ describe('key-based signatures', () => {
 
   it('verifies a v0.3 messageSignature bundle and reports the key fingerprint', async () => {
     const bundleJson = messageSignatureBundle(component, signature, { hint: key.hint });
-    const signer = await verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'app.wasm.sigstore.json' }], enforce, {
+    const signer = await verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'app.wasm.sigstore.json' }], { ...enforce, keys: [key.publicPem] }, {
       publicKeysPem: [key.publicPem],
     });
     expect(signer).toEqual({ kind: 'key', keyFingerprint: key.fingerprintHex, origin: 'app.wasm.sigstore.json' });
@@ -44,7 +44,7 @@ describe('key-based signatures', () => {
 
   it('converts and verifies a legacy cosign --bundle without a certificate', async () => {
     const json = legacyCosignBundle(signature);
-    const signer = await verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'app.wasm.bundle' }], enforce, {
+    const signer = await verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'app.wasm.bundle' }], { ...enforce, keys: [other.publicPem, key.publicPem] }, {
       publicKeysPem: [other.publicPem, key.publicPem],
     });
     expect(signer).toEqual({ kind: 'key', keyFingerprint: key.fingerprintHex, origin: 'app.wasm.bundle' });
@@ -53,7 +53,7 @@ describe('key-based signatures', () => {
   it('takes the key hint of a legacy bundle from its rekorBundle body: another key is SIGNER_NOT_TRUSTED', async () => {
     const json = legacyCosignBundle(signBytes(other.privateKey, component), { rekorPublicKeyPem: other.publicPem });
     const err = await rejection(
-      verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'legacy' }], enforce, { publicKeysPem: [key.publicPem] }),
+      verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'legacy' }], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }),
     );
     expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
     expect(err.message).toContain(`signed by key ${other.fingerprintHex}`);
@@ -66,7 +66,7 @@ describe('key-based signatures', () => {
     // The bundle names the original digest: caught by the digest binding.
     const bundleJson = messageSignatureBundle(component, signature, { hint: key.hint });
     const err = await rejection(
-      verifyArtifact({ digest: digestOf(tampered), bytes: tampered }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], enforce, {
+      verifyArtifact({ digest: digestOf(tampered), bytes: tampered }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], { ...enforce, keys: [key.publicPem] }, {
         publicKeysPem: [key.publicPem],
       }),
     );
@@ -79,7 +79,7 @@ describe('key-based signatures', () => {
     // Digest field forged to the tampered bytes: only the signature check can catch it.
     const bundleJson = messageSignatureBundle(tampered, signature, { hint: key.hint });
     const err = await rejection(
-      verifyArtifact({ digest: digestOf(tampered), bytes: tampered }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], enforce, {
+      verifyArtifact({ digest: digestOf(tampered), bytes: tampered }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], { ...enforce, keys: [key.publicPem] }, {
         publicKeysPem: [key.publicPem],
       }),
     );
@@ -90,7 +90,7 @@ describe('key-based signatures', () => {
   it('rejects bytes that do not hash to the stated digest', async () => {
     const bundleJson = messageSignatureBundle(component, signature, { hint: key.hint });
     const err = await rejection(
-      verifyArtifact({ digest: artifact.digest, bytes: Buffer.from('other') }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], enforce, {
+      verifyArtifact({ digest: artifact.digest, bytes: Buffer.from('other') }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], { ...enforce, keys: [key.publicPem] }, {
         publicKeysPem: [key.publicPem],
       }),
     );
@@ -100,7 +100,7 @@ describe('key-based signatures', () => {
   it('rejects a signature by another key as SIGNER_NOT_TRUSTED, naming both keys', async () => {
     const bundleJson = messageSignatureBundle(component, signBytes(other.privateKey, component), { hint: other.hint });
     const err = await rejection(
-      verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], enforce, { publicKeysPem: [key.publicPem] }),
+      verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }),
     );
     expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
     expect(err.message).toContain(`signed by key ${other.hint}`);
@@ -120,7 +120,7 @@ describe('key-based signatures', () => {
   it('an unnamed signature that no accepted key verifies is SIGNATURE_INVALID (cannot tell tampering from another key)', async () => {
     const json = legacyCosignBundle(signBytes(other.privateKey, component));
     const err = await rejection(
-      verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'legacy' }], enforce, { publicKeysPem: [key.publicPem] }),
+      verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'legacy' }], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }),
     );
     expect(isDriverError(err, 'SIGNATURE_INVALID')).toBe(true);
     expect(err.message).toContain('the bundle names no key');
@@ -135,7 +135,7 @@ describe('key-based signatures', () => {
           { kind: 'sigstore-bundle', bundleJson: Buffer.from('{not json'), origin: 'first.json' },
           { kind: 'sigstore-bundle', bundleJson: bad, origin: 'second.json' },
         ],
-        enforce,
+        { ...enforce, keys: [key.publicPem] },
         { publicKeysPem: [key.publicPem] },
       ),
     );
@@ -152,14 +152,14 @@ describe('key-based signatures', () => {
         { kind: 'sigstore-bundle', bundleJson: Buffer.from('{}'), origin: 'broken' },
         { kind: 'sigstore-bundle', bundleJson: good, origin: 'good' },
       ],
-      enforce,
+      { ...enforce, keys: [key.publicPem] },
       { publicKeysPem: [key.publicPem] },
     );
     expect(signer.origin).toBe('good');
   });
 
   it('SIGNATURE_MISSING when there is nothing to verify', async () => {
-    const err = await rejection(verifyArtifact(artifact, [], enforce, { publicKeysPem: [key.publicPem] }));
+    const err = await rejection(verifyArtifact(artifact, [], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }));
     expect(isDriverError(err, 'SIGNATURE_MISSING')).toBe(true);
     expect(err.message).toContain(artifact.digest);
   });

@@ -33,6 +33,7 @@ describe('validateNamespacePolicies / policyForNamespace', () => {
     ['mode off → warn', base({ mode: 'off' }), { mode: 'warn' }, { mode: 'warn' }],
     ['same mode', base(), { mode: 'warn' }, { mode: 'warn' }],
     ['keys set when the default lists none', base(), { keys: [k1.publicPem] }, { keys: [k1.publicPem] }],
+    ['an empty key list (accepts no key) under a default with keys', base({ keys: [k1.publicPem] }), { keys: [] }, { keys: [] }],
     ['keys narrowed to a subset', base({ keys: [k1.publicPem, k2.publicPem] }), { keys: [k2.publicPem] }, { keys: [k2.publicPem] }],
     [
       'keys compared by key, not PEM text',
@@ -60,7 +61,7 @@ describe('validateNamespacePolicies / policyForNamespace', () => {
     ['mode enforce → warn', base({ mode: 'enforce' }), { mode: 'warn' }, 'namespaces.dev.mode'],
     ['mode warn → off', base(), { mode: 'off' }, 'namespaces.dev.mode'],
     ['a key the default does not list', base({ keys: [k1.publicPem] }), { keys: [k1.publicPem, k3.publicPem] }, 'namespaces.dev.keys'],
-    ['an empty key list under a default with keys', base({ keys: [k1.publicPem] }), { keys: [] }, 'namespaces.dev.keys'],
+    ['a key added under an enforcing default that lists none', base({ mode: 'enforce' }), { keys: [k1.publicPem] }, 'namespaces.dev.keys'],
     [
       'a broader identity glob',
       base({ identities: [{ issuer: GH, subject: 'https://github.com/acme/app/*' }] }),
@@ -73,7 +74,7 @@ describe('validateNamespacePolicies / policyForNamespace', () => {
       { identities: [{ issuer: 'https://accounts.google.com', subject: '*' }] },
       'namespaces.dev.identities',
     ],
-    ['an empty identity list under a default with identities', base({ identities: [{ issuer: GH, subject: '*' }] }), { identities: [] }, 'namespaces.dev.identities'],
+    ['an identity added under an enforcing default that lists none', base({ mode: 'enforce' }), { identities: [{ issuer: GH, subject: '*' }] }, 'namespaces.dev.identities'],
   ];
 
   it.each(loosen)('rejects loosening: %s', (_name, dflt, rule, field) => {

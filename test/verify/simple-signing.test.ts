@@ -28,7 +28,7 @@ describe('cosign simple-signing payloads', () => {
     const signer = await verifyArtifact(
       artifact,
       [{ kind: 'cosign-simple-signing', payload, signatureBase64: signBytes(key.privateKey, payload).toString('base64'), origin: 'sha256-x.sig' }],
-      enforce,
+      { ...enforce, keys: [key.publicPem] },
       { publicKeysPem: [key.publicPem] },
     );
     expect(signer).toEqual({ kind: 'key', keyFingerprint: key.fingerprintHex, origin: 'sha256-x.sig' });
@@ -41,7 +41,7 @@ describe('cosign simple-signing payloads', () => {
       verifyArtifact(
         artifact,
         [{ kind: 'cosign-simple-signing', payload, signatureBase64: signBytes(key.privateKey, payload).toString('base64'), origin: 'sig' }],
-        enforce,
+        { ...enforce, keys: [key.publicPem] },
         { publicKeysPem: [key.publicPem] },
       ),
     );
@@ -56,7 +56,7 @@ describe('cosign simple-signing payloads', () => {
       verifyArtifact(
         artifact,
         [{ kind: 'cosign-simple-signing', payload: edited, signatureBase64: signBytes(key.privateKey, signed).toString('base64'), origin: 'sig' }],
-        enforce,
+        { ...enforce, keys: [key.publicPem] },
         { publicKeysPem: [key.publicPem] },
       ),
     );
@@ -69,7 +69,7 @@ describe('cosign simple-signing payloads', () => {
       verifyArtifact(
         { digest: artifact.digest, bytes: component },
         [{ kind: 'cosign-simple-signing', payload, signatureBase64: signBytes(key.privateKey, payload).toString('base64'), origin: 'sig' }],
-        enforce,
+        { ...enforce, keys: [key.publicPem] },
         { publicKeysPem: [key.publicPem] },
       ),
     );

@@ -12,7 +12,7 @@ describe('verifyWithMode', () => {
   const artifact = { digest: digestOf(component), bytes: component };
   const good = messageSignatureBundle(component, signBytes(key.privateKey, component), { hint: key.hint });
   const untrusted = messageSignatureBundle(component, signBytes(other.privateKey, component), { hint: other.hint });
-  const policy = (mode: VerifyMode): SignaturePolicy => ({ mode, keys: [], identities: [] });
+  const policy = (mode: VerifyMode): SignaturePolicy => ({ mode, keys: [key.publicPem], identities: [] });
   const trust = { publicKeysPem: [key.publicPem] };
 
   it('off verifies nothing, even with broken trust material', async () => {
