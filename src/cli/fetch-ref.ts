@@ -8,6 +8,7 @@ import type { RegistryAuth, RegistryConfig } from '../config/registry-config.js'
 import { BlobStore } from '../source/blob-store.js';
 import { parseComponentSource } from '../source/component-source.js';
 import { fetchComponent, type FetchedComponent } from '../source/fetch-component.js';
+import { ManifestIndex } from '../source/manifest-index.js';
 
 export interface RegistryFlags {
   readonly insecure: boolean;
@@ -41,6 +42,7 @@ export async function fetchRef(ref: string, checksum: string | undefined, flags:
     const component = await fetchComponent(source, {
       taskDir: baseDir,
       store: new BlobStore(cacheDir ?? ownCache ?? ''),
+      manifests: new ManifestIndex(cacheDir ?? ownCache ?? ''),
       registries,
       auth: flags.auth,
       maxBytes: Number.MAX_SAFE_INTEGER,

@@ -12,6 +12,7 @@ import { BlobStore, hexOf } from './blob-store.js';
 import { collectGarbage } from './cache-gc.js';
 import { parseComponentSource } from './component-source.js';
 import { fetchComponent, type FetchedComponent } from './fetch-component.js';
+import { ManifestIndex } from './manifest-index.js';
 
 export interface ProvidedComponent {
   readonly path: string;
@@ -31,18 +32,19 @@ export interface ProvideRequest {
 }
 
 export class ComponentProvider {
-  private stores?: { cacheDir: string; blobs: BlobStore; verified: VerifiedStore };
+  private stores?: { cacheDir: string; blobs: BlobStore; manifests: ManifestIndex; verified: VerifiedStore };
 
   constructor(private readonly pluginConfig: () => PluginConfig) {}
 
   async provide(request: ProvideRequest): Promise<ProvidedComponent> {
     const config = this.pluginConfig();
-    const { blobs, verified } = this.storesFor(config.cacheDir);
+    const { blobs, manifests, verified } = this.storesFor(config.cacheDir);
     const { taskConfig, report } = request;
     const source = parseComponentSource(taskConfig.component, taskConfig.checksum);
     const fetched = await fetchComponent(source, {
       taskDir: request.taskDir,
       store: blobs,
+      manifests,
       registries: config.registries,
       auth: taskConfig.auth,
       maxBytes: config.maxComponentBytes,
@@ -98,9 +100,9 @@ export class ComponentProvider {
     );
   }
 
-  private storesFor(cacheDir: string): { blobs: BlobStore; verified: VerifiedStore } {
+  private storesFor(cacheDir: string): { blobs: BlobStore; manifests: ManifestIndex; verified: VerifiedStore } {
     if (this.stores?.cacheDir !== cacheDir) {
-      this.stores = { cacheDir, blobs: new BlobStore(cacheDir), verified: new VerifiedStore(cacheDir) };
+      this.stores = { cacheDir, blobs: new BlobStore(cacheDir), manifests: new ManifestIndex(cacheDir), verified: new VerifiedStore(cacheDir) };
     }
     return this.stores;
   }

@@ -13,12 +13,14 @@ import { resolveComponentPath } from '../task/component-path.js';
 import type { BlobStore } from './blob-store.js';
 import type { ComponentSource } from './component-source.js';
 import { downloadHttps } from './https-download.js';
+import type { ManifestIndex } from './manifest-index.js';
 import { DownloadProgress, formatMiB } from './progress.js';
 import { clientOptionsFor } from './registry-options.js';
 
 export interface FetchContext {
   readonly taskDir: string;
   readonly store: BlobStore;
+  readonly manifests: ManifestIndex;
   readonly registries: readonly RegistryConfig[];
   readonly auth: RegistryAuth | undefined;
   readonly maxBytes: number;
@@ -75,7 +77,9 @@ async function fetchOci(text: string, checksum: string | undefined, ctx: FetchCo
   const client = new OciClient(clientOptionsFor(reference.registry, ctx.registries, ctx.auth));
   const origin = formatOciReference(reference);
   const started = Date.now();
-  const resolved = await client.resolveComponent(reference);
+  const pinned = reference.digest === undefined ? undefined : await ctx.manifests.lookup(reference.digest);
+  const resolved = pinned ?? (await client.resolveComponent(reference));
+  if (!pinned) await ctx.manifests.remember(resolved);
   const { layer } = resolved;
   if (checksum !== undefined) checkChecksum(layer.digest, checksum, origin);
   if (layer.size > ctx.maxBytes) {

@@ -80,6 +80,22 @@ describe('oci:// components', () => {
     expect(err.code).toBe('COMPONENT_CHECKSUM_MISMATCH');
     expect(err.message).toContain(digestOf(hello));
   });
+  it('starts a cached digest-pinned component without asking the registry, even when it is down', async () => {
+    const pushed = await client.pushComponent(parseOciReference(`oci://${registry.host}/apps/offline:1`), hello);
+    const h = await providerHarness();
+    const ref = `oci://${proxy.host}/apps/offline@${pushed.manifestDigest}`;
+    await h.provide(ref);
+    proxy.seen.length = 0;
+    proxy.fault = () => ({ kind: 'reset' });
+    try {
+      expect(await readFile((await h.provide(ref)).path)).toEqual(hello);
+      expect(proxy.seen).toEqual([]);
+      // A tag must be resolved every time: it fails while the registry is away.
+      expect((await failure(h.provide(`oci://${proxy.host}/apps/offline:1`))).code).toBe('OCI_REGISTRY_UNREACHABLE');
+    } finally {
+      proxy.fault = () => undefined;
+    }
+  });
 });
 
 describe('bad inputs fail the start clearly and cache nothing', () => {
