@@ -5,7 +5,7 @@
 import { DriverError } from '../errors.js';
 import type { OciClient } from './client.js';
 import { parseManifest, type Descriptor } from './manifest.js';
-import { COSIGN_ANNOTATIONS, isSigstoreBundleType, OCI_INDEX } from './media-types.js';
+import { COSIGN_ANNOTATIONS, isSigstoreBundleType, OCI_EMPTY, OCI_INDEX } from './media-types.js';
 import { formatOciReference, type OciReference } from './reference.js';
 import { readBody } from './http-request.js';
 import type { RegistryTransport } from './registry-transport.js';
@@ -45,9 +45,11 @@ export async function findSignatures(client: OciClient, transport: RegistryTrans
 
   const candidates: SignatureCandidate[] = [];
   for (const referrer of referrers) {
-    // Descriptors in tag indexes written by older tools may lack artifactType;
-    // then the referrer manifest itself says what it is.
-    if (referrer.artifactType !== undefined && !isSigstoreBundleType(referrer.artifactType)) continue;
+    // Descriptors in tag indexes written by older tools may lack artifactType,
+    // and some registries report the config type (the empty one) instead of
+    // the manifest's artifactType: then the referrer manifest itself says.
+    const listedType = referrer.artifactType;
+    if (listedType !== undefined && listedType !== OCI_EMPTY && !isSigstoreBundleType(listedType)) continue;
     const manifest = await client.fetchManifest({ ...repo, digest: referrer.digest }, referrer.digest, { required: false });
     if (manifest === undefined || manifest.parsed.kind !== 'manifest') continue;
     const m = manifest.parsed.manifest;
