@@ -144,3 +144,35 @@ describe('tampered or oversized blob (fault proxy)', () => {
     await rm(dest);
   });
 });
+
+describe('manifest faults (fault proxy)', () => {
+  it('a manifest fetched by digest that hashes differently is OCI_DIGEST_MISMATCH', async () => {
+    const resolved = await newClient(0).resolveComponent(parseOciReference(`${registry.host}/faults/app:1`));
+    proxy.fault = (req) => (req.url?.includes('/manifests/') ? { kind: 'flip-byte' } : undefined);
+    const err = await rejection(newClient(0).resolveComponent(parseOciReference(`${proxy.host}/faults/app@${resolved.manifestDigest}`)));
+    expect(err.code).toBe('OCI_DIGEST_MISMATCH');
+    expect(err.message).toContain(`expected ${resolved.manifestDigest}`);
+  });
+
+  it('a manifest over 4 MiB is refused before parsing', async () => {
+    proxy.fault = (req) =>
+      req.url?.includes('/manifests/')
+        ? { kind: 'status', status: 200, body: Buffer.alloc(4 * 1024 * 1024 + 1, 0x20), headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } }
+        : undefined;
+    const err = await rejection(newClient(0).resolveComponent(parseOciReference(`${proxy.host}/faults/app:1`)));
+    expect(err.code).toBe('OCI_MANIFEST_UNSUPPORTED');
+    expect(err.message).toContain('larger than 4194304 bytes');
+  });
+});
+
+describe('redirects (fault proxy)', () => {
+  it('follows a blob redirect to another host (as registries do to blob storage)', async () => {
+    // The proxy sends blob GETs on to the registry's own address, a different host:port.
+    proxy.fault = (req) =>
+      req.url?.includes('/blobs/') ? { kind: 'status', status: 307, headers: { location: `http://${registry.host}${req.url}` } } : undefined;
+    const dest = join(work, 'redirected.wasm');
+    await newClient(0).downloadBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, dest);
+    expect(digestOf(await readFile(dest))).toBe(layerDigest);
+    await rm(dest);
+  });
+});
