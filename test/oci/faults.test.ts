@@ -4,7 +4,7 @@
 // real registry: a healthy registry does not fail on demand.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,31 @@ describe('registry down', () => {
       expect(err.message).toContain('after 3 attempt(s)');
       expect(accepted).toBe(3);
     } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('registry hangs', () => {
+  it('no response headers within timeoutMs: each attempt is cut off, then OCI_REGISTRY_UNREACHABLE', async () => {
+    const held: Socket[] = [];
+    const server: Server = createServer((socket) => void held.push(socket)); // accepts, never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new OciClient({ retries: 1, retryBaseDelayMs: 10, timeoutMs: 300 });
+    clients.push(client);
+    const started = Date.now();
+    try {
+      const err = await rejection(client.resolveComponent(parseOciReference(`127.0.0.1:${port}/app:1`)));
+      expect(err.code).toBe('OCI_REGISTRY_UNREACHABLE');
+      expect(err.message).toContain('after 2 attempt(s)');
+      expect(err.message).toMatch(/aborted: TimeoutError/);
+      expect(held).toHaveLength(2);
+      // Two 300 ms timeouts plus a short backoff, not the default 30 s.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const socket of held) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
