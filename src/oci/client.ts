@@ -145,7 +145,12 @@ export class OciClient {
       layers: [{ mediaType: WASM_LAYER, digest: layerDigest, size: componentBytes.byteLength }],
       ...(opts.annotations === undefined ? {} : { annotations: opts.annotations }),
     };
-    const { digest } = await this.putManifest(ref, manifest, OCI_MANIFEST, ref.tag);
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    // A pinned reference can only be pushed if these are exactly the pinned bytes.
+    if (ref.digest !== undefined && ref.digest !== sha256Digest(bytes)) {
+      throw new DriverError('OCI_DIGEST_MISMATCH', `push to ${formatOciReference(ref)}: the manifest would have digest ${sha256Digest(bytes)}`);
+    }
+    const { digest } = await this.putManifest(ref, bytes, OCI_MANIFEST, ref.tag);
     return { manifestDigest: digest, layerDigest };
   }
 
@@ -176,7 +181,7 @@ export class OciClient {
       subject: { mediaType: subject.parsed.mediaType, digest: subject.digest, size: subject.bytes.length },
       ...(opts.annotations === undefined ? {} : { annotations: opts.annotations }),
     };
-    const { digest, size, indexedByRegistry } = await this.putManifest(ref, manifest, OCI_MANIFEST, opts.tag);
+    const { digest, size, indexedByRegistry } = await this.putManifest(ref, Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST, opts.tag);
     if (!indexedByRegistry) {
       await this.addToReferrersTag(ref, subjectDigest, {
         mediaType: OCI_MANIFEST,
@@ -288,18 +293,15 @@ export class OciClient {
     put.resume();
   }
 
+  /** PUTs manifest bytes under `tag`, or under their digest when there is no tag. */
   private async putManifest(
     ref: OciReference,
-    manifest: ImageManifest | ImageIndex,
+    bytes: Buffer,
     mediaType: string,
     tag: string | undefined,
   ): Promise<{ digest: string; size: number; indexedByRegistry: boolean }> {
-    const bytes = Buffer.from(JSON.stringify(manifest));
     const digest = sha256Digest(bytes);
-    if (ref.digest !== undefined && tag === ref.tag && ref.digest !== digest) {
-      throw new DriverError('OCI_DIGEST_MISMATCH', `push to ${formatOciReference(ref)}: the manifest would have digest ${digest}`);
-    }
-    const what = `push of manifest ${digest} to ${formatOciReference(ref)}`;
+    const what = `push of manifest ${digest} to ${formatOciReference({ registry: ref.registry, repository: ref.repository, ...(tag === undefined ? { digest } : { tag }) })}`;
     const response = await this.transport(ref.registry).send({
       method: 'PUT',
       target: `/v2/${ref.repository}/manifests/${tag ?? digest}`,
@@ -320,7 +322,7 @@ export class OciClient {
     const existing = await this.fetchManifest(ref, tag, { required: false });
     const manifests = existing?.parsed.kind === 'index' ? existing.parsed.index.manifests.filter((m) => m.digest !== entry.digest) : [];
     const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...manifests, entry] };
-    await this.putManifest(ref, index, OCI_INDEX, tag);
+    await this.putManifest(ref, Buffer.from(JSON.stringify(index)), OCI_INDEX, tag);
   }
 }
 

@@ -83,6 +83,14 @@ describe('push, resolve, download', () => {
     expect(again).toEqual(pushed);
   });
 
+  it('refuses to push to a pinned reference whose digest the manifest would not have', async () => {
+    const other = `sha256:${'1'.repeat(64)}`;
+    const err = await rejection(client.pushComponent(parseOciReference(`${registry.host}/apps/pinned:1@${other}`), Buffer.from('\0asm pinned')));
+    expect(err.code).toBe('OCI_DIGEST_MISMATCH');
+    const tags = await fetch(`http://${registry.host}/v2/apps/pinned/manifests/1`, { method: 'HEAD' });
+    expect(tags.status).toBe(404);
+  });
+
   it('downloads the 12 MiB layer byte for byte, reporting monotonic progress up to the total', async () => {
     const ref = parseOciReference(`oci://${registry.host}/apps/hello:1.0`);
     const dest = join(work, 'hello.wasm');
