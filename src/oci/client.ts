@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { DriverError } from '../errors.js';
 import { streamBlobToFile, type DownloadProgress } from './blob-download.js';
 import type { RegistryCredentials } from './credentials.js';
-import { checkDigest, sha256Digest } from './digest.js';
+import { checkDigest, referrersTag, sha256Digest } from './digest.js';
 import { createAgents, readBody, type HttpAgents } from './http-request.js';
 import { componentLayer, parseManifest, type Descriptor, type ImageIndex, type ImageManifest, type ParsedManifest } from './manifest.js';
 import { MANIFEST_ACCEPT, OCI_EMPTY, OCI_EMPTY_CONTENT, OCI_INDEX, OCI_MANIFEST, WASM_CONFIG, WASM_LAYER } from './media-types.js';
@@ -15,6 +15,7 @@ import { findSignatures, type SignatureCandidate } from './signatures.js';
 
 export type { SignatureCandidate } from './signatures.js';
 export type { RetryInfo } from './registry-transport.js';
+export { referrersTag } from './digest.js';
 
 export interface OciClientOptions {
   credentials?: RegistryCredentials;
@@ -324,9 +325,4 @@ export class OciClient {
     const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...manifests, entry] };
     await this.putManifest(ref, Buffer.from(JSON.stringify(index)), OCI_INDEX, tag);
   }
-}
-
-/** `sha256:abc…` → `sha256-abc…`, the tag the referrers fallback and cosign use. */
-export function referrersTag(digest: string): string {
-  return digest.replace(':', '-');
 }

@@ -4,6 +4,7 @@
 // the caller's job; everything returned here is digest-checked bytes.
 import { DriverError } from '../errors.js';
 import type { OciClient } from './client.js';
+import { referrersTag } from './digest.js';
 import { parseManifest, type Descriptor } from './manifest.js';
 import { COSIGN_ANNOTATIONS, isSigstoreBundleType, OCI_EMPTY, OCI_INDEX } from './media-types.js';
 import { formatOciReference, type OciReference } from './reference.js';
@@ -38,7 +39,7 @@ export async function findSignatures(client: OciClient, transport: RegistryTrans
     referrers = fromApi;
     source = 'referrers-api';
   } else {
-    const index = await client.fetchManifest(repo, subjectDigest.replace(':', '-'), { required: false });
+    const index = await client.fetchManifest(repo, referrersTag(subjectDigest), { required: false });
     referrers = index?.parsed.kind === 'index' ? index.parsed.index.manifests : [];
     source = 'referrers-tag';
   }
@@ -62,7 +63,7 @@ export async function findSignatures(client: OciClient, transport: RegistryTrans
     candidates.push({ kind: 'sigstore-bundle', source, manifestDigest: manifest.digest, bundleJson });
   }
 
-  const sig = await client.fetchManifest(repo, `${subjectDigest.replace(':', '-')}.sig`, { required: false });
+  const sig = await client.fetchManifest(repo, `${referrersTag(subjectDigest)}.sig`, { required: false });
   if (sig?.parsed.kind === 'manifest') {
     for (const layer of sig.parsed.manifest.layers) {
       const annotations = layer.annotations ?? {};

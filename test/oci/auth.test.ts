@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriverError } from '../../src/errors.js';
 import { OciClient, type OciClientOptions } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
+import { rejection } from './support/rejection.js';
 import { startFaultProxy } from './support/fault-proxy.js';
 import { digestOf } from './support/raw-push.js';
 import { startRegistry, type RunningRegistry } from './support/registry.js';
@@ -26,16 +26,6 @@ function newClient(options: OciClientOptions): OciClient {
   const client = new OciClient({ retries: 0, ...options });
   clients.push(client);
   return client;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DriverError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeAll(async () => {

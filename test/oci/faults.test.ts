@@ -8,9 +8,9 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriverError } from '../../src/errors.js';
 import { OciClient, type RetryInfo } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
+import { rejection } from './support/rejection.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { digestOf } from './support/raw-push.js';
 import { freePort, startRegistry, type RunningRegistry } from './support/registry.js';
@@ -27,16 +27,6 @@ function newClient(retries: number, retryLog?: RetryInfo[]): OciClient {
   const client = new OciClient({ retries, retryBaseDelayMs: 10, timeoutMs: 5_000, ...(retryLog ? { onRetry: (info: RetryInfo) => void retryLog.push(info) } : {}) });
   clients.push(client);
   return client;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DriverError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeAll(async () => {

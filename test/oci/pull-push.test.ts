@@ -4,9 +4,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriverError } from '../../src/errors.js';
 import { OciClient } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
+import { rejection } from './support/rejection.js';
 import { digestOf, rawPushBlob, rawPushManifest } from './support/raw-push.js';
 import { startRegistry, type RunningRegistry } from './support/registry.js';
 
@@ -16,16 +16,6 @@ let registry: RunningRegistry;
 let client: OciClient;
 let work: string;
 let component: Buffer;
-
-async function rejection(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DriverError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 beforeAll(async () => {
   registry = await startRegistry();

@@ -8,10 +8,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriverError } from '../../src/errors.js';
 import { OciClient } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
 import { startRegistry, type RunningRegistry } from './support/registry.js';
+import { rejection } from './support/rejection.js';
 
 const IP = '127.0.0.2';
 let dir: string;
@@ -57,16 +57,10 @@ describe('https registry', () => {
     const retries: number[] = [];
     const client = new OciClient({ retries: 3, retryBaseDelayMs: 10, onRetry: (info) => void retries.push(info.retry) });
     clients.push(client);
-    let caught: unknown;
-    try {
-      await client.resolveComponent(parseOciReference(`oci://${registry.host}/secure/app:1`));
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(DriverError);
-    expect((caught as DriverError).code).toBe('OCI_REGISTRY_UNREACHABLE');
-    expect((caught as DriverError).message).toContain(`https://${registry.host}`);
-    expect((caught as DriverError).message).toMatch(/certificate/);
+    const err = await rejection(client.resolveComponent(parseOciReference(`oci://${registry.host}/secure/app:1`)));
+    expect(err.code).toBe('OCI_REGISTRY_UNREACHABLE');
+    expect(err.message).toContain(`https://${registry.host}`);
+    expect(err.message).toMatch(/certificate/);
     expect(retries).toEqual([]);
   });
 });
