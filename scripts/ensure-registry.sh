@@ -3,6 +3,7 @@
 # docker-registry, binary /usr/bin/docker-registry), htpasswd (apache2-utils)
 # for the basic-auth flavour, and openssl for the token flavour's signing cert.
 # Idempotent and quiet: does nothing when all three are present.
+# (test/oci/referrers-api.test.ts also needs Go, which the project needs anyway.)
 set -euo pipefail
 
 missing=()
@@ -24,5 +25,5 @@ created_policy=0
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1
 fi
-trap '[ "$created_policy" -eq 1 ] && rm -f "$policy"' EXIT
+trap 'if [ "$created_policy" -eq 1 ]; then rm -f "$policy"; fi' EXIT
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { DriverError } from '../errors.js';
 import { streamBlobToFile, type DownloadProgress } from './blob-download.js';
 import type { RegistryCredentials } from './credentials.js';
-import { checkDigest, sha256Digest } from './digest.js';
+import { checkDigest, referrersTag, sha256Digest } from './digest.js';
 import { createAgents, readBody, type HttpAgents } from './http-request.js';
 import { componentLayer, parseManifest, type Descriptor, type ImageIndex, type ImageManifest, type ParsedManifest } from './manifest.js';
 import { MANIFEST_ACCEPT, OCI_EMPTY, OCI_EMPTY_CONTENT, OCI_INDEX, OCI_MANIFEST, WASM_CONFIG, WASM_LAYER } from './media-types.js';
@@ -15,6 +15,7 @@ import { findSignatures, type SignatureCandidate } from './signatures.js';
 
 export type { SignatureCandidate } from './signatures.js';
 export type { RetryInfo } from './registry-transport.js';
+export { referrersTag } from './digest.js';
 
 export interface OciClientOptions {
   credentials?: RegistryCredentials;
@@ -145,7 +146,12 @@ export class OciClient {
       layers: [{ mediaType: WASM_LAYER, digest: layerDigest, size: componentBytes.byteLength }],
       ...(opts.annotations === undefined ? {} : { annotations: opts.annotations }),
     };
-    const { digest } = await this.putManifest(ref, manifest, OCI_MANIFEST, ref.tag);
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    // A pinned reference can only be pushed if these are exactly the pinned bytes.
+    if (ref.digest !== undefined && ref.digest !== sha256Digest(bytes)) {
+      throw new DriverError('OCI_DIGEST_MISMATCH', `push to ${formatOciReference(ref)}: the manifest would have digest ${sha256Digest(bytes)}`);
+    }
+    const { digest } = await this.putManifest(ref, bytes, OCI_MANIFEST, ref.tag);
     return { manifestDigest: digest, layerDigest };
   }
 
@@ -176,7 +182,7 @@ export class OciClient {
       subject: { mediaType: subject.parsed.mediaType, digest: subject.digest, size: subject.bytes.length },
       ...(opts.annotations === undefined ? {} : { annotations: opts.annotations }),
     };
-    const { digest, size, indexedByRegistry } = await this.putManifest(ref, manifest, OCI_MANIFEST, opts.tag);
+    const { digest, size, indexedByRegistry } = await this.putManifest(ref, Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST, opts.tag);
     if (!indexedByRegistry) {
       await this.addToReferrersTag(ref, subjectDigest, {
         mediaType: OCI_MANIFEST,
@@ -288,18 +294,15 @@ export class OciClient {
     put.resume();
   }
 
+  /** PUTs manifest bytes under `tag`, or under their digest when there is no tag. */
   private async putManifest(
     ref: OciReference,
-    manifest: ImageManifest | ImageIndex,
+    bytes: Buffer,
     mediaType: string,
     tag: string | undefined,
   ): Promise<{ digest: string; size: number; indexedByRegistry: boolean }> {
-    const bytes = Buffer.from(JSON.stringify(manifest));
     const digest = sha256Digest(bytes);
-    if (ref.digest !== undefined && tag === ref.tag && ref.digest !== digest) {
-      throw new DriverError('OCI_DIGEST_MISMATCH', `push to ${formatOciReference(ref)}: the manifest would have digest ${digest}`);
-    }
-    const what = `push of manifest ${digest} to ${formatOciReference(ref)}`;
+    const what = `push of manifest ${digest} to ${formatOciReference({ registry: ref.registry, repository: ref.repository, ...(tag === undefined ? { digest } : { tag }) })}`;
     const response = await this.transport(ref.registry).send({
       method: 'PUT',
       target: `/v2/${ref.repository}/manifests/${tag ?? digest}`,
@@ -320,11 +323,6 @@ export class OciClient {
     const existing = await this.fetchManifest(ref, tag, { required: false });
     const manifests = existing?.parsed.kind === 'index' ? existing.parsed.index.manifests.filter((m) => m.digest !== entry.digest) : [];
     const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...manifests, entry] };
-    await this.putManifest(ref, index, OCI_INDEX, tag);
+    await this.putManifest(ref, Buffer.from(JSON.stringify(index)), OCI_INDEX, tag);
   }
-}
-
-/** `sha256:abc…` → `sha256-abc…`, the tag the referrers fallback and cosign use. */
-export function referrersTag(digest: string): string {
-  return digest.replace(':', '-');
 }

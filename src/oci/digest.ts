@@ -13,3 +13,8 @@ export function checkDigest(digest: string, what: string): void {
     throw new DriverError('OCI_MANIFEST_UNSUPPORTED', `${what} has digest ${JSON.stringify(digest)}; only sha256:<64 hex> digests are supported`);
   }
 }
+
+/** `sha256:abc…` → `sha256-abc…`, the tag the referrers fallback and cosign use. */
+export function referrersTag(digest: string): string {
+  return digest.replace(':', '-');
+}

@@ -4,8 +4,9 @@
 // the caller's job; everything returned here is digest-checked bytes.
 import { DriverError } from '../errors.js';
 import type { OciClient } from './client.js';
+import { referrersTag } from './digest.js';
 import { parseManifest, type Descriptor } from './manifest.js';
-import { COSIGN_ANNOTATIONS, isSigstoreBundleType, OCI_INDEX } from './media-types.js';
+import { COSIGN_ANNOTATIONS, isSigstoreBundleType, OCI_EMPTY, OCI_INDEX } from './media-types.js';
 import { formatOciReference, type OciReference } from './reference.js';
 import { readBody } from './http-request.js';
 import type { RegistryTransport } from './registry-transport.js';
@@ -38,16 +39,18 @@ export async function findSignatures(client: OciClient, transport: RegistryTrans
     referrers = fromApi;
     source = 'referrers-api';
   } else {
-    const index = await client.fetchManifest(repo, subjectDigest.replace(':', '-'), { required: false });
+    const index = await client.fetchManifest(repo, referrersTag(subjectDigest), { required: false });
     referrers = index?.parsed.kind === 'index' ? index.parsed.index.manifests : [];
     source = 'referrers-tag';
   }
 
   const candidates: SignatureCandidate[] = [];
   for (const referrer of referrers) {
-    // Descriptors in tag indexes written by older tools may lack artifactType;
-    // then the referrer manifest itself says what it is.
-    if (referrer.artifactType !== undefined && !isSigstoreBundleType(referrer.artifactType)) continue;
+    // Descriptors in tag indexes written by older tools may lack artifactType,
+    // and some registries report the config type (the empty one) instead of
+    // the manifest's artifactType: then the referrer manifest itself says.
+    const listedType = referrer.artifactType;
+    if (listedType !== undefined && listedType !== OCI_EMPTY && !isSigstoreBundleType(listedType)) continue;
     const manifest = await client.fetchManifest({ ...repo, digest: referrer.digest }, referrer.digest, { required: false });
     if (manifest === undefined || manifest.parsed.kind !== 'manifest') continue;
     const m = manifest.parsed.manifest;
@@ -60,7 +63,7 @@ export async function findSignatures(client: OciClient, transport: RegistryTrans
     candidates.push({ kind: 'sigstore-bundle', source, manifestDigest: manifest.digest, bundleJson });
   }
 
-  const sig = await client.fetchManifest(repo, `${subjectDigest.replace(':', '-')}.sig`, { required: false });
+  const sig = await client.fetchManifest(repo, `${referrersTag(subjectDigest)}.sig`, { required: false });
   if (sig?.parsed.kind === 'manifest') {
     for (const layer of sig.parsed.manifest.layers) {
       const annotations = layer.annotations ?? {};

@@ -2,12 +2,15 @@
 // token auth with a JWT-issuing token service in front.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriverError } from '../../src/errors.js';
 import { OciClient, type OciClientOptions } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
+import { rejection } from './support/rejection.js';
+import { startFaultProxy } from './support/fault-proxy.js';
 import { digestOf } from './support/raw-push.js';
 import { startRegistry, type RunningRegistry } from './support/registry.js';
 import { startTokenServer, type TokenServer } from './support/token-server.js';
@@ -23,16 +26,6 @@ function newClient(options: OciClientOptions): OciClient {
   const client = new OciClient({ retries: 0, ...options });
   clients.push(client);
   return client;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DriverError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeAll(async () => {
@@ -61,6 +54,35 @@ describe('htpasswd (Basic) registry', () => {
     const dest = join(work, 'basic.wasm');
     await client.downloadBlob(ref, resolved.layer.digest, dest);
     expect(digestOf(await readFile(dest))).toBe(digestOf(component));
+  });
+
+  it('does not send the credentials along a redirect to another host (blob storage)', async () => {
+    const client = newClient({ credentials: { username: USER, password: PASSWORD } });
+    const ref = parseOciReference(`${registry.host}/private/redirect:1`);
+    const pushed = await client.pushComponent(ref, component);
+    // A stand-in for blob storage (S3, a CDN): records what it was sent and serves the bytes.
+    const seenAuthorization: (string | undefined)[] = [];
+    const storage = createServer((req, res) => {
+      seenAuthorization.push(req.headers.authorization);
+      res.writeHead(200, { 'content-length': String(component.length) }).end(component);
+    });
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    const proxy = await startFaultProxy(registry.host);
+    const address = storage.address() as AddressInfo;
+    proxy.fault = (req) =>
+      req.url?.includes('/blobs/') && req.headers.authorization !== undefined
+        ? { kind: 'status', status: 307, headers: { location: `http://127.0.0.1:${address.port}/blob?sig=1` } }
+        : undefined;
+    try {
+      const viaProxy = parseOciReference(`${proxy.host}/private/redirect:1`);
+      const dest = join(work, 'redirected.wasm');
+      await client.downloadBlob(viaProxy, pushed.layerDigest, dest);
+      expect(digestOf(await readFile(dest))).toBe(pushed.layerDigest);
+      expect(seenAuthorization).toEqual([undefined]);
+    } finally {
+      await proxy.stop();
+      await new Promise<void>((resolve) => storage.close(() => resolve()));
+    }
   });
 
   it('a wrong password is OCI_AUTH_FAILED naming the user', async () => {

@@ -4,13 +4,13 @@
 // real registry: a healthy registry does not fail on demand.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriverError } from '../../src/errors.js';
 import { OciClient, type RetryInfo } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
+import { rejection } from './support/rejection.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { digestOf } from './support/raw-push.js';
 import { freePort, startRegistry, type RunningRegistry } from './support/registry.js';
@@ -27,16 +27,6 @@ function newClient(retries: number, retryLog?: RetryInfo[]): OciClient {
   const client = new OciClient({ retries, retryBaseDelayMs: 10, timeoutMs: 5_000, ...(retryLog ? { onRetry: (info: RetryInfo) => void retryLog.push(info) } : {}) });
   clients.push(client);
   return client;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DriverError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeAll(async () => {
@@ -80,6 +70,31 @@ describe('registry down', () => {
       expect(err.message).toContain('after 3 attempt(s)');
       expect(accepted).toBe(3);
     } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('registry hangs', () => {
+  it('no response headers within timeoutMs: each attempt is cut off, then OCI_REGISTRY_UNREACHABLE', async () => {
+    const held: Socket[] = [];
+    const server: Server = createServer((socket) => void held.push(socket)); // accepts, never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new OciClient({ retries: 1, retryBaseDelayMs: 10, timeoutMs: 300 });
+    clients.push(client);
+    const started = Date.now();
+    try {
+      const err = await rejection(client.resolveComponent(parseOciReference(`127.0.0.1:${port}/app:1`)));
+      expect(err.code).toBe('OCI_REGISTRY_UNREACHABLE');
+      expect(err.message).toContain('after 2 attempt(s)');
+      expect(err.message).toMatch(/aborted: TimeoutError/);
+      expect(held).toHaveLength(2);
+      // Two 300 ms timeouts plus a short backoff, not the default 30 s.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const socket of held) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
@@ -141,6 +156,38 @@ describe('tampered or oversized blob (fault proxy)', () => {
     await newClient(0).downloadBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, dest, { onProgress: (p) => void totals.add(p.totalBytes) });
     expect(digestOf(await readFile(dest))).toBe(layerDigest);
     expect([...totals]).toEqual([0]);
+    await rm(dest);
+  });
+});
+
+describe('manifest faults (fault proxy)', () => {
+  it('a manifest fetched by digest that hashes differently is OCI_DIGEST_MISMATCH', async () => {
+    const resolved = await newClient(0).resolveComponent(parseOciReference(`${registry.host}/faults/app:1`));
+    proxy.fault = (req) => (req.url?.includes('/manifests/') ? { kind: 'flip-byte' } : undefined);
+    const err = await rejection(newClient(0).resolveComponent(parseOciReference(`${proxy.host}/faults/app@${resolved.manifestDigest}`)));
+    expect(err.code).toBe('OCI_DIGEST_MISMATCH');
+    expect(err.message).toContain(`expected ${resolved.manifestDigest}`);
+  });
+
+  it('a manifest over 4 MiB is refused before parsing', async () => {
+    proxy.fault = (req) =>
+      req.url?.includes('/manifests/')
+        ? { kind: 'status', status: 200, body: Buffer.alloc(4 * 1024 * 1024 + 1, 0x20), headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } }
+        : undefined;
+    const err = await rejection(newClient(0).resolveComponent(parseOciReference(`${proxy.host}/faults/app:1`)));
+    expect(err.code).toBe('OCI_MANIFEST_UNSUPPORTED');
+    expect(err.message).toContain('larger than 4194304 bytes');
+  });
+});
+
+describe('redirects (fault proxy)', () => {
+  it('follows a blob redirect to another host (as registries do to blob storage)', async () => {
+    // The proxy sends blob GETs on to the registry's own address, a different host:port.
+    proxy.fault = (req) =>
+      req.url?.includes('/blobs/') ? { kind: 'status', status: 307, headers: { location: `http://${registry.host}${req.url}` } } : undefined;
+    const dest = join(work, 'redirected.wasm');
+    await newClient(0).downloadBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, dest);
+    expect(digestOf(await readFile(dest))).toBe(layerDigest);
     await rm(dest);
   });
 });

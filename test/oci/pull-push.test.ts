@@ -4,9 +4,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriverError } from '../../src/errors.js';
 import { OciClient } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
+import { rejection } from './support/rejection.js';
 import { digestOf, rawPushBlob, rawPushManifest } from './support/raw-push.js';
 import { startRegistry, type RunningRegistry } from './support/registry.js';
 
@@ -16,16 +16,6 @@ let registry: RunningRegistry;
 let client: OciClient;
 let work: string;
 let component: Buffer;
-
-async function rejection(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DriverError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 beforeAll(async () => {
   registry = await startRegistry();
@@ -81,6 +71,14 @@ describe('push, resolve, download', () => {
       annotations: { 'org.opencontainers.image.title': 'hello.wasm' },
     });
     expect(again).toEqual(pushed);
+  });
+
+  it('refuses to push to a pinned reference whose digest the manifest would not have', async () => {
+    const other = `sha256:${'1'.repeat(64)}`;
+    const err = await rejection(client.pushComponent(parseOciReference(`${registry.host}/apps/pinned:1@${other}`), Buffer.from('\0asm pinned')));
+    expect(err.code).toBe('OCI_DIGEST_MISMATCH');
+    const tags = await fetch(`http://${registry.host}/v2/apps/pinned/manifests/1`, { method: 'HEAD' });
+    expect(tags.status).toBe(404);
   });
 
   it('downloads the 12 MiB layer byte for byte, reporting monotonic progress up to the total', async () => {

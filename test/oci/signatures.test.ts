@@ -120,6 +120,15 @@ describe('findSignatures on a registry without the referrers API', () => {
     ]);
   });
 
+  it('accepts the subject written as a digest reference', async () => {
+    const subject = await pushSubject('sig/pinned');
+    const pinned = parseOciReference(`${registry.host}/sig/pinned@${subject}`);
+    const { manifestDigest } = await client.pushReferrer(pinned, subject, BUNDLE_V03, Buffer.from('{"pinned":true}'), BUNDLE_V03);
+    expect(await client.findSignatures(pinned, subject)).toEqual([
+      { kind: 'sigstore-bundle', source: 'referrers-tag', manifestDigest, bundleJson: Buffer.from('{"pinned":true}') },
+    ]);
+  });
+
   it('a manifest with no signatures anywhere gives an empty list', async () => {
     const subject = await pushSubject('sig/none');
     expect(await client.findSignatures(parseOciReference(`${registry.host}/sig/none:1`), subject)).toEqual([]);

@@ -6,7 +6,7 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import { Transform } from 'node:stream';
 
 export type Fault =
-  | { kind: 'status'; status: number; body?: string }
+  | { kind: 'status'; status: number; body?: string | Buffer; headers?: Record<string, string> }
   /** Forward, but flip the first byte of the response body. */
   | { kind: 'flip-byte' }
   /** Forward, but drop Content-Length so the body arrives chunked, size unannounced. */
@@ -52,7 +52,7 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
     const fault = proxy.fault(req);
     if (fault?.kind === 'status') {
       req.resume();
-      res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(fault.body ?? 'injected fault');
+      res.writeHead(fault.status, { 'content-type': 'text/plain', ...fault.headers }).end(fault.body ?? 'injected fault');
       return;
     }
     if (fault?.kind === 'reset') {

@@ -3,7 +3,7 @@
 // temp dir, in one of three auth flavours.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -63,18 +63,45 @@ async function waitUntilServing(host: string, child: ChildProcess, log: () => st
   throw new Error(`docker-registry did not start on ${host}: ${log()}`);
 }
 
-export async function startRegistry(auth: RegistryAuth = { kind: 'anonymous' }): Promise<RunningRegistry> {
+export interface RegistryListen {
+  /** Loopback address to bind; default 127.0.0.1. */
+  readonly ip?: string;
+  /** Serve https with this certificate and key. */
+  readonly tls?: { readonly certPath: string; readonly keyPath: string };
+}
+
+/** Waits for the TCP port (used for TLS registries, whose cert the probe would not trust). */
+async function waitUntilListening(ip: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${log()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, ip, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await delay(50);
+  }
+  throw new Error(`docker-registry did not start on ${ip}:${port}: ${log()}`);
+}
+
+export async function startRegistry(auth: RegistryAuth = { kind: 'anonymous' }, listen: RegistryListen = {}): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'oci-registry-'));
   if (auth.kind === 'htpasswd') {
     const line = execFileSync('htpasswd', ['-Bbn', auth.username, auth.password], { encoding: 'utf8' });
     await writeFile(join(dir, 'htpasswd'), line);
   }
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const ip = listen.ip ?? '127.0.0.1';
+  const host = `${ip}:${port}`;
   const config =
     `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n` +
     `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\n` +
     `http:\n  addr: ${host}\n  secret: test-secret\n` +
+    (listen.tls === undefined ? '' : `  tls:\n    certificate: ${listen.tls.certPath}\n    key: ${listen.tls.keyPath}\n`) +
     authYaml(auth, dir);
   const configPath = join(dir, 'config.yml');
   await writeFile(configPath, config);
@@ -85,7 +112,8 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'anonymous' }):
   });
   const log = (): string => stderr;
   try {
-    await waitUntilServing(host, child, log);
+    if (listen.tls === undefined) await waitUntilServing(host, child, log);
+    else await waitUntilListening(ip, port, child, log);
   } catch (err) {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
