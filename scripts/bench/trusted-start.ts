@@ -7,15 +7,19 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-// The built driver (npm run build), as the plugin runs it.
-import { defaultPluginConfig, type PluginConfig } from '../../dist/config/plugin-config.js';
-import type { SignatureConfig } from '../../dist/config/signature-config.js';
-import type { WasmTaskConfig } from '../../dist/config/task-config.js';
-import { OciClient } from '../../dist/oci/client.js';
-import { parseOciReference } from '../../dist/oci/reference.js';
-import { ComponentProvider } from '../../dist/source/component-provider.js';
+import type { PluginConfig } from '../../src/config/plugin-config.ts';
+import type { SignatureConfig } from '../../src/config/signature-config.ts';
+import type { WasmTaskConfig } from '../../src/config/task-config.ts';
 import { startRegistry } from '../../test/oci/support/registry.ts';
 import { makeKey, messageSignatureBundle, signBytes } from '../../test/verify/support/key-signer.ts';
+
+// The built driver (npm run build), as the plugin runs it: node's type
+// stripping cannot run src/ as is.
+const dist = new URL('../../dist/', import.meta.url).href;
+const { defaultPluginConfig } = (await import(`${dist}config/plugin-config.js`)) as typeof import('../../src/config/plugin-config.ts');
+const { OciClient } = (await import(`${dist}oci/client.js`)) as typeof import('../../src/oci/client.ts');
+const { parseOciReference } = (await import(`${dist}oci/reference.js`)) as typeof import('../../src/oci/reference.ts');
+const { ComponentProvider } = (await import(`${dist}source/component-provider.js`)) as typeof import('../../src/source/component-provider.ts');
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 30);
 const PULL_RUNS = Math.max(3, Math.round(RUNS / 6));
