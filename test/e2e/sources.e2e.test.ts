@@ -49,7 +49,10 @@ const context = useE2e(async () => {
 });
 afterAll(async () => registry?.stop());
 
-const AUTH = `auth {\n          username = "${USER}"\n          password = "${PASSWORD}"\n        }`;
+// The password reaches the config the way the README says: task env from a
+// template with env = true, interpolated by Nomad into the driver config.
+const AUTH = `auth {\n          username = "${USER}"\n          password = "\${REGISTRY_PASSWORD}"\n        }`;
+const SECRET_ENV = `template {\n        data        = "REGISTRY_PASSWORD=${PASSWORD}"\n        destination = "secrets/registry.env"\n        env         = true\n      }`;
 
 async function runToEnd(spec: WasmJobSpec): Promise<Allocation> {
   const jobId = await context().agent.api.runJobHcl(wasmJob(spec, context().components.baseUrl));
@@ -60,7 +63,7 @@ const messages = (alloc: Allocation): string => taskState(alloc)?.Events.map((e)
 
 describe('OCI components under an enforced signature policy on a real Nomad agent', () => {
   it('pulls a signed component with the job’s credentials, verifies it, records the signer, and runs it', async () => {
-    const alloc = await runToEnd({ id: 'oci-signed', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/hello:signed`, extraConfig: AUTH });
+    const alloc = await runToEnd({ id: 'oci-signed', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/hello:signed`, extraConfig: AUTH, extraTask: SECRET_ENV });
     expect(taskState(alloc)?.Failed).toBe(false);
     expect(await context().agent.api.logs(alloc.ID, 't', 'stdout')).toBe('hello from wasm\n');
     expect(messages(alloc)).toMatch(new RegExp(`Pulling oci://${registry?.host}/apps/hello:signed \\(0\\.0 MiB`));
@@ -68,7 +71,7 @@ describe('OCI components under an enforced signature policy on a real Nomad agen
   });
 
   it('refuses an unsigned component under enforce: the task fails with the reason in its events', async () => {
-    const alloc = await runToEnd({ id: 'oci-unsigned', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/unsigned:1`, extraConfig: AUTH });
+    const alloc = await runToEnd({ id: 'oci-unsigned', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/unsigned:1`, extraConfig: AUTH, extraTask: SECRET_ENV });
     expect(taskState(alloc)?.Failed).toBe(true);
     expect(messages(alloc)).toMatch(/no signature found for component sha256:[0-9a-f]{64}/);
   });
