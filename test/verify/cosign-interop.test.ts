@@ -51,7 +51,7 @@ describe(`cosign interop${available ? '' : ' (skipped: cosign binary absent, run
   itCosign('verifies `cosign sign-blob --key --bundle` (legacy format)', async () => {
     cosign(['sign-blob', '--key', 'cosign.key', '--bundle', 'legacy.bundle', '--tlog-upload=false', '--yes', 'app.wasm']);
     const json = readFileSync(join(dir, 'legacy.bundle'));
-    const signer = await verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'legacy.bundle' }], enforce, {
+    const signer = await verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'legacy.bundle' }], { ...enforce, keys: [cosignPub()] }, {
       publicKeysPem: [cosignPub()],
     });
     expect(signer).toEqual({ kind: 'key', keyFingerprint: keyFingerprint(publicKeyFromPem(cosignPub())), origin: 'legacy.bundle' });
@@ -60,12 +60,12 @@ describe(`cosign interop${available ? '' : ' (skipped: cosign binary absent, run
   itCosign('verifies `cosign sign-blob --key --new-bundle-format`, and rejects it for a tampered component', async () => {
     cosign(['sign-blob', '--key', 'cosign.key', '--new-bundle-format', '--bundle', 'new.sigstore.json', '--tlog-upload=false', '--yes', 'app.wasm']);
     const bundleJson = readFileSync(join(dir, 'new.sigstore.json'));
-    const signer = await verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'new' }], enforce, { publicKeysPem: [cosignPub()] });
+    const signer = await verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'new' }], { ...enforce, keys: [cosignPub()] }, { publicKeysPem: [cosignPub()] });
     expect(signer.kind === 'key' && signer.keyFingerprint).toBe(keyFingerprint(publicKeyFromPem(cosignPub())));
 
     const tampered = Buffer.concat([component, Buffer.from([0])]);
     const err = await rejection(
-      verifyArtifact({ digest: digestOf(tampered), bytes: tampered }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'new' }], enforce, {
+      verifyArtifact({ digest: digestOf(tampered), bytes: tampered }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'new' }], { ...enforce, keys: [cosignPub()] }, {
         publicKeysPem: [cosignPub()],
       }),
     );
