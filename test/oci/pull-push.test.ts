@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciClient } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
-import { rejection } from './support/rejection.js';
+import { driverRejection as rejection } from '../support/rejection.js';
 import { digestOf, rawPushBlob, rawPushManifest } from './support/raw-push.js';
 import { startRegistry, type RunningRegistry } from './support/registry.js';
 

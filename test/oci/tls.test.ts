@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciClient } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
 import { startRegistry, type RunningRegistry } from './support/registry.js';
-import { rejection } from './support/rejection.js';
+import { driverRejection as rejection } from '../support/rejection.js';
 
 const IP = '127.0.0.2';
 let dir: string;

@@ -6,7 +6,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriverError } from '../../src/errors.js';
 import { OciClient } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
 import { startFaultProxy, type FaultProxy } from '../oci/support/fault-proxy.js';
@@ -14,6 +13,7 @@ import { rawPushBlob, rawPushManifest } from '../oci/support/raw-push.js';
 import { startRegistry, type RunningRegistry } from '../oci/support/registry.js';
 import { COMPONENTS } from '../runtime/support/task-host.js';
 import { providerHarness } from './support/provider.js';
+import { driverRejection } from '../support/rejection.js';
 
 const digestOf = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
@@ -22,16 +22,6 @@ let proxy: FaultProxy;
 let client: OciClient;
 let hello: Buffer;
 let echo: Buffer;
-
-async function failure(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DriverError) return err;
-    throw err;
-  }
-  throw new Error('expected the start to fail');
-}
 
 beforeAll(async () => {
   registry = await startRegistry();
@@ -76,7 +66,7 @@ describe('oci:// components', () => {
     const h = await providerHarness();
     const byDigest = await h.provide(`oci://${registry.host}/apps/pinned@${pushed.manifestDigest}`, { checksum: digestOf(hello) });
     expect(byDigest.fetched.kind === 'oci' && byDigest.fetched.manifestDigest).toBe(pushed.manifestDigest);
-    const err = await failure(h.provide(`oci://${registry.host}/apps/pinned:1`, { checksum: `sha256:${'0'.repeat(64)}` }));
+    const err = await driverRejection(h.provide(`oci://${registry.host}/apps/pinned:1`, { checksum: `sha256:${'0'.repeat(64)}` }));
     expect(err.code).toBe('COMPONENT_CHECKSUM_MISMATCH');
     expect(err.message).toContain(digestOf(hello));
   });
@@ -91,7 +81,7 @@ describe('oci:// components', () => {
       expect(await readFile((await h.provide(ref)).path)).toEqual(hello);
       expect(proxy.seen).toEqual([]);
       // A tag must be resolved every time: it fails while the registry is away.
-      expect((await failure(h.provide(`oci://${proxy.host}/apps/offline:1`))).code).toBe('OCI_REGISTRY_UNREACHABLE');
+      expect((await driverRejection(h.provide(`oci://${proxy.host}/apps/offline:1`))).code).toBe('OCI_REGISTRY_UNREACHABLE');
     } finally {
       proxy.fault = () => undefined;
     }
@@ -103,7 +93,7 @@ describe('bad inputs fail the start clearly and cache nothing', () => {
     const h = await providerHarness();
     proxy.fault = (req) => (req.url?.includes('/blobs/') ? { kind: 'flip-byte' } : undefined);
     try {
-      const err = await failure(h.provide(`oci://${proxy.host}/apps/hello:1.0`));
+      const err = await driverRejection(h.provide(`oci://${proxy.host}/apps/hello:1.0`));
       expect(err.code).toBe('OCI_DIGEST_MISMATCH');
     } finally {
       proxy.fault = () => undefined;
@@ -118,7 +108,7 @@ describe('bad inputs fail the start clearly and cache nothing', () => {
     const stopped = await startRegistry();
     const host = stopped.host;
     await stopped.stop();
-    const err = await failure(h.provide(`oci://${host}/apps/hello:1.0`));
+    const err = await driverRejection(h.provide(`oci://${host}/apps/hello:1.0`));
     expect(err.code).toBe('OCI_REGISTRY_UNREACHABLE');
     expect(err.recoverable).toBe(true);
     expect(await h.cachedBlobs()).toEqual([]);
@@ -126,7 +116,7 @@ describe('bad inputs fail the start clearly and cache nothing', () => {
 
   it('an unknown tag or repository: OCI_NOT_FOUND naming the reference', async () => {
     const h = await providerHarness();
-    const err = await failure(h.provide(`oci://${registry.host}/apps/hello:9.9`));
+    const err = await driverRejection(h.provide(`oci://${registry.host}/apps/hello:9.9`));
     expect(err.code).toBe('OCI_NOT_FOUND');
     expect(err.message).toContain('apps/hello');
     expect(await h.cachedBlobs()).toEqual([]);
@@ -135,7 +125,7 @@ describe('bad inputs fail the start clearly and cache nothing', () => {
   it('an artifact over max_component_mb: COMPONENT_TOO_LARGE before any download', async () => {
     const h = await providerHarness({ maxComponentBytes: 1024 });
     proxy.seen.length = 0;
-    const err = await failure(h.provide(`oci://${proxy.host}/apps/echo:1.0`));
+    const err = await driverRejection(h.provide(`oci://${proxy.host}/apps/echo:1.0`));
     expect(err.code).toBe('COMPONENT_TOO_LARGE');
     expect(proxy.seen.some((line) => line.includes('/blobs/'))).toBe(false);
     expect(await h.cachedBlobs()).toEqual([]);
@@ -155,10 +145,10 @@ describe('bad inputs fail the start clearly and cache nothing', () => {
       layers: [{ mediaType: 'application/vnd.wasm.content.layer.v1+wasm', digest: layer.digest, size: layer.size }],
     }, 'application/vnd.oci.image.manifest.v1+json');
     const h = await providerHarness();
-    const coreErr = await failure(h.provide(`oci://${registry.host}/apps/core:1`));
+    const coreErr = await driverRejection(h.provide(`oci://${registry.host}/apps/core:1`));
     expect(coreErr.code).toBe('COMPONENT_INVALID');
     expect(coreErr.message).toMatch(/core WebAssembly module, not a component/);
-    const junkErr = await failure(h.provide(`oci://${registry.host}/apps/junk:1`));
+    const junkErr = await driverRejection(h.provide(`oci://${registry.host}/apps/junk:1`));
     expect(junkErr.code).toBe('COMPONENT_INVALID');
     expect(junkErr.message).toMatch(/not WebAssembly/);
     expect(await h.cachedBlobs()).toEqual([]);
@@ -185,7 +175,7 @@ describe('https:// components with a checksum', () => {
 
   it('a wrong checksum fails with both digests and caches nothing', async () => {
     const h = await providerHarness();
-    const err = await failure(h.provide(`${base}/hello.wasm`, { checksum: `sha256:${'1'.repeat(64)}` }));
+    const err = await driverRejection(h.provide(`${base}/hello.wasm`, { checksum: `sha256:${'1'.repeat(64)}` }));
     expect(err.code).toBe('COMPONENT_CHECKSUM_MISMATCH');
     expect(err.message).toContain(digestOf(hello));
     expect(await h.cachedBlobs()).toEqual([]);
@@ -198,7 +188,7 @@ describe('files in the task dir', () => {
     await writeFile(join(h.taskDir, 'local', 'app.wasm'), hello);
     const provided = await h.provide('local/app.wasm', { checksum: digestOf(hello) });
     expect(provided.path).toBe(join(h.taskDir, 'local', 'app.wasm'));
-    const err = await failure(h.provide('local/app.wasm', { checksum: `sha256:${'2'.repeat(64)}` }));
+    const err = await driverRejection(h.provide('local/app.wasm', { checksum: `sha256:${'2'.repeat(64)}` }));
     expect(err.code).toBe('COMPONENT_CHECKSUM_MISMATCH');
     expect(await h.cachedBlobs()).toEqual([]);
   });

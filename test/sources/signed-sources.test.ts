@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignatureConfig } from '../../src/config/signature-config.js';
-import { DriverError } from '../../src/errors.js';
 import { OciClient } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
 import { rawPushBlob, rawPushManifest } from '../oci/support/raw-push.js';
@@ -18,6 +17,7 @@ import { COMPONENTS } from '../runtime/support/task-host.js';
 import { digestOf, makeKey, messageSignatureBundle, signBytes, simpleSigningPayload, type TestKey } from '../verify/support/key-signer.js';
 import { opensslTime, PrivatePki } from '../verify/support/private-pki.js';
 import { providerHarness } from './support/provider.js';
+import { driverRejection } from '../support/rejection.js';
 
 const BUNDLE_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const ISSUER = 'https://token.actions.githubusercontent.com';
@@ -35,16 +35,6 @@ const enforceKey = (key: TestKey, mode: 'warn' | 'enforce' = 'enforce'): Signatu
   namespaces: {},
   trustedRoot: undefined,
 });
-
-async function failure(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DriverError) return err;
-    throw err;
-  }
-  throw new Error('expected the start to fail');
-}
 
 /** Pushes a component (distinct bytes per repository) and returns its reference and digests. */
 async function push(repo: string, bytes: Buffer = hello): Promise<{ ref: string; manifestDigest: string; digest: string }> {
@@ -115,18 +105,18 @@ describe('enforce with a trusted key', () => {
   it('refuses an unsigned component (SIGNATURE_MISSING), a stranger’s signature (SIGNER_NOT_TRUSTED) and a signature over other bytes (SIGNATURE_INVALID), caching nothing', async () => {
     const h = await providerHarness({ signatures: enforceKey(trusted) });
     const unsigned = await push('signed/none');
-    expect((await failure(h.provide(unsigned.ref))).code).toBe('SIGNATURE_MISSING');
+    expect((await driverRejection(h.provide(unsigned.ref))).code).toBe('SIGNATURE_MISSING');
 
     const wrong = await push('signed/stranger');
     await attachBundle(wrong.ref, wrong.manifestDigest, messageSignatureBundle(hello, signBytes(stranger.privateKey, hello), { hint: stranger.hint }));
-    const notTrusted = await failure(h.provide(wrong.ref));
+    const notTrusted = await driverRejection(h.provide(wrong.ref));
     expect(notTrusted.code).toBe('SIGNER_NOT_TRUSTED');
     expect(notTrusted.message).toContain(trusted.fingerprintHex);
 
     const other = Buffer.from('some other artifact');
     const tampered = await push('signed/tampered');
     await attachBundle(tampered.ref, tampered.manifestDigest, messageSignatureBundle(other, signBytes(trusted.privateKey, other), { hint: trusted.hint }));
-    expect((await failure(h.provide(tampered.ref))).code).toBe('SIGNATURE_INVALID');
+    expect((await driverRejection(h.provide(tampered.ref))).code).toBe('SIGNATURE_INVALID');
 
     expect(await h.cachedBlobs()).toEqual([]);
     expect(h.events.some((e) => e.startsWith('Signature verified'))).toBe(false);
@@ -147,7 +137,7 @@ describe('warn and namespace rules', () => {
     const signatures: SignatureConfig = { ...enforceKey(trusted, 'warn'), namespaces: { prod: { mode: 'enforce' } } };
     const h = await providerHarness({ signatures });
     expect((await h.provide(unsigned.ref, {}, 'default')).admission.status).toBe('unverified');
-    expect((await failure(h.provide(unsigned.ref, {}, 'prod'))).code).toBe('SIGNATURE_MISSING');
+    expect((await driverRejection(h.provide(unsigned.ref, {}, 'prod'))).code).toBe('SIGNATURE_MISSING');
   });
 
   it('off checks nothing, even for a component with a bad signature', async () => {
@@ -181,14 +171,14 @@ describe('certificate identities with a private CA and TSA, bundle beside a file
   it('refuses a certificate that had expired when the TSA stamped the signature', async () => {
     const h = await providerHarness({ signatures: identityPolicy() });
     await fileSignedBy({ startDate: opensslTime(-7200), endDate: opensslTime(-3600) }, h);
-    expect((await failure(h.provide('local/app.wasm'))).code).toBe('CERTIFICATE_EXPIRED');
+    expect((await driverRejection(h.provide('local/app.wasm'))).code).toBe('CERTIFICATE_EXPIRED');
   });
 
   it('refuses an identity outside the policy, naming both', async () => {
     const signatures = identityPolicy();
     const h = await providerHarness({ signatures: { ...signatures, default: { ...signatures.default, identities: [{ issuer: ISSUER, subject: 'https://github.com/other/*' }] } } });
     await fileSignedBy({}, h);
-    const err = await failure(h.provide('local/app.wasm'));
+    const err = await driverRejection(h.provide('local/app.wasm'));
     expect(err.code).toBe('SIGNER_NOT_TRUSTED');
     expect(err.message).toContain(SUBJECT);
     expect(err.message).toContain('https://github.com/other/*');
@@ -197,6 +187,6 @@ describe('certificate identities with a private CA and TSA, bundle beside a file
   it('does not accept a certificate when the policy names only keys, even from the trusted CA', async () => {
     const h = await providerHarness({ signatures: { default: { mode: 'enforce', keys: [trusted.publicPem], identities: [] }, namespaces: {}, trustedRoot: pki.trustedRoot() } });
     await fileSignedBy({}, h);
-    expect((await failure(h.provide('local/app.wasm'))).code).toBe('SIGNER_NOT_TRUSTED');
+    expect((await driverRejection(h.provide('local/app.wasm'))).code).toBe('SIGNER_NOT_TRUSTED');
   });
 });

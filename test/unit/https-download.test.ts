@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadHttps } from '../../src/source/https-download.js';
-import { DriverError } from '../../src/errors.js';
+import { driverRejection } from '../support/rejection.js';
 
 const body = Buffer.alloc(300_000, 7);
 const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
@@ -38,16 +38,6 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-async function failure(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DriverError) return err;
-    throw err;
-  }
-  throw new Error('expected a DriverError');
-}
-
 const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 describe('downloadHttps', () => {
@@ -62,7 +52,7 @@ describe('downloadHttps', () => {
 
   it('rejects bytes that do not match the checksum and leaves no file', async () => {
     const dest = join(dir, 'mismatch');
-    const err = await failure(downloadHttps(new URL(`${base}/ok`), dest, { expectedDigest: `sha256:${'0'.repeat(64)}`, maxBytes: 1 << 20 }));
+    const err = await driverRejection(downloadHttps(new URL(`${base}/ok`), dest, { expectedDigest: `sha256:${'0'.repeat(64)}`, maxBytes: 1 << 20 }));
     expect(err.code).toBe('COMPONENT_CHECKSUM_MISMATCH');
     expect(err.message).toContain(digest);
     expect(await exists(dest)).toBe(false);
@@ -71,7 +61,7 @@ describe('downloadHttps', () => {
   it('stops at max bytes, by content-length and while streaming without one', async () => {
     for (const path of ['/ok', '/chunked']) {
       const dest = join(dir, `big${path.slice(1)}`);
-      const err = await failure(downloadHttps(new URL(base + path), dest, { expectedDigest: digest, maxBytes: 100_000 }));
+      const err = await driverRejection(downloadHttps(new URL(base + path), dest, { expectedDigest: digest, maxBytes: 100_000 }));
       expect(err.code).toBe('COMPONENT_TOO_LARGE');
       expect(await exists(dest)).toBe(false);
     }
@@ -85,7 +75,7 @@ describe('downloadHttps', () => {
   });
 
   it('gives up after the retries on a failing server, naming the URL and attempts', async () => {
-    const err = await failure(downloadHttps(new URL(`${base}/down`), join(dir, 'down'), { expectedDigest: digest, maxBytes: 1 << 20, retries: 2 }));
+    const err = await driverRejection(downloadHttps(new URL(`${base}/down`), join(dir, 'down'), { expectedDigest: digest, maxBytes: 1 << 20, retries: 2 }));
     expect(err.code).toBe('COMPONENT_DOWNLOAD_FAILED');
     expect(err.recoverable).toBe(true);
     expect(err.message).toMatch(/after 3 attempts: HTTP 502/);
@@ -93,7 +83,7 @@ describe('downloadHttps', () => {
   });
 
   it('does not retry a 404', async () => {
-    const err = await failure(downloadHttps(new URL(`${base}/missing`), join(dir, 'missing'), { expectedDigest: digest, maxBytes: 1 << 20 }));
+    const err = await driverRejection(downloadHttps(new URL(`${base}/missing`), join(dir, 'missing'), { expectedDigest: digest, maxBytes: 1 << 20 }));
     expect(err.code).toBe('COMPONENT_DOWNLOAD_FAILED');
     expect(err.message).toMatch(/HTTP 404/);
     expect(hits.get('/missing')).toBe(1);
@@ -105,7 +95,7 @@ describe('downloadHttps', () => {
     const address = closed.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const err = await failure(downloadHttps(new URL(`http://127.0.0.1:${port}/x.wasm`), join(dir, 'refused'), { expectedDigest: digest, maxBytes: 1 << 20, retries: 1 }));
+    const err = await driverRejection(downloadHttps(new URL(`http://127.0.0.1:${port}/x.wasm`), join(dir, 'refused'), { expectedDigest: digest, maxBytes: 1 << 20, retries: 1 }));
     expect(err.code).toBe('COMPONENT_DOWNLOAD_FAILED');
     expect(err.message).toMatch(/after 2 attempts: .*ECONNREFUSED/);
   });

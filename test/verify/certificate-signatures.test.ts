@@ -11,7 +11,7 @@ import type { SignaturePolicy } from '../../src/verify/policy.js';
 import { verifyArtifact, type VerifiedSigner } from '../../src/verify/verify-artifact.js';
 import { componentBytes, digestOf, legacyCosignBundle, messageSignatureBundle, signBytes } from './support/key-signer.js';
 import { opensslTime, PrivatePki, type Leaf } from './support/private-pki.js';
-import { rejection } from './support/rejection.js';
+import { rejection } from '../support/rejection.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const SUBJECT = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';

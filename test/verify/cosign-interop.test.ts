@@ -13,7 +13,7 @@ import type { SignaturePolicy } from '../../src/verify/policy.js';
 import { verifyArtifact } from '../../src/verify/verify-artifact.js';
 import { componentBytes, digestOf, legacyCosignBundle, makeKey, messageSignatureBundle, signBytes } from './support/key-signer.js';
 import { PrivatePki } from './support/private-pki.js';
-import { rejection } from './support/rejection.js';
+import { rejection } from '../support/rejection.js';
 
 const COSIGN = process.env['COSIGN_BIN'] ?? new URL('../../.cache/bin/cosign', import.meta.url).pathname;
 const available = existsSync(COSIGN);

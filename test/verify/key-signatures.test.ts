@@ -12,7 +12,7 @@ import {
   messageSignatureBundle,
   signBytes,
 } from './support/key-signer.js';
-import { rejection } from './support/rejection.js';
+import { rejection } from '../support/rejection.js';
 
 const enforce: SignaturePolicy = { mode: 'enforce', keys: [], identities: [] };
 

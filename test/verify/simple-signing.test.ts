@@ -10,7 +10,7 @@ import type { SignaturePolicy } from '../../src/verify/policy.js';
 import { verifyArtifact } from '../../src/verify/verify-artifact.js';
 import { componentBytes, digestOf, makeKey, signBytes, simpleSigningPayload } from './support/key-signer.js';
 import { PrivatePki } from './support/private-pki.js';
-import { rejection } from './support/rejection.js';
+import { rejection } from '../support/rejection.js';
 
 const enforce: SignaturePolicy = { mode: 'enforce', keys: [], identities: [] };
 

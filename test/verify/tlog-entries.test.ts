@@ -10,7 +10,7 @@ import { isDriverError } from '../../src/errors.js';
 import { verifyArtifact } from '../../src/verify/verify-artifact.js';
 import { componentBytes, digestOf, sha256, signBytes } from './support/key-signer.js';
 import { PrivatePki, type Leaf } from './support/private-pki.js';
-import { rejection } from './support/rejection.js';
+import { rejection } from '../support/rejection.js';
 import { TestRekor } from './support/test-rekor.js';
 
 describe('transparency-log entries (v0.1 bundles)', () => {

@@ -7,7 +7,7 @@ import { isDriverError } from '../../src/errors.js';
 import { loadTrust, type TrustConfig } from '../../src/verify/trust.js';
 import { verifyArtifact } from '../../src/verify/verify-artifact.js';
 import { componentBytes, digestOf, makeKey, messageSignatureBundle, signBytes } from './support/key-signer.js';
-import { rejection } from './support/rejection.js';
+import { rejection } from '../support/rejection.js';
 
 describe('trust material', () => {
   const dir = mkdtempSync(join(tmpdir(), 'verify-trust-'));

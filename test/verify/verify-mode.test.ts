@@ -3,7 +3,7 @@ import { isDriverError } from '../../src/errors.js';
 import type { SignaturePolicy, VerifyMode } from '../../src/verify/policy.js';
 import { verifyWithMode } from '../../src/verify/verify-mode.js';
 import { componentBytes, digestOf, makeKey, messageSignatureBundle, signBytes } from './support/key-signer.js';
-import { rejection } from './support/rejection.js';
+import { rejection } from '../support/rejection.js';
 
 describe('verifyWithMode', () => {
   const key = makeKey();
