@@ -12,7 +12,7 @@ import { parseOciReference } from '../../src/oci/reference.js';
 import { startRegistry, type RunningRegistry } from '../oci/support/registry.js';
 import { makeKey, messageSignatureBundle, signBytes } from '../verify/support/key-signer.js';
 import { isDead, taskState } from './support/alloc-state.js';
-import { wasmJob, type WasmJobSpec } from './support/jobs.js';
+import { exampleJob, wasmJob, type WasmJobSpec } from './support/jobs.js';
 import type { Allocation } from './support/nomad-api.js';
 import { REPO_ROOT } from './support/nomad-agent.js';
 import { useE2e } from './support/suite.js';
@@ -74,6 +74,16 @@ describe('OCI components under an enforced signature policy on a real Nomad agen
     const alloc = await runToEnd({ id: 'oci-unsigned', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/unsigned:1`, extraConfig: AUTH, extraTask: SECRET_ENV });
     expect(taskState(alloc)?.Failed).toBe(true);
     expect(messages(alloc)).toMatch(/no signature found for component sha256:[0-9a-f]{64}/);
+  });
+
+  it('the example job jobs/hello-oci.nomad.hcl: password from a Nomad Variable, signed component runs', async () => {
+    const api = context().agent.api;
+    await api.putVariable('nomad/jobs/wasm-hello-oci', { registry_password: PASSWORD });
+    const jobId = await api.runJobHcl(exampleJob('hello-oci.nomad.hcl'), { registry: registry?.host ?? '', username: USER });
+    const alloc = await api.waitForAllocation(jobId, isDead('hello'), 'hello-oci to finish');
+    expect(taskState(alloc, 'hello')?.Failed).toBe(false);
+    expect(await api.logs(alloc.ID, 'hello', 'stdout')).toBe('hello from wasm\nfrom\noci\n');
+    expect(taskState(alloc, 'hello')?.Events.map((e) => e.DisplayMessage).join('\n')).toContain(`signed by key sha256:${key.fingerprintHex}`);
   });
 
   it('fails with an authentication error when the job gives no credentials', async () => {

@@ -87,6 +87,11 @@ export class NomadApi {
     return job.ID;
   }
 
+  /** Writes a Nomad Variable (`nomad var put path k=v`). */
+  async putVariable(path: string, items: Record<string, string>): Promise<void> {
+    await this.request('PUT', `/v1/var/${path}`, { Namespace: 'default', Path: path, Items: items });
+  }
+
   allocations(jobId: string): Promise<Allocation[]> {
     return this.request<Allocation[]>('GET', `/v1/job/${encodeURIComponent(jobId)}/allocations`);
   }
