@@ -37,7 +37,15 @@ const context = useE2e(async () => {
   const keyFile = join(mkdtempSync(join(tmpdir(), 'e2e-keys-')), 'cosign.pub');
   writeFileSync(keyFile, key.publicPem);
   return {
+    // A registry block too, so Nomad decodes one from real HCL (its host is not used here).
     wasmPluginConfig: `
+    max_component_mb = 64
+    registry {
+      host     = "mirror.internal:5000"
+      username = "node"
+      password = "node-secret"
+      insecure = true
+    }
     signatures {
       mode        = "warn"
       public_keys = ["${keyFile}"]
