@@ -1,6 +1,6 @@
 // The CLI's way to a component: the same fetch path as the driver (files,
-// oci://, https:// with a checksum), into a throw-away cache unless one is
-// named, with progress on stderr.
+// oci://, https:// with a checksum), into a throw-away cache, with progress
+// on stderr.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -24,11 +24,9 @@ export interface FetchedForCli {
   readonly cleanup: () => Promise<void>;
 }
 
-export async function fetchRef(ref: string, checksum: string | undefined, flags: RegistryFlags, cacheDir?: string): Promise<FetchedForCli> {
-  const ownCache = cacheDir === undefined ? await mkdtemp(join(tmpdir(), 'nomad-wasm-')) : undefined;
-  const cleanup = async (): Promise<void> => {
-    if (ownCache) await rm(ownCache, { recursive: true, force: true });
-  };
+export async function fetchRef(ref: string, checksum: string | undefined, flags: RegistryFlags): Promise<FetchedForCli> {
+  const cache = await mkdtemp(join(tmpdir(), 'nomad-wasm-'));
+  const cleanup = (): Promise<void> => rm(cache, { recursive: true, force: true });
   try {
     const isRemote = /^(oci|https?):\/\//.test(ref);
     const baseDir = isRemote ? process.cwd() : dirname(resolve(ref));
@@ -41,8 +39,8 @@ export async function fetchRef(ref: string, checksum: string | undefined, flags:
     }
     const component = await fetchComponent(source, {
       taskDir: baseDir,
-      store: new BlobStore(cacheDir ?? ownCache ?? ''),
-      manifests: new ManifestIndex(cacheDir ?? ownCache ?? ''),
+      store: new BlobStore(cache),
+      manifests: new ManifestIndex(cache),
       registries,
       auth: flags.auth,
       maxBytes: Number.MAX_SAFE_INTEGER,

@@ -8,7 +8,7 @@ import type { WasmTaskConfig } from '../config/task-config.js';
 import { describeError } from '../errors.js';
 import { admitComponent, describeSigner, type Admission } from '../trust/admission.js';
 import { VerifiedStore } from '../trust/verified-store.js';
-import { BlobStore, hexOf } from './blob-store.js';
+import { BlobStore } from './blob-store.js';
 import { collectGarbage } from './cache-gc.js';
 import { parseComponentSource } from './component-source.js';
 import { fetchComponent, type FetchedComponent } from './fetch-component.js';
@@ -108,4 +108,3 @@ export class ComponentProvider {
   }
 }
 
-export { hexOf };
