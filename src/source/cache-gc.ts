@@ -3,6 +3,7 @@
 // is one unit, dropped least recently used first. Units pinned by a starting
 // task stay. Running tasks do not need their unit: a task host holds its
 // compiled component in memory once started.
+import type { Stats } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -61,7 +62,7 @@ async function scanUnits(cacheDir: string): Promise<Unit[]> {
     const unit = unitFor(hex);
     unit.paths.push(path);
     unit.bytes += await sizeOf(path);
-    const marker = await stat(usedMarker).catch(() => undefined);
+    const marker = usedMarker === '' ? undefined : await statIfExists(usedMarker);
     if (marker) unit.lastUsedMs = Math.max(unit.lastUsedMs, marker.mtimeMs);
   };
   for (const name of await list(join(cacheDir, 'blobs', 'sha256'))) {
@@ -101,7 +102,17 @@ async function removeStaleTemps(dir: string): Promise<void> {
   const now = Date.now();
   for (const name of await list(dir)) {
     const path = join(dir, name);
-    const info = await stat(path).catch(() => undefined);
+    const info = await statIfExists(path);
     if (info && now - info.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
+  }
+}
+
+/** A file another start may be removing right now: gone is not an error. */
+async function statIfExists(path: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
