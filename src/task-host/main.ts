@@ -4,14 +4,19 @@
 // stdout/stderr, the launch spec on stdin and a progress pipe on fd 3. It
 // outlives the plugin; before exiting it records its exit status in a file
 // so that a restarted plugin can still report it to Nomad.
+//
+// Start time matters (StartTask waits for "ready"): only what every task
+// needs is imported statically; the runtime is imported once the spec is
+// read, after V8's compile cache is switched on (see enableCodeCache), and
+// only the half for the task's world (a command never loads node:http).
 import { closeSync, fstatSync, writeSync } from 'node:fs';
+import { enableCompileCache } from 'node:module';
+import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { DriverError, describeError } from '../errors.js';
 import { exitedWithCode, writeExitFileSync } from '../task/exit-status.js';
 import { PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../task/launch-spec.js';
-import { prepareComponent, type PreparedComponent } from '../runtime/component-cache.js';
-import { runCommand } from '../runtime/run-command.js';
-import { serveHttp } from '../runtime/serve-http.js';
+import type { PreparedComponent } from '../runtime/component-cache.js';
 import type { Grants } from '../runtime/grants.js';
 
 const progress = openProgressChannel();
@@ -60,13 +65,29 @@ function notice(message: string): void {
   process.stderr.write(`[nomad-driver-wasm] ${message}\n`);
 }
 
+/**
+ * Node's on-disk compile cache, next to the component cache: every task host
+ * compiles the same driver modules and, per digest, the same jco glue
+ * (~1 MB of JS for a JavaScript component); with the cache V8 reuses the
+ * code instead. A cache that cannot be used only costs the compile.
+ */
+function enableCodeCache(cacheDir: string): void {
+  try {
+    enableCompileCache(join(cacheDir, 'node-compile-cache'));
+  } catch {
+    /* compile as usual */
+  }
+}
+
 async function main(): Promise<void> {
   const spec = JSON.parse(await text(process.stdin)) as LaunchSpec;
   process.title = `nomad-wasm-task ${spec.taskId}`;
   const grants: Grants = spec.grants;
+  enableCodeCache(spec.cacheDir);
 
   let component: PreparedComponent;
   try {
+    const { prepareComponent } = await import('../runtime/component-cache.js');
     component = await prepareComponent(spec.componentPath, spec.cacheDir, (phase) => report({ type: 'phase', phase }));
     checkWorld(component, spec);
   } catch (err) {
@@ -99,6 +120,7 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
   for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => notice(`received ${signal}: wasi:cli commands cannot observe signals; ignored`));
   }
+  const { runCommand } = await import('../runtime/run-command.js');
   report({ type: 'ready', world: 'command', digest: component.digest });
   closeProgress();
   const code = await runCommand(component, grants);
@@ -111,6 +133,7 @@ async function runHttpService(spec: LaunchSpec, component: PreparedComponent, gr
   if (!listen) return;
   let service;
   try {
+    const { serveHttp } = await import('../runtime/serve-http.js');
     service = await serveHttp(component, grants, listen);
   } catch (err) {
     const code = err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED';
