@@ -1,0 +1,48 @@
+// The prelude put in front of cached jco glue: the glue's WebAssembly is the
+// real one except for a lazy `promising`.
+import { describe, expect, it } from 'vitest';
+import { GLUE_PRELUDE } from '../../src/runtime/glue-prelude.ts';
+
+/** Evaluates the prelude as the glue's module scope would see it. */
+function preludeScope(): typeof WebAssembly {
+  return new Function(`${GLUE_PRELUDE}\nreturn WebAssembly;`)() as typeof WebAssembly;
+}
+
+describe('glue prelude', () => {
+  it('leaves every other WebAssembly API untouched, and the global alone', () => {
+    const scoped = preludeScope();
+    expect(scoped).not.toBe(globalThis.WebAssembly);
+    expect(scoped.Module).toBe(globalThis.WebAssembly.Module);
+    expect(scoped.Global).toBe(globalThis.WebAssembly.Global);
+    expect(scoped.instantiate).toBe(globalThis.WebAssembly.instantiate);
+    expect(new scoped.Global({ value: 'i32', mutable: true }, 7).value).toBe(7);
+    expect((globalThis.WebAssembly as { promising?: unknown }).promising).not.toBe((scoped as { promising?: unknown }).promising);
+  });
+
+  it('builds the promising wrapper only when it is first called', () => {
+    const real = (globalThis.WebAssembly as { promising?: unknown }).promising;
+    let built = 0;
+    Object.defineProperty(globalThis.WebAssembly, 'promising', { value: () => (built++, () => 'wrapped'), configurable: true, writable: true });
+    try {
+      const scoped = preludeScope() as unknown as { promising(fn: () => string): () => string };
+      const lazy = scoped.promising(() => 'raw');
+      expect(built).toBe(0);
+      expect(lazy()).toBe('wrapped');
+      expect(lazy()).toBe('wrapped');
+      expect(built).toBe(1);
+    } finally {
+      Object.defineProperty(globalThis.WebAssembly, 'promising', { value: real, configurable: true, writable: true });
+    }
+  });
+
+  it('falls back to the function itself where promising is unavailable, as the glue does', () => {
+    const real = (globalThis.WebAssembly as { promising?: unknown }).promising;
+    Object.defineProperty(globalThis.WebAssembly, 'promising', { value: undefined, configurable: true, writable: true });
+    try {
+      const scoped = preludeScope() as unknown as { promising(fn: (x: number) => number): (x: number) => number };
+      expect(scoped.promising((x) => x + 1)(41)).toBe(42);
+    } finally {
+      Object.defineProperty(globalThis.WebAssembly, 'promising', { value: real, configurable: true, writable: true });
+    }
+  });
+});
