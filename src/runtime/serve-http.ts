@@ -20,6 +20,7 @@ import type { PreparedComponent } from './component-cache.js';
 import type { Grants } from './grants.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';
+import { notice } from './task-output.js';
 import { describeTrap } from './traps.js';
 
 // Not `import { createServer } from 'node:http'`: the ESM facade of node:http
@@ -40,10 +41,6 @@ interface IncomingHandler {
 
 export const MAX_REQUEST_BODY = 64 * 1024 * 1024;
 const encoder = new TextEncoder();
-
-function notice(message: string): void {
-  process.stderr.write(`[nomad-driver-wasm] ${message}\n`);
-}
 
 export async function serveHttp(component: PreparedComponent, grants: Grants, listen: { host: string; port: number }): Promise<HttpService> {
   const imports = hostForTask(grants);
