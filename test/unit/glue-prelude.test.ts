@@ -1,11 +1,22 @@
 // The prelude put in front of cached jco glue: the glue's WebAssembly is the
-// real one except for a lazy `promising`.
+// real one except for a lazy `promising`, and its globalThis the real one
+// except for a process.env read once.
 import { describe, expect, it } from 'vitest';
 import { GLUE_PRELUDE } from '../../src/runtime/glue-prelude.ts';
 
 /** Evaluates the prelude as the glue's module scope would see it. */
 function preludeScope(): typeof WebAssembly {
   return new Function(`${GLUE_PRELUDE}\nreturn WebAssembly;`)() as typeof WebAssembly;
+}
+
+interface GlueGlobal {
+  readonly process: { readonly env: Record<string, string | undefined> };
+  readonly WebAssembly: typeof WebAssembly;
+  readonly setTimeout: unknown;
+}
+
+function preludeGlobal(): GlueGlobal {
+  return new Function(`${GLUE_PRELUDE}\nreturn globalThis;`)() as GlueGlobal;
 }
 
 describe('glue prelude', () => {
@@ -44,5 +55,21 @@ describe('glue prelude', () => {
     } finally {
       Object.defineProperty(globalThis.WebAssembly, 'promising', { value: real, configurable: true, writable: true });
     }
+  });
+
+  it("reads JCO_DEBUG once instead of on every host call, and shows the rest of the real global", () => {
+    process.env['JCO_DEBUG'] = '1';
+    try {
+      const scoped = preludeGlobal();
+      delete process.env['JCO_DEBUG'];
+      expect(scoped.process.env['JCO_DEBUG']).toBe('1'); // the value when the glue was loaded
+      expect(Object.keys(scoped.process.env)).toEqual(['JCO_DEBUG']); // nothing else of the environment
+      expect(scoped.WebAssembly).toBe(globalThis.WebAssembly);
+      expect(scoped.setTimeout).toBe(globalThis.setTimeout);
+      expect(scoped).not.toBe(globalThis);
+    } finally {
+      delete process.env['JCO_DEBUG'];
+    }
+    expect(preludeGlobal().process.env['JCO_DEBUG']).toBeUndefined();
   });
 });
