@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Start-latency benchmarks (README "Measured"): medians over N runs through
-# Nomad's own driver client, each next to a baseline measured in the same run.
+# Benchmarks (README "Measured"): start latency (p50/p90 over N runs through
+# Nomad's own driver client; small and large components, compile cache warm
+# and cold), wasi:http throughput and density, each next to a baseline
+# measured in the same run.
 #   BENCH_RUNS=15 npm run bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,13 +13,26 @@ node scripts/build-components.ts >/dev/null
 RUNS=${BENCH_RUNS:-15}
 out=$(cd test/conformance && go test -run '^$' -bench . -benchtime="${RUNS}x" -count=1 ./... 2>&1) || { echo "$out"; exit 1; }
 echo "$out" | grep -E '^Benchmark'
-median() { echo "$out" | awk -v name="$1" '$1 ~ name { for (i = 1; i < NF; i++) if ($(i+1) == "median-ms") print $i }'; }
+metric() { echo "$out" | awk -v name="$1" -v unit="$2" '$1 ~ name { for (i = 1; i < NF; i++) if ($(i+1) == unit) print $i }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
-exit_ms=$(median StartTaskToExitWarmCache); node_ms=$(median BaselineNodeProcessStartToExit)
-http_ms=$(median StartTaskToFirstHTTP200WarmCache); nodehttp_ms=$(median BaselineNodeHTTPStartToFirst200)
+node_ms=$(metric BaselineNodeProcessStartToExit median-ms)
+nodehttp_ms=$(metric BaselineNodeHTTPStartToFirst200 median-ms)
 echo
-echo "StartTask -> exit (wasi:cli, warm cache):        ${exit_ms} ms median, $(ratio "$exit_ms" "$node_ms") a bare Node process start (${node_ms} ms)"
-echo "StartTask -> first 200 (wasi:http, warm cache):  ${http_ms} ms median, $(ratio "$http_ms" "$nodehttp_ms") a plain node:http server start (${nodehttp_ms} ms)"
+echo "Start latency, ${RUNS} starts each (small: WAT components; large: componentize-js JavaScript;"
+echo "warm: compile cache filled; cold: cache emptied before every start, jco transpiles):"
+printf '  %-34s %-6s %-6s %10s %10s  %s\n' "start -> ready" size cache p50 p90 "p50 vs same-run baseline"
+for size in small large; do
+  for cache in warm cold; do
+    p50=$(metric "StartTaskToExit/$size-$cache" median-ms); p90=$(metric "StartTaskToExit/$size-$cache" p90-ms)
+    printf '  %-34s %-6s %-6s %7s ms %7s ms  %s\n' "StartTask -> exit (wasi:cli)" "$size" "$cache" "$p50" "$p90" "$(ratio "$p50" "$node_ms") bare node start->exit (${node_ms} ms)"
+  done
+done
+for size in small large; do
+  for cache in warm cold; do
+    p50=$(metric "StartTaskToFirstHTTP200/$size-$cache" median-ms); p90=$(metric "StartTaskToFirstHTTP200/$size-$cache" p90-ms)
+    printf '  %-34s %-6s %-6s %7s ms %7s ms  %s\n' "StartTask -> first 200 (wasi:http)" "$size" "$cache" "$p50" "$p90" "$(ratio "$p50" "$nodehttp_ms") node:http start->first 200 (${nodehttp_ms} ms)"
+  done
+done
 
 # wasi:http throughput (ours shared / per-request vs node:http and stock jco) and density.
 node scripts/bench/http-throughput.ts

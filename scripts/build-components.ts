@@ -7,6 +7,9 @@
 // - wat/<name>.wat starting with `(module`: a component-model core module
 //   for a world in wit/ (named by a `;; world: <name>` line, default
 //   http-handler), embedded and wrapped as is.
+// - js/<name>.js: a JavaScript component built with componentize-js
+//   (StarlingMonkey, ~12 MB) for the world on its `// world: <name>` line.
+//   These are the "large" components of the benchmarks; each takes 10–20 s.
 // Up-to-date outputs (same sources, same jco) are skipped.
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, cp } from 'node:fs/promises';
@@ -20,6 +23,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = join(ROOT, 'test/components');
 const OUT = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components');
 const WASI_WIT = join(JCO_DIR, 'lib/wit/builtin/0.2.12');
+// Its package.json is not in the package's exports: read it from node_modules.
+const COMPONENTIZE_JS_VERSION = (
+  JSON.parse(await readFile(join(ROOT, 'node_modules/@bytecodealliance/componentize-js/package.json'), 'utf8')) as { version: string }
+).version;
 
 async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
@@ -27,6 +34,7 @@ async function main(): Promise<void> {
   const witSource = await readFile(join(SOURCES, 'wit/http-handler.wit'), 'utf8');
   const names = (await readdir(join(SOURCES, 'wat'))).filter((f) => f.endsWith('.wat') && f !== 'prelude.wat');
   const digests: Record<string, string> = {};
+  let count = names.length;
   for (const file of names.sort()) {
     const name = file.replace(/\.wat$/, '');
     const source = await readFile(join(SOURCES, 'wat', file), 'utf8');
@@ -45,9 +53,25 @@ async function main(): Promise<void> {
     digests[name] = hash(component);
     console.log(`built ${name}.wasm (${component.length} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
   }
+  for (const file of (await readdir(join(SOURCES, 'js'))).filter((f) => f.endsWith('.js')).sort()) {
+    const name = file.replace(/\.js$/, '');
+    const source = await readFile(join(SOURCES, 'js', file), 'utf8');
+    const key = hash(`componentize-js ${COMPONENTIZE_JS_VERSION}\n${witSource}\n${source}`);
+    const target = join(OUT, `${name}.wasm`);
+    const stamp = `${target}.source-sha256`;
+    if ((await readFile(stamp, 'utf8').catch(() => '')) !== key) {
+      const started = performance.now();
+      const component = await buildJsComponent(join(SOURCES, 'js', file), source);
+      await writeFile(target, component);
+      await writeFile(stamp, key);
+      console.log(`built ${name}.wasm (${component.length} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
+    }
+    digests[name] = hash(await readFile(target));
+    count++;
+  }
   await writeBadInputs(prelude);
   await writeFile(join(OUT, 'components.json'), `${JSON.stringify(digests, null, 2)}\n`);
-  console.log(`${names.length} components in ${OUT}`);
+  console.log(`${count} components in ${OUT}`);
 }
 
 async function buildCommandComponent(prelude: string, body: string): Promise<Uint8Array> {
@@ -58,7 +82,23 @@ async function buildCommandComponent(prelude: string, body: string): Promise<Uin
 
 async function buildHttpComponent(source: string): Promise<Uint8Array> {
   const world = /^;; world: ([a-z-]+)/m.exec(source)?.[1] ?? 'http-handler';
-  // The world's WIT plus jco's WASI 0.2.12 packages as deps/, in a temp dir.
+  return withWitDir(async (witDir) => {
+    const core = await parse(source);
+    const embedded = await componentEmbed({ binary: core, witPath: witDir, world });
+    return await componentNew(embedded, []);
+  });
+}
+
+async function buildJsComponent(sourcePath: string, source: string): Promise<Uint8Array> {
+  const world = /^\/\/ world: ([a-z-]+)/m.exec(source)?.[1];
+  if (!world) throw new Error(`${sourcePath}: missing a "// world: <name>" line`);
+  // Loaded only when a JS component needs building: it is a large toolchain.
+  const { componentize } = await import('@bytecodealliance/componentize-js');
+  return withWitDir(async (witPath) => (await componentize({ sourcePath, witPath, worldName: world })).component);
+}
+
+/** The test WIT plus jco's WASI 0.2.12 packages as deps/, in a temp dir. */
+async function withWitDir<T>(build: (witDir: string) => Promise<T>): Promise<T> {
   const witDir = await mkdtemp(join(tmpdir(), 'wit-'));
   try {
     await cp(join(SOURCES, 'wit/http-handler.wit'), join(witDir, 'world.wit'));
@@ -66,9 +106,7 @@ async function buildHttpComponent(source: string): Promise<Uint8Array> {
     for (const dep of await readdir(WASI_WIT)) {
       if (dep.startsWith('wasi-')) await symlink(join(WASI_WIT, dep), join(witDir, 'deps', dep));
     }
-    const core = await parse(source);
-    const embedded = await componentEmbed({ binary: core, witPath: witDir, world });
-    return await componentNew(embedded, []);
+    return await build(witDir);
   } finally {
     await rm(witDir, { recursive: true, force: true });
   }

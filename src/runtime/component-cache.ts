@@ -9,11 +9,12 @@ import { mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { DriverError } from '../errors.js';
 import { readComponentFile } from './component-file.js';
+import { GLUE_PRELUDE } from './glue-prelude.js';
 import { JCO_VERSION } from './jco-info.js';
 import { PROVIDED_INTERFACES } from '../wasi/host.js';
 
 /** Bump when the layout or transpile options change. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 3;
 const CACHE_KEY = `jco${JCO_VERSION}-f${CACHE_FORMAT}`;
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';
@@ -91,7 +92,7 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
   try {
     for (const [name, content] of Object.entries(output.files)) {
       if (name.endsWith('.d.ts')) continue;
-      await writeFile(join(temp, name), content);
+      await writeFile(join(temp, name), name === GLUE ? Buffer.concat([Buffer.from(GLUE_PRELUDE), content]) : content);
     }
     await writeFile(join(temp, MANIFEST), JSON.stringify(manifest));
     await rename(temp, dir).catch(async (err: NodeJS.ErrnoException) => {

@@ -7,19 +7,20 @@ import { wasiHost, type ImportObject } from '../wasi/host.js';
 import type { Grants } from './grants.js';
 import { mibToPages } from './memory-ceiling.js';
 import type { InstantiateOptions } from './instantiate.js';
+import { notice, taskOutput } from './task-output.js';
 
 export function hostForTask(grants: Grants): ImportObject {
   const allow = grants.outboundHttp.map(parseAllowEntry).filter((entry): entry is AllowEntry => typeof entry !== 'string');
   return wasiHost({
     args: grants.args,
     env: grants.env,
-    stdout: (bytes) => writeAllSync(1, bytes),
-    stderr: (bytes) => writeAllSync(2, bytes),
+    stdout: (bytes) => writeAllSync(taskOutput.stdout, bytes),
+    stderr: (bytes) => writeAllSync(taskOutput.stderr, bytes),
     mounts: grants.mounts,
     outbound: {
       allow,
       onDecision: ({ allowed, authority }) => {
-        if (!allowed) writeAllSync(2, Buffer.from(`[nomad-driver-wasm] outbound HTTP to ${authority} denied: not in the task's allow_http list\n`));
+        if (!allowed) notice(`outbound HTTP to ${authority} denied: not in the task's allow_http list`);
       },
     },
   });

@@ -6,6 +6,7 @@ import type { PreparedComponent } from './component-cache.js';
 import type { Grants } from './grants.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';
+import { notice } from './task-output.js';
 import { describeTrap } from './traps.js';
 
 interface RunExport {
@@ -22,7 +23,7 @@ export async function runCommand(component: PreparedComponent, grants: Grants): 
     return 0;
   } catch (err) {
     if (err instanceof GuestExit) return err.code;
-    process.stderr.write(`[nomad-driver-wasm] ${describeTrap(err, grants)}\n`);
+    notice(describeTrap(err, grants));
     return 1;
   }
 }

@@ -10,7 +10,8 @@
 // Instance modes: `shared` keeps one instance for all requests (a trap
 // replaces it); `per-request` instantiates a fresh one for each request
 // (no state survives between requests, as with Spin or wasmtime serve).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { DriverError } from '../errors.js';
 import { Fields } from '../wasi/http-fields.js';
 import { IncomingRequest, methodFromString, ResponseOutparam, type HttpErrorCode, type OutgoingResponse } from '../wasi/http-types.js';
@@ -19,7 +20,13 @@ import type { PreparedComponent } from './component-cache.js';
 import type { Grants } from './grants.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';
+import { notice } from './task-output.js';
 import { describeTrap } from './traps.js';
+
+// Not `import { createServer } from 'node:http'`: the ESM facade of node:http
+// reads every export, and its lazy fetch/WebSocket getters load undici
+// (~35 ms of each service's start here); require() reads none of them.
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 export interface HttpService {
   readonly port: number;
@@ -34,10 +41,6 @@ interface IncomingHandler {
 
 export const MAX_REQUEST_BODY = 64 * 1024 * 1024;
 const encoder = new TextEncoder();
-
-function notice(message: string): void {
-  process.stderr.write(`[nomad-driver-wasm] ${message}\n`);
-}
 
 export async function serveHttp(component: PreparedComponent, grants: Grants, listen: { host: string; port: number }): Promise<HttpService> {
   const imports = hostForTask(grants);

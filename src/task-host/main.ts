@@ -4,14 +4,26 @@
 // stdout/stderr, the launch spec on stdin and a progress pipe on fd 3. It
 // outlives the plugin; before exiting it records its exit status in a file
 // so that a restarted plugin can still report it to Nomad.
+//
+// Start time matters (StartTask waits for "ready"): only what every task
+// needs is imported statically; the runtime is imported once the spec is
+// read, after V8's compile cache is switched on (see enableCodeCache), and
+// only the half for the task's world (a command never loads node:http).
+//
+// Started with --spare, it is a spare the plugin keeps ready for the next
+// StartTask: it loads the runtime while it waits for a spec, opens the log
+// FIFOs named in the spec itself, and exits quietly if the plugin goes away
+// (stdin closes) before sending one.
 import { closeSync, fstatSync, writeSync } from 'node:fs';
+import { enableCompileCache } from 'node:module';
+import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { DriverError, describeError } from '../errors.js';
 import { exitedWithCode, writeExitFileSync } from '../task/exit-status.js';
 import { PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../task/launch-spec.js';
-import { prepareComponent, type PreparedComponent } from '../runtime/component-cache.js';
-import { runCommand } from '../runtime/run-command.js';
-import { serveHttp } from '../runtime/serve-http.js';
+import { openLogSink } from '../task/log-fifo.js';
+import type { PreparedComponent } from '../runtime/component-cache.js';
+import { notice, useTaskOutput } from '../runtime/task-output.js';
 import type { Grants } from '../runtime/grants.js';
 
 const progress = openProgressChannel();
@@ -55,18 +67,51 @@ function closeProgress(): void {
   progress.fd = undefined;
 }
 
-/** Task-host notices go to the task's stderr log, marked as ours. */
-function notice(message: string): void {
-  process.stderr.write(`[nomad-driver-wasm] ${message}\n`);
+const SPARE = process.argv.includes('--spare');
+
+/** A spare loads the runtime while it waits; the imports resolve to the same modules later. */
+function preloadRuntime(): Promise<unknown> {
+  if (!SPARE) return Promise.resolve();
+  return Promise.all([import('../runtime/component-cache.js'), import('../runtime/run-command.js'), import('../runtime/serve-http.js')]);
+}
+
+/** Kept referenced: a FileHandle that is garbage collected closes its fd. */
+const logSinks: unknown[] = [];
+
+async function openLogs(paths: NonNullable<LaunchSpec['logPaths']>): Promise<void> {
+  const stdout = await openLogSink(paths.stdout);
+  const stderr = await openLogSink(paths.stderr);
+  logSinks.push(stdout, stderr);
+  useTaskOutput(stdout.fd, stderr.fd);
+}
+
+/**
+ * Node's on-disk compile cache, next to the component cache: every task host
+ * compiles the same driver modules and, per digest, the same jco glue
+ * (~1 MB of JS for a JavaScript component); with the cache V8 reuses the
+ * code instead. A cache that cannot be used only costs the compile.
+ */
+function enableCodeCache(cacheDir: string): void {
+  try {
+    enableCompileCache(join(cacheDir, 'node-compile-cache'));
+  } catch {
+    /* compile as usual */
+  }
 }
 
 async function main(): Promise<void> {
-  const spec = JSON.parse(await text(process.stdin)) as LaunchSpec;
+  if (SPARE) process.title = 'nomad-wasm-spare';
+  const [input] = await Promise.all([text(process.stdin), preloadRuntime()]);
+  if (SPARE && input === '') process.exit(0); // the plugin went away: no task for this spare
+  const spec = JSON.parse(input) as LaunchSpec;
   process.title = `nomad-wasm-task ${spec.taskId}`;
   const grants: Grants = spec.grants;
+  enableCodeCache(spec.cacheDir);
 
   let component: PreparedComponent;
   try {
+    if (spec.logPaths) await openLogs(spec.logPaths);
+    const { prepareComponent } = await import('../runtime/component-cache.js');
     component = await prepareComponent(spec.componentPath, spec.cacheDir, (phase) => report({ type: 'phase', phase }));
     checkWorld(component, spec);
   } catch (err) {
@@ -99,6 +144,7 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
   for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => notice(`received ${signal}: wasi:cli commands cannot observe signals; ignored`));
   }
+  const { runCommand } = await import('../runtime/run-command.js');
   report({ type: 'ready', world: 'command', digest: component.digest });
   closeProgress();
   const code = await runCommand(component, grants);
@@ -111,6 +157,7 @@ async function runHttpService(spec: LaunchSpec, component: PreparedComponent, gr
   if (!listen) return;
   let service;
   try {
+    const { serveHttp } = await import('../runtime/serve-http.js');
     service = await serveHttp(component, grants, listen);
   } catch (err) {
     const code = err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED';

@@ -18,6 +18,11 @@ export interface LaunchSpec {
   readonly grants: Grants;
   /** Present for wasi:http services. */
   readonly http?: { readonly host: string; readonly port: number };
+  /**
+   * Nomad's log FIFOs, for a task host that was started ahead of time as a
+   * spare and opens them itself; absent when they are its stdout/stderr.
+   */
+  readonly logPaths?: { readonly stdout: string; readonly stderr: string };
 }
 
 export type ProgressMessage =

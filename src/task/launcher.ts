@@ -5,7 +5,8 @@
 // outlives the plugin and can be signalled as a group. Its stdout/stderr are
 // Nomad's log FIFOs, opened here and handed over, so the task keeps writing
 // to logmon whatever happens to the plugin.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioNull } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
@@ -16,6 +17,15 @@ import type { LaunchSpec, ProgressMessage } from './launch-spec.js';
 import { sampleProcess } from './proc-stat.js';
 
 const TASK_HOST_ENTRY = fileURLToPath(new URL('../task-host/main.js', import.meta.url));
+
+/**
+ * `--wasm-lazy-validation`: V8 validates each function of a core module
+ * when it is first compiled (on first call) instead of all of them up front.
+ * Nothing runs unvalidated, and jco already validated every core module when
+ * it transpiled the component; up-front validation was ~60 of the ~85 ms
+ * spent compiling a 12 MB JavaScript component on every start.
+ */
+const TASK_HOST_NODE_FLAGS = ['--disable-warning=ExperimentalWarning', '--wasm-lazy-validation'];
 
 export interface ChildExit {
   readonly code: number | null;
@@ -38,22 +48,63 @@ export interface LaunchOptions {
   readonly log: Logger;
 }
 
-export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): Promise<LaunchedTaskHost> {
+/** A task host process, with its exit captured from spawn on. */
+interface Spawned {
+  readonly child: ChildProcess;
+  readonly exit: Promise<ChildExit>;
+}
+
+function spawnTaskHost(stdio: [StdioNull | 'pipe', StdioNull | number, StdioNull | number, 'pipe'], args: string[] = []): Spawned {
+  const child = spawn(process.execPath, [...TASK_HOST_NODE_FLAGS, TASK_HOST_ENTRY, ...args], {
+    detached: true,
+    stdio,
+    // Nothing of the plugin's environment (the agent's!) reaches the task host.
+    env: {},
+    cwd: '/',
+  });
+  child.unref();
+  const exit = new Promise<ChildExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exit };
+}
+
+/**
+ * One task host started ahead of time, booted and with the runtime loaded,
+ * waiting on stdin for the next StartTask's spec: a start then skips
+ * Node's boot and module loading. It is replaced once the start it served
+ * is ready (not before: on 2 cores it would slow that very start down).
+ * Its stdio are pipes to nobody, so it opens the task's log FIFOs itself;
+ * a plugin that exits closes its stdin, and an unused spare exits then.
+ */
+let spare: Spawned | undefined;
+
+function takeSpare(): Spawned | undefined {
+  const taken = spare;
+  spare = undefined;
+  if (!taken || taken.child.exitCode !== null || taken.child.signalCode !== null || taken.child.pid === undefined) return undefined;
+  return taken;
+}
+
+function replenishSpare(log: Logger): void {
+  if (spare || process.env['NOMAD_DRIVER_WASM_SPARE'] === '0') return;
+  try {
+    spare = spawnTaskHost(['pipe', 'ignore', 'ignore', 'pipe'], ['--spare']);
+    // The plugin must not stay alive for a spare's pipes.
+    for (const stream of [spare.child.stdin, spare.child.stdio[3]]) (stream as Socket | null)?.unref();
+    spare.child.once('error', (err) => log.warn({ err: err.message }, 'spare task host failed to start'));
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not start a spare task host');
+  }
+}
+
+async function spawnWithLogs(options: LaunchOptions): Promise<Spawned> {
   const stdout = await openLogSink(options.stdoutPath);
-  let child: ChildProcess;
   try {
     const stderr = await openLogSink(options.stderrPath).catch(async (err: unknown) => {
       await stdout.close();
       throw err;
     });
     try {
-      child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', TASK_HOST_ENTRY], {
-        detached: true,
-        stdio: ['pipe', stdout.fd, stderr.fd, 'pipe'],
-        // Nothing of the plugin's environment (the agent's!) reaches the task host.
-        env: {},
-        cwd: '/',
-      });
+      return spawnTaskHost(['pipe', stdout.fd, stderr.fd, 'pipe']);
     } finally {
       // The child holds its own copies now.
       await Promise.allSettled([stdout.close(), stderr.close()]);
@@ -62,8 +113,12 @@ export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): 
     await stdout.close().catch(() => undefined);
     throw err;
   }
-  child.unref();
-  const exit = new Promise<ChildExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): Promise<LaunchedTaskHost> {
+  const reused = takeSpare();
+  const { child, exit } = reused ?? (await spawnWithLogs(options));
+  const sent: LaunchSpec = reused ? { ...spec, logPaths: { stdout: options.stdoutPath, stderr: options.stderrPath } } : spec;
   const pid = child.pid;
   if (pid === undefined) {
     throw new DriverError('TASK_HOST_FAILED', 'could not spawn the task host process (node binary missing?)');
@@ -72,7 +127,7 @@ export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): 
   const sample = await sampleProcess(pid);
 
   try {
-    child.stdin?.end(JSON.stringify(spec));
+    child.stdin?.end(JSON.stringify(sent));
     const ready = await waitForReady(child, progress, options);
     return { pid, exit, startTicks: sample?.startTicks ?? 0, ready };
   } catch (err) {
@@ -81,6 +136,8 @@ export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): 
     throw err;
   } finally {
     progress.destroy();
+    // After this start's reply is on its way: spawning blocks this thread for a few ms.
+    setImmediate(() => replenishSpare(options.log));
   }
 }
 
