@@ -37,3 +37,8 @@ done
 # wasi:http throughput (ours shared / per-request vs node:http and stock jco) and density.
 node scripts/bench/http-throughput.ts
 node scripts/bench/density.ts
+
+# Supply chain: pull + verify of a 12 MiB component from a real registry, and the
+# start overhead of a cached verified component against an unsigned local file.
+bash scripts/ensure-registry.sh
+node scripts/bench/trusted-start.ts
