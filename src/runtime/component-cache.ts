@@ -41,18 +41,38 @@ export async function prepareComponent(
   componentPath: string,
   cacheDir: string,
   onPhase: (phase: PreparePhase) => void = () => undefined,
+  knownDigest?: string,
 ): Promise<PreparedComponent> {
   onPhase('loading');
+  if (knownDigest !== undefined) {
+    const cached = await readManifest(entryDir(cacheDir, knownDigest));
+    if (cached) {
+      onPhase('cached');
+      return prepared(cacheDir, knownDigest, cached.world);
+    }
+  }
   const file = await readComponentFile(componentPath);
-  const dir = join(cacheDir, 'transpiled', `${file.digest.replace('sha256:', '')}-${CACHE_KEY}`);
-  const cached = await readManifest(dir);
+  if (knownDigest !== undefined && file.digest !== knownDigest) {
+    throw new DriverError('COMPONENT_CHECKSUM_MISMATCH', `component ${componentPath} changed: it hashes to ${file.digest}, not ${knownDigest}`);
+  }
+  const dir = entryDir(cacheDir, file.digest);
+  const cached = knownDigest === undefined ? await readManifest(dir) : undefined;
   if (cached) {
     onPhase('cached');
-    return { digest: file.digest, world: cached.world, dir, glue: join(dir, GLUE) };
+    return prepared(cacheDir, file.digest, cached.world);
   }
   onPhase('compiling');
   const manifest = await transpileInto(file.bytes, file.digest, cacheDir, dir);
-  return { digest: file.digest, world: manifest.world, dir, glue: join(dir, GLUE) };
+  return prepared(cacheDir, file.digest, manifest.world);
+}
+
+function entryDir(cacheDir: string, digest: string): string {
+  return join(cacheDir, 'transpiled', `${digest.replace('sha256:', '')}-${CACHE_KEY}`);
+}
+
+function prepared(cacheDir: string, digest: string, world: ComponentWorld): PreparedComponent {
+  const dir = entryDir(cacheDir, digest);
+  return { digest, world, dir, glue: join(dir, GLUE) };
 }
 
 async function readManifest(dir: string): Promise<Manifest | undefined> {

@@ -16,6 +16,8 @@ import { ManifestIndex } from './manifest-index.js';
 
 export interface ProvidedComponent {
   readonly path: string;
+  /** sha256 of the bytes at `path`, when known without another read. */
+  readonly digest: string | undefined;
   readonly fetched: FetchedComponent;
   readonly admission: Admission;
   /** Unpins the cached blob once the task host has loaded it. */
@@ -61,7 +63,8 @@ export class ComponentProvider {
       });
       this.reportAdmission(admission, request);
       if (fetched.kind !== 'file') this.collectInBackground(config, blobs, request.log);
-      return { path: fetched.path, fetched, admission, release };
+      const digest = fetched.kind !== 'file' ? fetched.digest : admission.status === 'not-checked' ? undefined : admission.digest;
+      return { path: fetched.path, digest, fetched, admission, release };
     } catch (err) {
       release();
       // A component refused by policy leaves nothing behind on the node.

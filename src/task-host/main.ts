@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   try {
     if (spec.logPaths) await openLogs(spec.logPaths);
     const { prepareComponent } = await import('../runtime/component-cache.js');
-    component = await prepareComponent(spec.componentPath, spec.cacheDir, (phase) => report({ type: 'phase', phase }));
+    component = await prepareComponent(spec.componentPath, spec.cacheDir, (phase) => report({ type: 'phase', phase }), spec.componentDigest);
     checkWorld(component, spec);
   } catch (err) {
     report({ type: 'failed', code: err instanceof DriverError ? err.code : 'TASK_HOST_FAILED', message: describeError(err) });

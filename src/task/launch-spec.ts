@@ -9,8 +9,14 @@ import type { Grants } from '../runtime/grants.js';
 export interface LaunchSpec {
   readonly version: 2;
   readonly taskId: string;
-  /** Absolute, already checked to be inside the task dir. */
+  /** Absolute: a checked file of the task dir, or a blob of the node's component cache. */
   readonly componentPath: string;
+  /**
+   * sha256 of the component's bytes when the plugin already knows it (cache
+   * blobs are named by it; verified files were hashed): the task host then
+   * finds its compiled form without reading or hashing the file again.
+   */
+  readonly componentDigest?: string;
   readonly cacheDir: string;
   /** Where the task host records its exit status for a plugin that is not its parent. */
   readonly exitFile: string;

@@ -67,6 +67,7 @@ export class TaskManager {
       version: 2,
       taskId: config.id,
       componentPath: component.path,
+      ...(component.digest ? { componentDigest: component.digest } : {}),
       cacheDir: this.deps.pluginConfig().cacheDir,
       exitFile: exitFilePath(stateDir),
       grants,

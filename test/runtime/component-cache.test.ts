@@ -68,4 +68,25 @@ describe('prepareComponent', () => {
     const entries = await readdir(join(cacheDir, 'transpiled')).catch(() => []);
     expect(entries).toEqual([]);
   });
+
+  it('with a digest the plugin already knows, a cached entry is found without reading the file', async () => {
+    const bytes = await readFile(join(COMPONENTS, 'hello-command.wasm'));
+    const copy = join(cacheDir, 'blob.wasm');
+    await writeFile(copy, bytes);
+    const first = await prepareComponent(copy, cacheDir);
+    await rm(copy); // gone: only the digest can find the entry now
+    const phases: PreparePhase[] = [];
+    const again = await prepareComponent(copy, cacheDir, (p) => phases.push(p), first.digest);
+    expect(phases).toEqual(['loading', 'cached']);
+    expect(again).toEqual(first);
+  });
+
+  it('a file that no longer has the known digest is refused before it is compiled', async () => {
+    const copy = join(cacheDir, 'changed.wasm');
+    await writeFile(copy, await readFile(join(COMPONENTS, 'hello-command.wasm')));
+    const other = `sha256:${'3'.repeat(64)}`;
+    expect(await codeOf(prepareComponent(copy, cacheDir, () => undefined, other))).toMatch(/^COMPONENT_CHECKSUM_MISMATCH: .* changed: it hashes to sha256:[0-9a-f]{64}, not sha256:3{64}/);
+    const entries = await readdir(join(cacheDir, 'transpiled')).catch(() => []);
+    expect(entries).toEqual([]);
+  });
 });
