@@ -38,6 +38,9 @@ done
 node scripts/bench/http-throughput.ts
 node scripts/bench/density.ts
 
+# Isolation unit: the same task as a worker thread vs as its own process.
+node scripts/bench/isolation-unit.ts
+
 # Supply chain: pull + verify of a 12 MiB component from a real registry, and the
 # start overhead of a cached verified component against an unsigned local file.
 bash scripts/ensure-registry.sh
