@@ -25,4 +25,8 @@ const port = await new Promise<number>((resolve) => {
 await serveHttp(component, grants, { host: '127.0.0.1', port });
 const message = `ready ${port}`;
 if (parentPort) parentPort.postMessage(message);
-else process.stdout.write(`${message}\n`);
+else {
+  process.stdout.write(`${message}\n`);
+  // Ends with the benchmark, however it ends: stdin closes when the parent goes.
+  process.stdin.on('end', () => process.exit(0)).resume();
+}

@@ -32,7 +32,7 @@ function workerUnit(): Unit {
 }
 
 function processUnit(): Unit & { child: ChildProcess } {
-  const child = spawn(process.execPath, [BODY, JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [BODY, JSON.stringify(input)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const ready = new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (line) => resolve(Number(line.split(' ')[1])));
     child.once('error', reject);
