@@ -62,7 +62,8 @@ export class ComponentProvider {
         componentField: taskConfig.component,
       });
       this.reportAdmission(admission, request);
-      if (fetched.kind !== 'file') this.collectInBackground(config, blobs, request.log);
+      // Only a download can push the cache over its bound.
+      if (fetched.kind !== 'file' && fetched.downloaded) this.collectInBackground(config, blobs, request.log);
       const digest = fetched.kind !== 'file' ? fetched.digest : admission.status === 'not-checked' ? undefined : admission.digest;
       return { path: fetched.path, digest, fetched, admission, release };
     } catch (err) {

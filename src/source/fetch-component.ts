@@ -30,7 +30,7 @@ export interface FetchContext {
 
 export type FetchedComponent =
   | { readonly kind: 'file'; readonly path: string; readonly origin: string }
-  | { readonly kind: 'https'; readonly path: string; readonly digest: string; readonly origin: string; readonly url: URL }
+  | { readonly kind: 'https'; readonly path: string; readonly digest: string; readonly origin: string; readonly url: URL; readonly downloaded: boolean }
   | {
       readonly kind: 'oci';
       readonly path: string;
@@ -39,6 +39,8 @@ export type FetchedComponent =
       readonly origin: string;
       readonly reference: OciReference;
       readonly client: OciClient;
+      /** False when the blob came from the node's cache. */
+      readonly downloaded: boolean;
     };
 
 export async function fetchComponent(source: ComponentSource, ctx: FetchContext): Promise<FetchedComponent> {
@@ -59,9 +61,11 @@ async function fetchHttps(url: URL, checksum: string, ctx: FetchContext): Promis
   const origin = url.href;
   const started = Date.now();
   const progress = new DownloadProgress(origin, ctx.report);
+  let downloaded = false;
   const path = await ctx.store.fetch(
     checksum,
     async (temp) => {
+      downloaded = true;
       ctx.report(`Downloading ${origin}`);
       await downloadHttps(url, temp, { expectedDigest: checksum, maxBytes: ctx.maxBytes, onProgress: (got, total) => progress.update(got, total) });
       await checkHeaderOf(temp, origin);
@@ -69,7 +73,7 @@ async function fetchHttps(url: URL, checksum: string, ctx: FetchContext): Promis
     },
     () => ctx.report(`Using cached component ${checksum} for ${origin}`),
   );
-  return { kind: 'https', path, digest: checksum, origin, url };
+  return { kind: 'https', path, digest: checksum, origin, url, downloaded };
 }
 
 async function fetchOci(text: string, checksum: string | undefined, ctx: FetchContext): Promise<FetchedComponent> {
@@ -86,9 +90,11 @@ async function fetchOci(text: string, checksum: string | undefined, ctx: FetchCo
     throw new DriverError('COMPONENT_TOO_LARGE', `${origin} is ${formatMiB(layer.size)}, larger than the node's max_component_mb (${formatMiB(ctx.maxBytes)}); nothing was pulled`);
   }
   const progress = new DownloadProgress(origin, ctx.report);
+  let downloaded = false;
   const path = await ctx.store.fetch(
     layer.digest,
     async (temp) => {
+      downloaded = true;
       ctx.report(`Pulling ${origin} (${formatMiB(layer.size)}, manifest ${resolved.manifestDigest})`);
       await client.downloadBlob(reference, layer.digest, temp, { maxBytes: ctx.maxBytes, onProgress: (p) => progress.update(p.receivedBytes, p.totalBytes) });
       await checkHeaderOf(temp, origin);
@@ -96,7 +102,7 @@ async function fetchOci(text: string, checksum: string | undefined, ctx: FetchCo
     },
     () => ctx.report(`Using cached component ${layer.digest} for ${origin}`),
   );
-  return { kind: 'oci', path, digest: layer.digest, manifestDigest: resolved.manifestDigest, origin, reference, client };
+  return { kind: 'oci', path, digest: layer.digest, manifestDigest: resolved.manifestDigest, origin, reference, client, downloaded };
 }
 
 /** A blob that is not a component never enters the cache. */
