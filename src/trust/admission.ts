@@ -1,11 +1,12 @@
 // Admission of a component: under the namespace's signature policy, may it
 // run? `off` skips the check; `warn` runs it unverified with a warning
-// event; `enforce` fails the task. The signer that vouched is audit evidence.
+// event (but broken trust material fails it: see verify-mode.ts);
+// `enforce` fails the task. The signer that vouched is audit evidence.
 import { readFile } from 'node:fs/promises';
 import type { SignatureConfig } from '../config/signature-config.js';
-import { DriverError, describeError } from '../errors.js';
+import type { DriverError } from '../errors.js';
 import { digestOfFile, type FetchedComponent } from '../source/fetch-component.js';
-import { policyForNamespace, type SignaturePolicy } from '../verify/policy.js';
+import { policyForNamespace } from '../verify/policy.js';
 import type { VerifiedSigner } from '../verify/verify-artifact.js';
 import { discoverSignatures } from './signature-discovery.js';
 import { policyFingerprint, type VerifiedStore } from './verified-store.js';
@@ -31,25 +32,21 @@ export async function admitComponent(component: FetchedComponent, ctx: Admission
   const fingerprint = policyFingerprint(policy, ctx.signatures.trustedRoot);
   const known = await ctx.verified.lookup(digest, fingerprint);
   if (known) return { status: 'verified', signer: known, digest, fromCache: true };
-  try {
-    const signer = await verify(component, digest, policy, ctx);
-    await ctx.verified.record(digest, fingerprint, signer);
-    return { status: 'verified', signer, digest, fromCache: false };
-  } catch (err) {
-    const reason = err instanceof DriverError ? err : new DriverError('SIGNATURE_INVALID', `verification of ${component.origin} failed: ${describeError(err)}`, { cause: err });
-    if (policy.mode === 'enforce') throw reason;
-    return { status: 'unverified', reason, digest };
-  }
-}
-
-async function verify(component: FetchedComponent, digest: string, policy: SignaturePolicy, ctx: AdmissionContext): Promise<VerifiedSigner> {
-  const { verifyArtifact } = await import('../verify/verify-artifact.js'); // sigstore libraries only load when a policy needs them
+  // sigstore libraries only load when a policy needs them.
+  const { verifyWithMode } = await import('../verify/verify-mode.js');
   const inputs = await discoverSignatures(component, ctx.taskDir, ctx.componentField);
-  const bytes = await readFile(component.path);
-  const artifact = { digest, bytes, ...(component.kind === 'oci' ? { manifestDigest: component.manifestDigest } : {}) };
-  // Only the keys this namespace accepts are offered, so "no keys in the
-  // policy" can never mean "any key the node knows".
-  return verifyArtifact(artifact, inputs, policy, { publicKeysPem: policy.keys, trustedRootJson: ctx.signatures.trustedRoot });
+  const artifact = { digest, bytes: await readFile(component.path), ...(component.kind === 'oci' ? { manifestDigest: component.manifestDigest } : {}) };
+  // Only the keys this namespace accepts are offered as trust material.
+  const outcome = await verifyWithMode(artifact, inputs, policy, { publicKeysPem: policy.keys, trustedRootJson: ctx.signatures.trustedRoot });
+  switch (outcome.outcome) {
+    case 'verified':
+      await ctx.verified.record(digest, fingerprint, outcome.signer);
+      return { status: 'verified', signer: outcome.signer, digest, fromCache: false };
+    case 'warned':
+      return { status: 'unverified', reason: outcome.error, digest };
+    case 'skipped':
+      return { status: 'not-checked' };
+  }
 }
 
 /** One line for task events and logs: who vouched for the component. */
