@@ -140,6 +140,14 @@ describe('warn and namespace rules', () => {
     expect((await driverRejection(h.provide(unsigned.ref, {}, 'prod'))).code).toBe('SIGNATURE_MISSING');
   });
 
+  it('warn still fails a start when the trust material itself is broken: a warning nobody reads must not hide it', async () => {
+    const { ref, manifestDigest } = await push('warn/broken-root');
+    await attachBundle(ref, manifestDigest, messageSignatureBundle(hello, signBytes(trusted.privateKey, hello), { hint: trusted.hint }));
+    const h = await providerHarness({ signatures: { ...enforceKey(trusted, 'warn'), trustedRoot: { certificateAuthorities: [{ uri: 'https://ca.example' }] } } });
+    const err = await driverRejection(h.provide(ref));
+    expect(err.code).toBe('TRUST_ROOT_INVALID');
+  });
+
   it('off checks nothing, even for a component with a bad signature', async () => {
     const h = await providerHarness();
     const unsigned = await push('off/none');
