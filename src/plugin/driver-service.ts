@@ -213,7 +213,17 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
     },
 
     ExecTaskStreaming: (call) => {
-      call.emit('error', rpcStatus(new DriverError('EXEC_NOT_SUPPORTED', 'exec is not supported for Wasm tasks: a component has no shell or filesystem to run commands in')));
+      // Nomad's client sends its setup message first; if the stream is
+      // already closed by then it reports a bare EOF instead of our status,
+      // so the refusal waits for that first message (or the client's end).
+      let refused = false;
+      const refuse = (): void => {
+        if (refused) return;
+        refused = true;
+        call.emit('error', rpcStatus(new DriverError('EXEC_NOT_SUPPORTED', 'exec is not supported for Wasm tasks: a component has no shell or filesystem to run commands in')));
+      };
+      call.once('data', refuse);
+      call.once('end', refuse);
     },
 
     CreateNetwork: (_call, callback) => callback(unimplemented('CreateNetwork')),
