@@ -46,7 +46,11 @@ export async function fetchRef(ref: string, checksum: string | undefined, flags:
       maxBytes: Number.MAX_SAFE_INTEGER,
       report: (message) => process.stderr.write(`${message}\n`),
     });
-    return { component, baseDir, field, cleanup };
+    const cleanupAll = async (): Promise<void> => {
+      if (component.kind === 'oci') component.client.close();
+      await cleanup();
+    };
+    return { component, baseDir, field, cleanup: cleanupAll };
   } catch (err) {
     await cleanup();
     throw err;

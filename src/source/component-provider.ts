@@ -71,6 +71,10 @@ export class ComponentProvider {
       // A component refused by policy leaves nothing behind on the node.
       if (fetched.kind !== 'file') await blobs.evictUnlessPinned(fetched.digest);
       throw err;
+    } finally {
+      // Each start has its own client (its own credentials); its keep-alive
+      // connections must not outlive it in a long-running plugin.
+      if (fetched.kind === 'oci') fetched.client.close();
     }
   }
 

@@ -79,30 +79,35 @@ async function fetchHttps(url: URL, checksum: string, ctx: FetchContext): Promis
 async function fetchOci(text: string, checksum: string | undefined, ctx: FetchContext): Promise<FetchedComponent> {
   const reference = parseOciReference(text);
   const client = new OciClient(clientOptionsFor(reference.registry, ctx.registries, ctx.auth));
-  const origin = formatOciReference(reference);
-  const started = Date.now();
-  const pinned = reference.digest === undefined ? undefined : await ctx.manifests.lookup(reference.digest);
-  const resolved = pinned ?? (await client.resolveComponent(reference));
-  if (!pinned) await ctx.manifests.remember(resolved);
-  const { layer } = resolved;
-  if (checksum !== undefined) checkChecksum(layer.digest, checksum, origin);
-  if (layer.size > ctx.maxBytes) {
-    throw new DriverError('COMPONENT_TOO_LARGE', `${origin} is ${formatMiB(layer.size)}, larger than the node's max_component_mb (${formatMiB(ctx.maxBytes)}); nothing was pulled`);
+  try {
+    const origin = formatOciReference(reference);
+    const started = Date.now();
+    const pinned = reference.digest === undefined ? undefined : await ctx.manifests.lookup(reference.digest);
+    const resolved = pinned ?? (await client.resolveComponent(reference));
+    if (!pinned) await ctx.manifests.remember(resolved);
+    const { layer } = resolved;
+    if (checksum !== undefined) checkChecksum(layer.digest, checksum, origin);
+    if (layer.size > ctx.maxBytes) {
+      throw new DriverError('COMPONENT_TOO_LARGE', `${origin} is ${formatMiB(layer.size)}, larger than the node's max_component_mb (${formatMiB(ctx.maxBytes)}); nothing was pulled`);
+    }
+    const progress = new DownloadProgress(origin, ctx.report);
+    let downloaded = false;
+    const path = await ctx.store.fetch(
+      layer.digest,
+      async (temp) => {
+        downloaded = true;
+        ctx.report(`Pulling ${origin} (${formatMiB(layer.size)}, manifest ${resolved.manifestDigest})`);
+        await client.downloadBlob(reference, layer.digest, temp, { maxBytes: ctx.maxBytes, onProgress: (p) => progress.update(p.receivedBytes, p.totalBytes) });
+        await checkHeaderOf(temp, origin);
+        ctx.report(`Pulled ${origin} (${layer.digest}) in ${Date.now() - started} ms`);
+      },
+      () => ctx.report(`Using cached component ${layer.digest} for ${origin}`),
+    );
+    return { kind: 'oci', path, digest: layer.digest, manifestDigest: resolved.manifestDigest, origin, reference, client, downloaded };
+  } catch (err) {
+    client.close();
+    throw err;
   }
-  const progress = new DownloadProgress(origin, ctx.report);
-  let downloaded = false;
-  const path = await ctx.store.fetch(
-    layer.digest,
-    async (temp) => {
-      downloaded = true;
-      ctx.report(`Pulling ${origin} (${formatMiB(layer.size)}, manifest ${resolved.manifestDigest})`);
-      await client.downloadBlob(reference, layer.digest, temp, { maxBytes: ctx.maxBytes, onProgress: (p) => progress.update(p.receivedBytes, p.totalBytes) });
-      await checkHeaderOf(temp, origin);
-      ctx.report(`Pulled ${origin} (${layer.digest}) in ${Date.now() - started} ms`);
-    },
-    () => ctx.report(`Using cached component ${layer.digest} for ${origin}`),
-  );
-  return { kind: 'oci', path, digest: layer.digest, manifestDigest: resolved.manifestDigest, origin, reference, client, downloaded };
 }
 
 /** A blob that is not a component never enters the cache. */
