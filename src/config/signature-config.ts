@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { attr, blockList, blockMap, object, singleBlock, withDefault, type Spec } from '../hclspec/spec.js';
 import type { ConfigReader } from './config-reader.js';
+import { DriverError } from '../errors.js';
 import { validateNamespacePolicies } from '../verify/policy.js';
 import { readPem } from './registry-config.js';
 
@@ -121,5 +122,20 @@ function checkUsable(config: SignatureConfig): void {
     if (identities.length > 0 && config.trustedRoot === undefined) {
       throw new Error(`config field "${field}.identity": certificate identities need "signatures.trusted_root" (a Sigstore trusted_root.json)`);
     }
+  }
+}
+
+/**
+ * Parses the trusted root the way verification will, so a malformed one
+ * stops the agent at start with the field named, instead of failing every
+ * task later. The sigstore libraries load only when a root is configured.
+ */
+export async function checkTrustMaterial(config: SignatureConfig): Promise<void> {
+  if (config.trustedRoot === undefined) return;
+  const { loadTrust } = await import('../verify/trust.js');
+  try {
+    await loadTrust({ publicKeysPem: [], trustedRootJson: config.trustedRoot });
+  } catch (err) {
+    throw new DriverError('PLUGIN_CONFIG_INVALID', `invalid plugin config: config field "signatures.trusted_root": ${(err as Error).message}`, { cause: err });
   }
 }

@@ -1,10 +1,11 @@
 // BasePlugin: PluginInfo, ConfigSchema, SetConfig.
 //
 // Nomad calls these in throw-away instances at every agent start and an
-// error aborts the whole agent start, so SetConfig only decodes and keeps
+// error aborts the whole agent start, so SetConfig only decodes, checks and keeps
 // the config: no side effects.
 import type { Logger } from 'pino';
 import { decodePluginConfig, pluginConfigSpec, type PluginConfig } from '../config/plugin-config.js';
+import { checkTrustMaterial } from '../config/signature-config.js';
 import { describeError } from '../errors.js';
 import { rpcStatus } from './grpc-errors.js';
 import type { BasePluginHandlers } from '../generated/hashicorp/nomad/plugins/base/proto/BasePlugin.js';
@@ -31,15 +32,20 @@ export function baseServiceHandlers(settings: PluginSettings, log: Logger): Base
       callback(null, { spec: pluginConfigSpec });
     },
     SetConfig: (call, callback) => {
-      try {
-        settings.config = decodePluginConfig(call.request.msgpack_config);
+      const apply = async (): Promise<void> => {
+        const config = decodePluginConfig(call.request.msgpack_config);
+        await checkTrustMaterial(config.signatures);
+        settings.config = config;
         if (call.request.nomad_config) settings.nomad = call.request.nomad_config;
-        log.debug({ cache_dir: settings.config.cacheDir, api: call.request.plugin_api_version }, 'plugin configured');
-        callback(null, {});
-      } catch (err) {
-        log.error({ err: describeError(err) }, 'rejected plugin config');
-        callback(rpcStatus(err));
-      }
+        log.debug({ cache_dir: config.cacheDir, api: call.request.plugin_api_version }, 'plugin configured');
+      };
+      apply().then(
+        () => callback(null, {}),
+        (err: unknown) => {
+          log.error({ err: describeError(err) }, 'rejected plugin config');
+          callback(rpcStatus(err));
+        },
+      );
     },
   };
 }

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import { decodePluginConfig } from '../../src/config/plugin-config.js';
+import { checkTrustMaterial, SIGNATURES_OFF } from '../../src/config/signature-config.js';
+import { driverRejection } from '../support/rejection.js';
 import { decodeTaskConfig } from '../../src/config/task-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'source-config-'));
@@ -91,5 +93,22 @@ describe('plugin config: registries, cache bounds, signatures', () => {
   it('names a missing key file or an unknown mode', () => {
     expect(() => decodePluginConfig(plugin({ signatures: [{ mode: 'enforce', public_keys: ['/nonexistent/cosign.pub'] }] }))).toThrow(/"signatures.public_keys\[0\]": cannot read \/nonexistent\/cosign.pub/);
     expect(() => decodePluginConfig(plugin({ signatures: [{ mode: 'strict', public_keys: [keyA] }] }))).toThrow(/"signatures.mode": must be "off", "warn" or "enforce", got "strict"/);
+  });
+});
+
+describe('checkTrustMaterial (SetConfig)', () => {
+  it('accepts a well-formed trusted root and no root at all', async () => {
+    const config = decodePluginConfig(plugin({ signatures: [{ mode: 'enforce', trusted_root: rootPath, identity: [{ issuer: 'https://issuer', subject: '*' }] }] }));
+    await expect(checkTrustMaterial(config.signatures)).resolves.toBeUndefined();
+    await expect(checkTrustMaterial(SIGNATURES_OFF)).resolves.toBeUndefined();
+  });
+
+  it('refuses a root whose authority has no certificate chain, naming the field', async () => {
+    const badRoot = join(dir, 'bad_root.json');
+    writeFileSync(badRoot, JSON.stringify({ certificateAuthorities: [{ uri: 'https://ca.example' }] }));
+    const config = decodePluginConfig(plugin({ signatures: [{ mode: 'enforce', trusted_root: badRoot, identity: [{ issuer: 'https://issuer', subject: '*' }] }] }));
+    const err = await driverRejection(checkTrustMaterial(config.signatures));
+    expect(err.code).toBe('PLUGIN_CONFIG_INVALID');
+    expect(err.message).toMatch(/config field "signatures.trusted_root": trusted root authority #1 \(https:\/\/ca.example\) has no certChain/);
   });
 });
