@@ -2,10 +2,9 @@
 // remembers it: `oci://r/app@sha256:…` with its layer cached starts without
 // asking the registry anything (and still starts when the registry is down).
 // Tags move, so they are always resolved afresh.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedComponent } from '../oci/client.js';
+import { readJsonIfExists, writeJsonAtomically } from './json-file.js';
 
 export class ManifestIndex {
   private readonly dir: string;
@@ -15,21 +14,12 @@ export class ManifestIndex {
   }
 
   async lookup(manifestDigest: string): Promise<ResolvedComponent | undefined> {
-    try {
-      const entry = JSON.parse(await readFile(this.pathOf(manifestDigest), 'utf8')) as ResolvedComponent;
-      return entry.manifestDigest === manifestDigest ? entry : undefined;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    const entry = await readJsonIfExists<ResolvedComponent>(this.pathOf(manifestDigest));
+    return entry?.manifestDigest === manifestDigest ? entry : undefined;
   }
 
-  async remember(resolved: ResolvedComponent): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const path = this.pathOf(resolved.manifestDigest);
-    const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(temp, JSON.stringify(resolved));
-    await rename(temp, path);
+  remember(resolved: ResolvedComponent): Promise<void> {
+    return writeJsonAtomically(this.pathOf(resolved.manifestDigest), resolved);
   }
 
   private pathOf(manifestDigest: string): string {

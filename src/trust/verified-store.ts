@@ -3,9 +3,9 @@
 // digest and a fingerprint of everything the verdict depended on (keys,
 // identities, trusted root): change the policy and old records no longer
 // match. Records live beside the blobs and are collected with them.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { readJsonIfExists, writeJsonAtomically } from '../source/json-file.js';
 import type { SignaturePolicy } from '../verify/policy.js';
 import type { VerifiedSigner } from '../verify/verify-artifact.js';
 
@@ -23,24 +23,13 @@ export class VerifiedStore {
   }
 
   async lookup(digest: string, policyFingerprint: string): Promise<VerifiedSigner | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.pathOf(digest, policyFingerprint), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    const record = JSON.parse(text) as VerifiedRecord;
-    return record.digest === digest ? record.signer : undefined;
+    const record = await readJsonIfExists<VerifiedRecord>(this.pathOf(digest, policyFingerprint));
+    return record?.digest === digest ? record.signer : undefined;
   }
 
-  async record(digest: string, policyFingerprint: string, signer: VerifiedSigner): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+  record(digest: string, policyFingerprint: string, signer: VerifiedSigner): Promise<void> {
     const record: VerifiedRecord = { digest, signer, verifiedAt: new Date().toISOString() };
-    const path = this.pathOf(digest, policyFingerprint);
-    const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(temp, JSON.stringify(record));
-    await rename(temp, path);
+    return writeJsonAtomically(this.pathOf(digest, policyFingerprint), record);
   }
 
   private pathOf(digest: string, policyFingerprint: string): string {
