@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the Go conformance suite: the built plugin (plugins/wasm) driven by
-# Nomad's own go-plugin client and plugins/drivers package at v1.11.3
+# Nomad's own go-plugin client and plugins/drivers package at v1.6.3
 # (test/conformance). Builds what is missing first:
 #   - the test components (scripts/build-components.ts; it skips up-to-date ones),
 #   - the plugin (`npm run build`) when dist/ is missing or older than its sources.
