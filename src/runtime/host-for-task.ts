@@ -8,6 +8,8 @@ import type { Grants } from './grants.js';
 import { mibToPages } from './memory-ceiling.js';
 import type { InstantiateOptions } from './instantiate.js';
 import { notice, taskOutput } from './task-output.js';
+import { taskServices } from './task-services.js';
+import { isServiceDomain } from '../services/service-ref.js';
 
 export function hostForTask(grants: Grants): ImportObject {
   const allow = grants.outboundHttp.map(parseAllowEntry).filter((entry): entry is AllowEntry => typeof entry !== 'string');
@@ -19,8 +21,11 @@ export function hostForTask(grants: Grants): ImportObject {
     mounts: grants.mounts,
     outbound: {
       allow,
-      onDecision: ({ allowed, authority }) => {
-        if (!allowed) notice(`outbound HTTP to ${authority} denied: not in the task's allow_http list`);
+      ...(taskServices.router ? { services: taskServices.router } : {}),
+      onDecision: ({ allowed, authority, reason }) => {
+        if (allowed) return;
+        const why = reason ?? (isServiceDomain(authority.replace(/:\d+$/, '')) ? "not a service in the task's allow_services list" : "not in the task's allow_http list");
+        notice(`outbound HTTP to ${authority} denied: ${why}`);
       },
     },
   });

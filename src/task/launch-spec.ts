@@ -5,6 +5,7 @@
 // The spec travels over a pipe, never through a file or argv, because the
 // granted environment may hold secrets.
 import type { Grants } from '../runtime/grants.js';
+import type { KnownServiceSet } from '../services/service-directory.js';
 
 export interface LaunchSpec {
   readonly version: 2;
@@ -22,6 +23,8 @@ export interface LaunchSpec {
   readonly exitFile: string;
   /** Everything the component may see (env values included: never logged). */
   readonly grants: Grants;
+  /** The first known instances of each granted service (`allow_services`); later sets come over the control channel. */
+  readonly services?: readonly KnownServiceSet[];
   /** Present for wasi:http services. */
   readonly http?: { readonly host: string; readonly port: number };
   /**
