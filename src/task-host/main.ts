@@ -27,6 +27,7 @@ import { notice, useTaskOutput } from '../runtime/task-output.js';
 import type { Grants } from '../runtime/grants.js';
 import { CONTROL_SOCKET_NAME } from '../task/control-protocol.js';
 import { startControlServer, type ControlServer } from './control-server.js';
+import { useGrantedServices } from './granted-services.js';
 
 const progress = openProgressChannel();
 
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
   try {
     if (spec.logPaths) await openLogs(spec.logPaths);
     control = await openControl(spec.stateDir);
+    useGrantedServices(grants.services, spec.services, control);
     const { prepareComponent } = await import('../runtime/component-cache.js');
     component = await prepareComponent(spec.componentPath, spec.cacheDir, (phase) => report({ type: 'phase', phase }), spec.componentDigest);
     checkWorld(component, spec);
