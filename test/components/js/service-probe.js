@@ -6,6 +6,7 @@
 //   GET /hang      from now on /health never answers (busy loop: the instance stops answering)
 //   GET /call/<p>  GET <UPSTREAM>/<p> through wasi:http/outgoing-handler; answers
 //                  with the upstream's status and body, or 502 "error <error-code tag>"
+//   GET /to/<authority>/<p>  the same for http://<authority>/<p>
 //   anything else  200 "hello from <NAME>"
 // NAME and UPSTREAM come from the environment the job grants.
 import { getEnvironment } from 'wasi:cli/environment@0.2.12';
@@ -93,6 +94,10 @@ export const incomingHandler = {
     if (path.startsWith('/call/')) {
       const upstream = env.get('UPSTREAM') ?? '';
       const { status, text } = call(`${upstream}/${path.slice('/call/'.length)}`);
+      return respond(responseOut, status, text);
+    }
+    if (path.startsWith('/to/')) {
+      const { status, text } = call(`http://${path.slice('/to/'.length)}`);
       return respond(responseOut, status, text);
     }
     return respond(responseOut, 200, `hello from ${name}\n`);
