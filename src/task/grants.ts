@@ -78,9 +78,9 @@ export function describeGrants(grants: Grants): Record<string, string> {
     env: Object.keys(grants.env).sort().join(',') || 'none',
     mounts: grants.mounts.map((m) => `${m.guestPath}=${m.hostPath}(${m.readOnly ? 'ro' : 'rw'})`).join(',') || 'none',
     outbound_http: grants.outboundHttp.join(',') || 'none',
-    services: (grants.services ?? []).map(serviceHost).join(',') || 'none',
     sockets: 'none',
     memory_max_mib: grants.memoryMaxMiB === undefined ? 'unlimited' : String(grants.memoryMaxMiB),
     http_instance: grants.httpInstance,
+    services: (grants.services ?? []).map(serviceHost).join(',') || 'none',
   };
 }
