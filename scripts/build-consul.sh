@@ -37,5 +37,5 @@ if [ ! -x "$BIN" ]; then
   fi
   flock -u 9
 fi
-"$BIN" version | head -1 >&2
+"$BIN" version | sed -n 1p >&2
 echo "$BIN"

@@ -27,15 +27,17 @@ export interface CheckSpec {
   readonly Status?: 'passing' | 'critical' | 'warning';
 }
 
+// Plain fields, no parameter properties: benchmarks run this file with
+// Node's type stripping, which does not support them.
 export class ConsulAgent {
   private process: ChildProcess | undefined;
   readonly managementToken: string | undefined;
+  readonly dir: string;
+  readonly ports: { http: number; serfLan: number; serfWan: number; server: number };
 
-  private constructor(
-    readonly dir: string,
-    readonly ports: { http: number; serfLan: number; serfWan: number; server: number },
-    options: ConsulAgentOptions,
-  ) {
+  private constructor(dir: string, ports: { http: number; serfLan: number; serfWan: number; server: number }, options: ConsulAgentOptions) {
+    this.dir = dir;
+    this.ports = ports;
     this.managementToken = options.acl ? randomUUID() : undefined;
   }
 
