@@ -209,7 +209,9 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
       }
     },
 
-    ExecTask: (_call, callback) => {
+    ExecTask: (call, callback) => {
+      // Only script checks call this (never their arguments in the log: they may carry secrets).
+      log.debug({ task_id: call.request.task_id }, 'refused ExecTask (script check)');
       callback(execRefusalStatus(SCRIPT_CHECK_REFUSAL));
     },
 

@@ -19,6 +19,8 @@ export interface ProbeJob {
   /** `restart { ... }` of the group; default: no restarts. */
   readonly restart?: string;
   readonly count?: number;
+  /** A group-level `service { ... }` block. */
+  readonly groupService?: string;
 }
 
 export function probeJob(job: ProbeJob): string {
@@ -38,6 +40,7 @@ job "${job.id}" {
       attempts  = 0
       unlimited = false
     }
+    ${job.groupService ?? ''}
     task "t" {
       driver = "wasm"
       ${job.task ?? ''}

@@ -1,0 +1,128 @@
+// Calling a service by name, for `npm run bench`: req/s and p50/p99 of the
+// service-probe component forwarding each request to an upstream
+//   - by name (`http://backend.service.consul`, allow_services), with the
+//     instances resolved by the plugin's own code (TaskServices over the
+//     `consul` package) from a real Consul 1.16.3 agent, one instance and two;
+//   - at a fixed address (`http://127.0.0.1:<port>`, allow_http): the same-run baseline.
+// Each caller is a real task host; the upstreams are node:http servers in
+// their own processes; the load generator is test/bench/loadgen (Go).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { ConsulAgent } from '../../test/support/consul-agent.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const COMPONENT = join(ROOT, '.cache/components/service-probe.wasm');
+const DURATION = process.env['BENCH_HTTP_SECONDS'] ?? '5';
+const CONNECTIONS = '10';
+const loadgen = join(ROOT, '.cache/bin/loadgen');
+
+const { ConsulCatalog } = (await import(join(ROOT, 'dist/services/consul-catalog.js'))) as typeof import('../../src/services/consul-catalog.ts');
+const { ServiceWatches } = (await import(join(ROOT, 'dist/services/service-watches.js'))) as typeof import('../../src/services/service-watches.ts');
+const { TaskServices } = (await import(join(ROOT, 'dist/services/task-services.js'))) as typeof import('../../src/services/task-services.ts');
+const { DEFAULT_SERVICES_CONFIG } = (await import(join(ROOT, 'dist/config/services-config.js'))) as typeof import('../../src/config/services-config.ts');
+
+interface Result {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  errors: number;
+}
+
+spawnSync('go', ['build', '-o', loadgen, '.'], { cwd: join(ROOT, 'test/bench/loadgen'), stdio: 'inherit' });
+const dir = await mkdtemp(join(tmpdir(), 'bench-services-'));
+const children: ChildProcess[] = [];
+const consul = await ConsulAgent.start();
+
+async function upstream(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', "const s=require('http').createServer((q,r)=>r.end('upstream '+q.url));s.keepAliveTimeout=5000;s.listen(0,'127.0.0.1',()=>console.log(s.address().port))"], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  return Number(await new Promise<string>((resolve) => lines.once('line', resolve)));
+}
+
+function caller(port: number, grants: object, services?: unknown): ChildProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/task-host/main.js')], { stdio: ['pipe', 'ignore', 'inherit', 'ignore'] });
+  child.stdin?.end(
+    JSON.stringify({
+      version: 2,
+      taskId: `bench/services/${port}`,
+      componentPath: COMPONENT,
+      cacheDir: join(dir, 'cache'),
+      exitFile: join(dir, `exit-${port}.json`),
+      stateDir: mkdtempSync(join(dir, `state-${port}-`)),
+      grants: { args: ['service-probe.wasm'], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 128, httpInstance: 'shared', ...grants },
+      http: { host: '127.0.0.1', port },
+      ...(services ? { services } : {}),
+    }),
+  );
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const ok = await fetch(url).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer 200`);
+}
+
+function measure(url: string): Result {
+  spawnSync(loadgen, ['-url', url, '-c', CONNECTIONS, '-d', '1s']); // warm-up
+  const run = spawnSync(loadgen, ['-url', url, '-c', CONNECTIONS, '-d', `${DURATION}s`], { encoding: 'utf8' });
+  return JSON.parse(run.stdout) as Result;
+}
+
+try {
+  const [first, second] = [await upstream(), await upstream()];
+  await consul.register({ ID: 'backend-1', Name: 'backend', Address: '127.0.0.1', Port: first, Check: { CheckID: 'backend-1-ttl', TTL: '1h', Status: 'passing' } });
+  await consul.register({ ID: 'solo-1', Name: 'solo', Address: '127.0.0.1', Port: first, Check: { CheckID: 'solo-1-ttl', TTL: '1h', Status: 'passing' } });
+  await consul.register({ ID: 'backend-2', Name: 'backend', Address: '127.0.0.1', Port: second, Check: { CheckID: 'backend-2-ttl', TTL: '1h', Status: 'passing' } });
+
+  // The plugin's half, as in the driver: first sets from Consul for the launch spec.
+  const log = pino({ level: 'silent' });
+  const watches = new ServiceWatches(() => new ConsulCatalog({ ...DEFAULT_SERVICES_CONFIG.consul, url: consul.url }), log);
+  const services = new TaskServices(watches, () => undefined, log);
+  const task = { id: 'bench', allocId: 'bench', name: 'bench', namespace: 'default' };
+  const backend = { provider: 'consul', name: 'backend' } as const;
+  const solo = { provider: 'consul', name: 'solo' } as const;
+
+  const rows: [string, (port: number) => Promise<ChildProcess>][] = [
+    [`fixed address (allow_http 127.0.0.1:${first}), baseline`, async (port) => caller(port, { env: { NAME: 'fixed', UPSTREAM: `http://127.0.0.1:${first}` }, outboundHttp: [`127.0.0.1:${first}`] })],
+    ['by name, 1 instance (allow_services solo)', async (port) => caller(port, { env: { NAME: 'solo', UPSTREAM: 'http://solo.service.consul' }, services: [solo] }, await services.initialSets(task, [solo]))],
+    ['by name, 2 instances (allow_services backend)', async (port) => caller(port, { env: { NAME: 'named', UPSTREAM: 'http://backend.service.consul' }, services: [backend] }, await services.initialSets(task, [backend]))],
+  ];
+  const results: [string, Result][] = [];
+  let port = 18700;
+  for (const [name, start] of rows) {
+    port++;
+    const child = await start(port);
+    const url = `http://127.0.0.1:${port}/call/bench`;
+    await waitFor(url);
+    results.push([name, measure(url)]);
+    child.kill('SIGKILL');
+  }
+  await watches.close();
+
+  const baseline = results[0]?.[1] ?? { rps: 1, p99_ms: 1 };
+  console.log(`\nCalling another service from a component (service-probe /call/ -> node:http upstream), ${DURATION}s, ${CONNECTIONS} connections, same run:`);
+  for (const [name, r] of results) {
+    const rel = name.includes('baseline') ? '' : `  ${((r.rps / baseline.rps) * 100).toFixed(1)}% of the fixed-address req/s, p99 ${(r.p99_ms / baseline.p99_ms).toFixed(2)}x`;
+    console.log(`  ${name.padEnd(52)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms${rel}${r.errors ? `  (${r.errors} errors)` : ''}`);
+  }
+} finally {
+  for (const child of children) child.kill('SIGKILL');
+  await consul.destroy();
+  await rm(dir, { recursive: true, force: true });
+}
