@@ -53,6 +53,22 @@ async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what
   throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 2000)}`);
 }
 
+/**
+ * When Consul shows a check of the instance on `port` critical, seen through
+ * blocking queries (as the plugin's watch sees it), not by polling.
+ */
+async function whenCritical(service: string, port: number, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let index = '0';
+  while (Date.now() < deadline) {
+    const response = await fetch(`${consulAgent().url}/v1/health/service/${service}?index=${index}&wait=5s`);
+    const entries = (await response.json()) as HealthEntry[];
+    if (entries.some((e) => e.Service.Port === port && e.Checks.some((c) => c.ServiceID !== '' && c.Status === 'critical'))) return Date.now();
+    index = response.headers.get('x-consul-index') ?? '0';
+  }
+  throw new Error(`the instance on port ${port} of ${service} did not turn critical`);
+}
+
 const health = (name: string, passing = false) => consulAgent().api<HealthEntry[]>('GET', `/v1/health/service/${name}${passing ? '?passing' : ''}`);
 const httpPort = (alloc: Allocation) => alloc.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
 const urlOf = (alloc: Allocation) => `http://${httpPort(alloc)?.HostIP}:${httpPort(alloc)?.Value}`;
@@ -348,13 +364,7 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
     await sleep(1_500);
     const sickAt = Date.now();
     await get(`${urlOf(sick)}/sick`);
-    await until(
-      () => health('backend'),
-      (entries) => entries.some((e) => e.Service.Port === httpPort(sick)?.Value && e.Checks.some((c) => c.ServiceID !== '' && c.Status === 'critical')),
-      'the sick backend to turn critical',
-      30_000,
-    );
-    const criticalAt = Date.now();
+    const criticalAt = await whenCritical('backend', httpPort(sick)?.Value ?? 0);
     await sleep(3_000);
     await load.stop();
     const arrivals = JSON.parse((await get(`${urlOf(sick)}/requests`)).body) as number[];
