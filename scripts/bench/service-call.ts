@@ -17,7 +17,8 @@ import { ConsulAgent } from '../../test/support/consul-agent.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const COMPONENT = join(ROOT, '.cache/components/service-probe.wasm');
-const DURATION = process.env['BENCH_HTTP_SECONDS'] ?? '5';
+const DURATION = process.env['BENCH_HTTP_SECONDS'] ?? '3';
+const ROUNDS = Number(process.env['BENCH_SERVICE_ROUNDS'] ?? '5');
 const CONNECTIONS = '10';
 const loadgen = join(ROOT, '.cache/bin/loadgen');
 
@@ -79,7 +80,7 @@ async function waitFor(url: string): Promise<void> {
 }
 
 function measure(url: string): Result {
-  spawnSync(loadgen, ['-url', url, '-c', CONNECTIONS, '-d', '1s']); // warm-up
+  spawnSync(loadgen, ['-url', url, '-c', CONNECTIONS, '-d', '0.5s']); // warm-up
   const run = spawnSync(loadgen, ['-url', url, '-c', CONNECTIONS, '-d', `${DURATION}s`], { encoding: 'utf8' });
   return JSON.parse(run.stdout) as Result;
 }
@@ -98,25 +99,35 @@ try {
   const backend = { provider: 'consul', name: 'backend' } as const;
   const solo = { provider: 'consul', name: 'solo' } as const;
 
-  const rows: [string, (port: number) => Promise<ChildProcess>][] = [
+  const variants: [string, (port: number) => Promise<ChildProcess>][] = [
     [`fixed address (allow_http 127.0.0.1:${first}), baseline`, async (port) => caller(port, { env: { NAME: 'fixed', UPSTREAM: `http://127.0.0.1:${first}` }, outboundHttp: [`127.0.0.1:${first}`] })],
     ['by name, 1 instance (allow_services solo)', async (port) => caller(port, { env: { NAME: 'solo', UPSTREAM: 'http://solo.service.consul' }, services: [solo] }, await services.initialSets(task, [solo]))],
     ['by name, 2 instances (allow_services backend)', async (port) => caller(port, { env: { NAME: 'named', UPSTREAM: 'http://backend.service.consul' }, services: [backend] }, await services.initialSets(task, [backend]))],
   ];
-  const results: [string, Result][] = [];
+  // All callers run at once, idle unless measured; the variants take turns
+  // for ROUNDS rounds so that a busy neighbour on the machine weighs on all
+  // of them alike, and each variant reports its median round.
+  const urls: string[] = [];
   let port = 18700;
-  for (const [name, start] of rows) {
+  for (const [, start] of variants) {
     port++;
-    const child = await start(port);
-    const url = `http://127.0.0.1:${port}/call/bench`;
-    await waitFor(url);
-    results.push([name, measure(url)]);
-    child.kill('SIGKILL');
+    await start(port);
+    urls.push(`http://127.0.0.1:${port}/call/bench`);
+  }
+  for (const url of urls) await waitFor(url);
+  const rounds: Result[][] = variants.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    urls.forEach((url, i) => rounds[i]?.push(measure(url)));
   }
   await watches.close();
 
+  const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const results = variants.map(([name], i): [string, Result] => {
+    const runs = rounds[i] ?? [];
+    return [name, { rps: median(runs.map((r) => r.rps)), p50_ms: median(runs.map((r) => r.p50_ms)), p99_ms: median(runs.map((r) => r.p99_ms)), errors: runs.reduce((sum, r) => sum + r.errors, 0) }];
+  });
   const baseline = results[0]?.[1] ?? { rps: 1, p99_ms: 1 };
-  console.log(`\nCalling another service from a component (service-probe /call/ -> node:http upstream), ${DURATION}s, ${CONNECTIONS} connections, same run:`);
+  console.log(`\nCalling another service from a component (service-probe /call/ -> node:http upstream), ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION}s rounds, same run:`);
   for (const [name, r] of results) {
     const rel = name.includes('baseline') ? '' : `  ${((r.rps / baseline.rps) * 100).toFixed(1)}% of the fixed-address req/s, p99 ${(r.p99_ms / baseline.p99_ms).toFixed(2)}x`;
     console.log(`  ${name.padEnd(52)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms${rel}${r.errors ? `  (${r.errors} errors)` : ''}`);
