@@ -7,9 +7,11 @@
 // (initial sets in the launch spec, pushes over the channel); the watches
 // against a real Consul are tested in test/services and end to end in
 // test/e2e/consul.e2e.test.ts.
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,6 +144,26 @@ describe('outbound HTTP to granted services by name', () => {
     expect(await get(port, '/call/x')).toEqual({ status: 502, body: 'error destination-unavailable\n' });
     await until(async () => stderr().includes('no instances known yet'), 'the notice');
     expect(stderr()).toContain('outbound HTTP to backend.service.consul: no instances known yet');
+  });
+
+  it('https:// goes over TLS to the instance with the service name as server name, verified: a self-signed certificate is refused', async () => {
+    const keyDir = await mkdtemp(join(dir, 'tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=backend.service.consul', '-keyout', join(keyDir, 'key.pem'), '-out', join(keyDir, 'cert.pem')], { stdio: 'ignore' });
+    // The server name the client asked for, whether the handshake completes (server side) or not.
+    const names: string[] = [];
+    const tls = createHttpsServer({ key: await readFile(join(keyDir, 'key.pem')), cert: await readFile(join(keyDir, 'cert.pem')) }, (_req, res) => res.end('secret'));
+    tls.on('secureConnection', (socket: TLSSocket & { servername?: string }) => names.push(socket.servername ?? ''));
+    tls.on('tlsClientError', (_err, socket: TLSSocket & { servername?: string }) => names.push(socket.servername ?? ''));
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    const address = tls.address();
+    const tlsPort = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const { port } = await serving({ grants: ['backend'], initial: [{ name: 'backend', instances: [{ address: '127.0.0.1', port: tlsPort }] }] });
+      expect(await get(port, '/tls/backend.service.consul/x')).toEqual({ status: 502, body: 'error TLS-certificate-error\n' });
+      expect(names).toContain('backend.service.consul');
+    } finally {
+      tls.close();
+    }
   });
 
   it('refuses a name the task did not grant, and a port on a service name, with HTTP-request-denied', async () => {

@@ -7,6 +7,7 @@
 //   GET /call/<p>  GET <UPSTREAM>/<p> through wasi:http/outgoing-handler; answers
 //                  with the upstream's status and body, or 502 "error <error-code tag>"
 //   GET /to/<authority>/<p>  the same for http://<authority>/<p>
+//   GET /tls/<authority>/<p> the same for https://<authority>/<p>
 //   anything else  200 "hello from <NAME>"
 // NAME and UPSTREAM come from the environment the job grants.
 import { getEnvironment } from 'wasi:cli/environment@0.2.12';
@@ -94,6 +95,10 @@ export const incomingHandler = {
     if (path.startsWith('/call/')) {
       const upstream = env.get('UPSTREAM') ?? '';
       const { status, text } = call(`${upstream}/${path.slice('/call/'.length)}`);
+      return respond(responseOut, status, text);
+    }
+    if (path.startsWith('/tls/')) {
+      const { status, text } = call(`https://${path.slice('/tls/'.length)}`);
       return respond(responseOut, status, text);
     }
     if (path.startsWith('/to/')) {
