@@ -26,6 +26,8 @@ const { ConsulCatalog } = (await import(join(ROOT, 'dist/services/consul-catalog
 const { ServiceWatches } = (await import(join(ROOT, 'dist/services/service-watches.js'))) as typeof import('../../src/services/service-watches.ts');
 const { TaskServices } = (await import(join(ROOT, 'dist/services/task-services.js'))) as typeof import('../../src/services/task-services.ts');
 const { DEFAULT_SERVICES_CONFIG } = (await import(join(ROOT, 'dist/config/services-config.js'))) as typeof import('../../src/config/services-config.ts');
+const { HostChannel } = (await import(join(ROOT, 'dist/task/host-channel.js'))) as typeof import('../../src/task/host-channel.ts');
+const { controlSocketPath } = (await import(join(ROOT, 'dist/task/control-protocol.js'))) as typeof import('../../src/task/control-protocol.ts');
 
 interface Result {
   rps: number;
@@ -40,7 +42,9 @@ const children: ChildProcess[] = [];
 const consul = await ConsulAgent.start();
 
 async function upstream(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', "const s=require('http').createServer((q,r)=>r.end('upstream '+q.url));s.keepAliveTimeout=5000;s.listen(0,'127.0.0.1',()=>console.log(s.address().port))"], {
+  // Keeps the arrival time of every request but GET /arrivals, which lists them.
+  const source = "const a=[];const s=require('http').createServer((q,r)=>{if(q.url==='/arrivals')return r.end(JSON.stringify(a));a.push(Date.now());r.end('upstream '+q.url)});s.keepAliveTimeout=5000;s.listen(0,'127.0.0.1',()=>console.log(s.address().port))";
+  const child = spawn(process.execPath, ['-e', source], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -108,10 +112,11 @@ try {
   // for ROUNDS rounds so that a busy neighbour on the machine weighs on all
   // of them alike, and each variant reports its median round.
   const urls: string[] = [];
+  const hosts: ChildProcess[] = [];
   let port = 18700;
   for (const [, start] of variants) {
     port++;
-    await start(port);
+    hosts.push(await start(port));
     urls.push(`http://127.0.0.1:${port}/call/bench`);
   }
   for (const url of urls) await waitFor(url);
@@ -119,6 +124,29 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     urls.forEach((url, i) => rounds[i]?.push(measure(url)));
   }
+
+  // How long an instance keeps getting requests after its check turns critical:
+  // the plugin's watch pushes the new set over the control channel (as in the
+  // driver); the upstream records every arrival. Under load, ROUNDS times.
+  const named = hosts[2] as ChildProcess;
+  const channel = HostChannel.open({ path: controlSocketPath(named.pid ?? 0), isAlive: async () => named.exitCode === null, onMessage: () => undefined });
+  for (let i = 0; i < 100 && !channel.connected; i++) await new Promise((r) => setTimeout(r, 50));
+  services.attach(task, [backend], (message) => channel.send(message));
+  const stopAfterMs: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const load = spawn(loadgen, ['-url', urls[2] as string, '-c', CONNECTIONS, '-d', '3s'], { stdio: 'ignore' });
+    const ended = new Promise((resolve) => load.once('exit', resolve));
+    await new Promise((r) => setTimeout(r, 1_000));
+    await consul.setTtl('backend-1-ttl', 'fail');
+    const criticalAt = Date.now(); // Consul has recorded the check as critical when the call returns
+    await ended;
+    const arrivals = JSON.parse(await (await fetch(`http://127.0.0.1:${first}/arrivals`)).text()) as number[];
+    stopAfterMs.push(Math.max(...arrivals.filter((t) => t >= criticalAt - 60_000)) - criticalAt);
+    await consul.setTtl('backend-1-ttl', 'pass');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  channel.close();
+  services.detach(task.id);
   await watches.close();
 
   const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -132,6 +160,10 @@ try {
     const rel = name.includes('baseline') ? '' : `  ${((r.rps / baseline.rps) * 100).toFixed(1)}% of the fixed-address req/s, p99 ${(r.p99_ms / baseline.p99_ms).toFixed(2)}x`;
     console.log(`  ${name.padEnd(52)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms${rel}${r.errors ? `  (${r.errors} errors)` : ''}`);
   }
+  const sorted = [...stopAfterMs].sort((a, b) => a - b);
+  console.log(
+    `  an instance whose check turns critical under that load gets its last request ${median([...stopAfterMs]).toFixed(0)} ms (median; max ${Math.max(...sorted).toFixed(0)} ms, ${ROUNDS} rounds) after Consul records it critical (the watch's blocking query returning, the push over the control channel, a request already under way)`,
+  );
 } finally {
   for (const child of children) child.kill('SIGKILL');
   await consul.destroy();
