@@ -2,6 +2,10 @@
 // module, started here): the catalog client over the `consul` npm package,
 // the shared blocking-query watches, ACLs, a Consul restart, and what a
 // starting task gets.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SERVICES_CONFIG, type ConsulEndpoint } from '../../src/config/services-config.js';
@@ -94,6 +98,34 @@ describe('ConsulCatalog (consul npm package) against Consul 1.16.3', () => {
     expect(err.code).toBe('SERVICE_LOOKUP_FAILED');
     expect(err.message).toContain('Consul at http://127.0.0.1:1 could not list service "payments"');
     catalog.close();
+  });
+});
+
+describe('TLS (https:// address, ca_cert)', () => {
+  it('trusts the configured CA; without it the lookup fails with a certificate error, not a hang', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'consul-tls-'));
+    const pem = (name: string) => join(dir, name);
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=test-ca', '-keyout', pem('ca.key'), '-out', pem('ca.pem'), '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=server.dc1.consul', '-keyout', pem('server.key'), '-out', pem('server.csr'));
+    await writeFile(pem('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:server.dc1.consul\n');
+    openssl('x509', '-req', '-in', pem('server.csr'), '-CA', pem('ca.pem'), '-CAkey', pem('ca.key'), '-CAcreateserial', '-days', '1', '-out', pem('server.pem'), '-extfile', pem('san.ext'));
+    const agent = await ConsulAgent.start({ tls: { caFile: pem('ca.pem'), certFile: pem('server.pem'), keyFile: pem('server.key') } });
+    try {
+      await agent.register({ ID: 'tls-1', Name: 'tls-svc', Address: '127.0.0.1', Port: 7401, Check: { CheckID: 'tls-1-ttl', TTL: '10m', Status: 'passing' } });
+      const query = { name: 'tls-svc', namespace: 'default', index: 0n, waitSeconds: 5, signal: new AbortController().signal };
+      const trusted = new ConsulCatalog({ ...DEFAULT_SERVICES_CONFIG.consul, url: agent.httpsUrl, caCertPem: await readFile(pem('ca.pem'), 'utf8') });
+      expect(ports((await trusted.lookup(query)).instances)).toEqual([7401]);
+      trusted.close();
+      const untrusted = new ConsulCatalog({ ...DEFAULT_SERVICES_CONFIG.consul, url: agent.httpsUrl });
+      const err = await driverRejection(untrusted.lookup(query));
+      expect(err.code).toBe('SERVICE_LOOKUP_FAILED');
+      expect(err.message).toMatch(/certificate/i);
+      untrusted.close();
+    } finally {
+      await agent.destroy();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

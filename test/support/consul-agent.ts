@@ -17,6 +17,8 @@ const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 export interface ConsulAgentOptions {
   /** ACLs on, default deny; `managementToken` may do anything. */
   readonly acl?: boolean;
+  /** Also serve the HTTP API over TLS (PEM files), on `ports.https`. */
+  readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
 }
 
 export interface CheckSpec {
@@ -33,17 +35,19 @@ export class ConsulAgent {
   private process: ChildProcess | undefined;
   readonly managementToken: string | undefined;
   readonly dir: string;
-  readonly ports: { http: number; serfLan: number; serfWan: number; server: number };
+  readonly ports: { http: number; serfLan: number; serfWan: number; server: number; https: number };
+  private readonly tls: ConsulAgentOptions['tls'];
 
-  private constructor(dir: string, ports: { http: number; serfLan: number; serfWan: number; server: number }, options: ConsulAgentOptions) {
+  private constructor(dir: string, ports: { http: number; serfLan: number; serfWan: number; server: number; https: number }, options: ConsulAgentOptions) {
     this.dir = dir;
     this.ports = ports;
     this.managementToken = options.acl ? randomUUID() : undefined;
+    this.tls = options.tls;
   }
 
   static async start(options: ConsulAgentOptions = {}): Promise<ConsulAgent> {
     const dir = await mkdtemp(join(tmpdir(), 'consul-test-'));
-    const ports = { http: await freePort(), serfLan: await freePort(), serfWan: await freePort(), server: await freePort() };
+    const ports = { http: await freePort(), serfLan: await freePort(), serfWan: await freePort(), server: await freePort(), https: options.tls ? await freePort() : -1 };
     const agent = new ConsulAgent(dir, ports, options);
     await mkdir(join(dir, 'data'));
     await writeFile(join(dir, 'consul.hcl'), agent.config());
@@ -58,6 +62,11 @@ export class ConsulAgent {
 
   get url(): string {
     return `http://${this.address}`;
+  }
+
+  /** The TLS listener (with the `tls` option). */
+  get httpsUrl(): string {
+    return `https://127.0.0.1:${this.ports.https}`;
   }
 
   get logPath(): string {
@@ -173,12 +182,25 @@ disable_update_check = true
 performance { raft_multiplier = 1 }
 ports {
   http     = ${this.ports.http}
+  https    = ${this.ports.https}
   serf_lan = ${this.ports.serfLan}
   serf_wan = ${this.ports.serfWan}
   server   = ${this.ports.server}
   dns      = -1
   grpc     = -1
   grpc_tls = -1
+}
+${
+  this.tls
+    ? `tls {
+  defaults {
+    ca_file   = "${this.tls.caFile}"
+    cert_file = "${this.tls.certFile}"
+    key_file  = "${this.tls.keyFile}"
+    verify_incoming = false
+  }
+}`
+    : ''
 }
 ${
   this.managementToken
