@@ -6,7 +6,7 @@
 // Sets are kept while the plugin restarts or the catalog is unreachable:
 // only a new set from the plugin replaces one.
 import { instanceKey, normalizeInstances, type ServiceInstance } from './service-instance.js';
-import { sameService, serviceHost, type ServiceRef } from './service-ref.js';
+import { sameService, type ServiceRef } from './service-ref.js';
 
 /** How long an instance that refused a connection is tried only as a last resort. */
 export const EJECT_MS = 10_000;
@@ -47,10 +47,6 @@ export class ServiceDirectory {
     }));
   }
 
-  get grants(): readonly ServiceRef[] {
-    return this.entries.map((entry) => entry.ref);
-  }
-
   find(ref: ServiceRef): ServiceRef | undefined {
     return this.entry(ref)?.ref;
   }
@@ -85,10 +81,6 @@ export class ServiceDirectory {
     this.ejected.set(instanceKey(instance), this.now() + EJECT_MS);
     // Forget expired entries so the map stays as small as the failures.
     for (const [key, until] of this.ejected) if (until <= this.now()) this.ejected.delete(key);
-  }
-
-  describe(ref: ServiceRef): string {
-    return serviceHost(ref);
   }
 
   private entry(ref: ServiceRef): Entry | undefined {

@@ -17,7 +17,7 @@ import { normalizeInstances, sameInstances, type ServiceInstance } from './servi
 export interface WatchListener {
   /** A new set of healthy instances (possibly empty). */
   onInstances(instances: readonly ServiceInstance[]): void;
-  /** The catalog failed or refused; the last set stays in use. Called once per distinct problem. */
+  /** The catalog failed or refused; the last set stays in use. Called once per outage (and again if its code changes). */
   onProblem(error: DriverError): void;
   /** Answers again after a problem. */
   onRecovered(): void;
@@ -134,8 +134,10 @@ export class ServiceWatch {
     const known = previous.kind === 'pending' ? undefined : previous.instances;
     this.state = { kind: 'failing', error, instances: known };
     this.settled();
-    // Tell once per distinct problem, not on every retry.
-    if (previous.kind === 'failing' && previous.error.message === error.message) return;
+    // Tell once per outage, not on every retry: while it lasts the error text
+    // changes (a reset blocking query, then refused connections); only a
+    // different kind of problem (unreachable -> refused) is news.
+    if (previous.kind === 'failing' && previous.error.code === error.code) return;
     this.log.warn({ service: this.description, code: error.code, err: error.message }, 'service lookup failed; keeping the last known instances');
     for (const listener of this.listeners) listener.onProblem(error);
   }

@@ -92,9 +92,10 @@ describe('ServiceWatch (scripted catalog)', () => {
     expect(listener.sets).toEqual([[1, 2], [2]]);
   });
 
-  it('keeps the last set through failures, reports a problem once, and its recovery; the index restarts from 0', async () => {
-    const down = new DriverError('SERVICE_LOOKUP_FAILED', 'Consul down');
-    const { catalog, listener, watch } = await run([{ instances: [inst(1)], index: 7n }, down, down, { instances: [inst(1)], index: 9n }]);
+  it('keeps the last set through failures, reports an outage once (whatever its messages), and its recovery; the index restarts from 0', async () => {
+    const reset = new DriverError('SERVICE_LOOKUP_FAILED', 'socket hang up');
+    const down = new DriverError('SERVICE_LOOKUP_FAILED', 'connect ECONNREFUSED');
+    const { catalog, listener, watch } = await run([{ instances: [inst(1)], index: 7n }, reset, down, { instances: [inst(1)], index: 9n }]);
     expect(listener.problems).toEqual(['SERVICE_LOOKUP_FAILED']);
     expect(listener.recovered).toBe(1);
     expect(listener.sets).toEqual([[1]]);
@@ -111,6 +112,13 @@ describe('ServiceWatch (scripted catalog)', () => {
     // 500 ms at one query per 50 ms at most: about 10, never hundreds.
     expect(catalog.asked.length).toBeLessThanOrEqual(12);
     expect(catalog.asked.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reports a refusal during an outage: another kind of problem is news', async () => {
+    const down = new DriverError('SERVICE_LOOKUP_FAILED', 'connect ECONNREFUSED');
+    const denied = new DriverError('SERVICE_LOOKUP_DENIED', 'HTTP 403');
+    const { listener } = await run([{ instances: [inst(1)], index: 7n }, down, denied, denied]);
+    expect(listener.problems).toEqual(['SERVICE_LOOKUP_FAILED', 'SERVICE_LOOKUP_DENIED']);
   });
 
   it('firstAnswer waits for the first answer or failure, and no longer than asked', async () => {
