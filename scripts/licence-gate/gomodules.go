@@ -103,9 +103,10 @@ func checkGoModules(dir string) ([]Finding, error) {
 // module builds or tests: its packages, their tests, and the tools it builds
 // (a tools.go behind the `tools` build tag). The rest of `go list -m all` is
 // only in the module graph: their go.mod files are read, their code never
-// compiled.
+// compiled. -e: importing a program (tools.go does) is an error to `go list`,
+// but it still walks the program's dependencies, which is what we want.
 func builtModules(dir string) (map[string]bool, error) {
-	cmd := exec.Command("go", "list", "-deps", "-test", "-tags", "tools", "-f", "{{with .Module}}{{.Path}}{{end}}", "./...")
+	cmd := exec.Command("go", "list", "-e", "-deps", "-test", "-tags", "tools", "-f", "{{with .Module}}{{.Path}}{{end}}", "./...")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly")
 	var stdout, stderr bytes.Buffer
