@@ -76,13 +76,15 @@ describe('task lifecycle on a real Nomad agent', () => {
     await context().agent.api.stopJob(jobId, true);
   });
 
-  it('nomad alloc signal: SIGHUP to an HTTP service swaps in a fresh instance and keeps serving', async () => {
+  it('nomad alloc signal: SIGHUP to an HTTP service swaps in a fresh instance, says so as a task event, and keeps serving', async () => {
     const jobId = await run({ id: 'http-reload', type: 'service', component: 'hello-http', port: true });
     const alloc = await context().agent.api.waitForAllocation(jobId, running, 'http service to run');
     const port = alloc.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
     await context().agent.api.signal(alloc.ID, 't', 'SIGHUP');
     const stderr = await context().agent.api.waitForLog(alloc.ID, 't', 'stderr', /received SIGHUP/);
     expect(stderr).toContain('replacing the component instance');
+    // From the task host, over its control channel, into `nomad alloc status`.
+    expect(await context().agent.api.waitForTaskEvent(jobId, 't', /instance replaced/)).toBe('Component instance replaced (SIGHUP)');
     const response = await fetch(`http://${port?.HostIP}:${port?.Value}/`);
     expect(await response.text()).toBe('hello from wasm\n');
     await context().agent.api.stopJob(jobId, true);

@@ -1,6 +1,7 @@
 // Runs dist/task-host/main.js as the plugin would: a launch spec on stdin,
 // stdout/stderr captured. For tests of what a component can and cannot do.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Grants } from '../../../src/runtime/grants.ts';
 
@@ -18,12 +19,15 @@ export interface HostRun {
 }
 
 function specFor(run: HostRun): string {
+  const stateDir = join(run.dir, `${run.component}-${process.hrtime.bigint()}`);
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   return JSON.stringify({
     version: 2,
     taskId: `alloc/${run.component}/1`,
     componentPath: join(COMPONENTS, `${run.component}.wasm`),
     cacheDir: join(run.dir, 'cache'),
-    exitFile: join(run.dir, `${run.component}-${process.hrtime.bigint()}.exit.json`),
+    exitFile: join(stateDir, 'exit.json'),
+    stateDir,
     grants: {
       args: [`${run.component}.wasm`, ...(run.args ?? [])],
       env: {},
