@@ -190,7 +190,7 @@ export class LeaseManager {
         await this.rotate(secret, 'lease-lost');
         return;
       }
-      this.failed(secret, 'renewal of its lease', err);
+      this.failed(secret, 'lease renewal', err);
     }
   }
 
@@ -228,7 +228,7 @@ export class LeaseManager {
       this.schedule(secret);
     } catch (err) {
       if (this.stopped) return;
-      this.failed(secret, 'fresh read', err);
+      this.failed(secret, 'read', err);
     }
   }
 

@@ -5,7 +5,9 @@
 ;; returns: GET /get/<key> -> 200 and the value, 404 "none" when the store
 ;; has no such key, 500 "error <upstream|io>: <message>" when it fails;
 ;; GET /all -> 200 and one "key=value" line per pair of get-all (or the
-;; error). Built once per interface version (the variant lines above).
+;; error); GET /repeat/<n>/<key> -> calls get n times, answers with the last
+;; value (for the get-latency benchmark). Built once per interface version
+;; (the variant lines above).
 (module
   (import "cm32p2|wasi:config/store@CONFIG_VERSION" "get" (func $config_get (param i32 i32 i32)))
   (import "cm32p2|wasi:config/store@CONFIG_VERSION" "get-all" (func $config_get_all (param i32)))
@@ -34,6 +36,7 @@
   (data (i32.const 1048) "error upstream: ")
   (data (i32.const 1072) "error io: ")
   (data (i32.const 1088) "routes: /get/<key>, /all")
+  (data (i32.const 1120) "/repeat/")
 
   (func (export "cm32p2_realloc") (param $old i32) (param $old_size i32) (param $align i32) (param $size i32) (result i32)
     (local $ptr i32)
@@ -92,6 +95,8 @@
             (if (i32.load8_u (i32.const 100))
               (then (local.set $status (i32.const 200)) (call $emit (i32.load (i32.const 104)) (i32.load (i32.const 108))))
               (else (call $emit (i32.const 1040) (i32.const 4)))))))
+      (else (if (i32.and (i32.gt_u (local.get $len) (i32.const 8)) (call $equal (local.get $path) (i32.const 1120) (i32.const 8)))
+      (then (local.set $status (call $repeat (i32.add (local.get $path) (i32.const 8)) (i32.sub (local.get $len) (i32.const 8)))))
       (else
         (if (i32.and (i32.eq (local.get $len) (i32.const 4)) (call $equal (local.get $path) (i32.const 1032) (i32.const 4)))
           (then
@@ -112,8 +117,33 @@
                   (local.set $list (i32.add (local.get $list) (i32.const 16)))
                   (local.set $count (i32.sub (local.get $count) (i32.const 1)))
                   (br $pair))))))
-          (else (call $emit (i32.const 1088) (i32.const 24))))))
+          (else (call $emit (i32.const 1088) (i32.const 24))))))))
     (call $respond (local.get $outparam) (local.get $status)))
+
+  ;; "<n>/<key>" at (ptr, len): get(key) n times; the last answer is the body.
+  (func $repeat (param $ptr i32) (param $len i32) (result i32)
+    (local $n i32) (local $heap i32)
+    (block $digits (loop $digit
+      (br_if $digits (i32.eqz (local.get $len)))
+      (br_if $digits (i32.eq (i32.load8_u (local.get $ptr)) (i32.const 47))) ;; /
+      (local.set $n (i32.add (i32.mul (local.get $n) (i32.const 10)) (i32.sub (i32.load8_u (local.get $ptr)) (i32.const 48))))
+      (local.set $ptr (i32.add (local.get $ptr) (i32.const 1)))
+      (local.set $len (i32.sub (local.get $len) (i32.const 1)))
+      (br $digit)))
+    (if (i32.eqz (local.get $len)) (then (return (i32.const 404))))
+    (local.set $ptr (i32.add (local.get $ptr) (i32.const 1)))
+    (local.set $len (i32.sub (local.get $len) (i32.const 1)))
+    ;; Each answer is copied into the heap: start every call from the same place.
+    (local.set $heap (global.get $heap))
+    (block $done (loop $call
+      (br_if $done (i32.eqz (local.get $n)))
+      (global.set $heap (local.get $heap))
+      (call $config_get (local.get $ptr) (local.get $len) (i32.const 96))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $call)))
+    (if (i32.or (i32.load8_u (i32.const 96)) (i32.eqz (i32.load8_u (i32.const 100)))) (then (return (i32.const 404))))
+    (call $emit (i32.load (i32.const 104)) (i32.load (i32.const 108)))
+    (i32.const 200))
 
   (func $respond (param $outparam i32) (param $status i32)
     (local $response i32) (local $body i32) (local $stream i32) (local $ptr i32) (local $left i32) (local $n i32)

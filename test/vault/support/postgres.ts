@@ -27,11 +27,16 @@ export class Postgres {
   /** Superuser Vault connects as (password auth over TCP). */
   static readonly ADMIN = 'vaultadmin';
   readonly password = `pw-${process.hrtime.bigint()}`;
-  private constructor(
-    readonly dir: string,
-    readonly port: number,
-    private readonly bin: string,
-  ) {}
+  readonly dir: string;
+  readonly port: number;
+  private readonly bin: string;
+
+  // No parameter properties: the benchmark runs this file with Node's type stripping.
+  private constructor(dir: string, port: number, bin: string) {
+    this.dir = dir;
+    this.port = port;
+    this.bin = bin;
+  }
 
   static async start(): Promise<Postgres> {
     const bin = binDir();

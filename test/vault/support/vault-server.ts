@@ -23,12 +23,11 @@ export function vaultBinary(): string {
 }
 
 export class VaultApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number;
+  constructor(status: number, message: string) {
     super(message);
     this.name = 'VaultApiError';
+    this.status = status;
   }
 }
 
@@ -37,11 +36,17 @@ export class VaultServer {
   rootToken = '';
   private unsealKey = '';
 
-  private constructor(
-    readonly dir: string,
-    readonly port: number,
-    readonly persistent: boolean,
-  ) {}
+  readonly dir: string;
+  readonly port: number;
+  readonly persistent: boolean;
+
+  // Plain fields, no parameter properties: the benchmark runs this file with
+  // Node's type stripping, which does not support them.
+  private constructor(dir: string, port: number, persistent: boolean) {
+    this.dir = dir;
+    this.port = port;
+    this.persistent = persistent;
+  }
 
   static async start(options: { persistent?: boolean } = {}): Promise<VaultServer> {
     const dir = mkdtempSync(join(tmpdir(), 'vault-'));
