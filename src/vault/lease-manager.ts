@@ -82,6 +82,8 @@ export class LeaseManager {
   private readonly managed: Managed[];
   private readonly retry: { readonly initialMs: number; readonly maxMs: number };
   private stopped = false;
+  /** Revocations of leases read but not usable; revokeAll waits for them. */
+  private readonly pendingRevocations: Array<Promise<void>> = [];
 
   private constructor(private readonly options: LeaseManagerOptions) {
     this.managed = options.secrets.map((spec) => ({ spec, current: undefined, retired: [], timer: undefined, failures: 0, kvVersion: undefined }));
@@ -117,8 +119,15 @@ export class LeaseManager {
 
   /** Takes a read's values and lease; throws VAULT_SECRET_INVALID if they do not fit the job. */
   private install(secret: Managed, result: VaultReadResult): SecretContent {
-    const content = secretContent(secret.spec, result.data);
-    this.options.validate?.(secret.spec, content);
+    let content: SecretContent;
+    try {
+      content = secretContent(secret.spec, result.data);
+      this.options.validate?.(secret.spec, content);
+    } catch (err) {
+      // Not usable: give its lease back now rather than leave it to its TTL.
+      if (result.leaseId !== '') this.pendingRevocations.push(this.options.client.revoke(result.leaseId).catch(() => undefined));
+      throw err;
+    }
     const now = Date.now();
     secret.retired = secret.retired.filter((lease) => lease.expiresAt > now);
     if (secret.current && secret.current.expiresAt > now) secret.retired.push(secret.current);
@@ -297,11 +306,16 @@ export class LeaseManager {
       }
       secret.retired = [];
     }
-    if (leases.length === 0) return { revoked: 0, failed: 0 };
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
+    const pending = Promise.race([Promise.all(this.pendingRevocations), deadline]);
+    if (leases.length === 0) {
+      await pending;
+      clearTimeout(timer);
+      return { revoked: 0, failed: 0 };
+    }
     const outcomes = await Promise.all(
       leases.map(({ lease }) =>
         Promise.race([
@@ -313,6 +327,7 @@ export class LeaseManager {
         ]),
       ),
     );
+    await pending;
     clearTimeout(timer);
     const revoked = leases.filter((_, i) => outcomes[i] === 'revoked');
     const failures = leases.map((entry, i) => ({ ...entry, outcome: outcomes[i] })).filter((entry) => entry.outcome !== 'revoked');
