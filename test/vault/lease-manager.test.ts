@@ -33,7 +33,7 @@ beforeAll(async () => {
     { name: 'short', ttlSec: 5, maxTtlSec: 16 },
     { name: 'long', ttlSec: 600, maxTtlSec: 3600 },
   ]);
-  await writePolicy(vault, 'app', taskPolicy(['database/creds/short', 'database/creds/long', 'kv/data/app']));
+  await writePolicy(vault, 'app', taskPolicy(['database/creds/short', 'database/creds/long', 'kv/data/app', 'kv/data/nothing-here']));
   await writePolicy(vault, 'kv-only', taskPolicy(['kv/data/app']));
   await writeKv(vault, 'app', { api_key: 'k-one', region: 'eu' });
 }, 240_000);
