@@ -247,7 +247,7 @@ describe('Vault secrets in components on a real Nomad agent', () => {
     expect(await get(task, 'greeting')).toEqual({ status: 200, body: 'hello' });
     const first = await credentials(task);
     expect(postgres.canLogin(first.user, first.password)).toBe(true);
-    expect(task.events.matching(/^Vault secrets: db <- database\/creds\/short, api <- kv\/data\/app#api_key/)).toHaveLength(1);
+    await task.events.waitFor(/^Vault secrets: api <- kv\/data\/app#api_key, db <- database\/creds\/short; Vault http:\/\/127\.0\.0\.1:\d+; token from secrets\/vault_token$/, 1, 10_000);
 
     await task.events.waitFor(RENEWED, 2, 60_000);
     expect((await credentials(task)).user).toBe(first.user); // renewed, not replaced
