@@ -95,6 +95,8 @@ export class TaskManager {
       readyTimeoutMs: this.deps.readyTimeoutMs ?? 5 * 60_000,
       onProgress: (message) => this.onProgress(config, message),
       log,
+      // Loading the Vault client takes a while: spares of a node with Vault do it ahead.
+      ...(this.deps.pluginConfig().vault ? { spareArgs: ['--preload-vault'] } : {}),
     }).finally(component.release);
     const { ready } = launched;
     const state: DriverState = {

@@ -41,9 +41,16 @@ export type TokenSource = () => Promise<string>;
 
 type NodeVaultFactory = typeof NodeVault;
 
+let library: NodeVaultFactory | undefined;
+
+/** node-vault (CommonJS), loaded once; only tasks that use Vault, and spares of nodes with Vault, load it. */
+export function loadVaultLibrary(): NodeVaultFactory {
+  library ??= createRequire(import.meta.url)('node-vault') as NodeVaultFactory;
+  return library;
+}
+
 export function createVaultClient(connection: VaultConnection, token: TokenSource): VaultClient {
-  // CommonJS package; loaded only by tasks that use Vault.
-  const nodeVault = createRequire(import.meta.url)('node-vault') as NodeVaultFactory;
+  const nodeVault = loadVaultLibrary();
   const client = nodeVault({
     endpoint: connection.address,
     apiVersion: 'v1',
