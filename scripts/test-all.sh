@@ -53,6 +53,9 @@ step "conformance tests (go test, driving the plugin through Nomad's go-plugin c
 bash scripts/conformance.sh 2>&1 | tee "$RESULTS/go-conformance.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+step "install Chromium (Debian) for the web UI check"
+bash scripts/ensure-chromium.sh || echo "WARNING: Chromium could not be installed; the web UI e2e test will FAIL" >&2
+
 step "end-to-end tests against a real Nomad agent"
 vitest run test/e2e --no-file-parallelism --reporter=default --reporter=json --outputFile="$RESULTS/vitest-e2e.json" || status=1
 

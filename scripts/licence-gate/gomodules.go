@@ -59,7 +59,13 @@ func checkGoModules(dir string) ([]Finding, error) {
 		findings = append(findings, Finding{Name: m.Path, Version: m.Version, Source: "go:" + dir, key: key})
 	}
 	if len(toDownload) > 0 {
-		downloaded, err := goJSON(dir, append([]string{"mod", "download", "-json"}, toDownload...)...)
+		// Outside any module: `go mod download` inside one would add to its go.sum.
+		outside, err := os.MkdirTemp("", "licence-gate-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(outside)
+		downloaded, err := goJSON(outside, append([]string{"mod", "download", "-json"}, toDownload...)...)
 		if err != nil {
 			return nil, err
 		}

@@ -38,10 +38,13 @@ export async function startControlServer(path: string): Promise<ControlServer> {
     socket.on('error', () => socket.destroy()); // the plugin went away: it reconnects if it comes back
     socket.on('close', () => connections.delete(socket));
     for (const message of pending.splice(0)) write(socket, message);
-    createInterface({ input: socket }).on('line', (line) => {
-      const message = parseMessage<{ type: string }>(line);
-      if (message) handlers.get(message.type)?.(message as PluginMessage);
-    });
+    createInterface({ input: socket })
+      .on('line', (line) => {
+        const message = parseMessage<{ type: string }>(line);
+        if (message) handlers.get(message.type)?.(message as PluginMessage);
+      })
+      .on('error', () => undefined); // re-emitted socket errors; handled above
+
     for (const handler of connectHandlers) handler();
   });
   rmSync(path, { force: true }); // a socket left by an earlier process in the same dir

@@ -89,11 +89,16 @@ export class HostChannel {
         if (this.socket === socket) this.socket = undefined;
         resolve();
       });
-      createInterface({ input: socket }).on('line', (line) => {
-        const message = parseMessage<HostMessage>(line);
-        if (message) this.options.onMessage(message);
-        else this.options.onProblem?.('unparsable line from task host');
-      });
+      createInterface({ input: socket })
+        .on('line', (line) => {
+          const message = parseMessage<HostMessage>(line);
+          if (message) this.options.onMessage(message);
+          else this.options.onProblem?.('unparsable line from task host');
+        })
+        // readline re-emits the socket's errors (ECONNRESET when a task host
+        // exits); the socket's handler above reports them. Unhandled, this one
+        // would end the plugin.
+        .on('error', () => undefined);
       if (this.closed) socket.destroy();
       else this.options.onConnect?.(this);
     });

@@ -5,11 +5,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost } from './support/task-host.ts';
+import { startServing } from './support/task-host.ts';
 import { controlSocketPath, type HostMessage } from '../../src/task/control-protocol.ts';
 
 const { HostChannel } = (await import(new URL('../../dist/task/host-channel.js', import.meta.url).href)) as typeof import('../../src/task/host-channel.ts');
@@ -24,24 +23,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startServing(): Promise<ChildProcess> {
-  const port = await freePort();
-  const host = startHost({ component: 'hello-http', dir, http: { host: '127.0.0.1', port } });
+async function startServingHello(): Promise<ChildProcess> {
+  const { host } = await startServing({ component: 'hello-http', dir });
   hosts.push(host);
-  for (let i = 0; i < 150; i++) {
-    if (await fetch(`http://127.0.0.1:${port}`).then(() => true, () => false)) return host;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('hello-http did not start serving');
+  return host;
 }
 
 function collect(host: ChildProcess, onConnect?: () => void) {
@@ -65,7 +50,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 
 describe('task host control channel', () => {
   it('delivers task events from a running task host, through its working directory', async () => {
-    const host = await startServing();
+    const host = await startServingHello();
     const { messages, channel } = collect(host);
     await until(() => channel.connected, 'connection');
     host.kill('SIGHUP');
@@ -77,7 +62,7 @@ describe('task host control channel', () => {
   });
 
   it('keeps events while no plugin is connected and hands them to the next one', async () => {
-    const host = await startServing();
+    const host = await startServingHello();
     // Standard signals do not queue: one at a time, each reload done while nobody listens.
     host.kill('SIGHUP');
     await new Promise((r) => setTimeout(r, 500));
@@ -90,7 +75,7 @@ describe('task host control channel', () => {
   });
 
   it('a new plugin connection after the old one went away gets later events (plugin restart)', async () => {
-    const host = await startServing();
+    const host = await startServingHello();
     const first = collect(host);
     await until(() => first.channel.connected, 'first connection');
     first.channel.close();
@@ -105,7 +90,7 @@ describe('task host control channel', () => {
   });
 
   it('stops trying once the task host has exited', async () => {
-    const host = await startServing();
+    const host = await startServingHello();
     const { channel } = collect(host);
     await until(() => channel.connected, 'connection');
     host.kill('SIGTERM');
