@@ -12,10 +12,11 @@
 # is ~1,950 packages; expect 10+ min on an idle machine); warm build cache
 # 30 s (link); binary present ~0.1 s.
 #
-# go.sum starts from Vault v1.13.0's own go.sum (the checksums Vault pinned):
-# the checksum database does not answer for some pseudo-versions in its graph
-# (e.g. go.etcd.io/etcd/client/pkg/v3 of its replace, vault/api and vault/sdk
-# pseudo-versions other modules require), so they are pinned from there.
+# go.sum (committed, complete: the build needs no checksum-database lookup)
+# started from Vault v1.13.0's own go.sum, because the checksum database does
+# not answer for some pseudo-versions in Vault's graph (the etcd module of
+# its replace directive; vault/api and vault/sdk pseudo-versions that other
+# modules require, added once with GONOSUMDB for those two paths).
 #
 # cgo: off, like Vault's own release builds (its Makefile sets CGO_ENABLED=0).
 #
