@@ -128,6 +128,8 @@ interface Started {
   readonly url: string;
   readonly pid: number;
   readonly events: EventRecorder;
+  /** The task's Vault token, as Nomad wrote it to secrets/vault_token. */
+  readonly token: string;
 }
 
 /** Nomad keeps only a task's last 10 events: poll and keep all of them, in order. */
@@ -192,7 +194,7 @@ async function start(options: JobOptions): Promise<Started> {
   if (!port || pid === undefined) throw new Error(`no port or task host for ${options.id}`);
   const token = readFileSync(join(taskDir(alloc), 'secrets', 'vault_token'), 'utf8').trim();
   (options.env === true ? tokensWithEnvTrue : tokensWithEnvFalse).add(token);
-  return { jobId, alloc, url: `http://${port.HostIP}:${port.Value}`, pid, events: new EventRecorder(api, alloc.ID) };
+  return { jobId, alloc, url: `http://${port.HostIP}:${port.Value}`, pid, events: new EventRecorder(api, alloc.ID), token };
 }
 
 function taskDir(alloc: Allocation): string {
@@ -259,6 +261,8 @@ describe('Vault secrets in components on a real Nomad agent', () => {
     await stop(task);
     expect(task.events.matching(REVOKED)).toHaveLength(1);
     expect(postgres.roleExists(second.user)).toBe(false);
+    // Nomad 1.6 (legacy derivation) revokes the task's token once the allocation has stopped.
+    await waitUntil('Nomad to revoke the task token', () => vault.api('POST', 'auth/token/lookup', { token: task.token }).then(() => false, () => true), 90_000);
     console.log(`vault-rotation task events (nomad alloc status ${task.alloc.ID}):\n${task.events.timeline()}`);
   }, 240_000);
 
@@ -274,6 +278,9 @@ describe('Vault secrets in components on a real Nomad agent', () => {
     await waitUntil('the restarted task to serve', () => get(task, 'db.username').then((r) => r.status === 200 && r.body !== first.user, () => false), 30_000);
     const second = await credentials(task);
     expect(postgres.canLogin(second.user, second.password)).toBe(true);
+    // Nomad kept the allocation's token across the restart, and it is still valid.
+    expect(readFileSync(join(taskDir(task.alloc), 'secrets', 'vault_token'), 'utf8').trim()).toBe(task.token);
+    await vault.api('POST', 'auth/token/lookup', { token: task.token });
     await stop(task);
     expect(postgres.roleExists(second.user)).toBe(false);
   }, 180_000);
