@@ -55,6 +55,7 @@ export async function grantsFor(config: WasmTaskConfig, context: TaskContext, ce
     throw exceeds(`${memory} MiB of memory (resources { memory${context.memoryMaxMb > 0 ? '_max' : ''} })`, `at most ${ceilings.maxMemoryMb} MiB (max_memory_mb)`);
   }
   const mounts = await resolveMounts(config.mounts, context.taskDir, context.allocDir);
+  const configGrants = config.configGrants;
   return {
     // argv[0] is the program name, as every WASI toolchain expects.
     args: [basename(config.component), ...config.args],
@@ -63,6 +64,9 @@ export async function grantsFor(config: WasmTaskConfig, context: TaskContext, ce
     outboundHttp: config.allowHttp.map(entryToString),
     memoryMaxMiB: memory > 0 ? memory : ceilings.maxMemoryMb,
     httpInstance: config.httpInstance,
+    ...(configGrants
+      ? { config: { values: configGrants.configValues, secretKeys: configGrants.configKeys, secretEnv: configGrants.secretEnv } }
+      : {}),
   };
 }
 
@@ -75,5 +79,7 @@ export function describeGrants(grants: Grants): Record<string, string> {
     sockets: 'none',
     memory_max_mib: grants.memoryMaxMiB === undefined ? 'unlimited' : String(grants.memoryMaxMiB),
     http_instance: grants.httpInstance,
+    ...(grants.config ? { config_keys: [...Object.keys(grants.config.values), ...grants.config.secretKeys].sort().join(',') || 'none' } : {}),
+    ...(grants.config && Object.keys(grants.config.secretEnv).length > 0 ? { secret_env: Object.keys(grants.config.secretEnv).sort().join(',') } : {}),
   };
 }

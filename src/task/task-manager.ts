@@ -18,6 +18,7 @@ import { launchTaskHost } from './launcher.js';
 import type { TaskEventBus } from './task-events.js';
 import { TaskStore } from './task-store.js';
 import { WasmTask, exitFilePath } from './wasm-task.js';
+import { describeSecrets, vaultSpecFor } from './vault-spec.js';
 import { controlSocketPath, type HostMessage } from './control-protocol.js';
 import { HostChannel } from './host-channel.js';
 import { isSameProcessAlive } from './proc-stat.js';
@@ -60,6 +61,8 @@ export class TaskManager {
     // Audit evidence of what this task may do, before anything of it runs.
     this.event(config, `Grants: ${Object.entries(audit).map(([k, v]) => `${k}=${v}`).join(' ')}`, audit);
     log.info({ grants: audit }, 'effective grants');
+    const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, this.deps.pluginConfig().vault);
+    if (vault) this.event(config, describeSecrets(vault));
     const component = await this.components.provide({
       taskConfig,
       taskDir,
@@ -81,6 +84,7 @@ export class TaskManager {
       stateDir,
       grants,
       ...(http ? { http } : {}),
+      ...(vault ? { vault } : {}),
     };
 
     this.event(config, `Loading component ${taskConfig.component}`);
@@ -91,6 +95,8 @@ export class TaskManager {
       readyTimeoutMs: this.deps.readyTimeoutMs ?? 5 * 60_000,
       onProgress: (message) => this.onProgress(config, message),
       log,
+      // Loading the Vault client takes a while: spares of a node with Vault do it ahead.
+      ...(this.deps.pluginConfig().vault ? { spareArgs: ['--preload-vault'] } : {}),
     }).finally(component.release);
     const { ready } = launched;
     const state: DriverState = {
