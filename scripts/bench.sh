@@ -49,3 +49,9 @@ node scripts/bench/isolation-unit.ts
 # start overhead of a cached verified component against an unsigned local file.
 bash scripts/ensure-registry.sh
 node scripts/bench/trusted-start.ts
+
+# Vault secrets: start overhead of a task with secrets against the same task
+# without (real Vault and PostgreSQL), and the cost of a wasi:config/store get.
+bash scripts/build-vault.sh >/dev/null
+bash scripts/ensure-postgres.sh >/dev/null
+node scripts/bench/secrets.ts

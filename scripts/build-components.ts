@@ -6,12 +6,16 @@
 //   bundled WASI preview1 command adapter.
 // - wat/<name>.wat starting with `(module`: a component-model core module
 //   for a world in wit/ (named by a `;; world: <name>` line, default
-//   http-handler), embedded and wrapped as is.
+//   http-handler), embedded and wrapped as is. Lines
+//   `;; variant: <name> world=<world> TOKEN=value` build one component per
+//   line instead, named <name>, with TOKEN replaced in the source (e.g. the
+//   version of an imported interface).
 // - js/<name>.js: a JavaScript component built with componentize-js
 //   (StarlingMonkey, ~12 MB) for the world on its `// world: <name>` line.
 //   These are the "large" components of the benchmarks; each takes 10–20 s.
 // Up-to-date outputs (same sources, same jco) are skipped.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,7 +36,7 @@ async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
   const prelude = await readFile(join(SOURCES, 'wat/prelude.wat'), 'utf8');
   const witSource = await readFile(join(SOURCES, 'wit/http-handler.wit'), 'utf8');
-  const names = (await readdir(join(SOURCES, 'wat'))).filter((f) => f.endsWith('.wat') && f !== 'prelude.wat');
+  const names = (await readdir(join(SOURCES, 'wat'))).filter((f) => f.endsWith('.wat') && f !== 'prelude.wat' && !/^;; variant: /m.test(readFileSync(join(SOURCES, 'wat', f), 'utf8')));
   const digests: Record<string, string> = {};
   let count = names.length;
   for (const file of names.sort()) {
@@ -53,6 +57,20 @@ async function main(): Promise<void> {
     digests[name] = hash(component);
     console.log(`built ${name}.wasm (${component.length} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
   }
+  for (const [name, source] of await variantSources(names)) {
+    const key = hash(`${JCO_VERSION}\n${witSource}\n${source}`);
+    const target = join(OUT, `${name}.wasm`);
+    const stamp = `${target}.source-sha256`;
+    if ((await readFile(stamp, 'utf8').catch(() => '')) !== key) {
+      const started = performance.now();
+      const component = await buildHttpComponent(source);
+      await writeFile(target, component);
+      await writeFile(stamp, key);
+      console.log(`built ${name}.wasm (${component.length} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
+    }
+    digests[name] = hash(await readFile(target));
+    count++;
+  }
   for (const file of (await readdir(join(SOURCES, 'js'))).filter((f) => f.endsWith('.js')).sort()) {
     const name = file.replace(/\.js$/, '');
     const source = await readFile(join(SOURCES, 'js', file), 'utf8');
@@ -72,6 +90,25 @@ async function main(): Promise<void> {
   await writeBadInputs(prelude);
   await writeFile(join(OUT, 'components.json'), `${JSON.stringify(digests, null, 2)}\n`);
   console.log(`${count} components in ${OUT}`);
+}
+
+/** Sources with `;; variant:` lines, one entry per variant: [name, source with its tokens replaced]. */
+async function variantSources(skip: readonly string[]): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [];
+  for (const file of (await readdir(join(SOURCES, 'wat'))).filter((f) => f.endsWith('.wat') && !skip.includes(f)).sort()) {
+    const source = await readFile(join(SOURCES, 'wat', file), 'utf8');
+    for (const [, name = '', settings = ''] of source.matchAll(/^;; variant: ([a-z0-9-]+) (.*)$/gm)) {
+      let text = source.replace(/^;; variant: .*$/gm, '');
+      let world = 'http-handler';
+      for (const setting of settings.trim().split(/\s+/)) {
+        const [token = '', value = ''] = setting.split('=');
+        if (token === 'world') world = value;
+        else text = text.replaceAll(token, value);
+      }
+      out.push([name, `;; world: ${world}\n${text}`]);
+    }
+  }
+  return out;
 }
 
 async function buildCommandComponent(prelude: string, body: string): Promise<Uint8Array> {
@@ -106,6 +143,8 @@ async function withWitDir<T>(build: (witDir: string) => Promise<T>): Promise<T> 
     for (const dep of await readdir(WASI_WIT)) {
       if (dep.startsWith('wasi-')) await symlink(join(WASI_WIT, dep), join(witDir, 'deps', dep));
     }
+    // WASI proposals jco does not ship (wasi:config), written out in wit/deps.
+    for (const dep of await readdir(join(SOURCES, 'wit/deps'))) await symlink(join(SOURCES, 'wit/deps', dep), join(witDir, 'deps', dep));
     return await build(witDir);
   } finally {
     await rm(witDir, { recursive: true, force: true });

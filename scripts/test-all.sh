@@ -2,8 +2,9 @@
 # The test command (README: "Run the tests"). On a fresh machine it installs
 # what is missing, builds everything, starts what the suites need (a real
 # Nomad agent, built from Nomad's Go module) and runs every suite:
-#   licence gate (go test) · unit + runtime + OCI/signatures (vitest, a real registry) · conformance
-#   (go test, Nomad's plugin client) · e2e (vitest, real Nomad agent)
+#   licence gate (go test) · unit + runtime + OCI/signatures (vitest, a real registry) · Vault
+#   secrets (vitest, real Vault and PostgreSQL) · conformance (go test, Nomad's plugin client) ·
+#   e2e (vitest, real Nomad agent, with Vault for the Vault file)
 # It ends with one line "N passed, N failed[, N skipped]" totalling all suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,10 @@ bash scripts/build-nomad.sh || exit 1
 step "build Consul from its Go module (service discovery tests)"
 bash scripts/build-consul.sh || exit 1
 
+step "build Vault from its Go module and install PostgreSQL (Vault secrets suites)"
+bash scripts/build-vault.sh || exit 1
+bash scripts/ensure-postgres.sh >/dev/null || exit 1
+
 step "install the OCI registry (Debian docker-registry) and build cosign for interop tests"
 bash scripts/ensure-registry.sh || exit 1
 # Without cosign the interop tests skip loudly; everything else still runs.
@@ -46,6 +51,9 @@ bash scripts/ensure-cosign.sh || echo "WARNING: cosign could not be built; cosig
 
 step "unit, runtime, OCI, signature and service tests (vitest; real registry, real signatures, real Consul)"
 vitest run test/unit test/runtime test/oci test/verify test/sources test/services --reporter=default --reporter=json --outputFile="$RESULTS/vitest-unit.json" || status=1
+
+step "Vault secrets: lease manager and task host (vitest; real Vault, real PostgreSQL)"
+vitest run test/vault --no-file-parallelism --reporter=default --reporter=json --outputFile="$RESULTS/vitest-vault.json" || status=1
 
 step "conformance tests (go test, driving the plugin through Nomad's go-plugin client)"
 bash scripts/conformance.sh 2>&1 | tee "$RESULTS/go-conformance.log"

@@ -169,6 +169,34 @@ export const ERROR_CATALOGUE = {
     description: '`nomad alloc exec` and `script` checks need a shell inside the task; Wasm components have none. Check a service with an `http` or `tcp` check against the component\'s port instead.',
     recoverable: false,
   },
+  VAULT_NOT_CONFIGURED: {
+    description: 'The task declares `secret` blocks but the client\'s `plugin "wasm" { config { vault { address = ... } } }` is missing (Nomad gives tasks no Vault address).',
+    recoverable: false,
+  },
+  VAULT_TOKEN_MISSING: {
+    description: 'The task declares `secret` blocks but has no Vault token: add a `vault { policies = [...] }` block to the task (the driver reads `secrets/vault_token`, or `VAULT_TOKEN` when the file is disabled).',
+    recoverable: false,
+  },
+  VAULT_UNREACHABLE: {
+    description: 'Vault could not be reached at start (connection refused, timeout, TLS); the message names the address and the secret.',
+    recoverable: true,
+  },
+  VAULT_PERMISSION_DENIED: {
+    description: 'Vault refused to read a secret (403): the task\'s Vault policies must allow `read` on the path the message names.',
+    recoverable: false,
+  },
+  VAULT_SECRET_NOT_FOUND: {
+    description: 'Vault has nothing at a secret\'s path (404): no such KV secret, role or mount; KV v2 paths include `data/` (`kv/data/app`).',
+    recoverable: false,
+  },
+  VAULT_SECRET_INVALID: {
+    description: 'A secret does not have what the job asks of it: a `field` or a `config_keys`/`secret_env` key it lacks, or a `version` on a path that is not KV v2; the message lists what it has.',
+    recoverable: false,
+  },
+  VAULT_ERROR: {
+    description: 'Vault answered a read with an error (sealed, 5xx, or an unexpected status); the message carries Vault\'s own error text.',
+    recoverable: true,
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

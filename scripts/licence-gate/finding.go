@@ -6,6 +6,7 @@ type Finding struct {
 	Name       string
 	Version    string
 	ReplacedBy string   // Go: the replacement that is actually built
+	Built      bool     // Go: compiled into something this repository builds or tests
 	Files      []string // licence files read, if any
 	Verdict    Verdict
 	key        string

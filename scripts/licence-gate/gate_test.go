@@ -11,10 +11,19 @@ import (
 // A repository laid out like ours: one Go module requiring dependencies
 // that are local directories (replace => ./dep), each with the licence file
 // given, and a package-lock.json. No network: local replacements need none.
+// The app imports every dependency except those named unbuilt*, which stay
+// names in its module graph.
 func fixtureRepo(t *testing.T, goDeps map[string]string, npm map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	goMod := "module example.com/app\n\ngo 1.21\n"
+	mainGo := "package main\n\n"
+	for name := range goDeps {
+		if !strings.HasPrefix(name, "unbuilt") {
+			mainGo += "import _ \"example.com/" + name + "\"\n"
+		}
+	}
+	write(t, filepath.Join(root, "main.go"), mainGo+"\nfunc main() {}\n")
 	for name, licenceFile := range goDeps {
 		dir := filepath.Join(root, "deps", name)
 		write(t, filepath.Join(dir, "go.mod"), "module example.com/"+name+"\n\ngo 1.21\n")
@@ -104,6 +113,22 @@ func TestGateFailsAGoModuleWithoutLicence(t *testing.T) {
 	}
 	if f := failureFor(t, report, "example.com/nolicence"); !strings.Contains(f.Verdict.Reason, "no licence file") {
 		t.Errorf("reason %q", f.Verdict.Reason)
+	}
+}
+
+func TestGateExcusesAnUnlicensedModuleNothingCompilesButNeverABUSLOne(t *testing.T) {
+	report, err := run(fixtureRepo(t, map[string]string{"unbuiltnolicence": "", "unbuiltbusl": "BUSL-LICENSE"}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failureFor(t, report, "example.com/unbuiltbusl")
+	if n := len(report.failures()); n != 1 {
+		t.Errorf("only the BUSL module may fail, got %+v", report.failures())
+	}
+	var out strings.Builder
+	report.print(&out, false)
+	if !strings.Contains(out.String(), "NOTICE: example.com/unbuiltnolicence v1.0.0") || !strings.Contains(out.String(), "not compiled") {
+		t.Errorf("the excused module is not reported:\n%s", out.String())
 	}
 }
 

@@ -33,6 +33,10 @@ func checkGoModules(dir string) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
+	built, err := builtModules(dir)
+	if err != nil {
+		return nil, err
+	}
 	var findings []Finding
 	var toDownload []string
 	effective := map[string]*goModule{} // path@version -> module whose files to read
@@ -56,7 +60,7 @@ func checkGoModules(dir string) ([]Finding, error) {
 		if use.Dir == "" {
 			toDownload = append(toDownload, key)
 		}
-		findings = append(findings, Finding{Name: m.Path, Version: m.Version, Source: "go:" + dir, key: key})
+		findings = append(findings, Finding{Name: m.Path, Version: m.Version, Source: "go:" + dir, Built: built[m.Path], key: key})
 	}
 	if len(toDownload) > 0 {
 		// Outside any module: `go mod download` inside one would add to its go.sum.
@@ -90,8 +94,42 @@ func checkGoModules(dir string) ([]Finding, error) {
 		}
 		f.Verdict, f.Files = classifyDir(m.Dir)
 		applyReviewed(f)
+		excuseUnbuilt(f)
 	}
 	return findings, nil
+}
+
+// builtModules lists the modules whose packages go into anything this Go
+// module builds or tests: its packages, their tests, and the tools it builds
+// (a tools.go behind the `tools` build tag). The rest of `go list -m all` is
+// only in the module graph: their go.mod files are read, their code never
+// compiled. -e: importing a program (tools.go does) is an error to `go list`,
+// but it still walks the program's dependencies, which is what we want.
+func builtModules(dir string) (map[string]bool, error) {
+	cmd := exec.Command("go", "list", "-e", "-deps", "-test", "-tags", "tools", "-f", "{{with .Module}}{{.Path}}{{end}}", "./...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go list -deps in %s: %v: %s", dir, err, strings.TrimSpace(stderr.String()))
+	}
+	built := map[string]bool{}
+	for _, path := range strings.Fields(stdout.String()) {
+		built[path] = true
+	}
+	return built, nil
+}
+
+// excuseUnbuilt: a module that states no licence we can read, and whose code
+// nothing here compiles, is only a name in the module graph (a test
+// dependency of a dependency). It is reported, not failed. A module whose
+// licence is recognised as not open source (BUSL) fails whether built or not.
+func excuseUnbuilt(f *Finding) {
+	if f.Verdict.Open || f.Verdict.Recognised || f.Built {
+		return
+	}
+	f.Verdict = Verdict{Open: true, Unbuilt: true, Reason: f.Verdict.Reason + "; not compiled into anything this repository builds or tests"}
 }
 
 // goJSON runs a go command printing a stream of JSON module objects.

@@ -129,6 +129,11 @@ func (r *Report) print(w io.Writer, verbose bool) {
 		}
 		fmt.Fprintf(w, "licence gate: %s: %d %s checked, %d not open source (%s)\n", source, n, kind, bad, summarize(counts))
 	}
+	for _, f := range r.Findings {
+		if f.Verdict.Unbuilt {
+			fmt.Fprintf(w, "NOTICE: %s [%s]: %s\n", f.label(), f.Source, f.Verdict.Reason)
+		}
+	}
 	failures := r.failures()
 	for _, f := range failures {
 		fmt.Fprintf(w, "NOT OPEN SOURCE: %s [%s]: %s\n", f.label(), f.Source, f.Verdict.Reason)

@@ -54,6 +54,7 @@ func checkNpmLock(lockPath string) ([]Finding, error) {
 		}
 		f := Finding{Source: "npm:" + lockPath, Name: packageName(key), Version: pkg.Version}
 		f.Verdict, f.Files = classifyNpmPackage(filepath.Join(root, key), declaredLicence(pkg.License))
+		applyReviewed(&f)
 		findings = append(findings, f)
 	}
 	return findings, nil

@@ -22,12 +22,16 @@ var openSource = map[string]bool{
 	"MS-PL": true, "NCSA": true, "OpenSSL": true, "PostgreSQL": true, "Python-2.0": true,
 	"Unlicense": true, "UPL-1.0": true, "W3C": true, "Zlib": true,
 	"AFL-1.1": true, "AFL-1.2": true, "AFL-2.0": true, "AFL-2.1": true, "OSL-1.1": true, "OSL-3.0": true,
-	"HPND": true, "Unicode-DFS-2016": true, "Unicode-3.0": true, "BSD-2-Clause-Views": true,
+	publicDomain: true, "HPND": true, "Unicode-DFS-2016": true, "Unicode-3.0": true, "BSD-2-Clause-Views": true,
 	// Open content licences: modules ship them for their documentation
 	// (LICENSE.docs beside the code's LICENSE); they allow commercial use
 	// and modification. The NonCommercial and NoDerivatives variants do not.
 	"CC-BY-3.0": true, "CC-BY-4.0": true, "CC-BY-SA-3.0": true, "CC-BY-SA-4.0": true,
 }
+
+// publicDomain is what reviewed entries name for code dedicated to the
+// public domain without a standard text (CC0 and the Unlicense have ids).
+const publicDomain = "public-domain"
 
 // additions are grants that only ever come beside a licence (Go's PATENTS
 // file): they neither make a module open source nor keep it from being.
@@ -55,7 +59,8 @@ type Verdict struct {
 	Licences   []string // what was found, canonical ids
 	Open       bool
 	Recognised bool   // the text is a licence we identified, open or not
-	Reason     string // why it is not open source (empty when Open)
+	Unbuilt    bool   // no readable licence, but only in the module graph (see excuseUnbuilt)
+	Reason     string // why it is not open source, or why it passes anyway
 }
 
 // The Business Source License is not in licensecheck's set; it is the one

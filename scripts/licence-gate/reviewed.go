@@ -14,8 +14,18 @@ var reviewed = map[string]struct{ Licence, Evidence string }{
 	"github.com/garyburd/redigo@v0.0.0-20150301180006-535138d7bcd7": {"Apache-2.0",
 		"no LICENSE file; README.markdown: \"Redigo is available under the Apache License, Version 2.0\""},
 	"github.com/pascaldekloe/goe@v0.1.0": {"CC0-1.0", "LICENSE is the short form of the CC0 public-domain dedication, with its URL"},
-	"github.com/chzyer/logex@v1.1.10": {"MIT",
-		"this version states no licence; v1.2.1 of the same repository by the same author is MIT. Only in the module graph: `go mod why -m` finds nothing that needs it"},
+	// npm: node-vault's schema validator.
+	"tv4@1.3.0": {"MIT",
+		"dual-licensed: package.json \"license\": [{\"type\": \"Public Domain\"}, {\"type\": \"MIT\", \"url\": \"http://jsonary.com/LICENSE.txt\"}]; LICENSE.txt holds only the public-domain dedication"},
+	// Vault v1.13.0's module graph (test/vault-server):
+	"github.com/aliyun/aliyun-oss-go-sdk@v0.0.0-20190307165228-86c17b95fcd5": {"Apache-2.0",
+		"no LICENSE file in this version; README.md, section License: \"Apache License 2.0.\""},
+	"github.com/apache/arrow/go/arrow@v0.0.0-20210818145353-234c94e4ce64": {"Apache-2.0",
+		"LICENSE.txt is Apache Arrow's Apache-2.0 licence followed by the notices of third-party code of the whole Arrow repository; the JSON License there covers only RapidJSON's bin/jsonchecker/ (C++), which is not in this Go module"},
+	"github.com/hashicorp/cronexpr@v1.1.1": {"Apache-2.0",
+		"dual-licensed: the licence files are named APLv2 (the Apache-2.0 text) and GPLv3; README.md: \"pick the one which suits you best\""},
+	"github.com/xi2/xz@v0.0.0-20171230120015-48954b6210f8": {publicDomain,
+		"LICENSE: \"All these files have been put into the public domain. You can do whatever you want with these files.\""},
 }
 
 // applyReviewed replaces the scanner's verdict for a reviewed dependency.

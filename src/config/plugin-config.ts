@@ -11,6 +11,7 @@ import { ConfigReader } from './config-reader.js';
 import { decodeRegistries, registryConfigSpec, type RegistryConfig } from './registry-config.js';
 import { decodeSignatureConfig, signatureConfigSpec, SIGNATURES_OFF, type SignatureConfig } from './signature-config.js';
 import { decodeServicesConfig, DEFAULT_SERVICES_CONFIG, servicesConfigSpec, type ServicesConfig } from './services-config.js';
+import { decodeVaultConfig, vaultConfigSpec, type VaultPluginConfig } from './vault-config.js';
 
 /** What the operator lets any job on this node ask for. */
 export interface GrantCeilings {
@@ -34,6 +35,8 @@ export interface PluginConfig {
   readonly ceilings: GrantCeilings;
   /** Catalogs `allow_services` names are resolved in (`consul {}`, `nomad {}`). */
   readonly services: ServicesConfig;
+  /** Where tasks with `secret` blocks reach Vault; undefined = secrets unavailable on this node. */
+  readonly vault?: VaultPluginConfig;
 }
 
 export const DEFAULT_CACHE_DIR = '/var/lib/nomad-driver-wasm/cache';
@@ -52,6 +55,7 @@ export const pluginConfigSpec: Spec = object({
   registry: registryConfigSpec,
   signatures: signatureConfigSpec,
   ...servicesConfigSpec,
+  vault: vaultConfigSpec,
 });
 
 const NO_CEILINGS: GrantCeilings = { allowHttp: undefined, allowMounts: true, allowReadWriteMounts: true, maxMemoryMb: undefined };
@@ -79,7 +83,9 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
     });
     const maxMemoryMb = config.optionalNumber('max_memory_mb');
     if (maxMemoryMb !== undefined && !(maxMemoryMb > 0)) throw new Error('config field "max_memory_mb": must be a positive number of MiB');
+    const vault = decodeVaultConfig(config.optionalBlock('vault'));
     return {
+      ...(vault ? { vault } : {}),
       cacheDir,
       cacheMaxBytes: positiveMiB(config, 'cache_max_mb', DEFAULT_CACHE_MAX_MB),
       maxComponentBytes: positiveMiB(config, 'max_component_mb', DEFAULT_MAX_COMPONENT_MB),

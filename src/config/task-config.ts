@@ -8,6 +8,7 @@ import type { HttpInstanceMode } from '../runtime/grants.js';
 import { parseServiceGrant, sameService, type ServiceRef } from '../services/service-ref.js';
 import { ConfigReader } from './config-reader.js';
 import { decodeRegistryAuth, registryAuthFields, type RegistryAuth } from './registry-config.js';
+import { decodeSecretConfig, secretConfigFields, type TaskConfigGrants } from './secret-config.js';
 
 export interface MountConfig {
   /** Directory inside the task dir: `local/...`, `secrets/...` or `alloc/data/...`. */
@@ -43,6 +44,8 @@ export interface WasmTaskConfig {
   /** Services outbound HTTP may reach by name (`payments.service.consul`); absent = none. */
   readonly allowServices?: readonly ServiceRef[];
   readonly httpInstance: HttpInstanceMode;
+  /** Vault secrets and wasi:config/store grants (secret-config.ts); undefined when none. */
+  readonly configGrants?: TaskConfigGrants;
 }
 
 export const taskConfigSpec: Spec = object({
@@ -66,6 +69,7 @@ export const taskConfigSpec: Spec = object({
   allow_http: attr('allow_http', 'list(string)'),
   allow_services: attr('allow_services', 'list(string)'),
   http_instance: attr('http_instance', 'string'),
+  ...secretConfigFields,
 });
 
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -111,7 +115,21 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
     if (!INSTANCE_MODES.includes(httpInstance)) {
       throw new Error(`config field "http_instance": must be "shared" or "per-request", got "${httpInstance}"`);
     }
-    return { component, checksum, auth, args: config.stringList('args'), env, passEnv, port: port === '' ? undefined : port, mounts, allowHttp, allowServices, httpInstance };
+    const configGrants = decodeSecretConfig(config, [...Object.keys(env), ...passEnv]);
+    return {
+      component,
+      checksum,
+      auth,
+      args: config.stringList('args'),
+      env,
+      passEnv,
+      port: port === '' ? undefined : port,
+      mounts,
+      allowHttp,
+      allowServices,
+      httpInstance,
+      ...(configGrants ? { configGrants } : {}),
+    };
   } catch (err) {
     throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: ${(err as Error).message}`, { cause: err });
   }

@@ -11,7 +11,7 @@ import { DriverError } from '../errors.js';
 import { readComponentFile } from './component-file.js';
 import { GLUE_PRELUDE } from './glue-prelude.js';
 import { JCO_VERSION } from './jco-info.js';
-import { PROVIDED_INTERFACES } from '../wasi/host.js';
+import { providesImport } from '../wasi/host.js';
 
 /** Bump when the layout or transpile options change. */
 const CACHE_FORMAT = 3;
@@ -101,7 +101,7 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
     throw new DriverError('COMPONENT_TRANSPILE_FAILED', `jco could not transpile the component: ${(err as Error).message}`, { cause: err });
   }
   const world = worldOf(output.exports.map(([name]) => name));
-  const unsupported = output.imports.filter((name) => !PROVIDED_INTERFACES.has(name.replace(/@[^/]*$/, '')));
+  const unsupported = output.imports.filter((name) => !providesImport(name));
   if (unsupported.length > 0) {
     throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', `the component imports interfaces this driver does not provide: ${unsupported.join(', ')}`);
   }

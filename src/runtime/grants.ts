@@ -6,6 +6,16 @@ import type { Mount } from '../wasi/filesystem.js';
 
 export type HttpInstanceMode = 'shared' | 'per-request';
 
+/** What `wasi:config/store` and the secret-filled env may show (src/runtime/config-view.ts). */
+export interface ConfigGrants {
+  /** Plain values written in the job (`config_values`), visible as they are. */
+  readonly values: Readonly<Record<string, string>>;
+  /** Secret keys the component may read (`config_keys`): `name`, `name.field` or `name.*`. */
+  readonly secretKeys: readonly string[];
+  /** Environment variables filled from secret keys when an instance starts (`secret_env`). */
+  readonly secretEnv: Readonly<Record<string, string>>;
+}
+
 export interface Grants {
   /** argv as the component sees it; argv[0] is the program name. */
   readonly args: readonly string[];
@@ -21,4 +31,6 @@ export interface Grants {
   readonly memoryMaxMiB: number | undefined;
   /** wasi:http services: one instance for all requests, or one per request. */
   readonly httpInstance: HttpInstanceMode;
+  /** wasi:config/store keys; none when absent. */
+  readonly config?: ConfigGrants;
 }

@@ -4,6 +4,7 @@
 import { writeAllSync } from '../wasi/fd-output.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import { wasiHost, type ImportObject } from '../wasi/host.js';
+import { configSource, environmentWithSecrets, NO_SECRETS, type SecretKeys } from './config-view.js';
 import type { Grants } from './grants.js';
 import { mibToPages } from './memory-ceiling.js';
 import type { InstantiateOptions } from './instantiate.js';
@@ -11,11 +12,12 @@ import { notice, taskOutput } from './task-output.js';
 import { taskServices } from './task-services.js';
 import { isServiceDomain } from '../services/service-ref.js';
 
-export function hostForTask(grants: Grants): ImportObject {
+/** `secrets`: the values the task host holds for the job's Vault secrets, if any. */
+export function hostForTask(grants: Grants, secrets: SecretKeys = NO_SECRETS): ImportObject {
   const allow = grants.outboundHttp.map(parseAllowEntry).filter((entry): entry is AllowEntry => typeof entry !== 'string');
   return wasiHost({
     args: grants.args,
-    env: grants.env,
+    env: grants.config && Object.keys(grants.config.secretEnv).length > 0 ? environmentWithSecrets(grants.env, grants.config, secrets) : grants.env,
     stdout: (bytes) => writeAllSync(taskOutput.stdout, bytes),
     stderr: (bytes) => writeAllSync(taskOutput.stderr, bytes),
     mounts: grants.mounts,
@@ -28,6 +30,7 @@ export function hostForTask(grants: Grants): ImportObject {
         notice(`outbound HTTP to ${authority} denied: ${why}`);
       },
     },
+    config: configSource(grants.config, secrets),
   });
 }
 

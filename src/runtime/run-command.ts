@@ -3,6 +3,7 @@
 import { DriverError } from '../errors.js';
 import { GuestExit } from '../wasi/cli.js';
 import type { PreparedComponent } from './component-cache.js';
+import type { SecretKeys } from './config-view.js';
 import type { Grants } from './grants.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';
@@ -13,8 +14,8 @@ interface RunExport {
   run(): void;
 }
 
-export async function runCommand(component: PreparedComponent, grants: Grants): Promise<number> {
-  const instance = await instantiateComponent(component, hostForTask(grants), instantiateOptions(grants));
+export async function runCommand(component: PreparedComponent, grants: Grants, secrets?: SecretKeys): Promise<number> {
+  const instance = await instantiateComponent(component, hostForTask(grants, secrets), instantiateOptions(grants));
   const runner = (instance['run'] ?? instance['wasi:cli/run@0.2.12']) as RunExport | undefined;
   if (!runner) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:cli/run export');
   try {

@@ -17,6 +17,7 @@ import { Fields } from '../wasi/http-fields.js';
 import { IncomingRequest, methodFromString, ResponseOutparam, type HttpErrorCode, type OutgoingResponse } from '../wasi/http-types.js';
 import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
+import type { SecretKeys } from './config-view.js';
 import type { Grants } from './grants.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';
@@ -42,8 +43,8 @@ interface IncomingHandler {
 export const MAX_REQUEST_BODY = 64 * 1024 * 1024;
 const encoder = new TextEncoder();
 
-export async function serveHttp(component: PreparedComponent, grants: Grants, listen: { host: string; port: number }): Promise<HttpService> {
-  const imports = hostForTask(grants);
+export async function serveHttp(component: PreparedComponent, grants: Grants, listen: { host: string; port: number }, secrets?: SecretKeys): Promise<HttpService> {
+  const imports = hostForTask(grants, secrets);
   const newHandler = (): Promise<IncomingHandler> => instantiateHandler(component, imports, grants);
   // Instantiating up front also proves the component can start at all.
   let shared: Promise<IncomingHandler> = newHandler();

@@ -18,18 +18,24 @@ import { closeSync, fstatSync, writeSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DriverError, describeError } from '../errors.js';
 import { exitedWithCode, writeExitFileSync } from '../task/exit-status.js';
 import { PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../task/launch-spec.js';
 import { openLogSink } from '../task/log-fifo.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
-import { notice, useTaskOutput } from '../runtime/task-output.js';
+import { notice, taskOutput, useTaskOutput } from '../runtime/task-output.js';
 import type { Grants } from '../runtime/grants.js';
+import type { TaskSecrets } from './secrets.js';
+import type { CommandWorkerData, CommandWorkerResult } from './command-worker.js';
 import { CONTROL_SOCKET_NAME } from '../task/control-protocol.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { useGrantedServices } from './granted-services.js';
 
 const progress = openProgressChannel();
+
+/** How long a stopping service with Vault secrets drains before its leases are revoked anyway. */
+const REVOKE_AFTER_MS = 1500;
 
 /**
  * fd 3 is the progress pipe when the plugin started us. Started any other
@@ -75,7 +81,13 @@ const SPARE = process.argv.includes('--spare');
 /** A spare loads the runtime while it waits; the imports resolve to the same modules later. */
 function preloadRuntime(): Promise<unknown> {
   if (!SPARE) return Promise.resolve();
-  return Promise.all([import('../runtime/component-cache.js'), import('../runtime/run-command.js'), import('../runtime/serve-http.js')]);
+  return Promise.all([
+    import('../runtime/component-cache.js'),
+    import('../runtime/run-command.js'),
+    import('../runtime/serve-http.js'),
+    // On a node with a vault block: node-vault and axios (~100-250 ms to load here).
+    process.argv.includes('--preload-vault') ? import('../vault/vault-client.js').then(({ loadVaultLibrary }) => loadVaultLibrary()) : undefined,
+  ]);
 }
 
 /** Kept referenced: a FileHandle that is garbage collected closes its fd. */
@@ -113,14 +125,27 @@ async function main(): Promise<void> {
 
   let component: PreparedComponent;
   let control: ControlServer;
+  let secrets: TaskSecrets | undefined;
   try {
     if (spec.logPaths) await openLogs(spec.logPaths);
     control = await openControl(spec.stateDir);
     useGrantedServices(grants.services, spec.services, control);
-    const { prepareComponent } = await import('../runtime/component-cache.js');
-    component = await prepareComponent(spec.componentPath, spec.cacheDir, (phase) => report({ type: 'phase', phase }), spec.componentDigest);
+    const events = control;
+    // Vault is read while the component loads: neither waits for the other.
+    const [prepared, fetched] = await Promise.allSettled([
+      import('../runtime/component-cache.js').then(({ prepareComponent }) =>
+        prepareComponent(spec.componentPath, spec.cacheDir, (phase) => report({ type: 'phase', phase }), spec.componentDigest),
+      ),
+      spec.vault ? import('./secrets.js').then(({ startSecrets }) => startSecrets(vaultOf(spec), grants.config, (message, annotations) => events.publishEvent(message, annotations))) : undefined,
+    ]);
+    secrets = fetched.status === 'fulfilled' ? fetched.value : undefined;
+    if (fetched.status === 'rejected') throw fetched.reason;
+    if (prepared.status === 'rejected') throw prepared.reason;
+    component = prepared.value;
     checkWorld(component, spec);
   } catch (err) {
+    // The task will not run: its leases go back now, not at their TTL.
+    await secrets?.revokeAll();
     report({ type: 'failed', code: err instanceof DriverError ? err.code : 'TASK_HOST_FAILED', message: describeError(err) });
     closeProgress();
     process.exit(1);
@@ -128,10 +153,17 @@ async function main(): Promise<void> {
   }
 
   if (spec.http) {
-    await runHttpService(spec, component, grants, control);
+    await runHttpService(spec, component, grants, control, secrets);
+  } else if (secrets) {
+    await runCommandWithSecrets(spec, component, grants, secrets, control);
   } else {
     await runCommandTask(spec, component, grants);
   }
+}
+
+function vaultOf(spec: LaunchSpec): NonNullable<LaunchSpec['vault']> {
+  if (!spec.vault) throw new DriverError('TASK_HOST_FAILED', 'launch spec has no vault section');
+  return spec.vault;
 }
 
 /**
@@ -168,14 +200,54 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
   process.exit(code);
 }
 
-async function runHttpService(spec: LaunchSpec, component: PreparedComponent, grants: Grants, control: ControlServer): Promise<void> {
+/**
+ * A command with Vault secrets runs in a worker thread (command-worker.ts):
+ * this thread keeps renewing its leases, and revokes them when the command
+ * ends or is stopped. Stopped, the task host then dies of the same signal,
+ * as a command without secrets does.
+ */
+async function runCommandWithSecrets(spec: LaunchSpec, component: PreparedComponent, grants: Grants, secrets: TaskSecrets, control: ControlServer): Promise<void> {
+  for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) {
+    process.on(signal, () => notice(`received ${signal}: wasi:cli commands cannot observe signals; ignored`));
+  }
+  const stop = (signal: NodeJS.Signals): void => {
+    notice(`received ${signal}: revoking the task's Vault leases and stopping`);
+    void secrets.revokeAll().finally(() => {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.once(signal, stop);
+  const [{ Worker }, { shareSecrets }] = await Promise.all([import('node:worker_threads'), import('./shared-secrets.js')]);
+  const shared = shareSecrets(secrets.store, (bytes) => control.publishEvent(`Secret values (${bytes} bytes) are too large to share with the command; it keeps the previous ones`));
+  const worker = new Worker(new URL('./command-worker.js', import.meta.url), {
+    workerData: { component, grants, secrets: shared, stdout: taskOutput.stdout, stderr: taskOutput.stderr } satisfies CommandWorkerData,
+    env: {},
+  });
+  report({ type: 'ready', world: 'command', digest: component.digest });
+  closeProgress();
+  const code = await new Promise<number>((resolve) => {
+    worker.once('message', (result: CommandWorkerResult) => resolve(result.code));
+    worker.once('error', (err) => {
+      notice(`command failed: ${describeError(err)}`);
+      resolve(1);
+    });
+    worker.once('exit', () => resolve(1));
+  });
+  await secrets.revokeAll();
+  writeExitFileSync(spec.exitFile, exitedWithCode(code));
+  process.exit(code);
+}
+
+async function runHttpService(spec: LaunchSpec, component: PreparedComponent, grants: Grants, control: ControlServer, secrets: TaskSecrets | undefined): Promise<void> {
   const listen = spec.http;
   if (!listen) return;
   let service;
   try {
     const { serveHttp } = await import('../runtime/serve-http.js');
-    service = await serveHttp(component, grants, listen);
+    service = await serveHttp(component, grants, listen, secrets?.store);
   } catch (err) {
+    await secrets?.revokeAll();
     const code = err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED';
     report({ type: 'failed', code, message: describeError(err) });
     closeProgress();
@@ -188,7 +260,11 @@ async function runHttpService(spec: LaunchSpec, component: PreparedComponent, gr
     if (stopping) return;
     stopping = true;
     notice(`received ${signal}: draining in-flight requests and stopping`);
-    void running.close().finally(() => {
+    const drained = running.close();
+    // Leases are revoked once the requests are done, or after a short wait
+    // at most: within kill_timeout even if a request hangs.
+    const revoked = secrets ? Promise.race([drained, sleep(REVOKE_AFTER_MS)]).then(() => secrets.revokeAll()) : Promise.resolve();
+    void Promise.all([drained, revoked]).finally(() => {
       writeExitFileSync(spec.exitFile, exitedWithCode(0));
       process.exit(0);
     });

@@ -60,6 +60,7 @@ export async function grantsFor(config: WasmTaskConfig, context: TaskContext, ce
   }
   const mounts = await resolveMounts(config.mounts, context.taskDir, context.allocDir);
   if (mounts.length > 0) await refuseConsulTokenMounts(mounts, await realpath(join(context.taskDir, 'secrets')).catch(() => join(context.taskDir, 'secrets')));
+  const configGrants = config.configGrants;
   return {
     // argv[0] is the program name, as every WASI toolchain expects.
     args: [basename(config.component), ...config.args],
@@ -69,6 +70,9 @@ export async function grantsFor(config: WasmTaskConfig, context: TaskContext, ce
     services: config.allowServices ?? [],
     memoryMaxMiB: memory > 0 ? memory : ceilings.maxMemoryMb,
     httpInstance: config.httpInstance,
+    ...(configGrants
+      ? { config: { values: configGrants.configValues, secretKeys: configGrants.configKeys, secretEnv: configGrants.secretEnv } }
+      : {}),
   };
 }
 
@@ -82,5 +86,7 @@ export function describeGrants(grants: Grants): Record<string, string> {
     memory_max_mib: grants.memoryMaxMiB === undefined ? 'unlimited' : String(grants.memoryMaxMiB),
     http_instance: grants.httpInstance,
     services: (grants.services ?? []).map(serviceHost).join(',') || 'none',
+    ...(grants.config ? { config_keys: [...Object.keys(grants.config.values), ...grants.config.secretKeys].sort().join(',') || 'none' } : {}),
+    ...(grants.config && Object.keys(grants.config.secretEnv).length > 0 ? { secret_env: Object.keys(grants.config.secretEnv).sort().join(',') } : {}),
   };
 }

@@ -6,6 +6,7 @@
 // granted environment may hold secrets.
 import type { Grants } from '../runtime/grants.js';
 import type { KnownServiceSet } from '../services/service-directory.js';
+import type { VaultTaskSpec } from '../vault/secret-spec.js';
 
 export interface LaunchSpec {
   readonly version: 2;
@@ -37,6 +38,11 @@ export interface LaunchSpec {
    * spare and opens them itself; absent when they are its stdout/stderr.
    */
   readonly logPaths?: { readonly stdout: string; readonly stderr: string };
+  /**
+   * The task's Vault secrets: where Vault is, where the token is, what to
+   * read. Carries the token itself only when Nomad gave it in the env alone.
+   */
+  readonly vault?: VaultTaskSpec;
 }
 
 export type ProgressMessage =

@@ -46,6 +46,8 @@ export interface LaunchOptions {
   readonly readyTimeoutMs: number;
   readonly onProgress: (message: ProgressMessage) => void;
   readonly log: Logger;
+  /** Extra flags for the next spare (e.g. `--preload-vault` on a node with a vault block). */
+  readonly spareArgs?: readonly string[];
 }
 
 /** A task host process, with its exit captured from spawn on. */
@@ -84,10 +86,10 @@ function takeSpare(): Spawned | undefined {
   return taken;
 }
 
-function replenishSpare(log: Logger): void {
+function replenishSpare(log: Logger, args: readonly string[] = []): void {
   if (spare || process.env['NOMAD_DRIVER_WASM_SPARE'] === '0') return;
   try {
-    spare = spawnTaskHost(['pipe', 'ignore', 'ignore', 'pipe'], ['--spare']);
+    spare = spawnTaskHost(['pipe', 'ignore', 'ignore', 'pipe'], ['--spare', ...args]);
     // The plugin must not stay alive for a spare's pipes.
     for (const stream of [spare.child.stdin, spare.child.stdio[3]]) (stream as Socket | null)?.unref();
     spare.child.once('error', (err) => log.warn({ err: err.message }, 'spare task host failed to start'));
@@ -137,7 +139,7 @@ export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): 
   } finally {
     progress.destroy();
     // After this start's reply is on its way: spawning blocks this thread for a few ms.
-    setImmediate(() => replenishSpare(options.log));
+    setImmediate(() => replenishSpare(options.log, options.spareArgs));
   }
 }
 

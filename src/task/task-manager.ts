@@ -19,6 +19,7 @@ import { launchTaskHost } from './launcher.js';
 import type { TaskEventBus } from './task-events.js';
 import { TaskStore } from './task-store.js';
 import { WasmTask, exitFilePath } from './wasm-task.js';
+import { describeSecrets, vaultSpecFor } from './vault-spec.js';
 import { controlSocketPath, type HostMessage } from './control-protocol.js';
 import { HostChannel } from './host-channel.js';
 import { isSameProcessAlive } from './proc-stat.js';
@@ -68,6 +69,8 @@ export class TaskManager {
       ? this.deps.services?.initialSets(serviceTaskOf(config), taskConfig.allowServices)
       : undefined;
     serviceSets?.catch(() => undefined); // a start that fails before awaiting it must not leave it unhandled
+    const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, this.deps.pluginConfig().vault);
+    if (vault) this.event(config, describeSecrets(vault));
     const component = await this.components.provide({
       taskConfig,
       taskDir,
@@ -94,6 +97,7 @@ export class TaskManager {
       grants,
       ...(services ? { services } : {}),
       ...(http ? { http } : {}),
+      ...(vault ? { vault } : {}),
     };
 
     this.event(config, `Loading component ${taskConfig.component}`);
@@ -104,6 +108,8 @@ export class TaskManager {
       readyTimeoutMs: this.deps.readyTimeoutMs ?? 5 * 60_000,
       onProgress: (message) => this.onProgress(config, message),
       log,
+      // Loading the Vault client takes a while: spares of a node with Vault do it ahead.
+      ...(this.deps.pluginConfig().vault ? { spareArgs: ['--preload-vault'] } : {}),
     }).finally(component.release);
     const { ready } = launched;
     const state: DriverState = {

@@ -17,7 +17,11 @@ export class GuestExit extends Error {
 
 export interface CliOptions {
   readonly args: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
+  /**
+   * The environment, or a function giving it when the guest asks (WASI libcs
+   * ask once per instance): values that rotate reach the next instance.
+   */
+  readonly env: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
   readonly stdout: (bytes: Uint8Array) => void;
   readonly stderr: (bytes: Uint8Array) => void;
 }
@@ -26,7 +30,9 @@ class TerminalInput {}
 class TerminalOutput {}
 
 export function cliInterfaces(options: CliOptions): Record<string, object> {
-  const environment = Object.entries(options.env);
+  const env = options.env;
+  const fixed = typeof env === 'function' ? undefined : Object.entries(env);
+  const environment = (): [string, string][] => fixed ?? (typeof env === 'function' ? Object.entries(env()) : []);
   const args = [...options.args];
   // One stream object each, like a real process's fds 0/1/2.
   const stdin: InputStream = new EmptyInputStream();
@@ -34,7 +40,7 @@ export function cliInterfaces(options: CliOptions): Record<string, object> {
   const stderr: OutputStream = new SinkOutputStream(options.stderr);
   return {
     'wasi:cli/environment': {
-      getEnvironment: (): [string, string][] => environment,
+      getEnvironment: (): [string, string][] => environment(),
       getArguments: (): string[] => args,
       initialCwd: (): undefined => undefined,
     },

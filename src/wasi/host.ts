@@ -3,6 +3,7 @@
 // no env, no outbound authority and no socket unless the grants list it.
 import { cliInterfaces, type CliOptions } from './cli.js';
 import { clockInterfaces } from './clocks.js';
+import { configStoreInterfaces, EMPTY_CONFIG, SERVED_CONFIG_VERSIONS, type ConfigSource } from './config-store.js';
 import { filesystemInterfaces, type Mount } from './filesystem.js';
 import { outgoingHandler, type OutboundPolicy } from './http-outgoing.js';
 import { httpTypes } from './http-types.js';
@@ -13,6 +14,8 @@ import { socketInterfaces } from './sockets.js';
 export interface HostGrants extends CliOptions {
   readonly mounts: readonly Mount[];
   readonly outbound: OutboundPolicy;
+  /** wasi:config/store; empty when the job grants no config key. */
+  readonly config?: ConfigSource;
 }
 
 /** Import object keyed like jco's glue asks (`wasi:cli/environment`, no version). */
@@ -28,6 +31,7 @@ export function wasiHost(grants: HostGrants): ImportObject {
     ...socketInterfaces,
     'wasi:http/types': httpTypes,
     'wasi:http/outgoing-handler': outgoingHandler(grants.outbound),
+    ...configStoreInterfaces(grants.config ?? EMPTY_CONFIG),
   };
 }
 
@@ -36,3 +40,15 @@ export const PROVIDED_INTERFACES: ReadonlySet<string> = new Set([
   ...Object.keys(wasiHost({ args: [], env: {}, stdout: () => undefined, stderr: () => undefined, mounts: [], outbound: { allow: [] } })),
   'wasi:http/incoming-handler',
 ]);
+
+/** Versions of an interface this host serves, where it matters (one shape across them). */
+const SERVED_VERSIONS: ReadonlyMap<string, readonly string[]> = new Map([['wasi:config/store', SERVED_CONFIG_VERSIONS]]);
+
+/** Whether a component's import (`wasi:config/store@0.2.0-draft`) can be satisfied. */
+export function providesImport(name: string): boolean {
+  const at = name.lastIndexOf('@');
+  const iface = at > name.lastIndexOf('/') ? name.slice(0, at) : name;
+  if (!PROVIDED_INTERFACES.has(iface)) return false;
+  const versions = SERVED_VERSIONS.get(iface);
+  return versions === undefined || at < 0 || versions.includes(name.slice(at + 1));
+}

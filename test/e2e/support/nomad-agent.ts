@@ -223,13 +223,15 @@ function freePort(): Promise<number> {
 
 /**
  * Leftovers of this agent: plugin instances and logmons run with the agent's
- * cwd (our dir); task hosts write their stdout into a FIFO below it.
+ * cwd (our dir); task hosts write their stdout into a FIFO below it, and run
+ * in their state dir below it (a task host that began as a spare has no
+ * stdout of its own: only its cwd tells).
  */
 function killProcessesMatching(dir: string): void {
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     const cwd = readLink(`/proc/${pid}/cwd`);
     const stdout = readLink(`/proc/${pid}/fd/1`);
-    if (cwd === dir || stdout?.startsWith(dir)) {
+    if (cwd === dir || cwd?.startsWith(`${dir}/`) || stdout?.startsWith(dir)) {
       try {
         process.kill(Number(pid), 'SIGKILL');
       } catch {

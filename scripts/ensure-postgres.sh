@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the Vault suites need besides Vault itself: PostgreSQL from
+# Debian (the `database` secrets engine issues real roles in it; the tests
+# start a private cluster in a temp dir on a free loopback port, as the
+# `postgres` user: PostgreSQL refuses to run as root), and psql.
+# Idempotent and quiet: does nothing when initdb, pg_ctl and psql are there.
+# Prints the PostgreSQL bin directory as its last line.
+set -euo pipefail
+
+find_bin() {
+  for dir in /usr/lib/postgresql/*/bin; do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && [ -x "$dir/postgres" ]; then echo "$dir"; return 0; fi
+  done
+  return 1
+}
+
+if ! bin=$(find_bin) || ! command -v psql >/dev/null 2>&1 || ! id postgres >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "ensure-postgres: need root to apt-get install postgresql" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  # policy-rc.d keeps the package's own cluster service from starting.
+  policy=/usr/sbin/policy-rc.d
+  created_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1
+  fi
+  trap 'if [ "$created_policy" -eq 1 ]; then rm -f "$policy"; fi' EXIT
+  apt-get install -y -qq --no-install-recommends postgresql postgresql-client >/dev/null
+  bin=$(find_bin)
+fi
+"$bin/postgres" --version >&2
+echo "$bin"
