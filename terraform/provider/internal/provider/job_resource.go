@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -29,6 +30,27 @@ type jobModel struct {
 	Type           types.String `tfsdk:"type"`
 	ModifyIndex    types.String `tfsdk:"modify_index"`
 	JobVersion     types.Int64  `tfsdk:"job_version"`
+	HCL2           *hcl2Model   `tfsdk:"hcl2"`
+}
+
+// hcl2Model: the official provider's hcl2 block; only vars matter here
+// (HCL2 is the only parser, and file functions run on the server).
+type hcl2Model struct {
+	Vars types.Map `tfsdk:"vars"`
+}
+
+// variablesFile renders vars as the content of an HCL2 variables file.
+func (h *hcl2Model) variablesFile() string {
+	if h == nil {
+		return ""
+	}
+	vars := stringMapOf(h.Vars)
+	var b strings.Builder
+	for _, name := range sortedKeys(vars) {
+		quoted, _ := json.Marshal(vars[name])
+		fmt.Fprintf(&b, "%s = %s\n", name, quoted)
+	}
+	return b.String()
 }
 
 func newJobResource() resource.Resource { return &jobResource{} }
@@ -54,6 +76,12 @@ func (r *jobResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 			"modify_index":     computed("Nomad's job modify index."),
 			"job_version":      schema.Int64Attribute{Computed: true},
 		},
+		Blocks: map[string]schema.Block{
+			"hcl2": schema.SingleNestedBlock{
+				Description: "HCL2 variables for the jobspec (official nomad_job hcl2 { vars }).",
+				Attributes:  map[string]schema.Attribute{"vars": schema.MapAttribute{Optional: true, ElementType: types.StringType}},
+			},
+		},
 	}
 }
 
@@ -68,7 +96,7 @@ func (r *jobResource) apply(ctx context.Context, plan *jobModel, prior *jobModel
 		diags.AddError("Provider not configured", "the nomadwasm provider has no Nomad client")
 		return
 	}
-	job, err := r.clients.nomad.Jobs().ParseHCLOpts(&api.JobsParseRequest{JobHCL: plan.Jobspec.ValueString(), Canonicalize: true})
+	job, err := r.clients.nomad.Jobs().ParseHCLOpts(&api.JobsParseRequest{JobHCL: plan.Jobspec.ValueString(), Variables: plan.HCL2.variablesFile(), Canonicalize: true})
 	if err != nil {
 		diags.AddAttributeError(path.Root("jobspec"), "Nomad cannot parse the jobspec", err.Error())
 		return
