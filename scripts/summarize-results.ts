@@ -11,6 +11,7 @@ const suites: [string, Totals | undefined][] = [
   ['unit, runtime, OCI, signatures (vitest)', vitest(join(dir, 'vitest-unit.json'))],
   ['conformance (go test)', goTest(join(dir, 'go-conformance.log'))],
   ['e2e (vitest, real Nomad)', vitest(join(dir, 'vitest-e2e.json'))],
+  ['terraform (vitest, OpenTofu, real Nomad)', vitest(join(dir, 'vitest-terraform.json'))],
 ];
 
 const total: Totals = { passed: 0, failed: 0, skipped: 0 };

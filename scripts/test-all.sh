@@ -3,7 +3,8 @@
 # what is missing, builds everything, starts what the suites need (a real
 # Nomad agent, built from Nomad's Go module) and runs every suite:
 #   unit + runtime + OCI/signatures (vitest, a real registry) · conformance
-#   (go test, Nomad's plugin client) · e2e (vitest, real Nomad agent)
+#   (go test, Nomad's plugin client) · e2e (vitest, real Nomad agent) ·
+#   terraform (vitest: OpenTofu applies our provider and modules to real Nomad)
 # It ends with one line "N passed, N failed[, N skipped]" totalling all suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,10 @@ node scripts/build-components.ts || exit 1
 step "build Nomad from its Go module"
 bash scripts/build-nomad.sh || exit 1
 
+step "build OpenTofu and the Terraform provider (terraform/provider) from their Go modules"
+bash scripts/build-opentofu.sh || exit 1
+bash scripts/build-terraform-provider.sh || exit 1
+
 step "install the OCI registry (Debian docker-registry) and build cosign for interop tests"
 bash scripts/ensure-registry.sh || exit 1
 # Without cosign the interop tests skip loudly; everything else still runs.
@@ -43,6 +48,9 @@ bash scripts/conformance.sh 2>&1 | tee "$RESULTS/go-conformance.log"
 
 step "end-to-end tests against a real Nomad agent"
 vitest run test/e2e --no-file-parallelism --reporter=default --reporter=json --outputFile="$RESULTS/vitest-e2e.json" || status=1
+
+step "Terraform: provider acceptance, modules, example apply/destroy (OpenTofu, real Nomad, real registry)"
+vitest run test/terraform --no-file-parallelism --reporter=default --reporter=json --outputFile="$RESULTS/vitest-terraform.json" || status=1
 
 step "summary"
 node scripts/summarize-results.ts "$RESULTS" || status=1
