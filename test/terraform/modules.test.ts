@@ -14,11 +14,12 @@ import { freePort } from '../oci/support/registry.ts';
 import { makeKey } from '../verify/support/key-signer.ts';
 import { NomadHttp } from './support/nomad-http.ts';
 import { NomadServer } from './support/nomad-server.ts';
-import { mustRun, mplTerraformOnPath, openTofu, run, workingCopy, writeVars, type IacCli } from './support/opentofu.ts';
+import { mustRun, openTofu, run, workingCopy, writeVars, type IacCli } from './support/opentofu.ts';
 
+// `terraform test` only exists from Terraform 1.6 on, which is BUSL: the
+// module test files run with OpenTofu alone (an MPL Terraform, < 1.6, runs
+// the acceptance tests in provider-acceptance.test.ts).
 const clis: IacCli[] = [openTofu()];
-const terraform = mplTerraformOnPath();
-if (terraform) clis.push(terraform);
 
 let work: { root: string; remove(): void };
 beforeAll(() => {

@@ -42,7 +42,7 @@ variable "node_name" {
 }
 
 variable "meta" {
-  description = "Client meta (node attributes ${meta.<key>} jobs can constrain on)."
+  description = "Client meta (node attributes $${meta.<key>} jobs can constrain on)."
   type        = map(string)
   default     = {}
 }

@@ -22,7 +22,7 @@ resource "nomadwasm_service" "this" {
   datacenters        = var.datacenters
   node_class         = var.node_class
   component          = each.value.component
-  count              = each.value.count
+  instance_count     = each.value.count
   cpu                = each.value.cpu
   memory             = each.value.memory
   http_instance      = each.value.http_instance

@@ -13,7 +13,7 @@ type serviceModel struct {
 	Namespace         types.String           `tfsdk:"namespace"`
 	Datacenters       types.List             `tfsdk:"datacenters"`
 	NodeClass         types.String           `tfsdk:"node_class"`
-	Count             types.Int64            `tfsdk:"count"`
+	Count             types.Int64            `tfsdk:"instance_count"`
 	Component         types.String           `tfsdk:"component"`
 	HTTPInstance      types.String           `tfsdk:"http_instance"`
 	CPU               types.Int64            `tfsdk:"cpu"`
