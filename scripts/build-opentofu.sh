@@ -31,5 +31,5 @@ if [ ! -x "$BIN" ]; then
   fi
   flock -u 9
 fi
-"$BIN" version | head -1 >&2
+env -u TF_CLI_CONFIG_FILE "$BIN" version 2>/dev/null | head -1 >&2
 echo "$BIN"

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nomadBinary, REPO_ROOT } from '../e2e/support/nomad-agent.ts';
 import { freePort } from '../oci/support/registry.ts';
 import { makeKey } from '../verify/support/key-signer.ts';
-import { NomadHttp } from './support/nomad-http.ts';
+import { NomadHttp, StopWaiting } from './support/nomad-http.ts';
 import { NomadServer } from './support/nomad-server.ts';
 import { mustRun, openTofu, run, workingCopy, writeVars, type IacCli } from './support/opentofu.ts';
 
@@ -99,7 +99,7 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
       .until(
         'the rendered client to be ready with driver.wasm healthy',
         async () => {
-          if (client?.exitCode !== null) throw new Error(`client exited ${client?.exitCode}:\n${logTail()}`);
+          if (client?.exitCode !== null) throw new StopWaiting(`client exited ${client?.exitCode}:\n${logTail()}`);
           const nodes = await nomad.must<{ ID: string; Name: string; Status: string; Drivers: Record<string, { Healthy: boolean }> }[]>('/v1/nodes');
           const n = nodes.find((x) => x.Name === 'rendered-client');
           return n?.Status === 'ready' && n.Drivers.wasm?.Healthy ? n : undefined;

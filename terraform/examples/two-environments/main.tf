@@ -22,6 +22,7 @@ module "client" {
   node_name       = var.node.node_name
   node_class      = var.node.node_class
   bind_addr       = "127.0.0.1"
+  advertise_addr  = "127.0.0.1"
   http_port       = var.node.http_port
   install_dir     = var.node.install_dir
   config_dir      = var.node.config_dir

@@ -22,6 +22,7 @@ locals {
     data_dir            = var.data_dir
     plugin_dir          = local.plugin_dir
     bind_addr           = var.bind_addr
+    advertise_addr      = var.advertise_addr
     http_port           = var.http_port
     servers             = var.servers
     network_interface   = var.network_interface

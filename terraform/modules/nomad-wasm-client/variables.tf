@@ -53,6 +53,12 @@ variable "bind_addr" {
   default     = "0.0.0.0"
 }
 
+variable "advertise_addr" {
+  description = "Address the client advertises for its HTTP API; null: Nomad's default (the first private address). Required when bind_addr is a loopback address."
+  type        = string
+  default     = null
+}
+
 variable "http_port" {
   description = "Port of the client's HTTP API."
   type        = number

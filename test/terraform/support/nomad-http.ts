@@ -75,6 +75,7 @@ export class NomadHttp {
         const value = await check();
         if (value !== undefined) return value;
       } catch (err) {
+        if (err instanceof StopWaiting) throw err;
         lastError = err;
       }
       await sleep(500);
@@ -82,6 +83,9 @@ export class NomadHttp {
     throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
   }
 }
+
+/** Thrown from an `until` check: give up at once (the process under test died). */
+export class StopWaiting extends Error {}
 
 /** The host port of an allocation's "http" port. */
 export async function allocationHttpPort(nomad: NomadHttp, allocId: string, namespace: string): Promise<number> {

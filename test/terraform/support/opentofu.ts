@@ -50,7 +50,7 @@ export function prepareProviderMirror(): { mirror: string; cliConfig: string; no
 
 export function openTofu(): IacCli {
   const bin = lastLine(execFileSync('bash', [join(REPO_ROOT, 'scripts/build-opentofu.sh')], { encoding: 'utf8' }));
-  const version = /v(\d+\.\d+\.\d+)/.exec(execFileSync(bin, ['version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+  const version = /v(\d+\.\d+\.\d+)/.exec(execFileSync(bin, ['version'], { encoding: 'utf8', env: cliEnv() }))?.[1] ?? 'unknown';
   return { name: 'OpenTofu', bin, version, env: cliEnv() };
 }
 
