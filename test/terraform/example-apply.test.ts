@@ -110,7 +110,7 @@ async function runningAllocation(job: string, namespace: string, version: number
   });
 }
 
-describe.sequential(`terraform/examples/two-environments with OpenTofu ${tofu.version}: apply, roll, promote, destroy`, () => {
+describe.sequential(`terraform/examples/two-environments with OpenTofu ${tofu.version}: apply, roll, promote, destroy`, { timeout: 600_000 }, () => {
   const example = (): string => join(work.root, 'examples/two-environments');
 
   it('apply brings up a mixed client node from the bootstrap and deploys dev and prod', async () => {

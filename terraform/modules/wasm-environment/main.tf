@@ -26,11 +26,21 @@ resource "nomadwasm_service" "this" {
   cpu                = each.value.cpu
   memory             = each.value.memory
   http_instance      = each.value.http_instance
-  grants             = each.value.grants
   secrets            = each.value.secrets
   allow_services     = each.value.allow_services
   vault_policies     = each.value.secrets == null ? null : ["${var.name}-wasm-services"]
   deployment_timeout = var.deployment_timeout
+
+  dynamic "grants" {
+    for_each = each.value.grants == null ? [] : [each.value.grants]
+    content {
+      env        = grants.value.env
+      pass_env   = grants.value.pass_env
+      allow_http = grants.value.allow_http
+      mounts     = grants.value.mounts
+      memory_max = grants.value.memory_max
+    }
+  }
 
   service = {
     name     = "${var.name}-${each.key}"

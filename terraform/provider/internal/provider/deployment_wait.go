@@ -32,6 +32,12 @@ func waitForDeployment(ctx context.Context, client *api.Client, namespace, jobID
 			case api.DeploymentStatusFailed, api.DeploymentStatusCancelled:
 				return d, fmt.Errorf("deployment %s of job %q version %d %s: %s%s", shortID(d.ID), jobID, version, d.Status, d.StatusDescription, allocationProblems(ctx, client, d))
 			}
+			// A task the driver refused for good (bad config, unsigned
+			// component) would only fail the deployment at its progress
+			// deadline, after rescheduling the same failure: report it now.
+			if unrecoverable := unrecoverableFailures(ctx, client, d); unrecoverable != "" {
+				return d, fmt.Errorf("job %q version %d cannot become healthy: its tasks fail with unrecoverable errors:%s", jobID, version, unrecoverable)
+			}
 		}
 		if time.Now().After(deadline) {
 			status := "no deployment yet"
@@ -72,6 +78,46 @@ func allocationProblems(ctx context.Context, client *api.Client, d *api.Deployme
 				msgs = append(msgs, strings.TrimSpace(e.Type+": "+e.DisplayMessage))
 			}
 			lines = append(lines, fmt.Sprintf("alloc %s task %s (%s): %s", shortID(stub.ID), task, state.State, strings.Join(msgs, "; ")))
+		}
+	}
+	sort.Strings(lines)
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\n" + strings.Join(lines, "\n")
+}
+
+// unrecoverableFailures lists the deployment's allocations whose task Nomad
+// gave up on ("Not Restarting: Error was unrecoverable"), or "" if none.
+func unrecoverableFailures(ctx context.Context, client *api.Client, d *api.Deployment) string {
+	unhealthy := 0
+	for _, tg := range d.TaskGroups {
+		unhealthy += tg.UnhealthyAllocs
+	}
+	if unhealthy == 0 {
+		return ""
+	}
+	allocs, _, err := client.Deployments().Allocations(d.ID, (&api.QueryOptions{Namespace: d.Namespace}).WithContext(ctx))
+	if err != nil {
+		return ""
+	}
+	var lines []string
+	for _, stub := range allocs {
+		for task, state := range stub.TaskStates {
+			if state.State != "dead" || !state.Failed || len(state.Events) == 0 {
+				continue
+			}
+			last := state.Events[len(state.Events)-1]
+			if last.Type != api.TaskNotRestarting || !strings.Contains(last.DisplayMessage, "unrecoverable") {
+				continue
+			}
+			var reasons []string
+			for _, e := range state.Events {
+				if e.Type == api.TaskDriverFailure || e.Type == api.TaskFailedValidation || e.Type == api.TaskSetupFailure {
+					reasons = append(reasons, strings.TrimSpace(e.Type+": "+e.DisplayMessage))
+				}
+			}
+			lines = append(lines, fmt.Sprintf("alloc %s task %s: %s", shortID(stub.ID), task, strings.Join(reasons, "; ")))
 		}
 	}
 	sort.Strings(lines)

@@ -38,7 +38,9 @@ func buildServiceJob(m *serviceModel) (*api.Job, error) {
 	resources := &api.Resources{CPU: intPtr(int(m.CPU.ValueInt64())), MemoryMB: intPtr(int(m.Memory.ValueInt64()))}
 	if g := m.Grants; g != nil {
 		if env := stringMapOf(g.Env); len(env) > 0 {
-			config["env"] = env
+			// Nomad decodes a JSON-submitted map attribute of a driver config
+			// only as a one-element list of maps (HCL1 block semantics).
+			config["env"] = []map[string]string{env}
 		}
 		if passEnv := stringsOf(g.PassEnv); len(passEnv) > 0 {
 			config["pass_env"] = passEnv

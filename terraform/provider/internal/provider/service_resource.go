@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"time"
 
@@ -32,6 +33,7 @@ type serviceResource struct{ clients *clients }
 var (
 	_ resource.ResourceWithImportState    = &serviceResource{}
 	_ resource.ResourceWithValidateConfig = &serviceResource{}
+	_ resource.ResourceWithModifyPlan     = &serviceResource{}
 )
 
 var (
@@ -71,20 +73,6 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"http_instance": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("shared"), Validators: []validator.String{stringvalidator.OneOf("shared", "per-request")}, Description: "shared: one instance serves every request; per-request: a fresh instance each."},
 			"cpu":           schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(100), Validators: []validator.Int64{int64validator.AtLeast(1)}, Description: "MHz reserved."},
 			"memory":        schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(64), Validators: []validator.Int64{int64validator.AtLeast(10)}, Description: "MiB reserved (the component's linear memory ceiling unless grants.memory_max)."},
-			"grants": schema.SingleNestedAttribute{Optional: true, Description: "What the component may use beyond stdio, clocks and randomness; the driver denies everything else.",
-				Attributes: map[string]schema.Attribute{
-					"env": schema.MapAttribute{Optional: true, ElementType: types.StringType, Description: "Environment variables the component sees.",
-						Validators: []validator.Map{mapKeysMatch(envName, "must be an environment variable name")}},
-					"pass_env":   stringList("Task environment variables passed through by name.", listvalidator.ValueStringsAre(stringvalidator.RegexMatches(envName, "must be an environment variable name"))),
-					"allow_http": stringList("Outbound HTTP allow-list: host, host:port, *.domain[:port].", listvalidator.ValueStringsAre(stringvalidator.RegexMatches(allowHTTPEntry, "must be host, host:port or *.domain[:port] (no scheme, no path)"))),
-					"mounts": schema.ListNestedAttribute{Optional: true, Description: "Directories of the task dir the component sees.",
-						NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-							"source":      schema.StringAttribute{Required: true, Description: "Under local/, secrets/ or alloc/data.", Validators: []validator.String{stringvalidator.RegexMatches(mountSource, "must be a directory under local/, secrets/ or alloc/data (relative, no ..)")}},
-							"destination": schema.StringAttribute{Required: true, Description: "Absolute path the component sees.", Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^/`), "must be an absolute guest path")}},
-							"readonly":    schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true)},
-						}}},
-					"memory_max": schema.Int64Attribute{Optional: true, Description: "Linear memory ceiling in MiB (resources.memory_max).", Validators: []validator.Int64{int64validator.AtLeast(1)}},
-				}},
 			"secrets": schema.MapNestedAttribute{Optional: true, Description: "Vault KV v2 secrets the driver resolves at start: secret \"<name>\" { path, field } blocks of the task config. Needs the driver's Vault support on the node.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"path":  schema.StringAttribute{Required: true, Description: "KV v2 path, e.g. secret/data/app."},
@@ -113,6 +101,22 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"deployment_id":       schema.StringAttribute{Computed: true, Description: "The last deployment the provider waited for."},
 			"deployment_status":   schema.StringAttribute{Computed: true},
 		},
+		Blocks: map[string]schema.Block{
+			"grants": schema.SingleNestedBlock{Description: "What the component may use beyond stdio, clocks and randomness; the driver denies everything else. A block, so a grant name the driver does not know is an error at plan (\"An argument named ... is not expected here\").",
+				Attributes: map[string]schema.Attribute{
+					"env": schema.MapAttribute{Optional: true, ElementType: types.StringType, Description: "Environment variables the component sees.",
+						Validators: []validator.Map{mapKeysMatch(envName, "must be an environment variable name")}},
+					"pass_env":   stringList("Task environment variables passed through by name.", listvalidator.ValueStringsAre(stringvalidator.RegexMatches(envName, "must be an environment variable name"))),
+					"allow_http": stringList("Outbound HTTP allow-list: host, host:port, *.domain[:port].", listvalidator.ValueStringsAre(stringvalidator.RegexMatches(allowHTTPEntry, "must be host, host:port or *.domain[:port] (no scheme, no path)"))),
+					"mounts": schema.ListNestedAttribute{Optional: true, Description: "Directories of the task dir the component sees.",
+						NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+							"source":      schema.StringAttribute{Required: true, Description: "Under local/, secrets/ or alloc/data.", Validators: []validator.String{stringvalidator.RegexMatches(mountSource, "must be a directory under local/, secrets/ or alloc/data (relative, no ..)")}},
+							"destination": schema.StringAttribute{Required: true, Description: "Absolute path the component sees.", Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^/`), "must be an absolute guest path")}},
+							"readonly":    schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true)},
+						}}},
+					"memory_max": schema.Int64Attribute{Optional: true, Description: "Linear memory ceiling in MiB (resources.memory_max).", Validators: []validator.Int64{int64validator.AtLeast(1)}},
+				}},
+		},
 	}
 }
 
@@ -134,6 +138,30 @@ func (r *serviceResource) ValidateConfig(ctx context.Context, req resource.Valid
 			resp.Diagnostics.AddAttributeError(path.Root("service").AtName("checks").AtListIndex(i).AtName("path"), "path only applies to http checks", "remove path from a tcp check")
 		}
 	}
+}
+
+// ModifyPlan: when nothing of the job changes (only provider-side settings
+// such as deployment_timeout), the job keeps its version and deployment, so
+// the plan says so instead of "(known after apply)".
+func (r *serviceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !req.Plan.Raw.IsFullyKnown() {
+		return
+	}
+	var plan, state serviceModel
+	if diags := req.Plan.Get(ctx, &plan); diags.HasError() {
+		return
+	}
+	if diags := req.State.Get(ctx, &state); diags.HasError() {
+		return
+	}
+	planned, err1 := buildServiceJob(&plan)
+	current, err2 := buildServiceJob(&state)
+	if err1 != nil || err2 != nil || !reflect.DeepEqual(planned, current) || !reflect.DeepEqual(plan.Secrets, state.Secrets) {
+		return
+	}
+	plan.JobVersion, plan.ModifyIndex = state.JobVersion, state.ModifyIndex
+	plan.DeploymentID, plan.DeploymentStatus = state.DeploymentID, state.DeploymentStatus
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
