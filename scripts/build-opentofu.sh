@@ -31,5 +31,7 @@ if [ ! -x "$BIN" ]; then
   fi
   flock -u 9
 fi
-env -u TF_CLI_CONFIG_FILE "$BIN" version 2>/dev/null | head -1 >&2
+# Whole output first: `| head -1` would SIGPIPE tofu and fail under pipefail.
+version=$(env -u TF_CLI_CONFIG_FILE "$BIN" version 2>/dev/null)
+echo "${version%%$'\n'*}" >&2
 echo "$BIN"

@@ -10,6 +10,7 @@ locals {
     prod = { signature_mode = "enforce", digest = var.prod_digest, allow_http = [] }
   }
   node_class = var.node == null ? "wasm" : var.node.node_class
+  placed_on  = var.node == null ? local.node_class : terraform_data.node[0].output.node_class
 }
 
 # ---- The node ----------------------------------------------------------------
@@ -40,7 +41,10 @@ module "client" {
   signatures = {
     mode        = "warn"
     public_keys = [var.signing_public_key]
-    namespaces  = { for name, env in module.environment : name => env.signature_rule }
+    # Each environment's rule (what module.environment[*].signature_rule
+    # outputs), from the same locals: reading the module's output here would
+    # make a cycle, since its services wait for this node.
+    namespaces = { for name, env in local.environments : name => { mode = env.signature_mode, public_keys = [var.signing_public_key] } }
   }
 }
 
@@ -86,8 +90,9 @@ module "environment" {
   name           = each.key
   signature_mode = each.value.signature_mode
   public_keys    = [var.signing_public_key]
-  # From the node resource: the services are placed once the node is up.
-  node_class = var.node == null ? local.node_class : terraform_data.node[0].output.node_class
+  # From the node resource: the services and jobs are placed once the node is
+  # up, and destroyed before it goes.
+  node_class = local.placed_on
 
   services = {
     hello = {
@@ -110,7 +115,7 @@ module "environment" {
         type        = "service"
         constraint {
           attribute = "$${node.class}"
-          value     = "${local.node_class}"
+          value     = "${local.placed_on}"
         }
         group "sidecar" {
           task "sidecar" {

@@ -63,12 +63,6 @@ locals {
     }),
   ])
 
-  stop_command = var.service_manager == "systemd" ? "systemctl disable --now nomad-client" : join(" ", [
-    "pidfile=${var.install_dir}/nomad.pid;",
-    "if [ -d /run/systemd/system ] && [ '${var.service_manager}' = auto ]; then systemctl disable --now nomad-client; exit 0; fi;",
-    "[ -f \"$pidfile\" ] || exit 0; pid=$(cat \"$pidfile\");",
-    "kill -INT \"$pid\" 2>/dev/null || true; i=0;",
-    "while kill -0 \"$pid\" 2>/dev/null && [ $i -lt 60 ]; do sleep 0.5; i=$((i+1)); done;",
-    "kill -KILL \"$pid\" 2>/dev/null || true; rm -f \"$pidfile\"",
-  ])
+  # The bootstrap writes the stop script; nothing to stop where it never ran.
+  stop_command = "if [ -x '${var.install_dir}/nomad-client-stop' ]; then '${var.install_dir}/nomad-client-stop'; fi"
 }
