@@ -3,7 +3,7 @@
 // config written here: no registry is ever asked. Working copies of
 // terraform/ live in temp dirs so init's lock files never land in the repo.
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../e2e/support/nomad-agent.ts';
@@ -37,13 +37,12 @@ let prepared: { mirror: string; cliConfig: string; nomadWasm: string } | undefin
 export function prepareProviderMirror(): { mirror: string; cliConfig: string; nomadWasm: string } {
   if (prepared) return prepared;
   const mirror = lastLine(execFileSync('bash', [join(REPO_ROOT, 'scripts/build-terraform-provider.sh')], { encoding: 'utf8' }));
-  const dir = mkdtempSync(join(tmpdir(), 'tofu-cli-'));
-  const cliConfig = join(dir, 'offline.tfrc');
+  const cliConfig = join(REPO_ROOT, '.cache/terraform/offline.tfrc');
   // Only the mirror: no `direct` block, so nothing can be fetched from a registry.
-  writeFileSync(
-    cliConfig,
-    `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["${PROVIDER_SOURCE}"]\n  }\n}\n`,
-  );
+  // Written whole and renamed: test files running side by side may both write it.
+  const temp = `${cliConfig}.${process.pid}`;
+  writeFileSync(temp, `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["${PROVIDER_SOURCE}"]\n  }\n}\n`);
+  renameSync(temp, cliConfig);
   prepared = { mirror, cliConfig, nomadWasm: join(REPO_ROOT, 'bin/nomad-wasm') };
   return prepared;
 }
