@@ -3,6 +3,7 @@
 // instances) against, in the same run, a plain node:http hello server and
 // the stock jco path. Each server runs alone in its own process; the load
 // generator is test/bench/loadgen (Go, 10 keep-alive connections).
+import { mkdtempSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,7 @@ function taskHost(port: number, mode: string): ChildProcess {
       componentPath: COMPONENT,
       cacheDir,
       exitFile: join(cacheDir, `exit-${port}.json`),
+      stateDir: mkdtempSync(join(cacheDir, `state-${port}-`)),
       grants: { args: ['hello-http.wasm'], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 64, httpInstance: mode },
       http: { host: '127.0.0.1', port },
     }),
