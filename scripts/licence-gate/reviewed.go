@@ -14,6 +14,8 @@ var reviewed = map[string]struct{ Licence, Evidence string }{
 	"github.com/garyburd/redigo@v0.0.0-20150301180006-535138d7bcd7": {"Apache-2.0",
 		"no LICENSE file; README.markdown: \"Redigo is available under the Apache License, Version 2.0\""},
 	"github.com/pascaldekloe/goe@v0.1.0": {"CC0-1.0", "LICENSE is the short form of the CC0 public-domain dedication, with its URL"},
+	"github.com/munnerz/goautoneg@v0.0.0-20120707110453-a547fc61f48d": {"BSD-3-Clause",
+		"no LICENSE file; README.txt carries the BSD 3-clause licence text (Copyright (c) 2011, Open Knowledge Foundation Ltd.). In OpenTofu's module graph via k8s.io/kube-openapi"},
 	"github.com/chzyer/logex@v1.1.10": {"MIT",
 		"this version states no licence; v1.2.1 of the same repository by the same author is MIT. Only in the module graph: `go mod why -m` finds nothing that needs it"},
 }
