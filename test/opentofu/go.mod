@@ -15,13 +15,6 @@ godebug tlsmlkem=0
 
 require github.com/opentofu/opentofu v1.10.10
 
-// Not OpenTofu's: github.com/tencentyun/cos-go-sdk-v5 lists this module in
-// its go.mod, but no package of the build imports it (`go mod why -m`: not
-// needed), and it has no licence at all, so the licence gate
-// (scripts/licence-gate) would rightly refuse it. Excluded from our module
-// graph (Go >= 1.16 then ignores the requirement); the binary is unchanged.
-exclude github.com/QcloudApi/qcloud_sign_golang v0.0.0-20141224014652-e4130a326409
-
 require (
 	cloud.google.com/go v0.112.0 // indirect
 	cloud.google.com/go/compute v1.23.3 // indirect
