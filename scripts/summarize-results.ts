@@ -13,6 +13,7 @@ const suites: [string, Totals | undefined][] = [
   ['Vault secrets (vitest, real Vault and PostgreSQL)', vitest(join(dir, 'vitest-vault.json'))],
   ['conformance (go test)', goTest(join(dir, 'go-conformance.log'))],
   ['e2e (vitest, real Nomad)', vitest(join(dir, 'vitest-e2e.json'))],
+  ['terraform (vitest, OpenTofu, real Nomad)', vitest(join(dir, 'vitest-terraform.json'))],
 ];
 
 const total: Totals = { passed: 0, failed: 0, skipped: 0 };

@@ -4,7 +4,8 @@
 # Nomad agent, built from Nomad's Go module) and runs every suite:
 #   licence gate (go test) · unit + runtime + OCI/signatures (vitest, a real registry) · Vault
 #   secrets (vitest, real Vault and PostgreSQL) · conformance (go test, Nomad's plugin client) ·
-#   e2e (vitest, real Nomad agent, with Vault for the Vault file)
+#   e2e (vitest, real Nomad agent, with Vault for the Vault file) ·
+#   terraform (vitest: OpenTofu applies our provider and modules to real Nomad)
 # It ends with one line "N passed, N failed[, N skipped]" totalling all suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,10 @@ step "build Vault from its Go module and install PostgreSQL (Vault secrets suite
 bash scripts/build-vault.sh || exit 1
 bash scripts/ensure-postgres.sh >/dev/null || exit 1
 
+step "build OpenTofu and the Terraform provider (terraform/provider) from their Go modules"
+bash scripts/build-opentofu.sh || exit 1
+bash scripts/build-terraform-provider.sh || exit 1
+
 step "install the OCI registry (Debian docker-registry) and build cosign for interop tests"
 bash scripts/ensure-registry.sh || exit 1
 # Without cosign the interop tests skip loudly; everything else still runs.
@@ -64,6 +69,9 @@ bash scripts/ensure-chromium.sh || echo "WARNING: Chromium could not be installe
 
 step "end-to-end tests against a real Nomad agent"
 vitest run test/e2e --no-file-parallelism --reporter=default --reporter=json --outputFile="$RESULTS/vitest-e2e.json" || status=1
+
+step "Terraform: provider acceptance, modules, example apply/destroy (OpenTofu, real Nomad, real registry)"
+vitest run test/terraform --no-file-parallelism --reporter=default --reporter=json --outputFile="$RESULTS/vitest-terraform.json" || status=1
 
 step "summary"
 node scripts/summarize-results.ts "$RESULTS" || status=1

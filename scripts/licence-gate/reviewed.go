@@ -26,6 +26,8 @@ var reviewed = map[string]struct{ Licence, Evidence string }{
 		"dual-licensed: the licence files are named APLv2 (the Apache-2.0 text) and GPLv3; README.md: \"pick the one which suits you best\""},
 	"github.com/xi2/xz@v0.0.0-20171230120015-48954b6210f8": {publicDomain,
 		"LICENSE: \"All these files have been put into the public domain. You can do whatever you want with these files.\""},
+	"github.com/munnerz/goautoneg@v0.0.0-20120707110453-a547fc61f48d": {"BSD-3-Clause",
+		"no LICENSE file; README.txt carries the BSD 3-clause licence text (Copyright (c) 2011, Open Knowledge Foundation Ltd.). In OpenTofu's module graph via k8s.io/kube-openapi"},
 }
 
 // applyReviewed replaces the scanner's verdict for a reviewed dependency.

@@ -12,7 +12,7 @@ import { verifyCommand } from './verify.js';
 const USAGE = `usage:
   nomad-wasm inspect <ref> [--checksum sha256:…] [--json] [registry flags]
   nomad-wasm verify <ref> [--key cosign.pub]... [--trusted-root trusted_root.json]
-                          [--identity <issuer>=<subject-pattern>]... [--checksum sha256:…] [registry flags]
+                          [--identity <issuer>=<subject-pattern>]... [--checksum sha256:…] [--json] [registry flags]
   nomad-wasm push <file.wasm> <oci://registry/repo:tag> [registry flags]
 
 <ref>: a .wasm file, oci://registry/repo:tag, oci://registry/repo@sha256:…, or https://… (with --checksum)

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { readPem } from '../config/registry-config.js';
 import type { IdentityRule, SignatureConfig } from '../config/signature-config.js';
+import { isDriverError } from '../errors.js';
 import { admitComponent, describeSigner } from '../trust/admission.js';
 import { VerifiedStore } from '../trust/verified-store.js';
 import { fetchRef } from './fetch-ref.js';
@@ -29,6 +30,19 @@ export async function verifyCommand(args: readonly string[], flags: CliFlags): P
     namespaces: {},
     trustedRoot: rootPath === undefined ? undefined : (JSON.parse(readFileSync(rootPath, 'utf8')) as unknown),
   };
+  if (!flags.json) return verifyRef(ref, flags, signatures);
+  // --json: the verdict on stdout either way (for tools such as the Terraform
+  // provider); a refusal keeps exit code 1 and carries the error code.
+  try {
+    return await verifyRef(ref, flags, signatures);
+  } catch (err) {
+    if (!isDriverError(err)) throw err;
+    process.stdout.write(`${JSON.stringify({ verified: false, code: err.code, message: err.message }, null, 2)}\n`);
+    return 1;
+  }
+}
+
+async function verifyRef(ref: string, flags: CliFlags, signatures: SignatureConfig): Promise<number> {
   const fetched = await fetchRef(ref, flags.checksum, registryFlags(flags));
   // A private record dir: the CLI must really verify, never trust a cache.
   const recordDir = await mkdtemp(join(tmpdir(), 'nomad-wasm-verify-'));
@@ -41,6 +55,18 @@ export async function verifyCommand(args: readonly string[], flags: CliFlags): P
       componentField: fetched.field,
     });
     if (admission.status !== 'verified') throw new Error(`unexpected admission ${admission.status} under enforce`);
+    if (flags.json) {
+      const report = {
+        verified: true,
+        reference: fetched.component.origin,
+        digest: admission.digest,
+        ...(fetched.component.kind === 'oci' ? { manifestDigest: fetched.component.manifestDigest } : {}),
+        signer: admission.signer,
+        signedBy: describeSigner(admission.signer),
+      };
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return 0;
+    }
     process.stdout.write(`verified ${admission.digest}\nsigned by ${describeSigner(admission.signer)}\n`);
     return 0;
   } finally {

@@ -11,7 +11,20 @@ export interface WorldSummary {
   /** Imports this driver cannot provide: the task would fail to start. */
   readonly unsupportedImports: readonly string[];
   readonly capabilities: readonly string[];
+  /**
+   * Task config fields a job must set for the component's imports and
+   * exports to be of any use (machine-readable, for tools such as the
+   * Terraform provider): `env`, `mount`, `allow_http`, `port`.
+   */
+  readonly grants: readonly string[];
 }
+
+/** Import prefix → the task config field that grants it. */
+const GRANT_FIELDS: readonly [string, string][] = [
+  ['wasi:cli/environment', 'env'],
+  ['wasi:filesystem/', 'mount'],
+  ['wasi:http/outgoing-handler', 'allow_http'],
+];
 
 /** Import prefix → what a job must grant for it to be of any use. */
 const CAPABILITIES: readonly [string, string][] = [
@@ -45,7 +58,9 @@ export function summarizeWit(wit: string): WorldSummary {
       ? 'wasi:cli/run command'
       : 'unsupported';
   const capabilities = CAPABILITIES.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).map(([, text]) => text);
-  return { world, imports, exports, unsupportedImports: imports.filter((i) => !PROVIDED_INTERFACES.has(unversioned(i))), capabilities };
+  const grants = GRANT_FIELDS.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).map(([, field]) => field);
+  if (world === 'wasi:http service') grants.push('port');
+  return { world, imports, exports, unsupportedImports: imports.filter((i) => !PROVIDED_INTERFACES.has(unversioned(i))), capabilities, grants };
 }
 
 /**

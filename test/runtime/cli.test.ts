@@ -19,8 +19,9 @@ describe('nomad-wasm inspect', () => {
   it('reports JSON with --json, for a wasi:http service', async () => {
     const result = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'echo-http.wasm')]);
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as { world: string; exports: string[]; unsupportedImports: string[] };
+    const report = JSON.parse(result.stdout) as { world: string; exports: string[]; unsupportedImports: string[]; grants: string[] };
     expect(report.world).toBe('wasi:http service');
+    expect(report.grants).toContain('port');
     expect(report.exports.some((e) => e.startsWith('wasi:http/incoming-handler@'))).toBe(true);
     expect(report.unsupportedImports).toEqual([]);
   });
@@ -56,5 +57,6 @@ world root {
     expect(summary.world).toBe('wasi:http service');
     expect(summary.unsupportedImports).toEqual(['acme:secret/store@1.0.0']);
     expect(summary.capabilities).toEqual(['outbound HTTP: only hosts granted with `allow_http`', 'sockets: always denied by this driver']);
+    expect(summary.grants).toEqual(['allow_http', 'port']);
   });
 });

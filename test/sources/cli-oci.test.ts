@@ -66,5 +66,13 @@ describe('nomad-wasm against a registry', () => {
     const refused = await nomadWasm(['verify', `oci://${registry.host}/ops/hello:unsigned`, '--key', keyFile, ...auth], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^error \[SIGNATURE_MISSING\]: no signature found/m);
+
+    // --json (what the Terraform provider reads): the verdict on stdout either way.
+    const okJson = await nomadWasm(['verify', signedRef, '--key', keyFile, '--json', ...auth], env);
+    expect(okJson.code).toBe(0);
+    expect(JSON.parse(okJson.stdout)).toMatchObject({ verified: true, digest: digestOf(bytes), manifestDigest: signed.manifestDigest, signer: { kind: 'key', keyFingerprint: key.fingerprintHex } });
+    const refusedJson = await nomadWasm(['verify', `oci://${registry.host}/ops/hello:unsigned`, '--key', keyFile, '--json', ...auth], env);
+    expect(refusedJson.code).toBe(1);
+    expect(JSON.parse(refusedJson.stdout)).toMatchObject({ verified: false, code: 'SIGNATURE_MISSING' });
   });
 });

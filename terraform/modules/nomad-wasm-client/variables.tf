@@ -1,0 +1,284 @@
+# ---- Cluster membership ---------------------------------------------------
+
+variable "servers" {
+  description = "Nomad server RPC addresses the client joins (host:port, usually port 4647)."
+  type        = list(string)
+  validation {
+    condition     = length(var.servers) > 0 && alltrue([for s in var.servers : can(regex("^[A-Za-z0-9.\\-]+:[0-9]{1,5}$|^\\[[0-9a-fA-F:]+\\]:[0-9]{1,5}$", s))])
+    error_message = "servers must list at least one host:port (e.g. \"10.0.0.10:4647\"), without a scheme."
+  }
+}
+
+variable "datacenter" {
+  description = "Nomad datacenter of the client."
+  type        = string
+  default     = "dc1"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]+$", var.datacenter))
+    error_message = "datacenter may contain letters, digits, - and _ only."
+  }
+}
+
+variable "region" {
+  description = "Nomad region of the client."
+  type        = string
+  default     = "global"
+}
+
+variable "node_class" {
+  description = "node_class of the client: jobs select mixed Wasm + container nodes with it (nomadwasm_service.node_class)."
+  type        = string
+  default     = "wasm"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+$", var.node_class))
+    error_message = "node_class may contain letters, digits, _ . - only."
+  }
+}
+
+variable "node_name" {
+  description = "Node name; null means the machine's hostname."
+  type        = string
+  default     = null
+}
+
+variable "meta" {
+  description = "Client meta (node attributes $${meta.<key>} jobs can constrain on)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "bind_addr" {
+  description = "Address the client's HTTP API binds to."
+  type        = string
+  default     = "0.0.0.0"
+}
+
+variable "advertise_addr" {
+  description = "Address the client advertises for its HTTP API; null: Nomad's default (the first private address). Required when bind_addr is a loopback address."
+  type        = string
+  default     = null
+}
+
+variable "http_port" {
+  description = "Port of the client's HTTP API."
+  type        = number
+  default     = 4646
+  validation {
+    condition     = var.http_port >= 1 && var.http_port <= 65535 && floor(var.http_port) == var.http_port
+    error_message = "http_port must be a port number (1-65535)."
+  }
+}
+
+variable "network_interface" {
+  description = "Interface whose address Nomad fingerprints for task ports; null lets Nomad choose."
+  type        = string
+  default     = null
+}
+
+# ---- What the bootstrap installs (pinned, checksum-checked) ---------------
+
+variable "nomad" {
+  description = "The Nomad release to install: version, the URL of its linux zip (releases.hashicorp.com or your mirror) and that zip's sha256 (from its SHA256SUMS). Nomad 1.6.x is the last MPL-2.0 line."
+  type = object({
+    version = string
+    url     = string
+    sha256  = string
+  })
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.nomad.version)) && can(regex("^[0-9a-f]{64}$", var.nomad.sha256)) && can(regex("^(https?|file)://", var.nomad.url)) && endswith(var.nomad.url, ".zip")
+    error_message = "nomad needs version X.Y.Z, an http(s):// or file:// url of the .zip, and its sha256 as 64 lowercase hex digits."
+  }
+}
+
+variable "nodejs" {
+  description = "The Node.js (>= 22) release the driver runs on: version, URL of the linux-x64 .tar.xz or .tar.gz (nodejs.org/dist or a mirror) and its sha256 (from SHASUMS256.txt)."
+  type = object({
+    version = string
+    url     = string
+    sha256  = string
+  })
+  validation {
+    condition     = can(regex("^2[2-9]\\.|^[3-9][0-9]\\.", var.nodejs.version)) && can(regex("^[0-9a-f]{64}$", var.nodejs.sha256)) && can(regex("^(https?|file)://.*\\.tar\\.(xz|gz)$", var.nodejs.url))
+    error_message = "nodejs needs version >= 22, an http(s):// or file:// url ending in .tar.xz or .tar.gz, and its sha256 as 64 lowercase hex digits."
+  }
+}
+
+variable "driver" {
+  description = "The nomad-driver-wasm release tarball (scripts/pack-driver.sh): version, URL and sha256."
+  type = object({
+    version = string
+    url     = string
+    sha256  = string
+  })
+  validation {
+    condition     = can(regex("^[0-9a-f]{64}$", var.driver.sha256)) && can(regex("^(https?|file)://.*\\.tar\\.gz$", var.driver.url))
+    error_message = "driver needs an http(s):// or file:// url of the .tar.gz and its sha256 as 64 lowercase hex digits."
+  }
+}
+
+variable "install_dir" {
+  description = "Where Nomad, Node.js and the driver are installed (bin/, node/, driver/, plugins/)."
+  type        = string
+  default     = "/opt/nomad-driver-wasm"
+  validation {
+    condition     = startswith(var.install_dir, "/")
+    error_message = "install_dir must be an absolute path."
+  }
+}
+
+variable "config_dir" {
+  description = "Directory of the Nomad client configuration (client.hcl is written there)."
+  type        = string
+  default     = "/etc/nomad.d"
+  validation {
+    condition     = startswith(var.config_dir, "/")
+    error_message = "config_dir must be an absolute path."
+  }
+}
+
+variable "data_dir" {
+  description = "Nomad's data_dir."
+  type        = string
+  default     = "/var/lib/nomad"
+  validation {
+    condition     = startswith(var.data_dir, "/")
+    error_message = "data_dir must be an absolute path."
+  }
+}
+
+variable "service_manager" {
+  description = "How the bootstrap runs Nomad: systemd (a nomad-client unit), direct (a background process with a pid file, for machines and containers without systemd), or auto (systemd when it is PID 1)."
+  type        = string
+  default     = "auto"
+  validation {
+    condition     = contains(["auto", "systemd", "direct"], var.service_manager)
+    error_message = "service_manager must be \"auto\", \"systemd\" or \"direct\"."
+  }
+}
+
+# ---- Drivers ---------------------------------------------------------------
+
+variable "container_drivers" {
+  description = "Drivers configured beside wasm: docker (needs a Docker engine on the machine), exec (isolated, needs root and cgroups), raw_exec (unisolated: off by default)."
+  type = object({
+    docker   = optional(bool, true)
+    exec     = optional(bool, true)
+    raw_exec = optional(bool, false)
+  })
+  default = {}
+}
+
+variable "wasm" {
+  description = "The wasm plugin's node settings (README \"Install on a Nomad client\" and \"What a component can see\"): cache, component size limit and the grant ceilings jobs may not exceed (allow_http = null: any host jobs list; [] none)."
+  type = object({
+    cache_dir               = optional(string, "/var/lib/nomad-driver-wasm/cache")
+    cache_max_mb            = optional(number, 4096)
+    max_component_mb        = optional(number, 256)
+    max_memory_mb           = optional(number)
+    allow_http              = optional(list(string))
+    allow_mounts            = optional(bool, true)
+    allow_read_write_mounts = optional(bool, true)
+  })
+  default = {}
+  validation {
+    condition     = startswith(var.wasm.cache_dir, "/") && var.wasm.cache_max_mb > 0 && var.wasm.max_component_mb > 0 && (var.wasm.max_memory_mb == null ? true : var.wasm.max_memory_mb > 0)
+    error_message = "wasm.cache_dir must be absolute; cache_max_mb, max_component_mb and max_memory_mb must be positive."
+  }
+}
+
+variable "signatures" {
+  description = "Signature policy of the node: mode (off | warn | enforce), trusted public keys (PEM text or a path on the node), Sigstore certificate identities with a trusted_root path, and per-namespace rules (which may only tighten the default)."
+  type = object({
+    mode         = optional(string, "off")
+    public_keys  = optional(list(string), [])
+    trusted_root = optional(string)
+    identities = optional(list(object({
+      issuer  = string
+      subject = string
+    })), [])
+    namespaces = optional(map(object({
+      mode        = optional(string)
+      public_keys = optional(list(string))
+    })), {})
+  })
+  default = {}
+  validation {
+    condition     = contains(["off", "warn", "enforce"], var.signatures.mode) && alltrue([for ns in values(var.signatures.namespaces) : ns.mode == null ? true : contains(["off", "warn", "enforce"], ns.mode)])
+    error_message = "signatures.mode and signatures.namespaces[*].mode must be \"off\", \"warn\" or \"enforce\"."
+  }
+  validation {
+    condition = alltrue([
+      for rule in concat([{ mode = var.signatures.mode, public_keys = var.signatures.public_keys }], values(var.signatures.namespaces)) :
+      coalesce(rule.mode, var.signatures.mode) == "off" || length(coalesce(rule.public_keys, var.signatures.public_keys)) > 0 || length(var.signatures.identities) > 0
+    ])
+    error_message = "A signatures mode of warn or enforce needs public_keys or identities to trust (the driver refuses to start otherwise)."
+  }
+  validation {
+    condition     = length(var.signatures.identities) == 0 || var.signatures.trusted_root != null
+    error_message = "signatures.identities need signatures.trusted_root (a Sigstore trusted_root.json path on the node)."
+  }
+}
+
+variable "registries" {
+  description = "OCI registries the node pulls components from: host[:port] as in oci:// references, optional credentials (username + password, or identity_token), plain-HTTP insecure, and a CA path."
+  type = list(object({
+    host           = string
+    username       = optional(string)
+    password       = optional(string)
+    identity_token = optional(string)
+    insecure       = optional(bool, false)
+    ca_cert        = optional(string)
+  }))
+  default   = []
+  sensitive = true
+  validation {
+    condition     = alltrue([for r in var.registries : can(regex("^[A-Za-z0-9.-]+(:[0-9]{1,5})?$", r.host))]) && length(distinct([for r in var.registries : r.host])) == length(var.registries)
+    error_message = "registries[*].host must be host[:port] (no scheme, no path), each host once."
+  }
+  validation {
+    condition     = alltrue([for r in var.registries : !(r.identity_token != null && r.username != null)])
+    error_message = "A registry takes either username/password or identity_token, not both."
+  }
+}
+
+# ---- Vault and Consul ------------------------------------------------------
+
+variable "vault" {
+  description = "Vault integration of the client (agent vault block: address and CA for the tokens Nomad derives for tasks). null: none."
+  type = object({
+    address = string
+    ca_file = optional(string)
+  })
+  default = null
+  validation {
+    condition     = var.vault == null ? true : can(regex("^https?://", var.vault.address))
+    error_message = "vault.address must be an http:// or https:// URL."
+  }
+}
+
+variable "consul" {
+  description = "Consul agent the client registers services with (agent consul block). null: none (services use provider = \"nomad\")."
+  type = object({
+    address = string
+    token   = optional(string)
+    ssl     = optional(bool, false)
+  })
+  default   = null
+  sensitive = true
+  validation {
+    condition     = var.consul == null ? true : can(regex("^[A-Za-z0-9.\\-]+:[0-9]{1,5}$", var.consul.address))
+    error_message = "consul.address must be host:port of the local Consul agent (e.g. 127.0.0.1:8500)."
+  }
+}
+
+variable "extra_client_config" {
+  description = "HCL appended verbatim to the client configuration (escape hatch for settings this module has no input for)."
+  type        = string
+  default     = ""
+}
+
+variable "client_options" {
+  description = "Client options (client { options }), e.g. { \"fingerprint.denylist\" = \"env_aws,env_gce,env_azure\" } where no cloud metadata service exists."
+  type        = map(string)
+  default     = {}
+}

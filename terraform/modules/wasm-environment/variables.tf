@@ -1,0 +1,113 @@
+variable "name" {
+  description = "Environment name; also its Nomad namespace (dev, staging, prod, ...)."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,62}$", var.name)) && var.name != "default"
+    error_message = "name must be a lowercase Nomad namespace name (a-z, 0-9, -; at most 63), and not \"default\"."
+  }
+}
+
+variable "description" {
+  description = "Namespace description."
+  type        = string
+  default     = ""
+}
+
+variable "signature_mode" {
+  description = "Signature mode the environment's namespace must run under on every client (off | warn | enforce). Feed signature_rule to the client module's signatures.namespaces."
+  type        = string
+  default     = "enforce"
+  validation {
+    condition     = contains(["off", "warn", "enforce"], var.signature_mode)
+    error_message = "signature_mode must be \"off\", \"warn\" or \"enforce\"."
+  }
+}
+
+variable "public_keys" {
+  description = "PEM public keys (cosign.pub) whose signatures the environment accepts; null inherits the node's default keys."
+  type        = list(string)
+  default     = null
+  validation {
+    condition     = var.public_keys == null ? true : alltrue([for k in var.public_keys : can(regex("-----BEGIN PUBLIC KEY-----", k))])
+    error_message = "public_keys must be PEM text (-----BEGIN PUBLIC KEY-----)."
+  }
+}
+
+variable "enabled_task_drivers" {
+  description = "Task drivers jobs in the namespace may use (namespace capabilities)."
+  type        = list(string)
+  default     = ["wasm", "docker", "exec", "raw_exec"]
+  validation {
+    condition     = length(var.enabled_task_drivers) > 0
+    error_message = "enabled_task_drivers must name at least one driver."
+  }
+}
+
+variable "node_class" {
+  description = "node_class of the mixed clients the environment's Wasm services run on (the client module's node_class output); null: any node with the wasm driver."
+  type        = string
+  default     = null
+}
+
+variable "datacenters" {
+  description = "Datacenters the environment's services run in."
+  type        = list(string)
+  default     = ["*"]
+}
+
+variable "services" {
+  description = "Wasm services of the environment, by name: the pinned component (oci://…@sha256:…, e.g. data.nomadwasm_component.x.pinned_reference), count, grants, secrets (Vault KV v2 paths), services it may discover (Consul), and its service registration with HTTP checks."
+  type = map(object({
+    component     = string
+    count         = optional(number, 1)
+    cpu           = optional(number, 100)
+    memory        = optional(number, 64)
+    http_instance = optional(string, "shared")
+    grants = optional(object({
+      env        = optional(map(string))
+      pass_env   = optional(list(string))
+      allow_http = optional(list(string))
+      mounts = optional(list(object({
+        source      = string
+        destination = string
+        readonly    = optional(bool, true)
+      })))
+      memory_max = optional(number)
+    }))
+    secrets = optional(map(object({
+      path  = string
+      field = string
+    })))
+    allow_services = optional(list(string))
+    service_tags   = optional(list(string))
+    check_path     = optional(string, "/")
+    register_with  = optional(string, "nomad")
+  }))
+  default = {}
+  validation {
+    condition     = alltrue([for s in values(var.services) : can(regex("^oci://[^@]+@sha256:[0-9a-f]{64}$", s.component))])
+    error_message = "services[*].component must pin a digest: oci://registry/repository@sha256:<64 hex> (resolve tags with data.nomadwasm_component)."
+  }
+  validation {
+    condition     = alltrue([for s in values(var.services) : contains(["nomad", "consul"], s.register_with)])
+    error_message = "services[*].register_with must be \"nomad\" or \"consul\"."
+  }
+}
+
+variable "jobs" {
+  description = "Other Nomad jobs of the environment (container, exec, raw_exec tasks) as HCL2 jobspecs, by name. Each jobspec gets the HCL2 variable `namespace` (declare `variable \"namespace\" {}` and set `namespace = var.namespace`)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "vault_kv_mount" {
+  description = "KV v2 mount the environment's secrets live under (for the Vault policy text)."
+  type        = string
+  default     = "secret"
+}
+
+variable "deployment_timeout" {
+  description = "How long apply waits for each service's deployment to be healthy."
+  type        = string
+  default     = "5m"
+}
