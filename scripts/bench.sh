@@ -38,6 +38,10 @@ done
 node scripts/bench/http-throughput.ts
 node scripts/bench/density.ts
 
+# Calling a service by name (allow_services, resolved through a real Consul)
+# against the same component calling a fixed allow_http address.
+node scripts/bench/service-call.ts
+
 # Isolation unit: the same task as a worker thread vs as its own process.
 node scripts/bench/isolation-unit.ts
 

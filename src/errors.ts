@@ -157,8 +157,16 @@ export const ERROR_CATALOGUE = {
     description: 'The operator trust material (trusted root JSON, public key PEM) is unreadable or malformed; the message names the part.',
     recoverable: false,
   },
+  SERVICE_LOOKUP_DENIED: {
+    description: "Consul or Nomad refused to list a service the task granted (`allow_services`) to the plugin's token (HTTP 403, or ACLs hid its instances); the message names the service and the policy the node's token needs (`service:read` on it and `node:read` in Consul, `read-job` in the namespace in Nomad). At start the task fails; while it runs, it keeps the last instances it knew.",
+    recoverable: false,
+  },
+  SERVICE_LOOKUP_FAILED: {
+    description: 'Consul or Nomad could not be asked about a granted service (unreachable, TLS failure, unexpected answer); the task keeps the last instances it knew and the plugin retries with backoff. The message names the catalog address and the error.',
+    recoverable: true,
+  },
   EXEC_NOT_SUPPORTED: {
-    description: '`nomad alloc exec` and script checks need a shell inside the task; Wasm components have none.',
+    description: '`nomad alloc exec` and `script` checks need a shell inside the task; Wasm components have none. Check a service with an `http` or `tcp` check against the component\'s port instead.',
     recoverable: false,
   },
   VAULT_NOT_CONFIGURED: {

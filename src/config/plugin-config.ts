@@ -10,6 +10,7 @@ import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import { ConfigReader } from './config-reader.js';
 import { decodeRegistries, registryConfigSpec, type RegistryConfig } from './registry-config.js';
 import { decodeSignatureConfig, signatureConfigSpec, SIGNATURES_OFF, type SignatureConfig } from './signature-config.js';
+import { decodeServicesConfig, DEFAULT_SERVICES_CONFIG, servicesConfigSpec, type ServicesConfig } from './services-config.js';
 import { decodeVaultConfig, vaultConfigSpec, type VaultPluginConfig } from './vault-config.js';
 
 /** What the operator lets any job on this node ask for. */
@@ -32,6 +33,8 @@ export interface PluginConfig {
   readonly registries: readonly RegistryConfig[];
   readonly signatures: SignatureConfig;
   readonly ceilings: GrantCeilings;
+  /** Catalogs `allow_services` names are resolved in (`consul {}`, `nomad {}`). */
+  readonly services: ServicesConfig;
   /** Where tasks with `secret` blocks reach Vault; undefined = secrets unavailable on this node. */
   readonly vault?: VaultPluginConfig;
 }
@@ -51,6 +54,7 @@ export const pluginConfigSpec: Spec = object({
   max_component_mb: withDefault(attr('max_component_mb', 'number'), String(DEFAULT_MAX_COMPONENT_MB)),
   registry: registryConfigSpec,
   signatures: signatureConfigSpec,
+  ...servicesConfigSpec,
   vault: vaultConfigSpec,
 });
 
@@ -62,6 +66,7 @@ export const defaultPluginConfig: PluginConfig = {
   registries: [],
   signatures: SIGNATURES_OFF,
   ceilings: NO_CEILINGS,
+  services: DEFAULT_SERVICES_CONFIG,
 };
 
 export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
@@ -92,6 +97,7 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
         allowReadWriteMounts: config.optionalBool('allow_read_write_mounts') ?? true,
         maxMemoryMb,
       },
+      services: decodeServicesConfig(config.optionalBlock('consul'), config.optionalBlock('nomad')),
     };
   } catch (err) {
     throw new DriverError('PLUGIN_CONFIG_INVALID', `invalid plugin config: ${(err as Error).message}`, { cause: err });

@@ -5,6 +5,7 @@ import { decodeCtyMsgpack } from '../hclspec/cty-msgpack.js';
 import { attr, blockList, object, singleBlock, type Spec } from '../hclspec/spec.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import type { HttpInstanceMode } from '../runtime/grants.js';
+import { parseServiceGrant, sameService, type ServiceRef } from '../services/service-ref.js';
 import { ConfigReader } from './config-reader.js';
 import { decodeRegistryAuth, registryAuthFields, type RegistryAuth } from './registry-config.js';
 import { decodeSecretConfig, secretConfigFields, type TaskConfigGrants } from './secret-config.js';
@@ -40,6 +41,8 @@ export interface WasmTaskConfig {
   readonly mounts: readonly MountConfig[];
   /** Authorities outbound HTTP may reach. */
   readonly allowHttp: readonly AllowEntry[];
+  /** Services outbound HTTP may reach by name (`payments.service.consul`); absent = none. */
+  readonly allowServices?: readonly ServiceRef[];
   readonly httpInstance: HttpInstanceMode;
   /** Vault secrets and wasi:config/store grants (secret-config.ts); undefined when none. */
   readonly configGrants?: TaskConfigGrants;
@@ -64,6 +67,7 @@ export const taskConfigSpec: Spec = object({
     }),
   ),
   allow_http: attr('allow_http', 'list(string)'),
+  allow_services: attr('allow_services', 'list(string)'),
   http_instance: attr('http_instance', 'string'),
   ...secretConfigFields,
 });
@@ -101,6 +105,12 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
       if (typeof entry === 'string') throw new Error(`config field "allow_http[${i}]": ${entry}`);
       return entry;
     });
+    const allowServices: ServiceRef[] = [];
+    config.stringList('allow_services').forEach((text, i) => {
+      const ref = parseServiceGrant(text);
+      if (typeof ref === 'string') throw new Error(`config field "allow_services[${i}]": ${ref}`);
+      if (!allowServices.some((known) => sameService(known, ref))) allowServices.push(ref);
+    });
     const httpInstance = (config.optionalString('http_instance') ?? 'shared') as HttpInstanceMode;
     if (!INSTANCE_MODES.includes(httpInstance)) {
       throw new Error(`config field "http_instance": must be "shared" or "per-request", got "${httpInstance}"`);
@@ -116,6 +126,7 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
       port: port === '' ? undefined : port,
       mounts,
       allowHttp,
+      allowServices,
       httpInstance,
       ...(configGrants ? { configGrants } : {}),
     };

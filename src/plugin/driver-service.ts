@@ -12,7 +12,7 @@ import type { ExitResult as ExitResultMessage } from '../generated/hashicorp/nom
 import { encodeDriverState, TASK_HANDLE_VERSION } from '../task/driver-state.js';
 import type { ExitResult } from '../task/exit-status.js';
 import type { TaskEventBus } from '../task/task-events.js';
-import { execRefusalStatus } from './exec-refusal.js';
+import { execRefusalStatus, SCRIPT_CHECK_REFUSAL } from './exec-refusal.js';
 import type { TaskManager } from '../task/task-manager.js';
 import { taskNotFound } from '../task/task-store.js';
 import type { PluginSettings } from './base-service.js';
@@ -209,8 +209,10 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
       }
     },
 
-    ExecTask: (_call, callback) => {
-      callback(execRefusalStatus());
+    ExecTask: (call, callback) => {
+      // Only script checks call this (never their arguments in the log: they may carry secrets).
+      log.debug({ task_id: call.request.task_id }, 'refused ExecTask (script check)');
+      callback(execRefusalStatus(SCRIPT_CHECK_REFUSAL));
     },
 
     ExecTaskStreaming: (call) => {

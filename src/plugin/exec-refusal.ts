@@ -13,11 +13,18 @@ import { DriverError } from '../errors.js';
 
 export const EXEC_REFUSAL = 'exec is not supported for Wasm tasks (a component has no shell)';
 
+/**
+ * What a `script` check shows (Consul's or Nomad's check output): Nomad runs
+ * script checks through the driver's non-streaming ExecTask, which nothing
+ * else calls, so its refusal can name the alternative.
+ */
+export const SCRIPT_CHECK_REFUSAL = 'exec is not supported for Wasm tasks, so script checks cannot run (a component has no shell): use an http or tcp check on the service port';
+
 /** The longest reason a websocket close frame can carry (RFC 6455: 125 bytes, 2 of them the code). */
 export const WEBSOCKET_CLOSE_REASON_MAX_BYTES = 123;
 
-export function execRefusalStatus(): Partial<grpc.StatusObject> {
-  const refusal = new DriverError('EXEC_NOT_SUPPORTED', EXEC_REFUSAL);
+export function execRefusalStatus(message: string = EXEC_REFUSAL): Partial<grpc.StatusObject> {
+  const refusal = new DriverError('EXEC_NOT_SUPPORTED', message);
   return { code: grpc.status.UNIMPLEMENTED, details: refusal.message };
 }
 

@@ -9,6 +9,7 @@ import { TaskManager } from '../task/task-manager.js';
 import { tracer } from '../log/logger.js';
 import { baseServiceHandlers, type PluginSettings } from './base-service.js';
 import { driverServiceHandlers } from './driver-service.js';
+import { createTaskServices, feedTaskChannels } from './task-services-wiring.js';
 import { addGoPluginServices } from './go-plugin-services.js';
 import { checkHandshakeEnv, handshakeLine, socketPath } from './handshake.js';
 import { loadProtos } from './protos.js';
@@ -19,7 +20,9 @@ export async function servePlugin(log: Logger, env: NodeJS.ProcessEnv = process.
 
   const settings: PluginSettings = { config: defaultPluginConfig, nomad: null };
   const events = new TaskEventBus();
-  const manager = new TaskManager({ log: tracer(log, 'task'), events, pluginConfig: () => settings.config });
+  const services = createTaskServices(() => settings.config, events, tracer(log, 'services'));
+  const manager = new TaskManager({ log: tracer(log, 'task'), events, pluginConfig: () => settings.config, services });
+  feedTaskChannels(manager, services, tracer(log, 'services'));
   const protos = loadProtos();
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': -1 });

@@ -1,6 +1,7 @@
 // What a component may see, as the plugin decided it (src/task/grants.ts)
 // and the task host applies it. Deny by default: anything not listed here
 // is not visible to the guest.
+import type { ServiceRef } from '../services/service-ref.js';
 import type { Mount } from '../wasi/filesystem.js';
 
 export type HttpInstanceMode = 'shared' | 'per-request';
@@ -24,6 +25,8 @@ export interface Grants {
   readonly mounts: readonly Mount[];
   /** Outbound HTTP allow-list entries (`host`, `host:port`, `*.domain`). */
   readonly outboundHttp: readonly string[];
+  /** Services outbound HTTP may reach by name (`allow_services`); absent = none. */
+  readonly services?: readonly ServiceRef[];
   /** Ceiling for linear memory in MiB, from the task's resources. */
   readonly memoryMaxMiB: number | undefined;
   /** wasi:http services: one instance for all requests, or one per request. */

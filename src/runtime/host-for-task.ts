@@ -9,6 +9,8 @@ import type { Grants } from './grants.js';
 import { mibToPages } from './memory-ceiling.js';
 import type { InstantiateOptions } from './instantiate.js';
 import { notice, taskOutput } from './task-output.js';
+import { taskServices } from './task-services.js';
+import { isServiceDomain } from '../services/service-ref.js';
 
 /** `secrets`: the values the task host holds for the job's Vault secrets, if any. */
 export function hostForTask(grants: Grants, secrets: SecretKeys = NO_SECRETS): ImportObject {
@@ -21,8 +23,11 @@ export function hostForTask(grants: Grants, secrets: SecretKeys = NO_SECRETS): I
     mounts: grants.mounts,
     outbound: {
       allow,
-      onDecision: ({ allowed, authority }) => {
-        if (!allowed) notice(`outbound HTTP to ${authority} denied: not in the task's allow_http list`);
+      ...(taskServices.router ? { services: taskServices.router } : {}),
+      onDecision: ({ allowed, authority, reason }) => {
+        if (allowed) return;
+        const why = reason ?? (isServiceDomain(authority.replace(/:\d+$/, '')) ? "not a service in the task's allow_services list" : "not in the task's allow_http list");
+        notice(`outbound HTTP to ${authority} denied: ${why}`);
       },
     },
     config: configSource(grants.config, secrets),

@@ -30,6 +30,7 @@ import type { TaskSecrets } from './secrets.js';
 import type { CommandWorkerData, CommandWorkerResult } from './command-worker.js';
 import { CONTROL_SOCKET_NAME } from '../task/control-protocol.js';
 import { startControlServer, type ControlServer } from './control-server.js';
+import { useGrantedServices } from './granted-services.js';
 
 const progress = openProgressChannel();
 
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
   try {
     if (spec.logPaths) await openLogs(spec.logPaths);
     control = await openControl(spec.stateDir);
+    useGrantedServices(grants.services, spec.services, control);
     const events = control;
     // Vault is read while the component loads: neither waits for the other.
     const [prepared, fetched] = await Promise.allSettled([

@@ -4,6 +4,7 @@
 //
 // Nothing secret travels here: events and addresses only. Payloads are
 // never logged.
+import type { ServiceInstancesMessage } from '../services/service-messages.js';
 
 /** Task host -> plugin. */
 export type HostMessage = {
@@ -13,8 +14,8 @@ export type HostMessage = {
   readonly annotations?: Readonly<Record<string, string>>;
 };
 
-/** Plugin -> task host. None yet; capabilities add theirs here. */
-export type PluginMessage = never;
+/** Plugin -> task host. Capabilities add theirs here. */
+export type PluginMessage = ServiceInstancesMessage;
 
 /** Name of the socket in the task host's state dir (its working directory). */
 export const CONTROL_SOCKET_NAME = 'control.sock';

@@ -3,12 +3,15 @@
 // job lists, never Nomad's task env (which carries NOMAD_TOKEN,
 // VAULT_TOKEN, CONSUL_TOKEN, ...), no directory unless mounted, no
 // outbound authority unless allow-listed.
-import { basename } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { DriverError } from '../errors.js';
 import type { WasmTaskConfig } from '../config/task-config.js';
 import type { GrantCeilings } from '../config/plugin-config.js';
 import type { Grants } from '../runtime/grants.js';
 import { coveredBy, entryToString } from '../wasi/http-allow-list.js';
+import { serviceHost } from '../services/service-ref.js';
+import { refuseConsulTokenMounts, refuseConsulTokens } from '../services/token-guard.js';
 import { resolveMounts } from './mounts.js';
 
 export interface TaskContext {
@@ -25,6 +28,7 @@ function exceeds(grant: string, ceiling: string): DriverError {
 }
 
 export async function grantsFor(config: WasmTaskConfig, context: TaskContext, ceilings: GrantCeilings): Promise<Grants> {
+  refuseConsulTokens(config.passEnv);
   const env: Record<string, string> = {};
   for (const name of config.passEnv) {
     const value = context.env[name];
@@ -55,6 +59,7 @@ export async function grantsFor(config: WasmTaskConfig, context: TaskContext, ce
     throw exceeds(`${memory} MiB of memory (resources { memory${context.memoryMaxMb > 0 ? '_max' : ''} })`, `at most ${ceilings.maxMemoryMb} MiB (max_memory_mb)`);
   }
   const mounts = await resolveMounts(config.mounts, context.taskDir, context.allocDir);
+  if (mounts.length > 0) await refuseConsulTokenMounts(mounts, await realpath(join(context.taskDir, 'secrets')).catch(() => join(context.taskDir, 'secrets')));
   const configGrants = config.configGrants;
   return {
     // argv[0] is the program name, as every WASI toolchain expects.
@@ -62,6 +67,7 @@ export async function grantsFor(config: WasmTaskConfig, context: TaskContext, ce
     env,
     mounts,
     outboundHttp: config.allowHttp.map(entryToString),
+    services: config.allowServices ?? [],
     memoryMaxMiB: memory > 0 ? memory : ceilings.maxMemoryMb,
     httpInstance: config.httpInstance,
     ...(configGrants
@@ -79,6 +85,7 @@ export function describeGrants(grants: Grants): Record<string, string> {
     sockets: 'none',
     memory_max_mib: grants.memoryMaxMiB === undefined ? 'unlimited' : String(grants.memoryMaxMiB),
     http_instance: grants.httpInstance,
+    services: (grants.services ?? []).map(serviceHost).join(',') || 'none',
     ...(grants.config ? { config_keys: [...Object.keys(grants.config.values), ...grants.config.secretKeys].sort().join(',') || 'none' } : {}),
     ...(grants.config && Object.keys(grants.config.secretEnv).length > 0 ? { secret_env: Object.keys(grants.config.secretEnv).sort().join(',') } : {}),
   };

@@ -5,6 +5,7 @@
 // The spec travels over a pipe, never through a file or argv, because the
 // granted environment may hold secrets.
 import type { Grants } from '../runtime/grants.js';
+import type { KnownServiceSet } from '../services/service-directory.js';
 import type { VaultTaskSpec } from '../vault/secret-spec.js';
 
 export interface LaunchSpec {
@@ -28,6 +29,8 @@ export interface LaunchSpec {
   readonly stateDir: string;
   /** Everything the component may see (env values included: never logged). */
   readonly grants: Grants;
+  /** The first known instances of each granted service (`allow_services`); later sets come over the control channel. */
+  readonly services?: readonly KnownServiceSet[];
   /** Present for wasi:http services. */
   readonly http?: { readonly host: string; readonly port: number };
   /**

@@ -10,6 +10,7 @@ import { DriverError, describeError } from '../errors.js';
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
 import type { TaskHandle__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskHandle.js';
 import { ComponentProvider } from '../source/component-provider.js';
+import { serviceTaskOf, type TaskServices } from '../services/task-services.js';
 import { decodeDriverState, type DriverState } from './driver-state.js';
 import { describeGrants, grantsFor } from './grants.js';
 import { listenAddressFor } from './http-port.js';
@@ -29,6 +30,8 @@ export interface TaskManagerDeps {
   readonly pluginConfig: () => PluginConfig;
   /** How long a component may take to load and compile before StartTask fails. */
   readonly readyTimeoutMs?: number;
+  /** Resolves `allow_services` (the plugin's node-wide service watches). */
+  readonly services?: TaskServices;
 }
 
 /** What a capability does with a message from a task host (registered with onHostMessage). */
@@ -61,6 +64,11 @@ export class TaskManager {
     // Audit evidence of what this task may do, before anything of it runs.
     this.event(config, `Grants: ${Object.entries(audit).map(([k, v]) => `${k}=${v}`).join(' ')}`, audit);
     log.info({ grants: audit }, 'effective grants');
+    // Asked now, answered while the component loads; awaited before launch.
+    const serviceSets = taskConfig.allowServices?.length
+      ? this.deps.services?.initialSets(serviceTaskOf(config), taskConfig.allowServices)
+      : undefined;
+    serviceSets?.catch(() => undefined); // a start that fails before awaiting it must not leave it unhandled
     const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, this.deps.pluginConfig().vault);
     if (vault) this.event(config, describeSecrets(vault));
     const component = await this.components.provide({
@@ -74,6 +82,10 @@ export class TaskManager {
     // Per-start private dir (Nomad gives each start a new id), hidden from the task.
     const stateDir = join(taskDir, 'private', 'wasm', config.id.split('/').pop() ?? 'task');
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const services = await serviceSets?.catch((err: unknown) => {
+      component.release();
+      throw err;
+    });
     const spec: LaunchSpec = {
       version: 2,
       taskId: config.id,
@@ -83,6 +95,7 @@ export class TaskManager {
       exitFile: exitFilePath(stateDir),
       stateDir,
       grants,
+      ...(services ? { services } : {}),
       ...(http ? { http } : {}),
       ...(vault ? { vault } : {}),
     };

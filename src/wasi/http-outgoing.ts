@@ -6,13 +6,16 @@
 // once the guest asks for the response; bodies are buffered both ways.
 import { Fields } from './http-fields.js';
 import { isAllowed, type AllowEntry } from './http-allow-list.js';
-import { fetchSync } from './sync-fetch.js';
+import { sendToService, type ServiceRouter } from './service-routing.js';
+import { fetchSync, type SyncFetchResult } from './sync-fetch.js';
 import { FutureIncomingResponse, IncomingResponse, methodToString, type HttpErrorCode, type OutgoingRequest, type RequestOptions } from './http-types.js';
 
 export interface OutboundPolicy {
   readonly allow: readonly AllowEntry[];
+  /** Services the task granted (`allow_services`): names routed to their instances. */
+  readonly services?: ServiceRouter;
   /** Called for every decision, for the task's audit log. */
-  readonly onDecision?: (decision: { allowed: boolean; authority: string }) => void;
+  readonly onDecision?: (decision: { allowed: boolean; authority: string; reason?: string }) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -36,17 +39,27 @@ export function outgoingHandler(policy: OutboundPolicy): { handle(request: Outgo
         throw { tag: 'HTTP-request-URI-invalid' } satisfies HttpErrorCode;
       }
       const port = url.port === '' ? (schemeName === 'https' ? 443 : 80) : Number(url.port);
-      const allowed = isAllowed(policy.allow, schemeName, url.hostname.replace(/^\[|\]$/g, ''), port);
+      const service = policy.services?.route(url.hostname);
+      if (service && url.port !== '') {
+        // The catalog says which port each instance listens on.
+        policy.onDecision?.({ allowed: false, authority, reason: 'a service name takes its port from the catalog: leave the port out' });
+        denied();
+      }
+      const allowed = service !== undefined || isAllowed(policy.allow, schemeName, url.hostname.replace(/^\[|\]$/g, ''), port);
       policy.onDecision?.({ allowed, authority });
       if (!allowed) denied();
       request.headers().lock();
       const body = request.bodyHandle.pipe;
       const timeoutMs = options?.totalTimeoutMs(DEFAULT_TIMEOUT_MS) ?? DEFAULT_TIMEOUT_MS;
+      const connectNs = options?.connectTimeout();
       return new FutureIncomingResponse(() => {
         const headers = Object.entries(request.headers().toNodeHeaders()).flatMap(([name, value]) =>
           (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
         );
-        const result = fetchSync({ url: url.href, method: methodToString(request.method()), headers, body: body.takeBuffered(), timeoutMs, maxBytes: MAX_RESPONSE_BYTES });
+        const outbound = { url: url.href, method: methodToString(request.method()), headers, body: body.takeBuffered(), timeoutMs, maxBytes: MAX_RESPONSE_BYTES };
+        const result: SyncFetchResult = service
+          ? sendToService(service, { ...outbound, connectTimeoutMs: connectNs === undefined ? undefined : Math.ceil(Number(connectNs) / 1e6) })
+          : fetchSync(outbound);
         if (!result.ok) return { tag: 'err', val: errorCode(result.code, result.message) };
         return { tag: 'ok', val: new IncomingResponse(result.status, Fields.fromHost(result.headers, true), result.body) };
       });

@@ -2,10 +2,11 @@
 // the waiting guest thread. Redirects are returned, never followed: a
 // redirect to a host outside the allow-list must not be fetched for it.
 import { parentPort } from 'node:worker_threads';
+import { performPinned } from './pinned-fetch.js';
 import type { SyncFetchRequest, SyncFetchResult } from './sync-fetch.js';
 
 parentPort?.on('message', (request: SyncFetchRequest) => {
-  void perform(request).then((result) => {
+  void (request.connect ? performPinned(request) : perform(request)).then((result) => {
     request.port.postMessage(result);
     const flag = new Int32Array(request.flag);
     Atomics.store(flag, 0, 1);

@@ -13,13 +13,15 @@ export interface SyncFetchRequest {
   readonly body: Uint8Array;
   readonly timeoutMs: number;
   readonly maxBytes: number;
+  /** Connect to this address instead of the URL's host (a service instance; see pinned-fetch.ts). */
+  readonly connect?: { readonly host: string; readonly port: number; readonly connectTimeoutMs?: number };
   readonly port: MessagePort;
   readonly flag: SharedArrayBuffer;
 }
 
 export type SyncFetchResult =
   | { ok: true; status: number; headers: [string, string][]; body: Uint8Array }
-  | { ok: false; code: string; message: string };
+  | { ok: false; code: string; message: string; retryable?: boolean; instanceDown?: boolean };
 
 let worker: Worker | undefined;
 

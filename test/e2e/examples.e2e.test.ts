@@ -28,7 +28,7 @@ describe('jobs/ examples on a real Nomad agent', () => {
     expect(await api.logs(alloc.ID, 'hello', 'stderr')).toBe('hello on stderr\n');
     const driverEvents = state?.Events.filter((e) => e.Type === 'Driver').map((e) => e.DisplayMessage) ?? [];
     // Audit evidence first: exactly what the job granted (names, never values).
-    expect(driverEvents[0]).toBe('Grants: env=GREETING mounts=none outbound_http=none sockets=none memory_max_mib=64 http_instance=shared');
+    expect(driverEvents[0]).toBe('Grants: env=GREETING mounts=none outbound_http=none sockets=none memory_max_mib=64 http_instance=shared services=none');
     expect(driverEvents[1]).toBe('Loading component local/hello-command.wasm');
     expect(driverEvents.some((m) => /^Compiling component|^Using compiled component/.test(m))).toBe(true);
     expect(driverEvents.at(-1)).toBe('Component started: wasi:cli command running');

@@ -25,7 +25,7 @@ describe('grants on a real Nomad agent', () => {
     const read = await runToEnd({ id: 'mount-read', type: 'batch', component: 'fs-probe', args: ['read', 'hello.txt'], extraTask: TEMPLATE, extraConfig: mount });
     expect(await context().agent.api.logs(read.ID, 't', 'stdout')).toBe('read hello.txt: ok rendered by nomad\n\n');
     const grants = taskState(read)?.Events.find((e) => e.DisplayMessage.startsWith('Grants:'))?.DisplayMessage;
-    expect(grants).toMatch(/^Grants: env=none mounts=\/data=\S+\/local\/data\(ro\) outbound_http=none sockets=none memory_max_mib=64 http_instance=shared$/);
+    expect(grants).toMatch(/^Grants: env=none mounts=\/data=\S+\/local\/data\(ro\) outbound_http=none sockets=none memory_max_mib=64 http_instance=shared services=none$/);
 
     const write = await runToEnd({ id: 'mount-write', type: 'batch', component: 'fs-probe', args: ['write', 'x.txt'], extraTask: TEMPLATE, extraConfig: mount });
     expect(await context().agent.api.logs(write.ID, 't', 'stdout')).toBe('write x.txt: denied, errno 69\n');

@@ -8,7 +8,7 @@ const hex = (s: string): Uint8Array => Buffer.from(s, 'hex');
 
 /** Like go-cty: every attribute of the object present, absent ones as nil. */
 function ctyObject(values: Record<string, unknown>): Uint8Array {
-  const full = { allow_http: null, args: null, component: null, env: null, http_instance: null, mount: null, pass_env: null, port: null, ...values };
+  const full = { allow_http: null, allow_services: null, args: null, component: null, env: null, http_instance: null, mount: null, pass_env: null, port: null, ...values };
   const sorted = Object.fromEntries(Object.entries(full).sort(([a], [b]) => (a < b ? -1 : 1)));
   return encode(sorted);
 }
@@ -26,6 +26,7 @@ describe('decodeTaskConfig', () => {
       port: 'http',
       mounts: [],
       allowHttp: [],
+      allowServices: [],
       httpInstance: 'shared',
     });
   });
@@ -37,7 +38,7 @@ describe('decodeTaskConfig', () => {
 
   it('treats absent optional attributes (nil) as empty', () => {
     const config = decodeTaskConfig(ctyObject({ component: 'c.wasm' }));
-    expect(config).toEqual({ component: 'c.wasm', args: [], env: {}, passEnv: [], port: undefined, mounts: [], allowHttp: [], httpInstance: 'shared' });
+    expect(config).toEqual({ component: 'c.wasm', args: [], env: {}, passEnv: [], port: undefined, mounts: [], allowHttp: [], allowServices: [], httpInstance: 'shared' });
   });
 
   it('decodes grants: mounts (read-only unless readonly = false), allow_http, http_instance', () => {

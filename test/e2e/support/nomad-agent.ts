@@ -23,8 +23,8 @@ export class AgentStartError extends Error {
 export interface NomadAgentOptions {
   /** HCL appended to the agent config (extra plugin blocks and so on). */
   readonly extraConfig?: string;
-  /** HCL added inside `plugin "wasm" { config { ... } }` (signatures, registry blocks). */
-  readonly wasmPluginConfig?: string;
+  /** HCL added inside `plugin "wasm" { config { ... } }` (signatures, registry blocks); a function gets the agent's ports. */
+  readonly wasmPluginConfig?: string | ((ports: { http: number; rpc: number; serf: number }) => string);
   /** Drivers that must be healthy before the agent counts as ready. */
   readonly drivers?: readonly string[];
   /**
@@ -194,7 +194,7 @@ telemetry {
 plugin "wasm" {
   config {
     cache_dir = "${this.cacheDir}"
-${this.options.wasmPluginConfig ?? ''}
+${typeof this.options.wasmPluginConfig === 'function' ? this.options.wasmPluginConfig(this.ports) : (this.options.wasmPluginConfig ?? '')}
   }
 }`;
   }

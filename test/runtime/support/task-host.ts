@@ -17,6 +17,8 @@ export interface HostRun {
   readonly grants?: Partial<Grants>;
   readonly hostEnv?: Record<string, string>;
   readonly http?: { host: string; port: number };
+  /** First known instances of granted services (LaunchSpec.services). */
+  readonly services?: readonly unknown[];
 }
 
 function specFor(run: HostRun): string {
@@ -39,6 +41,7 @@ function specFor(run: HostRun): string {
       ...run.grants,
     },
     ...(run.http ? { http: run.http } : {}),
+    ...(run.services ? { services: run.services } : {}),
   });
 }
 
