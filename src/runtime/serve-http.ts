@@ -7,19 +7,19 @@
 // MAX_REQUEST_BODY. Response bodies stream: every guest write goes straight
 // to the socket.
 //
-// Instance modes: `shared` keeps one instance for all requests (a trap
-// replaces it); `per-request` instantiates a fresh one for each request
-// (no state survives between requests, as with Spin or wasmtime serve).
+// Instance modes (request-instances.ts): `shared` keeps one instance for
+// all requests (a trap replaces it); `per-request` gives every request an
+// instance in its state right after instantiation (no state survives
+// between requests, as with Spin or wasmtime serve).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { DriverError } from '../errors.js';
 import { Fields } from '../wasi/http-fields.js';
 import { IncomingRequest, methodFromString, ResponseOutparam, type HttpErrorCode, type OutgoingResponse } from '../wasi/http-types.js';
-import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { Grants } from './grants.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
-import { instantiateComponent } from './instantiate.js';
+import { requestInstances } from './request-instances.js';
 import { notice } from './task-output.js';
 import { describeTrap } from './traps.js';
 
@@ -43,21 +43,34 @@ export const MAX_REQUEST_BODY = 64 * 1024 * 1024;
 const encoder = new TextEncoder();
 
 export async function serveHttp(component: PreparedComponent, grants: Grants, listen: { host: string; port: number }): Promise<HttpService> {
-  const imports = hostForTask(grants);
-  const newHandler = (): Promise<IncomingHandler> => instantiateHandler(component, imports, grants);
-  // Instantiating up front also proves the component can start at all.
-  let shared: Promise<IncomingHandler> = newHandler();
-  await shared;
-  const handlerFor = grants.httpInstance === 'per-request' ? newHandler : (): Promise<IncomingHandler> => shared;
+  const instances = await requestInstances(component, hostForTask(grants), instantiateOptions(grants), {
+    mode: grants.httpInstance,
+    onFallback: (reason) => notice(`per-request instances are instantiated afresh for every request (slower): ${reason}`),
+  });
+  // A component without the handler fails the start, not its first request.
+  const first = instances.tryTake();
+  try {
+    handlerIn(first?.exports ?? {});
+  } finally {
+    first?.done({ trapped: false });
+  }
 
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
     void readBody(req)
       .then(async (body) => {
         if (body === undefined) return sendError(res, 413, `request body over ${MAX_REQUEST_BODY} bytes`);
-        const handler = await handlerFor();
-        const trapped = handleRequest(handler, req, res, body, grants);
-        // A trapped instance cannot be entered again: replace the shared one.
-        if (trapped && grants.httpInstance === 'shared') shared = newHandler();
+        let taken = instances.tryTake();
+        while (!taken) {
+          await instances.ready();
+          taken = instances.tryTake();
+        }
+        // From here to done() nothing yields: the instance serves this request alone.
+        let trapped = false;
+        try {
+          trapped = handleRequest(handlerIn(taken.exports), req, res, body, grants);
+        } finally {
+          taken.done({ trapped });
+        }
       })
       .catch((err: unknown) => {
         notice(`request failed: ${describeError(err)}`);
@@ -72,17 +85,12 @@ export async function serveHttp(component: PreparedComponent, grants: Grants, li
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
-    reload: async () => {
-      const next = newHandler();
-      await next;
-      shared = next;
-    },
+    reload: () => instances.reload(),
   };
 }
 
-async function instantiateHandler(component: PreparedComponent, imports: ImportObject, grants: Grants): Promise<IncomingHandler> {
-  const instance = await instantiateComponent(component, imports, instantiateOptions(grants));
-  const handler = (instance['incomingHandler'] ?? instance['wasi:http/incoming-handler@0.2.12']) as IncomingHandler | undefined;
+function handlerIn(exports: Record<string, unknown>): IncomingHandler {
+  const handler = (exports['incomingHandler'] ?? exports['wasi:http/incoming-handler@0.2.12']) as IncomingHandler | undefined;
   if (!handler) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:http/incoming-handler export');
   return handler;
 }
