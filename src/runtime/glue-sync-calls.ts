@@ -17,9 +17,9 @@
 //   clean-up, result lowering, and marking the instance trapped when the
 //   host throws something that is not a result error;
 // - the wrapper jco puts around each trampoline
-//   (`_lowerImportBackwardsCompat.bind(...)`) becomes a check that the
-//   instance may leave (the one check of that wrapper that applies to a
-//   synchronous call) and a direct call;
+//   (`_lowerImportBackwardsCompat.bind(...)`) goes; its one check that
+//   applies to a synchronous call (the instance may leave: it is not in
+//   the middle of a lowering) moves into the trampoline;
 // - `table._createdReps.add(rep)` goes: a set written on every resource
 //   creation and read nowhere, which grows for as long as an instance lives
 //   (about 30 bytes per resource: a memory leak in a shared instance).
@@ -39,24 +39,27 @@ const INSTANTIATE_HEAD = 'export function instantiate(getCoreModule, imports, in
 const LOWER_IMPORT_BIND = /_lowerImportBackwardsCompat\.bind\(\n\s*null,\n/g;
 const CREATED_REPS_ADD = '    table._createdReps.add(rep);\n';
 
-/** Defined at the top of `instantiate`, beside jco's helpers (hoisted). */
+/**
+ * Defined at the top of `instantiate`, beside jco's helpers (hoisted). Each
+ * rewritten trampoline checks itself that the instance may leave; this
+ * hands it to the core instance as it is.
+ */
 const SYNC_IMPORT_HELPER = `  // nomad-driver-wasm (glue-sync-calls): a synchronous host call, without jco's task bookkeeping.
   function _nomadSyncImport(_thisArg, args) {
     if (args.isAsync || args.isManualAsync || args.funcTypeIsAsync) {
       throw new Error('nomad-driver-wasm: asynchronous import in glue rewritten for synchronous calls: ' + args.importFn.fnName);
     }
-    const componentIdx = args.componentIdx;
-    const importFn = args.importFn;
-    return function () {
-      _checkMayLeave(componentIdx);
-      return importFn.apply(this, arguments);
-    };
+    if (args.importFn._nomadMayLeaveIdx !== args.componentIdx) {
+      throw new Error('nomad-driver-wasm: trampoline ' + args.importFn.fnName + ' checks another component instance than it is lowered into');
+    }
+    return args.importFn;
   }
 `;
 
 // The parts of one host-import trampoline (jco 1.35.0's CallInterface, sync).
+const TRAMPOLINE_HEAD = /^(\n[ \t]*const _trampoline\d+ = function\([^)\n]*\) \{\n)/;
 const TASK_PROLOGUE =
-  /\n\s*const hostProvided = true;\n\s*let parentTask;\n\s*let task;\n\s*let subtask;\n\s*const createTask = \(\) => \{\n\s*const results = createNewCurrentTask\(\{\n\s*componentIdx: -1,\n\s*isAsync: false,\n\s*entryFnName: '[^'\n]*',\n\s*getCallbackFn: \(\) => null,\n\s*callbackFnName: null,\n\s*errHandling: '[a-z-]+',\n\s*callingWasmExport: false,\n\s*\}\);\n\s*task = results\[0\];\n\s*\};\n\s*taskCreation: \{\n\s*parentTask = getCurrentTask\(\n\s*\d+,\n\s*_getGlobalCurrentTaskMeta\(\d+\)\?\.taskID,\n\s*\)\?\.task;\n\s*if \(!parentTask\) \{\n\s*createTask\(\);\n\s*break taskCreation;\n\s*\}\n\s*createTask\(\);\n\s*if \(hostProvided\) \{\n\s*subtask = parentTask\.getLatestSubtask\(\);\n\s*if \(!subtask\) \{\n\s*throw new Error\(`[^`\n]*`\);\n\s*\}\n\s*task\.setParentSubtask\(subtask\);\n\s*\}\n\s*\}\n\s*const started = task\.enterSync\(\);\n/;
+  /\n\s*const hostProvided = true;\n\s*let parentTask;\n\s*let task;\n\s*let subtask;\n\s*const createTask = \(\) => \{\n\s*const results = createNewCurrentTask\(\{\n\s*componentIdx: -1,\n\s*isAsync: false,\n\s*entryFnName: '[^'\n]*',\n\s*getCallbackFn: \(\) => null,\n\s*callbackFnName: null,\n\s*errHandling: '[a-z-]+',\n\s*callingWasmExport: false,\n\s*\}\);\n\s*task = results\[0\];\n\s*\};\n\s*taskCreation: \{\n\s*parentTask = getCurrentTask\(\n\s*(\d+),\n\s*_getGlobalCurrentTaskMeta\(\d+\)\?\.taskID,\n\s*\)\?\.task;\n\s*if \(!parentTask\) \{\n\s*createTask\(\);\n\s*break taskCreation;\n\s*\}\n\s*createTask\(\);\n\s*if \(hostProvided\) \{\n\s*subtask = parentTask\.getLatestSubtask\(\);\n\s*if \(!subtask\) \{\n\s*throw new Error\(`[^`\n]*`\);\n\s*\}\n\s*task\.setParentSubtask\(subtask\);\n\s*\}\n\s*\}\n\s*const started = task\.enterSync\(\);\n/;
 const HOST_CALL =
   /_withGlobalCurrentTaskMeta\(\{\n\s*componentIdx: task\.componentIdx\(\),\n\s*taskID: task\.id\(\),\n\s*fn: \(\) => _trackHostOperation\(\(\) => ([^\n]*)\),\n\s*\}\)\n\s*;/;
 const ERROR_LOG =
@@ -116,7 +119,11 @@ function rewriteTrampolines(glue: string): { text: string; count: number } {
 }
 
 function rewriteTrampoline(name: string, body: string): string {
+  // The component instance whose task the prologue looked up: the one that must be allowed to leave.
+  const componentIdx = TASK_PROLOGUE.exec(body)?.[1];
   let text = replaceOnce(name, body, TASK_PROLOGUE, '\n', 'task prologue');
+  if (!TRAMPOLINE_HEAD.test(text)) throw new Unrecognised(`${name} does not start as a trampoline`);
+  text = text.replace(TRAMPOLINE_HEAD, (head: string) => `${head}    _checkMayLeave(${componentIdx});\n`);
   text = replaceOnce(name, text, HOST_CALL, (_m, expr: string) => `${expr};`, 'host call');
   // The error path: keep marking the instance trapped, drop the task.
   text = text.replace(ERROR_LOG, '').replace(ERROR_TASK_END, '');
@@ -127,7 +134,7 @@ function rewriteTrampoline(name: string, body: string): string {
   text = text.replace(DEBUG_LINES, '');
   const leftover = LEFTOVER_BOOKKEEPING.exec(text);
   if (leftover) throw new Unrecognised(`${name} still refers to ${leftover[0]} after the rewrite`);
-  return text;
+  return `${text}\n  ${name}._nomadMayLeaveIdx = ${componentIdx};`;
 }
 
 function replaceOnce(name: string, text: string, pattern: RegExp, replacement: string | ((...groups: string[]) => string), what: string): string {

@@ -4,8 +4,9 @@
 //
 // Request bodies are read completely before the guest runs (WASI 0.2 calls
 // are synchronous: a guest cannot wait for bytes still on the wire), up to
-// MAX_REQUEST_BODY. Response bodies stream: every guest write goes straight
-// to the socket.
+// MAX_REQUEST_BODY. Response bodies stream (response-sink.ts): a small body
+// goes out in one write when the guest finishes it, a large or slow one
+// in chunks as the guest writes.
 //
 // Instance modes (request-instances.ts): `shared` keeps one instance for
 // all requests (a trap replaces it); `per-request` gives every request an
@@ -20,6 +21,7 @@ import type { PreparedComponent } from './component-cache.js';
 import type { Grants } from './grants.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { requestInstances } from './request-instances.js';
+import { ResponseSink } from './response-sink.js';
 import { notice } from './task-output.js';
 import { describeTrap } from './traps.js';
 
@@ -123,11 +125,12 @@ function handleRequest(handler: IncomingHandler, req: IncomingMessage, res: Serv
   const headers = Fields.fromHost(headerPairs(req), true);
   const request = new IncomingRequest(methodFromString(req.method ?? 'GET'), req.url ?? '/', req.headers.host, headers, body);
   let response: OutgoingResponse | undefined;
+  let sink: ResponseSink | undefined;
   const outparam = new ResponseOutparam({
     respond(outgoing) {
       response = outgoing;
-      res.writeHead(outgoing.statusCode(), outgoing.headers().toNodeHeaders());
-      outgoing.bodyHandle.pipe.attach({ write: (bytes) => res.write(bytes), end: () => res.end() });
+      sink = new ResponseSink(res, outgoing.statusCode(), outgoing.headers().toNodeHeaders(), req.method === 'HEAD');
+      outgoing.bodyHandle.pipe.attach(sink);
     },
     fail(error: HttpErrorCode) {
       sendError(res, 500, `the component reported ${error.tag}`);
@@ -137,8 +140,10 @@ function handleRequest(handler: IncomingHandler, req: IncomingMessage, res: Serv
     handler.handle(request, outparam);
   } catch (err) {
     notice(describeTrap(err, grants));
-    if (!res.headersSent) sendError(res, 500, 'the component trapped');
-    else res.destroy(); // the client must not mistake a cut-off body for a complete one
+    sink?.abandon();
+    // Once part of the response is out, the client must not mistake a cut-off body for a complete one.
+    if (sink?.started || res.headersSent) res.destroy();
+    else sendError(res, 500, 'the component trapped');
     return true;
   }
   if (!outparam.used) sendError(res, 500, 'the component returned without setting a response');

@@ -106,7 +106,8 @@ describe('request-counter, per-request instances', () => {
   it('answers as a fresh instance after a trap before the response and after one in the middle of the body', async () => {
     expect(await outcome(`${served.url}/trap-early`)).toBe('500');
     expect(await answer(served.url)).toBe(FRESH);
-    expect(await outcome(`${served.url}/trap`)).toBe('connection cut');
+    // The body was only partly written: held back and replaced by a 500, or cut off if already streaming.
+    expect(['500', 'connection cut']).toContain(await outcome(`${served.url}/trap`));
     expect(await answer(served.url)).toBe(FRESH);
     expect(served.stderr()).toContain('component trapped');
   });
