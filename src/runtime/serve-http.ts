@@ -57,27 +57,33 @@ export async function serveHttp(component: PreparedComponent, grants: Grants, li
     first?.done({ trapped: false });
   }
 
+  const failed = (res: ServerResponse, err: unknown): void => {
+    notice(`request failed: ${describeError(err)}`);
+    sendError(res, 500, 'internal error');
+  };
+  // Callbacks rather than promises on this path: it runs for every request.
+  const run = (req: IncomingMessage, res: ServerResponse, body: Uint8Array): void => {
+    const taken = instances.tryTake();
+    if (!taken) {
+      instances.ready().then(() => run(req, res, body), (err: unknown) => failed(res, err));
+      return;
+    }
+    // From here to done() nothing yields: the instance serves this request alone.
+    let trapped = false;
+    try {
+      trapped = handleRequest(handlerIn(taken.exports), req, res, body, grants);
+    } catch (err) {
+      failed(res, err);
+    } finally {
+      taken.done({ trapped });
+    }
+  };
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
-    void readBody(req)
-      .then(async (body) => {
-        if (body === undefined) return sendError(res, 413, `request body over ${MAX_REQUEST_BODY} bytes`);
-        let taken = instances.tryTake();
-        while (!taken) {
-          await instances.ready();
-          taken = instances.tryTake();
-        }
-        // From here to done() nothing yields: the instance serves this request alone.
-        let trapped = false;
-        try {
-          trapped = handleRequest(handlerIn(taken.exports), req, res, body, grants);
-        } finally {
-          taken.done({ trapped });
-        }
-      })
-      .catch((err: unknown) => {
-        notice(`request failed: ${describeError(err)}`);
-        sendError(res, 500, 'internal error');
-      });
+    readBody(
+      req,
+      (body) => (body === undefined ? sendError(res, 413, `request body over ${MAX_REQUEST_BODY} bytes`) : run(req, res, body)),
+      (err) => failed(res, err),
+    );
   });
   await listenOn(server, listen);
   return {
@@ -104,20 +110,18 @@ function listenOn(server: Server, listen: { host: string; port: number }): Promi
   });
 }
 
-/** The whole request body, or undefined when it is over the limit. */
-function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BODY) over = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.on('error', reject);
+/** Calls `onBody` with the whole request body, or undefined when it is over the limit. */
+function readBody(req: IncomingMessage, onBody: (body: Uint8Array | undefined) => void, onError: (err: Error) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BODY) over = true;
+    else chunks.push(chunk);
   });
+  req.on('end', () => onBody(over ? undefined : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+  req.on('error', onError);
 }
 
 /** Runs the guest for one request; returns whether it trapped. */
