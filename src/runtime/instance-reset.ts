@@ -31,8 +31,14 @@ export interface ResettableInstance {
 
 interface MemorySnapshot {
   readonly memory: WebAssembly.Memory;
-  readonly bytes: Uint8Array;
+  readonly byteLength: number;
+  /** The memory as runs: bytes to copy back, or a range that was all zeros (filled, which is faster than copying). */
+  readonly runs: MemoryRun[];
 }
+type MemoryRun = { readonly start: number; readonly bytes: Uint8Array } | { readonly start: number; readonly zeros: number };
+
+/** Granularity of the zero/non-zero runs. */
+const RUN_PAGE = 4096;
 interface TableSnapshot {
   readonly table: WebAssembly.Table;
   readonly elements: unknown[];
@@ -65,17 +71,17 @@ export async function instantiateResettable(
     throw err;
   }
   if (!observed.glueState) return { unavailable: 'its jco glue did not hand over its state' };
-  return snapshot(observed.exports, observed.cores, observed.glueState);
+  return snapshot(observed.exports, observed.cores, observed.glueState, observed.writesTables);
 }
 
-function snapshot(exports: Record<string, unknown>, cores: WebAssembly.Instance[], glueState: GlueState): ResettableInstance {
+function snapshot(exports: Record<string, unknown>, cores: WebAssembly.Instance[], glueState: GlueState, writesTables: boolean): ResettableInstance {
   const memories: MemorySnapshot[] = [];
   const tables: TableSnapshot[] = [];
   const globals: GlobalSnapshot[] = [];
   for (const core of cores) {
     for (const [name, value] of Object.entries(core.exports)) {
       if (!name.startsWith(RESET_EXPORT_PREFIX)) continue;
-      if (value instanceof WebAssembly.Memory) memories.push({ memory: value, bytes: new Uint8Array(value.buffer.slice(0)) });
+      if (value instanceof WebAssembly.Memory) memories.push({ memory: value, byteLength: value.buffer.byteLength, runs: memoryRuns(value) });
       else if (value instanceof WebAssembly.Table) tables.push({ table: value, elements: Array.from({ length: value.length }, (_, i) => value.get(i) as unknown) });
       else if (value instanceof WebAssembly.Global) globals.push({ global: value, value: value.value as unknown });
     }
@@ -89,11 +95,20 @@ function snapshot(exports: Record<string, unknown>, cores: WebAssembly.Instance[
   return {
     exports,
     reset(): boolean {
-      for (const { memory, bytes } of memories) if (memory.buffer.byteLength !== bytes.byteLength) return false;
+      for (const { memory, byteLength } of memories) if (memory.buffer.byteLength !== byteLength) return false;
       for (const { table, elements } of tables) if (table.length !== elements.length) return false;
-      for (const { memory, bytes } of memories) new Uint8Array(memory.buffer).set(bytes);
-      for (const { table, elements } of tables) {
-        for (let i = 0; i < elements.length; i++) if (table.get(i) !== elements[i]) table.set(i, elements[i]);
+      for (const { memory, runs } of memories) {
+        const view = new Uint8Array(memory.buffer);
+        for (const run of runs) {
+          if ('bytes' in run) view.set(run.bytes, run.start);
+          else view.fill(0, run.start, run.start + run.zeros);
+        }
+      }
+      // Tables no code can change keep their elements: only a grown length is checked above.
+      if (writesTables) {
+        for (const { table, elements } of tables) {
+          for (let i = 0; i < elements.length; i++) if (table.get(i) !== elements[i]) table.set(i, elements[i]);
+        }
       }
       for (const { global, value } of globals) global.value = value;
       for (const { table, entries } of handleTables) {
@@ -108,4 +123,33 @@ function snapshot(exports: Record<string, unknown>, cores: WebAssembly.Instance[
       return true;
     },
   };
+}
+
+/** A copy of a memory as runs of all-zero and other pages. */
+function memoryRuns(memory: WebAssembly.Memory): MemoryRun[] {
+  const bytes = new Uint8Array(memory.buffer);
+  const words = new Uint32Array(memory.buffer);
+  const runs: MemoryRun[] = [];
+  let runStart = 0;
+  let runZero: boolean | undefined;
+  const close = (end: number): void => {
+    if (runZero === undefined || end === runStart) return;
+    runs.push(runZero ? { start: runStart, zeros: end - runStart } : { start: runStart, bytes: bytes.slice(runStart, end) });
+  };
+  for (let page = 0; page < bytes.length; page += RUN_PAGE) {
+    let zero = true;
+    for (let i = page >> 2, end = (page + RUN_PAGE) >> 2; i < end; i++) {
+      if (words[i] !== 0) {
+        zero = false;
+        break;
+      }
+    }
+    if (zero !== runZero) {
+      close(page);
+      runStart = page;
+      runZero = zero;
+    }
+  }
+  close(bytes.length);
+  return runs;
 }

@@ -8,6 +8,7 @@ import type { PreparedComponent } from './component-cache.js';
 import type { GlueState } from './glue-state-hooks.js';
 import { capLinearMemory } from './memory-ceiling.js';
 import { exportInstanceState } from './reset-exports.js';
+import { componentWritesTables } from './table-writes.js';
 
 type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
 
@@ -29,6 +30,8 @@ export interface ObservedInstance {
   /** Every core instance, in the order the glue made them. */
   readonly cores: WebAssembly.Instance[];
   readonly glueState: GlueState | undefined;
+  /** Whether the code of any core module can change a table (table-writes.ts). */
+  readonly writesTables: boolean;
 }
 
 /** A core module cannot have its state exported for resetting. */
@@ -48,7 +51,9 @@ export function instantiateObserved(component: PreparedComponent, imports: Impor
 
 async function instantiate(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions, observe: boolean): Promise<ObservedInstance> {
   const glue = (await import(pathToFileURL(component.glue).href)) as { instantiate: Instantiate };
+  const coreModules: string[] = [];
   const getCoreModule = (name: string): Promise<WebAssembly.Module> => {
+    coreModules.push(name);
     const path = join(component.dir, name);
     const key = `${path}#${options.memoryMaxPages ?? 'unlimited'}#${observe ? 'state-exported' : 'plain'}`;
     let module = compiled.get(key);
@@ -70,7 +75,7 @@ async function instantiate(component: PreparedComponent, imports: ImportObject, 
     const exports = observe
       ? await glue.instantiate(getCoreModule, imports, instantiateCore, (state) => (glueState = state))
       : await glue.instantiate(getCoreModule, imports);
-    return { exports, cores, glueState };
+    return { exports, cores, glueState, writesTables: observe ? await componentWritesTables(component.dir, coreModules) : true };
   } catch (err) {
     if (err instanceof DriverError || err instanceof NotResettable) throw err;
     throw new DriverError('COMPONENT_INSTANTIATE_FAILED', `component failed to instantiate: ${(err as Error).message}`, { cause: err });

@@ -1,7 +1,7 @@
 // Per-request instances hold no state of an earlier request: the
 // request-counter component counts requests in a global and in linear
-// memory and leaks a resource handle per request, so any state that
-// survives shows up as a number above 1. Instances are reset rather than
+// memory, leaks a resource handle and changes its table per request, so
+// any state that survives shows up as a number above 1. Instances are reset rather than
 // rebuilt (src/runtime/instance-reset.ts); these tests hold that reset to
 // what a fresh instance would give, under concurrency, after traps and
 // after memory growth, and check the fresh-instance fallback too.
@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost } from './support/task-host.ts';
 
-const FRESH = 'global=1 memory=1 handle=1 pages=1';
+const FRESH = 'global=1 memory=1 handle=1 table=1 pages=1';
 
 let dir: string;
 const hosts: ChildProcess[] = [];
@@ -81,10 +81,10 @@ describe('request-counter, shared instance (the component does keep state)', () 
   it('counts up in its global, its memory and its handle table', async () => {
     const { url } = await serve('request-counter', 'shared');
     // The readiness probe was request 1.
-    expect(await answer(url)).toBe('global=2 memory=2 handle=2 pages=1');
-    expect(await answer(url)).toBe('global=3 memory=3 handle=3 pages=1');
-    expect(await answer(`${url}/grow`)).toBe('global=4 memory=4 handle=4 pages=2');
-    expect(await answer(url)).toBe('global=5 memory=5 handle=5 pages=2');
+    expect(await answer(url)).toBe('global=2 memory=2 handle=2 table=2 pages=1');
+    expect(await answer(url)).toBe('global=3 memory=3 handle=3 table=2 pages=1');
+    expect(await answer(`${url}/grow`)).toBe('global=4 memory=4 handle=4 table=2 pages=2');
+    expect(await answer(url)).toBe('global=5 memory=5 handle=5 table=2 pages=2');
   });
 });
 
@@ -122,10 +122,10 @@ describe('request-counter, per-request instances', () => {
   });
 
   it('gives the next request the original memory size after one grew memory', async () => {
-    expect(await answer(`${served.url}/grow`)).toBe('global=1 memory=1 handle=1 pages=2');
+    expect(await answer(`${served.url}/grow`)).toBe('global=1 memory=1 handle=1 table=1 pages=2');
     expect(await answer(served.url)).toBe(FRESH);
     const mixed = await Promise.all(Array.from({ length: 40 }, (_, i) => answer(`${served.url}${i % 2 ? '/grow' : '/'}`)));
-    mixed.forEach((text, i) => expect(text).toBe(i % 2 ? 'global=1 memory=1 handle=1 pages=2' : FRESH));
+    mixed.forEach((text, i) => expect(text).toBe(i % 2 ? 'global=1 memory=1 handle=1 table=1 pages=2' : FRESH));
   });
 });
 

@@ -3,8 +3,9 @@
 ;; per-request isolation: it counts requests in a mutable global and in
 ;; linear memory (the i32 at 1024), leaks one `fields` resource per request
 ;; (never dropped: its handle number shows what the handle table held
-;; before), and answers
-;;   global=<count> memory=<count> handle=<leaked handle> pages=<memory.size>
+;; before), swaps the function in slot 0 of its table after calling it, and
+;; answers
+;;   global=<count> memory=<count> handle=<leaked handle> table=<slot 0's answer> pages=<memory.size>
 ;; Paths: /trap-early traps before responding, /trap traps after the body
 ;; was partly written, /grow grows linear memory by a page first.
 (module
@@ -27,12 +28,19 @@
   (data (i32.const 336) " memory=")
   (data (i32.const 352) " handle=")
   (data (i32.const 368) " pages=")
+  (data (i32.const 432) " table=")
   (data (i32.const 384) "/trap-early")
   (data (i32.const 400) "/trap")
   (data (i32.const 416) "/grow")
   (global $count (mut i32) (i32.const 0))
   (global $heap (mut i32) (i32.const 4096))
   (global $out (mut i32) (i32.const 512))
+  (type $number (func (result i32)))
+  (table $slots 1 funcref)
+  (elem (table $slots) (i32.const 0) func $one)
+  (elem declare func $two)
+  (func $one (result i32) (i32.const 1))
+  (func $two (result i32) (i32.const 2))
 
   ;; Bump allocator that never frees: more state a reset must undo.
   (func (export "cm32p2_realloc") (param i32 i32 i32 i32) (result i32)
@@ -71,8 +79,10 @@
 
   (func (export "cm32p2|wasi:http/incoming-handler@0.2|handle") (param $request i32) (param $out_param i32)
     (local $path i32) (local $path_len i32) (local $leaked i32)
-    (local $headers i32) (local $response i32) (local $body i32) (local $stream i32)
+    (local $headers i32) (local $response i32) (local $body i32) (local $stream i32) (local $slot i32)
     (global.set $out (i32.const 512))
+    (local.set $slot (call_indirect $slots (type $number) (i32.const 0)))
+    (table.set $slots (i32.const 0) (ref.func $two))
     (global.set $count (i32.add (global.get $count) (i32.const 1)))
     (i32.store (i32.const 1024) (i32.add (i32.load (i32.const 1024)) (i32.const 1)))
     ;; option<string> at 64: tag@64, ptr@68, len@72
@@ -91,6 +101,8 @@
     (call $append_u32 (i32.load (i32.const 1024)))
     (call $append (i32.const 352) (i32.const 8))
     (call $append_u32 (local.get $leaked))
+    (call $append (i32.const 432) (i32.const 7))
+    (call $append_u32 (local.get $slot))
     (call $append (i32.const 368) (i32.const 7))
     (call $append_u32 (memory.size))
     (i32.store8 (global.get $out) (i32.const 10))
