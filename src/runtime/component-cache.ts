@@ -5,13 +5,11 @@
 // only once manifest.json exists: a new entry is built in a private temp dir
 // and renamed into place, so concurrent starts of the same component never
 // see half an entry, and the first rename wins.
-import { mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DriverError } from '../errors.js';
 import { readComponentFile } from './component-file.js';
 import { GLUE_PRELUDE } from './glue-prelude.js';
-import { addStateHooks } from './glue-state-hooks.js';
-import { rewriteSyncCalls } from './glue-sync-calls.js';
 import { JCO_VERSION } from './jco-info.js';
 import { PROVIDED_INTERFACES } from '../wasi/host.js';
 
@@ -96,7 +94,7 @@ function prepared(cacheDir: string, manifest: Manifest): PreparedComponent {
 async function readManifest(dir: string): Promise<Manifest | undefined> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
-    await readFile(join(dir, GLUE)); // a manifest without its glue is a broken entry
+    await access(join(dir, GLUE)); // a manifest without its glue is a broken entry
     // Marks the entry as used for the cache's least-recently-used collection.
     const now = new Date();
     await utimes(join(dir, MANIFEST), now, now);
@@ -123,7 +121,7 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
   if (unsupported.length > 0) {
     throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', `the component imports interfaces this driver does not provide: ${unsupported.join(', ')}`);
   }
-  const glue = rewriteGlue(Buffer.from(output.files[GLUE] ?? new Uint8Array()).toString('utf8'));
+  const glue = await rewriteGlue(Buffer.from(output.files[GLUE] ?? new Uint8Array()).toString('utf8'));
   const manifest: Manifest = { digest, world, imports: output.imports, glueSyncCalls: glue.syncCalls, glueStateHooks: glue.stateHooks, glueNotes: glue.notes };
 
   await mkdir(join(cacheDir, 'transpiled'), { recursive: true });
@@ -147,7 +145,9 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
 }
 
 /** jco's glue with our rewrites, each applied only where it recognises the glue. */
-function rewriteGlue(original: string): { text: string; syncCalls: boolean; stateHooks: boolean; notes: string[] } {
+async function rewriteGlue(original: string): Promise<{ text: string; syncCalls: boolean; stateHooks: boolean; notes: string[] }> {
+  // Loaded only on a cache miss, like jco itself.
+  const [{ rewriteSyncCalls }, { addStateHooks }] = await Promise.all([import('./glue-sync-calls.js'), import('./glue-state-hooks.js')]);
   const notes: string[] = [];
   let text = original;
   const syncCalls = rewriteSyncCalls(text);

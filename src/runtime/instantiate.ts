@@ -1,5 +1,5 @@
 // Instantiates a prepared (transpiled) component with a given import object.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DriverError } from '../errors.js';
@@ -7,13 +7,11 @@ import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { GlueState } from './glue-state-hooks.js';
 import { capLinearMemory } from './memory-ceiling.js';
-import { exportInstanceState } from './reset-exports.js';
-import { componentWritesTables } from './table-writes.js';
 
-type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
+type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
 
 type Instantiate = (
-  getCoreModule: (name: string) => Promise<WebAssembly.Module>,
+  getCoreModule: (name: string) => WebAssembly.Module,
   imports: ImportObject,
   instantiateCore?: InstantiateCore,
   onGlueState?: (state: GlueState) => void,
@@ -38,7 +36,9 @@ export interface ObservedInstance {
 export class NotResettable extends Error {}
 
 /** Core modules compiled once per process (per ceiling and form), shared by every instance. */
-const compiled = new Map<string, Promise<WebAssembly.Module>>();
+const compiled = new Map<string, WebAssembly.Module>();
+
+type ResetExports = typeof import('./reset-exports.js');
 
 export async function instantiateComponent(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions): Promise<Record<string, unknown>> {
   return (await instantiate(component, imports, options, false)).exports;
@@ -49,43 +49,53 @@ export function instantiateObserved(component: PreparedComponent, imports: Impor
   return instantiate(component, imports, options, true);
 }
 
+// Synchronous from the glue's import on: core modules are compiled (once per
+// process) and instantiated on this thread, and jco's glue, given values
+// instead of promises, runs its whole instantiation without yielding. Each
+// awaited step cost an event-loop turn of a task's start.
 async function instantiate(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions, observe: boolean): Promise<ObservedInstance> {
   const glue = (await import(pathToFileURL(component.glue).href)) as { instantiate: Instantiate };
+  // Per-request resetting only (imported then: a command's start does not load it).
+  const resetExports = observe ? await import('./reset-exports.js') : undefined;
   const coreModules: string[] = [];
-  const getCoreModule = (name: string): Promise<WebAssembly.Module> => {
+  const getCoreModule = (name: string): WebAssembly.Module => {
     coreModules.push(name);
-    const path = join(component.dir, name);
-    const key = `${path}#${options.memoryMaxPages ?? 'unlimited'}#${observe ? 'state-exported' : 'plain'}`;
-    let module = compiled.get(key);
-    if (!module) {
-      module = readFile(path).then((bytes) => WebAssembly.compile(prepareCoreModule(bytes, options, observe)));
-      compiled.set(key, module);
-      module.catch(() => compiled.delete(key));
-    }
-    return module;
+    return compiledCoreModule(join(component.dir, name), options, resetExports);
   };
   const cores: WebAssembly.Instance[] = [];
   let glueState: GlueState | undefined;
-  const instantiateCore: InstantiateCore = async (module, coreImports) => {
-    const instance = await WebAssembly.instantiate(module, coreImports);
+  const instantiateCore: InstantiateCore = (module, coreImports) => {
+    const instance = new WebAssembly.Instance(module, coreImports);
     cores.push(instance);
     return instance;
   };
   try {
     const exports = observe
       ? await glue.instantiate(getCoreModule, imports, instantiateCore, (state) => (glueState = state))
-      : await glue.instantiate(getCoreModule, imports);
-    return { exports, cores, glueState, writesTables: observe ? await componentWritesTables(component.dir, coreModules) : true };
+      : await glue.instantiate(getCoreModule, imports, instantiateCore);
+    const writesTables = observe ? await (await import('./table-writes.js')).componentWritesTables(component.dir, coreModules) : true;
+    return { exports, cores, glueState, writesTables };
   } catch (err) {
     if (err instanceof DriverError || err instanceof NotResettable) throw err;
     throw new DriverError('COMPONENT_INSTANTIATE_FAILED', `component failed to instantiate: ${(err as Error).message}`, { cause: err });
   }
 }
 
-function prepareCoreModule(bytes: Uint8Array<ArrayBuffer>, options: InstantiateOptions, observe: boolean): Uint8Array<ArrayBuffer> {
-  const capped = options.memoryMaxPages === undefined ? bytes : capLinearMemory(bytes, options.memoryMaxPages);
-  if (!observe) return capped;
-  const exported = exportInstanceState(capped);
-  if ('unavailable' in exported) throw new NotResettable(exported.unavailable);
-  return exported.module;
+/** Compiles a core module file (capped, and with its state exported when resetting), once per process. */
+function compiledCoreModule(path: string, options: InstantiateOptions, resetExports: ResetExports | undefined): WebAssembly.Module {
+  const key = `${path}#${options.memoryMaxPages ?? 'unlimited'}#${resetExports ? 'state-exported' : 'plain'}`;
+  let module = compiled.get(key);
+  if (!module) {
+    const bytes = readFileSync(path);
+    const capped = options.memoryMaxPages === undefined ? bytes : capLinearMemory(bytes, options.memoryMaxPages);
+    let prepared: Uint8Array<ArrayBuffer> = capped;
+    if (resetExports) {
+      const exported = resetExports.exportInstanceState(capped);
+      if ('unavailable' in exported) throw new NotResettable(exported.unavailable);
+      prepared = exported.module;
+    }
+    module = new WebAssembly.Module(prepared);
+    compiled.set(key, module);
+  }
+  return module;
 }
