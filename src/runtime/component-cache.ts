@@ -74,6 +74,12 @@ export async function prepareComponent(
   return prepared(cacheDir, await transpileInto(file.bytes, file.digest, cacheDir, dir));
 }
 
+/** The cache entry of a digest, if this node has one (nothing is read but its manifest). */
+export async function cachedComponent(cacheDir: string, digest: string): Promise<PreparedComponent | undefined> {
+  const manifest = await readManifest(entryDir(cacheDir, digest));
+  return manifest && prepared(cacheDir, manifest);
+}
+
 function entryDir(cacheDir: string, digest: string): string {
   return join(cacheDir, 'transpiled', `${digest.replace('sha256:', '')}-${CACHE_KEY}`);
 }

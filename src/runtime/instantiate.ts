@@ -1,5 +1,6 @@
 // Instantiates a prepared (transpiled) component with a given import object.
 import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DriverError } from '../errors.js';
@@ -78,6 +79,19 @@ async function instantiate(component: PreparedComponent, imports: ImportObject, 
   } catch (err) {
     if (err instanceof DriverError || err instanceof NotResettable) throw err;
     throw new DriverError('COMPONENT_INSTANTIATE_FAILED', `component failed to instantiate: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Loads a component's glue and compiles its core modules ahead of time (a
+ * spare task host, for the component it expects): a later instantiation
+ * with the same options then starts from both.
+ */
+export async function precompileComponent(component: PreparedComponent, options: InstantiateOptions, observe: boolean): Promise<void> {
+  await import(pathToFileURL(component.glue).href);
+  const resetExports = observe ? await import('./reset-exports.js') : undefined;
+  for (const name of await readdir(component.dir)) {
+    if (name.endsWith('.wasm')) compiledCoreModule(join(component.dir, name), options, resetExports);
   }
 }
 

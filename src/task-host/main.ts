@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { DriverError, describeError } from '../errors.js';
 import { exitedWithCode, writeExitFileSync } from '../task/exit-status.js';
-import { PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../task/launch-spec.js';
+import { parsePrewarmArg, PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../task/launch-spec.js';
 import { openLogSink } from '../task/log-fifo.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
 import { notice, useTaskOutput } from '../runtime/task-output.js';
@@ -72,6 +72,13 @@ const SPARE = process.argv.includes('--spare');
 /** A spare loads the runtime while it waits; the imports resolve to the same modules later. */
 function preloadRuntime(): Promise<unknown> {
   if (!SPARE) return Promise.resolve();
+  // In the background: a start of another component does not wait for it.
+  const hint = parsePrewarmArg(process.argv);
+  if (hint) {
+    void import('../runtime/prewarm.js')
+      .then(({ prewarm }) => prewarm(hint))
+      .catch(() => undefined); // best effort: the start does the work itself
+  }
   return Promise.all([import('../runtime/component-cache.js'), import('../runtime/run-command.js'), import('../runtime/serve-http.js')]);
 }
 

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { DriverError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { openLogSink } from './log-fifo.js';
-import type { LaunchSpec, ProgressMessage } from './launch-spec.js';
+import { prewarmArgOf, type LaunchSpec, type ProgressMessage } from './launch-spec.js';
 import { sampleProcess } from './proc-stat.js';
 
 const TASK_HOST_ENTRY = fileURLToPath(new URL('../task-host/main.js', import.meta.url));
@@ -77,6 +77,9 @@ function spawnTaskHost(stdio: [StdioNull | 'pipe', StdioNull | number, StdioNull
  */
 let spare: Spawned | undefined;
 
+/** What the next spare prepares: the component of the last start (see src/runtime/prewarm.ts). */
+let prewarmArg: string | undefined;
+
 function takeSpare(): Spawned | undefined {
   const taken = spare;
   spare = undefined;
@@ -87,7 +90,7 @@ function takeSpare(): Spawned | undefined {
 function replenishSpare(log: Logger): void {
   if (spare || process.env['NOMAD_DRIVER_WASM_SPARE'] === '0') return;
   try {
-    spare = spawnTaskHost(['pipe', 'ignore', 'ignore', 'pipe'], ['--spare']);
+    spare = spawnTaskHost(['pipe', 'ignore', 'ignore', 'pipe'], ['--spare', ...(prewarmArg ? [prewarmArg] : [])]);
     // The plugin must not stay alive for a spare's pipes.
     for (const stream of [spare.child.stdin, spare.child.stdio[3]]) (stream as Socket | null)?.unref();
     spare.child.once('error', (err) => log.warn({ err: err.message }, 'spare task host failed to start'));
@@ -126,6 +129,7 @@ export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): 
   const progress = child.stdio[3] as Readable;
   const sample = await sampleProcess(pid);
 
+  prewarmArg = prewarmArgOf(spec);
   try {
     child.stdin?.end(JSON.stringify(sent));
     const ready = await waitForReady(child, progress, options);
