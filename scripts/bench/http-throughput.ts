@@ -9,6 +9,10 @@
 // rounds) and reported as the median with the range, because the machine is
 // shared and noisy.
 //
+// BENCH_BEFORE_ROOT=<a built checkout of an earlier commit> adds its task
+// host (shared and per-request) to every round, for before/after figures
+// from the same run.
+//
 //   BENCH_HTTP_SECONDS=5 BENCH_HTTP_ROUNDS=2 node scripts/bench/http-throughput.ts
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,6 +29,7 @@ const LOADGEN = join(ROOT, '.cache/bin/loadgen');
 const WASMTIME = join(ROOT, '.cache/wasmtime/bin/wasmtime');
 const WASMTIME_VERSION = '48.0.8';
 const ONLY = process.env['BENCH_HTTP_ONLY']; // a workload name, to measure one
+const BEFORE_ROOT = process.env['BENCH_BEFORE_ROOT'];
 
 interface Result {
   rps: number;
@@ -94,15 +99,15 @@ spawnSync('go', ['build', '-o', LOADGEN, '.'], { cwd: join(ROOT, 'test/bench/loa
 const cacheDir = await mkdtemp(join(tmpdir(), 'bench-http-'));
 const haveWasmtime = existsSync(WASMTIME);
 
-function taskHost(component: string, mode: 'shared' | 'per-request'): (port: number) => ChildProcess {
+function taskHost(component: string, mode: 'shared' | 'per-request', root = ROOT): (port: number) => ChildProcess {
   return (port) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/task-host/main.js')], { stdio: ['pipe', 'ignore', 'inherit', 'ignore'] });
+    const child = spawn(process.execPath, [join(root, 'dist/task-host/main.js')], { stdio: ['pipe', 'ignore', 'inherit', 'ignore'] });
     child.stdin?.end(
       JSON.stringify({
         version: 2,
         taskId: `bench/http/${component}`,
         componentPath: join(COMPONENTS, `${component}.wasm`),
-        cacheDir,
+        cacheDir: root === ROOT ? cacheDir : join(cacheDir, 'before'),
         exitFile: join(cacheDir, `exit-${port}.json`),
         grants: { args: [`${component}.wasm`], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 256, httpInstance: mode },
         http: { host: '127.0.0.1', port },
@@ -127,6 +132,12 @@ function serversFor(workload: Workload): Server[] {
     { key: 'shared', label: 'nomad-driver-wasm, shared instance', start: taskHost(workload.component, 'shared') },
     { key: 'per-request', label: 'nomad-driver-wasm, per-request instances', start: taskHost(workload.component, 'per-request') },
   );
+  if (BEFORE_ROOT) {
+    servers.push(
+      { key: 'before-shared', label: 'before: shared instance', start: taskHost(workload.component, 'shared', BEFORE_ROOT) },
+      { key: 'before-per-request', label: 'before: per-request instances', start: taskHost(workload.component, 'per-request', BEFORE_ROOT) },
+    );
+  }
   if (haveWasmtime) {
     servers.push({
       key: 'wasmtime',
