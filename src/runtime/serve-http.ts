@@ -110,8 +110,16 @@ function listenOn(server: Server, listen: { host: string; port: number }): Promi
   });
 }
 
+const NO_BODY = new Uint8Array(0);
+
 /** Calls `onBody` with the whole request body, or undefined when it is over the limit. */
 function readBody(req: IncomingMessage, onBody: (body: Uint8Array | undefined) => void, onError: (err: Error) => void): void {
+  // Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 6.3):
+  // no stream to read (node:http discards it when the response ends).
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    onBody(NO_BODY);
+    return;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   let over = false;
