@@ -21,7 +21,6 @@ function checkValue(value: Uint8Array): void {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** A header value: bytes, or the text the host received (encoded when the guest reads it). */
 type Value = Uint8Array | string;
@@ -97,11 +96,11 @@ export class Fields {
     return copy;
   }
 
-  /** For node:http: name -> value(s) as strings. */
+  /** For node:http: name -> value(s) as strings, one character per byte (node:http writes them as latin1). */
   toNodeHeaders(): Record<string, string | string[]> {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of this.#entries) {
-      const text = typeof value === 'string' ? value : decoder.decode(value);
+      const text = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
       const existing = headers[name];
       if (existing === undefined) headers[name] = text;
       else headers[name] = Array.isArray(existing) ? [...existing, text] : [existing, text];
