@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DriverError } from '../errors.js';
 import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
+import { loadGlue } from './glue-code-cache.js';
 import type { GlueState } from './glue-state-hooks.js';
 import { capLinearMemory } from './memory-ceiling.js';
 
@@ -55,7 +55,7 @@ export function instantiateObserved(component: PreparedComponent, imports: Impor
 // instead of promises, runs its whole instantiation without yielding. Each
 // awaited step cost an event-loop turn of a task's start.
 async function instantiate(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions, observe: boolean): Promise<ObservedInstance> {
-  const glue = (await import(pathToFileURL(component.glue).href)) as { instantiate: Instantiate };
+  const glue = (await loadGlue(component)) as unknown as { instantiate: Instantiate };
   // Per-request resetting only (imported then: a command's start does not load it).
   const resetExports = observe ? await import('./reset-exports.js') : undefined;
   const coreModules: string[] = [];
@@ -88,7 +88,7 @@ async function instantiate(component: PreparedComponent, imports: ImportObject, 
  * with the same options then starts from both.
  */
 export async function precompileComponent(component: PreparedComponent, options: InstantiateOptions, observe: boolean): Promise<void> {
-  await import(pathToFileURL(component.glue).href);
+  await loadGlue(component);
   const resetExports = observe ? await import('./reset-exports.js') : undefined;
   for (const name of await readdir(component.dir)) {
     if (name.endsWith('.wasm')) compiledCoreModule(join(component.dir, name), options, resetExports);

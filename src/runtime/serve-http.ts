@@ -19,6 +19,7 @@ import { Fields } from '../wasi/http-fields.js';
 import { IncomingRequest, methodFromString, ResponseOutparam, type HttpErrorCode, type OutgoingResponse } from '../wasi/http-types.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { Grants } from './grants.js';
+import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { requestInstances } from './request-instances.js';
 import { ResponseSink } from './response-sink.js';
@@ -61,6 +62,8 @@ export async function serveHttp(component: PreparedComponent, grants: Grants, li
     notice(`request failed: ${describeError(err)}`);
     sendError(res, 500, 'internal error');
   };
+  // Once the first request is answered, the glue's code is worth keeping (glue-code-cache.ts).
+  let codeKept = false;
   // Callbacks rather than promises on this path: it runs for every request.
   const run = (req: IncomingMessage, res: ServerResponse, body: Uint8Array): void => {
     const taken = instances.tryTake();
@@ -76,6 +79,10 @@ export async function serveHttp(component: PreparedComponent, grants: Grants, li
       failed(res, err);
     } finally {
       taken.done({ trapped });
+    }
+    if (!codeKept && !trapped) {
+      codeKept = true;
+      setImmediate(() => keepGlueCode(component));
     }
   };
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
