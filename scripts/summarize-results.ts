@@ -8,6 +8,7 @@ interface Totals { passed: number; failed: number; skipped: number }
 
 const dir = process.argv[2] ?? '.cache/results';
 const suites: [string, Totals | undefined][] = [
+  ['licence gate (go test)', goTest(join(dir, 'go-licence-gate.log'))],
   ['unit, runtime, OCI, signatures (vitest)', vitest(join(dir, 'vitest-unit.json'))],
   ['conformance (go test)', goTest(join(dir, 'go-conformance.log'))],
   ['e2e (vitest, real Nomad)', vitest(join(dir, 'vitest-e2e.json'))],

@@ -3,6 +3,7 @@
 // (proportional set size: shared pages split between the processes that
 // share them) and RSS per task, next to a bare idle Node process measured
 // the same way in the same run.
+import { mkdtempSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ function taskHost(port: number): ChildProcess {
       componentPath: COMPONENT,
       cacheDir,
       exitFile: join(cacheDir, `exit-${port}.json`),
+      stateDir: mkdtempSync(join(cacheDir, `state-${port}-`)),
       grants: { args: ['hello-http.wasm'], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 64, httpInstance: 'shared' },
       http: { host: '127.0.0.1', port },
     }),

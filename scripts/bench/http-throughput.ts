@@ -15,7 +15,7 @@
 //
 //   BENCH_HTTP_SECONDS=5 BENCH_HTTP_ROUNDS=2 node scripts/bench/http-throughput.ts
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +109,7 @@ function taskHost(component: string, mode: 'shared' | 'per-request', root = ROOT
         componentPath: join(COMPONENTS, `${component}.wasm`),
         cacheDir: root === ROOT ? cacheDir : join(cacheDir, 'before'),
         exitFile: join(cacheDir, `exit-${port}.json`),
+        stateDir: mkdtempSync(join(cacheDir, `state-${port}-`)),
         grants: { args: [`${component}.wasm`], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 256, httpInstance: mode },
         http: { host: '127.0.0.1', port },
       }),

@@ -12,6 +12,7 @@ import type { ExitResult as ExitResultMessage } from '../generated/hashicorp/nom
 import { encodeDriverState, TASK_HANDLE_VERSION } from '../task/driver-state.js';
 import type { ExitResult } from '../task/exit-status.js';
 import type { TaskEventBus } from '../task/task-events.js';
+import { execRefusalStatus } from './exec-refusal.js';
 import type { TaskManager } from '../task/task-manager.js';
 import { taskNotFound } from '../task/task-store.js';
 import type { PluginSettings } from './base-service.js';
@@ -209,7 +210,7 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
     },
 
     ExecTask: (_call, callback) => {
-      callback(rpcStatus(new DriverError('EXEC_NOT_SUPPORTED', 'exec is not supported for Wasm tasks: a component has no shell or filesystem to run commands in')));
+      callback(execRefusalStatus());
     },
 
     ExecTaskStreaming: (call) => {
@@ -220,7 +221,7 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
       const refuse = (): void => {
         if (refused) return;
         refused = true;
-        call.emit('error', rpcStatus(new DriverError('EXEC_NOT_SUPPORTED', 'exec is not supported for Wasm tasks: a component has no shell or filesystem to run commands in')));
+        call.emit('error', execRefusalStatus());
       };
       call.once('data', refuse);
       call.once('end', refuse);

@@ -25,6 +25,8 @@ import { openLogSink } from '../task/log-fifo.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
 import { notice, useTaskOutput } from '../runtime/task-output.js';
 import type { Grants } from '../runtime/grants.js';
+import { CONTROL_SOCKET_NAME } from '../task/control-protocol.js';
+import { startControlServer, type ControlServer } from './control-server.js';
 
 const progress = openProgressChannel();
 
@@ -116,8 +118,10 @@ async function main(): Promise<void> {
   enableCodeCache(spec.cacheDir);
 
   let component: PreparedComponent;
+  let control: ControlServer;
   try {
     if (spec.logPaths) await openLogs(spec.logPaths);
+    control = await openControl(spec.stateDir);
     const { prepareComponent } = await import('../runtime/component-cache.js');
     component = await prepareComponent(spec.componentPath, spec.cacheDir, (phase) => report({ type: 'phase', phase }), spec.componentDigest);
     checkWorld(component, spec);
@@ -129,10 +133,20 @@ async function main(): Promise<void> {
   }
 
   if (spec.http) {
-    await runHttpService(spec, component, grants);
+    await runHttpService(spec, component, grants, control);
   } else {
     await runCommandTask(spec, component, grants);
   }
+}
+
+/**
+ * The control socket lives in the task's private state dir, which becomes
+ * our working directory so that the plugin reaches it by a short path
+ * (/proc/<pid>/cwd/control.sock); nothing else here uses the cwd.
+ */
+async function openControl(stateDir: string): Promise<ControlServer> {
+  process.chdir(stateDir);
+  return startControlServer(CONTROL_SOCKET_NAME);
 }
 
 function checkWorld(component: PreparedComponent, spec: LaunchSpec): void {
@@ -159,7 +173,7 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
   process.exit(code);
 }
 
-async function runHttpService(spec: LaunchSpec, component: PreparedComponent, grants: Grants): Promise<void> {
+async function runHttpService(spec: LaunchSpec, component: PreparedComponent, grants: Grants, control: ControlServer): Promise<void> {
   const listen = spec.http;
   if (!listen) return;
   let service;
@@ -189,7 +203,13 @@ async function runHttpService(spec: LaunchSpec, component: PreparedComponent, gr
   process.on('SIGQUIT', stop);
   process.on('SIGHUP', () => {
     notice('received SIGHUP: replacing the component instance');
-    running.reload().catch((err: unknown) => notice(`reload failed, keeping the old instance: ${describeError(err)}`));
+    running.reload().then(
+      () => control.publishEvent('Component instance replaced (SIGHUP)'),
+      (err: unknown) => {
+        notice(`reload failed, keeping the old instance: ${describeError(err)}`);
+        control.publishEvent(`Reload failed, keeping the old instance: ${describeError(err)}`);
+      },
+    );
   });
   for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => notice(`received ${signal}: wasi:http components cannot observe signals; ignored`));

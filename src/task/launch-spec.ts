@@ -21,6 +21,11 @@ export interface LaunchSpec {
   readonly cacheDir: string;
   /** Where the task host records its exit status for a plugin that is not its parent. */
   readonly exitFile: string;
+  /**
+   * The task's private state dir (mode 0700): the task host's working
+   * directory, where it listens on its control socket (control-protocol.ts).
+   */
+  readonly stateDir: string;
   /** Everything the component may see (env values included: never logged). */
   readonly grants: Grants;
   /** Present for wasi:http services. */

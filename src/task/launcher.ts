@@ -158,6 +158,8 @@ function waitForReady(
     const finish = (): void => clearTimeout(timer);
 
     const lines = createInterface({ input: progress });
+    // readline re-emits the pipe's errors; the child's 'close'/'error' below decide the outcome.
+    lines.on('error', () => undefined);
     lines.on('line', (line) => {
       let message: ProgressMessage;
       try {

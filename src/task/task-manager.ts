@@ -18,6 +18,9 @@ import { launchTaskHost } from './launcher.js';
 import type { TaskEventBus } from './task-events.js';
 import { TaskStore } from './task-store.js';
 import { WasmTask, exitFilePath } from './wasm-task.js';
+import { controlSocketPath, type HostMessage } from './control-protocol.js';
+import { HostChannel } from './host-channel.js';
+import { isSameProcessAlive } from './proc-stat.js';
 
 export interface TaskManagerDeps {
   readonly log: Logger;
@@ -27,9 +30,14 @@ export interface TaskManagerDeps {
   readonly readyTimeoutMs?: number;
 }
 
+/** What a capability does with a message from a task host (registered with onHostMessage). */
+export type HostMessageHandler = (task: WasmTask, message: HostMessage, channel: HostChannel) => void;
+
 export class TaskManager {
   readonly tasks = new TaskStore();
   private readonly components: ComponentProvider;
+  private readonly hostMessageHandlers = new Map<string, HostMessageHandler>();
+  private readonly connectHandlers: Array<(task: WasmTask, channel: HostChannel) => void> = [];
 
   constructor(private readonly deps: TaskManagerDeps) {
     this.components = new ComponentProvider(deps.pluginConfig);
@@ -70,6 +78,7 @@ export class TaskManager {
       ...(component.digest ? { componentDigest: component.digest } : {}),
       cacheDir: this.deps.pluginConfig().cacheDir,
       exitFile: exitFilePath(stateDir),
+      stateDir,
       grants,
       ...(http ? { http } : {}),
     };
@@ -96,6 +105,7 @@ export class TaskManager {
     };
     const task = WasmTask.fromChild(config, state, launched.exit);
     this.tasks.add(task);
+    this.openChannel(task);
     const what = ready.world === 'http' ? `wasi:http service listening on ${http?.host}:${ready.port}` : 'wasi:cli command running';
     this.event(config, `Component started: ${what}`, { digest: ready.digest, start_ms: String(Date.now() - startedAtMs) });
     log.info({ pid: launched.pid, world: ready.world, digest: ready.digest }, 'started task');
@@ -114,6 +124,7 @@ export class TaskManager {
     const state = decodeDriverState(handle.driver_state);
     const task = WasmTask.recovered(config, state);
     this.tasks.add(task);
+    this.openChannel(task);
     this.deps.log.info({ task_id: config.id, pid: state.pid }, 'recovered task');
   }
 
@@ -135,6 +146,38 @@ export class TaskManager {
     await rm(task.state.stateDir, { recursive: true, force: true }).catch((err: unknown) => {
       this.deps.log.warn({ task_id: id, err: describeError(err) }, 'could not remove task state dir');
     });
+  }
+
+  /** How a capability handles task-host messages of one type (`event` is built in). */
+  onHostMessage(type: Exclude<HostMessage['type'], 'event'>, handler: HostMessageHandler): void {
+    this.hostMessageHandlers.set(type, handler);
+  }
+
+  /** Called whenever a task's control channel (re)connects. */
+  onChannelConnect(handler: (task: WasmTask, channel: HostChannel) => void): void {
+    this.connectHandlers.push(handler);
+  }
+
+  /**
+   * The task's control channel, for as long as it runs: events from the task
+   * host become task events; other messages go to their capability.
+   */
+  private openChannel(task: WasmTask): void {
+    const { pid, startTicks } = task.state;
+    const log = this.deps.log.child({ task_id: task.id });
+    const channel = HostChannel.open({
+      path: controlSocketPath(pid),
+      isAlive: async () => task.isRunning && (await isSameProcessAlive(pid, startTicks)),
+      onMessage: (message) => {
+        if (message.type === 'event') this.event(task.config, message.message, { ...message.annotations });
+        else this.hostMessageHandlers.get(message.type)?.(task, message, channel);
+      },
+      onConnect: (connected) => {
+        for (const handler of this.connectHandlers) handler(task, connected);
+      },
+      onProblem: (what) => log.debug({ what }, 'task host control channel'),
+    });
+    void task.wait().then(() => channel.close());
   }
 
   private onProgress(config: TaskConfig__Output, message: ProgressMessage): void {

@@ -1,4 +1,5 @@
 // Stop, signal, stats, exit codes and bad input, through a real Nomad agent.
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { Allocation } from './support/nomad-api.js';
@@ -6,6 +7,8 @@ import { wasmJob, type WasmJobSpec } from './support/jobs.js';
 import { isAlive, taskHostPids } from './support/task-hosts.js';
 import { useE2e } from './support/suite.js';
 import { isDead, isRunning, taskState } from './support/alloc-state.js';
+import { nomadBinary } from './support/nomad-agent.js';
+import { EXEC_REFUSAL } from '../../src/plugin/exec-refusal.ts';
 
 const context = useE2e();
 
@@ -76,15 +79,39 @@ describe('task lifecycle on a real Nomad agent', () => {
     await context().agent.api.stopJob(jobId, true);
   });
 
-  it('nomad alloc signal: SIGHUP to an HTTP service swaps in a fresh instance and keeps serving', async () => {
+  it('nomad alloc signal: SIGHUP to an HTTP service swaps in a fresh instance, says so as a task event, and keeps serving', async () => {
     const jobId = await run({ id: 'http-reload', type: 'service', component: 'hello-http', port: true });
     const alloc = await context().agent.api.waitForAllocation(jobId, running, 'http service to run');
     const port = alloc.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
     await context().agent.api.signal(alloc.ID, 't', 'SIGHUP');
     const stderr = await context().agent.api.waitForLog(alloc.ID, 't', 'stderr', /received SIGHUP/);
     expect(stderr).toContain('replacing the component instance');
+    // From the task host, over its control channel, into `nomad alloc status`.
+    expect(await context().agent.api.waitForTaskEvent(jobId, 't', /instance replaced/)).toBe('Component instance replaced (SIGHUP)');
     const response = await fetch(`http://${port?.HostIP}:${port?.Value}/`);
     expect(await response.text()).toBe('hello from wasm\n');
+    await context().agent.api.stopJob(jobId, true);
+  });
+
+  it('nomad alloc exec: the CLI and the HTTP API (websocket) both show why exec is refused', async () => {
+    const jobId = await run({ id: 'http-exec', type: 'service', component: 'hello-http', port: true });
+    const alloc = await context().agent.api.waitForAllocation(jobId, running, 'http service to run');
+    // The websocket the CLI and the web UI use.
+    const command = encodeURIComponent(JSON.stringify(['/bin/sh', '-c', 'true']));
+    const url = `${context().agent.api.address.replace('http', 'ws')}/v1/client/allocation/${alloc.ID}/exec?task=t&tty=false&command=${command}`;
+    const socket = new WebSocket(url);
+    const closed = await new Promise<CloseEvent>((resolve) => socket.addEventListener('close', resolve));
+    expect(closed.code).toBe(1011); // internal error, with the driver's reason
+    expect(closed.reason).toBe(`rpc error: code = Unimplemented desc = ${EXEC_REFUSAL}`);
+    // The CLI, as a user types it.
+    const cli = spawnSync(nomadBinary(), ['alloc', 'exec', '-task', 't', alloc.ID, '/bin/sh', '-c', 'true'], {
+      env: { ...process.env, NOMAD_ADDR: context().agent.api.address },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toContain(`failed to exec into task: rpc error: code = Unimplemented desc = ${EXEC_REFUSAL}`);
+    expect(cli.stderr).not.toContain('unexpected EOF');
     await context().agent.api.stopJob(jobId, true);
   });
 

@@ -110,6 +110,22 @@ describe('task recovery on a real Nomad agent', () => {
     expect(pluginPids(context().agent.dir).filter((pid) => !before.includes(pid))).toHaveLength(1);
   });
 
+  it('plugin crash: events of a running task host reach Nomad through the new plugin', async () => {
+    const http = await startHttp('plugin-crash-events');
+    const before = pluginPids(context().agent.dir);
+    process.kill(before[0] ?? 0, 'SIGKILL');
+    // The signal RPC makes Nomad start a new plugin, which recovers the task
+    // and re-opens its control channel; the event may be sent before that
+    // and waits in the task host.
+    await context().agent.api.signal(http.alloc.ID, 't', 'SIGHUP').catch(async () => {
+      await sleep(2_000);
+      await context().agent.api.signal(http.alloc.ID, 't', 'SIGHUP');
+    });
+    expect(await context().agent.api.waitForTaskEvent(http.jobId, 't', /instance replaced/)).toBe('Component instance replaced (SIGHUP)');
+    await expectSurvived(http);
+    await stopAndExpectGone(http);
+  });
+
   it('a task that exits while no plugin watches: its exit code is still reported after recovery', async () => {
     const ticker = await startTicker('exit-while-down', ['3']);
     await context().agent.stop(); // plugin shut down too

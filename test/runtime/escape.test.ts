@@ -120,8 +120,12 @@ describe('resources', () => {
     const stdout = child.stdout;
     if (!stdout) throw new Error('no stdout');
     stdout.pause();
-    // While nobody reads, the guest waits: the host's memory does not grow.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Measure from the moment the guest is writing (the host has booted and
+    // instantiated: on a loaded machine that takes a while), after the pipe
+    // has filled. While nobody reads, the guest waits: memory does not grow.
+    for (let i = 0; i < 300 && stdout.readableLength === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stdout.readableLength).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 500));
     const early = await rssMiB(child.pid);
     await new Promise((r) => setTimeout(r, 1500));
     const late = await rssMiB(child.pid);

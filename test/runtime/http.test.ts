@@ -4,12 +4,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost } from './support/task-host.ts';
+import { freePort, startServing } from './support/task-host.ts';
 import type { FutureIncomingResponse } from '../../src/wasi/http-types.ts';
 import type { AllowEntry } from '../../src/wasi/http-allow-list.ts';
 
@@ -32,28 +31,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 async function serve(component: string, httpInstance: 'shared' | 'per-request'): Promise<string> {
-  const port = await freePort();
-  hosts.push(startHost({ component, dir, http: { host: '127.0.0.1', port }, grants: { httpInstance } }));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(url);
-      return url;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${component} did not start serving`);
+  const { host, url } = await startServing({ component, dir, grants: { httpInstance } });
+  hosts.push(host);
+  return url;
 }
 
 const sha = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');

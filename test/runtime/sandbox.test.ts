@@ -1,5 +1,6 @@
 // A command component run in a real task host process: what it can see and how it exits.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ function runTaskHost(component: string, args: string[], env: Record<string, stri
     componentPath: join(COMPONENTS, `${component}.wasm`),
     cacheDir: join(dir, 'cache'),
     exitFile: join(dir, `${component}.exit.json`),
+    stateDir: mkdtempSync(join(dir, 'state-')),
     grants: { args: [`${component}.wasm`, ...args], env, mounts: [], outboundHttp: [], memoryMaxMiB: undefined, httpInstance: 'shared' },
   };
   return spawnSync(process.execPath, [join(ROOT, 'dist/task-host/main.js')], {

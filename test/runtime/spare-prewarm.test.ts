@@ -4,7 +4,7 @@
 // hint carries paths and a digest only, never grants.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,7 @@ function specFor(component: string, digest: string, n: number, env: Record<strin
     componentDigest: digest,
     cacheDir: join(dir, 'cache'),
     exitFile: join(dir, `exit-${n}.json`),
+    stateDir: join(dir, `state-${n}`),
     grants: { args: [`${component}.wasm`], env, mounts: [], outboundHttp: [], memoryMaxMiB: 32, httpInstance: 'shared' },
     logPaths: { stdout: join(dir, `out-${n}`), stderr: join(dir, `err-${n}`) },
   };
@@ -38,6 +39,7 @@ function specFor(component: string, digest: string, n: number, env: Record<strin
 
 /** A spare started with `hint`, idle for a while (it prepares then), then given `spec`. */
 async function runOnSpare(hint: string | undefined, spec: LaunchSpec): Promise<{ code: number | null; stdout: string }> {
+  await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
   await Promise.all([writeFile(spec.logPaths?.stdout ?? '', ''), writeFile(spec.logPaths?.stderr ?? '', '')]);
   const child = spawn(process.execPath, [TASK_HOST, '--spare', ...(hint ? [hint] : [])], { stdio: ['pipe', 'ignore', 'ignore', 'ignore'], env: {} });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -39,6 +39,7 @@ describe('spare task host', () => {
         componentPath: join(COMPONENTS, 'hello-command.wasm'),
         cacheDir: join(dir, 'cache'),
         exitFile: join(dir, 'exit.json'),
+        stateDir: dir,
         grants: { args: ['hello-command.wasm'], env: {}, mounts: [], outboundHttp: [], httpInstance: 'shared' },
         logPaths: { stdout, stderr },
       }),

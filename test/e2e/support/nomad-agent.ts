@@ -27,6 +27,12 @@ export interface NomadAgentOptions {
   readonly wasmPluginConfig?: string;
   /** Drivers that must be healthy before the agent counts as ready. */
   readonly drivers?: readonly string[];
+  /**
+   * A newcomer's client config: no `plugin "wasm"` block (Nomad 1.6 loads
+   * every plugin in plugin_dir; the driver runs on its defaults) and no
+   * telemetry block.
+   */
+  readonly minimal?: boolean;
 }
 
 // Plain fields, no parameter properties: scripts/dev-run.ts runs this file
@@ -169,22 +175,28 @@ client {
   # The artifact sandbox (landlock) is not needed to fetch from loopback in tests.
   artifact { disable_filesystem_isolation = true }
 }
-# Nomad 1.11 collects task stats (TaskStats) only when it publishes them.
+plugin "raw_exec" {
+  config { enabled = true }
+}
+${this.options.minimal ? '' : this.tunedConfig()}
+${this.options.extraConfig ?? ''}
+`;
+  }
+
+  private tunedConfig(): string {
+    return `
+# Newer Nomad (1.11) collects task stats (TaskStats) only when it publishes
+# them; 1.6 always does. A 1 s interval makes stats tests quick.
 telemetry {
   publish_allocation_metrics = true
   collection_interval        = "1s"
-}
-plugin "raw_exec" {
-  config { enabled = true }
 }
 plugin "wasm" {
   config {
     cache_dir = "${this.cacheDir}"
 ${this.options.wasmPluginConfig ?? ''}
   }
-}
-${this.options.extraConfig ?? ''}
-`;
+}`;
   }
 }
 

@@ -115,6 +115,17 @@ export class NomadApi {
     throw new Error(`timed out waiting for ${what} (job ${jobId}); last allocation: ${JSON.stringify(last?.TaskStates ?? last ?? null)}`);
   }
 
+  /** Polls until a task event of the job's newest allocation matches; returns its message. */
+  async waitForTaskEvent(jobId: string, task: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    const alloc = await this.waitForAllocation(
+      jobId,
+      (a) => (a.TaskStates?.[task]?.Events ?? []).some((e) => pattern.test(e.DisplayMessage)),
+      `a task event matching ${pattern}`,
+      timeoutMs,
+    );
+    return alloc.TaskStates?.[task]?.Events.find((e) => pattern.test(e.DisplayMessage))?.DisplayMessage ?? '';
+  }
+
   async logs(allocId: string, task: string, type: 'stdout' | 'stderr'): Promise<string> {
     const response = await fetch(`${this.address}/v1/client/fs/logs/${allocId}?task=${task}&type=${type}&plain=true&origin=start`);
     if (!response.ok) throw new NomadApiError(`logs ${allocId}/${task}: ${response.status} ${await response.text()}`, response.status);
