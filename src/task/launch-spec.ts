@@ -52,11 +52,12 @@ export const PROGRESS_FD = 3;
  */
 const PREWARM_ARG = '--prewarm=';
 
-export function prewarmArgOf(spec: LaunchSpec): string | undefined {
-  if (!spec.componentDigest) return undefined;
+/** `digest`: the component's, as the task host reported it ready (a task dir file has none in the spec). */
+export function prewarmArgOf(spec: LaunchSpec, digest = spec.componentDigest): string | undefined {
+  if (!digest) return undefined;
   const hint: PrewarmHint = {
     cacheDir: spec.cacheDir,
-    digest: spec.componentDigest,
+    digest,
     perRequest: spec.http !== undefined && spec.grants.httpInstance === 'per-request',
     ...(spec.grants.memoryMaxMiB === undefined ? {} : { memoryMaxMiB: spec.grants.memoryMaxMiB }),
   };

@@ -129,10 +129,10 @@ export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): 
   const progress = child.stdio[3] as Readable;
   const sample = await sampleProcess(pid);
 
-  prewarmArg = prewarmArgOf(spec);
   try {
     child.stdin?.end(JSON.stringify(sent));
     const ready = await waitForReady(child, progress, options);
+    prewarmArg = prewarmArgOf(spec, ready.digest);
     return { pid, exit, startTicks: sample?.startTicks ?? 0, ready };
   } catch (err) {
     // Never leave a half-started task behind.

@@ -68,6 +68,10 @@ describe('spare task host with a prewarm hint', () => {
     expect(hint).not.toContain('do-not-leak');
     expect(hint).not.toContain('SECRET_TOKEN');
     expect(parsePrewarmArg([hint ?? ''])).toEqual({ cacheDir: join(dir, 'cache'), digest: hello, memoryMaxMiB: 32, perRequest: false });
+    // A task dir file comes without a digest: the one the task host reported with `ready` is used.
+    const { componentDigest: _none, ...withoutDigest } = specFor('hello-command', hello, 9);
+    expect(prewarmArgOf(withoutDigest)).toBeUndefined();
+    expect(parsePrewarmArg([prewarmArgOf(withoutDigest, hello) ?? ''])?.digest).toBe(hello);
   });
 
   it('starts the component it prepared', async () => {
