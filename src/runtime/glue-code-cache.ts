@@ -63,6 +63,11 @@ export async function loadGlue(component: PreparedComponent): Promise<GlueModule
   return module;
 }
 
+/** Lets go of every loaded glue but this component's. */
+export function forgetGlueExcept(component: PreparedComponent): void {
+  for (const glue of loaded.keys()) if (glue !== component.glue) loaded.delete(glue);
+}
+
 /**
  * Once the glue has instantiated and served (a command ran, a first
  * request was answered): keeps a code cache of it if there is none yet.

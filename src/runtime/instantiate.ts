@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DriverError } from '../errors.js';
 import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
-import { loadGlue } from './glue-code-cache.js';
+import { forgetGlueExcept, loadGlue } from './glue-code-cache.js';
 import type { GlueState } from './glue-state-hooks.js';
 import { capLinearMemory } from './memory-ceiling.js';
 
@@ -55,6 +55,7 @@ export function instantiateObserved(component: PreparedComponent, imports: Impor
 // instead of promises, runs its whole instantiation without yielding. Each
 // awaited step cost an event-loop turn of a task's start.
 async function instantiate(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions, observe: boolean): Promise<ObservedInstance> {
+  forgetOtherComponents(component);
   const glue = (await loadGlue(component)) as unknown as { instantiate: Instantiate };
   // Per-request resetting only (imported then: a command's start does not load it).
   const resetExports = observe ? await import('./reset-exports.js') : undefined;
@@ -93,6 +94,16 @@ export async function precompileComponent(component: PreparedComponent, options:
   for (const name of await readdir(component.dir)) {
     if (name.endsWith('.wasm')) compiledCoreModule(join(component.dir, name), options, resetExports);
   }
+}
+
+/**
+ * A task host runs one component: whatever a spare prepared for another
+ * one (a misprediction) is let go, so that an idle task does not keep a
+ * large component's compiled code.
+ */
+function forgetOtherComponents(component: PreparedComponent): void {
+  for (const key of compiled.keys()) if (!key.startsWith(`${component.dir}/`)) compiled.delete(key);
+  forgetGlueExcept(component);
 }
 
 /** Compiles a core module file (capped, and with its state exported when resetting), once per process. */
