@@ -35,7 +35,7 @@ for size in small large; do
 done
 
 # wasi:http throughput: ours (shared / per-request) vs `wasmtime serve` (the
-# yardstick, built once from crates.io into .cache/wasmtime: 30-40 minutes the
+# yardstick, built once from crates.io into .cache/wasmtime: 30-70 minutes the
 # first time; BENCH_WASMTIME=0 skips building it) vs node:http and stock jco.
 if [ "${BENCH_WASMTIME:-1}" != 0 ]; then
   bash scripts/ensure-wasmtime.sh >/dev/null || echo "wasmtime could not be built (see above); its rows are skipped" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the pinned `wasmtime` CLI (wasmtime-cli on crates.io, Apache-2.0 WITH
 # LLVM-exception) into .cache/wasmtime/bin, the yardstick `npm run bench` serves
-# the same components with (`wasmtime serve`). About 30-40 minutes of CPU on 2
+# the same components with (`wasmtime serve`). About 30-70 minutes on 2
 # vCPUs the first time (run under nice), instant after. Only the bench uses it;
 # the test command never builds it.
 set -euo pipefail

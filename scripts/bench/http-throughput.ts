@@ -213,7 +213,7 @@ const summaries: Summary[] = [];
 
 console.log(`\nwasi:http throughput: ${CONNECTIONS} keep-alive connections, ${SECONDS} s per run, ${ROUNDS} interleaved round(s), Go loadgen on the same 2 cores; median req/s [min-max]:`);
 if (!haveWasmtime) {
-  console.log(`  wasmtime serve: NOT MEASURED, ${WASMTIME} is not built. Run \`bash scripts/ensure-wasmtime.sh\` (wasmtime-cli ${WASMTIME_VERSION} from crates.io, ~30-40 min on 2 cores, once) and bench again.`);
+  console.log(`  wasmtime serve: NOT MEASURED, ${WASMTIME} is not built. Run \`bash scripts/ensure-wasmtime.sh\` (wasmtime-cli ${WASMTIME_VERSION} from crates.io, 30-70 min on 2 cores, once) and bench again.`);
 }
 for (const workload of workloads) {
   console.log(`\n  ${DESCRIPTIONS[workload.name] ?? workload.name}`);
