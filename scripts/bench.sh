@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (README "Measured"): start latency (p50/p90 over N runs through
 # Nomad's own driver client; small and large components, compile cache warm
-# and cold), wasi:http throughput and density, each next to a baseline
-# measured in the same run.
+# and cold), wasi:http throughput (with `wasmtime serve` as the yardstick) and
+# density, each next to a baseline measured in the same run.
 #   BENCH_RUNS=15 npm run bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,12 @@ for size in small large; do
   done
 done
 
-# wasi:http throughput (ours shared / per-request vs node:http and stock jco) and density.
+# wasi:http throughput: ours (shared / per-request) vs `wasmtime serve` (the
+# yardstick, built once from crates.io into .cache/wasmtime: 30-70 minutes the
+# first time; BENCH_WASMTIME=0 skips building it) vs node:http and stock jco.
+if [ "${BENCH_WASMTIME:-1}" != 0 ]; then
+  bash scripts/ensure-wasmtime.sh >/dev/null || echo "wasmtime could not be built (see above); its rows are skipped" >&2
+fi
 node scripts/bench/http-throughput.ts
 node scripts/bench/density.ts
 

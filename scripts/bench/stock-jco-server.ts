@@ -1,19 +1,15 @@
 // Baseline for `npm run bench`: the stock jco path (preview2-shim's
-// HTTPServer, what `jco serve` uses) serving the same transpiled component
-// with one shared instance. Usage: node stock-jco-server.ts <component.wasm> <port>
+// HTTPServer, what `jco serve` uses) serving the same component with one
+// shared instance, in glue exactly as jco transpiles it (not the driver's
+// cached glue, which carries our prelude and rewrites).
+// Usage: node stock-jco-server.ts <component.wasm> <port>
 import * as shimHttp from '@bytecodealliance/preview2-shim/http';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
-import { mkdtemp } from 'node:fs/promises';
+import { transpile } from '@bytecodealliance/jco';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { readFile } from 'node:fs/promises';
-import type { PreparedComponent } from '../../src/runtime/component-cache.ts';
-
-// The compiled module (src/ imports use .js suffixes that only exist in dist/).
-const { prepareComponent } = (await import(new URL('../../dist/runtime/component-cache.js', import.meta.url).href)) as {
-  prepareComponent(path: string, cacheDir: string): Promise<PreparedComponent>;
-};
 
 interface Handler {
   handle(request: unknown, out: unknown): void;
@@ -21,12 +17,18 @@ interface Handler {
 const { HTTPServer } = shimHttp as unknown as { HTTPServer: new (handler: Handler) => { listen(port: number, host: string): void } };
 
 const [componentPath, port] = process.argv.slice(2);
-const component = await prepareComponent(componentPath as string, await mkdtemp(join(tmpdir(), 'stock-jco-')));
-const glue = (await import(pathToFileURL(component.glue).href)) as {
+const dir = await mkdtemp(join(tmpdir(), 'stock-jco-'));
+const output = await transpile(await readFile(componentPath as string), { name: 'component', instantiation: 'async', noTypescript: true, quiet: true });
+for (const [name, content] of Object.entries(output.files as Record<string, Uint8Array>)) {
+  if (name.endsWith('.d.ts')) continue;
+  await mkdir(dirname(join(dir, name)), { recursive: true });
+  await writeFile(join(dir, name), content);
+}
+const glue = (await import(pathToFileURL(join(dir, 'component.js')).href)) as {
   instantiate(get: (name: string) => Promise<WebAssembly.Module>, imports: object): Promise<Record<string, unknown>>;
 };
 const instance = await glue.instantiate(
-  async (name) => WebAssembly.compile(await readFile(join(component.dir, name))),
+  async (name) => WebAssembly.compile(await readFile(join(dir, name))),
   new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } }).getImportObject(),
 );
 const handler = instance['incomingHandler'] as Handler;

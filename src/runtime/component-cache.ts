@@ -5,7 +5,7 @@
 // only once manifest.json exists: a new entry is built in a private temp dir
 // and renamed into place, so concurrent starts of the same component never
 // see half an entry, and the first rename wins.
-import { mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DriverError } from '../errors.js';
 import { readComponentFile } from './component-file.js';
@@ -14,7 +14,7 @@ import { JCO_VERSION } from './jco-info.js';
 import { providesImport } from '../wasi/host.js';
 
 /** Bump when the layout or transpile options change. */
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 const CACHE_KEY = `jco${JCO_VERSION}-f${CACHE_FORMAT}`;
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';
@@ -27,6 +27,12 @@ export interface PreparedComponent {
   /** Directory with the transpiled JS glue and core modules. */
   readonly dir: string;
   readonly glue: string;
+  /** The glue's host calls skip jco's task bookkeeping (glue-sync-calls.ts). */
+  readonly glueSyncCalls: boolean;
+  /** The glue hands its per-instance state to the host (glue-state-hooks.ts). */
+  readonly glueStateHooks: boolean;
+  /** Why a glue rewrite was not applied (jco version, a glue shape it does not know). */
+  readonly glueNotes: readonly string[];
 }
 
 export type PreparePhase = 'loading' | 'compiling' | 'cached';
@@ -35,6 +41,9 @@ interface Manifest {
   readonly digest: string;
   readonly world: ComponentWorld;
   readonly imports: string[];
+  readonly glueSyncCalls: boolean;
+  readonly glueStateHooks: boolean;
+  readonly glueNotes: string[];
 }
 
 export async function prepareComponent(
@@ -48,7 +57,7 @@ export async function prepareComponent(
     const cached = await readManifest(entryDir(cacheDir, knownDigest));
     if (cached) {
       onPhase('cached');
-      return prepared(cacheDir, knownDigest, cached.world);
+      return prepared(cacheDir, cached);
     }
   }
   const file = await readComponentFile(componentPath);
@@ -59,26 +68,39 @@ export async function prepareComponent(
   const cached = knownDigest === undefined ? await readManifest(dir) : undefined;
   if (cached) {
     onPhase('cached');
-    return prepared(cacheDir, file.digest, cached.world);
+    return prepared(cacheDir, cached);
   }
   onPhase('compiling');
-  const manifest = await transpileInto(file.bytes, file.digest, cacheDir, dir);
-  return prepared(cacheDir, file.digest, manifest.world);
+  return prepared(cacheDir, await transpileInto(file.bytes, file.digest, cacheDir, dir));
+}
+
+/** The cache entry of a digest, if this node has one (nothing is read but its manifest). */
+export async function cachedComponent(cacheDir: string, digest: string): Promise<PreparedComponent | undefined> {
+  const manifest = await readManifest(entryDir(cacheDir, digest));
+  return manifest && prepared(cacheDir, manifest);
 }
 
 function entryDir(cacheDir: string, digest: string): string {
   return join(cacheDir, 'transpiled', `${digest.replace('sha256:', '')}-${CACHE_KEY}`);
 }
 
-function prepared(cacheDir: string, digest: string, world: ComponentWorld): PreparedComponent {
-  const dir = entryDir(cacheDir, digest);
-  return { digest, world, dir, glue: join(dir, GLUE) };
+function prepared(cacheDir: string, manifest: Manifest): PreparedComponent {
+  const dir = entryDir(cacheDir, manifest.digest);
+  return {
+    digest: manifest.digest,
+    world: manifest.world,
+    dir,
+    glue: join(dir, GLUE),
+    glueSyncCalls: manifest.glueSyncCalls,
+    glueStateHooks: manifest.glueStateHooks,
+    glueNotes: manifest.glueNotes,
+  };
 }
 
 async function readManifest(dir: string): Promise<Manifest | undefined> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
-    await readFile(join(dir, GLUE)); // a manifest without its glue is a broken entry
+    await access(join(dir, GLUE)); // a manifest without its glue is a broken entry
     // Marks the entry as used for the cache's least-recently-used collection.
     const now = new Date();
     await utimes(join(dir, MANIFEST), now, now);
@@ -105,14 +127,15 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
   if (unsupported.length > 0) {
     throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', `the component imports interfaces this driver does not provide: ${unsupported.join(', ')}`);
   }
-  const manifest: Manifest = { digest, world, imports: output.imports };
+  const glue = await rewriteGlue(Buffer.from(output.files[GLUE] ?? new Uint8Array()).toString('utf8'));
+  const manifest: Manifest = { digest, world, imports: output.imports, glueSyncCalls: glue.syncCalls, glueStateHooks: glue.stateHooks, glueNotes: glue.notes };
 
   await mkdir(join(cacheDir, 'transpiled'), { recursive: true });
   const temp = await mkdtemp(join(cacheDir, 'transpiled', '.tmp-'));
   try {
     for (const [name, content] of Object.entries(output.files)) {
       if (name.endsWith('.d.ts')) continue;
-      await writeFile(join(temp, name), name === GLUE ? Buffer.concat([Buffer.from(GLUE_PRELUDE), content]) : content);
+      await writeFile(join(temp, name), name === GLUE ? GLUE_PRELUDE + glue.text : content);
     }
     await writeFile(join(temp, MANIFEST), JSON.stringify(manifest));
     await rename(temp, dir).catch(async (err: NodeJS.ErrnoException) => {
@@ -125,6 +148,21 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
     throw err;
   }
   return manifest;
+}
+
+/** jco's glue with our rewrites, each applied only where it recognises the glue. */
+async function rewriteGlue(original: string): Promise<{ text: string; syncCalls: boolean; stateHooks: boolean; notes: string[] }> {
+  // Loaded only on a cache miss, like jco itself.
+  const [{ rewriteSyncCalls }, { addStateHooks }] = await Promise.all([import('./glue-sync-calls.js'), import('./glue-state-hooks.js')]);
+  const notes: string[] = [];
+  let text = original;
+  const syncCalls = rewriteSyncCalls(text);
+  if ('glue' in syncCalls) text = syncCalls.glue;
+  else notes.push(`host calls keep jco's task bookkeeping: ${syncCalls.unavailable}`);
+  const stateHooks = addStateHooks(text);
+  if ('glue' in stateHooks) text = stateHooks.glue;
+  else notes.push(`per-request instances are built afresh: ${stateHooks.unavailable}`);
+  return { text, syncCalls: 'glue' in syncCalls, stateHooks: 'glue' in stateHooks, notes };
 }
 
 function worldOf(exports: string[]): ComponentWorld {

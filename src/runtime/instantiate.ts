@@ -1,15 +1,21 @@
 // Instantiates a prepared (transpiled) component with a given import object.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DriverError } from '../errors.js';
 import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
+import { forgetGlueExcept, loadGlue } from './glue-code-cache.js';
+import type { GlueState } from './glue-state-hooks.js';
 import { capLinearMemory } from './memory-ceiling.js';
 
+type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
+
 type Instantiate = (
-  getCoreModule: (name: string) => Promise<WebAssembly.Module>,
+  getCoreModule: (name: string) => WebAssembly.Module,
   imports: ImportObject,
+  instantiateCore?: InstantiateCore,
+  onGlueState?: (state: GlueState) => void,
 ) => Promise<Record<string, unknown>>;
 
 export interface InstantiateOptions {
@@ -17,28 +23,104 @@ export interface InstantiateOptions {
   readonly memoryMaxPages: number | undefined;
 }
 
-/** Core modules compiled once per process (per ceiling), shared by every instance. */
-const compiled = new Map<string, Promise<WebAssembly.Module>>();
+/** What an instantiation for resetting also gives back (see instance-reset.ts). */
+export interface ObservedInstance {
+  readonly exports: Record<string, unknown>;
+  /** Every core instance, in the order the glue made them. */
+  readonly cores: WebAssembly.Instance[];
+  readonly glueState: GlueState | undefined;
+  /** Whether the code of any core module can change a table (table-writes.ts). */
+  readonly writesTables: boolean;
+}
+
+/** A core module cannot have its state exported for resetting. */
+export class NotResettable extends Error {}
+
+/** Core modules compiled once per process (per ceiling and form), shared by every instance. */
+const compiled = new Map<string, WebAssembly.Module>();
+
+type ResetExports = typeof import('./reset-exports.js');
 
 export async function instantiateComponent(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions): Promise<Record<string, unknown>> {
-  const glue = (await import(pathToFileURL(component.glue).href)) as { instantiate: Instantiate };
-  const getCoreModule = (name: string): Promise<WebAssembly.Module> => {
-    const path = join(component.dir, name);
-    const key = `${path}#${options.memoryMaxPages ?? 'unlimited'}`;
-    let module = compiled.get(key);
-    if (!module) {
-      module = readFile(path).then((bytes) =>
-        WebAssembly.compile(options.memoryMaxPages === undefined ? bytes : capLinearMemory(bytes, options.memoryMaxPages)),
-      );
-      compiled.set(key, module);
-      module.catch(() => compiled.delete(key));
-    }
-    return module;
+  return (await instantiate(component, imports, options, false)).exports;
+}
+
+/** Instantiates with every core module's state exported, recording the core instances and the glue's state. */
+export function instantiateObserved(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions): Promise<ObservedInstance> {
+  return instantiate(component, imports, options, true);
+}
+
+// Synchronous from the glue's import on: core modules are compiled (once per
+// process) and instantiated on this thread, and jco's glue, given values
+// instead of promises, runs its whole instantiation without yielding. Each
+// awaited step cost an event-loop turn of a task's start.
+async function instantiate(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions, observe: boolean): Promise<ObservedInstance> {
+  forgetOtherComponents(component);
+  const glue = (await loadGlue(component)) as unknown as { instantiate: Instantiate };
+  // Per-request resetting only (imported then: a command's start does not load it).
+  const resetExports = observe ? await import('./reset-exports.js') : undefined;
+  const coreModules: string[] = [];
+  const getCoreModule = (name: string): WebAssembly.Module => {
+    coreModules.push(name);
+    return compiledCoreModule(join(component.dir, name), options, resetExports);
+  };
+  const cores: WebAssembly.Instance[] = [];
+  let glueState: GlueState | undefined;
+  const instantiateCore: InstantiateCore = (module, coreImports) => {
+    const instance = new WebAssembly.Instance(module, coreImports);
+    cores.push(instance);
+    return instance;
   };
   try {
-    return await glue.instantiate(getCoreModule, imports);
+    const exports = observe
+      ? await glue.instantiate(getCoreModule, imports, instantiateCore, (state) => (glueState = state))
+      : await glue.instantiate(getCoreModule, imports, instantiateCore);
+    const writesTables = observe ? await (await import('./table-writes.js')).componentWritesTables(component.dir, coreModules) : true;
+    return { exports, cores, glueState, writesTables };
   } catch (err) {
-    if (err instanceof DriverError) throw err;
+    if (err instanceof DriverError || err instanceof NotResettable) throw err;
     throw new DriverError('COMPONENT_INSTANTIATE_FAILED', `component failed to instantiate: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * Loads a component's glue and compiles its core modules ahead of time (a
+ * spare task host, for the component it expects): a later instantiation
+ * with the same options then starts from both.
+ */
+export async function precompileComponent(component: PreparedComponent, options: InstantiateOptions, observe: boolean): Promise<void> {
+  await loadGlue(component);
+  const resetExports = observe ? await import('./reset-exports.js') : undefined;
+  for (const name of await readdir(component.dir)) {
+    if (name.endsWith('.wasm')) compiledCoreModule(join(component.dir, name), options, resetExports);
+  }
+}
+
+/**
+ * A task host runs one component: whatever a spare prepared for another
+ * one (a misprediction) is let go, so that an idle task does not keep a
+ * large component's compiled code.
+ */
+function forgetOtherComponents(component: PreparedComponent): void {
+  for (const key of compiled.keys()) if (!key.startsWith(`${component.dir}/`)) compiled.delete(key);
+  forgetGlueExcept(component);
+}
+
+/** Compiles a core module file (capped, and with its state exported when resetting), once per process. */
+function compiledCoreModule(path: string, options: InstantiateOptions, resetExports: ResetExports | undefined): WebAssembly.Module {
+  const key = `${path}#${options.memoryMaxPages ?? 'unlimited'}#${resetExports ? 'state-exported' : 'plain'}`;
+  let module = compiled.get(key);
+  if (!module) {
+    const bytes = readFileSync(path);
+    const capped = options.memoryMaxPages === undefined ? bytes : capLinearMemory(bytes, options.memoryMaxPages);
+    let prepared: Uint8Array<ArrayBuffer> = capped;
+    if (resetExports) {
+      const exported = resetExports.exportInstanceState(capped);
+      if ('unavailable' in exported) throw new NotResettable(exported.unavailable);
+      prepared = exported.module;
+    }
+    module = new WebAssembly.Module(prepared);
+    compiled.set(key, module);
+  }
+  return module;
 }

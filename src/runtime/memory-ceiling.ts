@@ -8,51 +8,16 @@
 // Imported memories are left alone: they are defined (and capped) in the
 // module that exports them.
 import { DriverError } from '../errors.js';
+import { readSections, readUleb, SECTION, writeModule, writeUleb } from './core-module-sections.js';
 
 export const PAGE_BYTES = 64 * 1024;
-const MEMORY_SECTION = 5;
-
-function readUleb(bytes: Uint8Array, offset: number): { value: bigint; next: number } {
-  let value = 0n;
-  let shift = 0n;
-  let pos = offset;
-  for (;;) {
-    const byte = bytes[pos++];
-    if (byte === undefined) throw new RangeError('truncated LEB128');
-    value |= BigInt(byte & 0x7f) << shift;
-    shift += 7n;
-    if ((byte & 0x80) === 0) return { value, next: pos };
-  }
-}
-
-function writeUleb(value: bigint): number[] {
-  const out: number[] = [];
-  let rest = value;
-  do {
-    let byte = Number(rest & 0x7fn);
-    rest >>= 7n;
-    if (rest !== 0n) byte |= 0x80;
-    out.push(byte);
-  } while (rest !== 0n);
-  return out;
-}
 
 /** Returns the module with every defined memory's maximum at most `maxPages`. */
 export function capLinearMemory(module: Uint8Array, maxPages: number): Uint8Array<ArrayBuffer> {
-  const out: number[] = Array.from(module.subarray(0, 8));
-  let pos = 8;
-  while (pos < module.length) {
-    const id = module[pos] as number;
-    const size = readUleb(module, pos + 1);
-    const start = size.next;
-    const end = start + Number(size.value);
-    const body = module.subarray(start, end);
-    const newBody = id === MEMORY_SECTION ? capMemorySection(body, BigInt(maxPages)) : body;
-    out.push(id, ...writeUleb(BigInt(newBody.length)));
-    for (const byte of newBody) out.push(byte);
-    pos = end;
-  }
-  return Uint8Array.from(out);
+  const sections = readSections(module).map((section) =>
+    section.id === SECTION.memory ? { id: section.id, body: capMemorySection(section.body, BigInt(maxPages)) } : section,
+  );
+  return writeModule(module, sections);
 }
 
 function capMemorySection(body: Uint8Array, maxPages: bigint): Uint8Array {

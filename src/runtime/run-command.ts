@@ -5,6 +5,7 @@ import { GuestExit } from '../wasi/cli.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
 import type { Grants } from './grants.js';
+import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';
 import { notice } from './task-output.js';
@@ -21,9 +22,13 @@ export async function runCommand(component: PreparedComponent, grants: Grants, s
   try {
     // run() returns result<_, _>; jco throws on the error case.
     runner.run();
+    keepGlueCode(component);
     return 0;
   } catch (err) {
-    if (err instanceof GuestExit) return err.code;
+    if (err instanceof GuestExit) {
+      keepGlueCode(component);
+      return err.code;
+    }
     notice(describeTrap(err, grants));
     return 1;
   }

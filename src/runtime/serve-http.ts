@@ -4,23 +4,26 @@
 //
 // Request bodies are read completely before the guest runs (WASI 0.2 calls
 // are synchronous: a guest cannot wait for bytes still on the wire), up to
-// MAX_REQUEST_BODY. Response bodies stream: every guest write goes straight
-// to the socket.
+// MAX_REQUEST_BODY. Response bodies stream (response-sink.ts): a small body
+// goes out in one write when the guest finishes it, a large or slow one
+// in chunks as the guest writes.
 //
-// Instance modes: `shared` keeps one instance for all requests (a trap
-// replaces it); `per-request` instantiates a fresh one for each request
-// (no state survives between requests, as with Spin or wasmtime serve).
+// Instance modes (request-instances.ts): `shared` keeps one instance for
+// all requests (a trap replaces it); `per-request` gives every request an
+// instance in its state right after instantiation (no state survives
+// between requests, as with Spin or wasmtime serve).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { DriverError } from '../errors.js';
 import { Fields } from '../wasi/http-fields.js';
 import { IncomingRequest, methodFromString, ResponseOutparam, type HttpErrorCode, type OutgoingResponse } from '../wasi/http-types.js';
-import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
 import type { Grants } from './grants.js';
+import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
-import { instantiateComponent } from './instantiate.js';
+import { requestInstances } from './request-instances.js';
+import { ResponseSink } from './response-sink.js';
 import { notice } from './task-output.js';
 import { describeTrap } from './traps.js';
 
@@ -44,26 +47,51 @@ export const MAX_REQUEST_BODY = 64 * 1024 * 1024;
 const encoder = new TextEncoder();
 
 export async function serveHttp(component: PreparedComponent, grants: Grants, listen: { host: string; port: number }, secrets?: SecretKeys): Promise<HttpService> {
-  const imports = hostForTask(grants, secrets);
-  const newHandler = (): Promise<IncomingHandler> => instantiateHandler(component, imports, grants);
-  // Instantiating up front also proves the component can start at all.
-  let shared: Promise<IncomingHandler> = newHandler();
-  await shared;
-  const handlerFor = grants.httpInstance === 'per-request' ? newHandler : (): Promise<IncomingHandler> => shared;
+  const instances = await requestInstances(component, hostForTask(grants, secrets), instantiateOptions(grants), {
+    mode: grants.httpInstance,
+    onFallback: (reason) => notice(`per-request instances are instantiated afresh for every request (slower): ${reason}`),
+  });
+  // A component without the handler fails the start, not its first request.
+  const first = instances.tryTake();
+  try {
+    handlerIn(first?.exports ?? {});
+  } finally {
+    first?.done({ trapped: false });
+  }
 
+  const failed = (res: ServerResponse, err: unknown): void => {
+    notice(`request failed: ${describeError(err)}`);
+    sendError(res, 500, 'internal error');
+  };
+  // Once the first request is answered, the glue's code is worth keeping (glue-code-cache.ts).
+  let codeKept = false;
+  // Callbacks rather than promises on this path: it runs for every request.
+  const run = (req: IncomingMessage, res: ServerResponse, body: Uint8Array): void => {
+    const taken = instances.tryTake();
+    if (!taken) {
+      instances.ready().then(() => run(req, res, body), (err: unknown) => failed(res, err));
+      return;
+    }
+    // From here to done() nothing yields: the instance serves this request alone.
+    let trapped = false;
+    try {
+      trapped = handleRequest(handlerIn(taken.exports), req, res, body, grants);
+    } catch (err) {
+      failed(res, err);
+    } finally {
+      taken.done({ trapped });
+    }
+    if (!codeKept && !trapped) {
+      codeKept = true;
+      setImmediate(() => keepGlueCode(component));
+    }
+  };
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
-    void readBody(req)
-      .then(async (body) => {
-        if (body === undefined) return sendError(res, 413, `request body over ${MAX_REQUEST_BODY} bytes`);
-        const handler = await handlerFor();
-        const trapped = handleRequest(handler, req, res, body, grants);
-        // A trapped instance cannot be entered again: replace the shared one.
-        if (trapped && grants.httpInstance === 'shared') shared = newHandler();
-      })
-      .catch((err: unknown) => {
-        notice(`request failed: ${describeError(err)}`);
-        sendError(res, 500, 'internal error');
-      });
+    readBody(
+      req,
+      (body) => (body === undefined ? sendError(res, 413, `request body over ${MAX_REQUEST_BODY} bytes`) : run(req, res, body)),
+      (err) => failed(res, err),
+    );
   });
   await listenOn(server, listen);
   return {
@@ -73,17 +101,12 @@ export async function serveHttp(component: PreparedComponent, grants: Grants, li
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
-    reload: async () => {
-      const next = newHandler();
-      await next;
-      shared = next;
-    },
+    reload: () => instances.reload(),
   };
 }
 
-async function instantiateHandler(component: PreparedComponent, imports: ImportObject, grants: Grants): Promise<IncomingHandler> {
-  const instance = await instantiateComponent(component, imports, instantiateOptions(grants));
-  const handler = (instance['incomingHandler'] ?? instance['wasi:http/incoming-handler@0.2.12']) as IncomingHandler | undefined;
+function handlerIn(exports: Record<string, unknown>): IncomingHandler {
+  const handler = (exports['incomingHandler'] ?? exports['wasi:http/incoming-handler@0.2.12']) as IncomingHandler | undefined;
   if (!handler) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:http/incoming-handler export');
   return handler;
 }
@@ -95,20 +118,26 @@ function listenOn(server: Server, listen: { host: string; port: number }): Promi
   });
 }
 
-/** The whole request body, or undefined when it is over the limit. */
-function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BODY) over = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.on('error', reject);
+const NO_BODY = new Uint8Array(0);
+
+/** Calls `onBody` with the whole request body, or undefined when it is over the limit. */
+function readBody(req: IncomingMessage, onBody: (body: Uint8Array | undefined) => void, onError: (err: Error) => void): void {
+  // Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 6.3):
+  // no stream to read (node:http discards it when the response ends).
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    onBody(NO_BODY);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BODY) over = true;
+    else chunks.push(chunk);
   });
+  req.on('end', () => onBody(over ? undefined : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+  req.on('error', onError);
 }
 
 /** Runs the guest for one request; returns whether it trapped. */
@@ -116,11 +145,12 @@ function handleRequest(handler: IncomingHandler, req: IncomingMessage, res: Serv
   const headers = Fields.fromHost(headerPairs(req), true);
   const request = new IncomingRequest(methodFromString(req.method ?? 'GET'), req.url ?? '/', req.headers.host, headers, body);
   let response: OutgoingResponse | undefined;
+  let sink: ResponseSink | undefined;
   const outparam = new ResponseOutparam({
     respond(outgoing) {
       response = outgoing;
-      res.writeHead(outgoing.statusCode(), outgoing.headers().toNodeHeaders());
-      outgoing.bodyHandle.pipe.attach({ write: (bytes) => res.write(bytes), end: () => res.end() });
+      sink = new ResponseSink(res, outgoing.statusCode(), outgoing.headers().toNodeHeaders(), req.method === 'HEAD');
+      outgoing.bodyHandle.pipe.attach(sink);
     },
     fail(error: HttpErrorCode) {
       sendError(res, 500, `the component reported ${error.tag}`);
@@ -130,8 +160,10 @@ function handleRequest(handler: IncomingHandler, req: IncomingMessage, res: Serv
     handler.handle(request, outparam);
   } catch (err) {
     notice(describeTrap(err, grants));
-    if (!res.headersSent) sendError(res, 500, 'the component trapped');
-    else res.destroy(); // the client must not mistake a cut-off body for a complete one
+    sink?.abandon();
+    // Once part of the response is out, the client must not mistake a cut-off body for a complete one.
+    if (sink?.started || res.headersSent) res.destroy();
+    else sendError(res, 500, 'the component trapped');
     return true;
   }
   if (!outparam.used) sendError(res, 500, 'the component returned without setting a response');

@@ -21,7 +21,7 @@ import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DriverError, describeError } from '../errors.js';
 import { exitedWithCode, writeExitFileSync } from '../task/exit-status.js';
-import { PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../task/launch-spec.js';
+import { parsePrewarmArg, PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../task/launch-spec.js';
 import { openLogSink } from '../task/log-fifo.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
 import { notice, taskOutput, useTaskOutput } from '../runtime/task-output.js';
@@ -81,6 +81,13 @@ const SPARE = process.argv.includes('--spare');
 /** A spare loads the runtime while it waits; the imports resolve to the same modules later. */
 function preloadRuntime(): Promise<unknown> {
   if (!SPARE) return Promise.resolve();
+  // In the background: a start of another component does not wait for it.
+  const hint = parsePrewarmArg(process.argv);
+  if (hint) {
+    void import('../runtime/prewarm.js')
+      .then(({ prewarm }) => prewarm(hint))
+      .catch(() => undefined); // best effort: the start does the work itself
+  }
   return Promise.all([
     import('../runtime/component-cache.js'),
     import('../runtime/run-command.js'),

@@ -7,6 +7,7 @@
 import type { Grants } from '../runtime/grants.js';
 import type { KnownServiceSet } from '../services/service-directory.js';
 import type { VaultTaskSpec } from '../vault/secret-spec.js';
+import type { PrewarmHint } from '../runtime/prewarm.js';
 
 export interface LaunchSpec {
   readonly version: 2;
@@ -52,3 +53,39 @@ export type ProgressMessage =
 
 /** File descriptor of the progress pipe in the task host. */
 export const PROGRESS_FD = 3;
+
+/**
+ * The argument that tells a spare task host which component to prepare
+ * (src/runtime/prewarm.ts): the one of the last start. Paths and a digest
+ * only, never grants (argv is visible to every process on the node).
+ */
+const PREWARM_ARG = '--prewarm=';
+
+/** `digest`: the component's, as the task host reported it ready (a task dir file has none in the spec). */
+export function prewarmArgOf(spec: LaunchSpec, digest = spec.componentDigest): string | undefined {
+  if (!digest) return undefined;
+  const hint: PrewarmHint = {
+    cacheDir: spec.cacheDir,
+    digest,
+    perRequest: spec.http !== undefined && spec.grants.httpInstance === 'per-request',
+    ...(spec.grants.memoryMaxMiB === undefined ? {} : { memoryMaxMiB: spec.grants.memoryMaxMiB }),
+  };
+  return `${PREWARM_ARG}${JSON.stringify(hint)}`;
+}
+
+export function parsePrewarmArg(argv: readonly string[]): PrewarmHint | undefined {
+  const arg = argv.find((a) => a.startsWith(PREWARM_ARG));
+  if (!arg) return undefined;
+  try {
+    const hint = JSON.parse(arg.slice(PREWARM_ARG.length)) as Partial<PrewarmHint>;
+    if (typeof hint.cacheDir !== 'string' || typeof hint.digest !== 'string') return undefined;
+    return {
+      cacheDir: hint.cacheDir,
+      digest: hint.digest,
+      perRequest: hint.perRequest === true,
+      ...(typeof hint.memoryMaxMiB === 'number' ? { memoryMaxMiB: hint.memoryMaxMiB } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}

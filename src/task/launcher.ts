@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { DriverError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { openLogSink } from './log-fifo.js';
-import type { LaunchSpec, ProgressMessage } from './launch-spec.js';
+import { prewarmArgOf, type LaunchSpec, type ProgressMessage } from './launch-spec.js';
 import { sampleProcess } from './proc-stat.js';
 
 const TASK_HOST_ENTRY = fileURLToPath(new URL('../task-host/main.js', import.meta.url));
@@ -79,6 +79,9 @@ function spawnTaskHost(stdio: [StdioNull | 'pipe', StdioNull | number, StdioNull
  */
 let spare: Spawned | undefined;
 
+/** What the next spare prepares: the component of the last start (see src/runtime/prewarm.ts). */
+let prewarmArg: string | undefined;
+
 function takeSpare(): Spawned | undefined {
   const taken = spare;
   spare = undefined;
@@ -89,7 +92,7 @@ function takeSpare(): Spawned | undefined {
 function replenishSpare(log: Logger, args: readonly string[] = []): void {
   if (spare || process.env['NOMAD_DRIVER_WASM_SPARE'] === '0') return;
   try {
-    spare = spawnTaskHost(['pipe', 'ignore', 'ignore', 'pipe'], ['--spare', ...args]);
+    spare = spawnTaskHost(['pipe', 'ignore', 'ignore', 'pipe'], ['--spare', ...args, ...(prewarmArg ? [prewarmArg] : [])]);
     // The plugin must not stay alive for a spare's pipes.
     for (const stream of [spare.child.stdin, spare.child.stdio[3]]) (stream as Socket | null)?.unref();
     spare.child.once('error', (err) => log.warn({ err: err.message }, 'spare task host failed to start'));
@@ -131,6 +134,7 @@ export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): 
   try {
     child.stdin?.end(JSON.stringify(sent));
     const ready = await waitForReady(child, progress, options);
+    prewarmArg = prewarmArgOf(spec, ready.digest);
     return { pid, exit, startTicks: sample?.startTicks ?? 0, ready };
   } catch (err) {
     // Never leave a half-started task behind.

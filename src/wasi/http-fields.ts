@@ -21,16 +21,21 @@ function checkValue(value: Uint8Array): void {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+
+/** A header value: bytes, or the text the host received (encoded when the guest reads it). */
+type Value = Uint8Array | string;
+
+const bytesOf = (value: Value): Uint8Array => (typeof value === 'string' ? encoder.encode(value) : value);
 
 export class Fields {
-  #entries: [string, Uint8Array][] = [];
+  #entries: [string, Value][] = [];
   #immutable = false;
 
   /** Host-side constructor for headers received from the network (not validated against FORBIDDEN). */
   static fromHost(pairs: Iterable<[string, string]>, immutable: boolean): Fields {
     const fields = new Fields();
-    for (const [name, value] of pairs) fields.#entries.push([name.toLowerCase(), encoder.encode(value)]);
+    // Kept as text: most guests read few request headers, if any.
+    for (const [name, value] of pairs) fields.#entries.push([name.toLowerCase(), value]);
     fields.#immutable = immutable;
     return fields;
   }
@@ -56,7 +61,7 @@ export class Fields {
 
   get(name: string): Uint8Array[] {
     const key = name.toLowerCase();
-    return this.#entries.filter(([n]) => n === key).map(([, v]) => v);
+    return this.#entries.filter(([n]) => n === key).map(([, v]) => bytesOf(v));
   }
   has(name: string): boolean {
     const key = name.toLowerCase();
@@ -83,19 +88,19 @@ export class Fields {
     this.#entries.push([name.toLowerCase(), value]);
   }
   entries(): [string, Uint8Array][] {
-    return this.#entries.map(([n, v]) => [n, v]);
+    return this.#entries.map(([n, v]) => [n, bytesOf(v)]);
   }
   clone(): Fields {
     const copy = new Fields();
-    copy.#entries = this.entries();
+    copy.#entries = this.#entries.map(([n, v]) => [n, v]);
     return copy;
   }
 
-  /** For node:http: name -> value(s) as strings. */
+  /** For node:http: name -> value(s) as strings, one character per byte (node:http writes them as latin1). */
   toNodeHeaders(): Record<string, string | string[]> {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of this.#entries) {
-      const text = decoder.decode(value);
+      const text = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
       const existing = headers[name];
       if (existing === undefined) headers[name] = text;
       else headers[name] = Array.isArray(existing) ? [...existing, text] : [existing, text];

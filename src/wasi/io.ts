@@ -5,6 +5,7 @@
 // thread can serve synchronously (a buffer, a file descriptor, an HTTP
 // response), so a call costs a function call. Guests see the same
 // interfaces; jco's glue only checks `instanceof` against these classes.
+import { beforeBlocking } from './before-blocking.js';
 
 /** The `error` resource of wasi:io/error. */
 export class IoError extends Error {
@@ -25,6 +26,7 @@ export function streamFailed(message: string): StreamError {
 /** Sleeps this thread synchronously: WASI calls are synchronous. */
 export function sleepSync(ms: number): void {
   if (ms <= 0) return;
+  beforeBlocking();
   Atomics.wait(SLEEPER, 0, 0, ms);
 }
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));

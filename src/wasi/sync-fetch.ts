@@ -5,6 +5,7 @@
 // never for tasks that make none) while this thread waits on an Atomics
 // flag and then picks up the answer with receiveMessageOnPort.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { beforeBlocking } from './before-blocking.js';
 
 export interface SyncFetchRequest {
   readonly url: string;
@@ -37,6 +38,7 @@ export function fetchSync(request: Omit<SyncFetchRequest, 'port' | 'flag'>): Syn
   const { port1, port2 } = new MessageChannel();
   const flag = new SharedArrayBuffer(4);
   helper().postMessage({ ...request, port: port2, flag } satisfies SyncFetchRequest, [port2]);
+  beforeBlocking();
   // The worker answers within its own timeout; a little slack for the hop.
   const waited = Atomics.wait(new Int32Array(flag), 0, 0, request.timeoutMs + 1000);
   const message = receiveMessageOnPort(port1);

@@ -113,6 +113,9 @@ describe('resources', () => {
   });
 
   it('a stdout flood is paced by the reader: the host does not buffer it', async () => {
+    // Compile cache filled first: a cold start (jco transpiling) on a busy
+    // machine could still be running, and growing, when RSS is first sampled.
+    expect(runToExit({ component: 'flood', dir, args: ['0'] }).status).toBe(0);
     const child = startHost({ component: 'flood', dir, args: ['256'] });
     const stdout = child.stdout;
     if (!stdout) throw new Error('no stdout');

@@ -1,9 +1,12 @@
 // loadgen: a closed-loop HTTP load generator for `npm run bench`.
-// N connections each send GET requests back to back for a duration;
-// prints one JSON line: requests, errors, req/s, p50 and p99 latency (ms).
+// N connections each send requests back to back for a duration (GET, or
+// POST with a fixed random body of -body bytes); prints one JSON line:
+// requests, errors, req/s, p50 and p99 latency (ms).
 package main
 
 import (
+	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -19,7 +22,13 @@ func main() {
 	url := flag.String("url", "", "target URL")
 	conns := flag.Int("c", 10, "concurrent connections")
 	duration := flag.Duration("d", 5*time.Second, "duration")
+	bodyBytes := flag.Int("body", 0, "POST a random body of this many bytes (0: GET)")
 	flag.Parse()
+	body := make([]byte, *bodyBytes)
+	if _, err := rand.Read(body); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 
 	transport := &http.Transport{MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns}
 	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
@@ -37,11 +46,17 @@ func main() {
 			failed := 0
 			for time.Now().Before(deadline) {
 				t := time.Now()
-				resp, err := client.Get(*url)
+				var resp *http.Response
+				var err error
+				if *bodyBytes > 0 {
+					resp, err = client.Post(*url, "application/octet-stream", bytes.NewReader(body))
+				} else {
+					resp, err = client.Get(*url)
+				}
 				if err == nil {
 					_, err = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
-					if resp.StatusCode != 200 {
+					if resp.StatusCode < 200 || resp.StatusCode > 299 {
 						failed++
 						continue
 					}

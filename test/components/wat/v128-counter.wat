@@ -1,0 +1,38 @@
+;; world: http-handler
+;; Counts requests in a mutable v128 global, which JavaScript cannot read or
+;; write: its instance state cannot be saved and reset, so per-request mode
+;; must fall back to instantiating it afresh. Answers "global=<count>\n".
+(module
+  (import "cm32p2|wasi:http/types@0.2" "incoming-request_drop" (func $request_drop (param i32)))
+  (import "cm32p2|wasi:http/types@0.2" "[constructor]fields" (func $fields_new (result i32)))
+  (import "cm32p2|wasi:http/types@0.2" "[constructor]outgoing-response" (func $response_new (param i32) (result i32)))
+  (import "cm32p2|wasi:http/types@0.2" "[method]outgoing-response.body" (func $response_body (param i32 i32)))
+  (import "cm32p2|wasi:http/types@0.2" "[method]outgoing-body.write" (func $body_write (param i32 i32)))
+  (import "cm32p2|wasi:http/types@0.2" "[static]outgoing-body.finish" (func $body_finish (param i32 i32 i32 i32)))
+  (import "cm32p2|wasi:http/types@0.2" "[static]response-outparam.set" (func $outparam_set (param i32 i32 i32 i32 i64 i32 i32 i32 i32)))
+  (import "cm32p2|wasi:io/streams@0.2" "[method]output-stream.blocking-write-and-flush" (func $write_flush (param i32 i32 i32 i32)))
+  (import "cm32p2|wasi:io/streams@0.2" "output-stream_drop" (func $stream_drop (param i32)))
+
+  (memory (export "cm32p2_memory") 1)
+  (data (i32.const 256) "global=0\n")
+  (global $count (mut v128) (v128.const i32x4 0 0 0 0))
+
+  (func (export "cm32p2_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 4096))
+  (func (export "cm32p2_initialize"))
+
+  (func (export "cm32p2|wasi:http/incoming-handler@0.2|handle") (param $request i32) (param $out i32)
+    (local $response i32) (local $body i32) (local $stream i32)
+    (global.set $count (i32x4.add (global.get $count) (v128.const i32x4 1 0 0 0)))
+    ;; one digit is enough for the tests: '0' + count
+    (i32.store8 (i32.const 263) (i32.add (i32.const 48) (i32x4.extract_lane 0 (global.get $count))))
+    (call $request_drop (local.get $request))
+    (local.set $response (call $response_new (call $fields_new)))
+    (call $response_body (local.get $response) (i32.const 64))
+    (local.set $body (i32.load (i32.const 68)))
+    (call $outparam_set (local.get $out) (i32.const 0) (local.get $response) (i32.const 0) (i64.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))
+    (call $body_write (local.get $body) (i32.const 64))
+    (local.set $stream (i32.load (i32.const 68)))
+    (call $write_flush (local.get $stream) (i32.const 256) (i32.const 9) (i32.const 64))
+    (call $stream_drop (local.get $stream))
+    (call $body_finish (local.get $body) (i32.const 0) (i32.const 0) (i32.const 64)))
+)
