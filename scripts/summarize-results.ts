@@ -9,10 +9,12 @@ interface Totals { passed: number; failed: number; skipped: number }
 const dir = process.argv[2] ?? '.cache/results';
 const suites: [string, Totals | undefined][] = [
   ['licence gate (go test)', goTest(join(dir, 'go-licence-gate.log'))],
-  ['unit, runtime, OCI, signatures (vitest)', vitest(join(dir, 'vitest-unit.json'))],
-  ['Vault secrets (vitest, real Vault and PostgreSQL)', vitest(join(dir, 'vitest-vault.json'))],
+  ['unit, runtime, OCI, signatures, sources (vitest)', vitest(join(dir, 'vitest-unit.json'))],
   ['conformance (go test)', goTest(join(dir, 'go-conformance.log'))],
   ['e2e (vitest, real Nomad)', vitest(join(dir, 'vitest-e2e.json'))],
+  ['cosign interop (vitest, real cosign)', vitest(join(dir, 'vitest-cosign.json'))],
+  ['Vault secrets (vitest, real Vault, PostgreSQL and Nomad)', vitest(join(dir, 'vitest-vault.json'))],
+  ['services (vitest, real Consul and Nomad)', vitest(join(dir, 'vitest-services.json'))],
   ['terraform (vitest, OpenTofu, real Nomad)', vitest(join(dir, 'vitest-terraform.json'))],
 ];
 

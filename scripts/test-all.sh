@@ -1,30 +1,36 @@
 #!/usr/bin/env bash
 # The test command (README: "Run the tests"). On a fresh machine it installs
-# what is missing, builds everything, starts what the suites need (a real
-# Nomad agent, built from Nomad's Go module) and runs every suite:
-#   licence gate (go test) · unit + runtime + OCI/signatures (vitest, a real registry) · Vault
-#   secrets (vitest, real Vault and PostgreSQL) · conformance (go test, Nomad's plugin client) ·
-#   e2e (vitest, real Nomad agent, with Vault for the Vault file) ·
-#   terraform (vitest: OpenTofu applies our provider and modules to real Nomad)
-# It ends with one line "N passed, N failed[, N skipped]" totalling all suites.
+# what is missing, builds everything, starts what the suites need and runs
+# every suite:
+#   licence gate (go test) · unit, runtime, OCI, signatures, sources (vitest,
+#   a real registry) · conformance (go test, Nomad's plugin client) · e2e
+#   (vitest, a real Nomad agent) · cosign interop · Vault secrets (real Vault
+#   and PostgreSQL, then e2e) · services (real Consul, then e2e) · Terraform
+#   (OpenTofu applies our provider and modules to real Nomad)
+# Vault, Consul, OpenTofu, our provider and cosign are built in the
+# background (scripts/build-servers.sh) while the suites that need only
+# Nomad run; each later suite waits for its build.
+# It ends with one line "N passed, N failed, N skipped" totalling all suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 RESULTS=$ROOT/.cache/results
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 status=0
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s  [%s]\n' "$*" "$(date -u +%H:%M:%S)"; }
 # The checksum database answers 404 for two modules Consul v1.16.3 needs;
 # test/consul-server/go.sum pins their hashes (see scripts/build-consul.sh).
 export GONOSUMDB=github.com/hashicorp/consul/envoyextensions,github.com/hashicorp/hcp-sdk-go
+vitest_suite() { # name, then vitest arguments
+  local name=$1
+  shift
+  vitest run "$@" --reporter=default --reporter=json --outputFile="$RESULTS/vitest-$name.json" || status=1
+}
+wait_for() { bash scripts/wait-for-build.sh "$RESULTS" "$1"; }
 
 step "install npm dependencies"
 bash scripts/ensure-deps.sh || exit 1
 export PATH=$ROOT/node_modules/.bin:$PATH
-
-step "licence gate: every Go module and npm package we depend on is open source"
-(cd scripts/licence-gate && go test -count=1 -v ./...) 2>&1 | tee "$RESULTS/go-licence-gate.log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 step "build the plugin"
 npm run --silent build || exit 1
@@ -38,40 +44,55 @@ node scripts/build-components.ts || exit 1
 step "build Nomad from its Go module"
 bash scripts/build-nomad.sh || exit 1
 
-step "build Consul from its Go module (service discovery tests)"
-bash scripts/build-consul.sh || exit 1
+step "start building cosign, Vault, Consul, OpenTofu and the provider in the background (logs: .cache/results/build-*.log)"
+bash scripts/build-servers.sh "$RESULTS" &
+builds=$!
+trap 'kill $builds 2>/dev/null' EXIT
 
-step "build Vault from its Go module and install PostgreSQL (Vault secrets suites)"
-bash scripts/build-vault.sh || exit 1
-bash scripts/ensure-postgres.sh >/dev/null || exit 1
+step "licence gate: every Go module and npm package we depend on is open source"
+(cd scripts/licence-gate && go test -count=1 -v ./...) 2>&1 | tee "$RESULTS/go-licence-gate.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
-step "build OpenTofu and the Terraform provider (terraform/provider) from their Go modules"
-bash scripts/build-opentofu.sh || exit 1
-bash scripts/build-terraform-provider.sh || exit 1
-
-step "install the OCI registry (Debian docker-registry) and build cosign for interop tests"
+step "install Debian packages the suites use: the OCI registry, PostgreSQL, Chromium"
 bash scripts/ensure-registry.sh || exit 1
-# Without cosign the interop tests skip loudly; everything else still runs.
-bash scripts/ensure-cosign.sh || echo "WARNING: cosign could not be built; cosign interop tests will be SKIPPED" >&2
+bash scripts/ensure-postgres.sh >/dev/null || exit 1
+bash scripts/ensure-chromium.sh || echo "WARNING: Chromium could not be installed; the web UI e2e test will FAIL" >&2
 
-step "unit, runtime, OCI, signature and service tests (vitest; real registry, real signatures, real Consul)"
-vitest run test/unit test/runtime test/oci test/verify test/sources test/services --reporter=default --reporter=json --outputFile="$RESULTS/vitest-unit.json" || status=1
-
-step "Vault secrets: lease manager and task host (vitest; real Vault, real PostgreSQL)"
-vitest run test/vault --no-file-parallelism --reporter=default --reporter=json --outputFile="$RESULTS/vitest-vault.json" || status=1
+step "unit, runtime, OCI, signature and source tests (vitest; real registry, real signatures)"
+vitest_suite unit test/unit test/runtime test/oci test/verify test/sources --exclude 'test/verify/cosign-interop.test.ts'
 
 step "conformance tests (go test, driving the plugin through Nomad's go-plugin client)"
 bash scripts/conformance.sh 2>&1 | tee "$RESULTS/go-conformance.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
-step "install Chromium (Debian) for the web UI check"
-bash scripts/ensure-chromium.sh || echo "WARNING: Chromium could not be installed; the web UI e2e test will FAIL" >&2
-
 step "end-to-end tests against a real Nomad agent"
-vitest run test/e2e --no-file-parallelism --reporter=default --reporter=json --outputFile="$RESULTS/vitest-e2e.json" || status=1
+vitest_suite e2e test/e2e --no-file-parallelism --exclude 'test/e2e/vault*' --exclude 'test/e2e/consul*'
+
+step "cosign interop (a real cosign CLI)"
+# Without cosign the interop tests skip, loudly; everything else still runs.
+wait_for cosign || echo "WARNING: cosign could not be built; cosign interop tests will be SKIPPED" >&2
+vitest_suite cosign test/verify/cosign-interop.test.ts
+
+step "Vault secrets: lease manager, task host, end to end (real Vault, real PostgreSQL, real Nomad)"
+if wait_for vault; then
+  vitest_suite vault test/vault test/e2e/vault.e2e.test.ts --no-file-parallelism
+else
+  status=1
+fi
+
+step "services: Consul catalog, end to end (real Consul, real Nomad)"
+if wait_for consul; then
+  vitest_suite services test/services test/e2e/consul.e2e.test.ts test/e2e/consul-acl.e2e.test.ts --no-file-parallelism
+else
+  status=1
+fi
 
 step "Terraform: provider acceptance, modules, example apply/destroy (OpenTofu, real Nomad, real registry)"
-vitest run test/terraform --no-file-parallelism --reporter=default --reporter=json --outputFile="$RESULTS/vitest-terraform.json" || status=1
+if wait_for opentofu && wait_for terraform-provider; then
+  vitest_suite terraform test/terraform --no-file-parallelism
+else
+  status=1
+fi
 
 step "summary"
 node scripts/summarize-results.ts "$RESULTS" || status=1
