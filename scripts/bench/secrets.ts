@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../test/vault/support/ports.ts';
+import { freePort } from '../../test/support/ports.ts';
 import { Postgres } from '../../test/vault/support/postgres.ts';
 import { createToken, enableDatabase, enableKv, taskPolicy, writeKv, writePolicy } from '../../test/vault/support/vault-setup.ts';
 import { VaultServer } from '../../test/vault/support/vault-server.ts';

@@ -2,43 +2,15 @@
 // (0.2.0-draft, Spin's 0.2.0-draft-2024-09-27, 0.2.0-rc.1): plain config
 // values from the job, get and get-all, nothing else. Secrets from Vault go
 // through the same interface (test/vault).
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { providesImport } from '../../src/wasi/host.ts';
-import { startHost } from './support/task-host.ts';
+import { useTaskHostDir } from './support/task-host.ts';
 
-let dir: string;
-const hosts: ChildProcess[] = [];
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'config-store-'));
-});
-afterAll(async () => {
-  for (const host of hosts) host.kill('SIGKILL');
-  await rm(dir, { recursive: true, force: true });
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+const hosts = useTaskHostDir('config-store-');
 
 async function serve(component: string, values: Record<string, string>): Promise<string> {
-  const port = await freePort();
-  hosts.push(startHost({ component, dir, http: { host: '127.0.0.1', port }, grants: { config: { values, secretKeys: [], secretEnv: {} } } }));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(`${url}/all`).then(() => true, () => false)) return url;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${component} did not start serving`);
+  const { url } = await hosts.serve({ component, grants: { config: { values, secretKeys: [], secretEnv: {} } } }, { path: '/all' });
+  return url;
 }
 
 async function get(url: string, path: string): Promise<[number, string]> {
@@ -56,10 +28,7 @@ describe('wasi:config/store', () => {
   });
 
   it('a task without config grants sees an empty store', async () => {
-    const port = await freePort();
-    hosts.push(startHost({ component: 'config-http', dir, http: { host: '127.0.0.1', port } }));
-    const url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 300 && !(await fetch(`${url}/all`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+    const { url } = await hosts.serve({ component: 'config-http' }, { path: '/all' });
     expect(await get(url, '/all')).toEqual([200, '']);
     expect(await get(url, '/get/anything')).toEqual([404, 'none']);
   });

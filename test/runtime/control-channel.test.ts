@@ -4,29 +4,16 @@
 // reconnection after the plugin's end goes away, and the socket's mode.
 import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServing } from './support/task-host.ts';
+import { describe, expect, it } from 'vitest';
+import { useTaskHostDir } from './support/task-host.ts';
 import { controlSocketPath, type HostMessage } from '../../src/task/control-protocol.ts';
 
 const { HostChannel } = (await import(new URL('../../dist/task/host-channel.js', import.meta.url).href)) as typeof import('../../src/task/host-channel.ts');
 
-let dir: string;
-const hosts: ChildProcess[] = [];
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'control-'));
-});
-afterAll(async () => {
-  for (const host of hosts) host.kill('SIGKILL');
-  await rm(dir, { recursive: true, force: true });
-});
+const hosts = useTaskHostDir('control-');
 
 async function startServingHello(): Promise<ChildProcess> {
-  const { host } = await startServing({ component: 'hello-http', dir });
-  hosts.push(host);
-  return host;
+  return (await hosts.serve({ component: 'hello-http' })).host;
 }
 
 function collect(host: ChildProcess, onConnect?: () => void) {

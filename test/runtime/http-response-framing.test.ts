@@ -3,48 +3,16 @@
 // Content-Length; a large one streams in chunks; and what a guest wrote
 // before it blocked reaches the client while it is still blocked.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost } from './support/task-host.ts';
+import { describe, expect, it } from 'vitest';
+import { useTaskHostDir } from './support/task-host.ts';
 
-let dir: string;
-const hosts: ChildProcess[] = [];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'framing-'));
-});
-afterAll(async () => {
-  for (const host of hosts) host.kill('SIGKILL');
-  await rm(dir, { recursive: true, force: true });
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+const hosts = useTaskHostDir('framing-');
 
 async function serve(component: string): Promise<string> {
-  const port = await freePort();
-  hosts.push(startHost({ component, dir, http: { host: '127.0.0.1', port } }));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    try {
-      await (await fetch(url, { method: 'HEAD' })).text();
-      return url;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${component} did not start serving`);
+  const { url } = await hosts.serve({ component }, { method: 'HEAD' });
+  return url;
 }
 
 interface Received {

@@ -3,12 +3,9 @@
 // outbound allow-list.
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startServing } from './support/task-host.ts';
+import { freePort, useTaskHostDir } from './support/task-host.ts';
 import type { FutureIncomingResponse } from '../../src/wasi/http-types.ts';
 import type { AllowEntry } from '../../src/wasi/http-allow-list.ts';
 
@@ -20,21 +17,10 @@ const { OutgoingRequest } = (await import(dist('http-types'))) as typeof import(
 const { outgoingHandler } = (await import(dist('http-outgoing'))) as typeof import('../../src/wasi/http-outgoing.ts');
 const { parseAllowEntry } = (await import(dist('http-allow-list'))) as typeof import('../../src/wasi/http-allow-list.ts');
 
-let dir: string;
-const hosts: ChildProcess[] = [];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'http-'));
-});
-afterAll(async () => {
-  for (const host of hosts) host.kill('SIGKILL');
-  await rm(dir, { recursive: true, force: true });
-});
+const hosts = useTaskHostDir('http-');
 
 async function serve(component: string, httpInstance: 'shared' | 'per-request'): Promise<string> {
-  const { host, url } = await startServing({ component, dir, grants: { httpInstance } });
-  hosts.push(host);
-  return url;
+  return (await hosts.serve({ component, grants: { httpInstance } })).url;
 }
 
 const sha = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');

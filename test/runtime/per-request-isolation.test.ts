@@ -5,35 +5,11 @@
 // rebuilt (src/runtime/instance-reset.ts); these tests hold that reset to
 // what a fresh instance would give, under concurrency, after traps and
 // after memory growth, and check the fresh-instance fallback too.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost } from './support/task-host.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTaskHostDir } from './support/task-host.ts';
 
+const hosts = useTaskHostDir('isolation-');
 const FRESH = 'global=1 memory=1 handle=1 table=1 pages=1';
-
-let dir: string;
-const hosts: ChildProcess[] = [];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'isolation-'));
-});
-afterAll(async () => {
-  for (const host of hosts) host.kill('SIGKILL');
-  await rm(dir, { recursive: true, force: true });
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 interface Served {
   readonly url: string;
@@ -42,22 +18,11 @@ interface Served {
 }
 
 async function serve(component: string, httpInstance: 'shared' | 'per-request'): Promise<Served> {
-  const port = await freePort();
-  const host = startHost({ component, dir, http: { host: '127.0.0.1', port }, grants: { httpInstance, memoryMaxMiB: 16 } });
-  hosts.push(host);
+  // The probe is a request of its own: the counts below start after it.
+  const { host, url } = await hosts.serve({ component, grants: { httpInstance, memoryMaxMiB: 16 } }, { path: '/ready-probe' });
   let stderr = '';
   host.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    try {
-      const probe = await fetch(`${url}/ready-probe`);
-      await probe.text();
-      return { url, stderr: () => stderr };
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${component} did not start serving`);
+  return { url, stderr: () => stderr };
 }
 
 async function answer(url: string): Promise<string> {

@@ -7,12 +7,12 @@
 // (initial sets in the launch spec, pushes over the channel); the watches
 // against a real Consul are tested in test/services and end to end in
 // test/e2e/consul.e2e.test.ts.
+import { freePort } from '../support/ports.ts';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,14 +33,6 @@ let dir: string;
 const hosts: ChildProcess[] = [];
 const backends: Backend[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createNetServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function backend(name: string): Promise<Backend> {
   const hits: Backend['hits'] = [];

@@ -3,11 +3,12 @@
 // server that is its own client, on free loopback ports, state in a temp
 // dir (not -dev: a restart keeps the catalog, as a real one does).
 // Optionally with ACLs on (default deny) and a management token.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { builtBinary } from './built-binary.ts';
+import { freePort } from './ports.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -220,22 +221,6 @@ ${
 }
 
 export function consulBinary(): string {
-  const fromEnv = process.env['CONSUL_BIN'];
-  if (fromEnv) return fromEnv;
-  const lines = execFileSync('bash', [join(REPO_ROOT, 'scripts/build-consul.sh')], { encoding: 'utf8' }).trim().split('\n');
-  const path = lines[lines.length - 1];
-  if (!path) throw new Error('scripts/build-consul.sh printed no binary path');
-  process.env['CONSUL_BIN'] = path;
-  return path;
+  return builtBinary('build-consul.sh', 'CONSUL_BIN');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

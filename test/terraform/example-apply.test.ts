@@ -7,7 +7,7 @@
 // with one variable, and destroys everything: no job, namespace or client
 // process is left. The server has no client of its own, so every task here
 // runs on the node the bootstrap made.
-import { execFileSync } from 'node:child_process';
+import { unmountBelow } from '../support/mounts.ts';
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -84,15 +84,6 @@ afterAll(async () => {
   work?.remove();
 }, 300_000);
 
-/** A failed run can leave a client's secrets/ tmpfs mounts behind. */
-function unmountBelow(dir: string): void {
-  const mounts = readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[1] ?? '')
-    .filter((mount) => mount.startsWith(dir))
-    .sort((a, b) => b.length - a.length);
-  for (const mount of mounts) execFileSync('umount', ['-l', mount]);
-}
 
 /** Processes whose executable or working directory is under the node's install dir. */
 function nodeProcesses(): string[] {

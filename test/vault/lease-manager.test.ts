@@ -15,7 +15,7 @@ import { SecretStore } from '../../src/vault/secret-store.ts';
 import { tokenSource } from '../../src/vault/token-source.ts';
 import { createVaultClient } from '../../src/vault/vault-client.ts';
 import { ConfigStoreError } from '../../src/wasi/config-store.ts';
-import { freePort } from './support/ports.ts';
+import { freePort } from '../support/ports.ts';
 import { Postgres } from './support/postgres.ts';
 import { createToken, enableDatabase, enableKv, taskPolicy, writeKv, writePolicy } from './support/vault-setup.ts';
 import { VaultServer } from './support/vault-server.ts';

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Grants } from '../../src/runtime/grants.ts';
 import type { SecretSpec, VaultTaskSpec } from '../../src/vault/secret-spec.ts';
-import { freePort } from './support/ports.ts';
+import { freePort } from '../support/ports.ts';
 import { Postgres } from './support/postgres.ts';
 import { httpGet, launchHost, type RunningHost } from './support/task-host.ts';
 import { createToken, enableDatabase, enableKv, taskPolicy, writeKv, writePolicy } from './support/vault-setup.ts';

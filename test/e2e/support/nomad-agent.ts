@@ -2,14 +2,16 @@
 // built from Nomad's Go module by scripts/build-nomad.sh, with this repo's
 // plugins/ as its plugin_dir. Not `-dev`: dev mode keeps server state in
 // memory, and the suite restarts agents to test task recovery.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NomadApi } from './nomad-api.ts';
+import { builtBinary } from '../../support/built-binary.ts';
+import { unmountBelow } from '../../support/mounts.ts';
+import { freePort } from '../../support/ports.ts';
 
 export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -201,25 +203,9 @@ ${typeof this.options.wasmPluginConfig === 'function' ? this.options.wasmPluginC
 }
 
 export function nomadBinary(): string {
-  const fromEnv = process.env['NOMAD_BIN'];
-  if (fromEnv) return fromEnv;
-  const lines = execFileSync('bash', [join(REPO_ROOT, 'scripts/build-nomad.sh')], { encoding: 'utf8' }).trim().split('\n');
-  const path = lines[lines.length - 1];
-  if (!path) throw new Error('scripts/build-nomad.sh printed no binary path');
-  process.env['NOMAD_BIN'] = path;
-  return path;
+  return builtBinary('build-nomad.sh', 'NOMAD_BIN');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /**
  * Leftovers of this agent: plugin instances and logmons run with the agent's
@@ -249,11 +235,3 @@ function readLink(path: string): string | undefined {
   }
 }
 
-function unmountBelow(dir: string): void {
-  const mounts = readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[1] ?? '')
-    .filter((mount) => mount.startsWith(dir))
-    .sort((a, b) => b.length - a.length);
-  for (const mount of mounts) execFileSync('umount', ['-l', mount]);
-}

@@ -1,8 +1,11 @@
 // Runs dist/task-host/main.js as the plugin would: a launch spec on stdin,
 // stdout/stderr captured. For tests of what a component can and cannot do.
+import { freePort } from '../../support/ports.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import type { Grants } from '../../../src/runtime/grants.ts';
 
@@ -64,24 +67,55 @@ export function startHost(run: HostRun): ChildProcess {
   return child;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+
+/** How a test knows a service is up: a request it can afford to spend. */
+export interface ReadyProbe {
+  readonly path?: string;
+  readonly method?: string;
 }
 
 /** Starts a wasi:http task host on a free port and waits until it answers. */
-export async function startServing(run: Omit<HostRun, 'http'>): Promise<{ host: ChildProcess; url: string }> {
+export async function startServing(run: Omit<HostRun, 'http'>, probe: ReadyProbe = {}): Promise<{ host: ChildProcess; url: string }> {
   const port = await freePort();
   const host = startHost({ ...run, http: { host: '127.0.0.1', port } });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    if (await fetch(url).then(() => true, () => false)) return { host, url };
+  const answers = (): Promise<boolean> =>
+    fetch(`${url}${probe.path ?? '/'}`, { method: probe.method ?? 'GET' }).then(
+      async (response) => (await response.arrayBuffer(), true),
+      () => false,
+    );
+  for (let i = 0; i < 300; i++) {
+    if (await answers()) return { host, url };
     await new Promise((r) => setTimeout(r, 100));
   }
   host.kill('SIGKILL');
   throw new Error(`${run.component} did not start serving`);
 }
+
+/**
+ * Per test file: a temp dir for task hosts and their caches, and every task
+ * host started through it killed afterwards.
+ */
+export function useTaskHostDir(prefix: string) {
+  let dir = '';
+  const hosts: ChildProcess[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    for (const host of hosts) host.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    dir: (): string => dir,
+    /** Keeps a task host started elsewhere for the clean-up. */
+    track: (host: ChildProcess): ChildProcess => (hosts.push(host), host),
+    serve: async (run: Omit<HostRun, 'http' | 'dir'>, probe?: ReadyProbe): Promise<{ host: ChildProcess; url: string }> => {
+      const served = await startServing({ ...run, dir }, probe);
+      hosts.push(served.host);
+      return served;
+    },
+  };
+}
+
+export { freePort };

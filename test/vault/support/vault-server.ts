@@ -3,23 +3,18 @@
 // - dev (`vault server -dev`): in-memory, root token known, fast;
 // - persistent (file storage, initialised and unsealed here): survives a
 //   stop and restart, for tests where Vault goes away mid-run and comes back.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './ports.ts';
+import { freePort } from '../../support/ports.ts';
+import { builtBinary } from '../../support/built-binary.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
 export function vaultBinary(): string {
-  const fromEnv = process.env['VAULT_BIN'];
-  if (fromEnv) return fromEnv;
-  const lines = execFileSync('bash', [join(ROOT, 'scripts/build-vault.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n');
-  const path = lines[lines.length - 1];
-  if (!path) throw new Error('scripts/build-vault.sh printed no binary path');
-  process.env['VAULT_BIN'] = path;
-  return path;
+  return builtBinary('build-vault.sh', 'VAULT_BIN');
 }
 
 export class VaultApiError extends Error {
