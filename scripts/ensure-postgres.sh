@@ -15,20 +15,7 @@ find_bin() {
 }
 
 if ! bin=$(find_bin) || ! command -v psql >/dev/null 2>&1 || ! id postgres >/dev/null 2>&1; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "ensure-postgres: need root to apt-get install postgresql" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  # policy-rc.d keeps the package's own cluster service from starting.
-  policy=/usr/sbin/policy-rc.d
-  created_policy=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1
-  fi
-  trap 'if [ "$created_policy" -eq 1 ]; then rm -f "$policy"; fi' EXIT
-  apt-get install -y -qq --no-install-recommends postgresql postgresql-client >/dev/null
+  bash "$(dirname "$0")/apt-install.sh" ensure-postgres postgresql postgresql-client
   bin=$(find_bin)
 fi
 "$bin/postgres" --version >&2

@@ -12,18 +12,4 @@ command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "ensure-registry: need root to apt-get install ${missing[*]}" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-# --no-install-recommends: the registry needs no more; policy-rc.d keeps
-# the package's own systemd/init service from starting on a real machine.
-policy=/usr/sbin/policy-rc.d
-created_policy=0
-if [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1
-fi
-trap 'if [ "$created_policy" -eq 1 ]; then rm -f "$policy"; fi' EXIT
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+bash "$(dirname "$0")/apt-install.sh" ensure-registry "${missing[@]}"
