@@ -3,7 +3,8 @@
 // the client module's rendered configuration loaded by a real Nomad 1.6.3
 // client with this repository's wasm plugin: the node must come up with
 // driver.wasm healthy, so Nomad and the driver both accepted every block.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +62,7 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('loads with driver.wasm healthy: signatures with namespace rules, registries, ceilings, vault and consul blocks', async () => {
+  it('loads with driver.wasm healthy: signatures with namespace rules, registries, ceilings, the agent\'s and the plugin\'s vault, consul and nomad blocks', async () => {
     const tofu = openTofu();
     dir = mkdtempSync(join(tmpdir(), 'rendered-client-'));
     const dirs = { install: join(dir, 'opt'), config: join(dir, 'etc'), data: join(dir, 'data') };
@@ -74,6 +75,10 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
     writeFileSync(keyFile, key.publicPem);
     const fixture = join(work.root, 'render-client');
     cpSync(new URL('./fixtures/render-client/', import.meta.url).pathname, fixture, { recursive: true });
+    // A real CA certificate: the plugin reads the vault and consul ca_cert files when configured.
+    const caFile = join(dir, 'ca.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=render-test-ca', '-keyout', join(dir, 'ca.key'), '-out', caFile], { stdio: 'ignore' });
+    const driverConsulToken = randomUUID();
     const httpPort = await freePort();
     const vars = writeVars(fixture, 'render', {
       servers: [server.rpcAddress],
@@ -82,10 +87,17 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
       key_file: keyFile,
       key_pem: key.publicPem,
       consul_address: `127.0.0.1:${await freePort()}`,
+      ca_file: caFile,
+      driver_consul_token: driverConsulToken,
     });
     await mustRun(tofu, fixture, ['init', '-no-color']);
     await mustRun(tofu, fixture, ['apply', '-auto-approve', '-no-color', `-var-file=${vars}`]);
     const hcl = (await mustRun(tofu, fixture, ['output', '-raw', 'client_hcl'])).stdout;
+    // The plugin's own blocks are there (the node coming up healthy then means the plugin decoded them).
+    const pluginBlock = hcl.slice(hcl.indexOf('plugin "wasm" {'));
+    expect(pluginBlock).toMatch(new RegExp(`\\n    vault \\{\\s+address = "http://127\\.0\\.0\\.1:1"\\s+ca_cert = "${caFile}"\\s+namespace = "team-a"`));
+    expect(pluginBlock).toMatch(new RegExp(`\\n    consul \\{\\s+address = "https://127\\.0\\.0\\.1:\\d+"\\s+token = "${driverConsulToken}"\\s+ca_cert = "${caFile}"`));
+    expect(pluginBlock).toMatch(new RegExp(`\\n    nomad \\{\\s+address = "http://127\\.0\\.0\\.1:${httpPort}"\\s+token = "0{8}-`));
     const configFile = join(dir, 'client.hcl');
     writeFileSync(configFile, hcl);
 
