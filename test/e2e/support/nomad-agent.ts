@@ -227,7 +227,7 @@ function freePort(): Promise<number> {
  * in their state dir below it (a task host that began as a spare has no
  * stdout of its own: only its cwd tells).
  */
-function killProcessesMatching(dir: string): void {
+export function killProcessesMatching(dir: string): void {
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     const cwd = readLink(`/proc/${pid}/cwd`);
     const stdout = readLink(`/proc/${pid}/fd/1`);
@@ -249,7 +249,7 @@ function readLink(path: string): string | undefined {
   }
 }
 
-function unmountBelow(dir: string): void {
+export function unmountBelow(dir: string): void {
   const mounts = readFileSync('/proc/mounts', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[1] ?? '')
