@@ -121,7 +121,7 @@ func validateSecretGrants(g secretGrants, diags diagnosticsAppender) {
 	for _, name := range sortedKeys(g.secrets) {
 		p := g.secrets[name].Path
 		if !p.IsUnknown() && strings.Contains(p.ValueString(), "://") {
-			diags.AddAttributeError(path.Root("secrets").AtMapKey(name).AtName("path"), "Invalid Vault path",
+			attributeError(diags, path.Root("secrets").AtMapKey(name).AtName("path"), "Invalid Vault path",
 				fmt.Sprintf("%q is a URL: give the Vault API path as `vault read` takes it (database/creds/app, kv/data/app); the node's plugin vault block says where Vault is", p.ValueString()))
 		}
 	}
@@ -132,11 +132,12 @@ func validateSecretGrants(g secretGrants, diags diagnosticsAppender) {
 			if !ok || key.IsUnknown() {
 				continue
 			}
-			if name, problem := checkSecretKey(key.ValueString(), g.secrets, true); problem != "" {
-				diags.AddAttributeError(path.Root("config_keys").AtListIndex(i), "Invalid config key", problem)
-			} else {
-				used[name] = true
+			// A malformed key of a declared secret still means to use it: one error, not two.
+			name, problem := checkSecretKey(key.ValueString(), g.secrets, true)
+			if problem != "" {
+				attributeError(diags, path.Root("config_keys").AtListIndex(i), "Invalid config key", problem)
 			}
+			used[name] = true
 		}
 	}
 	if !g.secretEnv.IsUnknown() {
@@ -148,14 +149,14 @@ func validateSecretGrants(g secretGrants, diags diagnosticsAppender) {
 			at := path.Root("secret_env").AtMapKey(variable)
 			for _, envName := range g.envNames {
 				if envName == variable {
-					diags.AddAttributeError(at, "Environment variable set twice", fmt.Sprintf("%s is also set by grants.env or grants.pass_env; give it one source", variable))
+					attributeError(diags, at, "Environment variable set twice", fmt.Sprintf("%s is also set by grants.env or grants.pass_env; give it one source", variable))
 				}
 			}
-			if name, problem := checkSecretKey(key.ValueString(), g.secrets, false); problem != "" {
-				diags.AddAttributeError(at, "Invalid secret key", problem)
-			} else {
-				used[name] = true
+			name, problem := checkSecretKey(key.ValueString(), g.secrets, false)
+			if problem != "" {
+				attributeError(diags, at, "Invalid secret key", problem)
 			}
+			used[name] = true
 		}
 	}
 	if !g.configKeys.IsUnknown() && !g.secretEnv.IsUnknown() {
@@ -165,7 +166,7 @@ func validateSecretGrants(g secretGrants, diags diagnosticsAppender) {
 				if g.secrets[name].Field.ValueString() != "" {
 					key = name
 				}
-				diags.AddAttributeError(path.Root("secrets").AtMapKey(name), "Secret never granted",
+				attributeError(diags, path.Root("secrets").AtMapKey(name), "Secret never granted",
 					fmt.Sprintf("neither config_keys nor secret_env uses secret %q, so the component could never see it (list %q in config_keys); the driver refuses such a task", name, key))
 			}
 		}
@@ -174,20 +175,21 @@ func validateSecretGrants(g secretGrants, diags diagnosticsAppender) {
 		for key := range g.configValues.Elements() {
 			at := path.Root("config_values").AtMapKey(key)
 			if key == "" {
-				diags.AddAttributeError(at, "Empty config key", "a config_values key may not be empty")
+				attributeError(diags, at, "Empty config key", "a config_values key may not be empty")
 			} else if _, clash := g.secrets[strings.SplitN(key, ".", 2)[0]]; clash {
-				diags.AddAttributeError(at, "Config key collides with a secret", fmt.Sprintf("%q collides with the keys of secret %q", key, strings.SplitN(key, ".", 2)[0]))
+				attributeError(diags, at, "Config key collides with a secret", fmt.Sprintf("%q collides with the keys of secret %q", key, strings.SplitN(key, ".", 2)[0]))
 			}
 		}
 	}
 	if len(g.secrets) > 0 && !g.vaultPolicies.IsUnknown() && len(g.vaultPolicies.Elements()) == 0 {
-		diags.AddAttributeError(path.Root("vault_policies"), "Secrets need a Vault token",
+		attributeError(diags, path.Root("vault_policies"), "Secrets need a Vault token",
 			"a service with secrets needs vault_policies: Nomad gives the task a Vault token with these policies, which the driver reads the secrets with (without one the task fails with VAULT_TOKEN_MISSING)")
 	}
 }
 
-// checkSecretKey: the secret a key names, or what is wrong with it (the
-// driver's checkSecretKey, same messages).
+// checkSecretKey: the secret a key names ("" when none is declared by that
+// name) and what is wrong with the key, if anything (the driver's
+// checkSecretKey, same messages).
 func checkSecretKey(key string, secrets map[string]secretModel, wildcard bool) (string, string) {
 	name, rest, dotted := strings.Cut(key, ".")
 	secret, ok := secrets[name]
@@ -203,7 +205,7 @@ func checkSecretKey(key string, secrets map[string]secretModel, wildcard bool) (
 	}
 	if field := secret.Field.ValueString(); field != "" {
 		if dotted {
-			return "", fmt.Sprintf("secret %q has field = %q, so its one key is %q, not %q", name, field, name, key)
+			return name, fmt.Sprintf("secret %q has field = %q, so its one key is %q, not %q", name, field, name, key)
 		}
 		return name, ""
 	}
@@ -213,11 +215,17 @@ func checkSecretKey(key string, secrets map[string]secretModel, wildcard bool) (
 		if wildcard {
 			hint = fmt.Sprintf(" (or %q for all)", name+".*")
 		}
-		return "", fmt.Sprintf("secret %q has no field, so its keys are %q%s", name, name+".<field>", hint)
+		return name, fmt.Sprintf("secret %q has no field, so its keys are %q%s", name, name+".<field>", hint)
 	case rest == "*" && !wildcard:
-		return "", fmt.Sprintf("%q: an environment variable takes one key, not a wildcard", key)
+		return name, fmt.Sprintf("%q: an environment variable takes one key, not a wildcard", key)
 	case strings.Contains(rest, "*") && rest != "*":
-		return "", fmt.Sprintf("%q: \"*\" may only stand for the whole field name (%q)", key, name+".*")
+		return name, fmt.Sprintf("%q: \"*\" may only stand for the whole field name (%q)", key, name+".*")
 	}
 	return name, ""
+}
+
+// attributeError names the attribute in the text too: OpenTofu shows the
+// configuration line, which for a list element or map key is not enough.
+func attributeError(diags diagnosticsAppender, at path.Path, summary, detail string) {
+	diags.AddAttributeError(at, summary, fmt.Sprintf("%s: %s", at, detail))
 }
