@@ -75,6 +75,7 @@ beforeAll(async () => {
     extraConfig: `vault {\n  enabled          = true\n  address          = "${vault.address}"\n  token            = "${serverToken}"\n  create_from_role = "nomad-cluster"\n}`,
   });
   nomad = new NomadHttp(server.address);
+  events.start();
 
   // The node, from the client module.
   const tofu = openTofu();
@@ -107,6 +108,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  events.stop();
   await client?.destroy();
   await server?.destroy();
   await consul?.destroy();
@@ -124,6 +126,38 @@ interface Allocation {
   readonly ClientStatus: string;
   readonly TaskStates?: Record<string, { State: string; Events: TaskEvent[] }>;
 }
+
+/**
+ * Nomad keeps a task's last 10 events, and a start has more (pull, compile,
+ * renewals): poll every allocation of the namespace while the test runs and
+ * keep every event seen, per allocation, in order.
+ */
+class EventLog {
+  private readonly byAlloc = new Map<string, string[]>();
+  private timer: NodeJS.Timeout | undefined;
+
+  start(): void {
+    const poll = async (): Promise<void> => {
+      const allocs = await nomad.must<(Allocation & { JobID: string })[]>(`/v1/allocations?namespace=${NAMESPACE}&task_states=true`).catch(() => []);
+      for (const alloc of allocs) {
+        const seen = this.byAlloc.get(alloc.ID) ?? [];
+        for (const message of eventsOf(alloc)) if (!seen.includes(message)) seen.push(message);
+        this.byAlloc.set(alloc.ID, seen);
+      }
+      this.timer = setTimeout(() => void poll(), 300);
+    };
+    void poll();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  of(allocId: string): string[] {
+    return this.byAlloc.get(allocId) ?? [];
+  }
+}
+const events = new EventLog();
 
 const allocation = (id: string): Promise<Allocation> => nomad.must<Allocation>(`/v1/allocation/${id}?namespace=${NAMESPACE}`);
 const eventsOf = (alloc: Allocation): string[] => alloc.TaskStates?.component?.Events.map((e) => e.DisplayMessage) ?? [];
@@ -181,7 +215,12 @@ for (const cli of clis) {
 
     it('plan knows the policy texts the services need; written to Vault and Consul, they are all the driver gets; apply deploys', async () => {
       await mustRun(cli, dir, ['plan', '-no-color', '-out=tfplan', ...vars()]);
-      const plan = JSON.parse((await mustRun(cli, dir, ['show', '-json', 'tfplan'])).stdout) as { planned_values: { outputs: Record<string, { value?: string | null }> } };
+      const plan = JSON.parse((await mustRun(cli, dir, ['show', '-json', 'tfplan'])).stdout) as { planned_values: { outputs: Record<string, { value?: unknown }> } };
+      // The data source tells which grant fields each component's imports can use.
+      expect(plan.planned_values.outputs.grants_needed?.value).toEqual({
+        config_http: ['config_values', 'config_keys', 'port'],
+        service_probe: ['env', 'mount', 'allow_http', 'allow_services', 'port'],
+      });
       const output = (name: string): string => {
         const value = plan.planned_values.outputs[name]?.value;
         if (typeof value !== 'string') throw new Error(`output ${name} is not known at plan: ${JSON.stringify(plan.planned_values.outputs[name])}`);
@@ -213,6 +252,7 @@ for (const cli of clis) {
       expect(task.Config.secret).toEqual([{ db: [{ path: 'database/creds/app' }] }, { kv: [{ path: 'kv/data/dev/api', field: 'api_key' }] }]);
       expect(task.Config.config_keys).toEqual(['kv', 'db.username']);
       expect(task.Config.config_values).toEqual([{ greeting: 'hello' }]);
+      expect(task.Config.secret_env).toEqual([{ API_KEY: 'kv' }]);
       expect(task.Vault?.Policies).toEqual(['dev-wasm-services']);
       expect(task.Vault?.Env).toBe(false);
 
@@ -225,11 +265,14 @@ for (const cli of clis) {
       // Fetched, but not granted: deny by default.
       expect(await get(`${api.url}/get/db.password`)).toEqual({ status: 404, body: 'none' });
       // The 8 s lease is renewed with the policy's sys/leases/renew.
-      const events = await nomad.until('a renewal of the database lease', async () => {
-        const seen = eventsOf(await allocation(api.id));
-        return seen.some((e) => e.startsWith('Renewed Vault lease of secret "db"')) ? seen : undefined;
-      }, 60_000);
-      expect(events.some((e) => e.startsWith('Vault secrets ready: db (database/creds/app), kv (kv/data/dev/api)'))).toBe(true);
+      await nomad.until('a renewal of the database lease', async () => (events.of(api.id).some((e) => e.startsWith('Renewed Vault lease of secret "db"')) ? true : undefined), 60_000);
+      const seen = events.of(api.id);
+      expect(seen.some((e) => e.startsWith('Vault secrets ready: db (database/creds/app), kv (kv/data/dev/api)'))).toBe(true);
+      // The driver's audit line: the granted keys and the variable filled from a secret, names only.
+      const grants = seen.find((e) => e.startsWith('Grants:')) ?? JSON.stringify(seen);
+      expect(grants).toContain('config_keys=db.username,greeting,kv');
+      expect(grants).toContain('secret_env=API_KEY');
+      expect(grants).not.toContain(KV_API_KEY);
     });
 
     it('allow_services: frontend calls backend by name, looked up in Consul with the driver’s own token; other names are denied', async () => {
@@ -246,7 +289,8 @@ for (const cli of clis) {
       }, 60_000);
       expect(call.body).toBe('hello from backend\n');
       expect(await get(`${frontend.url}/to/dev-api.service.consul/`)).toEqual({ status: 502, body: 'error HTTP-request-denied\n' });
-      expect(eventsOf(await allocation(frontend.id)).some((e) => e.includes('services=dev-backend.service.consul'))).toBe(true);
+      const frontendEvents = events.of(frontend.id);
+      expect(frontendEvents.find((e) => e.startsWith('Grants:')) ?? JSON.stringify(frontendEvents)).toMatch(/ services=dev-backend\.service\.consul$/);
     });
 
     it('a plan after apply shows no changes: secrets, config_keys, config_values and allow_services read back as configured', async () => {
@@ -292,10 +336,7 @@ for (const cli of clis) {
 
       const after = await running('dev-api');
       expect(after.id).not.toBe(before.id);
-      const revoked = await nomad.until('the old task to revoke its lease', async () => {
-        const seen = eventsOf(await allocation(before.id));
-        return seen.find((e) => e.startsWith('Revoked'));
-      }, 60_000);
+      const revoked = await nomad.until('the old task to revoke its lease', async () => events.of(before.id).find((e) => e.startsWith('Revoked')), 60_000);
       expect(revoked).toBe('Revoked 1 Vault lease at stop (secrets: db)');
       const username = await get(`${after.url}/get/db.username`);
       const password = await get(`${after.url}/get/db.password`);
