@@ -299,6 +299,34 @@ for (const cli of clis) {
       expect(plan.code).toBe(0);
     });
 
+    it('import: services with secrets and service grants come back from Nomad alone; only provider-side settings differ', async () => {
+      const api = 'module.env.nomadwasm_service.this["api"]';
+      const frontend = 'module.env.nomadwasm_service.this["frontend"]';
+      await mustRun(cli, dir, ['state', 'rm', api, frontend]);
+      await mustRun(cli, dir, ['import', '-no-color', ...vars(), api, `dev-api@${NAMESPACE}`]);
+      await mustRun(cli, dir, ['import', '-no-color', ...vars(), frontend, `dev-frontend@${NAMESPACE}`]);
+      const state = JSON.parse((await mustRun(cli, dir, ['show', '-json'])).stdout) as {
+        values: { root_module: { child_modules: { resources: { address: string; values: Record<string, unknown> }[] }[] } };
+      };
+      const imported = state.values.root_module.child_modules.flatMap((m) => m.resources).find((r) => r.address === api)?.values;
+      expect(imported?.secrets).toEqual({ db: { path: 'database/creds/app', field: null, version: null }, kv: { path: 'kv/data/dev/api', field: 'api_key', version: null } });
+      expect(imported?.secret_env).toEqual({ API_KEY: 'kv' });
+      // Nomad does not know how long apply waited (deployment_timeout = "3m" in the module): that is
+      // all the plan changes, in place, keeping the job's version and deployment.
+      const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars()]);
+      expect(plan.code).toBe(2);
+      const actions = plan.stdout.slice(plan.stdout.indexOf('will perform the following actions'));
+      const changed = actions.split('\n').filter((line) => /^\s+[~+-] /.test(line) && !/^\s+~ resource /.test(line));
+      expect(changed.map((line) => line.trim())).toEqual(['~ deployment_timeout  = "5m" -> "3m"', '~ deployment_timeout  = "5m" -> "3m"']);
+      expect(plan.stdout).toContain('Plan: 0 to add, 2 to change, 0 to destroy.');
+      const versions = await Promise.all(['dev-api', 'dev-frontend'].map(async (job) => (await nomad.job(job, NAMESPACE)).body.Version));
+      await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars()]);
+      expect(await Promise.all(['dev-api', 'dev-frontend'].map(async (job) => (await nomad.job(job, NAMESPACE)).body.Version))).toEqual(versions);
+      const after = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars()]);
+      expect(after.stdout).toContain('No changes.');
+      expect(after.code).toBe(0);
+    });
+
     it('drift: a key, a secret version and a service grant added by hand show in plan, and apply puts the declared ones back', async () => {
       const { body: api } = await nomad.job('dev-api', NAMESPACE);
       const apiTask = taskOf(api);

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 // nomadwasm_service: one Wasm component served by Nomad, by digest, with
@@ -45,6 +46,9 @@ var (
 	mountSource    = regexp.MustCompile(`^(local|secrets|alloc/data)(/[^/]+)*/?$`)
 	envName        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
+
+// computedOnly: what the provider sets, never the configuration.
+var computedOnly = map[string]bool{"id": true, "job_version": true, "modify_index": true, "deployment_id": true, "deployment_status": true}
 
 func newServiceResource() resource.Resource { return &serviceResource{} }
 
@@ -184,11 +188,22 @@ func validateServiceSecrets(ctx context.Context, req resource.ValidateConfigRequ
 }
 
 // ModifyPlan: when nothing of the job changes (only provider-side settings
-// such as deployment_timeout), the job keeps its version and deployment, so
-// the plan says so instead of "(known after apply)".
+// such as deployment_timeout, e.g. after an import), the job keeps its
+// version and deployment, so the plan says so instead of "(known after
+// apply)". The framework marks the computed attributes unknown whenever
+// anything changes, so only the configured ones must be known.
 func (r *serviceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !req.Plan.Raw.IsFullyKnown() {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return
+	}
+	var attributes map[string]tftypes.Value
+	if err := req.Plan.Raw.As(&attributes); err != nil {
+		return
+	}
+	for name, value := range attributes {
+		if !computedOnly[name] && !value.IsFullyKnown() {
+			return
+		}
 	}
 	var plan, state serviceModel
 	if diags := req.Plan.Get(ctx, &plan); diags.HasError() {
@@ -253,10 +268,13 @@ func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel,
 	plan.ID = types.StringValue(plan.Name.ValueString() + "@" + namespace)
 	plan.JobVersion = types.Int64Value(int64(deref(current.Version, 0)))
 	plan.ModifyIndex = types.StringValue(fmt.Sprint(deref(current.JobModifyIndex, 0)))
-	if prior != nil && !prior.DeploymentID.IsNull() {
-		plan.DeploymentID, plan.DeploymentStatus = prior.DeploymentID, prior.DeploymentStatus
-	} else {
-		plan.DeploymentID, plan.DeploymentStatus = types.StringValue(""), types.StringValue("")
+	// Known here only when ModifyPlan found the job unchanged: keep what it promised.
+	if plan.DeploymentID.IsUnknown() || plan.DeploymentStatus.IsUnknown() {
+		if prior != nil && !prior.DeploymentID.IsNull() {
+			plan.DeploymentID, plan.DeploymentStatus = prior.DeploymentID, prior.DeploymentStatus
+		} else {
+			plan.DeploymentID, plan.DeploymentStatus = types.StringValue(""), types.StringValue("")
+		}
 	}
 	sameVersion := prior != nil && prior.JobVersion.ValueInt64() == plan.JobVersion.ValueInt64()
 	if !plan.WaitForDeployment.ValueBool() || sameVersion {
