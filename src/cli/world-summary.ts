@@ -12,25 +12,29 @@ export interface WorldSummary {
   readonly unsupportedImports: readonly string[];
   readonly capabilities: readonly string[];
   /**
-   * Task config fields a job must set for the component's imports and
-   * exports to be of any use (machine-readable, for tools such as the
-   * Terraform provider): `env`, `mount`, `allow_http`, `port`.
+   * Task config fields that grant what the component's imports and exports
+   * use (machine-readable, for tools such as the Terraform provider): `env`,
+   * `mount`, `allow_http` and `allow_services` (outbound HTTP to hosts, or
+   * to services by name), `config_values` and `config_keys` (wasi:config/store:
+   * plain values, Vault secret keys), `port`.
    */
   readonly grants: readonly string[];
 }
 
-/** Import prefix → the task config field that grants it. */
-const GRANT_FIELDS: readonly [string, string][] = [
-  ['wasi:cli/environment', 'env'],
-  ['wasi:filesystem/', 'mount'],
-  ['wasi:http/outgoing-handler', 'allow_http'],
+/** Import prefix → the task config fields that grant it. */
+const GRANT_FIELDS: readonly [string, readonly string[]][] = [
+  ['wasi:cli/environment', ['env']],
+  ['wasi:filesystem/', ['mount']],
+  ['wasi:http/outgoing-handler', ['allow_http', 'allow_services']],
+  ['wasi:config/store', ['config_values', 'config_keys']],
 ];
 
 /** Import prefix → what a job must grant for it to be of any use. */
 const CAPABILITIES: readonly [string, string][] = [
   ['wasi:filesystem/', 'files: only directories granted with `mount` blocks'],
   ['wasi:cli/environment', 'environment: only variables granted with `env` / `pass_env`'],
-  ['wasi:http/outgoing-handler', 'outbound HTTP: only hosts granted with `allow_http`'],
+  ['wasi:http/outgoing-handler', 'outbound HTTP: only hosts granted with `allow_http`, and services named in `allow_services`'],
+  ['wasi:config/store', 'config values: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`'],
   ['wasi:sockets/', 'sockets: always denied by this driver'],
   ['wasi:random/', 'randomness: always available'],
   ['wasi:clocks/', 'clocks: always available'],
@@ -58,7 +62,7 @@ export function summarizeWit(wit: string): WorldSummary {
       ? 'wasi:cli/run command'
       : 'unsupported';
   const capabilities = CAPABILITIES.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).map(([, text]) => text);
-  const grants = GRANT_FIELDS.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).map(([, field]) => field);
+  const grants = GRANT_FIELDS.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).flatMap(([, fields]) => fields);
   if (world === 'wasi:http service') grants.push('port');
   return { world, imports, exports, unsupportedImports: imports.filter((i) => !PROVIDED_INTERFACES.has(unversioned(i))), capabilities, grants };
 }

@@ -26,6 +26,14 @@ describe('nomad-wasm inspect', () => {
     expect(report.unsupportedImports).toEqual([]);
   });
 
+  it('reports the config fields a wasi:config/store component can be granted', async () => {
+    const result = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'config-http.wasm')]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { imports: string[]; grants: string[] };
+    expect(report.imports.some((i) => i.startsWith('wasi:config/store@'))).toBe(true);
+    expect(report.grants).toEqual(['config_values', 'config_keys', 'port']);
+  });
+
   it('fails with the error code for a core module and for a file that is not Wasm', async () => {
     const core = await nomadWasm(['inspect', join(COMPONENTS, 'core-module.wasm')]);
     expect(core.code).toBe(1);
@@ -56,7 +64,22 @@ world root {
 `);
     expect(summary.world).toBe('wasi:http service');
     expect(summary.unsupportedImports).toEqual(['acme:secret/store@1.0.0']);
-    expect(summary.capabilities).toEqual(['outbound HTTP: only hosts granted with `allow_http`', 'sockets: always denied by this driver']);
-    expect(summary.grants).toEqual(['allow_http', 'port']);
+    expect(summary.capabilities).toEqual(['outbound HTTP: only hosts granted with `allow_http`, and services named in `allow_services`', 'sockets: always denied by this driver']);
+    expect(summary.grants).toEqual(['allow_http', 'allow_services', 'port']);
+  });
+
+  it('maps wasi:config/store to config_values and config_keys (Vault secrets)', () => {
+    const summary = summarizeWit(`package root:component;
+
+world root {
+  import wasi:config/store@0.2.0-draft;
+  import wasi:cli/environment@0.2.3;
+
+  export wasi:http/incoming-handler@0.2.3;
+}
+`);
+    expect(summary.unsupportedImports).toEqual([]);
+    expect(summary.grants).toEqual(['env', 'config_values', 'config_keys', 'port']);
+    expect(summary.capabilities).toContain('config values: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`');
   });
 });

@@ -12,6 +12,38 @@ locals {
     var.container_drivers.exec ? {} : { "driver.denylist" = join(",", compact([lookup(var.client_options, "driver.denylist", ""), "exec"])) },
   )
 
+  # The plugin's own vault block: Nomad gives tasks a Vault token but no
+  # address, so the driver is told where Vault is (the agent's by default).
+  plugin_vault_address = try(coalesce(try(var.wasm_vault.address, null), try(var.vault.address, null)), null)
+  plugin_vault = var.wasm_vault == null && var.vault == null ? null : {
+    address               = local.plugin_vault_address
+    ca_cert               = try(coalesce(try(var.wasm_vault.ca_cert, null), try(var.vault.ca_file, null)), null)
+    namespace             = try(var.wasm_vault.namespace, null)
+    static_secret_refresh = try(var.wasm_vault.static_secret_refresh, null)
+    request_timeout       = try(var.wasm_vault.request_timeout, null)
+    tls_skip_verify       = try(var.wasm_vault.tls_skip_verify, false)
+  }
+
+  # The plugin's consul block (allow_services lookups): the agent's Consul
+  # address by default, never the agent's token.
+  agent_consul_address = try(var.consul.ssl ? "https://${var.consul.address}" : var.consul.address, null)
+  plugin_consul = var.wasm_consul == null && var.consul == null ? null : {
+    address   = try(coalesce(try(var.wasm_consul.address, null), local.agent_consul_address), null)
+    token     = try(var.wasm_consul.token, null)
+    ca_cert   = try(var.wasm_consul.ca_cert, null)
+    namespace = try(var.wasm_consul.namespace, null)
+    partition = try(var.wasm_consul.partition, null)
+  }
+
+  # The plugin's nomad block (name.service.nomad lookups): this client's own
+  # HTTP API unless told otherwise.
+  local_api_host = (contains(["0.0.0.0", "::", "[::]"], var.bind_addr) || startswith(var.bind_addr, "127.")) ? "127.0.0.1" : (can(regex("^[0-9.]+$", var.bind_addr)) ? var.bind_addr : null)
+  plugin_nomad = {
+    address = try(coalesce(try(var.wasm_nomad.address, null), local.local_api_host == null ? null : "http://${local.local_api_host}:${var.http_port}"), null)
+    token   = try(var.wasm_nomad.token, null)
+    ca_cert = try(var.wasm_nomad.ca_cert, null)
+  }
+
   client_hcl = templatefile("${path.module}/templates/client.hcl.tftpl", {
     region              = var.region
     datacenter          = var.datacenter
@@ -28,6 +60,9 @@ locals {
     network_interface   = var.network_interface
     vault               = var.vault
     consul              = var.consul
+    plugin_vault        = local.plugin_vault
+    plugin_consul       = local.plugin_consul
+    plugin_nomad        = local.plugin_nomad
     drivers             = var.container_drivers
     wasm                = var.wasm
     registries          = var.registries

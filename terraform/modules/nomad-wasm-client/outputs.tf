@@ -1,7 +1,16 @@
 output "client_hcl" {
-  description = "The Nomad client configuration (HCL): plugin_dir, the wasm plugin block and the container drivers. Sensitive: it can hold registry and Consul credentials."
+  description = "The Nomad client configuration (HCL): plugin_dir, the wasm plugin block (with its own vault, consul and nomad blocks) and the container drivers. Sensitive: it can hold registry, Consul and Nomad credentials."
   value       = local.client_hcl
   sensitive   = true
+
+  precondition {
+    condition     = local.plugin_vault == null ? true : local.plugin_vault.address != null
+    error_message = "wasm_vault needs an address when the vault input (the agent's Vault) is null."
+  }
+  precondition {
+    condition     = var.wasm_nomad == null ? true : local.plugin_nomad.address != null
+    error_message = "wasm_nomad needs an address: bind_addr is not an IP the driver could reach this client's HTTP API at."
+  }
 }
 
 output "bootstrap_script" {

@@ -271,6 +271,85 @@ variable "consul" {
   }
 }
 
+# ---- The wasm driver's own Vault, Consul and Nomad settings ------------------
+# The agent blocks above are Nomad's; these are the plugin's (inside
+# plugin "wasm" { config { ... } }): the task hosts read tasks' Vault secrets
+# from vault, and the plugin resolves allow_services names in consul and nomad
+# with tokens of its own (least privilege, never the agent's).
+
+variable "wasm_vault" {
+  description = "Where the wasm driver's task hosts read tasks' Vault secrets (plugin vault block; Nomad gives tasks a token but no VAULT_ADDR): address (default: vault.address), ca_cert (a PEM file on the node, read when the plugin starts; default: vault.ca_file), namespace (default for tasks without vault { namespace }), static_secret_refresh and request_timeout (durations such as \"5m\", \"10s\"), tls_skip_verify (lab setups only). null: the agent's vault input decides (a plugin vault block with its address and CA when it is set, none otherwise)."
+  type = object({
+    address               = optional(string)
+    ca_cert               = optional(string)
+    namespace             = optional(string)
+    static_secret_refresh = optional(string)
+    request_timeout       = optional(string)
+    tls_skip_verify       = optional(bool, false)
+  })
+  default = null
+  validation {
+    condition     = var.wasm_vault == null ? true : var.wasm_vault.address == null ? true : can(regex("^https?://[^/\\s]+/?$", var.wasm_vault.address))
+    error_message = "wasm_vault.address must be an http:// or https:// URL of Vault without a path (e.g. https://vault.service.consul:8200)."
+  }
+  validation {
+    condition     = var.wasm_vault == null ? true : alltrue([for d in [var.wasm_vault.static_secret_refresh, var.wasm_vault.request_timeout] : d == null ? true : can(regex("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", d))])
+    error_message = "wasm_vault.static_secret_refresh and wasm_vault.request_timeout must be durations such as \"30s\", \"5m\" or \"1h30m\"."
+  }
+  validation {
+    condition     = var.wasm_vault == null ? true : var.wasm_vault.ca_cert == null ? true : startswith(var.wasm_vault.ca_cert, "/")
+    error_message = "wasm_vault.ca_cert must be the absolute path of a PEM file on the node."
+  }
+}
+
+variable "wasm_consul" {
+  description = "Consul the wasm plugin resolves allow_services names (payments, payments.service.consul) in (plugin consul block): address (host:port or http(s)://host:port; default: the agent's consul address, else 127.0.0.1:8500), token (the driver's own least-privilege token: service:read on the services tasks may call and node:read, as the environment module's consul_policy; never the agent's), ca_cert (PEM file on the node, with an https:// address), namespace and partition (Consul Enterprise). null: the agent's consul address, without a token. Sensitive: it carries a token."
+  type = object({
+    address   = optional(string)
+    token     = optional(string)
+    ca_cert   = optional(string)
+    namespace = optional(string)
+    partition = optional(string)
+  })
+  default   = null
+  sensitive = true
+  validation {
+    condition     = var.wasm_consul == null ? true : var.wasm_consul.address == null ? true : can(regex("^(https?://)?[A-Za-z0-9.\\-]+:[0-9]{1,5}$|^(https?://)?\\[[0-9a-fA-F:]+\\]:[0-9]{1,5}$", var.wasm_consul.address))
+    error_message = "wasm_consul.address must be host:port or http(s)://host:port, without a path."
+  }
+  validation {
+    condition     = var.wasm_consul == null ? true : var.wasm_consul.ca_cert == null ? true : (startswith(var.wasm_consul.ca_cert, "/") && startswith(coalesce(var.wasm_consul.address, "-"), "https://"))
+    error_message = "wasm_consul.ca_cert must be an absolute path of a PEM file on the node, and needs an https:// wasm_consul.address."
+  }
+  validation {
+    condition     = var.wasm_consul == null ? true : var.wasm_consul.token == null ? true : length(trimspace(var.wasm_consul.token)) > 0
+    error_message = "wasm_consul.token must not be empty (leave it out for no token)."
+  }
+}
+
+variable "wasm_nomad" {
+  description = "Nomad API the wasm plugin resolves name.service.nomad entries of allow_services in (plugin nomad block): address (http(s)://host:port; default: this client's own HTTP API, http://127.0.0.1:<http_port> for a wildcard or loopback bind_addr, else http://<bind_addr>:<http_port>), token (a token with read-job on the namespaces whose services tasks call), ca_cert (PEM file on the node, with https). Sensitive: it carries a token."
+  type = object({
+    address = optional(string)
+    token   = optional(string)
+    ca_cert = optional(string)
+  })
+  default   = null
+  sensitive = true
+  validation {
+    condition     = var.wasm_nomad == null ? true : var.wasm_nomad.address == null ? true : can(regex("^https?://[A-Za-z0-9.\\-]+:[0-9]{1,5}$|^https?://\\[[0-9a-fA-F:]+\\]:[0-9]{1,5}$", var.wasm_nomad.address))
+    error_message = "wasm_nomad.address must be http(s)://host:port, without a path."
+  }
+  validation {
+    condition     = var.wasm_nomad == null ? true : var.wasm_nomad.ca_cert == null ? true : (startswith(var.wasm_nomad.ca_cert, "/") && startswith(coalesce(var.wasm_nomad.address, "-"), "https://"))
+    error_message = "wasm_nomad.ca_cert must be an absolute path of a PEM file on the node, and needs an https:// wasm_nomad.address."
+  }
+  validation {
+    condition     = var.wasm_nomad == null ? true : var.wasm_nomad.token == null ? true : length(trimspace(var.wasm_nomad.token)) > 0
+    error_message = "wasm_nomad.token must not be empty (leave it out for no token)."
+  }
+}
+
 variable "extra_client_config" {
   description = "HCL appended verbatim to the client configuration (escape hatch for settings this module has no input for)."
   type        = string

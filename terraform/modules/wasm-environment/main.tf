@@ -27,8 +27,11 @@ resource "nomadwasm_service" "this" {
   memory             = each.value.memory
   http_instance      = each.value.http_instance
   secrets            = each.value.secrets
+  config_keys        = each.value.config_keys
+  config_values      = each.value.config_values
+  secret_env         = each.value.secret_env
   allow_services     = each.value.allow_services
-  vault_policies     = each.value.secrets == null ? null : ["${var.name}-wasm-services"]
+  vault_policies     = length(coalesce(each.value.secrets, {})) == 0 ? null : [local.vault_policy_name]
   deployment_timeout = var.deployment_timeout
 
   dynamic "grants" {
@@ -59,19 +62,46 @@ resource "nomadwasm_job" "this" {
   }
 }
 
+# The policy texts the environment's services need, derived from what they
+# ask for (README "Vault policy" and "Node configuration and the policy it
+# needs"); null when no service needs that system.
 locals {
-  secret_paths = distinct(flatten([for s in values(var.services) : [for secret in values(coalesce(s.secrets, {})) : secret.path]]))
-  discovered   = distinct(flatten([for s in values(var.services) : coalesce(s.allow_services, [])]))
+  vault_policy_name = "${var.name}-wasm-services"
 
-  vault_policy = join("\n", concat(
-    ["# Vault policy ${var.name}-wasm-services: read-only access to the secrets the ${var.name} Wasm services name."],
+  # Paths as the driver reads them: a leading / or v1/ is dropped.
+  secret_paths = sort(distinct(flatten([for s in values(var.services) : [for secret in values(coalesce(s.secrets, {})) : replace(replace(secret.path, "/^\\/+/", ""), "/^v1\\//", "")]])))
+
+  vault_policy = length(local.secret_paths) == 0 ? null : join("\n", concat(
+    ["# Vault policy ${local.vault_policy_name}: what the ${var.name} Wasm services' task tokens need for their secrets."],
     [for p in local.secret_paths : "path \"${p}\" {\n  capabilities = [\"read\"]\n}"],
-    length(local.secret_paths) == 0 ? ["path \"${var.vault_kv_mount}/data/${var.name}/*\" {\n  capabilities = [\"read\"]\n}"] : [],
+    [
+      "# The driver renews the secrets' leases while the task runs (also in Vault's default policy)...",
+      "path \"sys/leases/renew\" {\n  capabilities = [\"update\"]\n}",
+      "# ...and revokes them when it stops (not in the default policy).",
+      "path \"sys/leases/revoke\" {\n  capabilities = [\"update\"]\n}",
+    ],
   ))
 
-  consul_policy = join("\n", concat(
-    ["# Consul ACL policy for the ${var.name} Wasm services: register their own services, discover the allowed ones."],
-    ["service_prefix \"${var.name}-\" {\n  policy = \"write\"\n}"],
-    [for s in local.discovered : "service \"${s}\" {\n  policy = \"read\"\n}"],
+  # allow_services entries as the driver reads them: lower case; "name" and
+  # "name.service.consul" are Consul services, "name.service.nomad" Nomad ones.
+  service_grants  = distinct(flatten([for s in values(var.services) : [for g in coalesce(s.allow_services, []) : lower(trimspace(g))]]))
+  consul_services = sort(distinct([for g in local.service_grants : trimsuffix(g, ".service.consul") if !endswith(g, ".service.nomad")]))
+  nomad_services  = sort(distinct([for g in local.service_grants : trimsuffix(g, ".service.nomad") if endswith(g, ".service.nomad")]))
+  registered      = sort([for k, s in var.services : "${var.name}-${k}" if s.register_with == "consul"])
+
+  consul_policy = length(local.consul_services) == 0 ? null : join("\n", concat(
+    ["# Consul ACL policy of the wasm plugin's lookup token (plugin consul { token }): the ${var.name} Wasm services call these services by name."],
+    [for s in local.consul_services : "service \"${s}\" {\n  policy = \"read\"\n}"],
+    ["# Health answers name the nodes the instances run on.", "node_prefix \"\" {\n  policy = \"read\"\n}"],
   ))
+
+  consul_registration_policy = length(local.registered) == 0 ? null : join("\n", concat(
+    ["# Consul ACL rules the Nomad client agent's token (agent consul { token }) needs to register the ${var.name} Wasm services (Nomad 1.6 registers with the agent's token)."],
+    [for s in local.registered : "service \"${s}\" {\n  policy = \"write\"\n}"],
+  ))
+
+  nomad_policy = length(local.nomad_services) == 0 ? null : join("\n", [
+    "# Nomad ACL policy of the wasm plugin's lookup token (plugin nomad { token }): the ${var.name} Wasm services call ${join(", ", local.nomad_services)} by name.service.nomad in their namespace.",
+    "namespace \"${var.name}\" {\n  capabilities = [\"read-job\"]\n}",
+  ])
 }

@@ -31,11 +31,26 @@ output "jobs" {
 }
 
 output "vault_policy" {
-  description = "Vault policy text (HCL) the environment's services need for their secrets; write it as policy \"<name>-wasm-services\"."
+  description = "Vault policy text (HCL) the task tokens of the environment's services with secrets need: read on every secret path, renew and revoke of their leases (sys/leases/revoke is not in Vault's default policy). Write it as policy vault_policy_name; the services' vault_policies name it. null when no service has secrets."
   value       = local.vault_policy
 }
 
+output "vault_policy_name" {
+  description = "Name the services' tokens ask Vault for (their vault_policies): <name>-wasm-services."
+  value       = local.vault_policy_name
+}
+
 output "consul_policy" {
-  description = "Consul ACL policy text (HCL) the environment's services need: register their own services, read the ones they discover."
+  description = "Consul ACL policy text (HCL) for the wasm plugin's own lookup token (the client module's wasm_consul.token): service:read on the Consul services the environment's services call by name (allow_services), node:read. Least privilege: a service not listed fails the task with SERVICE_LOOKUP_DENIED. null when no service calls a Consul service."
   value       = local.consul_policy
+}
+
+output "consul_registration_policy" {
+  description = "Consul ACL rules (HCL) the Nomad client agent's Consul token (the client module's consul.token) needs to register the environment's services that use register_with = \"consul\" (service:write on each); add them to the agent token's policy. null when none registers with Consul."
+  value       = local.consul_registration_policy
+}
+
+output "nomad_policy" {
+  description = "Nomad ACL policy text (HCL) for the wasm plugin's Nomad token (the client module's wasm_nomad.token) when services call name.service.nomad services: read-job in the environment's namespace. null when none does."
+  value       = local.nomad_policy
 }

@@ -56,7 +56,7 @@ variable "datacenters" {
 }
 
 variable "services" {
-  description = "Wasm services of the environment, by name: the pinned component (oci://…@sha256:…, e.g. data.nomadwasm_component.x.pinned_reference), count, grants, secrets (Vault KV v2 paths), services it may discover (Consul), and its service registration with HTTP checks."
+  description = "Wasm services of the environment, by name: the pinned component (oci://…@sha256:…, e.g. data.nomadwasm_component.x.pinned_reference), count, grants, Vault secrets (secrets = { <name> = { path, field, version } }, read by the driver with a token of the environment's Vault policy) with the keys the component may read (config_keys, secret_env) and plain config_values, the services it may call by name (allow_services: \"payments\" / \"payments.service.consul\" in Consul, \"billing.service.nomad\" in Nomad), and its service registration with an HTTP check."
   type = map(object({
     component     = string
     count         = optional(number, 1)
@@ -75,9 +75,13 @@ variable "services" {
       memory_max = optional(number)
     }))
     secrets = optional(map(object({
-      path  = string
-      field = string
+      path    = string
+      field   = optional(string)
+      version = optional(number)
     })))
+    config_keys    = optional(list(string))
+    config_values  = optional(map(string))
+    secret_env     = optional(map(string))
     allow_services = optional(list(string))
     service_tags   = optional(list(string))
     check_path     = optional(string, "/")
@@ -92,18 +96,20 @@ variable "services" {
     condition     = alltrue([for s in values(var.services) : contains(["nomad", "consul"], s.register_with)])
     error_message = "services[*].register_with must be \"nomad\" or \"consul\"."
   }
+  validation {
+    condition     = alltrue(flatten([for s in values(var.services) : [for g in coalesce(s.allow_services, []) : can(regex("^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.service\\.(consul|nomad))?$", g))]]))
+    error_message = "services[*].allow_services entries must be \"name\" or \"name.service.consul\" (Consul) or \"name.service.nomad\" (Nomad)."
+  }
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.secrets == null ? true : length(s.secrets) == 0 || length(coalesce(s.config_keys, [])) + length(coalesce(s.secret_env, {})) > 0])
+    error_message = "services[*].secrets need config_keys (or secret_env) naming the keys the component may read: deny by default, the driver refuses a secret nothing grants."
+  }
 }
 
 variable "jobs" {
   description = "Other Nomad jobs of the environment (container, exec, raw_exec tasks) as HCL2 jobspecs, by name. Each jobspec gets the HCL2 variable `namespace` (declare `variable \"namespace\" {}` and set `namespace = var.namespace`)."
   type        = map(string)
   default     = {}
-}
-
-variable "vault_kv_mount" {
-  description = "KV v2 mount the environment's secrets live under (for the Vault policy text)."
-  type        = string
-  default     = "secret"
 }
 
 variable "deployment_timeout" {

@@ -213,7 +213,7 @@ export function nomadBinary(): string {
  * in their state dir below it (a task host that began as a spare has no
  * stdout of its own: only its cwd tells).
  */
-function killProcessesMatching(dir: string): void {
+export function killProcessesMatching(dir: string): void {
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     const cwd = readLink(`/proc/${pid}/cwd`);
     const stdout = readLink(`/proc/${pid}/fd/1`);

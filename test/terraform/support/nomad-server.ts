@@ -28,7 +28,8 @@ export class NomadServer {
     return `127.0.0.1:${this.ports.rpc}`;
   }
 
-  static async start(): Promise<NomadServer> {
+  /** `extraConfig`: HCL appended to the server's config (e.g. its vault block). */
+  static async start(options: { extraConfig?: string } = {}): Promise<NomadServer> {
     const dir = await mkdtemp(join(tmpdir(), 'nomad-server-'));
     const server = new NomadServer(dir, { http: await freePort(), rpc: await freePort(), serf: await freePort() });
     await mkdir(join(dir, 'data'));
@@ -52,6 +53,7 @@ server {
   enabled          = true
   bootstrap_expect = 1
 }
+${options.extraConfig ?? ''}
 `,
     );
     const log = openSync(join(dir, 'server.log'), 'a');

@@ -80,6 +80,100 @@ run "signature_policy_registries_vault_and_consul" {
   }
 }
 
+run "plugin_vault_consul_and_nomad_blocks_of_the_driver" {
+  command = plan
+
+  variables {
+    http_port   = 14646
+    vault       = { address = "https://vault.internal:8200", ca_file = "/etc/nomad.d/vault-ca.pem" }
+    consul      = { address = "127.0.0.1:8500", token = "agent-token" }
+    wasm_vault  = { namespace = "team-a", static_secret_refresh = "2m", request_timeout = "5s" }
+    wasm_consul = { token = "driver-read-token", namespace = "team-a" }
+    wasm_nomad  = { token = "driver-nomad-token" }
+  }
+
+  assert {
+    condition     = length(regexall("(?s)plugin \"wasm\" \\{.*\\n    vault \\{\\s+address = \"https://vault.internal:8200\"\\s+ca_cert = \"/etc/nomad.d/vault-ca.pem\"\\s+namespace = \"team-a\"\\s+static_secret_refresh = \"2m\"\\s+request_timeout = \"5s\"\\s+\\}", output.client_hcl)) == 1
+    error_message = "the plugin's vault block must take the agent's Vault address and CA by default, with the driver's own settings"
+  }
+  assert {
+    condition     = length(regexall("(?s)plugin \"wasm\" \\{.*\\n    consul \\{\\s+address = \"127.0.0.1:8500\"\\s+token = \"driver-read-token\"\\s+namespace = \"team-a\"\\s+\\}", output.client_hcl)) == 1
+    error_message = "the plugin's consul block must use the agent's Consul address with the driver's own token"
+  }
+  assert {
+    condition     = !strcontains(split("plugin \"wasm\" {", output.client_hcl)[1], "agent-token")
+    error_message = "the agent's Consul token must never reach the plugin block"
+  }
+  assert {
+    condition     = length(regexall("(?s)plugin \"wasm\" \\{.*\\n    nomad \\{\\s+address = \"http://127.0.0.1:14646\"\\s+token = \"driver-nomad-token\"\\s+\\}", output.client_hcl)) == 1
+    error_message = "the plugin's nomad block must point at this client's own HTTP API, with the driver's token"
+  }
+}
+
+run "plugin_blocks_without_agent_integration" {
+  command = plan
+
+  variables {
+    bind_addr   = "10.1.2.3"
+    wasm_vault  = { address = "http://vault.lab:8200", tls_skip_verify = true }
+    wasm_consul = { address = "https://consul.lab:8501", ca_cert = "/etc/consul.d/ca.pem" }
+  }
+
+  assert {
+    condition     = length(regexall("\\n    vault \\{\\s+address = \"http://vault.lab:8200\"\\s+tls_skip_verify = true\\s+\\}", output.client_hcl)) == 1 && !strcontains(output.client_hcl, "\nvault {")
+    error_message = "wasm_vault alone renders the plugin's vault block and no agent vault block"
+  }
+  assert {
+    condition     = length(regexall("\\n    consul \\{\\s+address = \"https://consul.lab:8501\"\\s+ca_cert = \"/etc/consul.d/ca.pem\"\\s+\\}", output.client_hcl)) == 1 && !strcontains(output.client_hcl, "\nconsul {")
+    error_message = "wasm_consul alone renders the plugin's consul block and no agent consul block"
+  }
+  assert {
+    condition     = strcontains(output.client_hcl, "address = \"http://10.1.2.3:4646\"")
+    error_message = "the nomad block must reach the client's API at its bind_addr"
+  }
+}
+
+run "no_vault_no_plugin_vault_block" {
+  command = plan
+
+  assert {
+    condition     = !strcontains(output.client_hcl, "vault {") && !strcontains(output.client_hcl, "consul {")
+    error_message = "without vault or consul inputs neither the agent nor the plugin gets a vault or consul block"
+  }
+}
+
+run "rejects_a_plugin_vault_without_address" {
+  command = plan
+  variables {
+    wasm_vault = { namespace = "team-a" }
+  }
+  expect_failures = [output.client_hcl]
+}
+
+run "rejects_a_bad_plugin_vault_duration" {
+  command = plan
+  variables {
+    wasm_vault = { address = "https://vault:8200", request_timeout = "10 seconds" }
+  }
+  expect_failures = [var.wasm_vault]
+}
+
+run "rejects_a_consul_ca_without_https" {
+  command = plan
+  variables {
+    wasm_consul = { address = "127.0.0.1:8500", ca_cert = "/etc/consul.d/ca.pem" }
+  }
+  expect_failures = [var.wasm_consul]
+}
+
+run "rejects_a_nomad_address_with_a_path" {
+  command = plan
+  variables {
+    wasm_nomad = { address = "http://127.0.0.1:4646/v1" }
+  }
+  expect_failures = [var.wasm_nomad]
+}
+
 run "bootstrap_pins_every_download_and_cloud_init_carries_it" {
   command = plan
 

@@ -11,9 +11,19 @@ variables {
   services = {
     api = {
       component      = "oci://registry.internal/apps/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-      grants         = { allow_http = ["payments.internal"] }
-      secrets        = { db = { path = "secret/data/prod/api", field = "password" } }
-      allow_services = ["payments"]
+      grants = { allow_http = ["payments.internal"] }
+      secrets = {
+        db  = { path = "database/creds/api" }
+        api = { path = "/v1/secret/data/prod/api", field = "password", version = 2 }
+      }
+      config_keys    = ["db.username", "db.password", "api"]
+      config_values  = { log_level = "info" }
+      secret_env     = { API_PASSWORD = "api" }
+      allow_services = ["payments", "Ledger.service.consul", "billing.service.nomad"]
+      register_with  = "consul"
+    }
+    static = {
+      component = "oci://registry.internal/apps/static@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
     }
   }
 }
@@ -30,21 +40,86 @@ run "namespace_services_and_policies" {
     error_message = "services are named <env>-<service> in the environment's namespace"
   }
   assert {
-    condition     = nomadwasm_service.this["api"].vault_policies == tolist(["prod-wasm-services"])
+    condition     = nomadwasm_service.this["api"].vault_policies == tolist(["prod-wasm-services"]) && output.vault_policy_name == "prod-wasm-services"
     error_message = "a service with secrets gets the environment's Vault policy"
+  }
+  assert {
+    condition     = nomadwasm_service.this["static"].vault_policies == null && nomadwasm_service.this["static"].secrets == null && nomadwasm_service.this["static"].allow_services == null
+    error_message = "a service without secrets gets no Vault policy"
+  }
+  assert {
+    condition     = nomadwasm_service.this["api"].secrets["db"].path == "database/creds/api" && nomadwasm_service.this["api"].secrets["api"].field == "password" && nomadwasm_service.this["api"].secrets["api"].version == 2
+    error_message = "secrets reach the service with path, field and version"
+  }
+  assert {
+    condition     = nomadwasm_service.this["api"].config_keys == tolist(["db.username", "db.password", "api"]) && nomadwasm_service.this["api"].config_values["log_level"] == "info" && nomadwasm_service.this["api"].secret_env["API_PASSWORD"] == "api"
+    error_message = "config_keys, config_values and secret_env reach the service"
   }
   assert {
     condition     = output.signature_rule.mode == "enforce" && length(output.signature_rule.public_keys) == 1
     error_message = "signature_rule carries the mode and keys for the client module"
   }
   assert {
-    condition     = strcontains(output.vault_policy, "path \"secret/data/prod/api\" {\n  capabilities = [\"read\"]")
-    error_message = "the Vault policy grants read on each secret path"
+    condition     = strcontains(output.vault_policy, "path \"secret/data/prod/api\" {\n  capabilities = [\"read\"]") && strcontains(output.vault_policy, "path \"database/creds/api\" {\n  capabilities = [\"read\"]") && !strcontains(output.vault_policy, "v1/")
+    error_message = "the Vault policy grants read on each secret path, as the driver reads it (no leading /v1/)"
   }
   assert {
-    condition     = strcontains(output.consul_policy, "service_prefix \"prod-\"") && strcontains(output.consul_policy, "service \"payments\" {\n  policy = \"read\"")
-    error_message = "the Consul policy lets services register under the env prefix and read the allowed ones"
+    condition     = strcontains(output.vault_policy, "path \"sys/leases/renew\" {\n  capabilities = [\"update\"]") && strcontains(output.vault_policy, "path \"sys/leases/revoke\" {\n  capabilities = [\"update\"]")
+    error_message = "the Vault policy lets the driver renew and revoke the secrets' leases"
   }
+  assert {
+    condition     = strcontains(output.consul_policy, "service \"payments\" {\n  policy = \"read\"") && strcontains(output.consul_policy, "service \"ledger\" {\n  policy = \"read\"") && strcontains(output.consul_policy, "node_prefix \"\" {\n  policy = \"read\"")
+    error_message = "the plugin's Consul policy reads the granted Consul services (by their Consul name) and the nodes"
+  }
+  assert {
+    condition     = !strcontains(output.consul_policy, "billing") && !strcontains(output.consul_policy, "write") && !strcontains(output.consul_policy, "service_prefix")
+    error_message = "the plugin's Consul policy is read-only, for the granted Consul services only"
+  }
+  assert {
+    condition     = output.nomad_policy == "# Nomad ACL policy of the wasm plugin's lookup token (plugin nomad { token }): the prod Wasm services call billing by name.service.nomad in their namespace.\nnamespace \"prod\" {\n  capabilities = [\"read-job\"]\n}"
+    error_message = "name.service.nomad grants need read-job in the environment's namespace"
+  }
+  assert {
+    condition     = strcontains(output.consul_registration_policy, "service \"prod-api\" {\n  policy = \"write\"") && !strcontains(output.consul_registration_policy, "prod-static")
+    error_message = "the agent's token may register the services that register with Consul"
+  }
+}
+
+run "no_secrets_or_service_calls_no_policies" {
+  command = plan
+  variables {
+    services = { static = { component = "oci://registry.internal/apps/static@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" } }
+  }
+  assert {
+    condition     = output.vault_policy == null && output.consul_policy == null && output.nomad_policy == null && output.consul_registration_policy == null
+    error_message = "no service needs Vault, Consul or Nomad access: no policy texts"
+  }
+}
+
+run "rejects_secrets_nothing_grants" {
+  command = plan
+  variables {
+    services = {
+      api = {
+        component = "oci://registry.internal/apps/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        secrets   = { db = { path = "database/creds/api" } }
+      }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_a_malformed_service_grant" {
+  command = plan
+  variables {
+    services = {
+      api = {
+        component      = "oci://registry.internal/apps/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        allow_services = ["http://payments.service.consul"]
+      }
+    }
+  }
+  expect_failures = [var.services]
 }
 
 run "dev_and_prod_differ_only_in_variables" {

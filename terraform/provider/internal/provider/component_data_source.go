@@ -67,7 +67,7 @@ func (d *componentDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			"world":                  schema.StringAttribute{Computed: true, Description: "`wasi:http service`, `wasi:cli/run command` or `unsupported`."},
 			"imports":                computedList("Interfaces the component imports."),
 			"exports":                computedList("Interfaces the component exports."),
-			"grants_needed":          computedList("Task config grants its imports need to be of any use: env, mount, allow_http, port."),
+			"grants_needed":          computedList("Task config fields that grant what its imports and exports use (nomad-wasm inspect --json): env, mount, allow_http and allow_services (outbound HTTP), config_values and config_keys (wasi:config/store: plain values, Vault secret keys), port."),
 			"size_bytes":             schema.Int64Attribute{Computed: true},
 			"verified":               schema.BoolAttribute{Computed: true, Description: "A trusted key signed it."},
 			"signer":                 schema.StringAttribute{Computed: true, Description: "Who vouched for it, as the driver's task events say it (empty when not verified)."},

@@ -64,13 +64,16 @@ func buildServiceJob(m *serviceModel) (*api.Job, error) {
 		}
 	}
 	if len(m.Secrets) > 0 {
-		// One labelled block per secret: secret "<name>" { path, field }.
-		secrets := map[string]interface{}{}
-		for _, secretName := range sortedKeys(m.Secrets) {
-			s := m.Secrets[secretName]
-			secrets[secretName] = []map[string]interface{}{{"path": s.Path.ValueString(), "field": s.Field.ValueString()}}
-		}
-		config["secret"] = []map[string]interface{}{secrets}
+		config["secret"] = secretBlocks(m.Secrets)
+	}
+	if keys := stringsOf(m.ConfigKeys); len(keys) > 0 {
+		config["config_keys"] = keys
+	}
+	if values := stringMapOf(m.ConfigValues); len(values) > 0 {
+		config["config_values"] = []map[string]string{values}
+	}
+	if secretEnv := stringMapOf(m.SecretEnv); len(secretEnv) > 0 {
+		config["secret_env"] = []map[string]string{secretEnv}
 	}
 	if services := stringsOf(m.AllowServices); len(services) > 0 {
 		config["allow_services"] = services
@@ -80,7 +83,9 @@ func buildServiceJob(m *serviceModel) (*api.Job, error) {
 	task.Config = config
 	task.Resources = resources
 	if policies := stringsOf(m.VaultPolicies); len(policies) > 0 {
-		task.Vault = &api.Vault{Policies: policies}
+		// env = false: the driver reads secrets/vault_token, and Nomad 1.6
+		// would persist a token in the task env to its client state DB.
+		task.Vault = &api.Vault{Policies: policies, Env: boolPtr(false)}
 	}
 
 	healthCheck := "task_states"
@@ -188,6 +193,12 @@ func readServiceJob(m *serviceModel, job *api.Job) error {
 	}
 
 	m.AllowServices = keepNullList(m.AllowServices, configStrings(config, "allow_services"))
+	if secrets := readSecretBlocks(config); secrets != nil || m.Secrets == nil || len(m.Secrets) > 0 {
+		m.Secrets = secrets // (an empty map in the configuration stays empty)
+	}
+	m.ConfigKeys = keepNullList(m.ConfigKeys, configStrings(config, "config_keys"))
+	m.ConfigValues = keepNullMap(m.ConfigValues, configStringMap(config, "config_values"))
+	m.SecretEnv = keepNullMap(m.SecretEnv, configStringMap(config, "secret_env"))
 	var policies []string
 	if task.Vault != nil {
 		policies = task.Vault.Policies

@@ -20,6 +20,9 @@ type serviceModel struct {
 	Memory            types.Int64            `tfsdk:"memory"`
 	Grants            *grantsModel           `tfsdk:"grants"`
 	Secrets           map[string]secretModel `tfsdk:"secrets"`
+	ConfigKeys        types.List             `tfsdk:"config_keys"`
+	ConfigValues      types.Map              `tfsdk:"config_values"`
+	SecretEnv         types.Map              `tfsdk:"secret_env"`
 	VaultPolicies     types.List             `tfsdk:"vault_policies"`
 	AllowServices     types.List             `tfsdk:"allow_services"`
 	Service           *serviceBlockModel     `tfsdk:"service"`
@@ -48,12 +51,14 @@ type mountModel struct {
 	Readonly    types.Bool   `tfsdk:"readonly"`
 }
 
-// secretModel: a `secret "<name>" { path, field }` block of the task config
-// (Vault KV v2), resolved by the driver at start; the value never passes
-// through Terraform.
+// secretModel: a `secret "<name>" { path, field, version }` block of the
+// task config: one Vault read (KV v2, a dynamic engine...) the driver's task
+// host makes at start, renews and revokes; the value never passes through
+// Terraform or Nomad.
 type secretModel struct {
-	Path  types.String `tfsdk:"path"`
-	Field types.String `tfsdk:"field"`
+	Path    types.String `tfsdk:"path"`
+	Field   types.String `tfsdk:"field"`
+	Version types.Int64  `tfsdk:"version"`
 }
 
 type serviceBlockModel struct {

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 // nomadwasm_service: one Wasm component served by Nomad, by digest, with
@@ -45,6 +46,9 @@ var (
 	mountSource    = regexp.MustCompile(`^(local|secrets|alloc/data)(/[^/]+)*/?$`)
 	envName        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
+
+// computedOnly: what the provider sets, never the configuration.
+var computedOnly = map[string]bool{"id": true, "job_version": true, "modify_index": true, "deployment_id": true, "deployment_status": true}
 
 func newServiceResource() resource.Resource { return &serviceResource{} }
 
@@ -73,13 +77,21 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"http_instance": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("shared"), Validators: []validator.String{stringvalidator.OneOf("shared", "per-request")}, Description: "shared: one instance serves every request; per-request: a fresh instance each."},
 			"cpu":           schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(100), Validators: []validator.Int64{int64validator.AtLeast(1)}, Description: "MHz reserved."},
 			"memory":        schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(64), Validators: []validator.Int64{int64validator.AtLeast(10)}, Description: "MiB reserved (the component's linear memory ceiling unless grants.memory_max)."},
-			"secrets": schema.MapNestedAttribute{Optional: true, Description: "Vault KV v2 secrets the driver resolves at start: secret \"<name>\" { path, field } blocks of the task config. Needs the driver's Vault support on the node.",
+			"secrets": schema.MapNestedAttribute{Optional: true, Description: "Short-lived Vault secrets, by name: the task config's secret \"<name>\" { path, field, version } blocks. The driver's task host reads them when the task starts (with the task's Vault token, at the node's plugin vault address), renews and rotates them, revokes them at stop, and holds them in memory only; the component sees the keys config_keys / secret_env grant. Needs vault_policies.",
+				Validators: []validator.Map{mapKeysMatch(secretName, "must be a secret name: letters, digits, _ and - (it prefixes the secret's keys: <name>.<field>)")},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"path":  schema.StringAttribute{Required: true, Description: "KV v2 path, e.g. secret/data/app."},
-					"field": schema.StringAttribute{Required: true, Description: "Field of the secret."},
+					"path": schema.StringAttribute{Required: true, Description: "Vault API path read with GET, as `vault read` takes it: database/creds/app, kv/data/app (KV v2: with data/).",
+						Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[^\s?#]+$`), "must be a Vault API path such as kv/data/app (no spaces, query or fragment)")}},
+					"field":   schema.StringAttribute{Optional: true, Description: "Take one field of the secret's data: the secret is then the single key <name>. Without it every field is a key <name>.<field>."},
+					"version": schema.Int64Attribute{Optional: true, Description: "KV v2 version to read (?version=N); a pinned version is never re-read.", Validators: []validator.Int64{int64validator.AtLeast(1)}},
 				}}},
-			"vault_policies": stringList("Vault policies of the task's token (task vault { policies })."),
-			"allow_services": stringList("Consul/Nomad services the component may discover (task config allow_services). Needs the driver's Consul support on the node."),
+			"config_keys":   stringList("Secret keys wasi:config/store returns to the component: <name> (a secret with field), <name>.<field>, or <name>.* (every field). Deny by default: a key not listed does not exist for the component."),
+			"config_values": schema.MapAttribute{Optional: true, ElementType: types.StringType, Description: "Plain, non-secret values the component reads through wasi:config/store."},
+			"secret_env": schema.MapAttribute{Optional: true, ElementType: types.StringType, Description: "Environment variable -> secret key, filled when an instance starts (use config_keys for values that rotate).",
+				Validators: []validator.Map{mapKeysMatch(envName, "must be an environment variable name")}},
+			"vault_policies": stringList("Vault policies of the task's token (the task's vault { policies }, with env = false: the driver reads the token file); needed by secrets.", listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))),
+			"allow_services": stringList("Services the component may call by name through outbound HTTP (task config allow_services): \"payments\" or \"payments.service.consul\" (a Consul service, reached at http://payments.service.consul/), \"billing.service.nomad\" (a Nomad service in the job's namespace). The node's plugin consul / nomad blocks say where they are looked up.",
+				listvalidator.ValueStringsAre(stringvalidator.RegexMatches(serviceGrant, "must be a service name: \"name\" or \"name.service.consul\" for a Consul service, \"name.service.nomad\" for a Nomad one (letters, digits, dashes)"))),
 			"service": schema.SingleNestedAttribute{Optional: true, Description: "Service registration for the component's HTTP port, with checks (Nomad-native or Consul).",
 				Attributes: map[string]schema.Attribute{
 					"name":     schema.StringAttribute{Required: true},
@@ -128,6 +140,7 @@ func (r *serviceResource) Configure(_ context.Context, req resource.ConfigureReq
 
 // ValidateConfig: mistakes the schema cannot express, named by attribute.
 func (r *serviceResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateServiceSecrets(ctx, req, resp)
 	var service *serviceBlockModel
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("service"), &service)...)
 	if service == nil {
@@ -140,12 +153,57 @@ func (r *serviceResource) ValidateConfig(ctx context.Context, req resource.Valid
 	}
 }
 
-// ModifyPlan: when nothing of the job changes (only provider-side settings
-// such as deployment_timeout), the job keeps its version and deployment, so
-// the plan says so instead of "(known after apply)".
-func (r *serviceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !req.Plan.Raw.IsFullyKnown() {
+// validateServiceSecrets reads what the secret checks need, leaving them
+// out while module variables are still unknown.
+func validateServiceSecrets(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var secretsValue types.Map
+	g := secretGrants{}
+	if diags := req.Config.GetAttribute(ctx, path.Root("secrets"), &secretsValue); diags.HasError() || secretsValue.IsUnknown() {
 		return
+	}
+	if !secretsValue.IsNull() {
+		if diags := secretsValue.ElementsAs(ctx, &g.secrets, false); diags.HasError() {
+			return
+		}
+	}
+	for _, read := range []struct {
+		at     string
+		target interface{}
+	}{{"config_keys", &g.configKeys}, {"config_values", &g.configValues}, {"secret_env", &g.secretEnv}, {"vault_policies", &g.vaultPolicies}} {
+		if diags := req.Config.GetAttribute(ctx, path.Root(read.at), read.target); diags.HasError() {
+			return
+		}
+	}
+	var env types.Map
+	var passEnv types.List
+	if diags := req.Config.GetAttribute(ctx, path.Root("grants").AtName("env"), &env); !diags.HasError() {
+		for name := range env.Elements() {
+			g.envNames = append(g.envNames, name)
+		}
+	}
+	if diags := req.Config.GetAttribute(ctx, path.Root("grants").AtName("pass_env"), &passEnv); !diags.HasError() {
+		g.envNames = append(g.envNames, stringsOf(passEnv)...)
+	}
+	validateSecretGrants(g, &resp.Diagnostics)
+}
+
+// ModifyPlan: when nothing of the job changes (only provider-side settings
+// such as deployment_timeout, e.g. after an import), the job keeps its
+// version and deployment, so the plan says so instead of "(known after
+// apply)". The framework marks the computed attributes unknown whenever
+// anything changes, so only the configured ones must be known.
+func (r *serviceResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var attributes map[string]tftypes.Value
+	if err := req.Plan.Raw.As(&attributes); err != nil {
+		return
+	}
+	for name, value := range attributes {
+		if !computedOnly[name] && !value.IsFullyKnown() {
+			return
+		}
 	}
 	var plan, state serviceModel
 	if diags := req.Plan.Get(ctx, &plan); diags.HasError() {
@@ -210,10 +268,13 @@ func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel,
 	plan.ID = types.StringValue(plan.Name.ValueString() + "@" + namespace)
 	plan.JobVersion = types.Int64Value(int64(deref(current.Version, 0)))
 	plan.ModifyIndex = types.StringValue(fmt.Sprint(deref(current.JobModifyIndex, 0)))
-	if prior != nil && !prior.DeploymentID.IsNull() {
-		plan.DeploymentID, plan.DeploymentStatus = prior.DeploymentID, prior.DeploymentStatus
-	} else {
-		plan.DeploymentID, plan.DeploymentStatus = types.StringValue(""), types.StringValue("")
+	// Known here only when ModifyPlan found the job unchanged: keep what it promised.
+	if plan.DeploymentID.IsUnknown() || plan.DeploymentStatus.IsUnknown() {
+		if prior != nil && !prior.DeploymentID.IsNull() {
+			plan.DeploymentID, plan.DeploymentStatus = prior.DeploymentID, prior.DeploymentStatus
+		} else {
+			plan.DeploymentID, plan.DeploymentStatus = types.StringValue(""), types.StringValue("")
+		}
 	}
 	sameVersion := prior != nil && prior.JobVersion.ValueInt64() == plan.JobVersion.ValueInt64()
 	if !plan.WaitForDeployment.ValueBool() || sameVersion {
