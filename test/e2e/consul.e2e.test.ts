@@ -75,16 +75,23 @@ const urlOf = (alloc: Allocation) => `http://${httpPort(alloc)?.HostIP}:${httpPo
 const events = (alloc: Allocation, task = 't') => taskState(alloc, task)?.Events.map((e) => `${e.Type}: ${e.DisplayMessage}`) ?? [];
 
 async function runningAllocs(jobId: string, count: number, task = 't'): Promise<Allocation[]> {
-  return until(
-    async () => {
-      const allocs = await api().allocations(jobId);
-      const live = await Promise.all(allocs.filter((a) => a.ClientStatus === 'running').map((a) => api().allocation(a.ID)));
-      return live.filter((a) => taskState(a, task)?.State === 'running');
-    },
-    (live) => live.length === count,
-    `${count} running allocation(s) of ${jobId}`,
-    120_000,
-  );
+  try {
+    return await until(
+      async () => {
+        const allocs = await api().allocations(jobId);
+        const live = await Promise.all(allocs.filter((a) => a.ClientStatus === 'running').map((a) => api().allocation(a.ID)));
+        return live.filter((a) => taskState(a, task)?.State === 'running');
+      },
+      (live) => live.length === count,
+      `${count} running allocation(s) of ${jobId}`,
+      120_000,
+    );
+  } catch (err) {
+    // What the allocations went through, so that a failure says why.
+    const allocs = await Promise.all((await api().allocations(jobId).catch(() => [])).map((a) => api().allocation(a.ID)));
+    const story = allocs.map((a) => `${a.ID.slice(0, 8)} ${a.ClientStatus}: ${(taskState(a, task)?.Events ?? []).map((e) => `${e.Type}: ${e.DisplayMessage}`).join(' | ')}`);
+    throw new Error(`${(err as Error).message}\nallocations of ${jobId}:\n${story.join('\n') || '(none placed)'}`);
+  }
 }
 
 async function get(url: string): Promise<{ status: number; body: string }> {
