@@ -96,12 +96,21 @@ export async function precompileComponent(component: PreparedComponent, options:
   }
 }
 
+/** Set by a pool host, which runs several components at once (retainOtherComponents). */
+let retainAll = false;
+
+/** A pool host's tasks run different components side by side: none is let go for another. */
+export function retainOtherComponents(): void {
+  retainAll = true;
+}
+
 /**
  * A task host runs one component: whatever a spare prepared for another
  * one (a misprediction) is let go, so that an idle task does not keep a
  * large component's compiled code.
  */
 function forgetOtherComponents(component: PreparedComponent): void {
+  if (retainAll) return;
   for (const key of compiled.keys()) if (!key.startsWith(`${component.dir}/`)) compiled.delete(key);
   forgetGlueExcept(component);
 }
