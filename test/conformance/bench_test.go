@@ -29,7 +29,7 @@ func reportMedian(b *testing.B, samples []time.Duration) {
 	b.ReportMetric(0, "ns/op") // per-op time includes setup; the medians are the figures
 }
 
-func freePort(b *testing.B) int {
+func freePort(b testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must.NoError(b, err)
 	defer l.Close()
