@@ -12,7 +12,7 @@ import { enableCompileCache } from 'node:module';
 import { join } from 'node:path';
 import { PROGRESS_FD } from '../task/launch-spec.js';
 import { POOL_SOCKET_NAME, type PooledLaunchSpec, type PoolReply } from '../task/pool-protocol.js';
-import { retainOtherComponents } from '../runtime/instantiate.js';
+import { forgetComponentsExcept, retainOtherComponents } from '../runtime/instantiate.js';
 import { startPoolServer } from './pool-server.js';
 import { PoolTask } from './pool-task.js';
 
@@ -52,6 +52,9 @@ async function main(): Promise<void> {
       }
       const task = new PoolTask(spec, (reply: PoolReply) => server.send(reply), (ended) => {
         if (tasks.get(ended.id) === ended) tasks.delete(ended.id);
+        // Compiled code is kept for the components still running here and the one that ended (started again often).
+        const kept = [...tasks.values(), ended].map((t) => t.component).filter((c) => c !== undefined);
+        forgetComponentsExcept(kept);
         exitWhenUnused();
       });
       tasks.set(spec.taskId, task);

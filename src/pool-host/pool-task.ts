@@ -29,6 +29,8 @@ export class PoolTask {
   private pendingEnd: number | undefined;
   private ended = false;
   private draining = false;
+  /** Once loaded: what the pool keeps compiled while this task runs (main.ts). */
+  component: PreparedComponent | undefined;
 
   constructor(
     private readonly spec: PooledLaunchSpec,
@@ -50,6 +52,7 @@ export class PoolTask {
       const { prepareComponent } = await import('../runtime/component-cache.js');
       component = await prepareComponent(this.spec.componentPath, this.spec.cacheDir, (phase) => this.progress({ type: 'phase', phase }), this.spec.componentDigest);
       checkWorld(component, this.spec);
+      this.component = component;
       if (this.pendingEnd !== undefined) throw new DriverError('TASK_HOST_FAILED', 'stopped before the component was ready');
     } catch (err) {
       this.progress({ type: 'failed', code: err instanceof DriverError ? err.code : 'TASK_HOST_FAILED', message: describeError(err) });

@@ -111,8 +111,18 @@ export function retainOtherComponents(): void {
  */
 function forgetOtherComponents(component: PreparedComponent): void {
   if (retainAll) return;
-  for (const key of compiled.keys()) if (!key.startsWith(`${component.dir}/`)) compiled.delete(key);
-  forgetGlueExcept(component);
+  forgetComponentsExcept([component]);
+}
+
+/**
+ * Lets go of the compiled code and glue of every component but these (a
+ * pool host, when a task ends: the components its tasks still run, and the
+ * one that ended, which a restart or the next batch run may start again).
+ */
+export function forgetComponentsExcept(kept: readonly PreparedComponent[]): void {
+  const dirs = kept.map((component) => `${component.dir}/`);
+  for (const key of compiled.keys()) if (!dirs.some((dir) => key.startsWith(dir))) compiled.delete(key);
+  forgetGlueExcept(...kept);
 }
 
 /** Compiles a core module file (capped, and with its state exported when resetting), once per process. */

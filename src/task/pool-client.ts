@@ -58,6 +58,7 @@ export class PoolHost {
   private running: Set<string> | undefined;
   private socket: Socket | undefined;
   private nextPing = 1;
+  private retired = false;
   /** Why the plugin killed this pool, for the tasks that end with it. */
   private killReason: string | undefined;
   private endedWith: string | undefined;
@@ -132,6 +133,20 @@ export class PoolHost {
     return this.endedWith === undefined;
   }
 
+  /** Alive and not retired: may take new tasks. */
+  get open(): boolean {
+    return this.alive && !this.retired;
+  }
+
+  /**
+   * Lets an empty pool go: the plugin disconnects, and a pool with no task
+   * and no plugin exits by itself (pool-host/main.ts).
+   */
+  retire(): void {
+    this.retired = true;
+    this.socket?.destroy();
+  }
+
   /** Tasks started or running in this pool. */
   get load(): number {
     return this.members.size;
@@ -141,7 +156,11 @@ export class PoolHost {
   start(spec: PooledLaunchSpec, onProgress: (message: ProgressMessage) => void, timeoutMs: number): Promise<Ready> {
     this.members.add(spec.taskId);
     const ready = new Promise<Ready>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new DriverError('POOL_HOST_FAILED', `component was not ready within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => {
+        // A start the pool may still get to must not run unseen.
+        this.send({ type: 'signal', taskId: spec.taskId, signal: 'SIGKILL' });
+        fail(new DriverError('POOL_HOST_FAILED', `component was not ready within ${timeoutMs} ms (is a guest holding the pool host's thread?)`));
+      }, timeoutMs);
       const fail = (err: DriverError): void => {
         clearTimeout(timer);
         this.starts.delete(spec.taskId);
@@ -232,7 +251,7 @@ export class PoolHost {
     socket.on('error', (err: NodeJS.ErrnoException) => this.log.debug({ pool_pid: this.pid, err: err.code ?? err.message }, 'pool connection'));
     socket.once('close', () => {
       if (this.socket === socket) this.socket = undefined;
-      if (this.alive) void sleep(POLL_INTERVAL_MS).then(() => this.connect());
+      if (this.alive && !this.retired) void sleep(POLL_INTERVAL_MS).then(() => this.connect());
     });
     createInterface({ input: socket })
       .on('line', (line) => {
@@ -258,6 +277,7 @@ export class PoolHost {
       }
       case 'exit': {
         this.members.delete(reply.taskId);
+        if (this.members.size === 0) this.onEmpty?.(this);
         this.running?.delete(reply.taskId);
         const result = reply.signal > 0 ? killedBySignal(reply.signal) : { exitCode: reply.exitCode, signal: 0, oomKilled: false };
         const watch = this.watches.get(reply.taskId);
@@ -281,6 +301,9 @@ export class PoolHost {
         return;
     }
   }
+
+  /** Called when the pool's last task has ended; set by the pool set. */
+  onEmpty: ((pool: PoolHost) => void) | undefined;
 
   /** Task events the pool raises (a reload after SIGHUP); set by the pool set. */
   onEvent: ((taskId: string, message: string, annotations: Readonly<Record<string, string>>) => void) | undefined;

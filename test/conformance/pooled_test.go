@@ -11,7 +11,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -207,25 +209,86 @@ func TestPooledTaskSurvivesPluginRestartAndIsRecovered(t *testing.T) {
 	must.ErrorContains(t, res.Err, "POOL_HOST_FAILED")
 }
 
+// fakeNomadServices answers Nomad's service API with no instances (a
+// blocking query waits a while first), enough for allow_services to start.
+func fakeNomadServices(t *testing.T) string {
+	t.Helper()
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("index") != "" {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(2 * time.Second):
+			}
+		}
+		w.Header().Set("X-Nomad-Index", "1")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("[]"))
+	}))
+	t.Cleanup(server.Close)
+	return server.URL
+}
+
 func TestPooledNodeRunsTasksWithUnsupportedFeaturesInTheirOwnProcess(t *testing.T) {
-	p := launchPooledPlugin(t, t.TempDir())
+	p := startPlugin(t)
+	cache := t.TempDir()
+	p.setConfig(t, map[string]interface{}{"cache_dir": cache, "isolation": "pooled", "nomad": []map[string]interface{}{{"address": fakeNomadServices(t)}}})
+	p.cache = cache
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	events, err := p.driver.TaskEvents(ctx)
 	must.NoError(t, err)
-	task := newTask(t, p, "hello-command", map[string]interface{}{"component": "local/hello-command.wasm", "allow_services": []string{"payments"}}, nil)
-	// No Consul here: the start may fail later, but the decision is announced first.
-	_, _, _ = p.driver.StartTask(task.config)
+	time.Sleep(200 * time.Millisecond) // the plugin subscribes when the stream reaches it
+
+	task := newTask(t, p, "hello-command", map[string]interface{}{"component": "local/hello-command.wasm", "allow_services": []string{"payments.service.nomad"}}, nil)
+	handle, _, err := p.driver.StartTask(task.config)
+	must.NoError(t, err)
+	var state map[string]interface{}
+	must.NoError(t, json.Unmarshal(handle.DriverState, &state))
+	must.MapNotContainsKey(t, state, "pooled")
+	must.Eq(t, 0, waitExit(t, p.driver, task.config.ID, 10*time.Second).ExitCode)
+	task.stdout.waitFor(t, "hello from wasm", 5*time.Second)
+
+	var messages []string
 	deadline := time.After(5 * time.Second)
 	for {
 		select {
 		case ev := <-events:
-			if ev.TaskID == task.config.ID && ev.Message != "" && ev.Message[:7] == "Running" {
-				must.StrContains(t, ev.Message, "Running in a task host process of its own, not in a pool: it has allow_services")
+			if ev.TaskID != task.config.ID {
+				continue
+			}
+			messages = append(messages, ev.Message)
+			if strings.HasPrefix(ev.Message, "Component started") {
+				must.Eq(t, "Component started: wasi:cli command running", ev.Message)
+				must.SliceContains(t, messages, "Running in a task host process of its own, not in a pool: it has allow_services (the service router and its control channel are per process)")
 				return
 			}
 		case <-deadline:
-			t.Fatal("no event saying why the task is not pooled")
+			t.Fatalf("events so far: %q", messages)
 		}
 	}
+}
+
+func TestPooledMaxTasksOpensPoolsAndLetsSurplusEmptyOnesGo(t *testing.T) {
+	p := startPlugin(t)
+	cache := t.TempDir()
+	p.setConfig(t, map[string]interface{}{"cache_dir": cache, "isolation": "pooled", "pool_max_tasks": 1})
+	p.cache = cache
+	first, firstHandle, _ := startPooledService(t, p)
+	second, secondHandle, secondURL := startPooledService(t, p)
+	a, b := poolOf(t, firstHandle), poolOf(t, secondHandle)
+	must.NotEq(t, a, b, must.Sprint("pool_max_tasks = 1: a pool per task"))
+
+	must.NoError(t, p.driver.StopTask(first.config.ID, 5*time.Second, "SIGTERM"))
+	must.Eq(t, 0, waitExit(t, p.driver, first.config.ID, 6*time.Second).ExitCode)
+	must.False(t, processGone(a), must.Sprint("the only empty pool stays, warm for the next start"))
+	must.True(t, answers(secondURL, 2*time.Second))
+	must.NoError(t, p.driver.StopTask(second.config.ID, 5*time.Second, "SIGTERM"))
+	must.Eq(t, 0, waitExit(t, p.driver, second.config.ID, 6*time.Second).ExitCode)
+	waitGone(t, b, 3*time.Second) // a second empty pool is let go
+	must.False(t, processGone(a))
+
+	// The plugin going away lets the last empty pool go too.
+	p.client.Kill()
+	waitGone(t, a, 3*time.Second)
 }
