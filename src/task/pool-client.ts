@@ -9,7 +9,7 @@
 // exit status file if it wrote one, or SIGKILL with the reason.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -62,6 +62,8 @@ export class PoolHost {
   /** Why the plugin killed this pool, for the tasks that end with it. */
   private killReason: string | undefined;
   private endedWith: string | undefined;
+  /** The tail of pool.log, read when the pool ended. */
+  private finalWords = '';
   readonly ended: Promise<void>;
   private markEnded!: () => void;
 
@@ -98,16 +100,18 @@ export class PoolHost {
     const sample = await sampleProcess(pid);
     const pool = new PoolHost(pid, sample?.startTicks ?? 0, dir, log);
     const progress = child.stdio[3] as Readable;
+    const timeout = new AbortController();
     try {
       await Promise.race([
         new Promise<void>((resolve) => createInterface({ input: progress }).once('line', () => resolve()).on('error', () => undefined)),
         exited.then((how) => Promise.reject(new DriverError('POOL_HOST_FAILED', `pool host exited before it listened (${how})${pool.lastWords()}`))),
-        sleep(LISTEN_TIMEOUT_MS).then(() => Promise.reject(new DriverError('POOL_HOST_FAILED', `pool host did not listen within ${LISTEN_TIMEOUT_MS} ms`))),
+        sleep(LISTEN_TIMEOUT_MS, undefined, { signal: timeout.signal }).then(() => Promise.reject(new DriverError('POOL_HOST_FAILED', `pool host did not listen within ${LISTEN_TIMEOUT_MS} ms`))),
       ]);
     } catch (err) {
       killGroup(pid, 'SIGKILL');
       throw err;
     } finally {
+      timeout.abort(); // the timer must not keep the plugin (or a script) waiting
       progress.destroy();
     }
     void exited.then((how) => pool.onEnded(how));
@@ -320,7 +324,7 @@ export class PoolHost {
       return;
     }
     const why = this.endedWith
-      ? `${this.killReason ?? `the pool host process ${this.pid} ended (${this.endedWith}: a crash, the OOM killer or a kill from outside)`}; every task in the pool ended with it${this.lastWords()}`
+      ? `${this.killReason ?? `the pool host process ${this.pid} ended (${this.endedWith}: a crash, the OOM killer or a kill from outside)`}; every task in the pool ended with it${this.finalWords}`
       : `the pool host process ${this.pid} no longer runs this task and it left no exit status`;
     watch.resolve(killedBySignal(signalNumber('SIGKILL'), `POOL_HOST_FAILED: ${why}`));
   }
@@ -328,8 +332,11 @@ export class PoolHost {
   private onEnded(how: string): void {
     if (this.endedWith !== undefined) return;
     this.endedWith = how;
+    // Read once, then the pool's dir goes: the last words travel in every task's exit error.
+    this.finalWords = this.lastWords();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.socket?.destroy();
-    for (const pending of [...this.starts.values()]) pending.reject(new DriverError('POOL_HOST_FAILED', `the pool host ended (${how}) before the component was ready${this.lastWords()}`));
+    for (const pending of [...this.starts.values()]) pending.reject(new DriverError('POOL_HOST_FAILED', `the pool host ended (${how}) before the component was ready${this.finalWords}`));
     for (const taskId of [...this.watches.keys()]) void this.settle(taskId);
     this.markEnded();
   }
