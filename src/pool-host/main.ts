@@ -67,6 +67,7 @@ async function main(): Promise<void> {
         /* an unknown signal name: the plugin checked it already */
       }
     },
+    memory: (taskId) => tasks.get(taskId)?.memory.measure() ?? { bytes: 0, peakBytes: 0 },
     onIdle: () => exitWhenUnused(),
   });
   const exitWhenUnused = (): void => {

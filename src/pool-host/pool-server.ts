@@ -14,6 +14,8 @@ export interface PoolHandlers {
   running(): readonly string[];
   start(spec: PooledLaunchSpec): void;
   signal(taskId: string, signal: string): void;
+  /** The task's linear memory now and at its peak; zeros for a task not (or no longer) here. */
+  memory(taskId: string): { bytes: number; peakBytes: number };
   /** The last plugin went away. */
   onIdle(): void;
 }
@@ -43,6 +45,10 @@ export async function startPoolServer(path: string, handlers: PoolHandlers): Pro
         if (request.type === 'start') handlers.start(request.spec);
         else if (request.type === 'signal') handlers.signal(request.taskId, request.signal);
         else if (request.type === 'ping') write(socket, { type: 'pong', id: request.id });
+        else if (request.type === 'stats') {
+          const memory = handlers.memory(request.taskId);
+          write(socket, { type: 'stats', id: request.id, linearMemoryBytes: memory.bytes, peakLinearMemoryBytes: memory.peakBytes });
+        }
       })
       .on('error', () => undefined); // re-emitted socket errors; handled above
   });

@@ -14,6 +14,7 @@ import { openLogSink } from '../task/log-fifo.js';
 import type { PooledLaunchSpec, PoolReply } from '../task/pool-protocol.js';
 import { signalNumber } from '../task/signals.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
+import { LinearMemoryMeter } from '../runtime/linear-memory-meter.js';
 import type { HttpService } from '../runtime/serve-http.js';
 import { notice, type TaskOutput } from '../runtime/task-output.js';
 
@@ -29,6 +30,8 @@ export class PoolTask {
   private pendingEnd: number | undefined;
   private ended = false;
   private draining = false;
+  /** The linear memory of this task's instances (TaskStats). */
+  readonly memory = new LinearMemoryMeter();
   /** Once loaded: what the pool keeps compiled while this task runs (main.ts). */
   component: PreparedComponent | undefined;
 
@@ -110,7 +113,7 @@ export class PoolTask {
     try {
       if (this.pendingEnd !== undefined) throw new Error('stopped');
       // Holds the pool's thread until the guest returns: nothing else in the pool runs meanwhile.
-      code = await runCommand(component, this.spec.grants, undefined, output);
+      code = await runCommand(component, this.spec.grants, undefined, output, this.memory);
     } catch (err) {
       if (this.pendingEnd === undefined) notice(`command failed: ${describeError(err)}`, output);
       code = 1;
@@ -121,7 +124,7 @@ export class PoolTask {
   private async serve(component: PreparedComponent, listen: { host: string; port: number }, output: TaskOutput): Promise<void> {
     try {
       const { serveHttp } = await import('../runtime/serve-http.js');
-      this.service = await serveHttp(component, this.spec.grants, listen, undefined, output);
+      this.service = await serveHttp(component, this.spec.grants, listen, undefined, output, this.memory);
     } catch (err) {
       this.progress({ type: 'failed', code: err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED', message: describeError(err) });
       this.release();

@@ -8,6 +8,7 @@ import { configSource, environmentWithSecrets, NO_SECRETS, type SecretKeys } fro
 import type { Grants } from './grants.js';
 import { mibToPages } from './memory-ceiling.js';
 import type { InstantiateOptions } from './instantiate.js';
+import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { taskServices } from './task-services.js';
 import { isServiceDomain } from '../services/service-ref.js';
@@ -37,6 +38,8 @@ export function hostForTask(grants: Grants, secrets: SecretKeys = NO_SECRETS, ou
   });
 }
 
-export function instantiateOptions(grants: Grants): InstantiateOptions {
-  return { memoryMaxPages: grants.memoryMaxMiB === undefined ? undefined : mibToPages(grants.memoryMaxMiB) };
+/** `meter`: counts the task's linear memory (a pool host's tasks). */
+export function instantiateOptions(grants: Grants, meter?: LinearMemoryMeter): InstantiateOptions {
+  const memoryMaxPages = grants.memoryMaxMiB === undefined ? undefined : mibToPages(grants.memoryMaxMiB);
+  return meter ? { memoryMaxPages, onCoreInstance: meter.observe } : { memoryMaxPages };
 }

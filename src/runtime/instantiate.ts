@@ -21,6 +21,8 @@ type Instantiate = (
 export interface InstantiateOptions {
   /** Ceiling for each linear memory, in 64 KiB pages; none when undefined. */
   readonly memoryMaxPages: number | undefined;
+  /** Told of every core instance made (a pool host measures each task's linear memory). */
+  readonly onCoreInstance?: (instance: WebAssembly.Instance) => void;
 }
 
 /** What an instantiation for resetting also gives back (see instance-reset.ts). */
@@ -69,6 +71,7 @@ async function instantiate(component: PreparedComponent, imports: ImportObject, 
   const instantiateCore: InstantiateCore = (module, coreImports) => {
     const instance = new WebAssembly.Instance(module, coreImports);
     cores.push(instance);
+    options.onCoreInstance?.(instance);
     return instance;
   };
   try {

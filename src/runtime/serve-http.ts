@@ -22,6 +22,7 @@ import type { SecretKeys } from './config-view.js';
 import type { Grants } from './grants.js';
 import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
+import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { requestInstances } from './request-instances.js';
 import { ResponseSink } from './response-sink.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
@@ -54,8 +55,9 @@ export async function serveHttp(
   listen: { host: string; port: number },
   secrets?: SecretKeys,
   output: TaskOutput = taskOutput,
+  meter?: LinearMemoryMeter,
 ): Promise<HttpService> {
-  const instances = await requestInstances(component, hostForTask(grants, secrets, output), instantiateOptions(grants), {
+  const instances = await requestInstances(component, hostForTask(grants, secrets, output), instantiateOptions(grants, meter), {
     mode: grants.httpInstance,
     onFallback: (reason) => notice(`per-request instances are instantiated afresh for every request (slower): ${reason}`, output),
   });

@@ -52,6 +52,7 @@ export class PoolHost {
   private readonly starts = new Map<string, PendingStart>();
   private readonly watches = new Map<string, Watch>();
   private readonly pongs = new Map<number, () => void>();
+  private readonly statsReplies = new Map<number, (memory: { bytes: number; peakBytes: number }) => void>();
   /** Exits that arrived before anyone watched (a fast command's exit follows its ready at once). */
   private readonly unwatched = new Map<string, ExitResult>();
   /** What the pool runs, as far as it told us (its `tasks` reply, then ready and exit); unknown before it answered. */
@@ -221,9 +222,20 @@ export class PoolHost {
     killGroup(this.pid, 'SIGKILL');
   }
 
+  /** The pool process's own sample (CPU and memory of every task in it). */
   async sample(): Promise<ProcessSample | undefined> {
     if (!this.alive) return undefined;
     return sampleProcess(this.pid);
+  }
+
+  /** A task's linear memory, as the pool measures it; undefined when the pool does not answer in time. */
+  async linearMemory(taskId: string, timeoutMs: number): Promise<{ bytes: number; peakBytes: number } | undefined> {
+    const id = this.nextPing++;
+    const answered = new Promise<{ bytes: number; peakBytes: number }>((resolve) => this.statsReplies.set(id, resolve));
+    if (!this.send({ type: 'stats', taskId, id })) return undefined;
+    const result = await Promise.race([answered, sleep(timeoutMs).then(() => undefined)]);
+    this.statsReplies.delete(id);
+    return result;
   }
 
   private send(request: PoolRequest): boolean {
@@ -302,6 +314,9 @@ export class PoolHost {
       }
       case 'pong':
         this.pongs.get(reply.id)?.();
+        return;
+      case 'stats':
+        this.statsReplies.get(reply.id)?.({ bytes: reply.linearMemoryBytes, peakBytes: reply.peakLinearMemoryBytes });
         return;
     }
   }

@@ -20,7 +20,9 @@ export type PoolRequest =
   | { readonly type: 'start'; readonly spec: PooledLaunchSpec }
   /** A signal by name, with the task host's meaning (README: Signals); `SIGKILL` ends the task at once. */
   | { readonly type: 'signal'; readonly taskId: string; readonly signal: string }
-  | { readonly type: 'ping'; readonly id: number };
+  | { readonly type: 'ping'; readonly id: number }
+  /** The task's linear memory (its instances'), for TaskStats. */
+  | { readonly type: 'stats'; readonly taskId: string; readonly id: number };
 
 /** Pool -> plugin. */
 export type PoolReply =
@@ -30,7 +32,8 @@ export type PoolReply =
   | { readonly type: 'event'; readonly taskId: string; readonly message: string; readonly annotations?: Readonly<Record<string, string>> }
   /** Sent to every plugin that connects: the tasks running now (a recovering plugin learns which ended). */
   | { readonly type: 'tasks'; readonly running: readonly string[] }
-  | { readonly type: 'pong'; readonly id: number };
+  | { readonly type: 'pong'; readonly id: number }
+  | { readonly type: 'stats'; readonly id: number; readonly linearMemoryBytes: number; readonly peakLinearMemoryBytes: number };
 
 /** Where the plugin reaches a pool host's control socket (short, whatever the pool dir's path). */
 export function poolSocketPath(pid: number): string {

@@ -1,7 +1,7 @@
 // A task that runs in a pool host (`isolation = "pooled"`), as the plugin
 // tracks it: the same handle as a task with a process of its own
 // (wasm-task.ts), but signals and stops are requests to its pool, its exit
-// is the pool's `exit` reply, and its stats are the pool's.
+// is the pool's `exit` reply; its stats are its linear memory and the pool's CPU.
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DriverState } from './driver-state.js';
@@ -15,6 +15,8 @@ import { WasmTask, exitFilePath } from './wasm-task.js';
 const KILL_GRACE_MS = 1000;
 /** A pool that does not answer a ping this fast is held by a guest (an infinite loop, a long command). */
 const PING_TIMEOUT_MS = 300;
+/** How long a stats sample waits for the pool's answer. */
+const STATS_TIMEOUT_MS = 300;
 
 export class PooledTask extends WasmTask {
   private constructor(
@@ -61,9 +63,20 @@ export class PooledTask extends WasmTask {
     return this.wait();
   }
 
-  /** The whole pool host process: there is no per-task CPU or memory accounting inside one process. */
+  /**
+   * Memory: the task's own linear memory (what its memory_max caps), as far
+   * as one process can tell its tasks apart; the Node heap and buffers are
+   * the pool's. CPU: the whole pool host's (every task in it): there is no
+   * per-task CPU accounting inside one thread.
+   */
   override async sample(): Promise<ProcessSample | undefined> {
     if (!this.isRunning) return undefined;
-    return this.pool.sample();
+    const [pool, memory] = await Promise.all([this.pool.sample(), this.pool.linearMemory(this.id, STATS_TIMEOUT_MS)]);
+    if (!pool) return undefined;
+    // A pool held by a guest does not answer: the last figure stands.
+    if (memory) this.lastMemory = memory;
+    return { ...pool, rssBytes: this.lastMemory.bytes, maxRssBytes: this.lastMemory.peakBytes, swapBytes: 0 };
   }
+
+  private lastMemory = { bytes: 0, peakBytes: 0 };
 }

@@ -107,7 +107,10 @@ func TestPooledTasksShareOnePoolWithTheirOwnLogsAndExitCodes(t *testing.T) {
 	must.NoError(t, err)
 	select {
 	case usage := <-stats:
-		must.Positive(t, usage.ResourceUsage.MemoryStats.RSS) // the pool's (README: what pooled stats show)
+		// Memory: the task's own linear memory (a page or two for hello-http), not the pool's ~60 MiB.
+		must.Positive(t, usage.ResourceUsage.MemoryStats.RSS)
+		must.Less(t, uint64(8<<20), usage.ResourceUsage.MemoryStats.RSS)
+		must.Eq(t, uint64(0), usage.ResourceUsage.MemoryStats.RSS%65536)
 	case <-time.After(2 * time.Second):
 		t.Fatal("no stats within 2s")
 	}

@@ -78,6 +78,11 @@ describe('pool host', () => {
     const runningCounter = await startIn(pool, counter);
     const [helloRun, failingRun] = await Promise.all([startIn(pool, hello), startIn(pool, failing)]);
     expect(runningService.ready).toMatchObject({ world: 'http', port: helloPort });
+    // Each task's own linear memory (whole 64 KiB pages), as TaskStats reports it.
+    const memory = await pool.linearMemory(service.taskId, 1000);
+    expect(memory?.bytes).toBeGreaterThan(0);
+    expect((memory?.bytes ?? 1) % 65536).toBe(0);
+    expect(await pool.linearMemory('alloc/no-such-task/1', 1000)).toEqual({ bytes: 0, peakBytes: 0 });
     expect(await helloRun.exited).toMatchObject({ exitCode: 0, signal: 0 });
     expect(await failingRun.exited).toMatchObject({ exitCode: 1, signal: 0 }); // WASI 0.2: failure is 1
     expect(await readFile(hello.files.stdout, 'utf8')).toBe('hello from wasm\n');
