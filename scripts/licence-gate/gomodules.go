@@ -40,6 +40,7 @@ func checkGoModules(dir string) ([]Finding, error) {
 	var findings []Finding
 	var toDownload []string
 	effective := map[string]*goModule{} // path@version -> module whose files to read
+	fetchErrors := map[string]string{}  // path@version -> why `go mod download` failed
 	for i := range listed {
 		m := &listed[i]
 		if m.Main {
@@ -63,13 +64,7 @@ func checkGoModules(dir string) ([]Finding, error) {
 		findings = append(findings, Finding{Name: m.Path, Version: m.Version, Source: "go:" + dir, Built: built[m.Path], key: key})
 	}
 	if len(toDownload) > 0 {
-		// Outside any module: `go mod download` inside one would add to its go.sum.
-		outside, err := os.MkdirTemp("", "licence-gate-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(outside)
-		downloaded, err := goJSON(outside, append([]string{"mod", "download", "-json"}, toDownload...)...)
+		downloaded, err := downloadModules(dir, toDownload)
 		if err != nil {
 			return nil, err
 		}
@@ -78,6 +73,7 @@ func checkGoModules(dir string) ([]Finding, error) {
 				m.Dir = d.Dir
 				if d.Error != nil {
 					m.Dir = ""
+					fetchErrors[d.Path+"@"+d.Version] = fmt.Sprint(d.Error)
 				}
 			}
 		}
@@ -89,7 +85,7 @@ func checkGoModules(dir string) ([]Finding, error) {
 			f.ReplacedBy = strings.TrimSuffix(m.Path+" "+m.Version, " ")
 		}
 		if m.Dir == "" {
-			f.Verdict = Verdict{Reason: "module files could not be fetched to read its licence"}
+			f.Verdict = Verdict{Reason: strings.TrimSuffix("module files could not be fetched to read its licence: "+fetchErrors[f.key], ": ")}
 			continue
 		}
 		f.Verdict, f.Files = classifyDir(m.Dir)
@@ -97,6 +93,33 @@ func checkGoModules(dir string) ([]Finding, error) {
 		excuseUnbuilt(f)
 	}
 	return findings, nil
+}
+
+// downloadModules fetches modules into the module cache, verified against
+// the checksums the checked module's own go.sum pins (the ones its build
+// verifies with), falling back to the checksum database for modules it does
+// not pin. It runs in a scratch module holding a copy of that go.sum:
+// `go mod download` in the checked module itself could add to its go.sum, and
+// outside any module every checksum comes from the database, which lacks some
+// pseudo-versions a replace directive pins (go.etcd.io/etcd/client/pkg/v3 in
+// Vault's go.mod).
+func downloadModules(dir string, modules []string) ([]goModule, error) {
+	scratch, err := os.MkdirTemp("", "licence-gate-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(scratch)
+	if err := os.WriteFile(filepath.Join(scratch, "go.mod"), []byte("module licence-gate-fetch\n"), 0o644); err != nil {
+		return nil, err
+	}
+	sums, err := os.ReadFile(filepath.Join(dir, "go.sum"))
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(scratch, "go.sum"), sums, 0o644); err != nil {
+		return nil, err
+	}
+	return goJSON(scratch, append([]string{"mod", "download", "-json"}, modules...)...)
 }
 
 // builtModules lists the modules whose packages go into anything this Go

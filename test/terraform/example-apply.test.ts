@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDirectory, type StaticServer } from '../e2e/support/static-server.ts';
-import { freePort } from '../oci/support/registry.ts';
+import { freePort } from '../support/ports.ts';
 import { allocationHttpPort, NomadHttp } from './support/nomad-http.ts';
 import { NomadServer } from './support/nomad-server.ts';
 import { mustRun, mplTerraformOnPath, openTofu, run, workingCopy, writeVars } from './support/opentofu.ts';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../oci/support/registry.ts';
+import { freePort } from '../support/ports.ts';
 import { makeKey } from '../verify/support/key-signer.ts';
 import { NomadHttp } from './support/nomad-http.ts';
 import { NomadServer } from './support/nomad-server.ts';

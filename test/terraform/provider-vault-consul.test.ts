@@ -15,7 +15,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsulAgent } from '../support/consul-agent.ts';
-import { freePort } from '../oci/support/registry.ts';
+import { freePort } from '../support/ports.ts';
 import { Postgres } from '../vault/support/postgres.ts';
 import { enableDatabase, enableKv, liveLeases, setUpNomadServerAccess, writeKv } from '../vault/support/vault-setup.ts';
 import { VaultServer } from '../vault/support/vault-server.ts';

@@ -12,6 +12,7 @@ import { NomadApi } from './nomad-api.ts';
 import { builtBinary } from '../../support/built-binary.ts';
 import { unmountBelow } from '../../support/mounts.ts';
 import { freePort } from '../../support/ports.ts';
+import { loopbackServerHcl } from '../../support/nomad-hcl.ts';
 
 export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -149,25 +150,8 @@ export class NomadAgent {
 
   private config(): string {
     return `
-data_dir   = "${join(this.dir, 'data')}"
-bind_addr  = "127.0.0.1"
+${loopbackServerHcl(join(this.dir, 'data'), this.ports)}
 plugin_dir = "${join(REPO_ROOT, 'plugins')}"
-disable_update_check = true
-log_level  = "DEBUG"
-ports {
-  http = ${this.ports.http}
-  rpc  = ${this.ports.rpc}
-  serf = ${this.ports.serf}
-}
-advertise {
-  http = "127.0.0.1"
-  rpc  = "127.0.0.1"
-  serf = "127.0.0.1"
-}
-server {
-  enabled          = true
-  bootstrap_expect = 1
-}
 client {
   enabled           = true
   servers           = ["127.0.0.1:${this.ports.rpc}"]

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import type { Grants } from '../../../src/runtime/grants.ts';
+import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 export const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components');
@@ -24,10 +25,11 @@ export interface HostRun {
   readonly services?: readonly unknown[];
 }
 
-function specFor(run: HostRun): string {
+/** The launch spec the plugin would write for this run (a fresh state dir each time). */
+export function launchSpecFor(run: HostRun & { readonly vault?: VaultTaskSpec }): Record<string, unknown> {
   const stateDir = join(run.dir, `${run.component}-${process.hrtime.bigint()}`);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  return JSON.stringify({
+  return {
     version: 2,
     taskId: `alloc/${run.component}/1`,
     componentPath: join(COMPONENTS, `${run.component}.wasm`),
@@ -45,7 +47,12 @@ function specFor(run: HostRun): string {
     },
     ...(run.http ? { http: run.http } : {}),
     ...(run.services ? { services: run.services } : {}),
-  });
+    ...(run.vault ? { vault: run.vault } : {}),
+  };
+}
+
+function specFor(run: HostRun): string {
+  return JSON.stringify(launchSpecFor(run));
 }
 
 /** Runs a command component to completion. */

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nomadBinary } from '../../e2e/support/nomad-agent.ts';
-import { freePort } from '../../oci/support/registry.ts';
+import { loopbackServerHcl } from '../../support/nomad-hcl.ts';
+import { freePort } from '../../support/ports.ts';
 
 export class NomadServer {
   readonly dir: string;
@@ -35,24 +36,7 @@ export class NomadServer {
     await mkdir(join(dir, 'data'));
     await writeFile(
       join(dir, 'server.hcl'),
-      `data_dir = "${join(dir, 'data')}"
-bind_addr = "127.0.0.1"
-disable_update_check = true
-log_level = "DEBUG"
-ports {
-  http = ${server.ports.http}
-  rpc  = ${server.ports.rpc}
-  serf = ${server.ports.serf}
-}
-advertise {
-  http = "127.0.0.1"
-  rpc  = "127.0.0.1"
-  serf = "127.0.0.1"
-}
-server {
-  enabled          = true
-  bootstrap_expect = 1
-}
+      `${loopbackServerHcl(join(dir, 'data'), server.ports)}
 ${options.extraConfig ?? ''}
 `,
     );

@@ -2,8 +2,6 @@
 // carries Vault secrets, as the plugin would: spec on stdin, progress on
 // fd 3, events through its control socket (the plugin's HostChannel).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,10 +9,9 @@ import type { Grants } from '../../../src/runtime/grants.ts';
 import type { ProgressMessage } from '../../../src/task/launch-spec.ts';
 import { controlSocketPath, type HostMessage } from '../../../src/task/control-protocol.ts';
 import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
+import { launchSpecFor } from '../../runtime/support/task-host.ts';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
-export const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components');
-const TASK_HOST = join(ROOT, 'dist/task-host/main.js');
+const TASK_HOST = new URL('../../../dist/task-host/main.js', import.meta.url).pathname;
 const { HostChannel } = (await import(new URL('../../../dist/task/host-channel.js', import.meta.url).href)) as typeof import('../../../src/task/host-channel.ts');
 
 export interface VaultHostRun {
@@ -97,27 +94,7 @@ export class RunningHost {
 }
 
 export function launchHost(run: VaultHostRun): RunningHost {
-  const stateDir = join(run.dir, `${run.component}-${process.hrtime.bigint()}`);
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const spec = {
-    version: 2,
-    taskId: `alloc/${run.component}/1`,
-    componentPath: join(COMPONENTS, `${run.component}.wasm`),
-    cacheDir: join(run.dir, 'cache'),
-    exitFile: join(stateDir, 'exit.json'),
-    stateDir,
-    grants: {
-      args: [`${run.component}.wasm`],
-      env: {},
-      mounts: [],
-      outboundHttp: [],
-      memoryMaxMiB: undefined,
-      httpInstance: 'shared',
-      ...run.grants,
-    },
-    ...(run.http ? { http: run.http } : {}),
-    ...(run.vault ? { vault: run.vault } : {}),
-  };
+  const spec = launchSpecFor(run);
   // As the plugin starts it: its own session, nothing of our environment.
   const child = spawn(process.execPath, [TASK_HOST], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {}, detached: true });
   child.stdin?.end(JSON.stringify(spec));
