@@ -33,6 +33,17 @@ for size in small large; do
     printf '  %-34s %-6s %-6s %7s ms %7s ms  %s\n' "StartTask -> first 200 (wasi:http)" "$size" "$cache" "$p50" "$p90" "$(ratio "$p50" "$nodehttp_ms") node:http start->first 200 (${nodehttp_ms} ms)"
   done
 done
+echo
+echo "The same warm starts, pooled tier (isolation = \"pooled\"), same run, next to the process tier's:"
+printf '  %-34s %-6s %10s %10s  %s\n' "start -> ready, pooled" size p50 p90 "process tier p50 (same run)"
+for size in small large; do
+  p50=$(metric "StartTaskToExitPooled/$size-warm" median-ms); p90=$(metric "StartTaskToExitPooled/$size-warm" p90-ms)
+  printf '  %-34s %-6s %7s ms %7s ms  %s ms\n' "StartTask -> exit (wasi:cli)" "$size" "$p50" "$p90" "$(metric "StartTaskToExit/$size-warm" median-ms)"
+done
+for size in small large; do
+  p50=$(metric "StartTaskToFirstHTTP200Pooled/$size-warm" median-ms); p90=$(metric "StartTaskToFirstHTTP200Pooled/$size-warm" p90-ms)
+  printf '  %-34s %-6s %7s ms %7s ms  %s ms\n' "StartTask -> first 200 (wasi:http)" "$size" "$p50" "$p90" "$(metric "StartTaskToFirstHTTP200/$size-warm" median-ms)"
+done
 
 # wasi:http throughput: ours (shared / per-request) vs `wasmtime serve` (the
 # yardstick, built once from crates.io into .cache/wasmtime: 30-70 minutes the

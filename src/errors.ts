@@ -65,6 +65,10 @@ export const ERROR_CATALOGUE = {
     description: 'The task host process could not be started or died before the component was ready; the message carries its last words.',
     recoverable: true,
   },
+  POOL_HOST_FAILED: {
+    description: 'A pool host process (`isolation = "pooled"`) could not be started, or ended while tasks ran in it: every task in it ended with this message, which says why (a task blocked it past its `kill_timeout`, a crash, the OOM killer).',
+    recoverable: true,
+  },
   LOG_FIFO_OPEN_FAILED: {
     description: "The task's stdout/stderr FIFO from Nomad's logmon could not be opened.",
     recoverable: true,

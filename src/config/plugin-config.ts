@@ -37,12 +37,22 @@ export interface PluginConfig {
   readonly services: ServicesConfig;
   /** Where tasks with `secret` blocks reach Vault; undefined = secrets unavailable on this node. */
   readonly vault?: VaultPluginConfig;
+  /** How tasks are isolated from each other (README: "Pooled tier"). */
+  readonly isolation: Isolation;
 }
+
+/**
+ * `process`: a task host process per task (the default). `pooled`: several
+ * tasks share a long-lived pool host process, up to `maxTasks` each; they
+ * give up crash and memory containment between them (src/task/pools.ts).
+ */
+export type Isolation = { readonly mode: 'process' } | { readonly mode: 'pooled'; readonly maxTasks: number };
 
 export const DEFAULT_CACHE_DIR = '/var/lib/nomad-driver-wasm/cache';
 const MiB = 1024 * 1024;
 const DEFAULT_CACHE_MAX_MB = 4096;
 const DEFAULT_MAX_COMPONENT_MB = 256;
+export const DEFAULT_POOL_MAX_TASKS = 32;
 
 export const pluginConfigSpec: Spec = object({
   cache_dir: withDefault(attr('cache_dir', 'string'), JSON.stringify(DEFAULT_CACHE_DIR)),
@@ -56,6 +66,8 @@ export const pluginConfigSpec: Spec = object({
   signatures: signatureConfigSpec,
   ...servicesConfigSpec,
   vault: vaultConfigSpec,
+  isolation: withDefault(attr('isolation', 'string'), '"process"'),
+  pool_max_tasks: withDefault(attr('pool_max_tasks', 'number'), String(DEFAULT_POOL_MAX_TASKS)),
 });
 
 const NO_CEILINGS: GrantCeilings = { allowHttp: undefined, allowMounts: true, allowReadWriteMounts: true, maxMemoryMb: undefined };
@@ -67,6 +79,7 @@ export const defaultPluginConfig: PluginConfig = {
   signatures: SIGNATURES_OFF,
   ceilings: NO_CEILINGS,
   services: DEFAULT_SERVICES_CONFIG,
+  isolation: { mode: 'process' },
 };
 
 export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
@@ -98,10 +111,20 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
         maxMemoryMb,
       },
       services: decodeServicesConfig(config.optionalBlock('consul'), config.optionalBlock('nomad')),
+      isolation: decodeIsolation(config),
     };
   } catch (err) {
     throw new DriverError('PLUGIN_CONFIG_INVALID', `invalid plugin config: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function decodeIsolation(config: ConfigReader): Isolation {
+  const mode = config.optionalString('isolation') ?? 'process';
+  const maxTasks = config.optionalNumber('pool_max_tasks') ?? DEFAULT_POOL_MAX_TASKS;
+  if (!Number.isInteger(maxTasks) || maxTasks < 1) throw new Error('config field "pool_max_tasks": must be a whole number of tasks, at least 1');
+  if (mode === 'process') return { mode };
+  if (mode === 'pooled') return { mode, maxTasks };
+  throw new Error(`config field "isolation": must be "process" or "pooled", got "${mode}"`);
 }
 
 function positiveMiB(config: ConfigReader, field: string, fallback: number): number {

@@ -169,6 +169,7 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
             world: task.state.world,
             digest: task.state.digest,
             ...(task.state.port !== undefined ? { port: String(task.state.port) } : {}),
+            isolation: task.state.pooled ? 'pooled' : 'process',
           },
         },
       });

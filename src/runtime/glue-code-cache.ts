@@ -63,9 +63,10 @@ export async function loadGlue(component: PreparedComponent): Promise<GlueModule
   return module;
 }
 
-/** Lets go of every loaded glue but this component's. */
-export function forgetGlueExcept(component: PreparedComponent): void {
-  for (const glue of loaded.keys()) if (glue !== component.glue) loaded.delete(glue);
+/** Lets go of every loaded glue but these components'. */
+export function forgetGlueExcept(...components: PreparedComponent[]): void {
+  const kept = new Set(components.map((component) => component.glue));
+  for (const glue of loaded.keys()) if (!kept.has(glue)) loaded.delete(glue);
 }
 
 /**

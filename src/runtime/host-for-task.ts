@@ -8,18 +8,22 @@ import { configSource, environmentWithSecrets, NO_SECRETS, type SecretKeys } fro
 import type { Grants } from './grants.js';
 import { mibToPages } from './memory-ceiling.js';
 import type { InstantiateOptions } from './instantiate.js';
-import { notice, taskOutput } from './task-output.js';
+import type { LinearMemoryMeter } from './linear-memory-meter.js';
+import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { taskServices } from './task-services.js';
 import { isServiceDomain } from '../services/service-ref.js';
 
-/** `secrets`: the values the task host holds for the job's Vault secrets, if any. */
-export function hostForTask(grants: Grants, secrets: SecretKeys = NO_SECRETS): ImportObject {
+/**
+ * `secrets`: the values the task host holds for the job's Vault secrets, if any.
+ * `output`: where this task's stdio goes (a pool host runs several tasks).
+ */
+export function hostForTask(grants: Grants, secrets: SecretKeys = NO_SECRETS, output: TaskOutput = taskOutput): ImportObject {
   const allow = grants.outboundHttp.map(parseAllowEntry).filter((entry): entry is AllowEntry => typeof entry !== 'string');
   return wasiHost({
     args: grants.args,
     env: grants.config && Object.keys(grants.config.secretEnv).length > 0 ? environmentWithSecrets(grants.env, grants.config, secrets) : grants.env,
-    stdout: (bytes) => writeAllSync(taskOutput.stdout, bytes),
-    stderr: (bytes) => writeAllSync(taskOutput.stderr, bytes),
+    stdout: (bytes) => writeAllSync(output.stdout, bytes),
+    stderr: (bytes) => writeAllSync(output.stderr, bytes),
     mounts: grants.mounts,
     outbound: {
       allow,
@@ -27,13 +31,15 @@ export function hostForTask(grants: Grants, secrets: SecretKeys = NO_SECRETS): I
       onDecision: ({ allowed, authority, reason }) => {
         if (allowed) return;
         const why = reason ?? (isServiceDomain(authority.replace(/:\d+$/, '')) ? "not a service in the task's allow_services list" : "not in the task's allow_http list");
-        notice(`outbound HTTP to ${authority} denied: ${why}`);
+        notice(`outbound HTTP to ${authority} denied: ${why}`, output);
       },
     },
     config: configSource(grants.config, secrets),
   });
 }
 
-export function instantiateOptions(grants: Grants): InstantiateOptions {
-  return { memoryMaxPages: grants.memoryMaxMiB === undefined ? undefined : mibToPages(grants.memoryMaxMiB) };
+/** `meter`: counts the task's linear memory (a pool host's tasks). */
+export function instantiateOptions(grants: Grants, meter?: LinearMemoryMeter): InstantiateOptions {
+  const memoryMaxPages = grants.memoryMaxMiB === undefined ? undefined : mibToPages(grants.memoryMaxMiB);
+  return meter ? { memoryMaxPages, onCoreInstance: meter.observe } : { memoryMaxPages };
 }

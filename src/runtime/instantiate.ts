@@ -21,6 +21,8 @@ type Instantiate = (
 export interface InstantiateOptions {
   /** Ceiling for each linear memory, in 64 KiB pages; none when undefined. */
   readonly memoryMaxPages: number | undefined;
+  /** Told of every core instance made (a pool host measures each task's linear memory). */
+  readonly onCoreInstance?: (instance: WebAssembly.Instance) => void;
 }
 
 /** What an instantiation for resetting also gives back (see instance-reset.ts). */
@@ -69,6 +71,7 @@ async function instantiate(component: PreparedComponent, imports: ImportObject, 
   const instantiateCore: InstantiateCore = (module, coreImports) => {
     const instance = new WebAssembly.Instance(module, coreImports);
     cores.push(instance);
+    options.onCoreInstance?.(instance);
     return instance;
   };
   try {
@@ -96,14 +99,33 @@ export async function precompileComponent(component: PreparedComponent, options:
   }
 }
 
+/** Set by a pool host, which runs several components at once (retainOtherComponents). */
+let retainAll = false;
+
+/** A pool host's tasks run different components side by side: none is let go for another. */
+export function retainOtherComponents(): void {
+  retainAll = true;
+}
+
 /**
  * A task host runs one component: whatever a spare prepared for another
  * one (a misprediction) is let go, so that an idle task does not keep a
  * large component's compiled code.
  */
 function forgetOtherComponents(component: PreparedComponent): void {
-  for (const key of compiled.keys()) if (!key.startsWith(`${component.dir}/`)) compiled.delete(key);
-  forgetGlueExcept(component);
+  if (retainAll) return;
+  forgetComponentsExcept([component]);
+}
+
+/**
+ * Lets go of the compiled code and glue of every component but these (a
+ * pool host, when a task ends: the components its tasks still run, and the
+ * one that ended, which a restart or the next batch run may start again).
+ */
+export function forgetComponentsExcept(kept: readonly PreparedComponent[]): void {
+  const dirs = kept.map((component) => `${component.dir}/`);
+  for (const key of compiled.keys()) if (!dirs.some((dir) => key.startsWith(dir))) compiled.delete(key);
+  forgetGlueExcept(...kept);
 }
 
 /** Compiles a core module file (capped, and with its state exported when resetting), once per process. */

@@ -8,15 +8,17 @@ import type { Grants } from './grants.js';
 import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';
-import { notice } from './task-output.js';
+import type { LinearMemoryMeter } from './linear-memory-meter.js';
+import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap } from './traps.js';
 
 interface RunExport {
   run(): void;
 }
 
-export async function runCommand(component: PreparedComponent, grants: Grants, secrets?: SecretKeys): Promise<number> {
-  const instance = await instantiateComponent(component, hostForTask(grants, secrets), instantiateOptions(grants));
+/** `output` and `meter`: a pool host's task (its own log fds, its linear memory counted). */
+export async function runCommand(component: PreparedComponent, grants: Grants, secrets?: SecretKeys, output: TaskOutput = taskOutput, meter?: LinearMemoryMeter): Promise<number> {
+  const instance = await instantiateComponent(component, hostForTask(grants, secrets, output), instantiateOptions(grants, meter));
   const runner = (instance['run'] ?? instance['wasi:cli/run@0.2.12']) as RunExport | undefined;
   if (!runner) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:cli/run export');
   try {
@@ -29,7 +31,7 @@ export async function runCommand(component: PreparedComponent, grants: Grants, s
       keepGlueCode(component);
       return err.code;
     }
-    notice(describeTrap(err, grants));
+    notice(describeTrap(err, grants), output);
     return 1;
   }
 }

@@ -22,9 +22,10 @@ import type { SecretKeys } from './config-view.js';
 import type { Grants } from './grants.js';
 import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
+import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { requestInstances } from './request-instances.js';
 import { ResponseSink } from './response-sink.js';
-import { notice } from './task-output.js';
+import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap } from './traps.js';
 
 // Not `import { createServer } from 'node:http'`: the ESM facade of node:http
@@ -35,6 +36,8 @@ const { createServer } = createRequire(import.meta.url)('node:http') as typeof i
 export interface HttpService {
   readonly port: number;
   close(): Promise<void>;
+  /** Closes at once, cutting in-flight requests (a pooled task killed: nothing else may run for it). */
+  abort(): void;
   /** Swaps in a fresh instance (SIGHUP); in-flight requests finish on the old one. */
   reload(): Promise<void>;
 }
@@ -46,10 +49,17 @@ interface IncomingHandler {
 export const MAX_REQUEST_BODY = 64 * 1024 * 1024;
 const encoder = new TextEncoder();
 
-export async function serveHttp(component: PreparedComponent, grants: Grants, listen: { host: string; port: number }, secrets?: SecretKeys): Promise<HttpService> {
-  const instances = await requestInstances(component, hostForTask(grants, secrets), instantiateOptions(grants), {
+export async function serveHttp(
+  component: PreparedComponent,
+  grants: Grants,
+  listen: { host: string; port: number },
+  secrets?: SecretKeys,
+  output: TaskOutput = taskOutput,
+  meter?: LinearMemoryMeter,
+): Promise<HttpService> {
+  const instances = await requestInstances(component, hostForTask(grants, secrets, output), instantiateOptions(grants, meter), {
     mode: grants.httpInstance,
-    onFallback: (reason) => notice(`per-request instances are instantiated afresh for every request (slower): ${reason}`),
+    onFallback: (reason) => notice(`per-request instances are instantiated afresh for every request (slower): ${reason}`, output),
   });
   // A component without the handler fails the start, not its first request.
   const first = instances.tryTake();
@@ -60,7 +70,7 @@ export async function serveHttp(component: PreparedComponent, grants: Grants, li
   }
 
   const failed = (res: ServerResponse, err: unknown): void => {
-    notice(`request failed: ${describeError(err)}`);
+    notice(`request failed: ${describeError(err)}`, output);
     sendError(res, 500, 'internal error');
   };
   // Once the first request is answered, the glue's code is worth keeping (glue-code-cache.ts).
@@ -75,7 +85,7 @@ export async function serveHttp(component: PreparedComponent, grants: Grants, li
     // From here to done() nothing yields: the instance serves this request alone.
     let trapped = false;
     try {
-      trapped = handleRequest(handlerIn(taken.exports), req, res, body, grants);
+      trapped = handleRequest(handlerIn(taken.exports), req, res, body, grants, output);
     } catch (err) {
       failed(res, err);
     } finally {
@@ -101,6 +111,10 @@ export async function serveHttp(component: PreparedComponent, grants: Grants, li
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
+    abort: () => {
+      server.close();
+      server.closeAllConnections();
+    },
     reload: () => instances.reload(),
   };
 }
@@ -141,7 +155,7 @@ function readBody(req: IncomingMessage, onBody: (body: Uint8Array | undefined) =
 }
 
 /** Runs the guest for one request; returns whether it trapped. */
-function handleRequest(handler: IncomingHandler, req: IncomingMessage, res: ServerResponse, body: Uint8Array, grants: Grants): boolean {
+function handleRequest(handler: IncomingHandler, req: IncomingMessage, res: ServerResponse, body: Uint8Array, grants: Grants, output: TaskOutput): boolean {
   const headers = Fields.fromHost(headerPairs(req), true);
   const request = new IncomingRequest(methodFromString(req.method ?? 'GET'), req.url ?? '/', req.headers.host, headers, body);
   let response: OutgoingResponse | undefined;
@@ -159,7 +173,7 @@ function handleRequest(handler: IncomingHandler, req: IncomingMessage, res: Serv
   try {
     handler.handle(request, outparam);
   } catch (err) {
-    notice(describeTrap(err, grants));
+    notice(describeTrap(err, grants), output);
     sink?.abandon();
     // Once part of the response is out, the client must not mistake a cut-off body for a complete one.
     if (sink?.started || res.headersSent) res.destroy();

@@ -6,6 +6,13 @@
 // Node cannot put them on fds 1 and 2: it points this at them instead.
 import { writeAllSync } from '../wasi/fd-output.js';
 
+/** A task's stdout and stderr file descriptors. */
+export interface TaskOutput {
+  readonly stdout: number;
+  readonly stderr: number;
+}
+
+/** The process's task (a task host runs one); a pool host passes each task's own instead. */
 export const taskOutput = { stdout: 1, stderr: 2 };
 
 export function useTaskOutput(stdout: number, stderr: number): void {
@@ -14,6 +21,6 @@ export function useTaskOutput(stdout: number, stderr: number): void {
 }
 
 /** A driver notice in the task's stderr log, marked as ours. */
-export function notice(message: string): void {
-  writeAllSync(taskOutput.stderr, Buffer.from(`[nomad-driver-wasm] ${message}\n`));
+export function notice(message: string, output: TaskOutput = taskOutput): void {
+  writeAllSync(output.stderr, Buffer.from(`[nomad-driver-wasm] ${message}\n`));
 }

@@ -17,6 +17,8 @@ export interface DriverState {
   readonly world: 'command' | 'http';
   readonly digest: string;
   readonly port?: number;
+  /** Set when the task runs in a pool host (`isolation = "pooled"`): then pid and startTicks are the pool's. */
+  readonly pooled?: true;
 }
 
 export function encodeDriverState(state: DriverState): Buffer {
@@ -46,6 +48,7 @@ function isDriverState(value: unknown): value is DriverState {
     typeof v['startedAtMs'] === 'number' &&
     typeof v['stateDir'] === 'string' &&
     (v['world'] === 'command' || v['world'] === 'http') &&
-    typeof v['digest'] === 'string'
+    typeof v['digest'] === 'string' &&
+    (v['pooled'] === undefined || v['pooled'] === true)
   );
 }

@@ -23,6 +23,10 @@ import { describeSecrets, vaultSpecFor } from './vault-spec.js';
 import { controlSocketPath, type HostMessage } from './control-protocol.js';
 import { HostChannel } from './host-channel.js';
 import { isSameProcessAlive } from './proc-stat.js';
+import { whyNotPooled } from './pool-eligibility.js';
+import { PooledTask } from './pooled-task.js';
+import { PoolSet } from './pools.js';
+import type { PooledLaunchSpec } from './pool-protocol.js';
 
 export interface TaskManagerDeps {
   readonly log: Logger;
@@ -42,9 +46,15 @@ export class TaskManager {
   private readonly components: ComponentProvider;
   private readonly hostMessageHandlers = new Map<string, HostMessageHandler>();
   private readonly connectHandlers: Array<(task: WasmTask, channel: HostChannel) => void> = [];
+  /** Pool hosts (`isolation = "pooled"`, or pooled tasks recovered after a restart). */
+  private readonly pools: PoolSet;
 
   constructor(private readonly deps: TaskManagerDeps) {
     this.components = new ComponentProvider(deps.pluginConfig);
+    this.pools = new PoolSet(deps.log, (taskId, message, annotations) => {
+      const task = this.tasks.find(taskId);
+      if (task) this.event(task.config, message, { ...annotations });
+    });
   }
 
   async start(config: TaskConfig__Output): Promise<WasmTask> {
@@ -69,6 +79,9 @@ export class TaskManager {
       ? this.deps.services?.initialSets(serviceTaskOf(config), taskConfig.allowServices)
       : undefined;
     serviceSets?.catch(() => undefined); // a start that fails before awaiting it must not leave it unhandled
+    const isolation = this.deps.pluginConfig().isolation;
+    const notPooled = isolation.mode === 'pooled' ? whyNotPooled(taskConfig) : undefined;
+    if (notPooled) this.event(config, `Running in a task host process of its own, not in a pool: ${notPooled}`);
     const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, this.deps.pluginConfig().vault);
     if (vault) this.event(config, describeSecrets(vault));
     const component = await this.components.provide({
@@ -102,6 +115,10 @@ export class TaskManager {
 
     this.event(config, `Loading component ${taskConfig.component}`);
     const startedAtMs = Date.now();
+    if (isolation.mode === 'pooled' && !notPooled) {
+      const pooledSpec: PooledLaunchSpec = { ...spec, logPaths: { stdout: config.stdout_path, stderr: config.stderr_path } };
+      return this.startPooled(config, pooledSpec, isolation.maxTasks, startedAtMs, http?.host).finally(component.release);
+    }
     const launched = await launchTaskHost(spec, {
       stdoutPath: config.stdout_path,
       stderrPath: config.stderr_path,
@@ -131,6 +148,36 @@ export class TaskManager {
     return task;
   }
 
+  /** Starts a task in a pool host with room (pools.ts); the pool opens its log FIFOs. */
+  private async startPooled(config: TaskConfig__Output, spec: PooledLaunchSpec, maxTasks: number, startedAtMs: number, host: string | undefined): Promise<WasmTask> {
+    const { pool, release } = await this.pools.place(spec.cacheDir, maxTasks);
+    let ready;
+    try {
+      const starting = pool.start(spec, (message) => this.onProgress(config, message), this.deps.readyTimeoutMs ?? 5 * 60_000);
+      release();
+      ready = await starting;
+    } finally {
+      release();
+    }
+    const state: DriverState = {
+      version: 1,
+      pid: pool.pid,
+      startTicks: pool.startTicks,
+      startedAtMs,
+      stateDir: spec.stateDir,
+      world: ready.world,
+      digest: ready.digest,
+      ...(ready.port !== undefined ? { port: ready.port } : {}),
+      pooled: true,
+    };
+    const task = PooledTask.inPool(config, state, pool);
+    this.tasks.add(task);
+    const what = ready.world === 'http' ? `wasi:http service listening on ${host}:${ready.port}` : 'wasi:cli command running';
+    this.event(config, `Component started in pool host ${pool.pid}: ${what}`, { digest: ready.digest, start_ms: String(Date.now() - startedAtMs) });
+    this.deps.log.info({ task_id: config.id, pool_pid: pool.pid, world: ready.world, digest: ready.digest }, 'started pooled task');
+    return task;
+  }
+
   /**
    * Re-attaches to a task after a plugin or agent restart. A task that ended
    * while nobody watched is recovered as exited, so WaitTask still reports
@@ -141,6 +188,12 @@ export class TaskManager {
     if (!config?.id) throw new DriverError('TASK_RECOVER_FAILED', 'task handle has no task config (was it written by this driver?)');
     if (this.tasks.has(config.id)) return; // reattached to a live plugin: already tracked
     const state = decodeDriverState(handle.driver_state);
+    if (state.pooled) {
+      // Re-attached by the pool's pid and the task id; a pool that is gone ends the task (pool-client.ts).
+      this.tasks.add(PooledTask.inPool(config, state, this.pools.attach(state.pid, state.startTicks)));
+      this.deps.log.info({ task_id: config.id, pool_pid: state.pid }, 'recovered pooled task');
+      return;
+    }
     const task = WasmTask.recovered(config, state);
     this.tasks.add(task);
     this.openChannel(task);

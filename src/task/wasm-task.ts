@@ -32,7 +32,7 @@ export class WasmTask {
   private result: ExitResult | undefined;
   private readonly exited: Promise<ExitResult>;
 
-  private constructor(config: TaskConfig__Output, state: DriverState, exitSource: Promise<ExitResult>) {
+  protected constructor(config: TaskConfig__Output, state: DriverState, exitSource: Promise<ExitResult>) {
     this.id = config.id;
     this.config = config;
     this.state = state;

@@ -29,7 +29,7 @@ func reportMedian(b *testing.B, samples []time.Duration) {
 	b.ReportMetric(0, "ns/op") // per-op time includes setup; the medians are the figures
 }
 
-func freePort(b *testing.B) int {
+func freePort(b testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must.NoError(b, err)
 	defer l.Close()
@@ -153,5 +153,50 @@ func BenchmarkStartTaskToFirstHTTP200(b *testing.B) {
 				}))
 			})
 		}
+	}
+}
+
+// The pooled tier (plugin config isolation = "pooled"), warm only: the same
+// starts as above, each a message to the plugin's pool host instead of a
+// task host process. The first, unmeasured start also starts the pool.
+func BenchmarkStartTaskToExitPooled(b *testing.B) {
+	for _, c := range startComponents {
+		b.Run(c.size+"-warm", func(b *testing.B) {
+			p := launchPooledPlugin(b, b.TempDir())
+			reportMedian(b, startSamples(b, p, "warm", func() time.Duration {
+				task := newTask(b, p, c.command, map[string]interface{}{"component": "local/" + c.command + ".wasm"}, nil)
+				start := time.Now()
+				handle, _, err := p.driver.StartTask(task.config)
+				must.NoError(b, err)
+				res := waitExit(b, p.driver, task.config.ID, 60*time.Second)
+				elapsed := time.Since(start)
+				must.Eq(b, 0, res.ExitCode)
+				poolOf(b, handle)
+				must.NoError(b, p.driver.DestroyTask(task.config.ID, true))
+				return elapsed
+			}))
+		})
+	}
+}
+
+func BenchmarkStartTaskToFirstHTTP200Pooled(b *testing.B) {
+	for _, c := range startComponents {
+		b.Run(c.size+"-warm", func(b *testing.B) {
+			p := launchPooledPlugin(b, b.TempDir())
+			reportMedian(b, startSamples(b, p, "warm", func() time.Duration {
+				port := freePort(b)
+				task := newTask(b, p, c.http, nil, nil)
+				task.config.Resources.Ports = &structs.AllocatedPorts{{Label: "http", Value: port, HostIP: "127.0.0.1"}}
+				encodeTaskConfig(b, p, task.config, map[string]interface{}{"component": "local/" + c.http + ".wasm", "port": "http"})
+				start := time.Now()
+				handle, _, err := p.driver.StartTask(task.config)
+				must.NoError(b, err)
+				must.True(b, waitHTTP200("http://127.0.0.1:"+strconv.Itoa(port)+"/", 60*time.Second))
+				elapsed := time.Since(start)
+				poolOf(b, handle)
+				must.NoError(b, p.driver.DestroyTask(task.config.ID, true))
+				return elapsed
+			}))
+		})
 	}
 }

@@ -169,7 +169,7 @@ variable "container_drivers" {
 }
 
 variable "wasm" {
-  description = "The wasm plugin's node settings (README \"Install on a Nomad client\" and \"What a component can see\"): cache, component size limit and the grant ceilings jobs may not exceed (allow_http = null: any host jobs list; [] none)."
+  description = "The wasm plugin's node settings (README \"Install on a Nomad client\", \"What a component can see\" and \"Pooled tier\"): cache, component size limit, the grant ceilings jobs may not exceed (allow_http = null: any host jobs list; [] none), and isolation (\"process\", or the opt-in \"pooled\" with pool_max_tasks)."
   type = object({
     cache_dir               = optional(string, "/var/lib/nomad-driver-wasm/cache")
     cache_max_mb            = optional(number, 4096)
@@ -178,11 +178,17 @@ variable "wasm" {
     allow_http              = optional(list(string))
     allow_mounts            = optional(bool, true)
     allow_read_write_mounts = optional(bool, true)
+    isolation               = optional(string, "process")
+    pool_max_tasks          = optional(number, 32)
   })
   default = {}
   validation {
     condition     = startswith(var.wasm.cache_dir, "/") && var.wasm.cache_max_mb > 0 && var.wasm.max_component_mb > 0 && (var.wasm.max_memory_mb == null ? true : var.wasm.max_memory_mb > 0)
     error_message = "wasm.cache_dir must be absolute; cache_max_mb, max_component_mb and max_memory_mb must be positive."
+  }
+  validation {
+    condition     = contains(["process", "pooled"], var.wasm.isolation) && var.wasm.pool_max_tasks >= 1 && floor(var.wasm.pool_max_tasks) == var.wasm.pool_max_tasks
+    error_message = "wasm.isolation must be \"process\" or \"pooled\" (README \"Pooled tier\"); pool_max_tasks a whole number of at least 1."
   }
 }
 

@@ -230,3 +230,35 @@ run "rejects_node_older_than_22" {
   }
   expect_failures = [var.nodejs]
 }
+
+run "pooled_isolation_is_rendered_only_when_chosen" {
+  command = plan
+
+  variables {
+    wasm = { isolation = "pooled", pool_max_tasks = 16 }
+  }
+
+  assert {
+    condition     = length(regexall("(?s)plugin \"wasm\" \\{.*isolation\\s+= \"pooled\"\\s+pool_max_tasks\\s+= 16", output.client_hcl)) == 1
+    error_message = "isolation = \"pooled\" and pool_max_tasks must be rendered in the plugin's config"
+  }
+}
+
+run "process_isolation_renders_nothing_new" {
+  command = plan
+
+  assert {
+    condition     = !strcontains(output.client_hcl, "isolation") && !strcontains(output.client_hcl, "pool_max_tasks")
+    error_message = "the default tier must not add lines to the rendered config"
+  }
+}
+
+run "unknown_isolation_is_refused" {
+  command = plan
+
+  variables {
+    wasm = { isolation = "thread" }
+  }
+
+  expect_failures = [var.wasm]
+}
