@@ -12,7 +12,6 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,11 +140,20 @@ describe('outbound HTTP to granted services by name', () => {
   it('https:// goes over TLS to the instance with the service name as server name, verified: a self-signed certificate is refused', async () => {
     const keyDir = await mkdtemp(join(dir, 'tls-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=backend.service.consul', '-keyout', join(keyDir, 'key.pem'), '-out', join(keyDir, 'cert.pem')], { stdio: 'ignore' });
-    // The server name the client asked for, whether the handshake completes (server side) or not.
+    // The server name the client asked for, taken from its ClientHello: recorded before the server
+    // sends the certificate the client then refuses (an alert the server may see only later).
     const names: string[] = [];
-    const tls = createHttpsServer({ key: await readFile(join(keyDir, 'key.pem')), cert: await readFile(join(keyDir, 'cert.pem')) }, (_req, res) => res.end('secret'));
-    tls.on('secureConnection', (socket: TLSSocket & { servername?: string }) => names.push(socket.servername ?? ''));
-    tls.on('tlsClientError', (_err, socket: TLSSocket & { servername?: string }) => names.push(socket.servername ?? ''));
+    const tls = createHttpsServer(
+      {
+        key: await readFile(join(keyDir, 'key.pem')),
+        cert: await readFile(join(keyDir, 'cert.pem')),
+        SNICallback: (servername, done) => {
+          names.push(servername);
+          done(null, undefined); // the server's own key and certificate
+        },
+      },
+      (_req, res) => res.end('secret'),
+    );
     await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
     const address = tls.address();
     const tlsPort = typeof address === 'object' && address ? address.port : 0;
