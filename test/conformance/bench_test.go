@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/nomad/structs"
+	"github.com/hashicorp/nomad/plugins/drivers"
 	"github.com/shoenig/test/must"
 )
 
@@ -100,17 +101,7 @@ func BenchmarkStartTaskToExit(b *testing.B) {
 		for _, cache := range []string{"warm", "cold"} {
 			b.Run(c.size+"-"+cache, func(b *testing.B) {
 				p := launchPlugin(b, b.TempDir())
-				reportMedian(b, startSamples(b, p, cache, func() time.Duration {
-					task := newTask(b, p, c.command, map[string]interface{}{"component": "local/" + c.command + ".wasm"}, nil)
-					start := time.Now()
-					_, _, err := p.driver.StartTask(task.config)
-					must.NoError(b, err)
-					res := waitExit(b, p.driver, task.config.ID, 60*time.Second)
-					elapsed := time.Since(start)
-					must.Eq(b, 0, res.ExitCode)
-					must.NoError(b, p.driver.DestroyTask(task.config.ID, true))
-					return elapsed
-				}))
+				reportMedian(b, startSamples(b, p, cache, func() time.Duration { return timeStartToExit(b, p, c.command, nil) }))
 			})
 		}
 	}
@@ -138,19 +129,7 @@ func BenchmarkStartTaskToFirstHTTP200(b *testing.B) {
 		for _, cache := range []string{"warm", "cold"} {
 			b.Run(c.size+"-"+cache, func(b *testing.B) {
 				p := launchPlugin(b, b.TempDir())
-				reportMedian(b, startSamples(b, p, cache, func() time.Duration {
-					port := freePort(b)
-					task := newTask(b, p, c.http, nil, nil)
-					task.config.Resources.Ports = &structs.AllocatedPorts{{Label: "http", Value: port, HostIP: "127.0.0.1"}}
-					encodeTaskConfig(b, p, task.config, map[string]interface{}{"component": "local/" + c.http + ".wasm", "port": "http"})
-					start := time.Now()
-					_, _, err := p.driver.StartTask(task.config)
-					must.NoError(b, err)
-					must.True(b, waitHTTP200("http://127.0.0.1:"+strconv.Itoa(port)+"/", 60*time.Second))
-					elapsed := time.Since(start)
-					must.NoError(b, p.driver.DestroyTask(task.config.ID, true))
-					return elapsed
-				}))
+				reportMedian(b, startSamples(b, p, cache, func() time.Duration { return timeStartToFirst200(b, p, c.http, nil) }))
 			})
 		}
 	}
@@ -163,18 +142,7 @@ func BenchmarkStartTaskToExitPooled(b *testing.B) {
 	for _, c := range startComponents {
 		b.Run(c.size+"-warm", func(b *testing.B) {
 			p := launchPooledPlugin(b, b.TempDir())
-			reportMedian(b, startSamples(b, p, "warm", func() time.Duration {
-				task := newTask(b, p, c.command, map[string]interface{}{"component": "local/" + c.command + ".wasm"}, nil)
-				start := time.Now()
-				handle, _, err := p.driver.StartTask(task.config)
-				must.NoError(b, err)
-				res := waitExit(b, p.driver, task.config.ID, 60*time.Second)
-				elapsed := time.Since(start)
-				must.Eq(b, 0, res.ExitCode)
-				poolOf(b, handle)
-				must.NoError(b, p.driver.DestroyTask(task.config.ID, true))
-				return elapsed
-			}))
+			reportMedian(b, startSamples(b, p, "warm", func() time.Duration { return timeStartToExit(b, p, c.command, inAPool) }))
 		})
 	}
 }
@@ -183,20 +151,47 @@ func BenchmarkStartTaskToFirstHTTP200Pooled(b *testing.B) {
 	for _, c := range startComponents {
 		b.Run(c.size+"-warm", func(b *testing.B) {
 			p := launchPooledPlugin(b, b.TempDir())
-			reportMedian(b, startSamples(b, p, "warm", func() time.Duration {
-				port := freePort(b)
-				task := newTask(b, p, c.http, nil, nil)
-				task.config.Resources.Ports = &structs.AllocatedPorts{{Label: "http", Value: port, HostIP: "127.0.0.1"}}
-				encodeTaskConfig(b, p, task.config, map[string]interface{}{"component": "local/" + c.http + ".wasm", "port": "http"})
-				start := time.Now()
-				handle, _, err := p.driver.StartTask(task.config)
-				must.NoError(b, err)
-				must.True(b, waitHTTP200("http://127.0.0.1:"+strconv.Itoa(port)+"/", 60*time.Second))
-				elapsed := time.Since(start)
-				poolOf(b, handle)
-				must.NoError(b, p.driver.DestroyTask(task.config.ID, true))
-				return elapsed
-			}))
+			reportMedian(b, startSamples(b, p, "warm", func() time.Duration { return timeStartToFirst200(b, p, c.http, inAPool) }))
 		})
 	}
 }
+
+// timeStartToExit times one StartTask of a wasi:cli command until WaitTask
+// reports its exit (code 0), then destroys the task; check, when set, looks
+// at the handle first (outside the measured time).
+func timeStartToExit(b *testing.B, p *pluginInstance, component string, check func(testing.TB, *drivers.TaskHandle)) time.Duration {
+	task := newTask(b, p, component, map[string]interface{}{"component": "local/" + component + ".wasm"}, nil)
+	start := time.Now()
+	handle, _, err := p.driver.StartTask(task.config)
+	must.NoError(b, err)
+	res := waitExit(b, p.driver, task.config.ID, 60*time.Second)
+	elapsed := time.Since(start)
+	must.Eq(b, 0, res.ExitCode)
+	if check != nil {
+		check(b, handle)
+	}
+	must.NoError(b, p.driver.DestroyTask(task.config.ID, true))
+	return elapsed
+}
+
+// timeStartToFirst200 times one StartTask of a wasi:http service until the
+// first HTTP 200 on its allocated port, then destroys the task.
+func timeStartToFirst200(b *testing.B, p *pluginInstance, component string, check func(testing.TB, *drivers.TaskHandle)) time.Duration {
+	port := freePort(b)
+	task := newTask(b, p, component, nil, nil)
+	task.config.Resources.Ports = &structs.AllocatedPorts{{Label: "http", Value: port, HostIP: "127.0.0.1"}}
+	encodeTaskConfig(b, p, task.config, map[string]interface{}{"component": "local/" + component + ".wasm", "port": "http"})
+	start := time.Now()
+	handle, _, err := p.driver.StartTask(task.config)
+	must.NoError(b, err)
+	must.True(b, waitHTTP200("http://127.0.0.1:"+strconv.Itoa(port)+"/", 60*time.Second))
+	elapsed := time.Since(start)
+	if check != nil {
+		check(b, handle)
+	}
+	must.NoError(b, p.driver.DestroyTask(task.config.ID, true))
+	return elapsed
+}
+
+// inAPool fails the benchmark unless the task ran in a pool host.
+func inAPool(t testing.TB, handle *drivers.TaskHandle) { poolOf(t, handle) }
