@@ -16,26 +16,18 @@
 # Prints progress and timing on stderr, the binary's path as the last line on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build-once.sh
 CONSUL_VERSION=1.16.3
 BIN=$PWD/.cache/bin/consul-$CONSUL_VERSION
 
+build_consul() {
+  (cd test/consul-server &&
+    GONOSUMDB=github.com/hashicorp/consul/envoyextensions,github.com/hashicorp/hcp-sdk-go \
+      CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -o "$1" github.com/hashicorp/consul)
+}
 if [ ! -x "$BIN" ]; then
   command -v go >/dev/null || { echo "build-consul: go is not installed (Consul $CONSUL_VERSION needs Go >= 1.20)" >&2; exit 1; }
-  mkdir -p .cache/bin
-  # One build at a time, also across parallel test workers; the loser of the
-  # race finds the binary there when it gets the lock.
-  exec 9>.cache/bin/.build-consul.lock
-  flock 9
-  if [ ! -x "$BIN" ]; then
-    echo "build-consul: building Consul $CONSUL_VERSION from its Go module (cold caches: several minutes on 2 cores)" >&2
-    start=$(date +%s)
-    (cd test/consul-server && \
-      GONOSUMDB=github.com/hashicorp/consul/envoyextensions,github.com/hashicorp/hcp-sdk-go \
-      CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -o "$BIN.tmp.$$" github.com/hashicorp/consul)
-    mv "$BIN.tmp.$$" "$BIN"
-    echo "build-consul: built $BIN in $(( $(date +%s) - start ))s" >&2
-  fi
-  flock -u 9
+  build_once consul "$BIN" "Consul $CONSUL_VERSION from its Go module (cold caches: several minutes on 2 cores)" build_consul
 fi
 "$BIN" version | sed -n 1p >&2
 echo "$BIN"

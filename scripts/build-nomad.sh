@@ -21,25 +21,16 @@
 # Prints progress and timing on stderr, the binary's path as the last line on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build-once.sh
 NOMAD_VERSION=1.6.3
 BIN=$PWD/.cache/bin/nomad-$NOMAD_VERSION
 
+# The module's own package, with the web UI; the output path comes last.
+build_nomad() { (cd test/nomad-agent && CGO_ENABLED=1 go build -tags ui -buildvcs=false -trimpath -o "$1" github.com/hashicorp/nomad); }
 if [ ! -x "$BIN" ]; then
   command -v go >/dev/null || { echo "build-nomad: go is not installed (Nomad $NOMAD_VERSION needs Go >= 1.21)" >&2; exit 1; }
   command -v "$(go env CC)" >/dev/null || { echo "build-nomad: no C compiler ($(go env CC)) for the cgo build; install gcc" >&2; exit 1; }
-  mkdir -p .cache/bin
-  # One build at a time, also across parallel test workers; the loser of the
-  # race finds the binary there when it gets the lock.
-  exec 9>.cache/bin/.build-nomad.lock
-  flock 9
-  if [ ! -x "$BIN" ]; then
-    echo "build-nomad: building Nomad $NOMAD_VERSION from its Go module (cold caches: ~3 min on 2 cores)" >&2
-    start=$(date +%s)
-    (cd test/nomad-agent && CGO_ENABLED=1 go build -tags ui -buildvcs=false -trimpath -o "$BIN.tmp.$$" github.com/hashicorp/nomad)
-    mv "$BIN.tmp.$$" "$BIN"
-    echo "build-nomad: built $BIN in $(( $(date +%s) - start ))s" >&2
-  fi
-  flock -u 9
+  build_once nomad "$BIN" "Nomad $NOMAD_VERSION from its Go module (cold caches: ~3 min on 2 cores)" build_nomad
 fi
 "$BIN" version | head -1 >&2
 echo "$BIN"

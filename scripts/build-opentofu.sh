@@ -11,25 +11,18 @@
 # Prints progress and timing on stderr, the binary's path as the last line on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build-once.sh
 TOFU_VERSION=1.10.10
 BIN=$PWD/.cache/bin/tofu-$TOFU_VERSION
 
+build_tofu() {
+  (cd test/opentofu && CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath \
+    -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" \
+    -o "$1" github.com/opentofu/opentofu/cmd/tofu)
+}
 if [ ! -x "$BIN" ]; then
   command -v go >/dev/null || { echo "build-opentofu: go is not installed (OpenTofu $TOFU_VERSION needs Go >= 1.24)" >&2; exit 1; }
-  mkdir -p .cache/bin
-  # One build at a time, also across parallel test workers.
-  exec 9>.cache/bin/.build-opentofu.lock
-  flock 9
-  if [ ! -x "$BIN" ]; then
-    echo "build-opentofu: building OpenTofu $TOFU_VERSION from its Go module (cold caches: several minutes on 2 cores)" >&2
-    start=$(date +%s)
-    (cd test/opentofu && CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath \
-      -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" \
-      -o "$BIN.tmp.$$" github.com/opentofu/opentofu/cmd/tofu)
-    mv "$BIN.tmp.$$" "$BIN"
-    echo "build-opentofu: built $BIN in $(( $(date +%s) - start ))s" >&2
-  fi
-  flock -u 9
+  build_once opentofu "$BIN" "OpenTofu $TOFU_VERSION from its Go module (cold caches: several minutes on 2 cores)" build_tofu
 fi
 # Whole output first: `| head -1` would SIGPIPE tofu and fail under pipefail.
 version=$(env -u TF_CLI_CONFIG_FILE "$BIN" version 2>/dev/null)

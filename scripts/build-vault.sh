@@ -23,24 +23,14 @@
 # Prints progress and timing on stderr, the binary's path as the last line on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/build-once.sh
 VAULT_VERSION=1.13.0
 BIN=$PWD/.cache/bin/vault-$VAULT_VERSION
 
+build_vault() { (cd test/vault-server && CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -o "$1" github.com/hashicorp/vault); }
 if [ ! -x "$BIN" ]; then
   command -v go >/dev/null || { echo "build-vault: go is not installed (Vault $VAULT_VERSION needs Go >= 1.19)" >&2; exit 1; }
-  mkdir -p .cache/bin
-  # One build at a time, also across parallel test workers; the loser of the
-  # race finds the binary there when it gets the lock.
-  exec 9>.cache/bin/.build-vault.lock
-  flock 9
-  if [ ! -x "$BIN" ]; then
-    echo "build-vault: building Vault $VAULT_VERSION from its Go module (cold build cache: 10-35 min on 2 cores; warm: ~30 s)" >&2
-    start=$(date +%s)
-    (cd test/vault-server && CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -o "$BIN.tmp.$$" github.com/hashicorp/vault)
-    mv "$BIN.tmp.$$" "$BIN"
-    echo "build-vault: built $BIN in $(( $(date +%s) - start ))s" >&2
-  fi
-  flock -u 9
+  build_once vault "$BIN" "Vault $VAULT_VERSION from its Go module (cold build cache: 6-35 min on 2 cores; warm: ~30 s)" build_vault
 fi
 "$BIN" version >&2
 echo "$BIN"
