@@ -29,14 +29,21 @@ const OUT = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components
 const WASI_WIT = join(JCO_DIR, 'lib/wit/builtin/0.2.12');
 // Its package.json is not in the package's exports: read it from node_modules.
 const COMPONENTIZE_JS_VERSION = (
-  JSON.parse(await readFile(join(ROOT, 'node_modules/@bytecodealliance/componentize-js/package.json'), 'utf8')) as { version: string }
+  JSON.parse(await readFile(join(ROOT, 'node_modules/@bytecodealliance/componentize-js/package.json'), 'utf8')) as {
+    version: string;
+  }
 ).version;
 
 async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
   const prelude = await readFile(join(SOURCES, 'wat/prelude.wat'), 'utf8');
   const witSource = await readFile(join(SOURCES, 'wit/http-handler.wit'), 'utf8');
-  const names = (await readdir(join(SOURCES, 'wat'))).filter((f) => f.endsWith('.wat') && f !== 'prelude.wat' && !/^;; variant: /m.test(readFileSync(join(SOURCES, 'wat', f), 'utf8')));
+  const names = (await readdir(join(SOURCES, 'wat'))).filter(
+    (f) =>
+      f.endsWith('.wat') &&
+      f !== 'prelude.wat' &&
+      !/^;; variant: /m.test(readFileSync(join(SOURCES, 'wat', f), 'utf8')),
+  );
   const digests: Record<string, string> = {};
   let count = names.length;
   for (const file of names.sort()) {
@@ -95,7 +102,9 @@ async function main(): Promise<void> {
 /** Sources with `;; variant:` lines, one entry per variant: [name, source with its tokens replaced]. */
 async function variantSources(skip: readonly string[]): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = [];
-  for (const file of (await readdir(join(SOURCES, 'wat'))).filter((f) => f.endsWith('.wat') && !skip.includes(f)).sort()) {
+  for (const file of (await readdir(join(SOURCES, 'wat')))
+    .filter((f) => f.endsWith('.wat') && !skip.includes(f))
+    .sort()) {
     const source = await readFile(join(SOURCES, 'wat', file), 'utf8');
     for (const [, name = '', settings = ''] of source.matchAll(/^;; variant: ([a-z0-9-]+) (.*)$/gm)) {
       let text = source.replace(/^;; variant: .*$/gm, '');
@@ -144,7 +153,8 @@ async function withWitDir<T>(build: (witDir: string) => Promise<T>): Promise<T> 
       if (dep.startsWith('wasi-')) await symlink(join(WASI_WIT, dep), join(witDir, 'deps', dep));
     }
     // WASI proposals jco does not ship (wasi:config), written out in wit/deps.
-    for (const dep of await readdir(join(SOURCES, 'wit/deps'))) await symlink(join(SOURCES, 'wit/deps', dep), join(witDir, 'deps', dep));
+    for (const dep of await readdir(join(SOURCES, 'wit/deps')))
+      await symlink(join(SOURCES, 'wit/deps', dep), join(witDir, 'deps', dep));
     return await build(witDir);
   } finally {
     await rm(witDir, { recursive: true, force: true });

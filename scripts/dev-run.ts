@@ -16,7 +16,9 @@ console.log(`Nomad agent ready: ${api.address} (UI: ${api.address}/ui)  data dir
 const vars = { artifact_base_url: components.baseUrl };
 const batch = await api.runJobHcl(exampleJob('hello-batch.nomad.hcl'), vars);
 const done = await api.waitForAllocation(batch, (a) => a.TaskStates?.['hello']?.State === 'dead', 'the batch job');
-console.log(`\n${batch}: exit ${done.TaskStates?.['hello']?.Events.find((e) => e.Type === 'Terminated')?.ExitCode}, stdout:`);
+console.log(
+  `\n${batch}: exit ${done.TaskStates?.['hello']?.Events.find((e) => e.Type === 'Terminated')?.ExitCode}, stdout:`,
+);
 console.log((await api.logs(done.ID, 'hello', 'stdout')).replace(/^/gm, '  | '));
 
 const http = await api.runJobHcl(exampleJob('hello-http.nomad.hcl'), vars);
@@ -28,7 +30,9 @@ console.log(`${http}: ${url} answers: ${(await (await fetch(url)).text()).trim()
 await api.runJobHcl(exampleJob('mixed-group.nomad.hcl'), vars);
 console.log('wasm-mixed: a raw_exec task calling a wasm service in the same group');
 
-console.log(`\nTry:\n  export NOMAD_ADDR=${api.address}\n  ${process.env['NOMAD_BIN']} job status\n  curl ${url}\n\nCtrl-C to stop.`);
+console.log(
+  `\nTry:\n  export NOMAD_ADDR=${api.address}\n  ${process.env['NOMAD_BIN']} job status\n  curl ${url}\n\nCtrl-C to stop.`,
+);
 let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;

@@ -5,7 +5,8 @@ import { ERROR_CATALOGUE } from '../src/errors.ts';
 
 export function errorTable(): string {
   const rows = Object.entries(ERROR_CATALOGUE).map(
-    ([code, info]) => `| \`${code}\` | ${info.recoverable ? 'yes' : 'no'} | ${info.description.replaceAll('|', '\\|')} |`,
+    ([code, info]) =>
+      `| \`${code}\` | ${info.recoverable ? 'yes' : 'no'} | ${info.description.replaceAll('|', '\\|')} |`,
   );
   return ['| code | retried | meaning |', '|---|---|---|', ...rows].join('\n');
 }

@@ -4,7 +4,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-interface Totals { passed: number; failed: number; skipped: number }
+interface Totals {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
 
 const dir = process.argv[2] ?? '.cache/results';
 const suites: [string, Totals | undefined][] = [
@@ -38,7 +42,10 @@ process.exit(total.failed > 0 ? 1 : 0);
 function vitest(file: string): Totals | undefined {
   if (!existsSync(file)) return undefined;
   const report = JSON.parse(readFileSync(file, 'utf8')) as {
-    numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number;
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
     testResults: { status: string; assertionResults: unknown[] }[];
   };
   // A test file that failed to load has no assertions but must count as failed.

@@ -14,11 +14,13 @@ export interface ErrorInfo {
 
 export const ERROR_CATALOGUE = {
   PLUGIN_CONFIG_INVALID: {
-    description: 'The `plugin "wasm" { config { ... } }` block of the client agent is malformed; the message names the field.',
+    description:
+      'The `plugin "wasm" { config { ... } }` block of the client agent is malformed; the message names the field.',
     recoverable: false,
   },
   TASK_CONFIG_INVALID: {
-    description: 'The task `config { ... }` block is malformed (wrong type, unknown value, bad port label); the message names the field.',
+    description:
+      'The task `config { ... }` block is malformed (wrong type, unknown value, bad port label); the message names the field.',
     recoverable: false,
   },
   COMPONENT_NOT_FOUND: {
@@ -26,15 +28,18 @@ export const ERROR_CATALOGUE = {
     recoverable: false,
   },
   COMPONENT_PATH_ESCAPE: {
-    description: 'The `component` path points outside the task directory (absolute path, `..` or a symlink out); only files inside the task dir can run.',
+    description:
+      'The `component` path points outside the task directory (absolute path, `..` or a symlink out); only files inside the task dir can run.',
     recoverable: false,
   },
   COMPONENT_INVALID: {
-    description: 'The file is not a WebAssembly component: not Wasm at all, a core module instead of a component, or a corrupt binary.',
+    description:
+      'The file is not a WebAssembly component: not Wasm at all, a core module instead of a component, or a corrupt binary.',
     recoverable: false,
   },
   COMPONENT_WORLD_UNSUPPORTED: {
-    description: 'The component exports neither `wasi:cli/run` nor `wasi:http/incoming-handler`, or imports an interface the driver cannot provide.',
+    description:
+      'The component exports neither `wasi:cli/run` nor `wasi:http/incoming-handler`, or imports an interface the driver cannot provide.',
     recoverable: false,
   },
   COMPONENT_TRANSPILE_FAILED: {
@@ -46,7 +51,8 @@ export const ERROR_CATALOGUE = {
     recoverable: true,
   },
   COMPONENT_DOWNLOAD_FAILED: {
-    description: 'The `https://` component could not be downloaded (server unreachable, timeout, HTTP error) after retries; the message names the URL and the last error. Nothing is cached.',
+    description:
+      'The `https://` component could not be downloaded (server unreachable, timeout, HTTP error) after retries; the message names the URL and the last error. Nothing is cached.',
     recoverable: true,
   },
   COMPONENT_CHECKSUM_MISMATCH: {
@@ -54,7 +60,8 @@ export const ERROR_CATALOGUE = {
     recoverable: false,
   },
   COMPONENT_TOO_LARGE: {
-    description: 'The component is larger than the plugin\'s `max_component_mb`; the download stops at the limit and nothing is cached.',
+    description:
+      "The component is larger than the plugin's `max_component_mb`; the download stops at the limit and nothing is cached.",
     recoverable: false,
   },
   HTTP_LISTEN_FAILED: {
@@ -62,11 +69,13 @@ export const ERROR_CATALOGUE = {
     recoverable: true,
   },
   TASK_HOST_FAILED: {
-    description: 'The task host process could not be started or died before the component was ready; the message carries its last words.',
+    description:
+      'The task host process could not be started or died before the component was ready; the message carries its last words.',
     recoverable: true,
   },
   POOL_HOST_FAILED: {
-    description: 'A pool host process (`isolation = "pooled"`) could not be started, or ended while tasks ran in it: every task in it ended with this message, which says why (a task blocked it past its `kill_timeout`, a crash, the OOM killer).',
+    description:
+      'A pool host process (`isolation = "pooled"`) could not be started, or ended while tasks ran in it: every task in it ended with this message, which says why (a task blocked it past its `kill_timeout`, a crash, the OOM killer).',
     recoverable: true,
   },
   LOG_FIFO_OPEN_FAILED: {
@@ -78,7 +87,8 @@ export const ERROR_CATALOGUE = {
     recoverable: false,
   },
   TASK_ALREADY_STARTED: {
-    description: 'StartTask was called twice with the same task id; Nomad never does this, so it indicates a bug upstream.',
+    description:
+      'StartTask was called twice with the same task id; Nomad never does this, so it indicates a bug upstream.',
     recoverable: false,
   },
   TASK_STILL_RUNNING: {
@@ -86,7 +96,8 @@ export const ERROR_CATALOGUE = {
     recoverable: false,
   },
   TASK_RECOVER_FAILED: {
-    description: 'RecoverTask could not re-attach to the task (its process is gone and left no exit status, or its state is unreadable); Nomad then restarts the task.',
+    description:
+      'RecoverTask could not re-attach to the task (its process is gone and left no exit status, or its state is unreadable); Nomad then restarts the task.',
     recoverable: false,
   },
   SIGNAL_UNKNOWN: {
@@ -94,31 +105,38 @@ export const ERROR_CATALOGUE = {
     recoverable: false,
   },
   MOUNT_ESCAPE: {
-    description: 'A `mount` source is not a directory under `local/`, `secrets/` or `alloc/data` of the task (absolute path, `..`, or a symlink that leads out).',
+    description:
+      'A `mount` source is not a directory under `local/`, `secrets/` or `alloc/data` of the task (absolute path, `..`, or a symlink that leads out).',
     recoverable: false,
   },
   MOUNT_SOURCE_MISSING: {
-    description: 'A `mount` source directory does not exist (create it with a `template`, an `artifact`, or an earlier task).',
+    description:
+      'A `mount` source directory does not exist (create it with a `template`, an `artifact`, or an earlier task).',
     recoverable: false,
   },
   GRANT_EXCEEDS_CEILING: {
-    description: "The task asks for more than the node's `plugin \"wasm\"` config allows (an outbound host, a read-write mount, memory); the message names the grant and the ceiling.",
+    description:
+      'The task asks for more than the node\'s `plugin "wasm"` config allows (an outbound host, a read-write mount, memory); the message names the grant and the ceiling.',
     recoverable: false,
   },
   MEMORY_CEILING_TOO_LOW: {
-    description: "The component's initial linear memory is larger than the task's memory ceiling (`resources { memory / memory_max }`).",
+    description:
+      "The component's initial linear memory is larger than the task's memory ceiling (`resources { memory / memory_max }`).",
     recoverable: false,
   },
   OCI_REFERENCE_INVALID: {
-    description: 'An OCI reference is malformed; it must look like `oci://host[:port]/repo[/more]:tag` or `...@sha256:<64 hex>` (the message says which part is wrong).',
+    description:
+      'An OCI reference is malformed; it must look like `oci://host[:port]/repo[/more]:tag` or `...@sha256:<64 hex>` (the message says which part is wrong).',
     recoverable: false,
   },
   OCI_REGISTRY_UNREACHABLE: {
-    description: 'The registry could not be reached (connection refused, reset or timed out) after the configured retries.',
+    description:
+      'The registry could not be reached (connection refused, reset or timed out) after the configured retries.',
     recoverable: true,
   },
   OCI_AUTH_FAILED: {
-    description: 'The registry or its token service refused authentication (401/403); the message says whether credentials were given and names the token realm.',
+    description:
+      'The registry or its token service refused authentication (401/403); the message says whether credentials were given and names the token realm.',
     recoverable: false,
   },
   OCI_NOT_FOUND: {
@@ -126,79 +144,98 @@ export const ERROR_CATALOGUE = {
     recoverable: false,
   },
   OCI_MANIFEST_UNSUPPORTED: {
-    description: 'The manifest is not a Wasm artifact or a single-layer image with a Wasm layer (e.g. a multi-platform image index, several layers, or larger than 4 MiB).',
+    description:
+      'The manifest is not a Wasm artifact or a single-layer image with a Wasm layer (e.g. a multi-platform image index, several layers, or larger than 4 MiB).',
     recoverable: false,
   },
   OCI_DIGEST_MISMATCH: {
-    description: "Downloaded bytes do not hash to the digest that was asked for (tampering or a broken registry); nothing is left on disk.",
+    description:
+      'Downloaded bytes do not hash to the digest that was asked for (tampering or a broken registry); nothing is left on disk.',
     recoverable: false,
   },
   OCI_ARTIFACT_TOO_LARGE: {
-    description: 'The artifact is larger than the allowed size (declared by the manifest or found while streaming); nothing is left on disk.',
+    description:
+      'The artifact is larger than the allowed size (declared by the manifest or found while streaming); nothing is left on disk.',
     recoverable: false,
   },
   OCI_REGISTRY_ERROR: {
-    description: "The registry answered with an unexpected HTTP status (5xx after retries, or another error); the message carries the registry's own error text.",
+    description:
+      "The registry answered with an unexpected HTTP status (5xx after retries, or another error); the message carries the registry's own error text.",
     recoverable: true,
   },
   SIGNATURE_MISSING: {
-    description: 'Signature verification is enforced for this namespace but no signature was found for the component (no bundle next to it, no cosign signature in the registry).',
+    description:
+      'Signature verification is enforced for this namespace but no signature was found for the component (no bundle next to it, no cosign signature in the registry).',
     recoverable: false,
   },
   SIGNATURE_INVALID: {
-    description: 'A signature was found but does not verify: the component or its bundle was altered, the bundle is malformed, or it names another artifact or OCI manifest digest; the message lists each signature tried.',
+    description:
+      'A signature was found but does not verify: the component or its bundle was altered, the bundle is malformed, or it names another artifact or OCI manifest digest; the message lists each signature tried.',
     recoverable: false,
   },
   SIGNER_NOT_TRUSTED: {
-    description: 'The signature is valid but its key or certificate identity (issuer, subject) is not accepted by the namespace policy; the message names the signer found and what the policy expects.',
+    description:
+      'The signature is valid but its key or certificate identity (issuer, subject) is not accepted by the namespace policy; the message names the signer found and what the policy expects.',
     recoverable: false,
   },
   CERTIFICATE_EXPIRED: {
-    description: 'The signing certificate was not valid at the trusted time of signing, or the bundle carries no trusted RFC 3161 timestamp to prove when it was signed.',
+    description:
+      'The signing certificate was not valid at the trusted time of signing, or the bundle carries no trusted RFC 3161 timestamp to prove when it was signed.',
     recoverable: false,
   },
   TRUST_ROOT_INVALID: {
-    description: 'The operator trust material (trusted root JSON, public key PEM) is unreadable or malformed; the message names the part.',
+    description:
+      'The operator trust material (trusted root JSON, public key PEM) is unreadable or malformed; the message names the part.',
     recoverable: false,
   },
   SERVICE_LOOKUP_DENIED: {
-    description: "Consul or Nomad refused to list a service the task granted (`allow_services`) to the plugin's token (HTTP 403, or ACLs hid its instances); the message names the service and the policy the node's token needs (`service:read` on it and `node:read` in Consul, `read-job` in the namespace in Nomad). At start the task fails; while it runs, it keeps the last instances it knew.",
+    description:
+      "Consul or Nomad refused to list a service the task granted (`allow_services`) to the plugin's token (HTTP 403, or ACLs hid its instances); the message names the service and the policy the node's token needs (`service:read` on it and `node:read` in Consul, `read-job` in the namespace in Nomad). At start the task fails; while it runs, it keeps the last instances it knew.",
     recoverable: false,
   },
   SERVICE_LOOKUP_FAILED: {
-    description: 'Consul or Nomad could not be asked about a granted service (unreachable, TLS failure, unexpected answer); the task keeps the last instances it knew and the plugin retries with backoff. The message names the catalog address and the error.',
+    description:
+      'Consul or Nomad could not be asked about a granted service (unreachable, TLS failure, unexpected answer); the task keeps the last instances it knew and the plugin retries with backoff. The message names the catalog address and the error.',
     recoverable: true,
   },
   EXEC_NOT_SUPPORTED: {
-    description: '`nomad alloc exec` and `script` checks need a shell inside the task; Wasm components have none. Check a service with an `http` or `tcp` check against the component\'s port instead.',
+    description:
+      "`nomad alloc exec` and `script` checks need a shell inside the task; Wasm components have none. Check a service with an `http` or `tcp` check against the component's port instead.",
     recoverable: false,
   },
   VAULT_NOT_CONFIGURED: {
-    description: 'The task declares `secret` blocks but the client\'s `plugin "wasm" { config { vault { address = ... } } }` is missing (Nomad gives tasks no Vault address).',
+    description:
+      'The task declares `secret` blocks but the client\'s `plugin "wasm" { config { vault { address = ... } } }` is missing (Nomad gives tasks no Vault address).',
     recoverable: false,
   },
   VAULT_TOKEN_MISSING: {
-    description: 'The task declares `secret` blocks but has no Vault token: add a `vault { policies = [...] }` block to the task (the driver reads `secrets/vault_token`, or `VAULT_TOKEN` when the file is disabled).',
+    description:
+      'The task declares `secret` blocks but has no Vault token: add a `vault { policies = [...] }` block to the task (the driver reads `secrets/vault_token`, or `VAULT_TOKEN` when the file is disabled).',
     recoverable: false,
   },
   VAULT_UNREACHABLE: {
-    description: 'Vault could not be reached at start (connection refused, timeout, TLS); the message names the address and the secret.',
+    description:
+      'Vault could not be reached at start (connection refused, timeout, TLS); the message names the address and the secret.',
     recoverable: true,
   },
   VAULT_PERMISSION_DENIED: {
-    description: 'Vault refused to read a secret (403): the task\'s Vault policies must allow `read` on the path the message names.',
+    description:
+      "Vault refused to read a secret (403): the task's Vault policies must allow `read` on the path the message names.",
     recoverable: false,
   },
   VAULT_SECRET_NOT_FOUND: {
-    description: 'Vault has nothing at a secret\'s path (404): no such KV secret, role or mount; KV v2 paths include `data/` (`kv/data/app`).',
+    description:
+      "Vault has nothing at a secret's path (404): no such KV secret, role or mount; KV v2 paths include `data/` (`kv/data/app`).",
     recoverable: false,
   },
   VAULT_SECRET_INVALID: {
-    description: 'A secret does not have what the job asks of it: a `field` or a `config_keys`/`secret_env` key it lacks, or a `version` on a path that is not KV v2; the message lists what it has.',
+    description:
+      'A secret does not have what the job asks of it: a `field` or a `config_keys`/`secret_env` key it lacks, or a `version` on a path that is not KV v2; the message lists what it has.',
     recoverable: false,
   },
   VAULT_ERROR: {
-    description: 'Vault answered a read with an error (sealed, 5xx, or an unexpected status); the message carries Vault\'s own error text.',
+    description:
+      "Vault answered a read with an error (sealed, 5xx, or an unexpected status); the message carries Vault's own error text.",
     recoverable: true,
   },
 } as const satisfies Record<string, ErrorInfo>;

@@ -17,7 +17,9 @@ const cacheDir = await mkdtemp(join(tmpdir(), 'bench-density-'));
 const counts = (process.env['BENCH_DENSITY'] ?? '1,10,100').split(',').map(Number);
 
 function taskHost(port: number): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/task-host/main.js')], { stdio: ['pipe', 'ignore', 'inherit', 'ignore'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist/task-host/main.js')], {
+    stdio: ['pipe', 'ignore', 'inherit', 'ignore'],
+  });
   child.stdin?.end(
     JSON.stringify({
       version: 2,
@@ -26,7 +28,14 @@ function taskHost(port: number): ChildProcess {
       cacheDir,
       exitFile: join(cacheDir, `exit-${port}.json`),
       stateDir: mkdtempSync(join(cacheDir, `state-${port}-`)),
-      grants: { args: ['hello-http.wasm'], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 64, httpInstance: 'shared' },
+      grants: {
+        args: ['hello-http.wasm'],
+        env: {},
+        mounts: [],
+        outboundHttp: [],
+        memoryMaxMiB: 64,
+        httpInstance: 'shared',
+      },
       http: { host: '127.0.0.1', port },
     }),
   );
@@ -72,12 +81,16 @@ const node = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { st
 const baseline = await measure([node]);
 node.kill('SIGKILL');
 
-console.log(`\nmemory per idle task (hello-http, shared instance), same run; bare idle Node process: PSS ${baseline.pss.toFixed(1)} MiB, RSS ${baseline.rss.toFixed(1)} MiB`);
+console.log(
+  `\nmemory per idle task (hello-http, shared instance), same run; bare idle Node process: PSS ${baseline.pss.toFixed(1)} MiB, RSS ${baseline.rss.toFixed(1)} MiB`,
+);
 for (const count of counts) {
   const children = Array.from({ length: count }, (_, i) => taskHost(19000 + i));
   for (let i = 0; i < count; i++) await serving(19000 + i);
   const m = await measure(children);
-  console.log(`  ${String(count).padStart(3)} tasks: PSS ${m.pss.toFixed(1)} MiB/task, RSS ${m.rss.toFixed(1)} MiB/task  (${(m.pss / baseline.pss).toFixed(2)}x a bare Node process)`);
+  console.log(
+    `  ${String(count).padStart(3)} tasks: PSS ${m.pss.toFixed(1)} MiB/task, RSS ${m.rss.toFixed(1)} MiB/task  (${(m.pss / baseline.pss).toFixed(2)}x a bare Node process)`,
+  );
   for (const child of children) child.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 1000));
 }
@@ -85,7 +98,9 @@ for (const count of counts) {
 // The pooled tier: the same tasks, DEFAULT_POOL_MAX_TASKS to a pool host.
 type PoolClient = typeof import('../../src/task/pool-client.ts');
 const { PoolHost } = (await import(join(ROOT, 'dist/task/pool-client.js'))) as PoolClient;
-const { DEFAULT_POOL_MAX_TASKS } = (await import(join(ROOT, 'dist/config/plugin-config.js'))) as typeof import('../../src/config/plugin-config.ts');
+const { DEFAULT_POOL_MAX_TASKS } = (await import(
+  join(ROOT, 'dist/config/plugin-config.js')
+)) as typeof import('../../src/config/plugin-config.ts');
 const { pino } = await import('pino');
 const silent = pino({ level: 'silent' });
 
@@ -101,13 +116,22 @@ function pooledSpec(port: number) {
     cacheDir,
     exitFile: join(stateDir, 'exit.json'),
     stateDir,
-    grants: { args: ['hello-http.wasm'], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 64, httpInstance: 'shared' as const },
+    grants: {
+      args: ['hello-http.wasm'],
+      env: {},
+      mounts: [],
+      outboundHttp: [],
+      memoryMaxMiB: 64,
+      httpInstance: 'shared' as const,
+    },
     http: { host: '127.0.0.1', port },
     logPaths,
   };
 }
 
-console.log(`memory per idle task, pooled tier (pool_max_tasks = ${DEFAULT_POOL_MAX_TASKS}: one pool host process per ${DEFAULT_POOL_MAX_TASKS} tasks), same run:`);
+console.log(
+  `memory per idle task, pooled tier (pool_max_tasks = ${DEFAULT_POOL_MAX_TASKS}: one pool host process per ${DEFAULT_POOL_MAX_TASKS} tasks), same run:`,
+);
 for (const count of counts) {
   const pools: Awaited<ReturnType<PoolClient['PoolHost']['spawn']>>[] = [];
   for (let i = 0; i < count; i++) {

@@ -101,7 +101,9 @@ const haveWasmtime = existsSync(WASMTIME);
 
 function taskHost(component: string, mode: 'shared' | 'per-request', root = ROOT): (port: number) => ChildProcess {
   return (port) => {
-    const child = spawn(process.execPath, [join(root, 'dist/task-host/main.js')], { stdio: ['pipe', 'ignore', 'inherit', 'ignore'] });
+    const child = spawn(process.execPath, [join(root, 'dist/task-host/main.js')], {
+      stdio: ['pipe', 'ignore', 'inherit', 'ignore'],
+    });
     child.stdin?.end(
       JSON.stringify({
         version: 2,
@@ -110,7 +112,14 @@ function taskHost(component: string, mode: 'shared' | 'per-request', root = ROOT
         cacheDir: root === ROOT ? cacheDir : join(cacheDir, 'before'),
         exitFile: join(cacheDir, `exit-${port}.json`),
         stateDir: mkdtempSync(join(cacheDir, `state-${port}-`)),
-        grants: { args: [`${component}.wasm`], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 256, httpInstance: mode },
+        grants: {
+          args: [`${component}.wasm`],
+          env: {},
+          mounts: [],
+          outboundHttp: [],
+          memoryMaxMiB: 256,
+          httpInstance: mode,
+        },
         http: { host: '127.0.0.1', port },
       }),
     );
@@ -120,30 +129,63 @@ function taskHost(component: string, mode: 'shared' | 'per-request', root = ROOT
 
 function serversFor(workload: Workload): Server[] {
   const servers: Server[] = [
-    { key: 'node', label: workload.nodeLabel, start: (port) => spawn(process.execPath, ['-e', `require('http').createServer(${workload.node}).listen(${port}, '127.0.0.1')`], { stdio: 'ignore' }) },
+    {
+      key: 'node',
+      label: workload.nodeLabel,
+      start: (port) =>
+        spawn(process.execPath, ['-e', `require('http').createServer(${workload.node}).listen(${port}, '127.0.0.1')`], {
+          stdio: 'ignore',
+        }),
+    },
   ];
   if (workload.stockJco) {
     servers.push({
       key: 'stock-jco',
       label: 'stock jco (preview2-shim HTTPServer, shared)',
-      start: (port) => spawn(process.execPath, [join(ROOT, 'scripts/bench/stock-jco-server.ts'), join(COMPONENTS, `${workload.component}.wasm`), String(port)], { stdio: 'ignore' }),
+      start: (port) =>
+        spawn(
+          process.execPath,
+          [
+            join(ROOT, 'scripts/bench/stock-jco-server.ts'),
+            join(COMPONENTS, `${workload.component}.wasm`),
+            String(port),
+          ],
+          { stdio: 'ignore' },
+        ),
     });
   }
   servers.push(
     { key: 'shared', label: 'nomad-driver-wasm, shared instance', start: taskHost(workload.component, 'shared') },
-    { key: 'per-request', label: 'nomad-driver-wasm, per-request instances', start: taskHost(workload.component, 'per-request') },
+    {
+      key: 'per-request',
+      label: 'nomad-driver-wasm, per-request instances',
+      start: taskHost(workload.component, 'per-request'),
+    },
   );
   if (BEFORE_ROOT) {
     servers.push(
-      { key: 'before-shared', label: 'before: shared instance', start: taskHost(workload.component, 'shared', BEFORE_ROOT) },
-      { key: 'before-per-request', label: 'before: per-request instances', start: taskHost(workload.component, 'per-request', BEFORE_ROOT) },
+      {
+        key: 'before-shared',
+        label: 'before: shared instance',
+        start: taskHost(workload.component, 'shared', BEFORE_ROOT),
+      },
+      {
+        key: 'before-per-request',
+        label: 'before: per-request instances',
+        start: taskHost(workload.component, 'per-request', BEFORE_ROOT),
+      },
     );
   }
   if (haveWasmtime) {
     servers.push({
       key: 'wasmtime',
       label: `wasmtime serve ${WASMTIME_VERSION} (per-request instances)`,
-      start: (port) => spawn(WASMTIME, ['serve', '--addr', `127.0.0.1:${port}`, '-S', 'cli=y', join(COMPONENTS, `${workload.component}.wasm`)], { stdio: 'ignore' }),
+      start: (port) =>
+        spawn(
+          WASMTIME,
+          ['serve', '--addr', `127.0.0.1:${port}`, '-S', 'cli=y', join(COMPONENTS, `${workload.component}.wasm`)],
+          { stdio: 'ignore' },
+        ),
     });
   }
   return servers;
@@ -164,7 +206,11 @@ async function waitForServer(url: string, server: ChildProcess): Promise<void> {
 }
 
 function load(url: string, workload: Workload, seconds: string): Result {
-  const run = spawnSync(LOADGEN, ['-url', url, '-c', CONNECTIONS, '-d', `${seconds}s`, '-body', String(workload.body)], { encoding: 'utf8' });
+  const run = spawnSync(
+    LOADGEN,
+    ['-url', url, '-c', CONNECTIONS, '-d', `${seconds}s`, '-body', String(workload.body)],
+    { encoding: 'utf8' },
+  );
   return JSON.parse(run.stdout) as Result;
 }
 
@@ -211,9 +257,13 @@ interface Summary {
 }
 const summaries: Summary[] = [];
 
-console.log(`\nwasi:http throughput: ${CONNECTIONS} keep-alive connections, ${SECONDS} s per run, ${ROUNDS} interleaved round(s), Go loadgen on the same 2 cores; median req/s [min-max]:`);
+console.log(
+  `\nwasi:http throughput: ${CONNECTIONS} keep-alive connections, ${SECONDS} s per run, ${ROUNDS} interleaved round(s), Go loadgen on the same 2 cores; median req/s [min-max]:`,
+);
 if (!haveWasmtime) {
-  console.log(`  wasmtime serve: NOT MEASURED, ${WASMTIME} is not built. Run \`bash scripts/ensure-wasmtime.sh\` (wasmtime-cli ${WASMTIME_VERSION} from crates.io, 30-70 min on 2 cores, once) and bench again.`);
+  console.log(
+    `  wasmtime serve: NOT MEASURED, ${WASMTIME} is not built. Run \`bash scripts/ensure-wasmtime.sh\` (wasmtime-cli ${WASMTIME_VERSION} from crates.io, 30-70 min on 2 cores, once) and bench again.`,
+  );
 }
 for (const workload of workloads) {
   console.log(`\n  ${DESCRIPTIONS[workload.name] ?? workload.name}`);
@@ -230,12 +280,28 @@ for (const workload of workloads) {
     const p99 = median(runs.map((r) => r.p99_ms));
     const errors = runs.reduce((sum, r) => sum + r.errors, 0);
     const range = `[${fmt(Math.min(...runs.map((r) => r.rps)))}-${fmt(Math.max(...runs.map((r) => r.rps)))}]`;
-    const vsWasmtime = wasmtimeRps && wasmtimeP99 && server.key !== 'wasmtime' ? `  req/s ${pct(rps, wasmtimeRps)} of wasmtime, p99 ${(p99 / wasmtimeP99).toFixed(2)}x` : '';
+    const vsWasmtime =
+      wasmtimeRps && wasmtimeP99 && server.key !== 'wasmtime'
+        ? `  req/s ${pct(rps, wasmtimeRps)} of wasmtime, p99 ${(p99 / wasmtimeP99).toFixed(2)}x`
+        : '';
     console.log(
       `    ${server.label.padEnd(48)} ${fmt(rps).padStart(7)} ${range.padEnd(15)} p50 ${p50.toFixed(2).padStart(6)} ms  p99 ${p99.toFixed(2).padStart(6)} ms  ${pct(rps, nodeRps).padStart(5)} of node:http${vsWasmtime}${errors ? `  (${errors} errors)` : ''}`,
     );
-    summaries.push({ workload: workload.name, server: server.key, label: server.label, rps, rpsMin: Math.min(...runs.map((r) => r.rps)), rpsMax: Math.max(...runs.map((r) => r.rps)), p50, p99, errors });
+    summaries.push({
+      workload: workload.name,
+      server: server.key,
+      label: server.label,
+      rps,
+      rpsMin: Math.min(...runs.map((r) => r.rps)),
+      rpsMax: Math.max(...runs.map((r) => r.rps)),
+      p50,
+      p99,
+      errors,
+    });
   }
 }
 await mkdir(join(ROOT, '.cache/bench'), { recursive: true });
-await writeFile(join(ROOT, '.cache/bench/http-throughput.json'), `${JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, wasmtime: haveWasmtime ? WASMTIME_VERSION : null, summaries }, null, 2)}\n`);
+await writeFile(
+  join(ROOT, '.cache/bench/http-throughput.json'),
+  `${JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, wasmtime: haveWasmtime ? WASMTIME_VERSION : null, summaries }, null, 2)}\n`,
+);

@@ -11,10 +11,21 @@ interface BodyInput {
 
 const input = (workerData ?? JSON.parse(process.argv[2] ?? '{}')) as BodyInput;
 const dist = new URL('../../dist/', import.meta.url).href;
-const { prepareComponent } = (await import(`${dist}runtime/component-cache.js`)) as typeof import('../../src/runtime/component-cache.ts');
-const { serveHttp } = (await import(`${dist}runtime/serve-http.js`)) as typeof import('../../src/runtime/serve-http.ts');
+const { prepareComponent } = (await import(
+  `${dist}runtime/component-cache.js`
+)) as typeof import('../../src/runtime/component-cache.ts');
+const { serveHttp } = (await import(
+  `${dist}runtime/serve-http.js`
+)) as typeof import('../../src/runtime/serve-http.ts');
 const component = await prepareComponent(input.componentPath, input.cacheDir);
-const grants = { args: ['hello-http.wasm'], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 64, httpInstance: 'shared' as const };
+const grants = {
+  args: ['hello-http.wasm'],
+  env: {},
+  mounts: [],
+  outboundHttp: [],
+  memoryMaxMiB: 64,
+  httpInstance: 'shared' as const,
+};
 // An ephemeral port picked here, as Nomad would have allocated one.
 const port = await new Promise<number>((resolve) => {
   const probe = createServer().listen(0, '127.0.0.1', () => {

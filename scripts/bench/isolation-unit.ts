@@ -40,7 +40,11 @@ function processUnit(): Unit & { child: ChildProcess } {
   return {
     child,
     ready,
-    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGKILL'); }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
   };
 }
 
@@ -94,7 +98,13 @@ await Promise.all(processes.map((p) => p.stop()));
 
 const f = (x: number): string => x.toFixed(1);
 console.log(`\nIsolation unit (hello-http, compile cache warm; ${RUNS} starts, ${UNITS} idle tasks):`);
-console.log(`  worker thread in a shared process:  start -> serving ${f(median(workerStarts))} ms, ${f(workerPss)} MiB PSS per idle task`);
-console.log(`  own Node process:                   start -> serving ${f(median(processStarts))} ms, ${f(processPss)} MiB PSS per idle task`);
-console.log(`  ratio process / worker:             start ${(median(processStarts) / median(workerStarts)).toFixed(1)}x, memory ${(processPss / workerPss).toFixed(1)}x`);
+console.log(
+  `  worker thread in a shared process:  start -> serving ${f(median(workerStarts))} ms, ${f(workerPss)} MiB PSS per idle task`,
+);
+console.log(
+  `  own Node process:                   start -> serving ${f(median(processStarts))} ms, ${f(processPss)} MiB PSS per idle task`,
+);
+console.log(
+  `  ratio process / worker:             start ${(median(processStarts) / median(workerStarts)).toFixed(1)}x, memory ${(processPss / workerPss).toFixed(1)}x`,
+);
 process.exit(0);

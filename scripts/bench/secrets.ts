@@ -20,13 +20,26 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../test/support/ports.ts';
 import { Postgres } from '../../test/vault/support/postgres.ts';
-import { createToken, enableDatabase, enableKv, taskPolicy, writeKv, writePolicy } from '../../test/vault/support/vault-setup.ts';
+import {
+  createToken,
+  enableDatabase,
+  enableKv,
+  taskPolicy,
+  writeKv,
+  writePolicy,
+} from '../../test/vault/support/vault-setup.ts';
 import { VaultServer } from '../../test/vault/support/vault-server.ts';
 
 const dist = new URL('../../dist/', import.meta.url).href;
-const { SecretStore } = (await import(`${dist}vault/secret-store.js`)) as typeof import('../../src/vault/secret-store.ts');
-const { configSource } = (await import(`${dist}runtime/config-view.js`)) as typeof import('../../src/runtime/config-view.ts');
-const { configStoreInterfaces } = (await import(`${dist}wasi/config-store.js`)) as typeof import('../../src/wasi/config-store.ts');
+const { SecretStore } = (await import(
+  `${dist}vault/secret-store.js`
+)) as typeof import('../../src/vault/secret-store.ts');
+const { configSource } = (await import(
+  `${dist}runtime/config-view.js`
+)) as typeof import('../../src/runtime/config-view.ts');
+const { configStoreInterfaces } = (await import(
+  `${dist}wasi/config-store.js`
+)) as typeof import('../../src/wasi/config-store.ts');
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
 const ROOT = join(import.meta.dirname, '../..');
@@ -49,7 +62,12 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { name: 'no secrets (plain config value)', secrets: [], secretKeys: [], probe: 'greeting' },
-  { name: '1 KV v2 secret', secrets: [{ name: 'api', path: 'kv/data/app', field: 'api_key' }], secretKeys: ['api'], probe: 'api' },
+  {
+    name: '1 KV v2 secret',
+    secrets: [{ name: 'api', path: 'kv/data/app', field: 'api_key' }],
+    secretKeys: ['api'],
+    probe: 'api',
+  },
   {
     name: 'KV v2 + dynamic database credential',
     secrets: [
@@ -91,7 +109,9 @@ async function main(): Promise<void> {
           ? `\nVault secrets, start as the plugin does it: spec to a spare task host -> first HTTP 200 (config-http, warm compile cache, ${RUNS} runs each, interleaved)`
           : `\nVault secrets, no spare: task host spawn -> first HTTP 200 (${RUNS} runs each, interleaved)`,
       );
-      console.log(`  ${'task'.padEnd(40)} ${'p50'.padStart(10)} ${'p90'.padStart(10)} ${'p50 overhead'.padStart(13)} ${'SIGTERM -> exit p50'.padStart(20)}`);
+      console.log(
+        `  ${'task'.padEnd(40)} ${'p50'.padStart(10)} ${'p90'.padStart(10)} ${'p50 overhead'.padStart(13)} ${'SIGTERM -> exit p50'.padStart(20)}`,
+      );
       for (const variant of VARIANTS) {
         const values = starts.get(variant.name) ?? [];
         const p50 = quantile(values, 0.5);
@@ -109,7 +129,14 @@ async function main(): Promise<void> {
   }
 }
 
-function specFor(variant: Variant, dir: string, address: string, tokenFile: string, port: number, cacheDir: string): string {
+function specFor(
+  variant: Variant,
+  dir: string,
+  address: string,
+  tokenFile: string,
+  port: number,
+  cacheDir: string,
+): string {
   const stateDir = join(dir, `state-${process.hrtime.bigint()}`);
   mkdirSync(stateDir, { mode: 0o700 });
   return JSON.stringify({
@@ -129,7 +156,14 @@ function specFor(variant: Variant, dir: string, address: string, tokenFile: stri
     },
     http: { host: '127.0.0.1', port },
     ...(variant.secrets.length > 0
-      ? { vault: { connection: { address, timeoutMs: 5000 }, token: { file: tokenFile }, secrets: variant.secrets, staticRefreshMs: 0 } }
+      ? {
+          vault: {
+            connection: { address, timeoutMs: 5000 },
+            token: { file: tokenFile },
+            secrets: variant.secrets,
+            staticRefreshMs: 0,
+          },
+        }
       : {}),
   });
 }
@@ -142,18 +176,31 @@ type Mode = 'fresh' | 'spare';
  * spare booted ahead (with `--preload-vault` when the task has secrets, as
  * on a node with a vault block) gets the spec after a pause (spec -> first 200).
  */
-async function startOnce(variant: Variant, mode: Mode, dir: string, address: string, tokenFile: string): Promise<{ startMs: number; stopMs: number }> {
+async function startOnce(
+  variant: Variant,
+  mode: Mode,
+  dir: string,
+  address: string,
+  tokenFile: string,
+): Promise<{ startMs: number; stopMs: number }> {
   const port = await freePort();
   let spec = specFor(variant, dir, address, tokenFile, port, join(dir, 'cache'));
   const flags = mode === 'spare' ? ['--spare', ...(variant.secrets.length > 0 ? ['--preload-vault'] : [])] : [];
   let started = performance.now();
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--wasm-lazy-validation', TASK_HOST, ...flags], { stdio: ['pipe', 'ignore', 'pipe', 'pipe'], env: {}, detached: true });
+  const child = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', '--wasm-lazy-validation', TASK_HOST, ...flags],
+    { stdio: ['pipe', 'ignore', 'pipe', 'pipe'], env: {}, detached: true },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   if (mode === 'spare') {
     await sleep(1500); // booted and preloaded, as a spare waiting for the next StartTask is
-    spec = JSON.stringify({ ...(JSON.parse(spec) as object), logPaths: { stdout: join(dir, 'stdout.log'), stderr: join(dir, 'stderr.log') } });
+    spec = JSON.stringify({
+      ...(JSON.parse(spec) as object),
+      logPaths: { stdout: join(dir, 'stdout.log'), stderr: join(dir, 'stderr.log') },
+    });
     started = performance.now();
   }
   child.stdin?.end(spec);
@@ -186,9 +233,18 @@ async function getLatency(dir: string, address: string, tokenFile: string): Prom
   const variant = VARIANTS[2];
   if (!variant) return;
   const port = await freePort();
-  const child = spawn(process.execPath, ['--wasm-lazy-validation', TASK_HOST], { stdio: ['pipe', 'ignore', 'inherit', 'pipe'], env: {}, detached: true });
+  const child = spawn(process.execPath, ['--wasm-lazy-validation', TASK_HOST], {
+    stdio: ['pipe', 'ignore', 'inherit', 'pipe'],
+    env: {},
+    detached: true,
+  });
   child.stdin?.end(specFor(variant, dir, address, tokenFile, port, join(dir, 'cache')));
-  await new Promise<void>((resolve) => createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => (JSON.parse(line) as { type: string }).type === 'ready' && resolve()));
+  await new Promise<void>((resolve) =>
+    createInterface({ input: child.stdio[3] as Readable }).on(
+      'line',
+      (line) => (JSON.parse(line) as { type: string }).type === 'ready' && resolve(),
+    ),
+  );
   const calls = 200_000;
   const request = async (n: number, key: string): Promise<number> => {
     const t0 = performance.now();
@@ -212,9 +268,17 @@ async function getLatency(dir: string, address: string, tokenFile: string): Prom
 
   // The host function alone, as jco's glue calls it (no lifting or lowering).
   const store = new SecretStore();
-  store.set('db', new Map([['db.username', 'v-bench-user'], ['db.password', 'p'.repeat(20)]]));
+  store.set(
+    'db',
+    new Map([
+      ['db.username', 'v-bench-user'],
+      ['db.password', 'p'.repeat(20)],
+    ]),
+  );
   store.set('api', new Map([['api', 'bench-key']]));
-  const { get } = configStoreInterfaces(configSource({ values: { greeting: 'hello' }, secretKeys: ['api', 'db.*'], secretEnv: {} }, store))['wasi:config/store'] as { get: (key: string) => string | undefined };
+  const { get } = configStoreInterfaces(
+    configSource({ values: { greeting: 'hello' }, secretKeys: ['api', 'db.*'], secretEnv: {} }, store),
+  )['wasi:config/store'] as { get: (key: string) => string | undefined };
   const hostNs = (key: string): number => {
     const n = 2_000_000;
     for (let i = 0; i < n; i++) get(key);
@@ -222,7 +286,9 @@ async function getLatency(dir: string, address: string, tokenFile: string): Prom
     for (let i = 0; i < n; i++) get(key);
     return Number(process.hrtime.bigint() - t0) / n;
   };
-  console.log(`\nwasi:config/store.get, per call (median of 7 requests of ${calls.toLocaleString('en')} calls, minus an empty request):`);
+  console.log(
+    `\nwasi:config/store.get, per call (median of 7 requests of ${calls.toLocaleString('en')} calls, minus an empty request):`,
+  );
   console.log(`  from the guest, secret key (db.password)   ${(secretNs / 1000).toFixed(2)} µs`);
   console.log(`  from the guest, plain value (greeting)     ${(plainNs / 1000).toFixed(2)} µs   (same-run baseline)`);
   console.log(`  host function alone, secret key            ${hostNs('db.password').toFixed(0)} ns`);

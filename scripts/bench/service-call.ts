@@ -22,12 +22,24 @@ const ROUNDS = Number(process.env['BENCH_SERVICE_ROUNDS'] ?? '5');
 const CONNECTIONS = '10';
 const loadgen = join(ROOT, '.cache/bin/loadgen');
 
-const { ConsulCatalog } = (await import(join(ROOT, 'dist/services/consul-catalog.js'))) as typeof import('../../src/services/consul-catalog.ts');
-const { ServiceWatches } = (await import(join(ROOT, 'dist/services/service-watches.js'))) as typeof import('../../src/services/service-watches.ts');
-const { TaskServices } = (await import(join(ROOT, 'dist/services/task-services.js'))) as typeof import('../../src/services/task-services.ts');
-const { DEFAULT_SERVICES_CONFIG } = (await import(join(ROOT, 'dist/config/services-config.js'))) as typeof import('../../src/config/services-config.ts');
-const { HostChannel } = (await import(join(ROOT, 'dist/task/host-channel.js'))) as typeof import('../../src/task/host-channel.ts');
-const { controlSocketPath } = (await import(join(ROOT, 'dist/task/control-protocol.js'))) as typeof import('../../src/task/control-protocol.ts');
+const { ConsulCatalog } = (await import(
+  join(ROOT, 'dist/services/consul-catalog.js')
+)) as typeof import('../../src/services/consul-catalog.ts');
+const { ServiceWatches } = (await import(
+  join(ROOT, 'dist/services/service-watches.js')
+)) as typeof import('../../src/services/service-watches.ts');
+const { TaskServices } = (await import(
+  join(ROOT, 'dist/services/task-services.js')
+)) as typeof import('../../src/services/task-services.ts');
+const { DEFAULT_SERVICES_CONFIG } = (await import(
+  join(ROOT, 'dist/config/services-config.js')
+)) as typeof import('../../src/config/services-config.ts');
+const { HostChannel } = (await import(
+  join(ROOT, 'dist/task/host-channel.js')
+)) as typeof import('../../src/task/host-channel.ts');
+const { controlSocketPath } = (await import(
+  join(ROOT, 'dist/task/control-protocol.js')
+)) as typeof import('../../src/task/control-protocol.ts');
 
 interface Result {
   rps: number;
@@ -43,7 +55,8 @@ const consul = await ConsulAgent.start();
 
 async function upstream(): Promise<number> {
   // Keeps the arrival time of every request but GET /arrivals, which lists them.
-  const source = "const a=[];const s=require('http').createServer((q,r)=>{if(q.url==='/arrivals')return r.end(JSON.stringify(a));a.push(Date.now());r.end('upstream '+q.url)});s.keepAliveTimeout=5000;s.listen(0,'127.0.0.1',()=>console.log(s.address().port))";
+  const source =
+    "const a=[];const s=require('http').createServer((q,r)=>{if(q.url==='/arrivals')return r.end(JSON.stringify(a));a.push(Date.now());r.end('upstream '+q.url)});s.keepAliveTimeout=5000;s.listen(0,'127.0.0.1',()=>console.log(s.address().port))";
   const child = spawn(process.execPath, ['-e', source], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -53,7 +66,9 @@ async function upstream(): Promise<number> {
 }
 
 function caller(port: number, grants: object, services?: unknown): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/task-host/main.js')], { stdio: ['pipe', 'ignore', 'inherit', 'ignore'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist/task-host/main.js')], {
+    stdio: ['pipe', 'ignore', 'inherit', 'ignore'],
+  });
   child.stdin?.end(
     JSON.stringify({
       version: 2,
@@ -62,7 +77,15 @@ function caller(port: number, grants: object, services?: unknown): ChildProcess 
       cacheDir: join(dir, 'cache'),
       exitFile: join(dir, `exit-${port}.json`),
       stateDir: mkdtempSync(join(dir, `state-${port}-`)),
-      grants: { args: ['service-probe.wasm'], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 128, httpInstance: 'shared', ...grants },
+      grants: {
+        args: ['service-probe.wasm'],
+        env: {},
+        mounts: [],
+        outboundHttp: [],
+        memoryMaxMiB: 128,
+        httpInstance: 'shared',
+        ...grants,
+      },
       http: { host: '127.0.0.1', port },
       ...(services ? { services } : {}),
     }),
@@ -91,22 +114,66 @@ function measure(url: string): Result {
 
 try {
   const [first, second] = [await upstream(), await upstream()];
-  await consul.register({ ID: 'backend-1', Name: 'backend', Address: '127.0.0.1', Port: first, Check: { CheckID: 'backend-1-ttl', TTL: '1h', Status: 'passing' } });
-  await consul.register({ ID: 'solo-1', Name: 'solo', Address: '127.0.0.1', Port: first, Check: { CheckID: 'solo-1-ttl', TTL: '1h', Status: 'passing' } });
-  await consul.register({ ID: 'backend-2', Name: 'backend', Address: '127.0.0.1', Port: second, Check: { CheckID: 'backend-2-ttl', TTL: '1h', Status: 'passing' } });
+  await consul.register({
+    ID: 'backend-1',
+    Name: 'backend',
+    Address: '127.0.0.1',
+    Port: first,
+    Check: { CheckID: 'backend-1-ttl', TTL: '1h', Status: 'passing' },
+  });
+  await consul.register({
+    ID: 'solo-1',
+    Name: 'solo',
+    Address: '127.0.0.1',
+    Port: first,
+    Check: { CheckID: 'solo-1-ttl', TTL: '1h', Status: 'passing' },
+  });
+  await consul.register({
+    ID: 'backend-2',
+    Name: 'backend',
+    Address: '127.0.0.1',
+    Port: second,
+    Check: { CheckID: 'backend-2-ttl', TTL: '1h', Status: 'passing' },
+  });
 
   // The plugin's half, as in the driver: first sets from Consul for the launch spec.
   const log = pino({ level: 'silent' });
-  const watches = new ServiceWatches(() => new ConsulCatalog({ ...DEFAULT_SERVICES_CONFIG.consul, url: consul.url }), log);
+  const watches = new ServiceWatches(
+    () => new ConsulCatalog({ ...DEFAULT_SERVICES_CONFIG.consul, url: consul.url }),
+    log,
+  );
   const services = new TaskServices(watches, () => undefined, log);
   const task = { id: 'bench', allocId: 'bench', name: 'bench', namespace: 'default' };
   const backend = { provider: 'consul', name: 'backend' } as const;
   const solo = { provider: 'consul', name: 'solo' } as const;
 
   const variants: [string, (port: number) => Promise<ChildProcess>][] = [
-    [`fixed address (allow_http 127.0.0.1:${first}), baseline`, async (port) => caller(port, { env: { NAME: 'fixed', UPSTREAM: `http://127.0.0.1:${first}` }, outboundHttp: [`127.0.0.1:${first}`] })],
-    ['by name, 1 instance (allow_services solo)', async (port) => caller(port, { env: { NAME: 'solo', UPSTREAM: 'http://solo.service.consul' }, services: [solo] }, await services.initialSets(task, [solo]))],
-    ['by name, 2 instances (allow_services backend)', async (port) => caller(port, { env: { NAME: 'named', UPSTREAM: 'http://backend.service.consul' }, services: [backend] }, await services.initialSets(task, [backend]))],
+    [
+      `fixed address (allow_http 127.0.0.1:${first}), baseline`,
+      async (port) =>
+        caller(port, {
+          env: { NAME: 'fixed', UPSTREAM: `http://127.0.0.1:${first}` },
+          outboundHttp: [`127.0.0.1:${first}`],
+        }),
+    ],
+    [
+      'by name, 1 instance (allow_services solo)',
+      async (port) =>
+        caller(
+          port,
+          { env: { NAME: 'solo', UPSTREAM: 'http://solo.service.consul' }, services: [solo] },
+          await services.initialSets(task, [solo]),
+        ),
+    ],
+    [
+      'by name, 2 instances (allow_services backend)',
+      async (port) =>
+        caller(
+          port,
+          { env: { NAME: 'named', UPSTREAM: 'http://backend.service.consul' }, services: [backend] },
+          await services.initialSets(task, [backend]),
+        ),
+    ],
   ];
   // All callers run at once, idle unless measured; the variants take turns
   // for ROUNDS rounds so that a busy neighbour on the machine weighs on all
@@ -129,7 +196,11 @@ try {
   // the plugin's watch pushes the new set over the control channel (as in the
   // driver); the upstream records every arrival. Under load, ROUNDS times.
   const named = hosts[2] as ChildProcess;
-  const channel = HostChannel.open({ path: controlSocketPath(named.pid ?? 0), isAlive: async () => named.exitCode === null, onMessage: () => undefined });
+  const channel = HostChannel.open({
+    path: controlSocketPath(named.pid ?? 0),
+    isAlive: async () => named.exitCode === null,
+    onMessage: () => undefined,
+  });
   for (let i = 0; i < 100 && !channel.connected; i++) await new Promise((r) => setTimeout(r, 50));
   services.attach(task, [backend], (message) => channel.send(message));
   const stopAfterMs: number[] = [];
@@ -152,13 +223,27 @@ try {
   const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   const results = variants.map(([name], i): [string, Result] => {
     const runs = rounds[i] ?? [];
-    return [name, { rps: median(runs.map((r) => r.rps)), p50_ms: median(runs.map((r) => r.p50_ms)), p99_ms: median(runs.map((r) => r.p99_ms)), errors: runs.reduce((sum, r) => sum + r.errors, 0) }];
+    return [
+      name,
+      {
+        rps: median(runs.map((r) => r.rps)),
+        p50_ms: median(runs.map((r) => r.p50_ms)),
+        p99_ms: median(runs.map((r) => r.p99_ms)),
+        errors: runs.reduce((sum, r) => sum + r.errors, 0),
+      },
+    ];
   });
   const baseline = results[0]?.[1] ?? { rps: 1, p99_ms: 1 };
-  console.log(`\nCalling another service from a component (service-probe /call/ -> node:http upstream), ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION}s rounds, same run:`);
+  console.log(
+    `\nCalling another service from a component (service-probe /call/ -> node:http upstream), ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION}s rounds, same run:`,
+  );
   for (const [name, r] of results) {
-    const rel = name.includes('baseline') ? '' : `  ${((r.rps / baseline.rps) * 100).toFixed(1)}% of the fixed-address req/s, p99 ${(r.p99_ms / baseline.p99_ms).toFixed(2)}x`;
-    console.log(`  ${name.padEnd(52)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms${rel}${r.errors ? `  (${r.errors} errors)` : ''}`);
+    const rel = name.includes('baseline')
+      ? ''
+      : `  ${((r.rps / baseline.rps) * 100).toFixed(1)}% of the fixed-address req/s, p99 ${(r.p99_ms / baseline.p99_ms).toFixed(2)}x`;
+    console.log(
+      `  ${name.padEnd(52)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50_ms.toFixed(2)} ms  p99 ${r.p99_ms.toFixed(2)} ms${rel}${r.errors ? `  (${r.errors} errors)` : ''}`,
+    );
   }
   const sorted = [...stopAfterMs].sort((a, b) => a - b);
   console.log(

@@ -14,11 +14,18 @@ import { pathToFileURL } from 'node:url';
 interface Handler {
   handle(request: unknown, out: unknown): void;
 }
-const { HTTPServer } = shimHttp as unknown as { HTTPServer: new (handler: Handler) => { listen(port: number, host: string): void } };
+const { HTTPServer } = shimHttp as unknown as {
+  HTTPServer: new (handler: Handler) => { listen(port: number, host: string): void };
+};
 
 const [componentPath, port] = process.argv.slice(2);
 const dir = await mkdtemp(join(tmpdir(), 'stock-jco-'));
-const output = await transpile(await readFile(componentPath as string), { name: 'component', instantiation: 'async', noTypescript: true, quiet: true });
+const output = await transpile(await readFile(componentPath as string), {
+  name: 'component',
+  instantiation: 'async',
+  noTypescript: true,
+  quiet: true,
+});
 for (const [name, content] of Object.entries(output.files as Record<string, Uint8Array>)) {
   if (name.endsWith('.d.ts')) continue;
   await mkdir(dirname(join(dir, name)), { recursive: true });

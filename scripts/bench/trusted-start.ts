@@ -16,11 +16,17 @@ import { makeKey, messageSignatureBundle, signBytes } from '../../test/verify/su
 // The built driver (npm run build), as the plugin runs it: node's type
 // stripping cannot run src/ as is.
 const dist = new URL('../../dist/', import.meta.url).href;
-const { defaultPluginConfig } = (await import(`${dist}config/plugin-config.js`)) as typeof import('../../src/config/plugin-config.ts');
+const { defaultPluginConfig } = (await import(
+  `${dist}config/plugin-config.js`
+)) as typeof import('../../src/config/plugin-config.ts');
 const { OciClient } = (await import(`${dist}oci/client.js`)) as typeof import('../../src/oci/client.ts');
 const { parseOciReference } = (await import(`${dist}oci/reference.js`)) as typeof import('../../src/oci/reference.ts');
-const { ComponentProvider } = (await import(`${dist}source/component-provider.js`)) as typeof import('../../src/source/component-provider.ts');
-const { prepareComponent } = (await import(`${dist}runtime/component-cache.js`)) as typeof import('../../src/runtime/component-cache.ts');
+const { ComponentProvider } = (await import(
+  `${dist}source/component-provider.js`
+)) as typeof import('../../src/source/component-provider.ts');
+const { prepareComponent } = (await import(
+  `${dist}runtime/component-cache.js`
+)) as typeof import('../../src/runtime/component-cache.ts');
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 30);
 const PULL_RUNS = Math.max(3, Math.round(RUNS / 6));
@@ -32,7 +38,7 @@ function withCustomSection(component: Buffer, bytes: number): Buffer {
   const name = Buffer.from('bench-padding');
   const payload = Buffer.concat([Buffer.from([name.length]), name, Buffer.alloc(bytes, 0x2a)]);
   const size: number[] = [];
-  for (let n = payload.length; ; ) {
+  for (let n = payload.length; ;) {
     const byte = n & 0x7f;
     n >>>= 7;
     size.push(n === 0 ? byte : byte | 0x80);
@@ -55,7 +61,9 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 const log = pino({ level: 'silent' });
 
 /** A node: its own cache dir and task dir, one provider (as one plugin process has). */
-async function node(overrides: Partial<PluginConfig> = {}): Promise<{ taskDir: string; cacheDir: string; provide: (component: string) => Promise<void> }> {
+async function node(
+  overrides: Partial<PluginConfig> = {},
+): Promise<{ taskDir: string; cacheDir: string; provide: (component: string) => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'bench-node-'));
   const taskDir = join(root, 'task');
   await mkdir(join(taskDir, 'local'), { recursive: true });
@@ -65,8 +73,25 @@ async function node(overrides: Partial<PluginConfig> = {}): Promise<{ taskDir: s
     taskDir,
     cacheDir: config.cacheDir,
     async provide(component) {
-      const taskConfig: WasmTaskConfig = { component, checksum: undefined, auth: undefined, args: [], env: {}, passEnv: [], port: undefined, mounts: [], allowHttp: [], httpInstance: 'shared' };
-      const provided = await provider.provide({ taskConfig, taskDir, namespace: 'default', report: () => undefined, log });
+      const taskConfig: WasmTaskConfig = {
+        component,
+        checksum: undefined,
+        auth: undefined,
+        args: [],
+        env: {},
+        passEnv: [],
+        port: undefined,
+        mounts: [],
+        allowHttp: [],
+        httpInstance: 'shared',
+      };
+      const provided = await provider.provide({
+        taskConfig,
+        taskDir,
+        namespace: 'default',
+        report: () => undefined,
+        log,
+      });
       provided.release();
     },
   };
@@ -82,7 +107,11 @@ try {
   const pushed = await client.pushComponent(parseOciReference(ref), big);
   const bundle = messageSignatureBundle(big, signBytes(key.privateKey, big), { hint: key.hint });
   await client.pushReferrer(parseOciReference(ref), pushed.manifestDigest, BUNDLE_TYPE, bundle, BUNDLE_TYPE);
-  const enforce: SignatureConfig = { default: { mode: 'enforce', keys: [key.publicPem], identities: [] }, namespaces: {}, trustedRoot: undefined };
+  const enforce: SignatureConfig = {
+    default: { mode: 'enforce', keys: [key.publicPem], identities: [] },
+    namespaces: {},
+    trustedRoot: undefined,
+  };
 
   // Cold: a fresh node cache each time, so every run downloads and verifies.
   const pullOnly: number[] = [];
@@ -122,15 +151,25 @@ try {
   }
   const mib = (big.length / 1024 / 1024).toFixed(1);
   const f = (ms: number): string => ms.toFixed(2);
-  console.log(`\nSupply chain (component ${mib} MiB, real registry on loopback, key-signed bundle as OCI referrer; medians):`);
+  console.log(
+    `\nSupply chain (component ${mib} MiB, real registry on loopback, key-signed bundle as OCI referrer; medians):`,
+  );
   console.log(`  pull, cold cache, policy off:             ${f(median(pullOnly))} ms (${PULL_RUNS} runs)`);
-  console.log(`  pull + verify, cold cache, enforce:       ${f(median(pullVerify))} ms (verify adds ${f(median(pullVerify) - median(pullOnly))} ms)`);
+  console.log(
+    `  pull + verify, cold cache, enforce:       ${f(median(pullVerify))} ms (verify adds ${f(median(pullVerify) - median(pullOnly))} ms)`,
+  );
   console.log(`  unsigned local file, policy off:          ${f(median(localMs))} ms (${RUNS} runs; baseline)`);
-  console.log(`  cached + verified, oci:// by tag:         ${f(median(cachedTagMs))} ms (+${f(median(cachedTagMs) - median(localMs))} ms: one manifest GET)`);
-  console.log(`  cached + verified, oci:// by digest:      ${f(median(cachedDigestMs))} ms (+${f(median(cachedDigestMs) - median(localMs))} ms)`);
+  console.log(
+    `  cached + verified, oci:// by tag:         ${f(median(cachedTagMs))} ms (+${f(median(cachedTagMs) - median(localMs))} ms: one manifest GET)`,
+  );
+  console.log(
+    `  cached + verified, oci:// by digest:      ${f(median(cachedDigestMs))} ms (+${f(median(cachedDigestMs) - median(localMs))} ms)`,
+  );
   console.log(`Task host finding the compiled component (cache warm):`);
   console.log(`  unverified local file: read + sha256:     ${f(median(byHash))} ms (baseline)`);
-  console.log(`  cached blob / verified file, digest known: ${f(median(byKnownDigest))} ms (${(median(byHash) / median(byKnownDigest)).toFixed(0)}x less)`);
+  console.log(
+    `  cached blob / verified file, digest known: ${f(median(byKnownDigest))} ms (${(median(byHash) / median(byKnownDigest)).toFixed(0)}x less)`,
+  );
 } finally {
   await registry.stop();
 }

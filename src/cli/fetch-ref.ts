@@ -24,7 +24,11 @@ export interface FetchedForCli {
   readonly cleanup: () => Promise<void>;
 }
 
-export async function fetchRef(ref: string, checksum: string | undefined, flags: RegistryFlags): Promise<FetchedForCli> {
+export async function fetchRef(
+  ref: string,
+  checksum: string | undefined,
+  flags: RegistryFlags,
+): Promise<FetchedForCli> {
   const cache = await mkdtemp(join(tmpdir(), 'nomad-wasm-'));
   const cleanup = (): Promise<void> => rm(cache, { recursive: true, force: true });
   try {

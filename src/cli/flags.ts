@@ -15,7 +15,9 @@ export interface CliFlags {
 /** The password never goes on the command line, where `ps` would show it. */
 export function registryFlags(flags: CliFlags): RegistryFlags {
   const auth: RegistryAuth | undefined =
-    flags.username === undefined ? undefined : { username: flags.username, password: process.env.NOMAD_WASM_REGISTRY_PASSWORD ?? '' };
+    flags.username === undefined
+      ? undefined
+      : { username: flags.username, password: process.env.NOMAD_WASM_REGISTRY_PASSWORD ?? '' };
   return { insecure: flags.insecure, auth };
 }
 

@@ -37,7 +37,10 @@ export async function inspectCommand(args: readonly string[], flags: CliFlags): 
       `world         ${summary.world}`,
       `exports       ${summary.exports.join(', ') || '(none)'}`,
       `imports (${summary.imports.length})`,
-      ...summary.imports.map((name) => `  ${name}${summary.unsupportedImports.includes(name) ? '   <- not provided by this driver: the task would fail' : ''}`),
+      ...summary.imports.map(
+        (name) =>
+          `  ${name}${summary.unsupportedImports.includes(name) ? '   <- not provided by this driver: the task would fail' : ''}`,
+      ),
       'capabilities it would ask for',
       ...(summary.capabilities.length > 0 ? summary.capabilities.map((c) => `  ${c}`) : ['  (none beyond stdio)']),
       `signatures    ${signatures.length === 0 ? 'none found' : signatures.map((s) => `${s.kind} at ${s.origin}`).join('; ')}`,

@@ -10,18 +10,25 @@ import { registryFlags, usage, type CliFlags } from './flags.js';
 
 export async function pushCommand(args: readonly string[], flags: CliFlags): Promise<number> {
   const [file, ref] = args;
-  if (file === undefined || ref === undefined || args.length > 2) return usage('push takes <file.wasm> <oci://registry/repo:tag>');
+  if (file === undefined || ref === undefined || args.length > 2)
+    return usage('push takes <file.wasm> <oci://registry/repo:tag>');
   const bytes = await readFile(file);
   checkComponentHeader(bytes, file);
   const reference = parseOciReference(ref);
   const { insecure, auth } = registryFlags(flags);
   const client = new OciClient(
-    clientOptionsFor(reference.registry, insecure ? [{ host: reference.registry, auth: undefined, insecure: true, caCertPem: undefined }] : [], auth),
+    clientOptionsFor(
+      reference.registry,
+      insecure ? [{ host: reference.registry, auth: undefined, insecure: true, caCertPem: undefined }] : [],
+      auth,
+    ),
   );
   process.stderr.write(`Pushing ${file} (${formatMiB(bytes.length)}) to ${formatOciReference(reference)}\n`);
   const started = Date.now();
   const pushed = await client.pushComponent(reference, bytes);
   process.stderr.write(`Pushed in ${Date.now() - started} ms\n`);
-  process.stdout.write(`${formatOciReference({ ...reference, tag: undefined, digest: pushed.manifestDigest })}\nlayer ${pushed.layerDigest}\n`);
+  process.stdout.write(
+    `${formatOciReference({ ...reference, tag: undefined, digest: pushed.manifestDigest })}\nlayer ${pushed.layerDigest}\n`,
+  );
   return 0;
 }

@@ -33,8 +33,14 @@ const GRANT_FIELDS: readonly [string, readonly string[]][] = [
 const CAPABILITIES: readonly [string, string][] = [
   ['wasi:filesystem/', 'files: only directories granted with `mount` blocks'],
   ['wasi:cli/environment', 'environment: only variables granted with `env` / `pass_env`'],
-  ['wasi:http/outgoing-handler', 'outbound HTTP: only hosts granted with `allow_http`, and services named in `allow_services`'],
-  ['wasi:config/store', 'config values: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`'],
+  [
+    'wasi:http/outgoing-handler',
+    'outbound HTTP: only hosts granted with `allow_http`, and services named in `allow_services`',
+  ],
+  [
+    'wasi:config/store',
+    'config values: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`',
+  ],
   ['wasi:sockets/', 'sockets: always denied by this driver'],
   ['wasi:random/', 'randomness: always available'],
   ['wasi:clocks/', 'clocks: always available'],
@@ -47,7 +53,9 @@ export async function summarizeWorld(bytes: Uint8Array, what: string): Promise<W
   try {
     wit = await componentWit(bytes);
   } catch (err) {
-    throw new DriverError('COMPONENT_INVALID', `cannot read the component's world: ${(err as Error).message}`, { cause: err });
+    throw new DriverError('COMPONENT_INVALID', `cannot read the component's world: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return summarizeWit(wit);
 }
@@ -61,10 +69,21 @@ export function summarizeWit(wit: string): WorldSummary {
     : exports.some((e) => e.startsWith('wasi:cli/run@'))
       ? 'wasi:cli/run command'
       : 'unsupported';
-  const capabilities = CAPABILITIES.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).map(([, text]) => text);
-  const grants = GRANT_FIELDS.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).flatMap(([, fields]) => fields);
+  const capabilities = CAPABILITIES.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).map(
+    ([, text]) => text,
+  );
+  const grants = GRANT_FIELDS.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).flatMap(
+    ([, fields]) => fields,
+  );
   if (world === 'wasi:http service') grants.push('port');
-  return { world, imports, exports, unsupportedImports: imports.filter((i) => !PROVIDED_INTERFACES.has(unversioned(i))), capabilities, grants };
+  return {
+    world,
+    imports,
+    exports,
+    unsupportedImports: imports.filter((i) => !PROVIDED_INTERFACES.has(unversioned(i))),
+    capabilities,
+    grants,
+  };
 }
 
 /**

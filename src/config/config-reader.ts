@@ -34,7 +34,10 @@ export class ConfigReader {
   private get(field: string): CtyValue {
     const value = this.value[field] ?? null;
     if (value === UNKNOWN) {
-      throw new ConfigFieldError(this.name(field), 'value is unknown (not yet computed); use a literal or an interpolation Nomad can resolve');
+      throw new ConfigFieldError(
+        this.name(field),
+        'value is unknown (not yet computed); use a literal or an interpolation Nomad can resolve',
+      );
     }
     return value;
   }
@@ -46,7 +49,8 @@ export class ConfigReader {
   optionalString(field: string): string | undefined {
     const value = this.get(field);
     if (value === null) return undefined;
-    if (typeof value !== 'string') throw new ConfigFieldError(this.name(field), `expected a string, got ${describe(value)}`);
+    if (typeof value !== 'string')
+      throw new ConfigFieldError(this.name(field), `expected a string, got ${describe(value)}`);
     return value;
   }
 
@@ -59,7 +63,8 @@ export class ConfigReader {
   optionalBool(field: string): boolean | undefined {
     const value = this.get(field);
     if (value === null) return undefined;
-    if (typeof value !== 'boolean') throw new ConfigFieldError(this.name(field), `expected a bool, got ${describe(value)}`);
+    if (typeof value !== 'boolean')
+      throw new ConfigFieldError(this.name(field), `expected a bool, got ${describe(value)}`);
     return value;
   }
 
@@ -76,9 +81,11 @@ export class ConfigReader {
   stringList(field: string): string[] {
     const value = this.get(field);
     if (value === null) return [];
-    if (!Array.isArray(value)) throw new ConfigFieldError(this.name(field), `expected a list of strings, got ${describe(value)}`);
+    if (!Array.isArray(value))
+      throw new ConfigFieldError(this.name(field), `expected a list of strings, got ${describe(value)}`);
     return value.map((item, i) => {
-      if (typeof item !== 'string') throw new ConfigFieldError(`${this.name(field)}[${i}]`, `expected a string, got ${describe(item)}`);
+      if (typeof item !== 'string')
+        throw new ConfigFieldError(`${this.name(field)}[${i}]`, `expected a string, got ${describe(item)}`);
       return item;
     });
   }
@@ -132,7 +139,9 @@ export class ConfigReader {
     if (value === null) return {};
     if (Array.isArray(value)) {
       const merged: Record<string, string> = {};
-      value.forEach((item, i) => Object.assign(merged, new ConfigReader({ [`${field}[${i}]`]: item }, this.prefix).stringMap(`${field}[${i}]`)));
+      value.forEach((item, i) =>
+        Object.assign(merged, new ConfigReader({ [`${field}[${i}]`]: item }, this.prefix).stringMap(`${field}[${i}]`)),
+      );
       return merged;
     }
     if (value === UNKNOWN || typeof value !== 'object' || Array.isArray(value)) {
@@ -140,7 +149,8 @@ export class ConfigReader {
     }
     const out: Record<string, string> = {};
     for (const [key, item] of Object.entries(value)) {
-      if (typeof item !== 'string') throw new ConfigFieldError(`${this.name(field)}.${key}`, `expected a string, got ${describe(item)}`);
+      if (typeof item !== 'string')
+        throw new ConfigFieldError(`${this.name(field)}.${key}`, `expected a string, got ${describe(item)}`);
       out[key] = item;
     }
     return out;

@@ -9,8 +9,18 @@ import { attr, object, withDefault, type Spec } from '../hclspec/spec.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import { ConfigReader } from './config-reader.js';
 import { decodeRegistries, registryConfigSpec, type RegistryConfig } from './registry-config.js';
-import { decodeSignatureConfig, signatureConfigSpec, SIGNATURES_OFF, type SignatureConfig } from './signature-config.js';
-import { decodeServicesConfig, DEFAULT_SERVICES_CONFIG, servicesConfigSpec, type ServicesConfig } from './services-config.js';
+import {
+  decodeSignatureConfig,
+  signatureConfigSpec,
+  SIGNATURES_OFF,
+  type SignatureConfig,
+} from './signature-config.js';
+import {
+  decodeServicesConfig,
+  DEFAULT_SERVICES_CONFIG,
+  servicesConfigSpec,
+  type ServicesConfig,
+} from './services-config.js';
 import { decodeVaultConfig, vaultConfigSpec, type VaultPluginConfig } from './vault-config.js';
 
 /** What the operator lets any job on this node ask for. */
@@ -70,7 +80,12 @@ export const pluginConfigSpec: Spec = object({
   pool_max_tasks: withDefault(attr('pool_max_tasks', 'number'), String(DEFAULT_POOL_MAX_TASKS)),
 });
 
-const NO_CEILINGS: GrantCeilings = { allowHttp: undefined, allowMounts: true, allowReadWriteMounts: true, maxMemoryMb: undefined };
+const NO_CEILINGS: GrantCeilings = {
+  allowHttp: undefined,
+  allowMounts: true,
+  allowReadWriteMounts: true,
+  maxMemoryMb: undefined,
+};
 export const defaultPluginConfig: PluginConfig = {
   cacheDir: DEFAULT_CACHE_DIR,
   cacheMaxBytes: DEFAULT_CACHE_MAX_MB * MiB,
@@ -88,14 +103,16 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
   try {
     const config = ConfigReader.root(decodeCtyMsgpack(msgpack), 'config');
     const cacheDir = config.optionalString('cache_dir') ?? DEFAULT_CACHE_DIR;
-    if (!cacheDir.startsWith('/')) throw new Error(`config field "cache_dir": must be an absolute path, got "${cacheDir}"`);
+    if (!cacheDir.startsWith('/'))
+      throw new Error(`config field "cache_dir": must be an absolute path, got "${cacheDir}"`);
     const allowHttp = config.optionalStringList('allow_http')?.map((text, i) => {
       const entry = parseAllowEntry(text);
       if (typeof entry === 'string') throw new Error(`config field "allow_http[${i}]": ${entry}`);
       return entry;
     });
     const maxMemoryMb = config.optionalNumber('max_memory_mb');
-    if (maxMemoryMb !== undefined && !(maxMemoryMb > 0)) throw new Error('config field "max_memory_mb": must be a positive number of MiB');
+    if (maxMemoryMb !== undefined && !(maxMemoryMb > 0))
+      throw new Error('config field "max_memory_mb": must be a positive number of MiB');
     const vault = decodeVaultConfig(config.optionalBlock('vault'));
     return {
       ...(vault ? { vault } : {}),
@@ -121,7 +138,8 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
 function decodeIsolation(config: ConfigReader): Isolation {
   const mode = config.optionalString('isolation') ?? 'process';
   const maxTasks = config.optionalNumber('pool_max_tasks') ?? DEFAULT_POOL_MAX_TASKS;
-  if (!Number.isInteger(maxTasks) || maxTasks < 1) throw new Error('config field "pool_max_tasks": must be a whole number of tasks, at least 1');
+  if (!Number.isInteger(maxTasks) || maxTasks < 1)
+    throw new Error('config field "pool_max_tasks": must be a whole number of tasks, at least 1');
   if (mode === 'process') return { mode };
   if (mode === 'pooled') return { mode, maxTasks };
   throw new Error(`config field "isolation": must be "process" or "pooled", got "${mode}"`);

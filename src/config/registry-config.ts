@@ -6,8 +6,7 @@ import type { ConfigReader } from './config-reader.js';
 
 /** Credentials for one registry: a user and password, or an OAuth2 identity (refresh) token. */
 export type RegistryAuth =
-  | { readonly username: string; readonly password: string }
-  | { readonly identityToken: string };
+  { readonly username: string; readonly password: string } | { readonly identityToken: string };
 
 export interface RegistryConfig {
   /** `host[:port]` exactly as it appears in `oci://` references. */
@@ -41,7 +40,8 @@ export function decodeRegistries(blocks: readonly ConfigReader[]): RegistryConfi
   const seen = new Set<string>();
   return blocks.map((block, i) => {
     const host = block.requiredString('host');
-    if (!HOST.test(host)) throw new Error(`config field "registry[${i}].host": must be host[:port] (no scheme, no path), got "${host}"`);
+    if (!HOST.test(host))
+      throw new Error(`config field "registry[${i}].host": must be host[:port] (no scheme, no path), got "${host}"`);
     if (seen.has(host)) throw new Error(`config field "registry[${i}].host": "${host}" is configured twice`);
     seen.add(host);
     const caPath = block.optionalString('ca_cert') || undefined;
@@ -60,7 +60,8 @@ export function decodeRegistryAuth(block: ConfigReader, field: string): Registry
   const username = block.optionalString('username') || undefined;
   const password = block.optionalString('password') ?? '';
   if (identityToken !== undefined) {
-    if (username !== undefined) throw new Error(`config field "${field}": set either username/password or identity_token, not both`);
+    if (username !== undefined)
+      throw new Error(`config field "${field}": set either username/password or identity_token, not both`);
     return { identityToken };
   }
   if (username === undefined) {

@@ -56,41 +56,63 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function decodeSecretConfig(config: ConfigReader, envNames: readonly string[]): TaskConfigGrants | undefined {
   const secrets: SecretSpec[] = [];
   for (const [name, block] of config.blockMap('secret')) {
-    if (!SECRET_NAME.test(name)) throw new Error(`config field secret["${name}"]: a secret name may hold letters, digits, "_" and "-" (it prefixes config keys: ${name}.<field>)`);
+    if (!SECRET_NAME.test(name))
+      throw new Error(
+        `config field secret["${name}"]: a secret name may hold letters, digits, "_" and "-" (it prefixes config keys: ${name}.<field>)`,
+      );
     const path = block.requiredString('path').replace(/^\/+/, '').replace(/^v1\//, '');
     const field = block.optionalString('field');
     const version = block.optionalNumber('version');
-    if (version !== undefined && !(Number.isInteger(version) && version > 0)) throw new Error(`config field secret["${name}"].version: must be a positive integer (a KV v2 version), got ${version}`);
+    if (version !== undefined && !(Number.isInteger(version) && version > 0))
+      throw new Error(
+        `config field secret["${name}"].version: must be a positive integer (a KV v2 version), got ${version}`,
+      );
     secrets.push({ name, path, ...(field ? { field } : {}), ...(version !== undefined ? { version } : {}) });
   }
   const configKeys = config.stringList('config_keys');
   const configValues = config.stringMap('config_values');
   const secretEnv = config.stringMap('secret_env');
-  if (secrets.length === 0 && configKeys.length === 0 && Object.keys(configValues).length === 0 && Object.keys(secretEnv).length === 0) return undefined;
+  if (
+    secrets.length === 0 &&
+    configKeys.length === 0 &&
+    Object.keys(configValues).length === 0 &&
+    Object.keys(secretEnv).length === 0
+  )
+    return undefined;
 
   const byName = new Map(secrets.map((secret) => [secret.name, secret]));
   const used = new Set<string>();
   configKeys.forEach((key, i) => used.add(checkSecretKey(key, byName, `config_keys[${i}]`, true)));
   for (const [name, key] of Object.entries(secretEnv)) {
-    if (!ENV_NAME.test(name)) throw new Error(`config field "secret_env": "${name}" is not a valid environment variable name`);
-    if (envNames.includes(name)) throw new Error(`config field "secret_env": ${name} is also set by env or pass_env; give it one source`);
+    if (!ENV_NAME.test(name))
+      throw new Error(`config field "secret_env": "${name}" is not a valid environment variable name`);
+    if (envNames.includes(name))
+      throw new Error(`config field "secret_env": ${name} is also set by env or pass_env; give it one source`);
     used.add(checkSecretKey(key, byName, `secret_env.${name}`, false));
   }
   for (const secret of secrets) {
     if (!used.has(secret.name)) {
-      throw new Error(`config field secret["${secret.name}"]: neither config_keys nor secret_env uses it, so the component could never see it (list "${secret.field ? secret.name : `${secret.name}.<field>`}" in config_keys)`);
+      throw new Error(
+        `config field secret["${secret.name}"]: neither config_keys nor secret_env uses it, so the component could never see it (list "${secret.field ? secret.name : `${secret.name}.<field>`}" in config_keys)`,
+      );
     }
   }
   for (const key of Object.keys(configValues)) {
     if (key === '') throw new Error('config field "config_values": a key may not be empty');
     const owner = byName.get(key.split('.')[0] ?? '');
-    if (owner) throw new Error(`config field "config_values": "${key}" collides with the keys of secret "${owner.name}"`);
+    if (owner)
+      throw new Error(`config field "config_values": "${key}" collides with the keys of secret "${owner.name}"`);
   }
   return { secrets, configKeys, configValues, secretEnv };
 }
 
 /** Checks one key against the declared secrets; returns the secret's name. */
-function checkSecretKey(key: string, secrets: ReadonlyMap<string, SecretSpec>, field: string, wildcard: boolean): string {
+function checkSecretKey(
+  key: string,
+  secrets: ReadonlyMap<string, SecretSpec>,
+  field: string,
+  wildcard: boolean,
+): string {
   const dot = key.indexOf('.');
   const name = dot < 0 ? key : key.slice(0, dot);
   const rest = dot < 0 ? undefined : key.slice(dot + 1);
@@ -98,12 +120,19 @@ function checkSecretKey(key: string, secrets: ReadonlyMap<string, SecretSpec>, f
   const declared = [...secrets.keys()].join(', ') || 'none';
   if (!secret) throw new Error(`config field ${field}: "${key}" names no declared secret (secret blocks: ${declared})`);
   if (secret.field !== undefined && rest !== undefined) {
-    throw new Error(`config field ${field}: secret "${name}" has field = "${secret.field}", so its one key is "${name}", not "${key}"`);
+    throw new Error(
+      `config field ${field}: secret "${name}" has field = "${secret.field}", so its one key is "${name}", not "${key}"`,
+    );
   }
   if (secret.field === undefined) {
-    if (rest === undefined || rest === '') throw new Error(`config field ${field}: secret "${name}" has no field, so its keys are "${name}.<field>"${wildcard ? ` (or "${name}.*" for all)` : ''}`);
-    if (rest === '*' && !wildcard) throw new Error(`config field ${field}: "${key}": an environment variable takes one key, not a wildcard`);
-    if (rest.includes('*') && rest !== '*') throw new Error(`config field ${field}: "${key}": "*" may only stand for the whole field name ("${name}.*")`);
+    if (rest === undefined || rest === '')
+      throw new Error(
+        `config field ${field}: secret "${name}" has no field, so its keys are "${name}.<field>"${wildcard ? ` (or "${name}.*" for all)` : ''}`,
+      );
+    if (rest === '*' && !wildcard)
+      throw new Error(`config field ${field}: "${key}": an environment variable takes one key, not a wildcard`);
+    if (rest.includes('*') && rest !== '*')
+      throw new Error(`config field ${field}: "${key}": "*" may only stand for the whole field name ("${name}.*")`);
   }
   return name;
 }

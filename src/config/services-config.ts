@@ -28,7 +28,13 @@ export interface ServicesConfig {
 
 /** Nomad's own defaults: a Consul agent and a Nomad agent on the node itself. */
 export const DEFAULT_SERVICES_CONFIG: ServicesConfig = {
-  consul: { url: 'http://127.0.0.1:8500', token: undefined, caCertPem: undefined, namespace: undefined, partition: undefined },
+  consul: {
+    url: 'http://127.0.0.1:8500',
+    token: undefined,
+    caCertPem: undefined,
+    namespace: undefined,
+    partition: undefined,
+  },
   nomad: { url: 'http://127.0.0.1:4646', token: undefined, caCertPem: undefined },
 };
 
@@ -39,12 +45,20 @@ const endpointFields = {
 };
 
 export const servicesConfigSpec: Record<string, Spec> = {
-  consul: singleBlock('consul', object({ ...endpointFields, namespace: attr('namespace', 'string'), partition: attr('partition', 'string') })),
+  consul: singleBlock(
+    'consul',
+    object({ ...endpointFields, namespace: attr('namespace', 'string'), partition: attr('partition', 'string') }),
+  ),
   nomad: singleBlock('nomad', object(endpointFields)),
 };
 
-export function decodeServicesConfig(consul: ConfigReader | undefined, nomad: ConfigReader | undefined): ServicesConfig {
-  const consulEndpoint = consul ? endpoint(consul, 'consul', DEFAULT_SERVICES_CONFIG.consul.url) : DEFAULT_SERVICES_CONFIG.consul;
+export function decodeServicesConfig(
+  consul: ConfigReader | undefined,
+  nomad: ConfigReader | undefined,
+): ServicesConfig {
+  const consulEndpoint = consul
+    ? endpoint(consul, 'consul', DEFAULT_SERVICES_CONFIG.consul.url)
+    : DEFAULT_SERVICES_CONFIG.consul;
   return {
     consul: {
       ...consulEndpoint,
@@ -65,11 +79,19 @@ function endpoint(block: ConfigReader, field: string, fallback: string): Catalog
   } catch {
     throw new Error(`config field "${field}.address": "${address}" is not host:port or an http(s):// URL`);
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
-    throw new Error(`config field "${field}.address": "${address}" must be host:port or http(s)://host:port, without a path or credentials`);
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search ||
+    url.username
+  ) {
+    throw new Error(
+      `config field "${field}.address": "${address}" must be host:port or http(s)://host:port, without a path or credentials`,
+    );
   }
   const caPath = block.optionalString('ca_cert') || undefined;
-  if (caPath !== undefined && url.protocol !== 'https:') throw new Error(`config field "${field}.ca_cert": only used with an https:// address`);
+  if (caPath !== undefined && url.protocol !== 'https:')
+    throw new Error(`config field "${field}.ca_cert": only used with an https:// address`);
   return {
     url: url.origin,
     token: block.optionalString('token') || undefined,

@@ -39,7 +39,10 @@ export const SIGNATURES_OFF: SignatureConfig = {
   trustedRoot: undefined,
 };
 
-const identitySpec = blockList('identity', object({ issuer: attr('issuer', 'string', true), subject: attr('subject', 'string', true) }));
+const identitySpec = blockList(
+  'identity',
+  object({ issuer: attr('issuer', 'string', true), subject: attr('subject', 'string', true) }),
+);
 const rulesFields = {
   public_keys: attr('public_keys', 'list(string)'),
   identity: identitySpec,
@@ -72,7 +75,11 @@ export function decodeSignatureConfig(block: ConfigReader | undefined): Signatur
     };
   }
   const rootPath = block.optionalString('trusted_root') || undefined;
-  const config: SignatureConfig = { default: defaults, namespaces, trustedRoot: rootPath === undefined ? undefined : readTrustedRoot(rootPath) };
+  const config: SignatureConfig = {
+    default: defaults,
+    namespaces,
+    trustedRoot: rootPath === undefined ? undefined : readTrustedRoot(rootPath),
+  };
   checkUsable(config);
   try {
     validateNamespacePolicies(config);
@@ -84,7 +91,8 @@ export function decodeSignatureConfig(block: ConfigReader | undefined): Signatur
 }
 
 function decodeMode(text: string, field: string): VerifyMode {
-  if (!(VERIFY_MODES as readonly string[]).includes(text)) throw new Error(`config field "${field}": must be "off", "warn" or "enforce", got "${text}"`);
+  if (!(VERIFY_MODES as readonly string[]).includes(text))
+    throw new Error(`config field "${field}": must be "off", "warn" or "enforce", got "${text}"`);
   return text as VerifyMode;
 }
 
@@ -98,20 +106,30 @@ function keyPem(value: string, field: string): string {
 }
 
 function decodeIdentities(block: ConfigReader): IdentityRule[] {
-  return block.blockList('identity').map((identity) => ({ issuer: identity.requiredString('issuer'), subject: identity.requiredString('subject') }));
+  return block
+    .blockList('identity')
+    .map((identity) => ({ issuer: identity.requiredString('issuer'), subject: identity.requiredString('subject') }));
 }
 
 function readTrustedRoot(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as unknown;
   } catch (err) {
-    throw new Error(`config field "signatures.trusted_root": cannot read ${path} as JSON: ${(err as Error).message}`, { cause: err });
+    throw new Error(`config field "signatures.trusted_root": cannot read ${path} as JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
 /** A policy that could never admit anything, or certificate rules without a root, are operator mistakes. */
 function checkUsable(config: SignatureConfig): void {
-  const all: [string, Partial<SignatureRules>][] = [['signatures', config.default], ...Object.entries(config.namespaces).map(([n, r]): [string, Partial<SignatureRules>] => [`signatures.namespace["${n}"]`, r])];
+  const all: [string, Partial<SignatureRules>][] = [
+    ['signatures', config.default],
+    ...Object.entries(config.namespaces).map(([n, r]): [string, Partial<SignatureRules>] => [
+      `signatures.namespace["${n}"]`,
+      r,
+    ]),
+  ];
   for (const [field, rules] of all) {
     const mode = rules.mode ?? config.default.mode;
     const keys = rules.keys ?? config.default.keys;
@@ -120,7 +138,9 @@ function checkUsable(config: SignatureConfig): void {
       throw new Error(`config field "${field}": mode "${mode}" needs public_keys or an identity block to trust`);
     }
     if (identities.length > 0 && config.trustedRoot === undefined) {
-      throw new Error(`config field "${field}.identity": certificate identities need "signatures.trusted_root" (a Sigstore trusted_root.json)`);
+      throw new Error(
+        `config field "${field}.identity": certificate identities need "signatures.trusted_root" (a Sigstore trusted_root.json)`,
+      );
     }
   }
 }
@@ -136,6 +156,10 @@ export async function checkTrustMaterial(config: SignatureConfig): Promise<void>
   try {
     await loadTrust({ publicKeysPem: [], trustedRootJson: config.trustedRoot });
   } catch (err) {
-    throw new DriverError('PLUGIN_CONFIG_INVALID', `invalid plugin config: config field "signatures.trusted_root": ${(err as Error).message}`, { cause: err });
+    throw new DriverError(
+      'PLUGIN_CONFIG_INVALID',
+      `invalid plugin config: config field "signatures.trusted_root": ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }

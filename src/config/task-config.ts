@@ -78,19 +78,23 @@ const INSTANCE_MODES: readonly HttpInstanceMode[] = ['shared', 'per-request'];
 
 export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
   try {
-    if (msgpack.length === 0) throw new Error('the task has no driver config (is `config { component = ... }` missing?)');
+    if (msgpack.length === 0)
+      throw new Error('the task has no driver config (is `config { component = ... }` missing?)');
     const config = ConfigReader.root(decodeCtyMsgpack(msgpack), 'config');
     const component = config.requiredString('component');
     const checksum = config.optionalString('checksum') || undefined;
     if (checksum !== undefined && !SHA256_DIGEST.test(checksum)) {
-      throw new Error(`config field "checksum": must be "sha256:" followed by 64 lowercase hex digits, got "${checksum}"`);
+      throw new Error(
+        `config field "checksum": must be "sha256:" followed by 64 lowercase hex digits, got "${checksum}"`,
+      );
     }
     const authBlock = config.optionalBlock('auth');
     const auth = authBlock && decodeRegistryAuth(authBlock, 'auth');
     if (authBlock && !auth) throw new Error('config field "auth": set username/password or identity_token');
     const env = config.stringMap('env');
     for (const name of Object.keys(env)) {
-      if (!ENV_NAME.test(name)) throw new Error(`config field "env": "${name}" is not a valid environment variable name`);
+      if (!ENV_NAME.test(name))
+        throw new Error(`config field "env": "${name}" is not a valid environment variable name`);
     }
     const passEnv = config.stringList('pass_env');
     const port = config.optionalString('port');

@@ -44,9 +44,12 @@ export function decodeVaultConfig(block: ConfigReader | undefined): VaultPluginC
   try {
     url = new URL(address);
   } catch {
-    throw new Error(`config field "vault.address": must be a URL like https://vault.example.com:8200, got "${address}"`);
+    throw new Error(
+      `config field "vault.address": must be a URL like https://vault.example.com:8200, got "${address}"`,
+    );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`config field "vault.address": must be http:// or https://, got "${address}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`config field "vault.address": must be http:// or https://, got "${address}"`);
   const caPath = block.optionalString('ca_cert') || undefined;
   return {
     address,
@@ -62,6 +65,7 @@ function duration(block: ConfigReader, field: string, fallback: number): number 
   const text = block.optionalString(field);
   if (text === undefined || text === '') return fallback;
   const ms = parseDuration(text);
-  if (ms === undefined) throw new Error(`config field "vault.${field}": must be a duration like "30s" or "5m", got "${text}"`);
+  if (ms === undefined)
+    throw new Error(`config field "vault.${field}": must be a duration like "30s" or "5m", got "${text}"`);
   return ms;
 }

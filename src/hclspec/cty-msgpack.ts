@@ -13,14 +13,7 @@ import { decode, ExtensionCodec } from '@msgpack/msgpack';
 export const UNKNOWN: unique symbol = Symbol('cty.unknown');
 
 export type CtyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | typeof UNKNOWN
-  | CtyValue[]
-  | { [key: string]: CtyValue };
+  null | boolean | number | bigint | string | typeof UNKNOWN | CtyValue[] | { [key: string]: CtyValue };
 
 const CTY_UNKNOWN_EXT = 0;
 const CTY_REFINED_UNKNOWN_EXT = 0x0c;

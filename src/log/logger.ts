@@ -29,9 +29,7 @@ function stderrDestination(): DestinationStream {
   };
 }
 
-export function createLogger(
-  options: { level?: string; destination?: DestinationStream } = {},
-): Logger {
+export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
       level: options.level ?? process.env['NOMAD_DRIVER_WASM_LOG_LEVEL'] ?? 'debug',

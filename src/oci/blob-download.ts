@@ -37,7 +37,12 @@ class VerifyingCounter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.received += chunk.length;
     if (this.received > this.options.maxBytes) {
-      callback(new DriverError('OCI_ARTIFACT_TOO_LARGE', `${this.options.what}: more than the allowed ${this.options.maxBytes} bytes arrived`));
+      callback(
+        new DriverError(
+          'OCI_ARTIFACT_TOO_LARGE',
+          `${this.options.what}: more than the allowed ${this.options.maxBytes} bytes arrived`,
+        ),
+      );
       return;
     }
     this.hash.update(chunk);
@@ -51,7 +56,11 @@ export function tempPathFor(destPath: string): string {
   return join(dirname(destPath), `.${basename(destPath)}.${randomBytes(6).toString('hex')}.partial`);
 }
 
-export async function streamBlobToFile(response: IncomingMessage, destPath: string, options: StreamToFileOptions): Promise<void> {
+export async function streamBlobToFile(
+  response: IncomingMessage,
+  destPath: string,
+  options: StreamToFileOptions,
+): Promise<void> {
   const temp = tempPathFor(destPath);
   const counter = new VerifyingCounter(options);
   const writer = createWriteStream(temp, { flags: 'wx' });
@@ -63,13 +72,20 @@ export async function streamBlobToFile(response: IncomingMessage, destPath: stri
     await pipeline(response, counter, writer, ...(options.signal === undefined ? [] : [{ signal: options.signal }]));
     const actual = `sha256:${counter.hash.digest('hex')}`;
     if (actual !== options.digest) {
-      throw new DriverError('OCI_DIGEST_MISMATCH', `${options.what}: content hashes to ${actual}, expected ${options.digest} (${counter.received} bytes)`);
+      throw new DriverError(
+        'OCI_DIGEST_MISMATCH',
+        `${options.what}: content hashes to ${actual}, expected ${options.digest} (${counter.received} bytes)`,
+      );
     }
     await rename(temp, destPath);
   } catch (err) {
     await rm(temp, { force: true });
     // Disk trouble (ENOSPC, EACCES) is the node's, not the registry's: keep node's error.
     if (err instanceof DriverError || diskError || options.signal?.aborted) throw err;
-    throw new DriverError('OCI_REGISTRY_UNREACHABLE', `${options.what}: download broke off after ${counter.received} bytes: ${(err as Error).message}`, { cause: err });
+    throw new DriverError(
+      'OCI_REGISTRY_UNREACHABLE',
+      `${options.what}: download broke off after ${counter.received} bytes: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }

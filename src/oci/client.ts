@@ -6,8 +6,23 @@ import { streamBlobToFile, type DownloadProgress } from './blob-download.js';
 import type { RegistryCredentials } from './credentials.js';
 import { checkDigest, referrersTag, sha256Digest } from './digest.js';
 import { createAgents, readBody, type HttpAgents } from './http-request.js';
-import { componentLayer, parseManifest, type Descriptor, type ImageIndex, type ImageManifest, type ParsedManifest } from './manifest.js';
-import { MANIFEST_ACCEPT, OCI_EMPTY, OCI_EMPTY_CONTENT, OCI_INDEX, OCI_MANIFEST, WASM_CONFIG, WASM_LAYER } from './media-types.js';
+import {
+  componentLayer,
+  parseManifest,
+  type Descriptor,
+  type ImageIndex,
+  type ImageManifest,
+  type ParsedManifest,
+} from './manifest.js';
+import {
+  MANIFEST_ACCEPT,
+  OCI_EMPTY,
+  OCI_EMPTY_CONTENT,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  WASM_CONFIG,
+  WASM_LAYER,
+} from './media-types.js';
 import { formatOciReference, manifestReference, type OciReference } from './reference.js';
 import { errorFromResponse } from './registry-error.js';
 import { RegistryTransport, type RetryInfo } from './registry-transport.js';
@@ -75,7 +90,10 @@ export class OciClient {
   /** Resolves a reference to the manifest and the one component layer. */
   async resolveComponent(ref: OciReference): Promise<ResolvedComponent> {
     const manifest = await this.fetchManifest(ref, manifestReference(ref), { required: true });
-    return { manifestDigest: manifest.digest, ...componentLayer(manifest.parsed, `manifest ${formatOciReference(ref)}`) };
+    return {
+      manifestDigest: manifest.digest,
+      ...componentLayer(manifest.parsed, `manifest ${formatOciReference(ref)}`),
+    };
   }
 
   /**
@@ -93,13 +111,19 @@ export class OciClient {
     checkDigest(digest, what);
     const maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
     if (opts.size !== undefined && opts.size > maxBytes) {
-      throw new DriverError('OCI_ARTIFACT_TOO_LARGE', `${what}: manifest says ${opts.size} bytes, more than the allowed ${maxBytes}`);
+      throw new DriverError(
+        'OCI_ARTIFACT_TOO_LARGE',
+        `${what}: manifest says ${opts.size} bytes, more than the allowed ${maxBytes}`,
+      );
     }
     const response = await this.openBlob(ref, digest, what);
     const length = contentLength(response);
     if (length !== undefined && length > maxBytes) {
       response.destroy();
-      throw new DriverError('OCI_ARTIFACT_TOO_LARGE', `${what}: registry says ${length} bytes, more than the allowed ${maxBytes}`);
+      throw new DriverError(
+        'OCI_ARTIFACT_TOO_LARGE',
+        `${what}: registry says ${length} bytes, more than the allowed ${maxBytes}`,
+      );
     }
     await streamBlobToFile(response, destPath, {
       digest,
@@ -149,7 +173,10 @@ export class OciClient {
     const bytes = Buffer.from(JSON.stringify(manifest));
     // A pinned reference can only be pushed if these are exactly the pinned bytes.
     if (ref.digest !== undefined && ref.digest !== sha256Digest(bytes)) {
-      throw new DriverError('OCI_DIGEST_MISMATCH', `push to ${formatOciReference(ref)}: the manifest would have digest ${sha256Digest(bytes)}`);
+      throw new DriverError(
+        'OCI_DIGEST_MISMATCH',
+        `push to ${formatOciReference(ref)}: the manifest would have digest ${sha256Digest(bytes)}`,
+      );
     }
     const { digest } = await this.putManifest(ref, bytes, OCI_MANIFEST, ref.tag);
     return { manifestDigest: digest, layerDigest };
@@ -182,7 +209,12 @@ export class OciClient {
       subject: { mediaType: subject.parsed.mediaType, digest: subject.digest, size: subject.bytes.length },
       ...(opts.annotations === undefined ? {} : { annotations: opts.annotations }),
     };
-    const { digest, size, indexedByRegistry } = await this.putManifest(ref, Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST, opts.tag);
+    const { digest, size, indexedByRegistry } = await this.putManifest(
+      ref,
+      Buffer.from(JSON.stringify(manifest)),
+      OCI_MANIFEST,
+      opts.tag,
+    );
     if (!indexedByRegistry) {
       await this.addToReferrersTag(ref, subjectDigest, {
         mediaType: OCI_MANIFEST,
@@ -206,8 +238,16 @@ export class OciClient {
    * A 404 is OCI_NOT_FOUND when required, else undefined.
    */
   async fetchManifest(ref: OciReference, reference: string, options: { required: true }): Promise<FetchedManifest>;
-  async fetchManifest(ref: OciReference, reference: string, options: { required: false }): Promise<FetchedManifest | undefined>;
-  async fetchManifest(ref: OciReference, reference: string, options: { required: boolean }): Promise<FetchedManifest | undefined> {
+  async fetchManifest(
+    ref: OciReference,
+    reference: string,
+    options: { required: false },
+  ): Promise<FetchedManifest | undefined>;
+  async fetchManifest(
+    ref: OciReference,
+    reference: string,
+    options: { required: boolean },
+  ): Promise<FetchedManifest | undefined> {
     const what = `manifest ${formatOciReference({ registry: ref.registry, repository: ref.repository, ...(reference.startsWith('sha256:') ? { digest: reference } : { tag: reference }) })}`;
     const response = await this.transport(ref.registry).send({
       method: 'GET',
@@ -223,7 +263,8 @@ export class OciClient {
     }
     if (response.statusCode !== 200) throw await errorFromResponse(response, what);
     const length = contentLength(response);
-    const bytes = length !== undefined && length > MAX_MANIFEST_BYTES ? undefined : await readBody(response, MAX_MANIFEST_BYTES);
+    const bytes =
+      length !== undefined && length > MAX_MANIFEST_BYTES ? undefined : await readBody(response, MAX_MANIFEST_BYTES);
     if (bytes === undefined) {
       response.destroy();
       throw new DriverError('OCI_MANIFEST_UNSUPPORTED', `${what}: manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
@@ -321,7 +362,8 @@ export class OciClient {
   private async addToReferrersTag(ref: OciReference, subjectDigest: string, entry: Descriptor): Promise<void> {
     const tag = referrersTag(subjectDigest);
     const existing = await this.fetchManifest(ref, tag, { required: false });
-    const manifests = existing?.parsed.kind === 'index' ? existing.parsed.index.manifests.filter((m) => m.digest !== entry.digest) : [];
+    const manifests =
+      existing?.parsed.kind === 'index' ? existing.parsed.index.manifests.filter((m) => m.digest !== entry.digest) : [];
     const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...manifests, entry] };
     await this.putManifest(ref, Buffer.from(JSON.stringify(index)), OCI_INDEX, tag);
   }

@@ -10,7 +10,10 @@ export function sha256Digest(bytes: Uint8Array): string {
 /** Only sha256 is accepted: it is what every registry uses, and what we can verify. */
 export function checkDigest(digest: string, what: string): void {
   if (!SHA256_DIGEST.test(digest)) {
-    throw new DriverError('OCI_MANIFEST_UNSUPPORTED', `${what} has digest ${JSON.stringify(digest)}; only sha256:<64 hex> digests are supported`);
+    throw new DriverError(
+      'OCI_MANIFEST_UNSUPPORTED',
+      `${what} has digest ${JSON.stringify(digest)}; only sha256:<64 hex> digests are supported`,
+    );
   }
 }
 

@@ -14,7 +14,10 @@ export interface HttpAgents {
 export function createAgents(caCertPem: string | undefined): HttpAgents {
   return {
     http: new http.Agent({ keepAlive: true }),
-    https: new https.Agent({ keepAlive: true, ...(caCertPem === undefined ? {} : { ca: [...rootCertificates, caCertPem] }) }),
+    https: new https.Agent({
+      keepAlive: true,
+      ...(caCertPem === undefined ? {} : { ca: [...rootCertificates, caCertPem] }),
+    }),
   };
 }
 
@@ -36,7 +39,12 @@ export function httpRequest(url: URL, init: HttpRequestInit, agents: HttpAgents)
     // The signal is watched by hand, not passed to request(): node would keep
     // it attached and cut a long download off when the timeout fires.
     const onAbort = (): void => {
-      request.destroy(Object.assign(new Error(`request to ${url.host} aborted: ${String(init.signal.reason)}`), { name: 'AbortError', cause: init.signal.reason }));
+      request.destroy(
+        Object.assign(new Error(`request to ${url.host} aborted: ${String(init.signal.reason)}`), {
+          name: 'AbortError',
+          cause: init.signal.reason,
+        }),
+      );
     };
     const request = (secure ? https : http).request(
       url,
@@ -47,7 +55,9 @@ export function httpRequest(url: URL, init: HttpRequestInit, agents: HttpAgents)
         // on only inactivity counts.
         // (the agent resets the socket's timeout when it goes back to the pool).
         response.setTimeout(init.idleTimeoutMs, () => {
-          response.destroy(Object.assign(new Error(`no data from ${url.host} for ${init.idleTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
+          response.destroy(
+            Object.assign(new Error(`no data from ${url.host} for ${init.idleTimeoutMs} ms`), { code: 'ETIMEDOUT' }),
+          );
         });
         resolve(response);
       },
@@ -58,7 +68,9 @@ export function httpRequest(url: URL, init: HttpRequestInit, agents: HttpAgents)
     });
     if (init.signal.aborted) onAbort();
     else init.signal.addEventListener('abort', onAbort, { once: true });
-    request.end(init.body === undefined ? undefined : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength));
+    request.end(
+      init.body === undefined ? undefined : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength),
+    );
   });
 }
 

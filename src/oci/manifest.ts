@@ -2,7 +2,15 @@
 // manifest is something the driver can run (one Wasm component layer).
 import { DriverError } from '../errors.js';
 import { checkDigest } from './digest.js';
-import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, SINGLE_LAYER_WASM_TYPES, WASM_CONFIG, WASM_LAYER } from './media-types.js';
+import {
+  DOCKER_MANIFEST,
+  DOCKER_MANIFEST_LIST,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  SINGLE_LAYER_WASM_TYPES,
+  WASM_CONFIG,
+  WASM_LAYER,
+} from './media-types.js';
 
 export interface Descriptor {
   mediaType: string;
@@ -29,7 +37,9 @@ export interface ImageIndex {
   annotations?: Record<string, string>;
 }
 
-export type ParsedManifest = { kind: 'manifest'; manifest: ImageManifest; mediaType: string } | { kind: 'index'; index: ImageIndex; mediaType: string };
+export type ParsedManifest =
+  | { kind: 'manifest'; manifest: ImageManifest; mediaType: string }
+  | { kind: 'index'; index: ImageIndex; mediaType: string };
 
 export interface ComponentLayer {
   readonly layer: { digest: string; size: number; mediaType: string };
@@ -46,7 +56,13 @@ function unsupported(what: string, why: string): DriverError {
 }
 
 function descriptor(value: unknown, what: string): Descriptor {
-  if (!isRecord(value) || typeof value.mediaType !== 'string' || typeof value.digest !== 'string' || !Number.isSafeInteger(value.size) || (value.size as number) < 0) {
+  if (
+    !isRecord(value) ||
+    typeof value.mediaType !== 'string' ||
+    typeof value.digest !== 'string' ||
+    !Number.isSafeInteger(value.size) ||
+    (value.size as number) < 0
+  ) {
     throw unsupported(what, 'malformed descriptor (needs mediaType, digest and a non-negative size)');
   }
   checkDigest(value.digest, what);
@@ -66,7 +82,11 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, wh
   }
   if (!isRecord(json) || json.schemaVersion !== 2) throw unsupported(what, 'not a schemaVersion 2 manifest');
   const mediaType = typeof json.mediaType === 'string' ? json.mediaType : (contentType?.split(';')[0]?.trim() ?? '');
-  if (mediaType === OCI_INDEX || mediaType === DOCKER_MANIFEST_LIST || (mediaType === '' && Array.isArray(json.manifests))) {
+  if (
+    mediaType === OCI_INDEX ||
+    mediaType === DOCKER_MANIFEST_LIST ||
+    (mediaType === '' && Array.isArray(json.manifests))
+  ) {
     if (!Array.isArray(json.manifests)) throw unsupported(what, 'index without a manifests list');
     json.manifests.forEach((m, i) => descriptor(m, `${what} manifests[${i}]`));
     return { kind: 'index', index: json as unknown as ImageIndex, mediaType: mediaType || OCI_INDEX };
@@ -97,11 +117,19 @@ export function componentLayer(parsed: ParsedManifest, what: string): ComponentL
     if (layers.length !== 1 || only === undefined || only.mediaType !== WASM_LAYER) {
       throw unsupported(what, `Wasm artifact must have exactly one ${WASM_LAYER} layer, has: ${layerTypes}`);
     }
-    return { layer: { digest: only.digest, size: only.size, mediaType: only.mediaType }, configMediaType: config.mediaType, manifestFormat: 'wasm-artifact' };
+    return {
+      layer: { digest: only.digest, size: only.size, mediaType: only.mediaType },
+      configMediaType: config.mediaType,
+      manifestFormat: 'wasm-artifact',
+    };
   }
   const only = layers[0];
   if (layers.length === 1 && only !== undefined && SINGLE_LAYER_WASM_TYPES.includes(only.mediaType)) {
-    return { layer: { digest: only.digest, size: only.size, mediaType: only.mediaType }, configMediaType: config.mediaType, manifestFormat: 'single-layer-image' };
+    return {
+      layer: { digest: only.digest, size: only.size, mediaType: only.mediaType },
+      configMediaType: config.mediaType,
+      manifestFormat: 'single-layer-image',
+    };
   }
   throw unsupported(
     what,

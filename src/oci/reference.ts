@@ -38,7 +38,10 @@ function checkRegistry(text: string, registry: string): void {
   if (!HOSTNAME.test(host)) throw invalid(text, `registry ${JSON.stringify(registry)} is not a host name`);
   // "library/app" would be a docker-hub shorthand; we require the host explicitly.
   if (!host.includes('.') && !portMatch && host !== 'localhost') {
-    throw invalid(text, `it must start with a registry host (like ghcr.io or localhost:5000), not ${JSON.stringify(host)}`);
+    throw invalid(
+      text,
+      `it must start with a registry host (like ghcr.io or localhost:5000), not ${JSON.stringify(host)}`,
+    );
   }
 }
 
@@ -66,10 +69,14 @@ export function parseOciReference(text: string): OciReference {
   }
   const repository = rest;
   if (repository === '') throw invalid(text, 'repository is empty');
-  if (repository.length > MAX_REPOSITORY_LENGTH) throw invalid(text, `repository is longer than ${MAX_REPOSITORY_LENGTH} characters`);
+  if (repository.length > MAX_REPOSITORY_LENGTH)
+    throw invalid(text, `repository is longer than ${MAX_REPOSITORY_LENGTH} characters`);
   for (const component of repository.split('/')) {
     if (!PATH_COMPONENT.test(component)) {
-      throw invalid(text, `repository component ${JSON.stringify(component)} must be lowercase letters, digits and single separators`);
+      throw invalid(
+        text,
+        `repository component ${JSON.stringify(component)} must be lowercase letters, digits and single separators`,
+      );
     }
   }
   if (tag === undefined && digest === undefined) tag = DEFAULT_TAG;

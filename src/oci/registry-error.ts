@@ -16,7 +16,9 @@ function summarize(body: Buffer | undefined): string {
   try {
     const parsed = JSON.parse(text) as RegistryErrorBody;
     if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
-      return parsed.errors.map((e) => [e.code, e.message].filter((part) => typeof part === 'string' && part !== '').join(': ')).join('; ');
+      return parsed.errors
+        .map((e) => [e.code, e.message].filter((part) => typeof part === 'string' && part !== '').join(': '))
+        .join('; ');
     }
   } catch {
     // Not JSON (a proxy's HTML page, say): the text itself is the best detail there is.
@@ -31,7 +33,9 @@ export async function errorFromResponse(response: IncomingMessage, what: string)
   try {
     body = await readBody(response, MAX_ERROR_BODY);
   } catch (err) {
-    return new DriverError('OCI_REGISTRY_ERROR', `${what}: HTTP ${status}, and reading the error body failed`, { cause: err });
+    return new DriverError('OCI_REGISTRY_ERROR', `${what}: HTTP ${status}, and reading the error body failed`, {
+      cause: err,
+    });
   }
   const detail = summarize(body);
   let code: ErrorCode = 'OCI_REGISTRY_ERROR';

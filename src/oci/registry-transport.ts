@@ -45,7 +45,16 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const RETRY_NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ECONNABORTED',
+  'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
 function hostOf(registry: string): string {
@@ -119,7 +128,8 @@ export class RegistryTransport {
       }
       const status = response.statusCode ?? 0;
       if (status >= 500 || status === 429) {
-        if (backoff.exhausted) throw await errorFromResponse(response, `${request.what} (after ${backoff.attempts} attempts)`);
+        if (backoff.exhausted)
+          throw await errorFromResponse(response, `${request.what} (after ${backoff.attempts} attempts)`);
         response.resume();
         await this.retry(backoff, `HTTP ${status}`, parseRetryAfter(response.headers['retry-after']));
         continue;
@@ -154,7 +164,14 @@ export class RegistryTransport {
           service: challenge.params.service,
           // Our scope, not just the challenge's: a push's first request (HEAD)
           // is challenged for pull only, but the push needs pull,push.
-          scopes: [...new Set([scope, ...(challenge.params.scope === undefined || coveredBy(challenge.params.scope, scope) ? [] : [challenge.params.scope])])],
+          scopes: [
+            ...new Set([
+              scope,
+              ...(challenge.params.scope === undefined || coveredBy(challenge.params.scope, scope)
+                ? []
+                : [challenge.params.scope]),
+            ]),
+          ],
           credentials,
           signal: this.requestSignal(),
           idleTimeoutMs: this.options.timeoutMs,
@@ -177,7 +194,11 @@ export class RegistryTransport {
     throw await this.authFailed(first, request, challenge?.params.realm);
   }
 
-  private async authFailed(response: IncomingMessage, request: TransportRequest, realm: string | undefined): Promise<DriverError> {
+  private async authFailed(
+    response: IncomingMessage,
+    request: TransportRequest,
+    realm: string | undefined,
+  ): Promise<DriverError> {
     const cause = await errorFromResponse(response, request.what);
     const realmText = realm === undefined ? '' : ` (token realm ${realm})`;
     return new DriverError(
@@ -189,11 +210,16 @@ export class RegistryTransport {
 
   private authorization(request: TransportRequest): string | undefined {
     const cached = this.tokens.get(request.repository);
-    if (cached !== undefined && cached.token.expiresAt > Date.now() && (cached.actions === 'pull,push' || request.actions === 'pull')) {
+    if (
+      cached !== undefined &&
+      cached.token.expiresAt > Date.now() &&
+      (cached.actions === 'pull,push' || request.actions === 'pull')
+    ) {
       return `Bearer ${cached.token.value}`;
     }
     const credentials = this.options.credentials;
-    if (this.basicRequired && credentials !== undefined && 'username' in credentials) return basicAuthorization(credentials);
+    if (this.basicRequired && credentials !== undefined && 'username' in credentials)
+      return basicAuthorization(credentials);
     return undefined;
   }
 
@@ -221,7 +247,8 @@ export class RegistryTransport {
         this.agents,
       );
       const location = response.headers.location;
-      if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined || redirects >= MAX_REDIRECTS) return response;
+      if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined || redirects >= MAX_REDIRECTS)
+        return response;
       if (method !== 'GET' && method !== 'HEAD') return response;
       response.resume();
       url = new URL(location, url);

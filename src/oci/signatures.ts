@@ -30,7 +30,12 @@ const MAX_SIGNATURE_BYTES = 4 * 1024 * 1024;
 const MAX_REFERRERS_BYTES = 4 * 1024 * 1024;
 const MAX_REFERRERS_PAGES = 10;
 
-export async function findSignatures(client: OciClient, transport: RegistryTransport, ref: OciReference, subjectDigest: string): Promise<SignatureCandidate[]> {
+export async function findSignatures(
+  client: OciClient,
+  transport: RegistryTransport,
+  ref: OciReference,
+  subjectDigest: string,
+): Promise<SignatureCandidate[]> {
   const repo = { registry: ref.registry, repository: ref.repository };
   const fromApi = await referrersFromApi(transport, ref, subjectDigest);
   let referrers: Descriptor[];
@@ -51,13 +56,16 @@ export async function findSignatures(client: OciClient, transport: RegistryTrans
     // the manifest's artifactType: then the referrer manifest itself says.
     const listedType = referrer.artifactType;
     if (listedType !== undefined && listedType !== OCI_EMPTY && !isSigstoreBundleType(listedType)) continue;
-    const manifest = await client.fetchManifest({ ...repo, digest: referrer.digest }, referrer.digest, { required: false });
+    const manifest = await client.fetchManifest({ ...repo, digest: referrer.digest }, referrer.digest, {
+      required: false,
+    });
     if (manifest === undefined || manifest.parsed.kind !== 'manifest') continue;
     const m = manifest.parsed.manifest;
     if (!isSigstoreBundleType(m.artifactType ?? referrer.artifactType ?? m.config.mediaType)) continue;
     // Only referrers that really point at this subject count.
     if (m.subject !== undefined && m.subject.digest !== subjectDigest) continue;
-    const layer = m.layers.find((l) => isSigstoreBundleType(l.mediaType)) ?? (m.layers.length === 1 ? m.layers[0] : undefined);
+    const layer =
+      m.layers.find((l) => isSigstoreBundleType(l.mediaType)) ?? (m.layers.length === 1 ? m.layers[0] : undefined);
     if (layer === undefined) continue;
     const bundleJson = await client.fetchBlob(repo, layer.digest, MAX_SIGNATURE_BYTES);
     candidates.push({ kind: 'sigstore-bundle', source, manifestDigest: manifest.digest, bundleJson });
@@ -94,12 +102,23 @@ export async function findSignatures(client: OciClient, transport: RegistryTrans
  * Undefined when the registry lacks the API (it must answer 200 when it has it,
  * so a 404, 400 or 405 means "not supported").
  */
-async function referrersFromApi(transport: RegistryTransport, ref: OciReference, subjectDigest: string): Promise<Descriptor[] | undefined> {
+async function referrersFromApi(
+  transport: RegistryTransport,
+  ref: OciReference,
+  subjectDigest: string,
+): Promise<Descriptor[] | undefined> {
   const what = `referrers of ${formatOciReference({ registry: ref.registry, repository: ref.repository, digest: subjectDigest })}`;
   const found: Descriptor[] = [];
   let target: string | undefined = `/v2/${ref.repository}/referrers/${subjectDigest}`;
   for (let page = 0; target !== undefined && page < MAX_REFERRERS_PAGES; page++) {
-    const response = await transport.send({ method: 'GET', target, repository: ref.repository, actions: 'pull', headers: { accept: OCI_INDEX }, what });
+    const response = await transport.send({
+      method: 'GET',
+      target,
+      repository: ref.repository,
+      actions: 'pull',
+      headers: { accept: OCI_INDEX },
+      what,
+    });
     const status = response.statusCode ?? 0;
     if (page === 0 && (status === 404 || status === 400 || status === 405)) {
       response.resume();
@@ -107,7 +126,8 @@ async function referrersFromApi(transport: RegistryTransport, ref: OciReference,
     }
     if (status !== 200) throw await errorFromResponse(response, what);
     const body = await readBody(response, MAX_REFERRERS_BYTES);
-    if (body === undefined) throw new DriverError('OCI_REGISTRY_ERROR', `${what}: list larger than ${MAX_REFERRERS_BYTES} bytes`);
+    if (body === undefined)
+      throw new DriverError('OCI_REGISTRY_ERROR', `${what}: list larger than ${MAX_REFERRERS_BYTES} bytes`);
     const parsed = parseManifest(body, response.headers['content-type'], what);
     if (parsed.kind !== 'index') return undefined;
     found.push(...parsed.index.manifests);

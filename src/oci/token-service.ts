@@ -40,7 +40,9 @@ export async function fetchBearerToken(request: TokenRequest, agents: HttpAgents
   try {
     url = new URL(request.realm);
   } catch (err) {
-    throw new DriverError('OCI_AUTH_FAILED', `registry sent an unusable token realm ${JSON.stringify(request.realm)}`, { cause: err });
+    throw new DriverError('OCI_AUTH_FAILED', `registry sent an unusable token realm ${JSON.stringify(request.realm)}`, {
+      cause: err,
+    });
   }
   const params = new URLSearchParams();
   if (request.service !== undefined) params.set('service', request.service);
@@ -55,13 +57,24 @@ export async function fetchBearerToken(request: TokenRequest, agents: HttpAgents
     params.set('client_id', 'nomad-driver-wasm');
     response = await httpRequest(
       url,
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(params.toString()), signal: request.signal, idleTimeoutMs: request.idleTimeoutMs },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: Buffer.from(params.toString()),
+        signal: request.signal,
+        idleTimeoutMs: request.idleTimeoutMs,
+      },
       agents,
     );
   } else {
     for (const [key, value] of params) url.searchParams.append(key, value);
-    const headers: Record<string, string> = credentials === undefined ? {} : { authorization: basicAuthorization(credentials) };
-    response = await httpRequest(url, { method: 'GET', headers, signal: request.signal, idleTimeoutMs: request.idleTimeoutMs }, agents);
+    const headers: Record<string, string> =
+      credentials === undefined ? {} : { authorization: basicAuthorization(credentials) };
+    response = await httpRequest(
+      url,
+      { method: 'GET', headers, signal: request.signal, idleTimeoutMs: request.idleTimeoutMs },
+      agents,
+    );
   }
 
   const status = response.statusCode ?? 0;
@@ -80,6 +93,7 @@ export async function fetchBearerToken(request: TokenRequest, agents: HttpAgents
   }
   const value = typeof parsed.token === 'string' && parsed.token !== '' ? parsed.token : parsed.access_token;
   if (typeof value !== 'string' || value === '') throw new DriverError('OCI_AUTH_FAILED', `${where} returned no token`);
-  const expiresIn = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_EXPIRES_IN_S;
+  const expiresIn =
+    typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_EXPIRES_IN_S;
   return { value, expiresAt: Date.now() + expiresIn * 1000 - EXPIRY_MARGIN_MS };
 }

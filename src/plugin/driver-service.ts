@@ -89,7 +89,8 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
 
     StartTask: (call, callback) => {
       const config = call.request.task;
-      if (!config) return callback(startTaskStatus(new DriverError('TASK_CONFIG_INVALID', 'StartTask without a task config')));
+      if (!config)
+        return callback(startTaskStatus(new DriverError('TASK_CONFIG_INVALID', 'StartTask without a task config')));
       manager.start(config).then(
         (task) => {
           callback(null, {

@@ -18,7 +18,8 @@ export const EXEC_REFUSAL = 'exec is not supported for Wasm tasks (a component h
  * script checks through the driver's non-streaming ExecTask, which nothing
  * else calls, so its refusal can name the alternative.
  */
-export const SCRIPT_CHECK_REFUSAL = 'exec is not supported for Wasm tasks, so script checks cannot run (a component has no shell): use an http or tcp check on the service port';
+export const SCRIPT_CHECK_REFUSAL =
+  'exec is not supported for Wasm tasks, so script checks cannot run (a component has no shell): use an http or tcp check on the service port';
 
 /** The longest reason a websocket close frame can carry (RFC 6455: 125 bytes, 2 of them the code). */
 export const WEBSOCKET_CLOSE_REASON_MAX_BYTES = 123;

@@ -17,7 +17,7 @@ export const NOT_A_PLUGIN_MESSAGE = [
   'Please execute the program that consumes these plugins, which will',
   'load any plugins automatically',
   '',
-  'nomad-driver-wasm: put this file in the Nomad client\'s plugin_dir and add',
+  "nomad-driver-wasm: put this file in the Nomad client's plugin_dir and add",
   '  plugin "wasm" {}',
   'to the client configuration (see README.md).',
 ].join('\n');
@@ -37,7 +37,9 @@ export function isLaunchedByNomad(env: NodeJS.ProcessEnv): boolean {
 export function checkHandshakeEnv(env: NodeJS.ProcessEnv): void {
   const offered = (env['PLUGIN_PROTOCOL_VERSIONS'] ?? String(APP_PROTOCOL_VERSION)).split(',').map((v) => v.trim());
   if (!offered.includes(String(APP_PROTOCOL_VERSION))) {
-    throw new HandshakeError(`host offers plugin protocol versions [${offered.join(', ')}], this plugin speaks ${APP_PROTOCOL_VERSION}`);
+    throw new HandshakeError(
+      `host offers plugin protocol versions [${offered.join(', ')}], this plugin speaks ${APP_PROTOCOL_VERSION}`,
+    );
   }
   if (env['PLUGIN_CLIENT_CERT']) {
     // Nomad never enables AutoMTLS; a host that does needs a TLS-capable plugin.

@@ -51,7 +51,9 @@ export function loadProtos(): Protos {
 export function loadStatusEncoders(): { status: protobuf.Type; recoverableError: protobuf.Type } {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : PROTO_DIR + target);
-  root.loadSync(['google/rpc/status.proto', 'plugins/shared/structs/proto/recoverable_error.proto'], { keepCase: true });
+  root.loadSync(['google/rpc/status.proto', 'plugins/shared/structs/proto/recoverable_error.proto'], {
+    keepCase: true,
+  });
   return {
     status: root.lookupType('google.rpc.Status'),
     recoverableError: root.lookupType('hashicorp.nomad.plugins.shared.structs.RecoverableError'),

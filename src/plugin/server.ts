@@ -42,14 +42,19 @@ export async function servePlugin(log: Logger, env: NodeJS.ProcessEnv = process.
   };
 
   addGoPluginServices(server, protos, shutdown);
-  server.addService(protos.base.hashicorp.nomad.plugins.base.proto.BasePlugin.service, baseServiceHandlers(settings, tracer(log, 'base')));
+  server.addService(
+    protos.base.hashicorp.nomad.plugins.base.proto.BasePlugin.service,
+    baseServiceHandlers(settings, tracer(log, 'base')),
+  );
   server.addService(
     protos.driver.hashicorp.nomad.plugins.drivers.proto.Driver.service,
     driverServiceHandlers({ manager, events, settings, log: tracer(log, 'driver') }),
   );
 
   await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix://${path}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+    server.bindAsync(`unix://${path}`, grpc.ServerCredentials.createInsecure(), (err) =>
+      err ? reject(err) : resolve(),
+    );
   });
   // Only now: the host dials as soon as it reads this line.
   process.stdout.write(handshakeLine(path));
@@ -71,4 +76,3 @@ function keepAliveWithoutAgent(): void {
   process.on('SIGINT', () => undefined);
   process.on('SIGPIPE', () => undefined);
 }
-

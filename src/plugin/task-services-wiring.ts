@@ -14,8 +14,16 @@ import type { TaskEventBus } from '../task/task-events.js';
 import type { TaskManager } from '../task/task-manager.js';
 
 export function createTaskServices(config: () => PluginConfig, events: TaskEventBus, log: Logger): TaskServices {
-  const watches = new ServiceWatches(catalogFactory(() => config().services), log);
-  return new TaskServices(watches, (task, message, annotations) => events.publish({ taskId: task.id, allocId: task.allocId, taskName: task.name, message, annotations }), log);
+  const watches = new ServiceWatches(
+    catalogFactory(() => config().services),
+    log,
+  );
+  return new TaskServices(
+    watches,
+    (task, message, annotations) =>
+      events.publish({ taskId: task.id, allocId: task.allocId, taskName: task.name, message, annotations }),
+    log,
+  );
 }
 
 export function feedTaskChannels(manager: TaskManager, services: TaskServices, log: Logger): void {

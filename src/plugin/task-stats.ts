@@ -19,7 +19,9 @@ export function coreMhz(nomad: NomadConfig__Output | null): number {
   const cores = nomad?.driver?.Topology?.cores ?? [];
   const total = Number(nomad?.driver?.Topology?.override_total_compute ?? 0);
   if (total > 0 && cores.length > 0) return total / cores.length;
-  const speeds = cores.map((c) => Number(c.base_speed) || Number(c.max_speed) || Number(c.guess_speed)).filter((s) => s > 0);
+  const speeds = cores
+    .map((c) => Number(c.base_speed) || Number(c.max_speed) || Number(c.guess_speed))
+    .filter((s) => s > 0);
   if (speeds.length > 0) return speeds.reduce((a, b) => a + b, 0) / speeds.length;
   return cpus()[0]?.speed || 1000;
 }
@@ -32,7 +34,7 @@ export function taskStatsMessage(
 ): TaskStatsResponse {
   const elapsedSeconds = previous ? (now.atMs - previous.atMs) / 1000 : 0;
   const percentOf = (ticks: number): number =>
-    elapsedSeconds > 0 ? ((ticks / CLOCK_TICKS_PER_SECOND) / elapsedSeconds) * 100 : 0;
+    elapsedSeconds > 0 ? (ticks / CLOCK_TICKS_PER_SECOND / elapsedSeconds) * 100 : 0;
   const user = percentOf(now.sample.userTicks - (previous?.sample.userTicks ?? now.sample.userTicks));
   const system = percentOf(now.sample.systemTicks - (previous?.sample.systemTicks ?? now.sample.systemTicks));
   const percent = user + system;

@@ -47,16 +47,28 @@ async function main(): Promise<void> {
     running: () => [...tasks.keys()],
     start: (spec: PooledLaunchSpec) => {
       if (tasks.has(spec.taskId)) {
-        server.send({ type: 'progress', taskId: spec.taskId, progress: { type: 'failed', code: 'TASK_ALREADY_STARTED', message: `task ${spec.taskId} already runs in this pool` } });
+        server.send({
+          type: 'progress',
+          taskId: spec.taskId,
+          progress: {
+            type: 'failed',
+            code: 'TASK_ALREADY_STARTED',
+            message: `task ${spec.taskId} already runs in this pool`,
+          },
+        });
         return;
       }
-      const task = new PoolTask(spec, (reply: PoolReply) => server.send(reply), (ended) => {
-        if (tasks.get(ended.id) === ended) tasks.delete(ended.id);
-        // Compiled code is kept for the components still running here and the one that ended (started again often).
-        const kept = [...tasks.values(), ended].map((t) => t.component).filter((c) => c !== undefined);
-        forgetComponentsExcept(kept);
-        exitWhenUnused();
-      });
+      const task = new PoolTask(
+        spec,
+        (reply: PoolReply) => server.send(reply),
+        (ended) => {
+          if (tasks.get(ended.id) === ended) tasks.delete(ended.id);
+          // Compiled code is kept for the components still running here and the one that ended (started again often).
+          const kept = [...tasks.values(), ended].map((t) => t.component).filter((c) => c !== undefined);
+          forgetComponentsExcept(kept);
+          exitWhenUnused();
+        },
+      );
       tasks.set(spec.taskId, task);
       void task.start();
     },
@@ -77,7 +89,11 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   // Loaded now, so that the first start does not wait for them.
-  await Promise.all([import('../runtime/component-cache.js'), import('../runtime/run-command.js'), import('../runtime/serve-http.js')]);
+  await Promise.all([
+    import('../runtime/component-cache.js'),
+    import('../runtime/run-command.js'),
+    import('../runtime/serve-http.js'),
+  ]);
   sayListening();
   // A pool no plugin ever connected to (the plugin died while starting it) does not stay.
   setTimeout(exitWhenUnused, UNUSED_EXIT_MS).unref();

@@ -47,7 +47,12 @@ export async function startPoolServer(path: string, handlers: PoolHandlers): Pro
         else if (request.type === 'ping') write(socket, { type: 'pong', id: request.id });
         else if (request.type === 'stats') {
           const memory = handlers.memory(request.taskId);
-          write(socket, { type: 'stats', id: request.id, linearMemoryBytes: memory.bytes, peakLinearMemoryBytes: memory.peakBytes });
+          write(socket, {
+            type: 'stats',
+            id: request.id,
+            linearMemoryBytes: memory.bytes,
+            peakLinearMemoryBytes: memory.peakBytes,
+          });
         }
       })
       .on('error', () => undefined); // re-emitted socket errors; handled above

@@ -53,12 +53,22 @@ export class PoolTask {
       this.logs.push(stderr);
       this.output = { stdout: stdout.fd, stderr: stderr.fd };
       const { prepareComponent } = await import('../runtime/component-cache.js');
-      component = await prepareComponent(this.spec.componentPath, this.spec.cacheDir, (phase) => this.progress({ type: 'phase', phase }), this.spec.componentDigest);
+      component = await prepareComponent(
+        this.spec.componentPath,
+        this.spec.cacheDir,
+        (phase) => this.progress({ type: 'phase', phase }),
+        this.spec.componentDigest,
+      );
       checkWorld(component, this.spec);
       this.component = component;
-      if (this.pendingEnd !== undefined) throw new DriverError('TASK_HOST_FAILED', 'stopped before the component was ready');
+      if (this.pendingEnd !== undefined)
+        throw new DriverError('TASK_HOST_FAILED', 'stopped before the component was ready');
     } catch (err) {
-      this.progress({ type: 'failed', code: err instanceof DriverError ? err.code : 'TASK_HOST_FAILED', message: describeError(err) });
+      this.progress({
+        type: 'failed',
+        code: err instanceof DriverError ? err.code : 'TASK_HOST_FAILED',
+        message: describeError(err),
+      });
       this.release();
       return;
     }
@@ -83,7 +93,8 @@ export class PoolTask {
     if (!this.service) {
       // A command waiting to be ready, or between ready and run(): ended as its process would be.
       if (ENDING.has(canonical)) this.pendingEnd = number;
-      else if (this.output) notice(`received ${canonical}: wasi:cli commands cannot observe signals; ignored`, this.output);
+      else if (this.output)
+        notice(`received ${canonical}: wasi:cli commands cannot observe signals; ignored`, this.output);
       return;
     }
     const service = this.service;
@@ -121,12 +132,20 @@ export class PoolTask {
     this.finish(this.pendingEnd !== undefined ? killedBySignal(this.pendingEnd) : exitedWithCode(code));
   }
 
-  private async serve(component: PreparedComponent, listen: { host: string; port: number }, output: TaskOutput): Promise<void> {
+  private async serve(
+    component: PreparedComponent,
+    listen: { host: string; port: number },
+    output: TaskOutput,
+  ): Promise<void> {
     try {
       const { serveHttp } = await import('../runtime/serve-http.js');
       this.service = await serveHttp(component, this.spec.grants, listen, undefined, output, this.memory);
     } catch (err) {
-      this.progress({ type: 'failed', code: err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED', message: describeError(err) });
+      this.progress({
+        type: 'failed',
+        code: err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED',
+        message: describeError(err),
+      });
       this.release();
       return;
     }
@@ -168,9 +187,15 @@ function progressReply(taskId: string, progress: Extract<PoolReply, { type: 'pro
 
 function checkWorld(component: PreparedComponent, spec: PooledLaunchSpec): void {
   if (spec.http && component.world !== 'http') {
-    throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'the task config sets `port`, but the component does not export wasi:http/incoming-handler (it is a wasi:cli command: remove `port`)');
+    throw new DriverError(
+      'COMPONENT_WORLD_UNSUPPORTED',
+      'the task config sets `port`, but the component does not export wasi:http/incoming-handler (it is a wasi:cli command: remove `port`)',
+    );
   }
   if (!spec.http && component.world === 'http') {
-    throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'the component is a wasi:http service: set `port = "<label>"` in the task config to serve it on an allocated port');
+    throw new DriverError(
+      'COMPONENT_WORLD_UNSUPPORTED',
+      'the component is a wasi:http service: set `port = "<label>"` in the task config to serve it on an allocated port',
+    );
   }
 }

@@ -62,7 +62,10 @@ export async function prepareComponent(
   }
   const file = await readComponentFile(componentPath);
   if (knownDigest !== undefined && file.digest !== knownDigest) {
-    throw new DriverError('COMPONENT_CHECKSUM_MISMATCH', `component ${componentPath} changed: it hashes to ${file.digest}, not ${knownDigest}`);
+    throw new DriverError(
+      'COMPONENT_CHECKSUM_MISMATCH',
+      `component ${componentPath} changed: it hashes to ${file.digest}, not ${knownDigest}`,
+    );
   }
   const dir = entryDir(cacheDir, file.digest);
   const cached = knownDigest === undefined ? await readManifest(dir) : undefined;
@@ -120,15 +123,29 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
   try {
     output = await transpile(bytes, { name: 'component', instantiation: 'async', noTypescript: true, quiet: true });
   } catch (err) {
-    throw new DriverError('COMPONENT_TRANSPILE_FAILED', `jco could not transpile the component: ${(err as Error).message}`, { cause: err });
+    throw new DriverError(
+      'COMPONENT_TRANSPILE_FAILED',
+      `jco could not transpile the component: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const world = worldOf(output.exports.map(([name]) => name));
   const unsupported = output.imports.filter((name) => !providesImport(name));
   if (unsupported.length > 0) {
-    throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', `the component imports interfaces this driver does not provide: ${unsupported.join(', ')}`);
+    throw new DriverError(
+      'COMPONENT_WORLD_UNSUPPORTED',
+      `the component imports interfaces this driver does not provide: ${unsupported.join(', ')}`,
+    );
   }
   const glue = await rewriteGlue(Buffer.from(output.files[GLUE] ?? new Uint8Array()).toString('utf8'));
-  const manifest: Manifest = { digest, world, imports: output.imports, glueSyncCalls: glue.syncCalls, glueStateHooks: glue.stateHooks, glueNotes: glue.notes };
+  const manifest: Manifest = {
+    digest,
+    world,
+    imports: output.imports,
+    glueSyncCalls: glue.syncCalls,
+    glueStateHooks: glue.stateHooks,
+    glueNotes: glue.notes,
+  };
 
   await mkdir(join(cacheDir, 'transpiled'), { recursive: true });
   const temp = await mkdtemp(join(cacheDir, 'transpiled', '.tmp-'));
@@ -151,9 +168,14 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
 }
 
 /** jco's glue with our rewrites, each applied only where it recognises the glue. */
-async function rewriteGlue(original: string): Promise<{ text: string; syncCalls: boolean; stateHooks: boolean; notes: string[] }> {
+async function rewriteGlue(
+  original: string,
+): Promise<{ text: string; syncCalls: boolean; stateHooks: boolean; notes: string[] }> {
   // Loaded only on a cache miss, like jco itself.
-  const [{ rewriteSyncCalls }, { addStateHooks }] = await Promise.all([import('./glue-sync-calls.js'), import('./glue-state-hooks.js')]);
+  const [{ rewriteSyncCalls }, { addStateHooks }] = await Promise.all([
+    import('./glue-sync-calls.js'),
+    import('./glue-state-hooks.js'),
+  ]);
   const notes: string[] = [];
   let text = original;
   const syncCalls = rewriteSyncCalls(text);

@@ -20,7 +20,9 @@ export async function readComponentFile(path: string): Promise<ComponentFile> {
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new DriverError('COMPONENT_NOT_FOUND', `cannot read component ${path}: ${(err as Error).message}`, { cause: err });
+    throw new DriverError('COMPONENT_NOT_FOUND', `cannot read component ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   checkComponentHeader(bytes, path);
   return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
@@ -38,6 +40,9 @@ export function checkComponentHeader(bytes: Uint8Array, what: string): void {
     );
   }
   if (header.readUInt16LE(6) !== COMPONENT_LAYER) {
-    throw new DriverError('COMPONENT_INVALID', `${what} has an unknown WebAssembly layer/version (${header.subarray(4, 8).toString('hex')})`);
+    throw new DriverError(
+      'COMPONENT_INVALID',
+      `${what} has an unknown WebAssembly layer/version (${header.subarray(4, 8).toString('hex')})`,
+    );
   }
 }

@@ -44,7 +44,11 @@ export function configSource(grants: ConfigGrants | undefined, secrets: SecretKe
  * secret-filled variables with their current values. A variable whose
  * secret is unavailable is left out (and said so by the task's events).
  */
-export function environmentWithSecrets(env: Readonly<Record<string, string>>, grants: ConfigGrants | undefined, secrets: SecretKeys): () => Record<string, string> {
+export function environmentWithSecrets(
+  env: Readonly<Record<string, string>>,
+  grants: ConfigGrants | undefined,
+  secrets: SecretKeys,
+): () => Record<string, string> {
   const secretEnv = Object.entries(grants?.secretEnv ?? {});
   return () => {
     const out: Record<string, string> = { ...env };

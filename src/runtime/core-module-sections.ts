@@ -98,14 +98,30 @@ export function writeModule(header: Uint8Array, sections: readonly Section[]): U
 }
 
 /** Position of a non-custom section in the binary format's required order. */
-const ORDER: Readonly<Record<number, number>> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
+const ORDER: Readonly<Record<number, number>> = {
+  1: 1,
+  2: 2,
+  3: 3,
+  4: 4,
+  5: 5,
+  13: 6,
+  6: 7,
+  7: 8,
+  8: 9,
+  9: 10,
+  12: 11,
+  10: 12,
+  11: 13,
+};
 
 /** Replaces the section with `id`, or inserts it where the format wants it. */
 export function withSection(sections: readonly Section[], replacement: Section): Section[] {
   const existing = sections.findIndex((section) => section.id === replacement.id);
   if (existing >= 0) return sections.map((section, index) => (index === existing ? replacement : section));
   const rank = ORDER[replacement.id] ?? Infinity;
-  const before = sections.findIndex((section) => section.id !== SECTION.custom && (ORDER[section.id] ?? Infinity) > rank);
+  const before = sections.findIndex(
+    (section) => section.id !== SECTION.custom && (ORDER[section.id] ?? Infinity) > rank,
+  );
   const at = before < 0 ? sections.length : before;
   return [...sections.slice(0, at), replacement, ...sections.slice(at)];
 }

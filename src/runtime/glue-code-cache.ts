@@ -21,7 +21,8 @@ import type { PreparedComponent } from './component-cache.js';
 
 export type GlueModule = { readonly instantiate: (...args: never[]) => unknown };
 
-const INSTANTIATE_HEAD = 'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate) {';
+const INSTANTIATE_HEAD =
+  'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate) {';
 const TAIL = '\nexport const _util = {';
 
 interface Loaded {

@@ -23,7 +23,8 @@ export interface GlueState {
 
 export type StateHooksResult = { readonly glue: string } | { readonly unavailable: string };
 
-const INSTANTIATE_HEAD = 'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate) {\n';
+const INSTANTIATE_HEAD =
+  'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate) {\n';
 const HANDLE_TABLES = /\nconst HANDLE_TABLES= \[\];\n/;
 const CAPTURE_TABLE = /\n([ \t]*)const (captureTable\d+)= new Map\(\);\n/g;
 
@@ -37,8 +38,10 @@ const HOOKS = `  // nomad-driver-wasm (glue-state-hooks): the instance's JavaScr
 `;
 
 export function addStateHooks(glue: string): StateHooksResult {
-  if (JCO_VERSION !== STATE_HOOKS_JCO_VERSION) return { unavailable: `written for jco ${STATE_HOOKS_JCO_VERSION}, this is jco ${JCO_VERSION}` };
-  if (!glue.includes(INSTANTIATE_HEAD)) return { unavailable: 'no instantiate() in the glue (not jco async instantiation output)' };
+  if (JCO_VERSION !== STATE_HOOKS_JCO_VERSION)
+    return { unavailable: `written for jco ${STATE_HOOKS_JCO_VERSION}, this is jco ${JCO_VERSION}` };
+  if (!glue.includes(INSTANTIATE_HEAD))
+    return { unavailable: 'no instantiate() in the glue (not jco async instantiation output)' };
   if (!HANDLE_TABLES.test(glue)) return { unavailable: 'no HANDLE_TABLES in the glue' };
   const declared = glue.match(/\bconst captureTable\d+\s*=/g)?.length ?? 0;
   let hooked = 0;
@@ -47,7 +50,9 @@ export function addStateHooks(glue: string): StateHooksResult {
     return `\n${indent}const ${name}= _nomadCaptureTable(new Map());\n`;
   });
   if (hooked !== declared) return { unavailable: `${declared} capture tables, ${hooked} recognised` };
-  if (/\bcaptureTable\d+\s*=(?!=)/.test(out.replace(/\bconst captureTable\d+= _nomadCaptureTable\(new Map\(\)\);/g, ''))) {
+  if (
+    /\bcaptureTable\d+\s*=(?!=)/.test(out.replace(/\bconst captureTable\d+= _nomadCaptureTable\(new Map\(\)\);/g, ''))
+  ) {
     return { unavailable: 'a capture table is reassigned' };
   }
   return { glue: out.replace(INSTANTIATE_HEAD, INSTANTIATE_HEAD + HOOKS) };

@@ -35,7 +35,8 @@ export const SYNC_CALLS_JCO_VERSION = '1.35.0';
 
 export type SyncCallsResult = { readonly glue: string; readonly hostCalls: number } | { readonly unavailable: string };
 
-const INSTANTIATE_HEAD = 'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate) {\n';
+const INSTANTIATE_HEAD =
+  'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate) {\n';
 const LOWER_IMPORT_BIND = /_lowerImportBackwardsCompat\.bind\(\n\s*null,\n/g;
 const CREATED_REPS_ADD = '    table._createdReps.add(rep);\n';
 
@@ -69,23 +70,32 @@ const ERROR_TASK_END = /\n\s*task\.setErrored\(err\);\n\s*task\.reject\(err\);\n
 const RESOLVE_EXIT = /\n(\s*)task\.resolve\(\[([^\n]*)\]\);\n\s*task\.exit\(\);\n(\s*)(return ([^\n]*);\n|\}$)/;
 /** Debug lines whose arguments are built on every call even when nothing is logged. */
 const DEBUG_LINES = /\n\s*_debugLog\('[^'\n]*'(?:, \{\n(?:[^{}\n]*\n)*?\s*\})?\);/g;
-const LEFTOVER_BOOKKEEPING = /\btask\b|\bsubtask\b|parentTask|createNewCurrentTask|_withGlobalCurrentTaskMeta|_trackHostOperation|enterSync/;
+const LEFTOVER_BOOKKEEPING =
+  /\btask\b|\bsubtask\b|parentTask|createNewCurrentTask|_withGlobalCurrentTaskMeta|_trackHostOperation|enterSync/;
 
 class Unrecognised extends Error {}
 
 export function rewriteSyncCalls(glue: string): SyncCallsResult {
-  if (JCO_VERSION !== SYNC_CALLS_JCO_VERSION) return { unavailable: `written for jco ${SYNC_CALLS_JCO_VERSION}, this is jco ${JCO_VERSION}` };
-  if (!glue.includes(INSTANTIATE_HEAD)) return { unavailable: 'no instantiate() in the glue (not jco async instantiation output)' };
+  if (JCO_VERSION !== SYNC_CALLS_JCO_VERSION)
+    return { unavailable: `written for jco ${SYNC_CALLS_JCO_VERSION}, this is jco ${JCO_VERSION}` };
+  if (!glue.includes(INSTANTIATE_HEAD))
+    return { unavailable: 'no instantiate() in the glue (not jco async instantiation output)' };
   if (/\bisAsync: true\b|\bfuncTypeIsAsync: true\b|\bisManualAsync: true\b/.test(glue)) {
     return { unavailable: 'the component has asynchronous lifts or lowers' };
   }
   try {
     const { text, count } = rewriteTrampolines(glue);
     const binds = text.match(LOWER_IMPORT_BIND)?.length ?? 0;
-    if (binds !== 2 * count) throw new Unrecognised(`${count} host-import trampolines but ${binds} lowering wrappers (expected two per trampoline)`);
-    let out = text.replace(LOWER_IMPORT_BIND, (match) => match.replace('_lowerImportBackwardsCompat.bind', '_nomadSyncImport'));
+    if (binds !== 2 * count)
+      throw new Unrecognised(
+        `${count} host-import trampolines but ${binds} lowering wrappers (expected two per trampoline)`,
+      );
+    let out = text.replace(LOWER_IMPORT_BIND, (match) =>
+      match.replace('_lowerImportBackwardsCompat.bind', '_nomadSyncImport'),
+    );
     out = out.replace(INSTANTIATE_HEAD, INSTANTIATE_HEAD + SYNC_IMPORT_HELPER);
-    if (!/\n\s*function _checkMayLeave\(componentIdx\) \{/.test(out)) throw new Unrecognised('no _checkMayLeave in the glue');
+    if (!/\n\s*function _checkMayLeave\(componentIdx\) \{/.test(out))
+      throw new Unrecognised('no _checkMayLeave in the glue');
     out = out.split(CREATED_REPS_ADD).join('');
     if (out.includes('_createdReps.add')) throw new Unrecognised('_createdReps is written somewhere unexpected');
     if (/_createdReps(?!\s*=\s*new Set\(\);)/.test(out.replace(/\w+\._createdReps = new Set\(\);/g, ''))) {
@@ -127,18 +137,34 @@ function rewriteTrampoline(name: string, body: string): string {
   text = replaceOnce(name, text, HOST_CALL, (_m, expr: string) => `${expr};`, 'host call');
   // The error path: keep marking the instance trapped, drop the task.
   text = text.replace(ERROR_LOG, '').replace(ERROR_TASK_END, '');
-  text = replaceOnce(name, text, RESOLVE_EXIT, (_m, indent: string, _value: string, tailIndent: string, tail: string, returned: string | undefined) => {
-    if (returned !== undefined && returned !== _value) throw new Unrecognised(`${name} resolves ${_value} but returns ${returned}`);
-    return `\n${tailIndent}${tail}`;
-  }, 'resolve/exit');
+  text = replaceOnce(
+    name,
+    text,
+    RESOLVE_EXIT,
+    (_m, indent: string, _value: string, tailIndent: string, tail: string, returned: string | undefined) => {
+      if (returned !== undefined && returned !== _value)
+        throw new Unrecognised(`${name} resolves ${_value} but returns ${returned}`);
+      return `\n${tailIndent}${tail}`;
+    },
+    'resolve/exit',
+  );
   text = text.replace(DEBUG_LINES, '');
   const leftover = LEFTOVER_BOOKKEEPING.exec(text);
   if (leftover) throw new Unrecognised(`${name} still refers to ${leftover[0]} after the rewrite`);
   return `${text}\n  ${name}._nomadMayLeaveIdx = ${componentIdx};`;
 }
 
-function replaceOnce(name: string, text: string, pattern: RegExp, replacement: string | ((...groups: string[]) => string), what: string): string {
+function replaceOnce(
+  name: string,
+  text: string,
+  pattern: RegExp,
+  replacement: string | ((...groups: string[]) => string),
+  what: string,
+): string {
   const matches = text.match(new RegExp(pattern.source, 'g'));
-  if (matches?.length !== 1) throw new Unrecognised(`${name}: ${matches?.length ?? 0} matches for the ${what} (expected 1)`);
-  return typeof replacement === 'string' ? text.replace(pattern, replacement) : text.replace(pattern, replacement as (substring: string, ...args: string[]) => string);
+  if (matches?.length !== 1)
+    throw new Unrecognised(`${name}: ${matches?.length ?? 0} matches for the ${what} (expected 1)`);
+  return typeof replacement === 'string'
+    ? text.replace(pattern, replacement)
+    : text.replace(pattern, replacement as (substring: string, ...args: string[]) => string);
 }

@@ -17,11 +17,20 @@ import { isServiceDomain } from '../services/service-ref.js';
  * `secrets`: the values the task host holds for the job's Vault secrets, if any.
  * `output`: where this task's stdio goes (a pool host runs several tasks).
  */
-export function hostForTask(grants: Grants, secrets: SecretKeys = NO_SECRETS, output: TaskOutput = taskOutput): ImportObject {
-  const allow = grants.outboundHttp.map(parseAllowEntry).filter((entry): entry is AllowEntry => typeof entry !== 'string');
+export function hostForTask(
+  grants: Grants,
+  secrets: SecretKeys = NO_SECRETS,
+  output: TaskOutput = taskOutput,
+): ImportObject {
+  const allow = grants.outboundHttp
+    .map(parseAllowEntry)
+    .filter((entry): entry is AllowEntry => typeof entry !== 'string');
   return wasiHost({
     args: grants.args,
-    env: grants.config && Object.keys(grants.config.secretEnv).length > 0 ? environmentWithSecrets(grants.env, grants.config, secrets) : grants.env,
+    env:
+      grants.config && Object.keys(grants.config.secretEnv).length > 0
+        ? environmentWithSecrets(grants.env, grants.config, secrets)
+        : grants.env,
     stdout: (bytes) => writeAllSync(output.stdout, bytes),
     stderr: (bytes) => writeAllSync(output.stderr, bytes),
     mounts: grants.mounts,
@@ -30,7 +39,11 @@ export function hostForTask(grants: Grants, secrets: SecretKeys = NO_SECRETS, ou
       ...(taskServices.router ? { services: taskServices.router } : {}),
       onDecision: ({ allowed, authority, reason }) => {
         if (allowed) return;
-        const why = reason ?? (isServiceDomain(authority.replace(/:\d+$/, '')) ? "not a service in the task's allow_services list" : "not in the task's allow_http list");
+        const why =
+          reason ??
+          (isServiceDomain(authority.replace(/:\d+$/, ''))
+            ? "not a service in the task's allow_services list"
+            : "not in the task's allow_http list");
         notice(`outbound HTTP to ${authority} denied: ${why}`, output);
       },
     },

@@ -35,7 +35,8 @@ interface MemorySnapshot {
   /** The memory as runs: bytes to copy back, or a range that was all zeros (filled, which is faster than copying). */
   readonly runs: MemoryRun[];
 }
-type MemoryRun = { readonly start: number; readonly bytes: Uint8Array } | { readonly start: number; readonly zeros: number };
+type MemoryRun =
+  { readonly start: number; readonly bytes: Uint8Array } | { readonly start: number; readonly zeros: number };
 
 /** Granularity of the zero/non-zero runs. */
 const RUN_PAGE = 4096;
@@ -62,7 +63,8 @@ export async function instantiateResettable(
   imports: ImportObject,
   options: InstantiateOptions,
 ): Promise<ResettableInstance | { readonly unavailable: string }> {
-  if (!component.glueStateHooks) return { unavailable: 'its jco glue has no state hooks (see the task host log of the first start)' };
+  if (!component.glueStateHooks)
+    return { unavailable: 'its jco glue has no state hooks (see the task host log of the first start)' };
   let observed;
   try {
     observed = await instantiateObserved(component, imports, options);
@@ -74,15 +76,25 @@ export async function instantiateResettable(
   return snapshot(observed.exports, observed.cores, observed.glueState, observed.writesTables);
 }
 
-function snapshot(exports: Record<string, unknown>, cores: WebAssembly.Instance[], glueState: GlueState, writesTables: boolean): ResettableInstance {
+function snapshot(
+  exports: Record<string, unknown>,
+  cores: WebAssembly.Instance[],
+  glueState: GlueState,
+  writesTables: boolean,
+): ResettableInstance {
   const memories: MemorySnapshot[] = [];
   const tables: TableSnapshot[] = [];
   const globals: GlobalSnapshot[] = [];
   for (const core of cores) {
     for (const [name, value] of Object.entries(core.exports)) {
       if (!name.startsWith(RESET_EXPORT_PREFIX)) continue;
-      if (value instanceof WebAssembly.Memory) memories.push({ memory: value, byteLength: value.buffer.byteLength, runs: memoryRuns(value) });
-      else if (value instanceof WebAssembly.Table) tables.push({ table: value, elements: Array.from({ length: value.length }, (_, i) => value.get(i) as unknown) });
+      if (value instanceof WebAssembly.Memory)
+        memories.push({ memory: value, byteLength: value.buffer.byteLength, runs: memoryRuns(value) });
+      else if (value instanceof WebAssembly.Table)
+        tables.push({
+          table: value,
+          elements: Array.from({ length: value.length }, (_, i) => value.get(i) as unknown),
+        });
       else if (value instanceof WebAssembly.Global) globals.push({ global: value, value: value.value as unknown });
     }
   }
@@ -90,7 +102,10 @@ function snapshot(exports: Record<string, unknown>, cores: WebAssembly.Instance[
     .handleTables()
     .filter((table): table is number[] => Array.isArray(table))
     .map((table) => ({ table, entries: [...table] }));
-  const captureTables: CaptureTableSnapshot[] = glueState.captureTables.map((table) => ({ table, entries: [...table] }));
+  const captureTables: CaptureTableSnapshot[] = glueState.captureTables.map((table) => ({
+    table,
+    entries: [...table],
+  }));
 
   return {
     exports,
@@ -134,7 +149,9 @@ function memoryRuns(memory: WebAssembly.Memory): MemoryRun[] {
   let runZero: boolean | undefined;
   const close = (end: number): void => {
     if (runZero === undefined || end === runStart) return;
-    runs.push(runZero ? { start: runStart, zeros: end - runStart } : { start: runStart, bytes: bytes.slice(runStart, end) });
+    runs.push(
+      runZero ? { start: runStart, zeros: end - runStart } : { start: runStart, bytes: bytes.slice(runStart, end) },
+    );
   };
   for (let page = 0; page < bytes.length; page += RUN_PAGE) {
     let zero = true;

@@ -43,12 +43,20 @@ const compiled = new Map<string, WebAssembly.Module>();
 
 type ResetExports = typeof import('./reset-exports.js');
 
-export async function instantiateComponent(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions): Promise<Record<string, unknown>> {
+export async function instantiateComponent(
+  component: PreparedComponent,
+  imports: ImportObject,
+  options: InstantiateOptions,
+): Promise<Record<string, unknown>> {
   return (await instantiate(component, imports, options, false)).exports;
 }
 
 /** Instantiates with every core module's state exported, recording the core instances and the glue's state. */
-export function instantiateObserved(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions): Promise<ObservedInstance> {
+export function instantiateObserved(
+  component: PreparedComponent,
+  imports: ImportObject,
+  options: InstantiateOptions,
+): Promise<ObservedInstance> {
   return instantiate(component, imports, options, true);
 }
 
@@ -56,7 +64,12 @@ export function instantiateObserved(component: PreparedComponent, imports: Impor
 // process) and instantiated on this thread, and jco's glue, given values
 // instead of promises, runs its whole instantiation without yielding. Each
 // awaited step cost an event-loop turn of a task's start.
-async function instantiate(component: PreparedComponent, imports: ImportObject, options: InstantiateOptions, observe: boolean): Promise<ObservedInstance> {
+async function instantiate(
+  component: PreparedComponent,
+  imports: ImportObject,
+  options: InstantiateOptions,
+  observe: boolean,
+): Promise<ObservedInstance> {
   forgetOtherComponents(component);
   const glue = (await loadGlue(component)) as unknown as { instantiate: Instantiate };
   // Per-request resetting only (imported then: a command's start does not load it).
@@ -78,11 +91,17 @@ async function instantiate(component: PreparedComponent, imports: ImportObject, 
     const exports = observe
       ? await glue.instantiate(getCoreModule, imports, instantiateCore, (state) => (glueState = state))
       : await glue.instantiate(getCoreModule, imports, instantiateCore);
-    const writesTables = observe ? await (await import('./table-writes.js')).componentWritesTables(component.dir, coreModules) : true;
+    const writesTables = observe
+      ? await (await import('./table-writes.js')).componentWritesTables(component.dir, coreModules)
+      : true;
     return { exports, cores, glueState, writesTables };
   } catch (err) {
     if (err instanceof DriverError || err instanceof NotResettable) throw err;
-    throw new DriverError('COMPONENT_INSTANTIATE_FAILED', `component failed to instantiate: ${(err as Error).message}`, { cause: err });
+    throw new DriverError(
+      'COMPONENT_INSTANTIATE_FAILED',
+      `component failed to instantiate: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -91,7 +110,11 @@ async function instantiate(component: PreparedComponent, imports: ImportObject, 
  * spare task host, for the component it expects): a later instantiation
  * with the same options then starts from both.
  */
-export async function precompileComponent(component: PreparedComponent, options: InstantiateOptions, observe: boolean): Promise<void> {
+export async function precompileComponent(
+  component: PreparedComponent,
+  options: InstantiateOptions,
+  observe: boolean,
+): Promise<void> {
   await loadGlue(component);
   const resetExports = observe ? await import('./reset-exports.js') : undefined;
   for (const name of await readdir(component.dir)) {
@@ -129,7 +152,11 @@ export function forgetComponentsExcept(kept: readonly PreparedComponent[]): void
 }
 
 /** Compiles a core module file (capped, and with its state exported when resetting), once per process. */
-function compiledCoreModule(path: string, options: InstantiateOptions, resetExports: ResetExports | undefined): WebAssembly.Module {
+function compiledCoreModule(
+  path: string,
+  options: InstantiateOptions,
+  resetExports: ResetExports | undefined,
+): WebAssembly.Module {
   const key = `${path}#${options.memoryMaxPages ?? 'unlimited'}#${resetExports ? 'state-exported' : 'plain'}`;
   let module = compiled.get(key);
   if (!module) {

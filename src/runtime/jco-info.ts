@@ -8,4 +8,6 @@ import { dirname, join } from 'node:path';
 /** node_modules/@bytecodealliance/jco (its main entry is dist/api.js). */
 export const JCO_DIR: string = dirname(dirname(createRequire(import.meta.url).resolve('@bytecodealliance/jco')));
 
-export const JCO_VERSION: string = (JSON.parse(readFileSync(join(JCO_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+export const JCO_VERSION: string = (
+  JSON.parse(readFileSync(join(JCO_DIR, 'package.json'), 'utf8')) as { version: string }
+).version;

@@ -15,7 +15,9 @@ export const PAGE_BYTES = 64 * 1024;
 /** Returns the module with every defined memory's maximum at most `maxPages`. */
 export function capLinearMemory(module: Uint8Array, maxPages: number): Uint8Array<ArrayBuffer> {
   const sections = readSections(module).map((section) =>
-    section.id === SECTION.memory ? { id: section.id, body: capMemorySection(section.body, BigInt(maxPages)) } : section,
+    section.id === SECTION.memory
+      ? { id: section.id, body: capMemorySection(section.body, BigInt(maxPages)) }
+      : section,
   );
   return writeModule(module, sections);
 }

@@ -21,5 +21,9 @@ export async function prewarm(hint: PrewarmHint): Promise<void> {
   const component = await cachedComponent(hint.cacheDir, hint.digest);
   if (!component) return;
   const memoryMaxPages = hint.memoryMaxMiB === undefined ? undefined : mibToPages(hint.memoryMaxMiB);
-  await precompileComponent(component, { memoryMaxPages }, hint.perRequest && component.world === 'http' && component.glueStateHooks);
+  await precompileComponent(
+    component,
+    { memoryMaxPages },
+    hint.perRequest && component.world === 'http' && component.glueStateHooks,
+  );
 }

@@ -8,7 +8,15 @@
 // A module whose state cannot be read or written from JavaScript (a mutable
 // v128 global) or whose layout this parser does not know is reported as
 // such; the caller then instantiates afresh instead of resetting.
-import { readSections, readU32, SECTION, skipLeb, withSection, writeModule, writeUleb } from './core-module-sections.js';
+import {
+  readSections,
+  readU32,
+  SECTION,
+  skipLeb,
+  withSection,
+  writeModule,
+  writeUleb,
+} from './core-module-sections.js';
 
 export const RESET_EXPORT_PREFIX = 'nomad-reset:';
 
@@ -25,14 +33,22 @@ export function exportInstanceState(module: Uint8Array): ResetExportsResult {
     const imported = countImports(sections.find((s) => s.id === SECTION.import)?.body);
     const added: [string, number, number][] = [];
     const tables = countTables(sections.find((s) => s.id === SECTION.table)?.body);
-    for (let i = 0; i < tables; i++) added.push([`${RESET_EXPORT_PREFIX}table:${imported.tables + i}`, KIND.table, imported.tables + i]);
+    for (let i = 0; i < tables; i++)
+      added.push([`${RESET_EXPORT_PREFIX}table:${imported.tables + i}`, KIND.table, imported.tables + i]);
     const memories = countMemories(sections.find((s) => s.id === SECTION.memory)?.body);
-    for (let i = 0; i < memories; i++) added.push([`${RESET_EXPORT_PREFIX}memory:${imported.memories + i}`, KIND.memory, imported.memories + i]);
+    for (let i = 0; i < memories; i++)
+      added.push([`${RESET_EXPORT_PREFIX}memory:${imported.memories + i}`, KIND.memory, imported.memories + i]);
     const globals = mutableGlobals(sections.find((s) => s.id === SECTION.global)?.body);
-    for (const index of globals) added.push([`${RESET_EXPORT_PREFIX}global:${imported.globals + index}`, KIND.global, imported.globals + index]);
+    for (const index of globals)
+      added.push([`${RESET_EXPORT_PREFIX}global:${imported.globals + index}`, KIND.global, imported.globals + index]);
     if (added.length === 0) return { module: writeModule(module, sections) };
     const exports = sections.find((s) => s.id === SECTION.export);
-    return { module: writeModule(module, withSection(sections, { id: SECTION.export, body: appendExports(exports?.body, added) })) };
+    return {
+      module: writeModule(
+        module,
+        withSection(sections, { id: SECTION.export, body: appendExports(exports?.body, added) }),
+      ),
+    };
   } catch (err) {
     if (err instanceof Unsupported || err instanceof RangeError) return { unavailable: err.message };
     throw err;

@@ -57,7 +57,10 @@ export class ResponseSink implements BodySink {
     this.#held = [];
     // Framing the guest declared itself stands (node:http holds the body to a length).
     const declared = Object.keys(this.#headers).some((name) => /^(content-length|transfer-encoding)$/i.test(name));
-    this.#res.writeHead(this.#status, declared || this.#bodiless ? this.#headers : { ...this.#headers, 'content-length': String(body.length) });
+    this.#res.writeHead(
+      this.#status,
+      declared || this.#bodiless ? this.#headers : { ...this.#headers, 'content-length': String(body.length) },
+    );
     this.#res.end(body);
   }
 

@@ -17,8 +17,18 @@ interface RunExport {
 }
 
 /** `output` and `meter`: a pool host's task (its own log fds, its linear memory counted). */
-export async function runCommand(component: PreparedComponent, grants: Grants, secrets?: SecretKeys, output: TaskOutput = taskOutput, meter?: LinearMemoryMeter): Promise<number> {
-  const instance = await instantiateComponent(component, hostForTask(grants, secrets, output), instantiateOptions(grants, meter));
+export async function runCommand(
+  component: PreparedComponent,
+  grants: Grants,
+  secrets?: SecretKeys,
+  output: TaskOutput = taskOutput,
+  meter?: LinearMemoryMeter,
+): Promise<number> {
+  const instance = await instantiateComponent(
+    component,
+    hostForTask(grants, secrets, output),
+    instantiateOptions(grants, meter),
+  );
   const runner = (instance['run'] ?? instance['wasi:cli/run@0.2.12']) as RunExport | undefined;
   if (!runner) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:cli/run export');
   try {

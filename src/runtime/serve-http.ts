@@ -16,7 +16,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { DriverError } from '../errors.js';
 import { Fields } from '../wasi/http-fields.js';
-import { IncomingRequest, methodFromString, ResponseOutparam, type HttpErrorCode, type OutgoingResponse } from '../wasi/http-types.js';
+import {
+  IncomingRequest,
+  methodFromString,
+  ResponseOutparam,
+  type HttpErrorCode,
+  type OutgoingResponse,
+} from '../wasi/http-types.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
 import type { Grants } from './grants.js';
@@ -57,10 +63,16 @@ export async function serveHttp(
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
 ): Promise<HttpService> {
-  const instances = await requestInstances(component, hostForTask(grants, secrets, output), instantiateOptions(grants, meter), {
-    mode: grants.httpInstance,
-    onFallback: (reason) => notice(`per-request instances are instantiated afresh for every request (slower): ${reason}`, output),
-  });
+  const instances = await requestInstances(
+    component,
+    hostForTask(grants, secrets, output),
+    instantiateOptions(grants, meter),
+    {
+      mode: grants.httpInstance,
+      onFallback: (reason) =>
+        notice(`per-request instances are instantiated afresh for every request (slower): ${reason}`, output),
+    },
+  );
   // A component without the handler fails the start, not its first request.
   const first = instances.tryTake();
   try {
@@ -79,7 +91,10 @@ export async function serveHttp(
   const run = (req: IncomingMessage, res: ServerResponse, body: Uint8Array): void => {
     const taken = instances.tryTake();
     if (!taken) {
-      instances.ready().then(() => run(req, res, body), (err: unknown) => failed(res, err));
+      instances.ready().then(
+        () => run(req, res, body),
+        (err: unknown) => failed(res, err),
+      );
       return;
     }
     // From here to done() nothing yields: the instance serves this request alone.
@@ -99,7 +114,8 @@ export async function serveHttp(
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
     readBody(
       req,
-      (body) => (body === undefined ? sendError(res, 413, `request body over ${MAX_REQUEST_BODY} bytes`) : run(req, res, body)),
+      (body) =>
+        body === undefined ? sendError(res, 413, `request body over ${MAX_REQUEST_BODY} bytes`) : run(req, res, body),
       (err) => failed(res, err),
     );
   });
@@ -120,14 +136,22 @@ export async function serveHttp(
 }
 
 function handlerIn(exports: Record<string, unknown>): IncomingHandler {
-  const handler = (exports['incomingHandler'] ?? exports['wasi:http/incoming-handler@0.2.12']) as IncomingHandler | undefined;
-  if (!handler) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:http/incoming-handler export');
+  const handler = (exports['incomingHandler'] ?? exports['wasi:http/incoming-handler@0.2.12']) as
+    IncomingHandler | undefined;
+  if (!handler)
+    throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:http/incoming-handler export');
   return handler;
 }
 
 function listenOn(server: Server, listen: { host: string; port: number }): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', (err) => reject(new DriverError('HTTP_LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err })));
+    server.once('error', (err) =>
+      reject(
+        new DriverError('HTTP_LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, {
+          cause: err,
+        }),
+      ),
+    );
     server.listen(listen.port, listen.host, () => resolve());
   });
 }
@@ -135,7 +159,11 @@ function listenOn(server: Server, listen: { host: string; port: number }): Promi
 const NO_BODY = new Uint8Array(0);
 
 /** Calls `onBody` with the whole request body, or undefined when it is over the limit. */
-function readBody(req: IncomingMessage, onBody: (body: Uint8Array | undefined) => void, onError: (err: Error) => void): void {
+function readBody(
+  req: IncomingMessage,
+  onBody: (body: Uint8Array | undefined) => void,
+  onError: (err: Error) => void,
+): void {
   // Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 6.3):
   // no stream to read (node:http discards it when the response ends).
   if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
@@ -155,9 +183,22 @@ function readBody(req: IncomingMessage, onBody: (body: Uint8Array | undefined) =
 }
 
 /** Runs the guest for one request; returns whether it trapped. */
-function handleRequest(handler: IncomingHandler, req: IncomingMessage, res: ServerResponse, body: Uint8Array, grants: Grants, output: TaskOutput): boolean {
+function handleRequest(
+  handler: IncomingHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Uint8Array,
+  grants: Grants,
+  output: TaskOutput,
+): boolean {
   const headers = Fields.fromHost(headerPairs(req), true);
-  const request = new IncomingRequest(methodFromString(req.method ?? 'GET'), req.url ?? '/', req.headers.host, headers, body);
+  const request = new IncomingRequest(
+    methodFromString(req.method ?? 'GET'),
+    req.url ?? '/',
+    req.headers.host,
+    headers,
+    body,
+  );
   let response: OutgoingResponse | undefined;
   let sink: ResponseSink | undefined;
   const outparam = new ResponseOutparam({
@@ -188,7 +229,8 @@ function handleRequest(handler: IncomingHandler, req: IncomingMessage, res: Serv
 
 function headerPairs(req: IncomingMessage): [string, string][] {
   const pairs: [string, string][] = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+    pairs.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
   return pairs;
 }
 

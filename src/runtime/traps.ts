@@ -4,6 +4,9 @@ import type { Grants } from './grants.js';
 
 export function describeTrap(err: unknown, grants: Grants): string {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  const ceiling = grants.memoryMaxMiB === undefined ? '' : ` (linear memory ceiling: ${grants.memoryMaxMiB} MiB; a guest whose allocation is refused usually traps)`;
+  const ceiling =
+    grants.memoryMaxMiB === undefined
+      ? ''
+      : ` (linear memory ceiling: ${grants.memoryMaxMiB} MiB; a guest whose allocation is refused usually traps)`;
   return `component trapped: ${message}${ceiling}`;
 }

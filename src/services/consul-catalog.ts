@@ -95,7 +95,9 @@ export class ConsulCatalog implements ServiceCatalog {
     if (!Array.isArray(answer) || answer.length !== 2) throw this.unexpected(name, 'no response object');
     const [response, body] = answer as [IncomingMessage, unknown];
     if (!Array.isArray(body)) throw this.unexpected(name, 'the body is not a list');
-    const instances = body.map((entry: unknown) => instanceOf(entry)).filter((instance): instance is ServiceInstance => instance !== undefined);
+    const instances = body
+      .map((entry: unknown) => instanceOf(entry))
+      .filter((instance): instance is ServiceInstance => instance !== undefined);
     // Consul answers 200 with the instances the token may not see left out.
     if (instances.length === 0 && response.headers['x-consul-results-filtered-by-acls'] === 'true') {
       throw new DriverError(
@@ -117,11 +119,18 @@ export class ConsulCatalog implements ServiceCatalog {
       );
     }
     const what = error.statusCode !== undefined ? `HTTP ${error.statusCode}: ${bodyText(error)}` : describeError(err);
-    return new DriverError('SERVICE_LOOKUP_FAILED', `Consul at ${this.address} could not list service "${name}": ${what}`, { cause: err });
+    return new DriverError(
+      'SERVICE_LOOKUP_FAILED',
+      `Consul at ${this.address} could not list service "${name}": ${what}`,
+      { cause: err },
+    );
   }
 
   private unexpected(name: string, what: string): DriverError {
-    return new DriverError('SERVICE_LOOKUP_FAILED', `Consul at ${this.address} gave an unexpected answer for service "${name}": ${what}`);
+    return new DriverError(
+      'SERVICE_LOOKUP_FAILED',
+      `Consul at ${this.address} gave an unexpected answer for service "${name}": ${what}`,
+    );
   }
 }
 
@@ -134,7 +143,10 @@ function bodyText(error: PapiError): string {
 /** One /v1/health/service entry: the service's address, or its node's when the service has none. */
 function instanceOf(entry: unknown): ServiceInstance | undefined {
   if (typeof entry !== 'object' || entry === null) return undefined;
-  const { Service: service, Node: node } = entry as { Service?: { Address?: unknown; Port?: unknown }; Node?: { Address?: unknown } };
+  const { Service: service, Node: node } = entry as {
+    Service?: { Address?: unknown; Port?: unknown };
+    Node?: { Address?: unknown };
+  };
   const port = service?.Port;
   const address = typeof service?.Address === 'string' && service.Address !== '' ? service.Address : node?.Address;
   if (typeof address !== 'string' || address === '' || typeof port !== 'number' || port <= 0) return undefined;

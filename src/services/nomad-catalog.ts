@@ -38,7 +38,11 @@ export class NomadCatalog implements ServiceCatalog {
       response = await this.get(url, query.signal, (blocking ? query.waitSeconds * 1000 * (17 / 16) : 0) + 10_000);
     } catch (err) {
       if (query.signal.aborted) throw err;
-      throw new DriverError('SERVICE_LOOKUP_FAILED', `Nomad at ${this.address} could not list service "${query.name}": ${describeError(err)}`, { cause: err });
+      throw new DriverError(
+        'SERVICE_LOOKUP_FAILED',
+        `Nomad at ${this.address} could not list service "${query.name}": ${describeError(err)}`,
+        { cause: err },
+      );
     }
     if (response.status === 403 || response.status === 401) {
       throw new DriverError(
@@ -47,15 +51,26 @@ export class NomadCatalog implements ServiceCatalog {
       );
     }
     if (response.status !== 200) {
-      throw new DriverError('SERVICE_LOOKUP_FAILED', `Nomad at ${this.address} could not list service "${query.name}": HTTP ${response.status}: ${response.body.trim().slice(0, 200)}`);
+      throw new DriverError(
+        'SERVICE_LOOKUP_FAILED',
+        `Nomad at ${this.address} could not list service "${query.name}": HTTP ${response.status}: ${response.body.trim().slice(0, 200)}`,
+      );
     }
     let body: unknown;
     try {
       body = JSON.parse(response.body);
     } catch (err) {
-      throw new DriverError('SERVICE_LOOKUP_FAILED', `Nomad at ${this.address} answered for service "${query.name}" with malformed JSON`, { cause: err });
+      throw new DriverError(
+        'SERVICE_LOOKUP_FAILED',
+        `Nomad at ${this.address} answered for service "${query.name}" with malformed JSON`,
+        { cause: err },
+      );
     }
-    if (!Array.isArray(body)) throw new DriverError('SERVICE_LOOKUP_FAILED', `Nomad at ${this.address} answered for service "${query.name}" with something other than a list`);
+    if (!Array.isArray(body))
+      throw new DriverError(
+        'SERVICE_LOOKUP_FAILED',
+        `Nomad at ${this.address} answered for service "${query.name}" with something other than a list`,
+      );
     return {
       instances: body.map(instanceOf).filter((instance): instance is ServiceInstance => instance !== undefined),
       index: parseIndex(response.headers['x-nomad-index']),
@@ -66,7 +81,11 @@ export class NomadCatalog implements ServiceCatalog {
     this.agent.destroy();
   }
 
-  private get(url: URL, signal: AbortSignal, timeoutMs: number): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  private get(
+    url: URL,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send(url, {
@@ -87,7 +106,9 @@ export class NomadCatalog implements ServiceCatalog {
           else chunks.push(chunk);
         });
         res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
       });
       req.end();
     });

@@ -7,7 +7,9 @@ export interface ServiceInstance {
 }
 
 export function instanceKey(instance: ServiceInstance): string {
-  return instance.address.includes(':') ? `[${instance.address}]:${instance.port}` : `${instance.address}:${instance.port}`;
+  return instance.address.includes(':')
+    ? `[${instance.address}]:${instance.port}`
+    : `${instance.address}:${instance.port}`;
 }
 
 /** Sorted and without duplicates, so that equal sets compare equal. */
@@ -17,5 +19,7 @@ export function normalizeInstances(instances: readonly ServiceInstance[]): Servi
 }
 
 export function sameInstances(a: readonly ServiceInstance[], b: readonly ServiceInstance[]): boolean {
-  return a.length === b.length && a.every((instance, i) => instanceKey(instance) === instanceKey(b[i] as ServiceInstance));
+  return (
+    a.length === b.length && a.every((instance, i) => instanceKey(instance) === instanceKey(b[i] as ServiceInstance))
+  );
 }

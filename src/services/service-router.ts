@@ -30,10 +30,16 @@ export function directoryRouter(directory: ServiceDirectory, notice: (message: s
             case 'instance':
               return pick.instance;
             case 'unknown':
-              tell(`${name} unknown`, `outbound HTTP to ${name}: no instances known yet (the ${ref.provider === 'consul' ? 'Consul' : 'Nomad'} catalog has not answered the plugin); the request fails with destination-unavailable`);
+              tell(
+                `${name} unknown`,
+                `outbound HTTP to ${name}: no instances known yet (the ${ref.provider === 'consul' ? 'Consul' : 'Nomad'} catalog has not answered the plugin); the request fails with destination-unavailable`,
+              );
               return { unavailable: `no instances of ${name} known yet` };
             case 'none-healthy':
-              tell(`${name} empty`, `outbound HTTP to ${name}: the catalog lists no healthy instance; the request fails with destination-unavailable`);
+              tell(
+                `${name} empty`,
+                `outbound HTTP to ${name}: the catalog lists no healthy instance; the request fails with destination-unavailable`,
+              );
               return { unavailable: `no healthy instance of ${name}` };
             case 'all-tried':
               return { unavailable: `every instance of ${name} was tried` };

@@ -33,12 +33,21 @@ export interface WatchTiming {
   readonly maxBackoffMs: number;
 }
 
-export const DEFAULT_WATCH_TIMING: WatchTiming = { waitSeconds: 60, minIntervalMs: 250, backoffMs: 500, maxBackoffMs: 10_000 };
+export const DEFAULT_WATCH_TIMING: WatchTiming = {
+  waitSeconds: 60,
+  minIntervalMs: 250,
+  backoffMs: 500,
+  maxBackoffMs: 10_000,
+};
 
 export type WatchState =
   | { readonly kind: 'pending' }
   | { readonly kind: 'ok'; readonly instances: readonly ServiceInstance[] }
-  | { readonly kind: 'failing'; readonly error: DriverError; readonly instances: readonly ServiceInstance[] | undefined };
+  | {
+      readonly kind: 'failing';
+      readonly error: DriverError;
+      readonly instances: readonly ServiceInstance[] | undefined;
+    };
 
 export class ServiceWatch {
   private state: WatchState = { kind: 'pending' };
@@ -98,7 +107,12 @@ export class ServiceWatch {
       const startedAt = Date.now();
       this.rounds++;
       try {
-        const answer = await this.catalog.lookup({ ...this.query, index, waitSeconds: this.timing.waitSeconds, signal });
+        const answer = await this.catalog.lookup({
+          ...this.query,
+          index,
+          waitSeconds: this.timing.waitSeconds,
+          signal,
+        });
         failures = 0;
         // Backwards: a different or restarted server; 0 or less never blocks.
         index = answer.index < index || answer.index < 1n ? 0n : answer.index;
@@ -107,7 +121,11 @@ export class ServiceWatch {
         if (signal.aborted) break;
         failures++;
         index = 0n;
-        this.fail(err instanceof DriverError ? err : new DriverError('SERVICE_LOOKUP_FAILED', `${this.description}: ${describeError(err)}`, { cause: err }));
+        this.fail(
+          err instanceof DriverError
+            ? err
+            : new DriverError('SERVICE_LOOKUP_FAILED', `${this.description}: ${describeError(err)}`, { cause: err }),
+        );
         await sleep(backoff(this.timing, failures), signal);
         continue;
       }
@@ -138,7 +156,10 @@ export class ServiceWatch {
     // changes (a reset blocking query, then refused connections); only a
     // different kind of problem (unreachable -> refused) is news.
     if (previous.kind === 'failing' && previous.error.code === error.code) return;
-    this.log.warn({ service: this.description, code: error.code, err: error.message }, 'service lookup failed; keeping the last known instances');
+    this.log.warn(
+      { service: this.description, code: error.code, err: error.message },
+      'service lookup failed; keeping the last known instances',
+    );
     for (const listener of this.listeners) listener.onProblem(error);
   }
 }

@@ -57,7 +57,13 @@ export class ServiceWatches {
     const key = watchKey(target);
     let entry = this.entries.get(key);
     if (!entry) {
-      const watch = new ServiceWatch(describe(target), this.catalog(target.ref.provider), { name: target.ref.name, namespace: target.namespace }, this.log, this.options.timing ?? DEFAULT_WATCH_TIMING);
+      const watch = new ServiceWatch(
+        describe(target),
+        this.catalog(target.ref.provider),
+        { name: target.ref.name, namespace: target.namespace },
+        this.log,
+        this.options.timing ?? DEFAULT_WATCH_TIMING,
+      );
       entry = { watch, users: 0, linger: undefined };
       this.entries.set(key, entry);
       watch.start();
@@ -104,5 +110,7 @@ export class ServiceWatches {
 }
 
 function describe(target: WatchTarget): string {
-  return target.ref.provider === 'nomad' ? `Nomad service "${target.ref.name}" (namespace ${target.namespace})` : `Consul service "${target.ref.name}"`;
+  return target.ref.provider === 'nomad'
+    ? `Nomad service "${target.ref.name}" (namespace ${target.namespace})`
+    : `Consul service "${target.ref.name}"`;
 }

@@ -17,7 +17,12 @@ export interface ServiceTask {
   readonly namespace: string;
 }
 
-export function serviceTaskOf(config: { readonly id: string; readonly alloc_id: string; readonly name: string; readonly namespace: string }): ServiceTask {
+export function serviceTaskOf(config: {
+  readonly id: string;
+  readonly alloc_id: string;
+  readonly name: string;
+  readonly namespace: string;
+}): ServiceTask {
   return { id: config.id, allocId: config.alloc_id, name: config.name, namespace: config.namespace || 'default' };
 }
 
@@ -48,7 +53,9 @@ export class TaskServices {
     const leases = refs.map((ref) => ({ ref, lease: this.watches.acquire({ ref, namespace: task.namespace }) }));
     try {
       const waitMs = this.options.startWaitMs ?? 10_000;
-      const states = await Promise.all(leases.map(async ({ ref, lease }) => ({ ref, state: await lease.watch.firstAnswer(waitMs) })));
+      const states = await Promise.all(
+        leases.map(async ({ ref, lease }) => ({ ref, state: await lease.watch.firstAnswer(waitMs) })),
+      );
       for (const { state } of states) {
         if (state.kind === 'failing' && state.error.code === 'SERVICE_LOOKUP_DENIED') throw state.error;
       }
@@ -75,8 +82,14 @@ export class TaskServices {
       };
       const unsubscribe = lease.watch.subscribe({
         onInstances: push,
-        onProblem: (error) => this.publish(task, `Service lookup failed, keeping the last known instances of ${serviceHost(ref)}: ${error.message}`, { service: serviceHost(ref), code: error.code }),
-        onRecovered: () => this.publish(task, `Service lookup of ${serviceHost(ref)} works again`, { service: serviceHost(ref) }),
+        onProblem: (error) =>
+          this.publish(
+            task,
+            `Service lookup failed, keeping the last known instances of ${serviceHost(ref)}: ${error.message}`,
+            { service: serviceHost(ref), code: error.code },
+          ),
+        onRecovered: () =>
+          this.publish(task, `Service lookup of ${serviceHost(ref)} works again`, { service: serviceHost(ref) }),
       });
       const current = lease.watch.current;
       if (current.kind !== 'pending' && current.instances !== undefined) push(current.instances);
@@ -100,12 +113,24 @@ export class TaskServices {
     const name = serviceHost(ref);
     if (state.kind === 'pending') {
       const catalog = ref.provider === 'consul' ? 'Consul' : 'Nomad';
-      this.publish(task, `${catalog} did not answer for ${name} within ${waitMs / 1000} s; the task starts without its instances and gets them when ${catalog} answers`, { service: name });
+      this.publish(
+        task,
+        `${catalog} did not answer for ${name} within ${waitMs / 1000} s; the task starts without its instances and gets them when ${catalog} answers`,
+        { service: name },
+      );
     } else if (state.kind === 'failing') {
-      const known = state.instances === undefined ? 'none known yet' : `keeping the ${state.instances.length} last known`;
-      this.publish(task, `Service lookup failed for ${name} (${known}): ${state.error.message}`, { service: name, code: state.error.code });
+      const known =
+        state.instances === undefined ? 'none known yet' : `keeping the ${state.instances.length} last known`;
+      this.publish(task, `Service lookup failed for ${name} (${known}): ${state.error.message}`, {
+        service: name,
+        code: state.error.code,
+      });
     } else if (state.instances.length === 0) {
-      this.publish(task, `No healthy instance of ${name} yet; requests to it fail with destination-unavailable until one passes its checks`, { service: name });
+      this.publish(
+        task,
+        `No healthy instance of ${name} yet; requests to it fail with destination-unavailable until one passes its checks`,
+        { service: name },
+      );
     }
   }
 }

@@ -22,7 +22,10 @@ export function refuseConsulTokens(passEnv: readonly string[]): void {
 }
 
 /** Refuses a mount that shows the task's secrets/ directory while Nomad put a Consul token there. */
-export async function refuseConsulTokenMounts(mounts: readonly { readonly hostPath: string; readonly guestPath: string }[], secretsDir: string): Promise<void> {
+export async function refuseConsulTokenMounts(
+  mounts: readonly { readonly hostPath: string; readonly guestPath: string }[],
+  secretsDir: string,
+): Promise<void> {
   for (const mount of mounts) {
     if (mount.hostPath !== secretsDir) continue;
     for (const file of TOKEN_FILES) {

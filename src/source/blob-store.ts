@@ -43,7 +43,11 @@ export class BlobStore {
    * concurrent callers; `download` must leave a digest-checked file at
    * tempPath. On failure the temp file is removed and nothing is cached.
    */
-  async fetch(digest: string, download: (tempPath: string) => Promise<void>, onCacheHit: () => void = () => undefined): Promise<string> {
+  async fetch(
+    digest: string,
+    download: (tempPath: string) => Promise<void>,
+    onCacheHit: () => void = () => undefined,
+  ): Promise<string> {
     const cached = await this.lookup(digest);
     if (cached) {
       onCacheHit();

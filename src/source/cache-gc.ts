@@ -66,7 +66,8 @@ async function scanUnits(cacheDir: string): Promise<Unit[]> {
     if (marker) unit.lastUsedMs = Math.max(unit.lastUsedMs, marker.mtimeMs);
   };
   for (const name of await list(join(cacheDir, 'blobs', 'sha256'))) {
-    if (/^[0-9a-f]{64}$/.test(name)) await add(name, join(cacheDir, 'blobs', 'sha256', name), join(cacheDir, 'blobs', 'sha256', name));
+    if (/^[0-9a-f]{64}$/.test(name))
+      await add(name, join(cacheDir, 'blobs', 'sha256', name), join(cacheDir, 'blobs', 'sha256', name));
   }
   for (const name of await list(join(cacheDir, 'transpiled'))) {
     const hex = /^([0-9a-f]{64})-/.exec(name)?.[1];

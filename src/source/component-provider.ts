@@ -64,7 +64,8 @@ export class ComponentProvider {
       this.reportAdmission(admission, request);
       // Only a download can push the cache over its bound.
       if (fetched.kind !== 'file' && fetched.downloaded) this.collectInBackground(config, blobs, request.log);
-      const digest = fetched.kind !== 'file' ? fetched.digest : admission.status === 'not-checked' ? undefined : admission.digest;
+      const digest =
+        fetched.kind !== 'file' ? fetched.digest : admission.status === 'not-checked' ? undefined : admission.digest;
       return { path: fetched.path, digest, fetched, admission, release };
     } catch (err) {
       release();
@@ -86,15 +87,24 @@ export class ComponentProvider {
         const signer = describeSigner(admission.signer);
         const how = admission.fromCache ? 'Signature verified earlier on this node' : 'Signature verified';
         report(`${how}: ${admission.digest} signed by ${signer}`, { digest: admission.digest, signer });
-        log.info({ digest: admission.digest, signer: admission.signer, cached: admission.fromCache }, 'component signature verified');
+        log.info(
+          { digest: admission.digest, signer: admission.signer, cached: admission.fromCache },
+          'component signature verified',
+        );
         return;
       }
       case 'unverified':
-        report(`WARNING: running unverified component ${admission.digest} (signature policy "warn"): ${admission.reason.message}`, {
-          digest: admission.digest,
-          code: admission.reason.code,
-        });
-        log.warn({ digest: admission.digest, code: admission.reason.code, err: admission.reason.message }, 'component signature not verified; running it under policy warn');
+        report(
+          `WARNING: running unverified component ${admission.digest} (signature policy "warn"): ${admission.reason.message}`,
+          {
+            digest: admission.digest,
+            code: admission.reason.code,
+          },
+        );
+        log.warn(
+          { digest: admission.digest, code: admission.reason.code, err: admission.reason.message },
+          'component signature not verified; running it under policy warn',
+        );
     }
   }
 
@@ -102,7 +112,11 @@ export class ComponentProvider {
   private collectInBackground(config: PluginConfig, blobs: BlobStore, log: Logger): void {
     collectGarbage(config.cacheDir, config.cacheMaxBytes, (hex) => blobs.isPinned(hex)).then(
       (result) => {
-        if (result.removed.length > 0) log.info({ removed: result.removed, freed_bytes: result.freedBytes, kept_bytes: result.keptBytes }, 'component cache collected');
+        if (result.removed.length > 0)
+          log.info(
+            { removed: result.removed, freed_bytes: result.freedBytes, kept_bytes: result.keptBytes },
+            'component cache collected',
+          );
       },
       (err: unknown) => log.warn({ err: describeError(err) }, 'component cache collection failed'),
     );
@@ -110,9 +124,13 @@ export class ComponentProvider {
 
   private storesFor(cacheDir: string): { blobs: BlobStore; manifests: ManifestIndex; verified: VerifiedStore } {
     if (this.stores?.cacheDir !== cacheDir) {
-      this.stores = { cacheDir, blobs: new BlobStore(cacheDir), manifests: new ManifestIndex(cacheDir), verified: new VerifiedStore(cacheDir) };
+      this.stores = {
+        cacheDir,
+        blobs: new BlobStore(cacheDir),
+        manifests: new ManifestIndex(cacheDir),
+        verified: new VerifiedStore(cacheDir),
+      };
     }
     return this.stores;
   }
 }
-

@@ -16,18 +16,31 @@ export function parseComponentSource(component: string, checksum: string | undef
     try {
       url = new URL(component);
     } catch (err) {
-      throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: config field "component": "${component}" is not a valid URL`, { cause: err });
+      throw new DriverError(
+        'TASK_CONFIG_INVALID',
+        `invalid task config: config field "component": "${component}" is not a valid URL`,
+        { cause: err },
+      );
     }
     if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-      throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: config field "component": plain http:// is refused (use https://, or an artifact block)`);
+      throw new DriverError(
+        'TASK_CONFIG_INVALID',
+        `invalid task config: config field "component": plain http:// is refused (use https://, or an artifact block)`,
+      );
     }
     if (checksum === undefined) {
-      throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: config field "checksum": required when the component is a URL (checksum = "sha256:<hex>")`);
+      throw new DriverError(
+        'TASK_CONFIG_INVALID',
+        `invalid task config: config field "checksum": required when the component is a URL (checksum = "sha256:<hex>")`,
+      );
     }
     return { kind: 'https', url, checksum };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(component)) {
-    throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: config field "component": unsupported scheme in "${component}" (use a path in the task dir, oci:// or https://)`);
+    throw new DriverError(
+      'TASK_CONFIG_INVALID',
+      `invalid task config: config field "component": unsupported scheme in "${component}" (use a path in the task dir, oci:// or https://)`,
+    );
   }
   return { kind: 'file', path: component, checksum };
 }

@@ -30,7 +30,14 @@ export interface FetchContext {
 
 export type FetchedComponent =
   | { readonly kind: 'file'; readonly path: string; readonly origin: string }
-  | { readonly kind: 'https'; readonly path: string; readonly digest: string; readonly origin: string; readonly url: URL; readonly downloaded: boolean }
+  | {
+      readonly kind: 'https';
+      readonly path: string;
+      readonly digest: string;
+      readonly origin: string;
+      readonly url: URL;
+      readonly downloaded: boolean;
+    }
   | {
       readonly kind: 'oci';
       readonly path: string;
@@ -67,7 +74,11 @@ async function fetchHttps(url: URL, checksum: string, ctx: FetchContext): Promis
     async (temp) => {
       downloaded = true;
       ctx.report(`Downloading ${origin}`);
-      await downloadHttps(url, temp, { expectedDigest: checksum, maxBytes: ctx.maxBytes, onProgress: (got, total) => progress.update(got, total) });
+      await downloadHttps(url, temp, {
+        expectedDigest: checksum,
+        maxBytes: ctx.maxBytes,
+        onProgress: (got, total) => progress.update(got, total),
+      });
       await checkHeaderOf(temp, origin);
       ctx.report(`Downloaded ${origin} (${checksum}) in ${Date.now() - started} ms`);
     },
@@ -88,7 +99,10 @@ async function fetchOci(text: string, checksum: string | undefined, ctx: FetchCo
     const { layer } = resolved;
     if (checksum !== undefined) checkChecksum(layer.digest, checksum, origin);
     if (layer.size > ctx.maxBytes) {
-      throw new DriverError('COMPONENT_TOO_LARGE', `${origin} is ${formatMiB(layer.size)}, larger than the node's max_component_mb (${formatMiB(ctx.maxBytes)}); nothing was pulled`);
+      throw new DriverError(
+        'COMPONENT_TOO_LARGE',
+        `${origin} is ${formatMiB(layer.size)}, larger than the node's max_component_mb (${formatMiB(ctx.maxBytes)}); nothing was pulled`,
+      );
     }
     const progress = new DownloadProgress(origin, ctx.report);
     let downloaded = false;
@@ -97,13 +111,25 @@ async function fetchOci(text: string, checksum: string | undefined, ctx: FetchCo
       async (temp) => {
         downloaded = true;
         ctx.report(`Pulling ${origin} (${formatMiB(layer.size)}, manifest ${resolved.manifestDigest})`);
-        await client.downloadBlob(reference, layer.digest, temp, { maxBytes: ctx.maxBytes, onProgress: (p) => progress.update(p.receivedBytes, p.totalBytes) });
+        await client.downloadBlob(reference, layer.digest, temp, {
+          maxBytes: ctx.maxBytes,
+          onProgress: (p) => progress.update(p.receivedBytes, p.totalBytes),
+        });
         await checkHeaderOf(temp, origin);
         ctx.report(`Pulled ${origin} (${layer.digest}) in ${Date.now() - started} ms`);
       },
       () => ctx.report(`Using cached component ${layer.digest} for ${origin}`),
     );
-    return { kind: 'oci', path, digest: layer.digest, manifestDigest: resolved.manifestDigest, origin, reference, client, downloaded };
+    return {
+      kind: 'oci',
+      path,
+      digest: layer.digest,
+      manifestDigest: resolved.manifestDigest,
+      origin,
+      reference,
+      client,
+      downloaded,
+    };
   } catch (err) {
     client.close();
     throw err;
@@ -123,7 +149,10 @@ async function checkHeaderOf(path: string, what: string): Promise<void> {
 
 function checkChecksum(actual: string, expected: string, what: string): void {
   if (actual !== expected) {
-    throw new DriverError('COMPONENT_CHECKSUM_MISMATCH', `component ${what} has digest ${actual}, but the task's checksum is ${expected}; nothing runs`);
+    throw new DriverError(
+      'COMPONENT_CHECKSUM_MISMATCH',
+      `component ${what} has digest ${actual}, but the task's checksum is ${expected}; nothing runs`,
+    );
   }
 }
 

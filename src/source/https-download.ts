@@ -31,7 +31,11 @@ export async function downloadHttps(url: URL, destPath: string, options: HttpsDo
       await rm(destPath, { force: true });
       if (!(err instanceof TransientError) || !(await backoff.next())) {
         if (err instanceof TransientError) {
-          throw new DriverError('COMPONENT_DOWNLOAD_FAILED', `could not download ${url.href} after ${backoff.attempts} attempts: ${err.message}`, { cause: err.cause });
+          throw new DriverError(
+            'COMPONENT_DOWNLOAD_FAILED',
+            `could not download ${url.href} after ${backoff.attempts} attempts: ${err.message}`,
+            { cause: err.cause },
+          );
         }
         throw err;
       }
@@ -50,9 +54,13 @@ async function attempt(url: URL, destPath: string, options: HttpsDownloadOptions
   } catch (err) {
     throw new TransientError(describeError((err as Error).cause ?? err), { cause: err });
   }
-  if (response.status === 429 || response.status >= 500) throw new TransientError(`HTTP ${response.status} ${response.statusText}`);
+  if (response.status === 429 || response.status >= 500)
+    throw new TransientError(`HTTP ${response.status} ${response.statusText}`);
   if (!response.ok || !response.body) {
-    throw new DriverError('COMPONENT_DOWNLOAD_FAILED', `could not download ${url.href}: HTTP ${response.status} ${response.statusText}`);
+    throw new DriverError(
+      'COMPONENT_DOWNLOAD_FAILED',
+      `could not download ${url.href}: HTTP ${response.status} ${response.statusText}`,
+    );
   }
   const declared = Number(response.headers.get('content-length') ?? NaN);
   const total = Number.isFinite(declared) ? declared : undefined;
@@ -73,17 +81,28 @@ async function attempt(url: URL, destPath: string, options: HttpsDownloadOptions
   });
   const bodyTimeout = AbortSignal.timeout(options.bodyTimeoutMs ?? 10 * 60_000);
   try {
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), meter, createWriteStream(destPath), { signal: bodyTimeout });
+    await pipeline(
+      Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+      meter,
+      createWriteStream(destPath),
+      { signal: bodyTimeout },
+    );
   } catch (err) {
     if (err instanceof DriverError) throw err;
     throw new TransientError(`download interrupted after ${received} bytes: ${describeError(err)}`, { cause: err });
   }
   const digest = `sha256:${hash.digest('hex')}`;
   if (digest !== options.expectedDigest) {
-    throw new DriverError('COMPONENT_CHECKSUM_MISMATCH', `${url.href} has digest ${digest}, but the task's checksum is ${options.expectedDigest}; nothing was cached`);
+    throw new DriverError(
+      'COMPONENT_CHECKSUM_MISMATCH',
+      `${url.href} has digest ${digest}, but the task's checksum is ${options.expectedDigest}; nothing was cached`,
+    );
   }
 }
 
 function tooLarge(url: URL, bytes: number, max: number): DriverError {
-  return new DriverError('COMPONENT_TOO_LARGE', `${url.href} is larger than the node's max_component_mb (${bytes} > ${max} bytes); nothing was cached`);
+  return new DriverError(
+    'COMPONENT_TOO_LARGE',
+    `${url.href} is larger than the node's max_component_mb (${bytes} > ${max} bytes); nothing was cached`,
+  );
 }

@@ -3,7 +3,11 @@
 import type { RegistryAuth, RegistryConfig } from '../config/registry-config.js';
 import type { OciClientOptions } from '../oci/client.js';
 
-export function clientOptionsFor(registry: string, registries: readonly RegistryConfig[], taskAuth: RegistryAuth | undefined): OciClientOptions {
+export function clientOptionsFor(
+  registry: string,
+  registries: readonly RegistryConfig[],
+  taskAuth: RegistryAuth | undefined,
+): OciClientOptions {
   const node = registries.find((r) => r.host === registry);
   const credentials = taskAuth ?? node?.auth;
   return {

@@ -14,7 +14,11 @@ export interface ServiceInstancesSource {
   on(type: 'service-instances', handler: (message: ServiceInstancesMessage) => void): void;
 }
 
-export function useGrantedServices(grants: readonly ServiceRef[] | undefined, initial: readonly KnownServiceSet[] | undefined, source: ServiceInstancesSource): ServiceDirectory | undefined {
+export function useGrantedServices(
+  grants: readonly ServiceRef[] | undefined,
+  initial: readonly KnownServiceSet[] | undefined,
+  source: ServiceInstancesSource,
+): ServiceDirectory | undefined {
   if (!grants || grants.length === 0) return undefined;
   const directory = new ServiceDirectory(grants, initial ?? []);
   useServiceRouter(directoryRouter(directory, notice));

@@ -84,16 +84,16 @@ function preloadRuntime(): Promise<unknown> {
   // In the background: a start of another component does not wait for it.
   const hint = parsePrewarmArg(process.argv);
   if (hint) {
-    void import('../runtime/prewarm.js')
-      .then(({ prewarm }) => prewarm(hint))
-      .catch(() => undefined); // best effort: the start does the work itself
+    void import('../runtime/prewarm.js').then(({ prewarm }) => prewarm(hint)).catch(() => undefined); // best effort: the start does the work itself
   }
   return Promise.all([
     import('../runtime/component-cache.js'),
     import('../runtime/run-command.js'),
     import('../runtime/serve-http.js'),
     // On a node with a vault block: node-vault and axios (~100-250 ms to load here).
-    process.argv.includes('--preload-vault') ? import('../vault/vault-client.js').then(({ loadVaultLibrary }) => loadVaultLibrary()) : undefined,
+    process.argv.includes('--preload-vault')
+      ? import('../vault/vault-client.js').then(({ loadVaultLibrary }) => loadVaultLibrary())
+      : undefined,
   ]);
 }
 
@@ -141,9 +141,20 @@ async function main(): Promise<void> {
     // Vault is read while the component loads: neither waits for the other.
     const [prepared, fetched] = await Promise.allSettled([
       import('../runtime/component-cache.js').then(({ prepareComponent }) =>
-        prepareComponent(spec.componentPath, spec.cacheDir, (phase) => report({ type: 'phase', phase }), spec.componentDigest),
+        prepareComponent(
+          spec.componentPath,
+          spec.cacheDir,
+          (phase) => report({ type: 'phase', phase }),
+          spec.componentDigest,
+        ),
       ),
-      spec.vault ? import('./secrets.js').then(({ startSecrets }) => startSecrets(vaultOf(spec), grants.config, (message, annotations) => events.publishEvent(message, annotations))) : undefined,
+      spec.vault
+        ? import('./secrets.js').then(({ startSecrets }) =>
+            startSecrets(vaultOf(spec), grants.config, (message, annotations) =>
+              events.publishEvent(message, annotations),
+            ),
+          )
+        : undefined,
     ]);
     secrets = fetched.status === 'fulfilled' ? fetched.value : undefined;
     if (fetched.status === 'rejected') throw fetched.reason;
@@ -153,7 +164,11 @@ async function main(): Promise<void> {
   } catch (err) {
     // The task will not run: its leases go back now, not at their TTL.
     await secrets?.revokeAll();
-    report({ type: 'failed', code: err instanceof DriverError ? err.code : 'TASK_HOST_FAILED', message: describeError(err) });
+    report({
+      type: 'failed',
+      code: err instanceof DriverError ? err.code : 'TASK_HOST_FAILED',
+      message: describeError(err),
+    });
     closeProgress();
     process.exit(1);
     return;
@@ -185,10 +200,16 @@ async function openControl(stateDir: string): Promise<ControlServer> {
 
 function checkWorld(component: PreparedComponent, spec: LaunchSpec): void {
   if (spec.http && component.world !== 'http') {
-    throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'the task config sets `port`, but the component does not export wasi:http/incoming-handler (it is a wasi:cli command: remove `port`)');
+    throw new DriverError(
+      'COMPONENT_WORLD_UNSUPPORTED',
+      'the task config sets `port`, but the component does not export wasi:http/incoming-handler (it is a wasi:cli command: remove `port`)',
+    );
   }
   if (!spec.http && component.world === 'http') {
-    throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'the component is a wasi:http service: set `port = "<label>"` in the task config to serve it on an allocated port');
+    throw new DriverError(
+      'COMPONENT_WORLD_UNSUPPORTED',
+      'the component is a wasi:http service: set `port = "<label>"` in the task config to serve it on an allocated port',
+    );
   }
 }
 
@@ -213,7 +234,13 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
  * ends or is stopped. Stopped, the task host then dies of the same signal,
  * as a command without secrets does.
  */
-async function runCommandWithSecrets(spec: LaunchSpec, component: PreparedComponent, grants: Grants, secrets: TaskSecrets, control: ControlServer): Promise<void> {
+async function runCommandWithSecrets(
+  spec: LaunchSpec,
+  component: PreparedComponent,
+  grants: Grants,
+  secrets: TaskSecrets,
+  control: ControlServer,
+): Promise<void> {
   for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => notice(`received ${signal}: wasi:cli commands cannot observe signals; ignored`));
   }
@@ -225,10 +252,23 @@ async function runCommandWithSecrets(spec: LaunchSpec, component: PreparedCompon
     });
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) process.once(signal, stop);
-  const [{ Worker }, { shareSecrets }] = await Promise.all([import('node:worker_threads'), import('./shared-secrets.js')]);
-  const shared = shareSecrets(secrets.store, (bytes) => control.publishEvent(`Secret values (${bytes} bytes) are too large to share with the command; it keeps the previous ones`));
+  const [{ Worker }, { shareSecrets }] = await Promise.all([
+    import('node:worker_threads'),
+    import('./shared-secrets.js'),
+  ]);
+  const shared = shareSecrets(secrets.store, (bytes) =>
+    control.publishEvent(
+      `Secret values (${bytes} bytes) are too large to share with the command; it keeps the previous ones`,
+    ),
+  );
   const worker = new Worker(new URL('./command-worker.js', import.meta.url), {
-    workerData: { component, grants, secrets: shared, stdout: taskOutput.stdout, stderr: taskOutput.stderr } satisfies CommandWorkerData,
+    workerData: {
+      component,
+      grants,
+      secrets: shared,
+      stdout: taskOutput.stdout,
+      stderr: taskOutput.stderr,
+    } satisfies CommandWorkerData,
     env: {},
   });
   report({ type: 'ready', world: 'command', digest: component.digest });
@@ -246,7 +286,13 @@ async function runCommandWithSecrets(spec: LaunchSpec, component: PreparedCompon
   process.exit(code);
 }
 
-async function runHttpService(spec: LaunchSpec, component: PreparedComponent, grants: Grants, control: ControlServer, secrets: TaskSecrets | undefined): Promise<void> {
+async function runHttpService(
+  spec: LaunchSpec,
+  component: PreparedComponent,
+  grants: Grants,
+  control: ControlServer,
+  secrets: TaskSecrets | undefined,
+): Promise<void> {
   const listen = spec.http;
   if (!listen) return;
   let service;
@@ -270,7 +316,9 @@ async function runHttpService(spec: LaunchSpec, component: PreparedComponent, gr
     const drained = running.close();
     // Leases are revoked once the requests are done, or after a short wait
     // at most: within kill_timeout even if a request hangs.
-    const revoked = secrets ? Promise.race([drained, sleep(REVOKE_AFTER_MS)]).then(() => secrets.revokeAll()) : Promise.resolve();
+    const revoked = secrets
+      ? Promise.race([drained, sleep(REVOKE_AFTER_MS)]).then(() => secrets.revokeAll())
+      : Promise.resolve();
     void Promise.all([drained, revoked]).finally(() => {
       writeExitFileSync(spec.exitFile, exitedWithCode(0));
       process.exit(0);

@@ -20,7 +20,11 @@ export interface TaskSecrets {
   revokeAll(): Promise<void>;
 }
 
-export async function startSecrets(vault: VaultTaskSpec, grants: ConfigGrants | undefined, onEvent: EventSink): Promise<TaskSecrets> {
+export async function startSecrets(
+  vault: VaultTaskSpec,
+  grants: ConfigGrants | undefined,
+  onEvent: EventSink,
+): Promise<TaskSecrets> {
   const store = new SecretStore();
   const client = createVaultClient(vault.connection, tokenSource(vault.token));
   const manager = await LeaseManager.start({
@@ -31,7 +35,9 @@ export async function startSecrets(vault: VaultTaskSpec, grants: ConfigGrants | 
     onEvent,
     validate: (spec, content) => checkGrantedKeys(spec, content, grants),
   });
-  onEvent(`Vault secrets ready: ${vault.secrets.map((secret) => `${secret.name} (${secret.path})`).join(', ')}`, { vault_event: 'fetched' });
+  onEvent(`Vault secrets ready: ${vault.secrets.map((secret) => `${secret.name} (${secret.path})`).join(', ')}`, {
+    vault_event: 'fetched',
+  });
   let revoking: Promise<void> | undefined;
   return {
     store,

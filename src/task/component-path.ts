@@ -6,7 +6,10 @@ import { DriverError } from '../errors.js';
 
 export async function resolveComponentPath(taskDir: string, component: string): Promise<string> {
   if (isAbsolute(component)) {
-    throw new DriverError('COMPONENT_PATH_ESCAPE', `component "${component}" must be a path relative to the task dir (e.g. local/app.wasm)`);
+    throw new DriverError(
+      'COMPONENT_PATH_ESCAPE',
+      `component "${component}" must be a path relative to the task dir (e.g. local/app.wasm)`,
+    );
   }
   const root = await realpath(taskDir).catch((err: unknown) => {
     throw new DriverError('COMPONENT_NOT_FOUND', `task dir ${taskDir} does not exist`, { cause: err });
@@ -21,9 +24,15 @@ export async function resolveComponentPath(taskDir: string, component: string): 
     resolved = await realpath(join(root, component));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new DriverError('COMPONENT_NOT_FOUND', `component "${component}" not found in the task dir (${join(taskDir, component)}); fetch it with an artifact block into local/`, { cause: err });
+      throw new DriverError(
+        'COMPONENT_NOT_FOUND',
+        `component "${component}" not found in the task dir (${join(taskDir, component)}); fetch it with an artifact block into local/`,
+        { cause: err },
+      );
     }
-    throw new DriverError('COMPONENT_NOT_FOUND', `component "${component}" cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new DriverError('COMPONENT_NOT_FOUND', `component "${component}" cannot be read: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   // Then physically: a symlink inside the task dir may point out of it.
   if (!resolved.startsWith(root + sep)) {

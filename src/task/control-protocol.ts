@@ -37,6 +37,7 @@ export function parseMessage<T extends { type: string }>(line: string): T | unde
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') return undefined;
+  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string')
+    return undefined;
   return value as T;
 }

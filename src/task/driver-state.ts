@@ -30,10 +30,15 @@ export function decodeDriverState(bytes: Uint8Array): DriverState {
   try {
     parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (err) {
-    throw new DriverError('TASK_RECOVER_FAILED', 'driver state in the task handle is not JSON written by this driver', { cause: err });
+    throw new DriverError('TASK_RECOVER_FAILED', 'driver state in the task handle is not JSON written by this driver', {
+      cause: err,
+    });
   }
   if (!isDriverState(parsed)) {
-    throw new DriverError('TASK_RECOVER_FAILED', 'driver state in the task handle has an unknown version or is missing fields');
+    throw new DriverError(
+      'TASK_RECOVER_FAILED',
+      'driver state in the task handle has an unknown version or is missing fields',
+    );
   }
   return parsed;
 }

@@ -24,42 +24,64 @@ export interface TaskContext {
 }
 
 function exceeds(grant: string, ceiling: string): DriverError {
-  return new DriverError('GRANT_EXCEEDS_CEILING', `the task asks for ${grant}, but the node's plugin config allows ${ceiling}`);
+  return new DriverError(
+    'GRANT_EXCEEDS_CEILING',
+    `the task asks for ${grant}, but the node's plugin config allows ${ceiling}`,
+  );
 }
 
-export async function grantsFor(config: WasmTaskConfig, context: TaskContext, ceilings: GrantCeilings): Promise<Grants> {
+export async function grantsFor(
+  config: WasmTaskConfig,
+  context: TaskContext,
+  ceilings: GrantCeilings,
+): Promise<Grants> {
   refuseConsulTokens(config.passEnv);
   const env: Record<string, string> = {};
   for (const name of config.passEnv) {
     const value = context.env[name];
     if (value === undefined) {
-      throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: config field "pass_env" names ${name}, which is not in the task environment`);
+      throw new DriverError(
+        'TASK_CONFIG_INVALID',
+        `invalid task config: config field "pass_env" names ${name}, which is not in the task environment`,
+      );
     }
     env[name] = value;
   }
   // Literal values win over passed-through ones: the job author wrote them here.
   Object.assign(env, config.env);
 
-  if (config.mounts.length > 0 && !ceilings.allowMounts) throw exceeds(`mount "${config.mounts[0]?.destination}"`, 'no mounts (allow_mounts = false)');
+  if (config.mounts.length > 0 && !ceilings.allowMounts)
+    throw exceeds(`mount "${config.mounts[0]?.destination}"`, 'no mounts (allow_mounts = false)');
   const writable = config.mounts.find((mount) => !mount.readOnly);
   if (writable && !ceilings.allowReadWriteMounts) {
-    throw exceeds(`a read-write mount of "${writable.source}"`, 'read-only mounts only (allow_read_write_mounts = false)');
+    throw exceeds(
+      `a read-write mount of "${writable.source}"`,
+      'read-only mounts only (allow_read_write_mounts = false)',
+    );
   }
   if (ceilings.allowHttp !== undefined) {
     const limit = ceilings.allowHttp;
     for (const entry of config.allowHttp) {
       if (!coveredBy(entry, limit)) {
-        const allowed = limit.length === 0 ? 'no outbound HTTP' : `outbound HTTP to ${limit.map(entryToString).join(', ')} only`;
+        const allowed =
+          limit.length === 0 ? 'no outbound HTTP' : `outbound HTTP to ${limit.map(entryToString).join(', ')} only`;
         throw exceeds(`outbound HTTP to "${entryToString(entry)}"`, allowed);
       }
     }
   }
   const memory = context.memoryMaxMb > 0 ? context.memoryMaxMb : context.memoryMb;
   if (ceilings.maxMemoryMb !== undefined && memory > ceilings.maxMemoryMb) {
-    throw exceeds(`${memory} MiB of memory (resources { memory${context.memoryMaxMb > 0 ? '_max' : ''} })`, `at most ${ceilings.maxMemoryMb} MiB (max_memory_mb)`);
+    throw exceeds(
+      `${memory} MiB of memory (resources { memory${context.memoryMaxMb > 0 ? '_max' : ''} })`,
+      `at most ${ceilings.maxMemoryMb} MiB (max_memory_mb)`,
+    );
   }
   const mounts = await resolveMounts(config.mounts, context.taskDir, context.allocDir);
-  if (mounts.length > 0) await refuseConsulTokenMounts(mounts, await realpath(join(context.taskDir, 'secrets')).catch(() => join(context.taskDir, 'secrets')));
+  if (mounts.length > 0)
+    await refuseConsulTokenMounts(
+      mounts,
+      await realpath(join(context.taskDir, 'secrets')).catch(() => join(context.taskDir, 'secrets')),
+    );
   const configGrants = config.configGrants;
   return {
     // argv[0] is the program name, as every WASI toolchain expects.
@@ -71,7 +93,13 @@ export async function grantsFor(config: WasmTaskConfig, context: TaskContext, ce
     memoryMaxMiB: memory > 0 ? memory : ceilings.maxMemoryMb,
     httpInstance: config.httpInstance,
     ...(configGrants
-      ? { config: { values: configGrants.configValues, secretKeys: configGrants.configKeys, secretEnv: configGrants.secretEnv } }
+      ? {
+          config: {
+            values: configGrants.configValues,
+            secretKeys: configGrants.configKeys,
+            secretEnv: configGrants.secretEnv,
+          },
+        }
       : {}),
   };
 }
@@ -86,7 +114,11 @@ export function describeGrants(grants: Grants): Record<string, string> {
     memory_max_mib: grants.memoryMaxMiB === undefined ? 'unlimited' : String(grants.memoryMaxMiB),
     http_instance: grants.httpInstance,
     services: (grants.services ?? []).map(serviceHost).join(',') || 'none',
-    ...(grants.config ? { config_keys: [...Object.keys(grants.config.values), ...grants.config.secretKeys].sort().join(',') || 'none' } : {}),
-    ...(grants.config && Object.keys(grants.config.secretEnv).length > 0 ? { secret_env: Object.keys(grants.config.secretEnv).sort().join(',') } : {}),
+    ...(grants.config
+      ? { config_keys: [...Object.keys(grants.config.values), ...grants.config.secretKeys].sort().join(',') || 'none' }
+      : {}),
+    ...(grants.config && Object.keys(grants.config.secretEnv).length > 0
+      ? { secret_env: Object.keys(grants.config.secretEnv).sort().join(',') }
+      : {}),
   };
 }

@@ -74,7 +74,8 @@ export class HostChannel {
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         // ENOENT/ECONNREFUSED until the task host listens; anything else is worth a line.
-        if (err.code !== 'ENOENT' && err.code !== 'ECONNREFUSED') this.options.onProblem?.(`connect: ${err.code ?? err.message}`);
+        if (err.code !== 'ENOENT' && err.code !== 'ECONNREFUSED')
+          this.options.onProblem?.(`connect: ${err.code ?? err.message}`);
         resolve(undefined);
       });
     });
@@ -84,7 +85,9 @@ export class HostChannel {
   private serve(socket: Socket): Promise<void> {
     this.socket = socket;
     return new Promise((resolve) => {
-      socket.on('error', (err: NodeJS.ErrnoException) => this.options.onProblem?.(`connection: ${err.code ?? err.message}`));
+      socket.on('error', (err: NodeJS.ErrnoException) =>
+        this.options.onProblem?.(`connection: ${err.code ?? err.message}`),
+      );
       socket.once('close', () => {
         if (this.socket === socket) this.socket = undefined;
         resolve();

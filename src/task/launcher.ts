@@ -56,7 +56,10 @@ interface Spawned {
   readonly exit: Promise<ChildExit>;
 }
 
-function spawnTaskHost(stdio: [StdioNull | 'pipe', StdioNull | number, StdioNull | number, 'pipe'], args: string[] = []): Spawned {
+function spawnTaskHost(
+  stdio: [StdioNull | 'pipe', StdioNull | number, StdioNull | number, 'pipe'],
+  args: string[] = [],
+): Spawned {
   const child = spawn(process.execPath, [...TASK_HOST_NODE_FLAGS, TASK_HOST_ENTRY, ...args], {
     detached: true,
     stdio,
@@ -85,14 +88,18 @@ let prewarmArg: string | undefined;
 function takeSpare(): Spawned | undefined {
   const taken = spare;
   spare = undefined;
-  if (!taken || taken.child.exitCode !== null || taken.child.signalCode !== null || taken.child.pid === undefined) return undefined;
+  if (!taken || taken.child.exitCode !== null || taken.child.signalCode !== null || taken.child.pid === undefined)
+    return undefined;
   return taken;
 }
 
 function replenishSpare(log: Logger, args: readonly string[] = []): void {
   if (spare || process.env['NOMAD_DRIVER_WASM_SPARE'] === '0') return;
   try {
-    spare = spawnTaskHost(['pipe', 'ignore', 'ignore', 'pipe'], ['--spare', ...args, ...(prewarmArg ? [prewarmArg] : [])]);
+    spare = spawnTaskHost(
+      ['pipe', 'ignore', 'ignore', 'pipe'],
+      ['--spare', ...args, ...(prewarmArg ? [prewarmArg] : [])],
+    );
     // The plugin must not stay alive for a spare's pipes.
     for (const stream of [spare.child.stdin, spare.child.stdio[3]]) (stream as Socket | null)?.unref();
     spare.child.once('error', (err) => log.warn({ err: err.message }, 'spare task host failed to start'));
@@ -123,7 +130,9 @@ async function spawnWithLogs(options: LaunchOptions): Promise<Spawned> {
 export async function launchTaskHost(spec: LaunchSpec, options: LaunchOptions): Promise<LaunchedTaskHost> {
   const reused = takeSpare();
   const { child, exit } = reused ?? (await spawnWithLogs(options));
-  const sent: LaunchSpec = reused ? { ...spec, logPaths: { stdout: options.stdoutPath, stderr: options.stderrPath } } : spec;
+  const sent: LaunchSpec = reused
+    ? { ...spec, logPaths: { stdout: options.stdoutPath, stderr: options.stderrPath } }
+    : spec;
   const pid = child.pid;
   if (pid === undefined) {
     throw new DriverError('TASK_HOST_FAILED', 'could not spawn the task host process (node binary missing?)');
@@ -185,7 +194,10 @@ function waitForReady(
       finish();
       reject(
         failure ??
-          new DriverError('TASK_HOST_FAILED', `task host exited before the component was ready (${signal ?? `exit code ${code}`}); see the task's stderr log`),
+          new DriverError(
+            'TASK_HOST_FAILED',
+            `task host exited before the component was ready (${signal ?? `exit code ${code}`}); see the task's stderr log`,
+          ),
       );
     });
     child.once('error', (err) => {

@@ -19,7 +19,9 @@ export async function openLogSink(path: string, timeoutMs = 30_000): Promise<Fil
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENXIO' || Date.now() > deadline) {
-        throw new DriverError('LOG_FIFO_OPEN_FAILED', `cannot open task log ${path}: ${(err as Error).message}`, { cause: err });
+        throw new DriverError('LOG_FIFO_OPEN_FAILED', `cannot open task log ${path}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       await sleep(delay);
     }

@@ -96,17 +96,32 @@ export class PoolHost {
     }
     child.unref();
     const pid = child.pid;
-    if (pid === undefined) throw new DriverError('POOL_HOST_FAILED', 'could not spawn the pool host process (node binary missing?)');
-    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)));
+    if (pid === undefined)
+      throw new DriverError('POOL_HOST_FAILED', 'could not spawn the pool host process (node binary missing?)');
+    const exited = new Promise<string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
+    );
     const sample = await sampleProcess(pid);
     const pool = new PoolHost(pid, sample?.startTicks ?? 0, dir, log);
     const progress = child.stdio[3] as Readable;
     const timeout = new AbortController();
     try {
       await Promise.race([
-        new Promise<void>((resolve) => createInterface({ input: progress }).once('line', () => resolve()).on('error', () => undefined)),
-        exited.then((how) => Promise.reject(new DriverError('POOL_HOST_FAILED', `pool host exited before it listened (${how})${pool.lastWords()}`))),
-        sleep(LISTEN_TIMEOUT_MS, undefined, { signal: timeout.signal }).then(() => Promise.reject(new DriverError('POOL_HOST_FAILED', `pool host did not listen within ${LISTEN_TIMEOUT_MS} ms`))),
+        new Promise<void>((resolve) =>
+          createInterface({ input: progress })
+            .once('line', () => resolve())
+            .on('error', () => undefined),
+        ),
+        exited.then((how) =>
+          Promise.reject(
+            new DriverError('POOL_HOST_FAILED', `pool host exited before it listened (${how})${pool.lastWords()}`),
+          ),
+        ),
+        sleep(LISTEN_TIMEOUT_MS, undefined, { signal: timeout.signal }).then(() =>
+          Promise.reject(
+            new DriverError('POOL_HOST_FAILED', `pool host did not listen within ${LISTEN_TIMEOUT_MS} ms`),
+          ),
+        ),
       ]);
     } catch (err) {
       killGroup(pid, 'SIGKILL');
@@ -164,7 +179,12 @@ export class PoolHost {
       const timer = setTimeout(() => {
         // A start the pool may still get to must not run unseen.
         this.send({ type: 'signal', taskId: spec.taskId, signal: 'SIGKILL' });
-        fail(new DriverError('POOL_HOST_FAILED', `component was not ready within ${timeoutMs} ms (is a guest holding the pool host's thread?)`));
+        fail(
+          new DriverError(
+            'POOL_HOST_FAILED',
+            `component was not ready within ${timeoutMs} ms (is a guest holding the pool host's thread?)`,
+          ),
+        );
       }, timeoutMs);
       const fail = (err: DriverError): void => {
         clearTimeout(timer);
@@ -182,7 +202,15 @@ export class PoolHost {
         reject: fail,
       });
     });
-    if (!this.send({ type: 'start', spec })) this.starts.get(spec.taskId)?.reject(new DriverError('POOL_HOST_FAILED', this.endedWith ? `the pool host ended: ${this.endedWith}` : 'the pool host is not connected'));
+    if (!this.send({ type: 'start', spec }))
+      this.starts
+        .get(spec.taskId)
+        ?.reject(
+          new DriverError(
+            'POOL_HOST_FAILED',
+            this.endedWith ? `the pool host ended: ${this.endedWith}` : 'the pool host is not connected',
+          ),
+        );
     return ready;
   }
 
@@ -264,7 +292,9 @@ export class PoolHost {
   private serve(socket: Socket): void {
     socket.removeAllListeners('error');
     this.socket = socket;
-    socket.on('error', (err: NodeJS.ErrnoException) => this.log.debug({ pool_pid: this.pid, err: err.code ?? err.message }, 'pool connection'));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.log.debug({ pool_pid: this.pid, err: err.code ?? err.message }, 'pool connection'),
+    );
     socket.once('close', () => {
       if (this.socket === socket) this.socket = undefined;
       if (this.alive && !this.retired) void sleep(POLL_INTERVAL_MS).then(() => this.connect());
@@ -286,8 +316,8 @@ export class PoolHost {
         if (progress.type === 'ready') {
           this.running?.add(reply.taskId);
           pending.resolve(progress);
-        }
-        else if (progress.type === 'failed') pending.reject(new DriverError(knownCode(progress.code), progress.message));
+        } else if (progress.type === 'failed')
+          pending.reject(new DriverError(knownCode(progress.code), progress.message));
         else pending.onProgress(progress);
         return;
       }
@@ -295,7 +325,8 @@ export class PoolHost {
         this.members.delete(reply.taskId);
         if (this.members.size === 0) this.onEmpty?.(this);
         this.running?.delete(reply.taskId);
-        const result = reply.signal > 0 ? killedBySignal(reply.signal) : { exitCode: reply.exitCode, signal: 0, oomKilled: false };
+        const result =
+          reply.signal > 0 ? killedBySignal(reply.signal) : { exitCode: reply.exitCode, signal: 0, oomKilled: false };
         const watch = this.watches.get(reply.taskId);
         this.watches.delete(reply.taskId);
         if (watch) watch.resolve(result);
@@ -351,7 +382,13 @@ export class PoolHost {
     this.finalWords = this.lastWords();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.socket?.destroy();
-    for (const pending of [...this.starts.values()]) pending.reject(new DriverError('POOL_HOST_FAILED', `the pool host ended (${how}) before the component was ready${this.finalWords}`));
+    for (const pending of [...this.starts.values()])
+      pending.reject(
+        new DriverError(
+          'POOL_HOST_FAILED',
+          `the pool host ended (${how}) before the component was ready${this.finalWords}`,
+        ),
+      );
     for (const taskId of [...this.watches.keys()]) void this.settle(taskId);
     this.markEnded();
   }

@@ -29,11 +29,21 @@ export type PoolReply =
   | { readonly type: 'progress'; readonly taskId: string; readonly progress: ProgressMessage }
   /** The task ended; its exit status file is written before this is sent. */
   | { readonly type: 'exit'; readonly taskId: string; readonly exitCode: number; readonly signal: number }
-  | { readonly type: 'event'; readonly taskId: string; readonly message: string; readonly annotations?: Readonly<Record<string, string>> }
+  | {
+      readonly type: 'event';
+      readonly taskId: string;
+      readonly message: string;
+      readonly annotations?: Readonly<Record<string, string>>;
+    }
   /** Sent to every plugin that connects: the tasks running now (a recovering plugin learns which ended). */
   | { readonly type: 'tasks'; readonly running: readonly string[] }
   | { readonly type: 'pong'; readonly id: number }
-  | { readonly type: 'stats'; readonly id: number; readonly linearMemoryBytes: number; readonly peakLinearMemoryBytes: number };
+  | {
+      readonly type: 'stats';
+      readonly id: number;
+      readonly linearMemoryBytes: number;
+      readonly peakLinearMemoryBytes: number;
+    };
 
 /** Where the plugin reaches a pool host's control socket (short, whatever the pool dir's path). */
 export function poolSocketPath(pid: number): string {

@@ -58,21 +58,34 @@ export class TaskManager {
   }
 
   async start(config: TaskConfig__Output): Promise<WasmTask> {
-    if (this.tasks.has(config.id)) throw new DriverError('TASK_ALREADY_STARTED', `task with id ${config.id} already started`);
+    if (this.tasks.has(config.id))
+      throw new DriverError('TASK_ALREADY_STARTED', `task with id ${config.id} already started`);
     const log = this.deps.log.child({ task_id: config.id });
     const taskConfig = decodeTaskConfig(config.msgpack_driver_config);
     const taskDir = join(config.alloc_dir, config.name);
     const memory = config.resources?.allocated_resources?.memory;
     const grants = await grantsFor(
       taskConfig,
-      { taskDir, allocDir: config.alloc_dir, env: config.env, memoryMb: Number(memory?.memory_mb ?? 0), memoryMaxMb: Number(memory?.memory_max_mb ?? 0) },
+      {
+        taskDir,
+        allocDir: config.alloc_dir,
+        env: config.env,
+        memoryMb: Number(memory?.memory_mb ?? 0),
+        memoryMaxMb: Number(memory?.memory_max_mb ?? 0),
+      },
       this.deps.pluginConfig().ceilings,
     );
     const audit = describeGrants(grants);
     const http = taskConfig.port === undefined ? undefined : listenAddressFor(taskConfig.port, config);
 
     // Audit evidence of what this task may do, before anything of it runs.
-    this.event(config, `Grants: ${Object.entries(audit).map(([k, v]) => `${k}=${v}`).join(' ')}`, audit);
+    this.event(
+      config,
+      `Grants: ${Object.entries(audit)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+      audit,
+    );
     log.info({ grants: audit }, 'effective grants');
     // Asked now, answered while the component loads; awaited before launch.
     const serviceSets = taskConfig.allowServices?.length
@@ -116,8 +129,13 @@ export class TaskManager {
     this.event(config, `Loading component ${taskConfig.component}`);
     const startedAtMs = Date.now();
     if (isolation.mode === 'pooled' && !notPooled) {
-      const pooledSpec: PooledLaunchSpec = { ...spec, logPaths: { stdout: config.stdout_path, stderr: config.stderr_path } };
-      return this.startPooled(config, pooledSpec, isolation.maxTasks, startedAtMs, http?.host).finally(component.release);
+      const pooledSpec: PooledLaunchSpec = {
+        ...spec,
+        logPaths: { stdout: config.stdout_path, stderr: config.stderr_path },
+      };
+      return this.startPooled(config, pooledSpec, isolation.maxTasks, startedAtMs, http?.host).finally(
+        component.release,
+      );
     }
     const launched = await launchTaskHost(spec, {
       stdoutPath: config.stdout_path,
@@ -142,18 +160,34 @@ export class TaskManager {
     const task = WasmTask.fromChild(config, state, launched.exit);
     this.tasks.add(task);
     this.openChannel(task);
-    const what = ready.world === 'http' ? `wasi:http service listening on ${http?.host}:${ready.port}` : 'wasi:cli command running';
-    this.event(config, `Component started: ${what}`, { digest: ready.digest, start_ms: String(Date.now() - startedAtMs) });
+    const what =
+      ready.world === 'http'
+        ? `wasi:http service listening on ${http?.host}:${ready.port}`
+        : 'wasi:cli command running';
+    this.event(config, `Component started: ${what}`, {
+      digest: ready.digest,
+      start_ms: String(Date.now() - startedAtMs),
+    });
     log.info({ pid: launched.pid, world: ready.world, digest: ready.digest }, 'started task');
     return task;
   }
 
   /** Starts a task in a pool host with room (pools.ts); the pool opens its log FIFOs. */
-  private async startPooled(config: TaskConfig__Output, spec: PooledLaunchSpec, maxTasks: number, startedAtMs: number, host: string | undefined): Promise<WasmTask> {
+  private async startPooled(
+    config: TaskConfig__Output,
+    spec: PooledLaunchSpec,
+    maxTasks: number,
+    startedAtMs: number,
+    host: string | undefined,
+  ): Promise<WasmTask> {
     const { pool, release } = await this.pools.place(spec.cacheDir, maxTasks);
     let ready;
     try {
-      const starting = pool.start(spec, (message) => this.onProgress(config, message), this.deps.readyTimeoutMs ?? 5 * 60_000);
+      const starting = pool.start(
+        spec,
+        (message) => this.onProgress(config, message),
+        this.deps.readyTimeoutMs ?? 5 * 60_000,
+      );
       release();
       ready = await starting;
     } finally {
@@ -172,9 +206,16 @@ export class TaskManager {
     };
     const task = PooledTask.inPool(config, state, pool);
     this.tasks.add(task);
-    const what = ready.world === 'http' ? `wasi:http service listening on ${host}:${ready.port}` : 'wasi:cli command running';
-    this.event(config, `Component started in pool host ${pool.pid}: ${what}`, { digest: ready.digest, start_ms: String(Date.now() - startedAtMs) });
-    this.deps.log.info({ task_id: config.id, pool_pid: pool.pid, world: ready.world, digest: ready.digest }, 'started pooled task');
+    const what =
+      ready.world === 'http' ? `wasi:http service listening on ${host}:${ready.port}` : 'wasi:cli command running';
+    this.event(config, `Component started in pool host ${pool.pid}: ${what}`, {
+      digest: ready.digest,
+      start_ms: String(Date.now() - startedAtMs),
+    });
+    this.deps.log.info(
+      { task_id: config.id, pool_pid: pool.pid, world: ready.world, digest: ready.digest },
+      'started pooled task',
+    );
     return task;
   }
 
@@ -185,7 +226,8 @@ export class TaskManager {
    */
   async recover(handle: TaskHandle__Output): Promise<void> {
     const config = handle.config;
-    if (!config?.id) throw new DriverError('TASK_RECOVER_FAILED', 'task handle has no task config (was it written by this driver?)');
+    if (!config?.id)
+      throw new DriverError('TASK_RECOVER_FAILED', 'task handle has no task config (was it written by this driver?)');
     if (this.tasks.has(config.id)) return; // reattached to a live plugin: already tracked
     const state = decodeDriverState(handle.driver_state);
     if (state.pooled) {
@@ -211,7 +253,8 @@ export class TaskManager {
     const task = this.tasks.find(id);
     if (!task) return;
     if (task.isRunning) {
-      if (!force) throw new DriverError('TASK_STILL_RUNNING', `task ${id} is still running; stop it first or destroy with force`);
+      if (!force)
+        throw new DriverError('TASK_STILL_RUNNING', `task ${id} is still running; stop it first or destroy with force`);
       await task.stop('SIGKILL', 0);
     }
     this.tasks.delete(id);
@@ -254,12 +297,18 @@ export class TaskManager {
 
   private onProgress(config: TaskConfig__Output, message: ProgressMessage): void {
     if (message.type !== 'phase') return;
-    if (message.phase === 'compiling') this.event(config, 'Compiling component (first start of this digest on this node)');
+    if (message.phase === 'compiling')
+      this.event(config, 'Compiling component (first start of this digest on this node)');
     if (message.phase === 'cached') this.event(config, 'Using compiled component from the node cache');
   }
 
   private event(config: TaskConfig__Output, message: string, annotations: Record<string, string> = {}): void {
-    this.deps.events.publish({ taskId: config.id, allocId: config.alloc_id, taskName: config.name, message, annotations });
+    this.deps.events.publish({
+      taskId: config.id,
+      allocId: config.alloc_id,
+      taskName: config.name,
+      message,
+      annotations,
+    });
   }
 }
-

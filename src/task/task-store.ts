@@ -20,7 +20,8 @@ export class TaskStore {
   }
 
   add(task: WasmTask): void {
-    if (this.tasks.has(task.id)) throw new DriverError('TASK_ALREADY_STARTED', `task with id ${task.id} already started`);
+    if (this.tasks.has(task.id))
+      throw new DriverError('TASK_ALREADY_STARTED', `task with id ${task.id} already started`);
     this.tasks.set(task.id, task);
   }
 

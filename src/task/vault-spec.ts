@@ -54,7 +54,11 @@ export async function vaultSpecFor(
 
 /** Audit line for the task's events: names and paths, never values. */
 export function describeSecrets(spec: VaultTaskSpec): string {
-  const secrets = spec.secrets.map((s) => `${s.name} <- ${s.path}${s.field ? `#${s.field}` : ''}${s.version !== undefined ? `@v${s.version}` : ''}`).join(', ');
+  const secrets = spec.secrets
+    .map(
+      (s) => `${s.name} <- ${s.path}${s.field ? `#${s.field}` : ''}${s.version !== undefined ? `@v${s.version}` : ''}`,
+    )
+    .join(', ');
   const token = spec.token.file ? 'secrets/vault_token' : 'VAULT_TOKEN (task env)';
   return `Vault secrets: ${secrets}; Vault ${spec.connection.address}${spec.connection.namespace ? ` namespace ${spec.connection.namespace}` : ''}; token from ${token}`;
 }

@@ -46,7 +46,11 @@ export class WasmTask {
 
   /** A task host we just spawned: the kernel tells us how it ended. */
   static fromChild(config: TaskConfig__Output, state: DriverState, exit: Promise<ChildExit>): WasmTask {
-    return new WasmTask(config, state, exit.then((e) => resultOfChildExit(e)));
+    return new WasmTask(
+      config,
+      state,
+      exit.then((e) => resultOfChildExit(e)),
+    );
   }
 
   /** A task host found again after a restart: watch its pid. */
@@ -93,7 +97,9 @@ export class WasmTask {
       const outcome = await Promise.race([this.exited, sleep(timeoutMs).then(() => undefined)]);
       if (outcome !== undefined) return outcome;
     }
-    await writeFile(join(this.state.stateDir, STOP_SIGNAL_FILE), String(signalNumber('SIGKILL'))).catch(() => undefined);
+    await writeFile(join(this.state.stateDir, STOP_SIGNAL_FILE), String(signalNumber('SIGKILL'))).catch(
+      () => undefined,
+    );
     killGroup(this.state.pid, 'SIGKILL');
     return this.exited;
   }
@@ -117,7 +123,9 @@ async function watchForeignProcess(state: DriverState): Promise<ExitResult> {
   // An unreadable or half-written exit file is treated like a missing one.
   const written = await readExitFile(exitFilePath(state.stateDir)).catch(() => undefined);
   if (written !== undefined) return written;
-  const stopSignal = await readFile(join(state.stateDir, STOP_SIGNAL_FILE), 'utf8').then(Number).catch(() => undefined);
+  const stopSignal = await readFile(join(state.stateDir, STOP_SIGNAL_FILE), 'utf8')
+    .then(Number)
+    .catch(() => undefined);
   if (stopSignal !== undefined && Number.isInteger(stopSignal) && stopSignal > 0) {
     return killedBySignal(stopSignal);
   }
@@ -126,4 +134,3 @@ async function watchForeignProcess(state: DriverState): Promise<ExitResult> {
     `task host process ${state.pid} ended while the plugin was not its parent and left no exit status (killed from outside or by the OOM killer)`,
   );
 }
-

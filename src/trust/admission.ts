@@ -13,7 +13,12 @@ import { policyFingerprint, type VerifiedStore } from './verified-store.js';
 
 export type Admission =
   | { readonly status: 'not-checked' }
-  | { readonly status: 'verified'; readonly signer: VerifiedSigner; readonly digest: string; readonly fromCache: boolean }
+  | {
+      readonly status: 'verified';
+      readonly signer: VerifiedSigner;
+      readonly digest: string;
+      readonly fromCache: boolean;
+    }
   | { readonly status: 'unverified'; readonly reason: DriverError; readonly digest: string };
 
 export interface AdmissionContext {
@@ -35,9 +40,16 @@ export async function admitComponent(component: FetchedComponent, ctx: Admission
   // sigstore libraries only load when a policy needs them.
   const { verifyWithMode } = await import('../verify/verify-mode.js');
   const inputs = await discoverSignatures(component, ctx.taskDir, ctx.componentField);
-  const artifact = { digest, bytes: await readFile(component.path), ...(component.kind === 'oci' ? { manifestDigest: component.manifestDigest } : {}) };
+  const artifact = {
+    digest,
+    bytes: await readFile(component.path),
+    ...(component.kind === 'oci' ? { manifestDigest: component.manifestDigest } : {}),
+  };
   // Only the keys this namespace accepts are offered as trust material.
-  const outcome = await verifyWithMode(artifact, inputs, policy, { publicKeysPem: policy.keys, trustedRootJson: ctx.signatures.trustedRoot });
+  const outcome = await verifyWithMode(artifact, inputs, policy, {
+    publicKeysPem: policy.keys,
+    trustedRootJson: ctx.signatures.trustedRoot,
+  });
   switch (outcome.outcome) {
     case 'verified':
       await ctx.verified.record(digest, fingerprint, outcome.signer);
@@ -51,6 +63,7 @@ export async function admitComponent(component: FetchedComponent, ctx: Admission
 
 /** One line for task events and logs: who vouched for the component. */
 export function describeSigner(signer: VerifiedSigner): string {
-  if (signer.kind === 'key') return `key sha256:${signer.keyFingerprint}${signer.timestamp ? ` at ${signer.timestamp}` : ''} (${signer.origin})`;
+  if (signer.kind === 'key')
+    return `key sha256:${signer.keyFingerprint}${signer.timestamp ? ` at ${signer.timestamp}` : ''} (${signer.origin})`;
   return `${signer.subject} from issuer ${signer.issuer} at ${signer.timestamp} (${signer.origin})`;
 }

@@ -14,7 +14,11 @@ import type { SignatureInput } from '../verify/signature-sources.js';
 const MAX_SIGNATURE_BYTES = 1024 * 1024;
 export const BUNDLE_SUFFIX = '.sigstore.json';
 
-export async function discoverSignatures(component: FetchedComponent, taskDir: string, componentField: string): Promise<SignatureInput[]> {
+export async function discoverSignatures(
+  component: FetchedComponent,
+  taskDir: string,
+  componentField: string,
+): Promise<SignatureInput[]> {
   switch (component.kind) {
     case 'file':
       return fileBundle(taskDir, componentField);
@@ -23,7 +27,8 @@ export async function discoverSignatures(component: FetchedComponent, taskDir: s
     case 'oci': {
       const candidates = await component.client.findSignatures(component.reference, component.manifestDigest);
       return candidates.map((c): SignatureInput => {
-        if (c.kind === 'sigstore-bundle') return { kind: 'sigstore-bundle', bundleJson: c.bundleJson, origin: `${component.origin} (${c.source})` };
+        if (c.kind === 'sigstore-bundle')
+          return { kind: 'sigstore-bundle', bundleJson: c.bundleJson, origin: `${component.origin} (${c.source})` };
         return {
           kind: 'cosign-simple-signing',
           payload: c.payload,
@@ -48,9 +53,17 @@ async function fileBundle(taskDir: string, componentField: string): Promise<Sign
     throw err;
   }
   const json = await readFile(path);
-  if (json.length > MAX_SIGNATURE_BYTES) throw new DriverError('SIGNATURE_INVALID', `${componentField}${BUNDLE_SUFFIX} is ${json.length} bytes: too large to be a signature bundle`);
+  if (json.length > MAX_SIGNATURE_BYTES)
+    throw new DriverError(
+      'SIGNATURE_INVALID',
+      `${componentField}${BUNDLE_SUFFIX} is ${json.length} bytes: too large to be a signature bundle`,
+    );
   const origin = componentField + BUNDLE_SUFFIX;
-  return [isLegacyCosignBundle(json) ? { kind: 'cosign-legacy-bundle', json, origin } : { kind: 'sigstore-bundle', bundleJson: json, origin }];
+  return [
+    isLegacyCosignBundle(json)
+      ? { kind: 'cosign-legacy-bundle', json, origin }
+      : { kind: 'sigstore-bundle', bundleJson: json, origin },
+  ];
 }
 
 async function urlBundle(url: URL): Promise<SignatureInput[]> {
@@ -59,14 +72,27 @@ async function urlBundle(url: URL): Promise<SignatureInput[]> {
   try {
     response = await fetch(bundleUrl, { signal: AbortSignal.timeout(30_000) });
   } catch (err) {
-    throw new DriverError('COMPONENT_DOWNLOAD_FAILED', `could not fetch the signature bundle ${bundleUrl.href}: ${(err as Error).message}`, { cause: err });
+    throw new DriverError(
+      'COMPONENT_DOWNLOAD_FAILED',
+      `could not fetch the signature bundle ${bundleUrl.href}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   if (response.status === 404) return [];
-  if (!response.ok) throw new DriverError('COMPONENT_DOWNLOAD_FAILED', `could not fetch the signature bundle ${bundleUrl.href}: HTTP ${response.status}`);
+  if (!response.ok)
+    throw new DriverError(
+      'COMPONENT_DOWNLOAD_FAILED',
+      `could not fetch the signature bundle ${bundleUrl.href}: HTTP ${response.status}`,
+    );
   const json = Buffer.from(await response.arrayBuffer());
-  if (json.length > MAX_SIGNATURE_BYTES) throw new DriverError('SIGNATURE_INVALID', `${bundleUrl.href} is too large to be a signature bundle`);
+  if (json.length > MAX_SIGNATURE_BYTES)
+    throw new DriverError('SIGNATURE_INVALID', `${bundleUrl.href} is too large to be a signature bundle`);
   const origin = bundleUrl.href;
-  return [isLegacyCosignBundle(json) ? { kind: 'cosign-legacy-bundle', json, origin } : { kind: 'sigstore-bundle', bundleJson: json, origin }];
+  return [
+    isLegacyCosignBundle(json)
+      ? { kind: 'cosign-legacy-bundle', json, origin }
+      : { kind: 'sigstore-bundle', bundleJson: json, origin },
+  ];
 }
 
 /** cosign's pre-2.4 `--bundle` files carry `base64Signature` at the top level. */

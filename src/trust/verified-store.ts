@@ -39,6 +39,10 @@ export class VerifiedStore {
 
 /** What a verdict depends on; the mode is not part of it (warn and enforce verify alike). */
 export function policyFingerprint(policy: SignaturePolicy, trustedRoot: unknown): string {
-  const material = JSON.stringify({ keys: [...policy.keys].map((k) => k.trim()).sort(), identities: policy.identities, trustedRoot: trustedRoot ?? null });
+  const material = JSON.stringify({
+    keys: [...policy.keys].map((k) => k.trim()).sort(),
+    identities: policy.identities,
+    trustedRoot: trustedRoot ?? null,
+  });
   return createHash('sha256').update(material).digest('hex').slice(0, 16);
 }

@@ -86,7 +86,14 @@ export class LeaseManager {
   private readonly pendingRevocations: Array<Promise<void>> = [];
 
   private constructor(private readonly options: LeaseManagerOptions) {
-    this.managed = options.secrets.map((spec) => ({ spec, current: undefined, retired: [], timer: undefined, failures: 0, kvVersion: undefined }));
+    this.managed = options.secrets.map((spec) => ({
+      spec,
+      current: undefined,
+      retired: [],
+      timer: undefined,
+      failures: 0,
+      kvVersion: undefined,
+    }));
     this.retry = options.retry ?? DEFAULT_RETRY;
   }
 
@@ -110,7 +117,8 @@ export class LeaseManager {
       try {
         result = await this.options.client.read(readPath(secret.spec));
       } catch (err) {
-        if (attempt >= START_ATTEMPTS || !transient(err)) throw startError(err, secret.spec, this.options.client.address);
+        if (attempt >= START_ATTEMPTS || !transient(err))
+          throw startError(err, secret.spec, this.options.client.address);
         await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS[attempt - 1] ?? 1500));
       }
     }
@@ -125,7 +133,8 @@ export class LeaseManager {
       this.options.validate?.(secret.spec, content);
     } catch (err) {
       // Not usable: give its lease back now rather than leave it to its TTL.
-      if (result.leaseId !== '') this.pendingRevocations.push(this.options.client.revoke(result.leaseId).catch(() => undefined));
+      if (result.leaseId !== '')
+        this.pendingRevocations.push(this.options.client.revoke(result.leaseId).catch(() => undefined));
       throw err;
     }
     const now = Date.now();
@@ -194,7 +203,11 @@ export class LeaseManager {
     } catch (err) {
       if (this.stopped) return;
       if (err instanceof VaultRequestError && (err.kind === 'lease-invalid' || err.kind === 'not-found')) {
-        this.event(`Vault lease of secret "${secret.spec.name}" can no longer be renewed (${err.message}): fetching a fresh secret`, secret, { vault_event: 'lease-lost' });
+        this.event(
+          `Vault lease of secret "${secret.spec.name}" can no longer be renewed (${err.message}): fetching a fresh secret`,
+          secret,
+          { vault_event: 'lease-lost' },
+        );
         lease.expiresAt = Date.now();
         await this.rotate(secret, 'lease-lost');
         return;
@@ -221,13 +234,24 @@ export class LeaseManager {
       if (reason === 'refresh') {
         // A secret without a lease only counts as rotated when it changed.
         if (!sameKeys(previousKeys, content.keys)) {
-          const versions = previousVersion !== undefined && content.kvVersion !== undefined ? ` (KV version ${previousVersion} -> ${content.kvVersion})` : '';
-          this.event(`Secret "${secret.spec.name}" changed in Vault${versions}: the component sees the new value on its next read`, secret, { vault_event: 'rotated', reason });
+          const versions =
+            previousVersion !== undefined && content.kvVersion !== undefined
+              ? ` (KV version ${previousVersion} -> ${content.kvVersion})`
+              : '';
+          this.event(
+            `Secret "${secret.spec.name}" changed in Vault${versions}: the component sees the new value on its next read`,
+            secret,
+            { vault_event: 'rotated', reason },
+          );
         } else if (!wasAvailable) {
           this.event(`Secret "${secret.spec.name}" read again from Vault`, secret, { vault_event: 'recovered' });
         }
       } else {
-        const why = { 'max-ttl': 'its lease reached its max TTL', 'lease-lost': 'its lease was gone in Vault', expired: 'its lease had expired' }[reason];
+        const why = {
+          'max-ttl': 'its lease reached its max TTL',
+          'lease-lost': 'its lease was gone in Vault',
+          expired: 'its lease had expired',
+        }[reason];
         this.event(
           `Rotated secret "${secret.spec.name}": fresh values from ${secret.spec.path} because ${why}${lease ? `; new lease valid until ${clock(lease.expiresAt)} (${lease.ttlSec}s)` : ''}`,
           secret,
@@ -243,7 +267,9 @@ export class LeaseManager {
 
   private currentKeys(secret: Managed): Array<[string, string]> {
     try {
-      return this.options.store.entries(() => true).filter(([key]) => key === secret.spec.name || key.startsWith(`${secret.spec.name}.`));
+      return this.options.store
+        .entries(() => true)
+        .filter(([key]) => key === secret.spec.name || key.startsWith(`${secret.spec.name}.`));
     } catch {
       return [];
     }
@@ -270,10 +296,14 @@ export class LeaseManager {
     if (!lease) {
       // A KV secret: its value does not expire; keep it and say so once.
       if (secret.failures === 1 || secret.failures % EXPIRED_EVENT_EVERY === 0) {
-        this.event(`Vault ${what} for secret "${secret.spec.name}" failed (attempt ${secret.failures}): ${message}; keeping the value read before, retrying in ${seconds(delay)}`, secret, {
-          vault_event: 'refresh-failed',
-          attempt: String(secret.failures),
-        });
+        this.event(
+          `Vault ${what} for secret "${secret.spec.name}" failed (attempt ${secret.failures}): ${message}; keeping the value read before, retrying in ${seconds(delay)}`,
+          secret,
+          {
+            vault_event: 'refresh-failed',
+            attempt: String(secret.failures),
+          },
+        );
       }
       this.schedule(secret, delay);
       return;
@@ -282,10 +312,14 @@ export class LeaseManager {
     const newlyExpired = this.options.store.isAvailable(secret.spec.name);
     this.options.store.markUnavailable(secret.spec.name, reason);
     if (newlyExpired || secret.failures % EXPIRED_EVENT_EVERY === 0) {
-      this.event(`Secret "${secret.spec.name}" expired at ${clock(lease.expiresAt)} and Vault could not give a fresh one (attempt ${secret.failures}: ${message}); its keys answer an error until it does; retrying in ${seconds(delay)}`, secret, {
-        vault_event: 'expired',
-        attempt: String(secret.failures),
-      });
+      this.event(
+        `Secret "${secret.spec.name}" expired at ${clock(lease.expiresAt)} and Vault could not give a fresh one (attempt ${secret.failures}: ${message}); its keys answer an error until it does; retrying in ${seconds(delay)}`,
+        secret,
+        {
+          vault_event: 'expired',
+          attempt: String(secret.failures),
+        },
+      );
     }
     this.schedule(secret, delay);
   }
@@ -330,21 +364,29 @@ export class LeaseManager {
     await pending;
     clearTimeout(timer);
     const revoked = leases.filter((_, i) => outcomes[i] === 'revoked');
-    const failures = leases.map((entry, i) => ({ ...entry, outcome: outcomes[i] })).filter((entry) => entry.outcome !== 'revoked');
+    const failures = leases
+      .map((entry, i) => ({ ...entry, outcome: outcomes[i] }))
+      .filter((entry) => entry.outcome !== 'revoked');
     if (!options.quiet) {
       if (revoked.length > 0) {
         const names = [...new Set(revoked.map((entry) => entry.name))].join(', ');
-        this.options.onEvent(`Revoked ${revoked.length} Vault lease${revoked.length === 1 ? '' : 's'} at stop (secrets: ${names})`, {
-          vault_event: 'revoked',
-          revoked: String(revoked.length),
-        });
+        this.options.onEvent(
+          `Revoked ${revoked.length} Vault lease${revoked.length === 1 ? '' : 's'} at stop (secrets: ${names})`,
+          {
+            vault_event: 'revoked',
+            revoked: String(revoked.length),
+          },
+        );
       }
       for (const failure of failures) {
         const why = failure.outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : failure.outcome;
-        this.options.onEvent(`Could not revoke the Vault lease of secret "${failure.name}" at stop (${why}); it expires by its TTL at ${clock(failure.lease.expiresAt)}`, {
-          vault_event: 'revoke-failed',
-          secret: failure.name,
-        });
+        this.options.onEvent(
+          `Could not revoke the Vault lease of secret "${failure.name}" at stop (${why}); it expires by its TTL at ${clock(failure.lease.expiresAt)}`,
+          {
+            vault_event: 'revoke-failed',
+            secret: failure.name,
+          },
+        );
       }
     }
     return { revoked: revoked.length, failed: failures.length };

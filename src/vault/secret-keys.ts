@@ -17,11 +17,15 @@ export interface SecretContent {
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** The KV v2 envelope, when `data` has the shape KV v2 answers with. */
-function kvV2(data: Readonly<Record<string, unknown>>): { inner: Record<string, unknown>; version: number | undefined } | undefined {
+function kvV2(
+  data: Readonly<Record<string, unknown>>,
+): { inner: Record<string, unknown>; version: number | undefined } | undefined {
   const inner = record(data['data']);
   const metadata = record(data['metadata']);
   if (!inner || !metadata || !('version' in metadata)) return undefined;
@@ -38,7 +42,10 @@ function text(value: unknown): string | undefined {
 export function secretContent(spec: SecretSpec, data: Readonly<Record<string, unknown>>): SecretContent {
   const kv = kvV2(data);
   if (spec.version !== undefined && !kv) {
-    throw new DriverError('VAULT_SECRET_INVALID', `secret "${spec.name}": version = ${spec.version} is only for KV v2 secrets, but ${spec.path} did not answer like KV v2`);
+    throw new DriverError(
+      'VAULT_SECRET_INVALID',
+      `secret "${spec.name}": version = ${spec.version} is only for KV v2 secrets, but ${spec.path} did not answer like KV v2`,
+    );
   }
   const fields = kv?.inner ?? data;
   const keys = new Map<string, string>();

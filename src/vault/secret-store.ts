@@ -12,7 +12,11 @@ interface Held {
 
 /** A plain-data copy for another thread (src/task-host/shared-secrets.ts). */
 export interface SecretSnapshot {
-  readonly secrets: ReadonlyArray<{ readonly name: string; readonly keys: ReadonlyArray<readonly [string, string]>; readonly unavailable?: string }>;
+  readonly secrets: ReadonlyArray<{
+    readonly name: string;
+    readonly keys: ReadonlyArray<readonly [string, string]>;
+    readonly unavailable?: string;
+  }>;
 }
 
 export class SecretStore {

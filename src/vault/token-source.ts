@@ -17,11 +17,18 @@ export function tokenSource(spec: TokenSourceSpec): TokenSource {
         if (token !== '') return token;
       } catch (err) {
         if (spec.env === undefined) {
-          throw new DriverError('VAULT_TOKEN_MISSING', `cannot read the task's Vault token from ${spec.file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+          throw new DriverError(
+            'VAULT_TOKEN_MISSING',
+            `cannot read the task's Vault token from ${spec.file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+            { cause: err },
+          );
         }
       }
     }
     if (spec.env !== undefined && spec.env !== '') return spec.env;
-    throw new DriverError('VAULT_TOKEN_MISSING', `the task has no Vault token${spec.file ? ` (${spec.file} is empty)` : ''}: give the task a vault { policies = [...] } block`);
+    throw new DriverError(
+      'VAULT_TOKEN_MISSING',
+      `the task has no Vault token${spec.file ? ` (${spec.file} is empty)` : ''}: give the task a vault { policies = [...] } block`,
+    );
   };
 }

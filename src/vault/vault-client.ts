@@ -70,8 +70,14 @@ export function createVaultClient(connection: VaultConnection, token: TokenSourc
   client.namespace = connection.namespace ?? '';
   client.pathPrefix = '';
 
-  const withToken = async (): Promise<{ headers: Record<string, string> }> => ({ headers: { 'X-Vault-Token': await token() } });
-  const call = async <T>(operation: string, request: (options: { headers: Record<string, string> }) => Promise<unknown>, parse: (body: unknown) => T): Promise<T> => {
+  const withToken = async (): Promise<{ headers: Record<string, string> }> => ({
+    headers: { 'X-Vault-Token': await token() },
+  });
+  const call = async <T>(
+    operation: string,
+    request: (options: { headers: Record<string, string> }) => Promise<unknown>,
+    parse: (body: unknown) => T,
+  ): Promise<T> => {
     const options = await withToken();
     let body: unknown;
     try {
@@ -86,20 +92,32 @@ export function createVaultClient(connection: VaultConnection, token: TokenSourc
     address: connection.address,
     read: (path) => call(`read ${path}`, (options) => client.read(path, options), parseRead),
     renew: (leaseId, incrementSec) =>
-      call('renew a lease', (options) => client.renew({ lease_id: leaseId, increment: incrementSec, requestOptions: options }), parseRenewal),
-    revoke: (leaseId) => call('revoke a lease', (options) => client.revoke({ lease_id: leaseId, requestOptions: options }), () => undefined),
+      call(
+        'renew a lease',
+        (options) => client.renew({ lease_id: leaseId, increment: incrementSec, requestOptions: options }),
+        parseRenewal,
+      ),
+    revoke: (leaseId) =>
+      call(
+        'revoke a lease',
+        (options) => client.revoke({ lease_id: leaseId, requestOptions: options }),
+        () => undefined,
+      ),
   };
 }
 
 function classify(err: unknown, operation: string, address: string): VaultRequestError {
   if (err instanceof VaultRequestError) return err;
   const response = (err as { response?: { statusCode?: unknown; body?: unknown } }).response;
-  if (response && typeof response.statusCode === 'number') return classifyResponse(response.statusCode, response.body, operation, address);
+  if (response && typeof response.statusCode === 'number')
+    return classifyResponse(response.statusCode, response.body, operation, address);
   return classifyTransportFailure(err, operation, address);
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function parseRead(body: unknown): VaultReadResult {

@@ -8,12 +8,20 @@ import { VaultRequestError } from './vault-request-error.js';
 export function startError(err: unknown, spec: SecretSpec, address: string): DriverError {
   if (err instanceof DriverError) return err;
   if (!(err instanceof VaultRequestError)) {
-    return new DriverError('VAULT_ERROR', `reading secret "${spec.name}" from Vault at ${address} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    return new DriverError(
+      'VAULT_ERROR',
+      `reading secret "${spec.name}" from Vault at ${address} failed: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
   const what = `secret "${spec.name}" (path ${spec.path})`;
   switch (err.kind) {
     case 'unreachable':
-      return new DriverError('VAULT_UNREACHABLE', `Vault at ${address} is unreachable, so ${what} could not be read: ${err.message}`, { cause: err });
+      return new DriverError(
+        'VAULT_UNREACHABLE',
+        `Vault at ${address} is unreachable, so ${what} could not be read: ${err.message}`,
+        { cause: err },
+      );
     case 'permission-denied':
       return new DriverError(
         'VAULT_PERMISSION_DENIED',
@@ -21,7 +29,11 @@ export function startError(err: unknown, spec: SecretSpec, address: string): Dri
         { cause: err },
       );
     case 'not-found':
-      return new DriverError('VAULT_SECRET_NOT_FOUND', `Vault has nothing at ${spec.path} for secret "${spec.name}" (${err.message}): check the path (KV v2 paths include "data/", e.g. kv/data/app)`, { cause: err });
+      return new DriverError(
+        'VAULT_SECRET_NOT_FOUND',
+        `Vault has nothing at ${spec.path} for secret "${spec.name}" (${err.message}): check the path (KV v2 paths include "data/", e.g. kv/data/app)`,
+        { cause: err },
+      );
     default:
       return new DriverError('VAULT_ERROR', `Vault failed to read ${what}: ${err.message}`, { cause: err });
   }

@@ -29,7 +29,8 @@ export class VaultRequestError extends Error {
 /** Vault's own error text (`{"errors": [...]}`); never a response's data. */
 function vaultErrors(body: unknown): string {
   const errors = (body as { errors?: unknown } | null)?.errors;
-  if (Array.isArray(errors) && errors.length > 0) return errors.filter((e): e is string => typeof e === 'string').join('; ');
+  if (Array.isArray(errors) && errors.length > 0)
+    return errors.filter((e): e is string => typeof e === 'string').join('; ');
   return '';
 }
 
@@ -49,10 +50,18 @@ const TLS_CODES = /CERT|SELF_SIGNED|TLS|SSL|UNABLE_TO_VERIFY|HOSTNAME/i;
 export function classifyTransportFailure(err: unknown, operation: string, address: string): VaultRequestError {
   const code = (err as { code?: unknown }).code;
   const message = err instanceof Error ? err.message : String(err);
-  const tls = typeof code === 'string' && TLS_CODES.test(code) ? ' (TLS: is the plugin config\'s vault { ca_cert } the CA of Vault\'s certificate?)' : '';
+  const tls =
+    typeof code === 'string' && TLS_CODES.test(code)
+      ? " (TLS: is the plugin config's vault { ca_cert } the CA of Vault's certificate?)"
+      : '';
   const timeout = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? ' (timed out)' : '';
   // The cause is rebuilt from the code and message only: the library's error
   // object carries the request, whose headers hold the task's token.
   const cause = new Error(`${typeof code === 'string' ? `${code}: ` : ''}${message}`);
-  return new VaultRequestError('unreachable', `Vault at ${address} is unreachable to ${operation}: ${message}${timeout}${tls}`, undefined, { cause });
+  return new VaultRequestError(
+    'unreachable',
+    `Vault at ${address} is unreachable to ${operation}: ${message}${timeout}${tls}`,
+    undefined,
+    { cause },
+  );
 }

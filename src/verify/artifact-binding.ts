@@ -20,7 +20,10 @@ export interface ArtifactIdentity {
 export function sha256Hex(digest: string): string {
   const match = /^sha256:([0-9a-fA-F]{64})$/.exec(digest);
   if (!match?.[1]) {
-    throw new DriverError('SIGNATURE_INVALID', `artifact digest ${JSON.stringify(digest)} is not sha256:<64 hex digits>`);
+    throw new DriverError(
+      'SIGNATURE_INVALID',
+      `artifact digest ${JSON.stringify(digest)} is not sha256:<64 hex digits>`,
+    );
   }
   return match[1].toLowerCase();
 }
@@ -43,17 +46,26 @@ export function bindToArtifact(prepared: PreparedSignature, artifact: ArtifactId
   }
   const signedDigest = bundle.content.messageSignature.messageDigest?.digest;
   if (signedDigest && signedDigest.length > 0 && signedDigest.toString('hex') !== hex) {
-    throw new DriverError('SIGNATURE_INVALID', `${origin}: bundle signs sha256:${signedDigest.toString('hex')}, the component is sha256:${hex}`);
+    throw new DriverError(
+      'SIGNATURE_INVALID',
+      `${origin}: bundle signs sha256:${signedDigest.toString('hex')}, the component is sha256:${hex}`,
+    );
   }
   // @sigstore/verify (like node:crypto for ECDSA) verifies over the message
   // itself, never over a precomputed digest, so the bytes are required.
   if (artifact.bytes === undefined) {
-    throw new DriverError('SIGNATURE_INVALID', `${origin}: a message signature can only be checked against the component bytes, which were not given`);
+    throw new DriverError(
+      'SIGNATURE_INVALID',
+      `${origin}: a message signature can only be checked against the component bytes, which were not given`,
+    );
   }
   const bytes = Buffer.from(artifact.bytes.buffer, artifact.bytes.byteOffset, artifact.bytes.byteLength);
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== hex) {
-    throw new DriverError('SIGNATURE_INVALID', `component bytes hash to sha256:${actual}, not the expected ${artifact.digest}`);
+    throw new DriverError(
+      'SIGNATURE_INVALID',
+      `component bytes hash to sha256:${actual}, not the expected ${artifact.digest}`,
+    );
   }
   return bytes;
 }

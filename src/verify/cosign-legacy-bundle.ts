@@ -52,7 +52,9 @@ function certificateDerBase64(field: string, origin: string): string {
   try {
     return new X509Certificate(pem).raw.toString('base64');
   } catch (err) {
-    throw new DriverError('SIGNATURE_INVALID', `${origin}: cosign bundle cert is not a PEM certificate`, { cause: err });
+    throw new DriverError('SIGNATURE_INVALID', `${origin}: cosign bundle cert is not a PEM certificate`, {
+      cause: err,
+    });
   }
 }
 

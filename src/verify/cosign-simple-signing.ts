@@ -22,7 +22,8 @@ export function simpleSigningToSigstore(input: SimpleSigningInput): unknown {
     input.certificatePem !== undefined
       ? { certificate: { rawBytes: certificateDer(input.certificatePem, input.origin) } }
       : { publicKey: { hint: '' } };
-  const timestamp = input.timestampAnnotation === undefined ? undefined : timestampDer(input.timestampAnnotation, input.origin);
+  const timestamp =
+    input.timestampAnnotation === undefined ? undefined : timestampDer(input.timestampAnnotation, input.origin);
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
     verificationMaterial: {
@@ -43,7 +44,10 @@ export function simpleSigningToSigstore(input: SimpleSigningInput): unknown {
  */
 export function checkSimpleSigningPayload(payload: Buffer, manifestDigest: string | undefined, origin: string): void {
   if (manifestDigest === undefined) {
-    throw new DriverError('SIGNATURE_INVALID', `${origin}: a cosign image signature needs the OCI manifest digest, and the component was not pulled from a registry`);
+    throw new DriverError(
+      'SIGNATURE_INVALID',
+      `${origin}: a cosign image signature needs the OCI manifest digest, and the component was not pulled from a registry`,
+    );
   }
   let doc: unknown;
   try {
@@ -56,10 +60,16 @@ export function checkSimpleSigningPayload(payload: Buffer, manifestDigest: strin
   const image = isRecord(critical) ? critical['image'] : undefined;
   const signed = isRecord(image) ? image['docker-manifest-digest'] : undefined;
   if (type !== SIMPLE_SIGNING_TYPE) {
-    throw new DriverError('SIGNATURE_INVALID', `${origin}: payload type is ${JSON.stringify(type)}, not "${SIMPLE_SIGNING_TYPE}"`);
+    throw new DriverError(
+      'SIGNATURE_INVALID',
+      `${origin}: payload type is ${JSON.stringify(type)}, not "${SIMPLE_SIGNING_TYPE}"`,
+    );
   }
   if (signed !== manifestDigest) {
-    throw new DriverError('SIGNATURE_INVALID', `${origin}: signature is for manifest ${String(signed)}, not ${manifestDigest}`);
+    throw new DriverError(
+      'SIGNATURE_INVALID',
+      `${origin}: signature is for manifest ${String(signed)}, not ${manifestDigest}`,
+    );
   }
 }
 

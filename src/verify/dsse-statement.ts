@@ -9,7 +9,10 @@ export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
 export function checkStatementSubject(payloadType: string, payload: Buffer, sha256Hex: string, origin: string): void {
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    throw new DriverError('SIGNATURE_INVALID', `${origin}: DSSE payload type is ${JSON.stringify(payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`);
+    throw new DriverError(
+      'SIGNATURE_INVALID',
+      `${origin}: DSSE payload type is ${JSON.stringify(payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`,
+    );
   }
   let statement: unknown;
   try {

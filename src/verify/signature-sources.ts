@@ -38,7 +38,11 @@ export interface PreparedSignature {
 export function toSigstoreBundle(input: SignatureInput, artifactSha256Hex: string): PreparedSignature {
   switch (input.kind) {
     case 'sigstore-bundle':
-      return { origin: input.origin, bundle: parseBundle(parseJson(input.bundleJson, input.origin), input.origin), signs: { kind: 'component' } };
+      return {
+        origin: input.origin,
+        bundle: parseBundle(parseJson(input.bundleJson, input.origin), input.origin),
+        signs: { kind: 'component' },
+      };
     case 'cosign-legacy-bundle': {
       const json = legacyBundleToSigstore({
         json: input.json,

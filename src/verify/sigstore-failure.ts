@@ -15,7 +15,9 @@ export function sigstoreFailure(err: unknown, origin: string, signer?: string): 
     switch (err.code) {
       case 'TIMESTAMP_ERROR':
         // The TSA token does not verify against the trusted TSAs: no trusted time.
-        return new DriverError('CERTIFICATE_EXPIRED', `${origin}: no trusted timestamp: ${detail}${who}`, { cause: err });
+        return new DriverError('CERTIFICATE_EXPIRED', `${origin}: no trusted timestamp: ${detail}${who}`, {
+          cause: err,
+        });
       case 'CERTIFICATE_ERROR':
         return certificateFailure(err, origin, detail, who);
       default:
@@ -36,7 +38,15 @@ function certificateFailure(err: VerificationError, origin: string, detail: stri
   const causeMessage = cause instanceof Error ? cause.message : '';
   if (cause === undefined || /expired|not valid/i.test(causeMessage) || /expired|not valid/i.test(err.message)) {
     const why = cause === undefined ? 'no trusted certificate authority was valid at the signing time' : detail;
-    return new DriverError('CERTIFICATE_EXPIRED', `${origin}: certificate not valid at the signing time: ${why}${who}`, { cause: err });
+    return new DriverError(
+      'CERTIFICATE_EXPIRED',
+      `${origin}: certificate not valid at the signing time: ${why}${who}`,
+      { cause: err },
+    );
   }
-  return new DriverError('SIGNER_NOT_TRUSTED', `${origin}: certificate does not chain to a trusted CA: ${detail}${who}`, { cause: err });
+  return new DriverError(
+    'SIGNER_NOT_TRUSTED',
+    `${origin}: certificate does not chain to a trusted CA: ${detail}${who}`,
+    { cause: err },
+  );
 }

@@ -31,7 +31,9 @@ export async function loadTrust(trust: TrustConfig): Promise<LoadedTrust> {
     try {
       return publicKeyFromPem(pem);
     } catch (err) {
-      throw new DriverError('TRUST_ROOT_INVALID', `trusted public key #${i + 1} is not a PEM public key`, { cause: err });
+      throw new DriverError('TRUST_ROOT_INVALID', `trusted public key #${i + 1} is not a PEM public key`, {
+        cause: err,
+      });
     }
   });
   const rootJson = await readRootJson(trust.trustedRootJson);
@@ -40,7 +42,10 @@ export async function loadTrust(trust: TrustConfig): Promise<LoadedTrust> {
     // toTrustMaterial assumes every authority has a chain; say which does not.
     [...root.certificateAuthorities, ...root.timestampAuthorities].forEach((ca, i) => {
       if (!ca.certChain || ca.certChain.certificates.length === 0) {
-        throw new DriverError('TRUST_ROOT_INVALID', `trusted root authority #${i + 1} (${ca.uri || 'no uri'}) has no certChain`);
+        throw new DriverError(
+          'TRUST_ROOT_INVALID',
+          `trusted root authority #${i + 1} (${ca.uri || 'no uri'}) has no certChain`,
+        );
       }
     });
     return { keys, material: toTrustMaterial(root, NO_KEYS) };
@@ -70,4 +75,3 @@ async function readRootJson(value: unknown): Promise<unknown> {
     throw new DriverError('TRUST_ROOT_INVALID', `trusted root ${value} is not JSON`, { cause: err });
   }
 }
-

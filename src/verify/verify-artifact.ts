@@ -99,7 +99,10 @@ function verifyWithKeys(
       `${origin}: signature does not verify with ${named ? `key ${keyFingerprint(named)}` : `any of the ${expected}`} (artifact or signature altered${hint === '' ? ', or signed by another key: the bundle names no key' : ''})`,
     );
   }
-  throw new DriverError('SIGNER_NOT_TRUSTED', `${origin}: signed by key ${hint === '' ? '(unnamed)' : hint}; the policy expects ${expected}`);
+  throw new DriverError(
+    'SIGNER_NOT_TRUSTED',
+    `${origin}: signed by key ${hint === '' ? '(unnamed)' : hint}; the policy expects ${expected}`,
+  );
 }
 
 function verifyWithCertificate(
@@ -113,14 +116,23 @@ function verifyWithCertificate(
   // Check the signature against the certificate's own key first, so a
   // tampered artifact is SIGNATURE_INVALID whatever the trust in the CA.
   if (!entity.signature.verifySignature(publicKeyOf(leaf.publicKey))) {
-    throw new DriverError('SIGNATURE_INVALID', `${origin}: signature does not verify with the key of its certificate (artifact or signature altered)`);
+    throw new DriverError(
+      'SIGNATURE_INVALID',
+      `${origin}: signature does not verify with the key of its certificate (artifact or signature altered)`,
+    );
   }
   const found = describeCertificateSigner(leaf.subjectAltName, issuerOf(entity));
   if (material.certificateAuthorities.length === 0) {
-    throw new DriverError('SIGNER_NOT_TRUSTED', `${origin}: signed by certificate ${found}, but no certificate authority is trusted (set trustedRootJson)`);
+    throw new DriverError(
+      'SIGNER_NOT_TRUSTED',
+      `${origin}: signed by certificate ${found}, but no certificate authority is trusted (set trustedRootJson)`,
+    );
   }
   if (entity.timestamps.length === 0) {
-    throw new DriverError('CERTIFICATE_EXPIRED', `${origin}: certificate signature carries no RFC 3161 timestamp (nor a checkable tlog entry), so there is no trusted time to check the certificate against`);
+    throw new DriverError(
+      'CERTIFICATE_EXPIRED',
+      `${origin}: certificate signature carries no RFC 3161 timestamp (nor a checkable tlog entry), so there is no trusted time to check the certificate against`,
+    );
   }
   let signer: Signer;
   try {
@@ -135,8 +147,13 @@ function verifyWithCertificate(
   // An empty identity list accepts no certificate: a trusted root alone (the
   // public-good one, say) would otherwise admit anyone who can sign in.
   if (!policy.identities.some((r) => r.issuer === issuer && globMatches(r.subject, subject))) {
-    const expected = policy.identities.map((r) => `${r.subject} from ${r.issuer}`).join('; ') || 'no certificate identities (it lists keys only)';
-    throw new DriverError('SIGNER_NOT_TRUSTED', `${origin}: signed by ${describeCertificateSigner(subject, issuer)}; the policy expects ${expected}`);
+    const expected =
+      policy.identities.map((r) => `${r.subject} from ${r.issuer}`).join('; ') ||
+      'no certificate identities (it lists keys only)';
+    throw new DriverError(
+      'SIGNER_NOT_TRUSTED',
+      `${origin}: signed by ${describeCertificateSigner(subject, issuer)}; the policy expects ${expected}`,
+    );
   }
   return { kind: 'certificate', issuer, subject, origin, timestamp };
 }
@@ -172,14 +189,21 @@ function describeCertificateSigner(subject: string | undefined, issuer: string):
 }
 
 function isSignatureMismatch(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && (err.code === 'SIGNATURE_ERROR' || err.code === 'PUBLIC_KEY_ERROR');
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    'code' in err &&
+    (err.code === 'SIGNATURE_ERROR' || err.code === 'PUBLIC_KEY_ERROR')
+  );
 }
 
 function policyKey(pem: string, i: number): KeyObject {
   try {
     return publicKeyFromPem(pem);
   } catch (err) {
-    throw new DriverError('PLUGIN_CONFIG_INVALID', `signature policy keys[${i}] is not a PEM public key`, { cause: err });
+    throw new DriverError('PLUGIN_CONFIG_INVALID', `signature policy keys[${i}] is not a PEM public key`, {
+      cause: err,
+    });
   }
 }
 
@@ -194,7 +218,12 @@ function asDriverError(err: unknown, origin: string): DriverError {
 
 // When several signatures fail, the most telling reason wins the code: a
 // valid-but-untrusted signer says more than a broken file.
-const PRIORITY: readonly ErrorCode[] = ['TRUST_ROOT_INVALID', 'SIGNER_NOT_TRUSTED', 'CERTIFICATE_EXPIRED', 'SIGNATURE_INVALID'];
+const PRIORITY: readonly ErrorCode[] = [
+  'TRUST_ROOT_INVALID',
+  'SIGNER_NOT_TRUSTED',
+  'CERTIFICATE_EXPIRED',
+  'SIGNATURE_INVALID',
+];
 
 function combine(failures: readonly DriverError[]): DriverError {
   const [only] = failures;
@@ -205,5 +234,7 @@ function combine(failures: readonly DriverError[]): DriverError {
   };
   const chosen = [...failures].sort((a, b) => rank(a) - rank(b))[0];
   const message = `no signature verified (${failures.length} tried): ${failures.map((f) => `[${f.code}] ${f.message}`).join('; ')}`;
-  return new DriverError(chosen?.code ?? 'SIGNATURE_INVALID', message, { cause: new AggregateError(failures, message) });
+  return new DriverError(chosen?.code ?? 'SIGNATURE_INVALID', message, {
+    cause: new AggregateError(failures, message),
+  });
 }

@@ -9,11 +9,14 @@ import type { TrustConfig } from './trust.js';
 import { verifyArtifact, type ArtifactIdentity, type VerifiedSigner } from './verify-artifact.js';
 
 export type VerificationOutcome =
-  | { outcome: 'skipped' }
-  | { outcome: 'verified'; signer: VerifiedSigner }
-  | { outcome: 'warned'; error: DriverError };
+  { outcome: 'skipped' } | { outcome: 'verified'; signer: VerifiedSigner } | { outcome: 'warned'; error: DriverError };
 
-const TOLERATED_IN_WARN: readonly ErrorCode[] = ['SIGNATURE_MISSING', 'SIGNATURE_INVALID', 'SIGNER_NOT_TRUSTED', 'CERTIFICATE_EXPIRED'];
+const TOLERATED_IN_WARN: readonly ErrorCode[] = [
+  'SIGNATURE_MISSING',
+  'SIGNATURE_INVALID',
+  'SIGNER_NOT_TRUSTED',
+  'CERTIFICATE_EXPIRED',
+];
 
 export async function verifyWithMode(
   artifact: ArtifactIdentity,

@@ -47,7 +47,8 @@ export interface Mount {
 }
 
 type ErrorCode = string;
-type DescriptorType = 'unknown' | 'block-device' | 'character-device' | 'directory' | 'fifo' | 'symbolic-link' | 'regular-file' | 'socket';
+type DescriptorType =
+  'unknown' | 'block-device' | 'character-device' | 'directory' | 'fifo' | 'symbolic-link' | 'regular-file' | 'socket';
 interface Datetime {
   seconds: bigint;
   nanoseconds: number;
@@ -176,7 +177,8 @@ class FileOutputStream extends OutputStream {
   protected writeBytes(bytes: Uint8Array): void {
     let offset = 0;
     try {
-      while (offset < bytes.length) offset += writeSync(this.#fd, bytes, offset, bytes.length - offset, this.#position + offset);
+      while (offset < bytes.length)
+        offset += writeSync(this.#fd, bytes, offset, bytes.length - offset, this.#position + offset);
     } catch (err) {
       throw streamFailed((err as Error).message);
     }
@@ -218,7 +220,11 @@ class Descriptor {
   }
 
   static forMount(mount: Mount): Descriptor {
-    return new Descriptor(mount, mount.hostPath, undefined, { read: true, write: !mount.readOnly, mutateDirectory: !mount.readOnly });
+    return new Descriptor(mount, mount.hostPath, undefined, {
+      read: true,
+      write: !mount.readOnly,
+      mutateDirectory: !mount.readOnly,
+    });
   }
 
   #writable(): void {
@@ -327,7 +333,9 @@ class Descriptor {
     fsCall(() => mkdirSync(target));
   }
   #stats(): Stats {
-    return this.#fd !== undefined ? fsCall(() => fstatSync(this.#fd as number)) : fsCall(() => statSync(this.#hostPath));
+    return this.#fd !== undefined
+      ? fsCall(() => fstatSync(this.#fd as number))
+      : fsCall(() => statSync(this.#hostPath));
   }
   stat() {
     return statOf(this.#stats());

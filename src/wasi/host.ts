@@ -37,12 +37,23 @@ export function wasiHost(grants: HostGrants): ImportObject {
 
 /** The interfaces (without version) this host provides. */
 export const PROVIDED_INTERFACES: ReadonlySet<string> = new Set([
-  ...Object.keys(wasiHost({ args: [], env: {}, stdout: () => undefined, stderr: () => undefined, mounts: [], outbound: { allow: [] } })),
+  ...Object.keys(
+    wasiHost({
+      args: [],
+      env: {},
+      stdout: () => undefined,
+      stderr: () => undefined,
+      mounts: [],
+      outbound: { allow: [] },
+    }),
+  ),
   'wasi:http/incoming-handler',
 ]);
 
 /** Versions of an interface this host serves, where it matters (one shape across them). */
-const SERVED_VERSIONS: ReadonlyMap<string, readonly string[]> = new Map([['wasi:config/store', SERVED_CONFIG_VERSIONS]]);
+const SERVED_VERSIONS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['wasi:config/store', SERVED_CONFIG_VERSIONS],
+]);
 
 /** Whether a component's import (`wasi:config/store@0.2.0-draft`) can be satisfied. */
 export function providesImport(name: string): boolean {

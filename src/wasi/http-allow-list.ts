@@ -27,7 +27,12 @@ export function entryToString(entry: AllowEntry): string {
 }
 
 /** Whether a request to `host:port` over `scheme` is allowed by `entries`. */
-export function isAllowed(entries: readonly AllowEntry[], scheme: 'http' | 'https', host: string, port: number): boolean {
+export function isAllowed(
+  entries: readonly AllowEntry[],
+  scheme: 'http' | 'https',
+  host: string,
+  port: number,
+): boolean {
   const name = host.toLowerCase();
   const defaultPort = scheme === 'https' ? 443 : 80;
   return entries.some((entry) => {

@@ -6,7 +6,16 @@ export type HeaderError = { tag: 'invalid-syntax' } | { tag: 'forbidden' } | { t
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Connection-level headers belong to the host's HTTP implementation.
-const FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'host', 'http2-settings']);
+const FORBIDDEN = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'host',
+  'http2-settings',
+]);
 
 function checkName(name: string): void {
   if (!TOKEN.test(name)) throw { tag: 'invalid-syntax' } satisfies HeaderError;
@@ -100,7 +109,10 @@ export class Fields {
   toNodeHeaders(): Record<string, string | string[]> {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of this.#entries) {
-      const text = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+      const text =
+        typeof value === 'string'
+          ? value
+          : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
       const existing = headers[name];
       if (existing === undefined) headers[name] = text;
       else headers[name] = Array.isArray(existing) ? [...existing, text] : [existing, text];

@@ -8,7 +8,14 @@ import { Fields } from './http-fields.js';
 import { isAllowed, type AllowEntry } from './http-allow-list.js';
 import { sendToService, type ServiceRouter } from './service-routing.js';
 import { fetchSync, type SyncFetchResult } from './sync-fetch.js';
-import { FutureIncomingResponse, IncomingResponse, methodToString, type HttpErrorCode, type OutgoingRequest, type RequestOptions } from './http-types.js';
+import {
+  FutureIncomingResponse,
+  IncomingResponse,
+  methodToString,
+  type HttpErrorCode,
+  type OutgoingRequest,
+  type RequestOptions,
+} from './http-types.js';
 
 export interface OutboundPolicy {
   readonly allow: readonly AllowEntry[];
@@ -25,11 +32,14 @@ function denied(): never {
   throw { tag: 'HTTP-request-denied' } satisfies HttpErrorCode;
 }
 
-export function outgoingHandler(policy: OutboundPolicy): { handle(request: OutgoingRequest, options: RequestOptions | undefined): FutureIncomingResponse } {
+export function outgoingHandler(policy: OutboundPolicy): {
+  handle(request: OutgoingRequest, options: RequestOptions | undefined): FutureIncomingResponse;
+} {
   return {
     handle(request, options) {
       const scheme = request.scheme();
-      const schemeName = scheme === undefined || scheme.tag === 'HTTPS' ? 'https' : scheme.tag === 'HTTP' ? 'http' : undefined;
+      const schemeName =
+        scheme === undefined || scheme.tag === 'HTTPS' ? 'https' : scheme.tag === 'HTTP' ? 'http' : undefined;
       const authority = request.authority();
       if (!schemeName || !authority) denied();
       let url: URL;
@@ -42,10 +52,15 @@ export function outgoingHandler(policy: OutboundPolicy): { handle(request: Outgo
       const service = policy.services?.route(url.hostname);
       if (service && url.port !== '') {
         // The catalog says which port each instance listens on.
-        policy.onDecision?.({ allowed: false, authority, reason: 'a service name takes its port from the catalog: leave the port out' });
+        policy.onDecision?.({
+          allowed: false,
+          authority,
+          reason: 'a service name takes its port from the catalog: leave the port out',
+        });
         denied();
       }
-      const allowed = service !== undefined || isAllowed(policy.allow, schemeName, url.hostname.replace(/^\[|\]$/g, ''), port);
+      const allowed =
+        service !== undefined || isAllowed(policy.allow, schemeName, url.hostname.replace(/^\[|\]$/g, ''), port);
       policy.onDecision?.({ allowed, authority });
       if (!allowed) denied();
       request.headers().lock();
@@ -56,12 +71,25 @@ export function outgoingHandler(policy: OutboundPolicy): { handle(request: Outgo
         const headers = Object.entries(request.headers().toNodeHeaders()).flatMap(([name, value]) =>
           (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
         );
-        const outbound = { url: url.href, method: methodToString(request.method()), headers, body: body.takeBuffered(), timeoutMs, maxBytes: MAX_RESPONSE_BYTES };
+        const outbound = {
+          url: url.href,
+          method: methodToString(request.method()),
+          headers,
+          body: body.takeBuffered(),
+          timeoutMs,
+          maxBytes: MAX_RESPONSE_BYTES,
+        };
         const result: SyncFetchResult = service
-          ? sendToService(service, { ...outbound, connectTimeoutMs: connectNs === undefined ? undefined : Math.ceil(Number(connectNs) / 1e6) })
+          ? sendToService(service, {
+              ...outbound,
+              connectTimeoutMs: connectNs === undefined ? undefined : Math.ceil(Number(connectNs) / 1e6),
+            })
           : fetchSync(outbound);
         if (!result.ok) return { tag: 'err', val: errorCode(result.code, result.message) };
-        return { tag: 'ok', val: new IncomingResponse(result.status, Fields.fromHost(result.headers, true), result.body) };
+        return {
+          tag: 'ok',
+          val: new IncomingResponse(result.status, Fields.fromHost(result.headers, true), result.body),
+        };
       });
     },
   };

@@ -3,7 +3,9 @@ import { FutureTrailers, IncomingBody, OutgoingBody } from './http-bodies.js';
 import { Fields } from './http-fields.js';
 import { IoError, Pollable } from './io.js';
 
-export type Method = { tag: 'get' | 'head' | 'post' | 'put' | 'delete' | 'connect' | 'options' | 'trace' | 'patch' } | { tag: 'other'; val: string };
+export type Method =
+  | { tag: 'get' | 'head' | 'post' | 'put' | 'delete' | 'connect' | 'options' | 'trace' | 'patch' }
+  | { tag: 'other'; val: string };
 export type Scheme = { tag: 'HTTP' } | { tag: 'HTTPS' } | { tag: 'other'; val: string };
 /** wasi:http's `error-code` variant (only the cases this host produces are spelled out). */
 export type HttpErrorCode = { tag: string; val?: unknown };
@@ -99,7 +101,10 @@ export class ResponseOutparam {
   get used(): boolean {
     return this.#used;
   }
-  static set(param: ResponseOutparam, response: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: HttpErrorCode }): void {
+  static set(
+    param: ResponseOutparam,
+    response: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: HttpErrorCode },
+  ): void {
     if (param.#used) return;
     param.#used = true;
     if (response.tag === 'ok') {

@@ -50,7 +50,13 @@ export function performPinned(request: SyncFetchRequest): Promise<SyncFetchResul
     };
     const req: ClientRequest = https ? httpsRequest(options) : httpRequest(options);
     const connectTimer = setTimeout(() => {
-      if (!connected) fail('connection-timeout', `no connection to ${pin.host}:${pin.port} within ${connectTimeoutMs} ms`, true, true);
+      if (!connected)
+        fail(
+          'connection-timeout',
+          `no connection to ${pin.host}:${pin.port} within ${connectTimeoutMs} ms`,
+          true,
+          true,
+        );
     }, connectTimeoutMs);
     const totalTimer = setTimeout(() => {
       fail('HTTP-response-timeout', `no complete answer within ${request.timeoutMs} ms`, false, false);
@@ -75,7 +81,8 @@ export function performPinned(request: SyncFetchRequest): Promise<SyncFetchResul
           if (req.reusedSocket && !responded) return fail('connection-terminated', message, true, false);
           return fail('connection-terminated', message, !responded && IDEMPOTENT.has(request.method), !responded);
         default:
-          if (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT')) return fail('TLS-certificate-error', message, false, false);
+          if (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT'))
+            return fail('TLS-certificate-error', message, false, false);
           return fail('internal-error', message, !connected, !connected);
       }
     });
@@ -85,13 +92,15 @@ export function performPinned(request: SyncFetchRequest): Promise<SyncFetchResul
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > request.maxBytes) fail('HTTP-response-body-size', `response body over ${request.maxBytes} bytes`, false, false);
+        if (size > request.maxBytes)
+          fail('HTTP-response-body-size', `response body over ${request.maxBytes} bytes`, false, false);
         else chunks.push(chunk);
       });
       res.on('error', (err) => fail('connection-terminated', err.message, false, false));
       res.on('end', () => {
         const pairs: [string, string][] = [];
-        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string]);
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+          pairs.push([res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string]);
         finish({ ok: true, status: res.statusCode ?? 0, headers: pairs, body: Buffer.concat(chunks) });
       });
     });

@@ -5,7 +5,8 @@ import { randomBytes, randomFillSync } from 'node:crypto';
 const MAX_RANDOM_BYTES = 1 << 20;
 
 function bytes(len: bigint): Uint8Array {
-  if (len > BigInt(MAX_RANDOM_BYTES)) throw new RangeError(`get-random-bytes: ${len} bytes requested, at most ${MAX_RANDOM_BYTES} per call`);
+  if (len > BigInt(MAX_RANDOM_BYTES))
+    throw new RangeError(`get-random-bytes: ${len} bytes requested, at most ${MAX_RANDOM_BYTES} per call`);
   return randomFillSync(new Uint8Array(Number(len)));
 }
 

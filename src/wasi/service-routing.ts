@@ -38,7 +38,9 @@ export interface ServiceRequest {
 export const MAX_SERVICE_ATTEMPTS = 3;
 
 export function instanceAddressKey(instance: ServiceInstanceAddress): string {
-  return instance.address.includes(':') ? `[${instance.address}]:${instance.port}` : `${instance.address}:${instance.port}`;
+  return instance.address.includes(':')
+    ? `[${instance.address}]:${instance.port}`
+    : `${instance.address}:${instance.port}`;
 }
 
 export function sendToService(route: ServiceRoute, request: ServiceRequest): SyncFetchResult {
@@ -53,7 +55,11 @@ export function sendToService(route: ServiceRoute, request: ServiceRequest): Syn
     const { connectTimeoutMs, ...rest } = request;
     const result = fetchSync({
       ...rest,
-      connect: { host: instance.address, port: instance.port, ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }) },
+      connect: {
+        host: instance.address,
+        port: instance.port,
+        ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+      },
     });
     if (result.ok || !result.retryable) return result;
     if (result.instanceDown) route.failed(instance);

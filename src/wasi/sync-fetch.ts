@@ -43,6 +43,7 @@ export function fetchSync(request: Omit<SyncFetchRequest, 'port' | 'flag'>): Syn
   const waited = Atomics.wait(new Int32Array(flag), 0, 0, request.timeoutMs + 1000);
   const message = receiveMessageOnPort(port1);
   port1.close();
-  if (waited === 'timed-out' || !message) return { ok: false, code: 'connection-timeout', message: 'no answer in time' };
+  if (waited === 'timed-out' || !message)
+    return { ok: false, code: 'connection-timeout', message: 'no answer in time' };
   return message.message as SyncFetchResult;
 }

@@ -20,9 +20,16 @@ let consul: ConsulAgent | undefined;
 afterAll(async () => consul?.destroy(), 60_000);
 const context = useE2e(async () => {
   consul = await ConsulAgent.start({ acl: true });
-  const nomadToken = await consul.tokenWithRules('nomad-agent', 'agent_prefix "" { policy = "read" }\nnode_prefix "" { policy = "write" }\nservice_prefix "" { policy = "write" }');
+  const nomadToken = await consul.tokenWithRules(
+    'nomad-agent',
+    'agent_prefix "" { policy = "read" }\nnode_prefix "" { policy = "write" }\nservice_prefix "" { policy = "write" }',
+  );
   await consul.api('PUT', '/v1/acl/policy', { Name: 'wasm-plugin', Rules: PLUGIN_POLICY });
-  await consul.api('PUT', '/v1/acl/token', { SecretID: PLUGIN_TOKEN, Description: 'wasm plugin', Policies: [{ Name: 'wasm-plugin' }] });
+  await consul.api('PUT', '/v1/acl/token', {
+    SecretID: PLUGIN_TOKEN,
+    Description: 'wasm plugin',
+    Policies: [{ Name: 'wasm-plugin' }],
+  });
   return {
     extraConfig: `consul {\n  address = "${consul.address}"\n  token   = "${nomadToken}"\n}`,
     wasmPluginConfig: `    consul {\n      address = "${consul.address}"\n      token   = "${PLUGIN_TOKEN}"\n    }`,
@@ -37,7 +44,12 @@ const urlOf = (alloc: Allocation) => {
   return `http://${port?.HostIP}:${port?.Value}`;
 };
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {
@@ -59,11 +71,21 @@ describe('Consul with ACLs on', () => {
 
   it('Nomad registers with its token; the plugin reads the granted service with a least-privilege token', async () => {
     await nomadJobRun(context().agent, 'backend', backendJob('backend', 'backend'));
-    await until(() => passing('backend'), (entries) => entries.length === 2, 'both backends registered and passing', 120_000);
+    await until(
+      () => passing('backend'),
+      (entries) => entries.length === 2,
+      'both backends registered and passing',
+      120_000,
+    );
     await nomadJobRun(
       context().agent,
       'caller',
-      probeJob({ id: 'caller', artifactBaseUrl: base(), env: { NAME: 'caller', UPSTREAM: 'http://backend.service.consul' }, config: 'allow_services = ["backend"]' }),
+      probeJob({
+        id: 'caller',
+        artifactBaseUrl: base(),
+        env: { NAME: 'caller', UPSTREAM: 'http://backend.service.consul' },
+        config: 'allow_services = ["backend"]',
+      }),
     );
     callerUrl = urlOf(await runningAlloc('caller'));
     for (let i = 0; i < 6; i++) {
@@ -75,14 +97,29 @@ describe('Consul with ACLs on', () => {
 
   it('a task granted a service the token may not read fails to start at once, naming the policy it needs', async () => {
     await nomadJobRun(context().agent, 'secret', backendJob('secret', 'secret', { count: 1 }));
-    await until(() => (consul as ConsulAgent).api<unknown[]>('GET', '/v1/health/service/secret?passing'), (entries) => entries.length === 1, 'the secret service to pass');
+    await until(
+      () => (consul as ConsulAgent).api<unknown[]>('GET', '/v1/health/service/secret?passing'),
+      (entries) => entries.length === 1,
+      'the secret service to pass',
+    );
     const submitted = Date.now();
-    await nomadJobRun(context().agent, 'nosy', probeJob({ id: 'nosy', artifactBaseUrl: base(), env: { UPSTREAM: 'http://secret.service.consul' }, config: 'allow_services = ["secret"]' }));
+    await nomadJobRun(
+      context().agent,
+      'nosy',
+      probeJob({
+        id: 'nosy',
+        artifactBaseUrl: base(),
+        env: { UPSTREAM: 'http://secret.service.consul' },
+        config: 'allow_services = ["secret"]',
+      }),
+    );
     const alloc = await api().waitForAllocation('nosy', isDead(), 'the start to fail', 60_000);
     expect(Date.now() - submitted).toBeLessThan(45_000);
     expect(taskState(alloc)?.Failed).toBe(true);
     const failure = events(alloc).find((e) => e.startsWith('Driver Failure'));
-    expect(failure).toContain('hid the instances of service "secret" from the plugin\'s token: its policy needs service "secret" { policy = "read" } and node_prefix "" { policy = "read" }');
+    expect(failure).toContain(
+      'hid the instances of service "secret" from the plugin\'s token: its policy needs service "secret" { policy = "read" } and node_prefix "" { policy = "read" }',
+    );
     expect(failure).not.toContain(PLUGIN_TOKEN);
   }, 180_000);
 
@@ -90,20 +127,37 @@ describe('Consul with ACLs on', () => {
     await (consul as ConsulAgent).api('DELETE', `/v1/acl/token/${await tokenAccessor()}`);
     const denied = await until(
       () => runningAlloc('caller'),
-      (a) => events(a).some((e) => /Service lookup failed, keeping the last known instances of backend\.service\.consul: Consul at .* refused to list service "backend" \(HTTP 403/.test(e)),
+      (a) =>
+        events(a).some((e) =>
+          /Service lookup failed, keeping the last known instances of backend\.service\.consul: Consul at .* refused to list service "backend" \(HTTP 403/.test(
+            e,
+          ),
+        ),
       'the denial event',
       60_000,
     );
     expect(events(denied).join('\n')).not.toContain(PLUGIN_TOKEN);
     for (let i = 0; i < 6; i++) expect((await fetch(`${callerUrl}/call/revoked-${i}`)).status).toBe(200);
 
-    await (consul as ConsulAgent).api('PUT', '/v1/acl/token', { SecretID: PLUGIN_TOKEN, Description: 'wasm plugin', Policies: [{ Name: 'wasm-plugin' }] });
-    await until(() => runningAlloc('caller'), (a) => events(a).some((e) => e.includes('Service lookup of backend.service.consul works again')), 'the recovery event', 60_000);
+    await (consul as ConsulAgent).api('PUT', '/v1/acl/token', {
+      SecretID: PLUGIN_TOKEN,
+      Description: 'wasm plugin',
+      Policies: [{ Name: 'wasm-plugin' }],
+    });
+    await until(
+      () => runningAlloc('caller'),
+      (a) => events(a).some((e) => e.includes('Service lookup of backend.service.consul works again')),
+      'the recovery event',
+      60_000,
+    );
   }, 180_000);
 });
 
 async function tokenAccessor(): Promise<string> {
-  const tokens = await (consul as ConsulAgent).api<{ AccessorID: string; Description: string }[]>('GET', '/v1/acl/tokens');
+  const tokens = await (consul as ConsulAgent).api<{ AccessorID: string; Description: string }[]>(
+    'GET',
+    '/v1/acl/tokens',
+  );
   const token = tokens.find((t) => t.Description === 'wasm plugin');
   if (!token) throw new Error('plugin token not found');
   return token.AccessorID;

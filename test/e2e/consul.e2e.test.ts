@@ -20,7 +20,12 @@ import { pluginPids } from './support/task-hosts.js';
 
 interface HealthEntry {
   readonly Service: { readonly ID: string; readonly Address: string; readonly Port: number };
-  readonly Checks: { readonly Name: string; readonly Status: string; readonly Output: string; readonly ServiceID: string }[];
+  readonly Checks: {
+    readonly Name: string;
+    readonly Status: string;
+    readonly Output: string;
+    readonly ServiceID: string;
+  }[];
 }
 
 let consul: ConsulAgent | undefined;
@@ -30,7 +35,8 @@ const context = useE2e(async () => {
   const address = consul.address;
   return {
     extraConfig: `consul {\n  address = "${address}"\n}`,
-    wasmPluginConfig: (ports) => `    consul {\n      address = "${address}"\n    }\n    nomad {\n      address = "http://127.0.0.1:${ports.http}"\n    }`,
+    wasmPluginConfig: (ports) =>
+      `    consul {\n      address = "${address}"\n    }\n    nomad {\n      address = "http://127.0.0.1:${ports.http}"\n    }`,
   };
 });
 
@@ -42,7 +48,12 @@ const consulAgent = (): ConsulAgent => {
   return consul;
 };
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {
@@ -63,23 +74,32 @@ async function whenCritical(service: string, port: number, timeoutMs = 30_000): 
   while (Date.now() < deadline) {
     const response = await fetch(`${consulAgent().url}/v1/health/service/${service}?index=${index}&wait=5s`);
     const entries = (await response.json()) as HealthEntry[];
-    if (entries.some((e) => e.Service.Port === port && e.Checks.some((c) => c.ServiceID !== '' && c.Status === 'critical'))) return Date.now();
+    if (
+      entries.some(
+        (e) => e.Service.Port === port && e.Checks.some((c) => c.ServiceID !== '' && c.Status === 'critical'),
+      )
+    )
+      return Date.now();
     index = response.headers.get('x-consul-index') ?? '0';
   }
   throw new Error(`the instance on port ${port} of ${service} did not turn critical`);
 }
 
-const health = (name: string, passing = false) => consulAgent().api<HealthEntry[]>('GET', `/v1/health/service/${name}${passing ? '?passing' : ''}`);
+const health = (name: string, passing = false) =>
+  consulAgent().api<HealthEntry[]>('GET', `/v1/health/service/${name}${passing ? '?passing' : ''}`);
 const httpPort = (alloc: Allocation) => alloc.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
 const urlOf = (alloc: Allocation) => `http://${httpPort(alloc)?.HostIP}:${httpPort(alloc)?.Value}`;
-const events = (alloc: Allocation, task = 't') => taskState(alloc, task)?.Events.map((e) => `${e.Type}: ${e.DisplayMessage}`) ?? [];
+const events = (alloc: Allocation, task = 't') =>
+  taskState(alloc, task)?.Events.map((e) => `${e.Type}: ${e.DisplayMessage}`) ?? [];
 
 async function runningAllocs(jobId: string, count: number, task = 't'): Promise<Allocation[]> {
   try {
     return await until(
       async () => {
         const allocs = await api().allocations(jobId);
-        const live = await Promise.all(allocs.filter((a) => a.ClientStatus === 'running').map((a) => api().allocation(a.ID)));
+        const live = await Promise.all(
+          allocs.filter((a) => a.ClientStatus === 'running').map((a) => api().allocation(a.ID)),
+        );
         return live.filter((a) => taskState(a, task)?.State === 'running');
       },
       (live) => live.length === count,
@@ -88,8 +108,17 @@ async function runningAllocs(jobId: string, count: number, task = 't'): Promise<
     );
   } catch (err) {
     // What the allocations went through, so that a failure says why.
-    const allocs = await Promise.all((await api().allocations(jobId).catch(() => [])).map((a) => api().allocation(a.ID)));
-    const story = allocs.map((a) => `${a.ID.slice(0, 8)} ${a.ClientStatus}: ${(taskState(a, task)?.Events ?? []).map((e) => `${e.Type}: ${e.DisplayMessage}`).join(' | ')}`);
+    const allocs = await Promise.all(
+      (
+        await api()
+          .allocations(jobId)
+          .catch(() => [])
+      ).map((a) => api().allocation(a.ID)),
+    );
+    const story = allocs.map(
+      (a) =>
+        `${a.ID.slice(0, 8)} ${a.ClientStatus}: ${(taskState(a, task)?.Events ?? []).map((e) => `${e.Type}: ${e.DisplayMessage}`).join(' | ')}`,
+    );
     throw new Error(`${(err as Error).message}\nallocations of ${jobId}:\n${story.join('\n') || '(none placed)'}`);
   }
 }
@@ -124,13 +153,28 @@ const tcpCheck = `check {
 
 describe('Nomad registers Wasm services in Consul', () => {
   it('with the address and port Nomad allocated; http and tcp checks pass while the component answers, http turns critical when it fails', async () => {
-    await nomadJobRun(agent(), 'reg', probeJob({ id: 'reg', artifactBaseUrl: base(), env: { NAME: 'reg' }, service: probeService('wasm-reg', 'consul', `${httpCheck()}\n${tcpCheck}`) }));
+    await nomadJobRun(
+      agent(),
+      'reg',
+      probeJob({
+        id: 'reg',
+        artifactBaseUrl: base(),
+        env: { NAME: 'reg' },
+        service: probeService('wasm-reg', 'consul', `${httpCheck()}\n${tcpCheck}`),
+      }),
+    );
     const [alloc] = await runningAllocs('reg', 1);
     const port = alloc && httpPort(alloc);
-    const [entry] = await until(() => health('wasm-reg', true), (entries) => entries.length === 1, 'wasm-reg passing in Consul');
+    const [entry] = await until(
+      () => health('wasm-reg', true),
+      (entries) => entries.length === 1,
+      'wasm-reg passing in Consul',
+    );
     expect(entry?.Service.Address).toBe(port?.HostIP);
     expect(entry?.Service.Port).toBe(port?.Value);
-    const checks = Object.fromEntries((entry?.Checks ?? []).filter((c) => c.ServiceID !== '').map((c) => [c.Name, c.Status]));
+    const checks = Object.fromEntries(
+      (entry?.Checks ?? []).filter((c) => c.ServiceID !== '').map((c) => [c.Name, c.Status]),
+    );
     expect(checks).toEqual({ 'http-health': 'passing', 'tcp-port': 'passing' });
 
     expect((await get(`${urlOf(alloc as Allocation)}/fail`)).status).toBe(200);
@@ -145,26 +189,49 @@ describe('Nomad registers Wasm services in Consul', () => {
     expect(await health('wasm-reg', true)).toEqual([]);
 
     await get(`${urlOf(alloc as Allocation)}/recover`);
-    await until(() => health('wasm-reg', true), (entries) => entries.length === 1, 'wasm-reg passing again');
+    await until(
+      () => health('wasm-reg', true),
+      (entries) => entries.length === 1,
+      'wasm-reg passing again',
+    );
   }, 240_000);
 
   it('deregisters the service on stop, then waits shutdown_delay before stopping the component', async () => {
     await nomadJobRun(
       agent(),
       'delay',
-      probeJob({ id: 'delay', artifactBaseUrl: base(), env: { NAME: 'delay' }, task: 'shutdown_delay = "4s"', service: probeService('wasm-delay', 'consul', httpCheck()) }),
+      probeJob({
+        id: 'delay',
+        artifactBaseUrl: base(),
+        env: { NAME: 'delay' },
+        task: 'shutdown_delay = "4s"',
+        service: probeService('wasm-delay', 'consul', httpCheck()),
+      }),
     );
     const [alloc] = await runningAllocs('delay', 1);
     const url = urlOf(alloc as Allocation);
-    await until(() => health('wasm-delay', true), (entries) => entries.length === 1, 'wasm-delay passing');
+    await until(
+      () => health('wasm-delay', true),
+      (entries) => entries.length === 1,
+      'wasm-delay passing',
+    );
     const stop = await nomadCli(agent(), ['job', 'stop', '-detach', 'delay']);
     expect(stop.code).toBe(0);
-    await until(() => health('wasm-delay'), (entries) => entries.length === 0, 'wasm-delay deregistered', 30_000);
+    await until(
+      () => health('wasm-delay'),
+      (entries) => entries.length === 0,
+      'wasm-delay deregistered',
+      30_000,
+    );
     const goneAt = Date.now();
     // Gone from Consul, yet still answering: clients have shutdown_delay to notice.
     expect((await get(`${url}/`)).body).toBe('hello from delay\n');
     await until(
-      () => get(`${url}/`).then(() => false, () => true),
+      () =>
+        get(`${url}/`).then(
+          () => false,
+          () => true,
+        ),
       (refused) => refused,
       'the component to stop answering',
       30_000,
@@ -182,16 +249,37 @@ describe('Nomad registers Wasm services in Consul', () => {
         artifactBaseUrl: base(),
         env: { NAME: 'hang' },
         task: 'kill_timeout = "1s"',
-        restart: 'restart {\n      attempts = 3\n      delay    = "1s"\n      interval = "10m"\n      mode     = "fail"\n    }',
-        service: probeService('wasm-hang', 'consul', httpCheck('check_restart {\n            limit = 2\n            grace = "5s"\n          }')),
+        restart:
+          'restart {\n      attempts = 3\n      delay    = "1s"\n      interval = "10m"\n      mode     = "fail"\n    }',
+        service: probeService(
+          'wasm-hang',
+          'consul',
+          httpCheck('check_restart {\n            limit = 2\n            grace = "5s"\n          }'),
+        ),
       }),
     );
     const [alloc] = await runningAllocs('hang', 1);
-    await until(() => health('wasm-hang', true), (entries) => entries.length === 1, 'wasm-hang passing');
+    await until(
+      () => health('wasm-hang', true),
+      (entries) => entries.length === 1,
+      'wasm-hang passing',
+    );
     expect((await get(`${urlOf(alloc as Allocation)}/hang`)).status).toBe(200);
-    const restarted = await api().waitForAllocation('hang', (a) => (taskState(a)?.Restarts ?? 0) >= 1 && taskState(a)?.State === 'running', 'check_restart to restart the task', 120_000);
-    expect(events(restarted).some((e) => /^Restart Signaled: healthcheck: check "http-health" unhealthy/.test(e))).toBe(true);
-    await until(() => health('wasm-hang', true), (entries) => entries.length === 1, 'the restarted task to pass its check', 60_000);
+    const restarted = await api().waitForAllocation(
+      'hang',
+      (a) => (taskState(a)?.Restarts ?? 0) >= 1 && taskState(a)?.State === 'running',
+      'check_restart to restart the task',
+      120_000,
+    );
+    expect(events(restarted).some((e) => /^Restart Signaled: healthcheck: check "http-health" unhealthy/.test(e))).toBe(
+      true,
+    );
+    await until(
+      () => health('wasm-hang', true),
+      (entries) => entries.length === 1,
+      'the restarted task to pass its check',
+      60_000,
+    );
     expect((await get(`${urlOf(restarted)}/health`)).body).toBe('ok hang\n');
     await api().stopJob('hang');
   }, 300_000);
@@ -204,42 +292,90 @@ describe('Nomad registers Wasm services in Consul', () => {
         id: 'script',
         artifactBaseUrl: base(),
         env: { NAME: 'script' },
-        service: probeService('wasm-script', 'consul', 'check {\n          name     = "script"\n          type     = "script"\n          command  = "/bin/true"\n          interval = "1s"\n          timeout  = "2s"\n        }'),
+        service: probeService(
+          'wasm-script',
+          'consul',
+          'check {\n          name     = "script"\n          type     = "script"\n          command  = "/bin/true"\n          interval = "1s"\n          timeout  = "2s"\n        }',
+        ),
       }),
     );
     await runningAllocs('script', 1);
     // The agent's own view: Consul syncs the output of a check whose status does
     // not change to the catalog only every check_update_interval (5 min).
     const checks = await until(
-      () => consulAgent().api<Record<string, { Name: string; ServiceName: string; Status: string; Output: string }>>('GET', '/v1/agent/checks'),
+      () =>
+        consulAgent().api<Record<string, { Name: string; ServiceName: string; Status: string; Output: string }>>(
+          'GET',
+          '/v1/agent/checks',
+        ),
       (all) => Object.values(all).some((c) => c.ServiceName === 'wasm-script' && c.Output !== ''),
       'the script check to report why',
     );
     const check = Object.values(checks).find((c) => c.ServiceName === 'wasm-script');
     expect(check?.Status).toBe('critical');
-    expect(check?.Output).toBe('rpc error: code = Unimplemented desc = exec is not supported for Wasm tasks, so script checks cannot run (a component has no shell): use an http or tcp check on the service port');
+    expect(check?.Output).toBe(
+      'rpc error: code = Unimplemented desc = exec is not supported for Wasm tasks, so script checks cannot run (a component has no shell): use an http or tcp check on the service port',
+    );
     await api().stopJob('script');
   }, 240_000);
 
   it('address_mode "driver" and "alloc" cannot work (no driver network, no alloc network): refused with Nomad\'s message, nothing registered', async () => {
     // A task service with address_mode = "driver": the task runs, the registration fails with a task event.
-    await nomadJobRun(agent(), 'mode-driver', probeJob({ id: 'mode-driver', artifactBaseUrl: base(), service: probeService('wasm-mode-driver', 'consul', '', 'address_mode = "driver"') }));
-    const driver = await api().waitForAllocation('mode-driver', (a) => events(a).some((e) => e.startsWith('Task hook failed')), 'the driver-mode registration to fail');
-    expect(events(driver).find((e) => e.startsWith('Task hook failed'))).toMatch(/cannot use address_mode="driver": no driver network exists/);
+    await nomadJobRun(
+      agent(),
+      'mode-driver',
+      probeJob({
+        id: 'mode-driver',
+        artifactBaseUrl: base(),
+        service: probeService('wasm-mode-driver', 'consul', '', 'address_mode = "driver"'),
+      }),
+    );
+    const driver = await api().waitForAllocation(
+      'mode-driver',
+      (a) => events(a).some((e) => e.startsWith('Task hook failed')),
+      'the driver-mode registration to fail',
+    );
+    expect(events(driver).find((e) => e.startsWith('Task hook failed'))).toMatch(
+      /cannot use address_mode="driver": no driver network exists/,
+    );
     expect(await health('wasm-mode-driver')).toEqual([]);
     await api().stopJob('mode-driver');
 
     // A task service with address_mode = "alloc": refused at submission.
-    const task = await nomadJobRun(agent(), 'mode-alloc', probeJob({ id: 'mode-alloc', artifactBaseUrl: base(), service: probeService('wasm-mode-alloc', 'consul', '', 'address_mode = "alloc"') })).then(
+    const task = await nomadJobRun(
+      agent(),
+      'mode-alloc',
+      probeJob({
+        id: 'mode-alloc',
+        artifactBaseUrl: base(),
+        service: probeService('wasm-mode-alloc', 'consul', '', 'address_mode = "alloc"'),
+      }),
+    ).then(
       () => undefined,
       (err: unknown) => err as Error,
     );
-    expect(task?.message).toContain('cannot use address_mode="alloc", only services defined in a "group" block can use this mode');
+    expect(task?.message).toContain(
+      'cannot use address_mode="alloc", only services defined in a "group" block can use this mode',
+    );
 
     // A group service with address_mode = "alloc": the group has no alloc network (host networking only).
-    await nomadJobRun(agent(), 'mode-group-alloc', probeJob({ id: 'mode-group-alloc', artifactBaseUrl: base(), groupService: 'service {\n      name         = "wasm-mode-group-alloc"\n      port         = "http"\n      address_mode = "alloc"\n    }' }));
-    const group = await api().waitForAllocation('mode-group-alloc', (a) => a.ClientStatus === 'failed' || events(a).some((e) => /address_mode/.test(e)), 'the alloc-mode registration to fail');
-    const why = JSON.stringify(group.TaskStates ?? {}) + (group as Allocation & { ClientDescription?: string }).ClientDescription;
+    await nomadJobRun(
+      agent(),
+      'mode-group-alloc',
+      probeJob({
+        id: 'mode-group-alloc',
+        artifactBaseUrl: base(),
+        groupService:
+          'service {\n      name         = "wasm-mode-group-alloc"\n      port         = "http"\n      address_mode = "alloc"\n    }',
+      }),
+    );
+    const group = await api().waitForAllocation(
+      'mode-group-alloc',
+      (a) => a.ClientStatus === 'failed' || events(a).some((e) => /address_mode/.test(e)),
+      'the alloc-mode registration to fail',
+    );
+    const why =
+      JSON.stringify(group.TaskStates ?? {}) + (group as Allocation & { ClientDescription?: string }).ClientDescription;
     expect(why).toMatch(/cannot use address_mode=\\?"alloc\\?": no allocation network status reported/);
     expect(await health('wasm-mode-group-alloc')).toEqual([]);
     await api().stopJob('mode-group-alloc');
@@ -252,7 +388,10 @@ describe('provider = "nomad"', () => {
     readonly Status: string;
     readonly Output: string;
   }
-  const checks = async (allocId: string): Promise<Record<string, NomadCheck>> => (await fetch(`${api().address}/v1/client/allocation/${allocId}/checks`)).json() as Promise<Record<string, NomadCheck>>;
+  const checks = async (allocId: string): Promise<Record<string, NomadCheck>> =>
+    (await fetch(`${api().address}/v1/client/allocation/${allocId}/checks`)).json() as Promise<
+      Record<string, NomadCheck>
+    >;
 
   it('registers in Nomad with its address and port, runs the http check, restarts on check_restart, deregisters on stop', async () => {
     await nomadJobRun(
@@ -262,29 +401,58 @@ describe('provider = "nomad"', () => {
         id: 'native',
         artifactBaseUrl: base(),
         env: { NAME: 'native' },
-        restart: 'restart {\n      attempts = 3\n      delay    = "1s"\n      interval = "10m"\n      mode     = "fail"\n    }',
-        service: probeService('wasm-native', 'nomad', httpCheck('check_restart {\n            limit = 2\n            grace = "5s"\n          }')),
+        restart:
+          'restart {\n      attempts = 3\n      delay    = "1s"\n      interval = "10m"\n      mode     = "fail"\n    }',
+        service: probeService(
+          'wasm-native',
+          'nomad',
+          httpCheck('check_restart {\n            limit = 2\n            grace = "5s"\n          }'),
+        ),
       }),
     );
     const [alloc] = await runningAllocs('native', 1);
     const port = alloc && httpPort(alloc);
-    const registered = await until(() => api().services('wasm-native'), (s) => s.length === 1, 'the Nomad registration');
+    const registered = await until(
+      () => api().services('wasm-native'),
+      (s) => s.length === 1,
+      'the Nomad registration',
+    );
     expect(registered.map((s) => `${s.Address}:${s.Port}`)).toEqual([`${port?.HostIP}:${port?.Value}`]);
-    await until(() => checks(alloc?.ID ?? ''), (c) => Object.values(c).some((x) => x.Check === 'http-health' && x.Status === 'success'), 'the check to succeed');
+    await until(
+      () => checks(alloc?.ID ?? ''),
+      (c) => Object.values(c).some((x) => x.Check === 'http-health' && x.Status === 'success'),
+      'the check to succeed',
+    );
 
     await get(`${urlOf(alloc as Allocation)}/fail`);
-    const restarted = await api().waitForAllocation('native', (a) => (taskState(a)?.Restarts ?? 0) >= 1 && taskState(a)?.State === 'running', 'check_restart (nomad provider)', 120_000);
-    expect(events(restarted).some((e) => /^Restart Signaled: healthcheck: check "http-health" unhealthy/.test(e))).toBe(true);
+    const restarted = await api().waitForAllocation(
+      'native',
+      (a) => (taskState(a)?.Restarts ?? 0) >= 1 && taskState(a)?.State === 'running',
+      'check_restart (nomad provider)',
+      120_000,
+    );
+    expect(events(restarted).some((e) => /^Restart Signaled: healthcheck: check "http-health" unhealthy/.test(e))).toBe(
+      true,
+    );
 
     await nomadCli(agent(), ['job', 'stop', '-detach', 'native']);
-    await until(() => api().services('wasm-native'), (s) => s.length === 0, 'the Nomad registration to go', 60_000);
+    await until(
+      () => api().services('wasm-native'),
+      (s) => s.length === 0,
+      'the Nomad registration to go',
+      60_000,
+    );
   }, 300_000);
 
   it('a script check is refused by Nomad at submission', async () => {
     const file = probeJob({
       id: 'native-script',
       artifactBaseUrl: base(),
-      service: probeService('wasm-native-script', 'nomad', 'check {\n          type     = "script"\n          command  = "/bin/true"\n          interval = "1s"\n          timeout  = "2s"\n        }'),
+      service: probeService(
+        'wasm-native-script',
+        'nomad',
+        'check {\n          type     = "script"\n          command  = "/bin/true"\n          interval = "1s"\n          timeout  = "2s"\n        }',
+      ),
     });
     const err = await nomadJobRun(agent(), 'native-script', file).then(
       () => undefined,
@@ -347,7 +515,9 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
     );
     const [caller] = await runningAllocs('caller', 1);
     callerUrl = urlOf(caller as Allocation);
-    expect(events(caller as Allocation).find((e) => e.startsWith('Driver: Grants:'))).toMatch(/ services=backend\.service\.consul$/);
+    expect(events(caller as Allocation).find((e) => e.startsWith('Driver: Grants:'))).toMatch(
+      / services=backend\.service\.consul$/,
+    );
     const names = new Set<string>();
     for (let i = 0; i < 12; i++) {
       const { status, body } = await get(`${callerUrl}/call/hello-${i}`);
@@ -357,10 +527,20 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
     }
     expect([...names].sort()).toEqual(backends.map((b) => b.ID.slice(0, 8)).sort());
 
-    await until(() => health('wasm-caller', true), (entries) => entries.length === 1, 'the Wasm caller passing in Consul');
+    await until(
+      () => health('wasm-caller', true),
+      (entries) => entries.length === 1,
+      'the Wasm caller passing in Consul',
+    );
     await nomadJobRun(agent(), 'client', clientJob('client', 'wasm-caller'));
     const [client] = await runningAllocs('client', 1, 'client');
-    const log = await api().waitForLog(client?.ID ?? '', 'client', 'stdout', /ok 200 [0-9a-f]{8} \/from-client/, 60_000);
+    const log = await api().waitForLog(
+      client?.ID ?? '',
+      'client',
+      'stdout',
+      /ok 200 [0-9a-f]{8} \/from-client/,
+      60_000,
+    );
     expect(log).not.toMatch(/failed|ok [^2]/);
     await api().stopJob('client');
   }, 300_000);
@@ -392,7 +572,12 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
     await sleep(1_000);
     const stopped = backends[1] as Allocation;
     expect((await nomadCli(agent(), ['alloc', 'stop', '-detach', stopped.ID])).code).toBe(0);
-    await until(backendInstances, (entries) => entries.length === 2 && !entries.some((e) => e.Service.Port === httpPort(stopped)?.Value), 'the replacement backend passing', 120_000);
+    await until(
+      backendInstances,
+      (entries) => entries.length === 2 && !entries.some((e) => e.Service.Port === httpPort(stopped)?.Value),
+      'the replacement backend passing',
+      120_000,
+    );
     await sleep(1_000);
     await load.stop();
     expect(load.results.length).toBeGreaterThan(20);
@@ -406,7 +591,12 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
     await consulAgent().stop();
     await sleep(3_000);
     await consulAgent().restart();
-    await until(backendInstances, (entries) => entries.length === 2, 'both backends passing after the restart', 120_000);
+    await until(
+      backendInstances,
+      (entries) => entries.length === 2,
+      'both backends passing after the restart',
+      120_000,
+    );
     await sleep(1_000);
     await load.stop();
     expect(load.results.length).toBeGreaterThan(20);
@@ -418,12 +608,21 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
       'the caller to hear that lookups work again',
       60_000,
     );
-    expect(events(caller).some((e) => /Service lookup failed, keeping the last known instances of backend\.service\.consul/.test(e))).toBe(true);
+    expect(
+      events(caller).some((e) =>
+        /Service lookup failed, keeping the last known instances of backend\.service\.consul/.test(e),
+      ),
+    ).toBe(true);
 
     // The watch follows Consul again: a sick backend stops getting requests.
     const sick = backends[0] as Allocation;
     await get(`${urlOf(sick)}/sick`);
-    await until(() => backendInstances(), (entries) => entries.length === 1, 'the sick backend to leave the passing set', 30_000);
+    await until(
+      () => backendInstances(),
+      (entries) => entries.length === 1,
+      'the sick backend to leave the passing set',
+      30_000,
+    );
     await sleep(1_500);
     const before = (JSON.parse((await get(`${urlOf(sick)}/requests`)).body) as number[]).length;
     for (let i = 0; i < 10; i++) expect((await get(`${callerUrl}/call/after-restart`)).status).toBe(200);
@@ -438,15 +637,27 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
     for (const pid of before) process.kill(pid, 'SIGKILL');
     // Any RPC makes Nomad start a new plugin, which recovers the task and reconnects its channel.
     const caller = (await runningAllocs('caller', 1))[0] as Allocation;
-    await api().signal(caller.ID, 't', 'SIGUSR1').catch(() => undefined);
-    await until(async () => pluginPids(agent().dir).filter((pid) => !before.includes(pid)), (pids) => pids.length === 1, 'a new plugin', 60_000);
+    await api()
+      .signal(caller.ID, 't', 'SIGUSR1')
+      .catch(() => undefined);
+    await until(
+      async () => pluginPids(agent().dir).filter((pid) => !before.includes(pid)),
+      (pids) => pids.length === 1,
+      'a new plugin',
+      60_000,
+    );
     await sleep(1_000);
     await load.stop();
     expect(load.failures()).toEqual([]);
 
     const sick = backends[1] as Allocation;
     await get(`${urlOf(sick)}/sick`);
-    await until(() => backendInstances(), (entries) => entries.length === 1, 'the sick backend to leave the passing set', 30_000);
+    await until(
+      () => backendInstances(),
+      (entries) => entries.length === 1,
+      'the sick backend to leave the passing set',
+      30_000,
+    );
     await sleep(1_500);
     const count = (JSON.parse((await get(`${urlOf(sick)}/requests`)).body) as number[]).length;
     for (let i = 0; i < 10; i++) expect((await get(`${callerUrl}/call/after-plugin`)).status).toBe(200);
@@ -455,20 +666,34 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
   }, 240_000);
 
   it('an ungranted service name gets HTTP-request-denied', async () => {
-    expect(await get(`${callerUrl}/to/wasm-caller.service.consul/x`)).toEqual({ status: 502, body: 'error HTTP-request-denied\n' });
+    expect(await get(`${callerUrl}/to/wasm-caller.service.consul/x`)).toEqual({
+      status: 502,
+      body: 'error HTTP-request-denied\n',
+    });
     const caller = (await runningAllocs('caller', 1))[0] as Allocation;
     const stderr = await api().waitForLog(caller.ID, 't', 'stderr', /wasm-caller\.service\.consul denied/);
-    expect(stderr).toContain("outbound HTTP to wasm-caller.service.consul denied: not a service in the task's allow_services list");
+    expect(stderr).toContain(
+      "outbound HTTP to wasm-caller.service.consul denied: not a service in the task's allow_services list",
+    );
   }, 60_000);
 
   it('Nomad-native services by name: http://nbackend.service.nomad reaches the raw_exec backends registered with provider "nomad"', async () => {
     await nomadJobRun(agent(), 'nbackend', backendJob('nbackend', 'nbackend', { provider: 'nomad' }));
     const nbackends = await runningAllocs('nbackend', 2, 'backend');
-    await until(() => api().services('nbackend'), (s) => s.length === 2, 'both Nomad registrations');
+    await until(
+      () => api().services('nbackend'),
+      (s) => s.length === 2,
+      'both Nomad registrations',
+    );
     await nomadJobRun(
       agent(),
       'ncaller',
-      probeJob({ id: 'ncaller', artifactBaseUrl: base(), env: { NAME: 'ncaller', UPSTREAM: 'http://nbackend.service.nomad' }, config: 'allow_services = ["nbackend.service.nomad"]' }),
+      probeJob({
+        id: 'ncaller',
+        artifactBaseUrl: base(),
+        env: { NAME: 'ncaller', UPSTREAM: 'http://nbackend.service.nomad' },
+        config: 'allow_services = ["nbackend.service.nomad"]',
+      }),
     );
     const [ncaller] = await runningAllocs('ncaller', 1);
     const url = urlOf(ncaller as Allocation);
@@ -482,7 +707,12 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
     // One stops: Nomad deregisters it and the caller follows, with no failed request.
     const load = new Load(`${url}/call/nstop`);
     await nomadCli(agent(), ['alloc', 'stop', '-detach', nbackends[0]?.ID ?? '']);
-    await until(() => api().services('nbackend'), (s) => s.length === 2 && !s.some((r) => r.AllocID === nbackends[0]?.ID), 'the replacement registration', 120_000);
+    await until(
+      () => api().services('nbackend'),
+      (s) => s.length === 2 && !s.some((r) => r.AllocID === nbackends[0]?.ID),
+      'the replacement registration',
+      120_000,
+    );
     await sleep(1_000);
     await load.stop();
     expect(load.failures()).toEqual([]);
@@ -494,11 +724,18 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
     await nomadJobRun(
       agent(),
       'token',
-      probeJob({ id: 'token', artifactBaseUrl: base(), task: 'env {\n        CONSUL_HTTP_TOKEN = "not-for-components"\n      }', config: 'pass_env = ["CONSUL_HTTP_TOKEN"]' }),
+      probeJob({
+        id: 'token',
+        artifactBaseUrl: base(),
+        task: 'env {\n        CONSUL_HTTP_TOKEN = "not-for-components"\n      }',
+        config: 'pass_env = ["CONSUL_HTTP_TOKEN"]',
+      }),
     );
     const alloc = await api().waitForAllocation('token', isDead(), 'the start to fail');
     expect(taskState(alloc)?.Failed).toBe(true);
-    expect(events(alloc).join('\n')).toContain('config field "pass_env" names CONSUL_HTTP_TOKEN, the task\'s Consul token, which a component is never given');
+    expect(events(alloc).join('\n')).toContain(
+      'config field "pass_env" names CONSUL_HTTP_TOKEN, the task\'s Consul token, which a component is never given',
+    );
     expect(events(alloc).join('\n')).not.toContain('not-for-components');
   }, 120_000);
 });

@@ -18,7 +18,9 @@ describe('jobs/ examples on a real Nomad agent', () => {
 
   it('hello-batch: exits 0, stdout and stderr reach `nomad alloc logs`, driver events are shown', async () => {
     const api = context().agent.api;
-    const jobId = await api.runJobHcl(exampleJob('hello-batch.nomad.hcl'), { artifact_base_url: context().components.baseUrl });
+    const jobId = await api.runJobHcl(exampleJob('hello-batch.nomad.hcl'), {
+      artifact_base_url: context().components.baseUrl,
+    });
     const alloc = await api.waitForAllocation(jobId, taskDone('hello'), 'hello task to finish');
     const state = alloc.TaskStates?.['hello'];
     expect(state?.Failed).toBe(false);
@@ -28,7 +30,9 @@ describe('jobs/ examples on a real Nomad agent', () => {
     expect(await api.logs(alloc.ID, 'hello', 'stderr')).toBe('hello on stderr\n');
     const driverEvents = state?.Events.filter((e) => e.Type === 'Driver').map((e) => e.DisplayMessage) ?? [];
     // Audit evidence first: exactly what the job granted (names, never values).
-    expect(driverEvents[0]).toBe('Grants: env=GREETING mounts=none outbound_http=none sockets=none memory_max_mib=64 http_instance=shared services=none');
+    expect(driverEvents[0]).toBe(
+      'Grants: env=GREETING mounts=none outbound_http=none sockets=none memory_max_mib=64 http_instance=shared services=none',
+    );
     expect(driverEvents[1]).toBe('Loading component local/hello-command.wasm');
     expect(driverEvents.some((m) => /^Compiling component|^Using compiled component/.test(m))).toBe(true);
     expect(driverEvents.at(-1)).toBe('Component started: wasi:cli command running');
@@ -36,7 +40,9 @@ describe('jobs/ examples on a real Nomad agent', () => {
 
   it('hello-http: serves 200 on the allocated port and is registered as a healthy Nomad service', async () => {
     const api = context().agent.api;
-    const jobId = await api.runJobHcl(exampleJob('hello-http.nomad.hcl'), { artifact_base_url: context().components.baseUrl });
+    const jobId = await api.runJobHcl(exampleJob('hello-http.nomad.hcl'), {
+      artifact_base_url: context().components.baseUrl,
+    });
     const alloc = await api.waitForAllocation(jobId, taskRunning('server'), 'server task to run');
     const port = alloc.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
     expect(port?.Value).toBeGreaterThan(0);
@@ -51,8 +57,14 @@ describe('jobs/ examples on a real Nomad agent', () => {
 
   it('mixed-group: a raw_exec task in the same group calls the wasm service over the group port', async () => {
     const api = context().agent.api;
-    const jobId = await api.runJobHcl(exampleJob('mixed-group.nomad.hcl'), { artifact_base_url: context().components.baseUrl });
-    const alloc = await api.waitForAllocation(jobId, (a) => taskRunning('wasm-api')(a) && taskRunning('caller')(a), 'both tasks to run');
+    const jobId = await api.runJobHcl(exampleJob('mixed-group.nomad.hcl'), {
+      artifact_base_url: context().components.baseUrl,
+    });
+    const alloc = await api.waitForAllocation(
+      jobId,
+      (a) => taskRunning('wasm-api')(a) && taskRunning('caller')(a),
+      'both tasks to run',
+    );
     const log = await api.waitForLog(alloc.ID, 'caller', 'stdout', /hello from wasm/);
     expect(log).toContain('hello from wasm');
     await api.stopJob(jobId, true);

@@ -22,19 +22,44 @@ const TEMPLATE = `template {
 describe('grants on a real Nomad agent', () => {
   it('a read-only mount of local/data: the component reads what a template rendered, cannot write, and the grants are an event', async () => {
     const mount = 'mount {\n          source = "local/data"\n          destination = "/data"\n        }';
-    const read = await runToEnd({ id: 'mount-read', type: 'batch', component: 'fs-probe', args: ['read', 'hello.txt'], extraTask: TEMPLATE, extraConfig: mount });
+    const read = await runToEnd({
+      id: 'mount-read',
+      type: 'batch',
+      component: 'fs-probe',
+      args: ['read', 'hello.txt'],
+      extraTask: TEMPLATE,
+      extraConfig: mount,
+    });
     expect(await context().agent.api.logs(read.ID, 't', 'stdout')).toBe('read hello.txt: ok rendered by nomad\n\n');
     const grants = taskState(read)?.Events.find((e) => e.DisplayMessage.startsWith('Grants:'))?.DisplayMessage;
-    expect(grants).toMatch(/^Grants: env=none mounts=\/data=\S+\/local\/data\(ro\) outbound_http=none sockets=none memory_max_mib=64 http_instance=shared services=none$/);
+    expect(grants).toMatch(
+      /^Grants: env=none mounts=\/data=\S+\/local\/data\(ro\) outbound_http=none sockets=none memory_max_mib=64 http_instance=shared services=none$/,
+    );
 
-    const write = await runToEnd({ id: 'mount-write', type: 'batch', component: 'fs-probe', args: ['write', 'x.txt'], extraTask: TEMPLATE, extraConfig: mount });
+    const write = await runToEnd({
+      id: 'mount-write',
+      type: 'batch',
+      component: 'fs-probe',
+      args: ['write', 'x.txt'],
+      extraTask: TEMPLATE,
+      extraConfig: mount,
+    });
     expect(await context().agent.api.logs(write.ID, 't', 'stdout')).toBe('write x.txt: denied, errno 69\n');
   });
 
   it('a mount outside the task dir fails the task with MOUNT_ESCAPE wording', async () => {
-    const alloc = await runToEnd({ id: 'mount-escape', type: 'batch', component: 'fs-probe', args: ['read', 'passwd'], extraConfig: 'mount {\n          source = "../../../etc"\n          destination = "/etc"\n        }' });
+    const alloc = await runToEnd({
+      id: 'mount-escape',
+      type: 'batch',
+      component: 'fs-probe',
+      args: ['read', 'passwd'],
+      extraConfig: 'mount {\n          source = "../../../etc"\n          destination = "/etc"\n        }',
+    });
     expect(taskState(alloc)?.Failed).toBe(true);
-    const messages = taskState(alloc)?.Events.map((e) => e.DisplayMessage).join('\n') ?? '';
+    const messages =
+      taskState(alloc)
+        ?.Events.map((e) => e.DisplayMessage)
+        .join('\n') ?? '';
     expect(messages).toMatch(/must be a relative path without "\.\.", inside local\/, secrets\/ or alloc\/data/);
   });
 

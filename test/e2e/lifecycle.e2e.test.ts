@@ -44,7 +44,10 @@ describe('task lifecycle on a real Nomad agent', () => {
     });
     const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'env-probe to finish');
     const stdout = await context().agent.api.logs(alloc.ID, 't', 'stdout');
-    const vars = stdout.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).sort();
+    const vars = stdout
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .sort();
     expect(vars).toEqual(['GREETING=hi', `NOMAD_ALLOC_ID=${alloc.ID}`]);
     expect(stdout).not.toContain('s3cr3t');
     expect(stdout).toMatch(/open \/etc\/passwd: denied, errno \d+/);
@@ -87,7 +90,9 @@ describe('task lifecycle on a real Nomad agent', () => {
     const stderr = await context().agent.api.waitForLog(alloc.ID, 't', 'stderr', /received SIGHUP/);
     expect(stderr).toContain('replacing the component instance');
     // From the task host, over its control channel, into `nomad alloc status`.
-    expect(await context().agent.api.waitForTaskEvent(jobId, 't', /instance replaced/)).toBe('Component instance replaced (SIGHUP)');
+    expect(await context().agent.api.waitForTaskEvent(jobId, 't', /instance replaced/)).toBe(
+      'Component instance replaced (SIGHUP)',
+    );
     const response = await fetch(`http://${port?.HostIP}:${port?.Value}/`);
     expect(await response.text()).toBe('hello from wasm\n');
     await context().agent.api.stopJob(jobId, true);
@@ -127,7 +132,12 @@ describe('task lifecycle on a real Nomad agent', () => {
   });
 
   it('a malformed config fails only that task, with a message naming the field; the driver stays healthy', async () => {
-    const jobId = await run({ id: 'bad-config', type: 'batch', component: 'hello-command', rawConfig: 'component = "local/hello-command.wasm"\n        port = "nope"' });
+    const jobId = await run({
+      id: 'bad-config',
+      type: 'batch',
+      component: 'hello-command',
+      rawConfig: 'component = "local/hello-command.wasm"\n        port = "nope"',
+    });
     const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'bad config to fail');
     expect(state(alloc)?.Failed).toBe(true);
     expect(eventsOf(alloc).join('\n')).toContain('no port labelled "nope"');
@@ -136,7 +146,12 @@ describe('task lifecycle on a real Nomad agent', () => {
   });
 
   it('a component missing from the task dir fails with the path in the message', async () => {
-    const jobId = await run({ id: 'missing', type: 'batch', component: 'hello-command', rawConfig: 'component = "local/nothere.wasm"' });
+    const jobId = await run({
+      id: 'missing',
+      type: 'batch',
+      component: 'hello-command',
+      rawConfig: 'component = "local/nothere.wasm"',
+    });
     const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'missing component to fail');
     expect(eventsOf(alloc).join('\n')).toMatch(/component "local\/nothere.wasm" not found in the task dir/);
   });

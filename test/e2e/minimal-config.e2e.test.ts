@@ -24,7 +24,9 @@ describe('Nomad 1.6 with a minimal client config (no plugin block, no telemetry)
     const api = context().agent.api;
     const node = await api.firstNode();
     expect(node?.Drivers['wasm']?.Healthy).toBe(true);
-    const jobId = await api.runJobHcl(exampleJob('hello-batch.nomad.hcl'), { artifact_base_url: context().components.baseUrl });
+    const jobId = await api.runJobHcl(exampleJob('hello-batch.nomad.hcl'), {
+      artifact_base_url: context().components.baseUrl,
+    });
     const alloc = await api.waitForAllocation(jobId, isDead('hello'), 'the batch job');
     expect(alloc.TaskStates?.['hello']?.Events.find((e) => e.Type === 'Terminated')?.ExitCode).toBe(0);
     expect(await api.logs(alloc.ID, 'hello', 'stdout')).toBe('hello from wasm\nfrom\nnomad\n');
@@ -33,11 +35,16 @@ describe('Nomad 1.6 with a minimal client config (no plugin block, no telemetry)
 
   it('reports task stats without a telemetry block', async () => {
     const api = context().agent.api;
-    const jobId = await api.runJobHcl(exampleJob('hello-http.nomad.hcl'), { artifact_base_url: context().components.baseUrl });
+    const jobId = await api.runJobHcl(exampleJob('hello-http.nomad.hcl'), {
+      artifact_base_url: context().components.baseUrl,
+    });
     const alloc = await api.waitForAllocation(jobId, isRunning('server'), 'the HTTP service');
     let rss = 0;
     for (let i = 0; i < 60 && rss === 0; i++) {
-      rss = await api.taskStats(alloc.ID, 'server').then((u) => u.ResourceUsage.MemoryStats.RSS, () => 0);
+      rss = await api.taskStats(alloc.ID, 'server').then(
+        (u) => u.ResourceUsage.MemoryStats.RSS,
+        () => 0,
+      );
       if (rss === 0) await new Promise((r) => setTimeout(r, 500));
     }
     expect(rss).toBeGreaterThan(10 * 1024 * 1024);

@@ -20,7 +20,11 @@ function poolPids(): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.startsWith('nomad-wasm-pool') && readlinkSync(`/proc/${entry}/cwd`).startsWith(context().agent.cacheDir)) pids.push(Number(entry));
+      if (
+        cmdline.startsWith('nomad-wasm-pool') &&
+        readlinkSync(`/proc/${entry}/cwd`).startsWith(context().agent.cacheDir)
+      )
+        pids.push(Number(entry));
     } catch {
       /* exited meanwhile */
     }
@@ -31,14 +35,26 @@ function poolPids(): number[] {
 describe('pooled tier on a real Nomad agent', () => {
   it('runs a command and a service in one pool host: own logs, exit code, stop, and recovery after a plugin crash', async () => {
     const api = context().agent.api;
-    const serviceJob = await api.runJobHcl(wasmJob({ id: 'pooled-http', type: 'service', component: 'hello-http', port: true }, context().components.baseUrl));
+    const serviceJob = await api.runJobHcl(
+      wasmJob(
+        { id: 'pooled-http', type: 'service', component: 'hello-http', port: true },
+        context().components.baseUrl,
+      ),
+    );
     const serving = await api.waitForAllocation(serviceJob, isRunning(), 'the pooled service to run');
     const port = serving.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
     const url = `http://${port?.HostIP}:${port?.Value}/`;
     expect(await (await fetch(url)).text()).toBe('hello from wasm\n');
-    expect(await api.waitForTaskEvent(serviceJob, 't', /^Component started in pool host/)).toMatch(/^Component started in pool host \d+: wasi:http service listening on /);
+    expect(await api.waitForTaskEvent(serviceJob, 't', /^Component started in pool host/)).toMatch(
+      /^Component started in pool host \d+: wasi:http service listening on /,
+    );
 
-    const commandJob = await api.runJobHcl(wasmJob({ id: 'pooled-command', type: 'batch', component: 'hello-command', args: ['pooled'] }, context().components.baseUrl));
+    const commandJob = await api.runJobHcl(
+      wasmJob(
+        { id: 'pooled-command', type: 'batch', component: 'hello-command', args: ['pooled'] },
+        context().components.baseUrl,
+      ),
+    );
     const finished = await api.waitForAllocation(commandJob, isDead(), 'the pooled command to finish');
     expect(taskState(finished)?.Events.find((e) => e.Type === 'Terminated')?.ExitCode).toBe(0);
     expect(taskState(finished)?.Failed).toBe(false);
@@ -64,8 +80,13 @@ describe('pooled tier on a real Nomad agent', () => {
       await sleep(2_000);
       await api.signal(serving.ID, 't', 'SIGHUP');
     });
-    expect(await api.waitForTaskEvent(serviceJob, 't', /instance replaced/)).toBe('Component instance replaced (SIGHUP)');
-    expect(taskState(await api.waitForAllocation(serviceJob, isRunning(), 'the service to be running after recovery'))?.Restarts).toBe(0);
+    expect(await api.waitForTaskEvent(serviceJob, 't', /instance replaced/)).toBe(
+      'Component instance replaced (SIGHUP)',
+    );
+    expect(
+      taskState(await api.waitForAllocation(serviceJob, isRunning(), 'the service to be running after recovery'))
+        ?.Restarts,
+    ).toBe(0);
     expect(poolPids()).toEqual(pools);
 
     // Stop drains and exits 0; the pool stays for the next start while the plugin runs.

@@ -22,7 +22,9 @@ interface Running {
 }
 
 async function startTicker(id: string, args: string[] = []): Promise<Running> {
-  const jobId = await context().agent.api.runJobHcl(wasmJob({ id, type: 'service', component: 'ticker', args }, context().components.baseUrl));
+  const jobId = await context().agent.api.runJobHcl(
+    wasmJob({ id, type: 'service', component: 'ticker', args }, context().components.baseUrl),
+  );
   const alloc = await context().agent.api.waitForAllocation(jobId, running, `${id} to run`);
   const [pid] = taskHostPids(alloc.ID, 't');
   if (pid === undefined) throw new Error(`no task host for ${id}`);
@@ -30,7 +32,9 @@ async function startTicker(id: string, args: string[] = []): Promise<Running> {
 }
 
 async function startHttp(id: string): Promise<Running & { url: string }> {
-  const jobId = await context().agent.api.runJobHcl(wasmJob({ id, type: 'service', component: 'hello-http', port: true }, context().components.baseUrl));
+  const jobId = await context().agent.api.runJobHcl(
+    wasmJob({ id, type: 'service', component: 'hello-http', port: true }, context().components.baseUrl),
+  );
   const alloc = await context().agent.api.waitForAllocation(jobId, running, `${id} to run`);
   const [pid] = taskHostPids(alloc.ID, 't');
   const port = alloc.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
@@ -117,11 +121,15 @@ describe('task recovery on a real Nomad agent', () => {
     // The signal RPC makes Nomad start a new plugin, which recovers the task
     // and re-opens its control channel; the event may be sent before that
     // and waits in the task host.
-    await context().agent.api.signal(http.alloc.ID, 't', 'SIGHUP').catch(async () => {
-      await sleep(2_000);
-      await context().agent.api.signal(http.alloc.ID, 't', 'SIGHUP');
-    });
-    expect(await context().agent.api.waitForTaskEvent(http.jobId, 't', /instance replaced/)).toBe('Component instance replaced (SIGHUP)');
+    await context()
+      .agent.api.signal(http.alloc.ID, 't', 'SIGHUP')
+      .catch(async () => {
+        await sleep(2_000);
+        await context().agent.api.signal(http.alloc.ID, 't', 'SIGHUP');
+      });
+    expect(await context().agent.api.waitForTaskEvent(http.jobId, 't', /instance replaced/)).toBe(
+      'Component instance replaced (SIGHUP)',
+    );
     await expectSurvived(http);
     await stopAndExpectGone(http);
   });
@@ -132,7 +140,12 @@ describe('task recovery on a real Nomad agent', () => {
     await sleep(5_000); // the ticker prints 3 ticks and exits 0 meanwhile
     expect(isAlive(ticker.pid)).toBe(false);
     await context().agent.restart();
-    const alloc = await context().agent.api.waitForAllocation(ticker.jobId, dead, 'recovered exit to be reported', 30_000);
+    const alloc = await context().agent.api.waitForAllocation(
+      ticker.jobId,
+      dead,
+      'recovered exit to be reported',
+      30_000,
+    );
     const terminated = state(alloc)?.Events.find((e) => e.Type === 'Terminated');
     expect(terminated?.ExitCode).toBe(0);
     expect(tickCount(await context().agent.api.logs(ticker.alloc.ID, 't', 'stdout'))).toBe(3);

@@ -29,7 +29,13 @@ const context = useE2e(async () => {
   const hello = await readFile(join(REPO_ROOT, '.cache/components/hello-command.wasm'));
   const signed = await client.pushComponent(parseOciReference(`oci://${registry.host}/apps/hello:signed`), hello);
   const bundle = messageSignatureBundle(hello, signBytes(key.privateKey, hello), { hint: key.hint });
-  await client.pushReferrer(parseOciReference(`oci://${registry.host}/apps/hello:signed`), signed.manifestDigest, BUNDLE_TYPE, bundle, BUNDLE_TYPE);
+  await client.pushReferrer(
+    parseOciReference(`oci://${registry.host}/apps/hello:signed`),
+    signed.manifestDigest,
+    BUNDLE_TYPE,
+    bundle,
+    BUNDLE_TYPE,
+  );
   // Other bytes (the same component plus a custom section), never signed:
   // a verdict is per digest, so the same bytes would count as signed.
   const unsigned = Buffer.concat([hello, Buffer.from([0x00, 0x06, 0x05]), Buffer.from('extra')]);
@@ -67,11 +73,21 @@ async function runToEnd(spec: WasmJobSpec): Promise<Allocation> {
   return context().agent.api.waitForAllocation(jobId, isDead(), `${spec.id} to finish`);
 }
 
-const messages = (alloc: Allocation): string => taskState(alloc)?.Events.map((e) => e.DisplayMessage).join('\n') ?? '';
+const messages = (alloc: Allocation): string =>
+  taskState(alloc)
+    ?.Events.map((e) => e.DisplayMessage)
+    .join('\n') ?? '';
 
 describe('OCI components under an enforced signature policy on a real Nomad agent', () => {
   it('pulls a signed component with the job’s credentials, verifies it, records the signer, and runs it', async () => {
-    const alloc = await runToEnd({ id: 'oci-signed', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/hello:signed`, extraConfig: AUTH, extraTask: SECRET_ENV });
+    const alloc = await runToEnd({
+      id: 'oci-signed',
+      type: 'batch',
+      component: 'hello-command',
+      source: `oci://${registry?.host}/apps/hello:signed`,
+      extraConfig: AUTH,
+      extraTask: SECRET_ENV,
+    });
     expect(taskState(alloc)?.Failed).toBe(false);
     expect(await context().agent.api.logs(alloc.ID, 't', 'stdout')).toBe('hello from wasm\n');
     expect(messages(alloc)).toMatch(new RegExp(`Pulling oci://${registry?.host}/apps/hello:signed \\(0\\.0 MiB`));
@@ -79,7 +95,14 @@ describe('OCI components under an enforced signature policy on a real Nomad agen
   });
 
   it('refuses an unsigned component under enforce: the task fails with the reason in its events', async () => {
-    const alloc = await runToEnd({ id: 'oci-unsigned', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/unsigned:1`, extraConfig: AUTH, extraTask: SECRET_ENV });
+    const alloc = await runToEnd({
+      id: 'oci-unsigned',
+      type: 'batch',
+      component: 'hello-command',
+      source: `oci://${registry?.host}/apps/unsigned:1`,
+      extraConfig: AUTH,
+      extraTask: SECRET_ENV,
+    });
     expect(taskState(alloc)?.Failed).toBe(true);
     expect(messages(alloc)).toMatch(/no signature found for component sha256:[0-9a-f]{64}/);
   });
@@ -87,15 +110,27 @@ describe('OCI components under an enforced signature policy on a real Nomad agen
   it('the example job jobs/hello-oci.nomad.hcl: password from a Nomad Variable, signed component runs', async () => {
     const api = context().agent.api;
     await api.putVariable('nomad/jobs/wasm-hello-oci', { registry_password: PASSWORD });
-    const jobId = await api.runJobHcl(exampleJob('hello-oci.nomad.hcl'), { registry: registry?.host ?? '', username: USER });
+    const jobId = await api.runJobHcl(exampleJob('hello-oci.nomad.hcl'), {
+      registry: registry?.host ?? '',
+      username: USER,
+    });
     const alloc = await api.waitForAllocation(jobId, isDead('hello'), 'hello-oci to finish');
     expect(taskState(alloc, 'hello')?.Failed).toBe(false);
     expect(await api.logs(alloc.ID, 'hello', 'stdout')).toBe('hello from wasm\nfrom\noci\n');
-    expect(taskState(alloc, 'hello')?.Events.map((e) => e.DisplayMessage).join('\n')).toContain(`signed by key sha256:${key.fingerprintHex}`);
+    expect(
+      taskState(alloc, 'hello')
+        ?.Events.map((e) => e.DisplayMessage)
+        .join('\n'),
+    ).toContain(`signed by key sha256:${key.fingerprintHex}`);
   });
 
   it('fails with an authentication error when the job gives no credentials', async () => {
-    const alloc = await runToEnd({ id: 'oci-noauth', type: 'batch', component: 'hello-command', source: `oci://${registry?.host}/apps/hello:signed` });
+    const alloc = await runToEnd({
+      id: 'oci-noauth',
+      type: 'batch',
+      component: 'hello-command',
+      source: `oci://${registry?.host}/apps/hello:signed`,
+    });
     expect(taskState(alloc)?.Failed).toBe(true);
     expect(messages(alloc)).toMatch(/anonymously \(no credentials given\)/);
   });

@@ -15,7 +15,15 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Postgres } from '../vault/support/postgres.ts';
-import { createToken, enableDatabase, enableKv, setUpNomadServerAccess, taskPolicy, writeKv, writePolicy } from '../vault/support/vault-setup.ts';
+import {
+  createToken,
+  enableDatabase,
+  enableKv,
+  setUpNomadServerAccess,
+  taskPolicy,
+  writeKv,
+  writePolicy,
+} from '../vault/support/vault-setup.ts';
 import { VaultServer } from '../vault/support/vault-server.ts';
 import { isDead, isRunning, taskState } from './support/alloc-state.ts';
 import type { Allocation, NomadApi } from './support/nomad-api.ts';
@@ -35,7 +43,11 @@ beforeAll(async () => {
     { name: 'steady', ttlSec: 6, maxTtlSec: 3600 },
     { name: 'long', ttlSec: 600, maxTtlSec: 3600 },
   ]);
-  await writePolicy(vault, 'app', taskPolicy(['kv/data/app', 'database/creds/short', 'database/creds/steady', 'database/creds/long']));
+  await writePolicy(
+    vault,
+    'app',
+    taskPolicy(['kv/data/app', 'database/creds/short', 'database/creds/steady', 'database/creds/long']),
+  );
   await writePolicy(vault, 'kv-only', taskPolicy(['kv/data/app']));
 }, 300_000);
 
@@ -194,7 +206,14 @@ async function start(options: JobOptions): Promise<Started> {
   if (!port || pid === undefined) throw new Error(`no port or task host for ${options.id}`);
   const token = readFileSync(join(taskDir(alloc), 'secrets', 'vault_token'), 'utf8').trim();
   (options.env === true ? tokensWithEnvTrue : tokensWithEnvFalse).add(token);
-  return { jobId, alloc, url: `http://${port.HostIP}:${port.Value}`, pid, events: new EventRecorder(api, alloc.ID), token };
+  return {
+    jobId,
+    alloc,
+    url: `http://${port.HostIP}:${port.Value}`,
+    pid,
+    events: new EventRecorder(api, alloc.ID),
+    token,
+  };
 }
 
 function taskDir(alloc: Allocation): string {
@@ -241,7 +260,8 @@ describe('Vault secrets in components on a real Nomad agent', () => {
   it('KV v2 and a dynamic credential reach the component; the credential is renewed, rotated after its max TTL and revoked at stop', async () => {
     const task = await start({
       id: 'vault-rotation',
-      secrets: 'secret "db" { path = "database/creds/short" }\n        secret "api" {\n          path  = "kv/data/app"\n          field = "api_key"\n        }',
+      secrets:
+        'secret "db" { path = "database/creds/short" }\n        secret "api" {\n          path  = "kv/data/app"\n          field = "api_key"\n        }',
       configKeys: ['db.username', 'db.password', 'api'],
       httpInstance: 'per-request',
     });
@@ -249,7 +269,11 @@ describe('Vault secrets in components on a real Nomad agent', () => {
     expect(await get(task, 'greeting')).toEqual({ status: 200, body: 'hello' });
     const first = await credentials(task);
     expect(postgres.canLogin(first.user, first.password)).toBe(true);
-    await task.events.waitFor(/^Vault secrets: api <- kv\/data\/app#api_key, db <- database\/creds\/short; Vault http:\/\/127\.0\.0\.1:\d+; token from secrets\/vault_token$/, 1, 10_000);
+    await task.events.waitFor(
+      /^Vault secrets: api <- kv\/data\/app#api_key, db <- database\/creds\/short; Vault http:\/\/127\.0\.0\.1:\d+; token from secrets\/vault_token$/,
+      1,
+      10_000,
+    );
 
     await task.events.waitFor(RENEWED, 2, 60_000);
     expect((await credentials(task)).user).toBe(first.user); // renewed, not replaced
@@ -262,20 +286,53 @@ describe('Vault secrets in components on a real Nomad agent', () => {
     expect(task.events.matching(REVOKED)).toHaveLength(1);
     expect(postgres.roleExists(second.user)).toBe(false);
     // Nomad 1.6 (legacy derivation) revokes the task's token once the allocation has stopped.
-    await waitUntil('Nomad to revoke the task token', () => vault.api('POST', 'auth/token/lookup', { token: task.token }).then(() => false, () => true), 90_000);
+    await waitUntil(
+      'Nomad to revoke the task token',
+      () =>
+        vault.api('POST', 'auth/token/lookup', { token: task.token }).then(
+          () => false,
+          () => true,
+        ),
+      90_000,
+    );
     console.log(`vault-rotation task events (nomad alloc status ${task.alloc.ID}):\n${task.events.timeline()}`);
   }, 240_000);
 
-  it('a task restart in the same allocation (Nomad keeps the token) revokes the previous run\'s lease', async () => {
-    const task = await start({ id: 'vault-restart', secrets: 'secret "db" { path = "database/creds/long" }', configKeys: ['db.*'], env: true });
+  it("a task restart in the same allocation (Nomad keeps the token) revokes the previous run's lease", async () => {
+    const task = await start({
+      id: 'vault-restart',
+      secrets: 'secret "db" { path = "database/creds/long" }',
+      configKeys: ['db.*'],
+      env: true,
+    });
     const first = await credentials(task);
-    const response = await fetch(`${context().agent.api.address}/v1/client/allocation/${task.alloc.ID}/restart`, { method: 'POST', body: JSON.stringify({ TaskName: 't' }) });
+    const response = await fetch(`${context().agent.api.address}/v1/client/allocation/${task.alloc.ID}/restart`, {
+      method: 'POST',
+      body: JSON.stringify({ TaskName: 't' }),
+    });
     expect(response.status).toBe(200);
-    await waitUntil('the task host to be replaced', () => taskHostPids(task.alloc.ID, 't').some((pid) => pid !== task.pid), 60_000);
-    await context().agent.api.waitForAllocation(task.jobId, (a) => isRunning()(a) && (taskState(a)?.Restarts ?? 0) >= 1, 'the restarted task to run', 60_000);
+    await waitUntil(
+      'the task host to be replaced',
+      () => taskHostPids(task.alloc.ID, 't').some((pid) => pid !== task.pid),
+      60_000,
+    );
+    await context().agent.api.waitForAllocation(
+      task.jobId,
+      (a) => isRunning()(a) && (taskState(a)?.Restarts ?? 0) >= 1,
+      'the restarted task to run',
+      60_000,
+    );
     // A 10-minute lease: only our revocation at stop can have dropped the role this soon.
-    await waitUntil('the first run\'s role to be dropped', () => !postgres.roleExists(first.user), 10_000);
-    await waitUntil('the restarted task to serve', () => get(task, 'db.username').then((r) => r.status === 200 && r.body !== first.user, () => false), 30_000);
+    await waitUntil("the first run's role to be dropped", () => !postgres.roleExists(first.user), 10_000);
+    await waitUntil(
+      'the restarted task to serve',
+      () =>
+        get(task, 'db.username').then(
+          (r) => r.status === 200 && r.body !== first.user,
+          () => false,
+        ),
+      30_000,
+    );
     const second = await credentials(task);
     expect(postgres.canLogin(second.user, second.password)).toBe(true);
     // Nomad kept the allocation's token across the restart, and it is still valid.
@@ -286,7 +343,11 @@ describe('Vault secrets in components on a real Nomad agent', () => {
   }, 180_000);
 
   it('secrets stay in use across a plugin restart and an agent restart: same task host, still renewed, events still arrive', async () => {
-    const task = await start({ id: 'vault-survive', secrets: 'secret "db" { path = "database/creds/steady" }', configKeys: ['db.username', 'db.password'] });
+    const task = await start({
+      id: 'vault-survive',
+      secrets: 'secret "db" { path = "database/creds/steady" }',
+      configKeys: ['db.username', 'db.password'],
+    });
     const creds = await credentials(task);
     await task.events.waitFor(RENEWED, 1, 30_000);
 
@@ -317,7 +378,11 @@ describe('Vault secrets in components on a real Nomad agent', () => {
   }, 240_000);
 
   it('Vault stopped mid-run: the last values are served until the lease ends, with events; fresh values once Vault is back', async () => {
-    const task = await start({ id: 'vault-outage', secrets: 'secret "db" { path = "database/creds/steady" }', configKeys: ['db.username'] });
+    const task = await start({
+      id: 'vault-outage',
+      secrets: 'secret "db" { path = "database/creds/steady" }',
+      configKeys: ['db.username'],
+    });
     const user = (await get(task, 'db.username')).body;
     await vault.stop();
     try {
@@ -325,7 +390,8 @@ describe('Vault secrets in components on a real Nomad agent', () => {
       expect(failures[0]).toContain(vault.address);
       // Still served while its lease lasts.
       const during = await get(task, 'db.username');
-      if (task.events.matching(/^Secret "db" expired/).length === 0) expect(during).toEqual({ status: 200, body: user });
+      if (task.events.matching(/^Secret "db" expired/).length === 0)
+        expect(during).toEqual({ status: 200, body: user });
       await task.events.waitFor(/^Secret "db" expired at/, 1, 30_000);
       const expired = await get(task, 'db.username');
       expect(expired.status).toBe(500);
@@ -344,14 +410,24 @@ describe('Vault secrets in components on a real Nomad agent', () => {
   it('a policy that does not allow the path fails the task at start, naming the path, and is not retried', async () => {
     const { api } = context().agent;
     const jobId = await api.runJobHcl(
-      secretsJob({ id: 'vault-denied', secrets: 'secret "db" { path = "database/creds/long" }', configKeys: ['db.username'], policies: ['kv-only'], restartAttempts: 2 }, context().components.baseUrl),
+      secretsJob(
+        {
+          id: 'vault-denied',
+          secrets: 'secret "db" { path = "database/creds/long" }',
+          configKeys: ['db.username'],
+          policies: ['kv-only'],
+          restartAttempts: 2,
+        },
+        context().components.baseUrl,
+      ),
     );
     const alloc = await api.waitForAllocation(jobId, isDead(), 'the denied task to fail', 120_000);
     const state = taskState(alloc);
     expect(state?.Failed).toBe(true);
     // Not retryable: Nomad's restart policy (2 attempts) is not used.
     expect(state?.Restarts).toBe(0);
-    const failure = state?.Events.find((event) => /Vault denied reading/.test(event.DisplayMessage))?.DisplayMessage ?? '';
+    const failure =
+      state?.Events.find((event) => /Vault denied reading/.test(event.DisplayMessage))?.DisplayMessage ?? '';
     expect(failure).toContain('database/creds/long');
     expect(failure).toContain('policies');
     await api.stopJob(jobId);
@@ -367,13 +443,17 @@ describe('Vault secrets in components on a real Nomad agent', () => {
     for (const token of tokensWithEnvFalse) {
       const files = hits.get(token) ?? [];
       expect(files.filter((file) => !nomadsOwn(file))).toEqual([]);
-      console.log(`task token with vault { env = false } found in: ${files.join(', ') || 'nowhere (allocation dirs collected)'}`);
+      console.log(
+        `task token with vault { env = false } found in: ${files.join(', ') || 'nowhere (allocation dirs collected)'}`,
+      );
     }
     // vault { env = true }: Nomad persists the task env, token included, in its client state DB.
     for (const token of tokensWithEnvTrue) {
       const files = (hits.get(token) ?? []).filter((file) => !nomadsOwn(file));
       expect(files.every((file) => file.startsWith('data/client/'))).toBe(true);
-      console.log(`task token with vault { env = true } found outside Nomad's token files in: ${files.join(', ') || 'nowhere'}`);
+      console.log(
+        `task token with vault { env = true } found outside Nomad's token files in: ${files.join(', ') || 'nowhere'}`,
+      );
     }
   }, 120_000);
 });
@@ -381,7 +461,9 @@ describe('Vault secrets in components on a real Nomad agent', () => {
 /** Every file below root containing each needle: needle -> paths relative to root. */
 function scan(root: string, needles: readonly string[]): Map<string, string[]> {
   const hits = new Map<string, string[]>();
-  const patterns = needles.filter((needle) => needle.length >= 8).map((needle) => [needle, Buffer.from(needle)] as const);
+  const patterns = needles
+    .filter((needle) => needle.length >= 8)
+    .map((needle) => [needle, Buffer.from(needle)] as const);
   const visit = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);

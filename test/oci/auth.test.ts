@@ -107,7 +107,13 @@ describe('token-auth registry (Bearer challenge flow)', () => {
 
   beforeAll(async () => {
     tokens = await startTokenServer(work, { [USER]: PASSWORD });
-    registry = await startRegistry({ kind: 'token', realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertPath: tokens.rootCertPath });
+    registry = await startRegistry({
+      kind: 'token',
+      realm: tokens.realm,
+      service: tokens.service,
+      issuer: tokens.issuer,
+      rootCertPath: tokens.rootCertPath,
+    });
   });
   afterAll(async () => {
     await registry?.stop();

@@ -6,7 +6,13 @@ import { parseAuthChallenge } from '../../src/oci/auth-challenge.js';
 describe('Backoff', () => {
   it('doubles the window per retry, capped, with equal jitter, and stops after `retries`', async () => {
     const slept: number[] = [];
-    const backoff = new Backoff({ retries: 5, baseMs: 100, maxMs: 1000, random: () => 0.5, sleep: async (ms) => void slept.push(ms) });
+    const backoff = new Backoff({
+      retries: 5,
+      baseMs: 100,
+      maxMs: 1000,
+      random: () => 0.5,
+      sleep: async (ms) => void slept.push(ms),
+    });
     const results: boolean[] = [];
     for (let i = 0; i < 6; i++) results.push(await backoff.next());
     expect(results).toEqual([true, true, true, true, true, false]);
@@ -47,15 +53,25 @@ describe('Backoff', () => {
 
 describe('parseAuthChallenge', () => {
   it('reads a bearer challenge with quoted, comma-containing values', () => {
-    expect(parseAuthChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"')).toEqual({
+    expect(
+      parseAuthChallenge(
+        'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"',
+      ),
+    ).toEqual({
       scheme: 'bearer',
       params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' },
     });
   });
 
   it('reads basic, unquoted and escaped values', () => {
-    expect(parseAuthChallenge('Basic realm="Registry \\"Realm\\""')).toEqual({ scheme: 'basic', params: { realm: 'Registry "Realm"' } });
-    expect(parseAuthChallenge('bearer realm=https://a/t, service=svc')).toEqual({ scheme: 'bearer', params: { realm: 'https://a/t', service: 'svc' } });
+    expect(parseAuthChallenge('Basic realm="Registry \\"Realm\\""')).toEqual({
+      scheme: 'basic',
+      params: { realm: 'Registry "Realm"' },
+    });
+    expect(parseAuthChallenge('bearer realm=https://a/t, service=svc')).toEqual({
+      scheme: 'bearer',
+      params: { realm: 'https://a/t', service: 'svc' },
+    });
     expect(parseAuthChallenge(undefined)).toBeUndefined();
   });
 });

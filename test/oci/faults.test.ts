@@ -24,7 +24,12 @@ let layerDigest: string;
 const clients: OciClient[] = [];
 
 function newClient(retries: number, retryLog?: RetryInfo[]): OciClient {
-  const client = new OciClient({ retries, retryBaseDelayMs: 10, timeoutMs: 5_000, ...(retryLog ? { onRetry: (info: RetryInfo) => void retryLog.push(info) } : {}) });
+  const client = new OciClient({
+    retries,
+    retryBaseDelayMs: 10,
+    timeoutMs: 5_000,
+    ...(retryLog ? { onRetry: (info: RetryInfo) => void retryLog.push(info) } : {}),
+  });
   clients.push(client);
   return client;
 }
@@ -103,7 +108,8 @@ describe('registry hangs', () => {
 describe('transient 5xx (fault proxy)', () => {
   it('retries a manifest GET answered 503 twice, then succeeds', async () => {
     let failures = 2;
-    proxy.fault = (req) => (req.url?.includes('/manifests/') && failures-- > 0 ? { kind: 'status', status: 503 } : undefined);
+    proxy.fault = (req) =>
+      req.url?.includes('/manifests/') && failures-- > 0 ? { kind: 'status', status: 503 } : undefined;
     const before = proxy.seen.length;
     const retries: RetryInfo[] = [];
     const resolved = await newClient(3, retries).resolveComponent(parseOciReference(`${proxy.host}/faults/app:1`));
@@ -113,7 +119,8 @@ describe('transient 5xx (fault proxy)', () => {
   });
 
   it('503 beyond the retries is OCI_REGISTRY_ERROR with the registry text', async () => {
-    proxy.fault = (req) => (req.url?.includes('/manifests/') ? { kind: 'status', status: 503, body: 'back end is down' } : undefined);
+    proxy.fault = (req) =>
+      req.url?.includes('/manifests/') ? { kind: 'status', status: 503, body: 'back end is down' } : undefined;
     const before = proxy.seen.length;
     const err = await rejection(newClient(1).resolveComponent(parseOciReference(`${proxy.host}/faults/app:1`)));
     expect(err.code).toBe('OCI_REGISTRY_ERROR');
@@ -127,7 +134,9 @@ describe('tampered or oversized blob (fault proxy)', () => {
   it('a flipped byte is OCI_DIGEST_MISMATCH, and neither the file nor a temp file is left', async () => {
     proxy.fault = (req) => (req.url?.includes('/blobs/') ? { kind: 'flip-byte' } : undefined);
     const dest = join(work, 'tampered.wasm');
-    const err = await rejection(newClient(0).downloadBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, dest));
+    const err = await rejection(
+      newClient(0).downloadBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, dest),
+    );
     expect(err.code).toBe('OCI_DIGEST_MISMATCH');
     expect(err.message).toContain(`expected ${layerDigest}`);
     expect(err.message).toContain(`(${component.length} bytes)`);
@@ -136,14 +145,20 @@ describe('tampered or oversized blob (fault proxy)', () => {
 
   it('a flipped byte in a small blob is OCI_DIGEST_MISMATCH from fetchBlob', async () => {
     proxy.fault = (req) => (req.url?.includes('/blobs/') ? { kind: 'flip-byte' } : undefined);
-    const err = await rejection(newClient(0).fetchBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, 8 * 1024 * 1024));
+    const err = await rejection(
+      newClient(0).fetchBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, 8 * 1024 * 1024),
+    );
     expect(err.code).toBe('OCI_DIGEST_MISMATCH');
   });
 
   it('an unannounced size over maxBytes is caught while streaming, nothing left', async () => {
     proxy.fault = (req) => (req.url?.includes('/blobs/') ? { kind: 'chunked' } : undefined);
     const dest = join(work, 'oversized.wasm');
-    const err = await rejection(newClient(0).downloadBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, dest, { maxBytes: 1024 * 1024 }));
+    const err = await rejection(
+      newClient(0).downloadBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, dest, {
+        maxBytes: 1024 * 1024,
+      }),
+    );
     expect(err.code).toBe('OCI_ARTIFACT_TOO_LARGE');
     expect(err.message).toContain('more than the allowed 1048576 bytes arrived');
     expect(await readdir(work)).toEqual([]);
@@ -153,7 +168,9 @@ describe('tampered or oversized blob (fault proxy)', () => {
     proxy.fault = (req) => (req.url?.includes('/blobs/') ? { kind: 'chunked' } : undefined);
     const dest = join(work, 'chunked.wasm');
     const totals = new Set<number>();
-    await newClient(0).downloadBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, dest, { onProgress: (p) => void totals.add(p.totalBytes) });
+    await newClient(0).downloadBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, dest, {
+      onProgress: (p) => void totals.add(p.totalBytes),
+    });
     expect(digestOf(await readFile(dest))).toBe(layerDigest);
     expect([...totals]).toEqual([0]);
     await rm(dest);
@@ -164,7 +181,9 @@ describe('manifest faults (fault proxy)', () => {
   it('a manifest fetched by digest that hashes differently is OCI_DIGEST_MISMATCH', async () => {
     const resolved = await newClient(0).resolveComponent(parseOciReference(`${registry.host}/faults/app:1`));
     proxy.fault = (req) => (req.url?.includes('/manifests/') ? { kind: 'flip-byte' } : undefined);
-    const err = await rejection(newClient(0).resolveComponent(parseOciReference(`${proxy.host}/faults/app@${resolved.manifestDigest}`)));
+    const err = await rejection(
+      newClient(0).resolveComponent(parseOciReference(`${proxy.host}/faults/app@${resolved.manifestDigest}`)),
+    );
     expect(err.code).toBe('OCI_DIGEST_MISMATCH');
     expect(err.message).toContain(`expected ${resolved.manifestDigest}`);
   });
@@ -172,7 +191,12 @@ describe('manifest faults (fault proxy)', () => {
   it('a manifest over 4 MiB is refused before parsing', async () => {
     proxy.fault = (req) =>
       req.url?.includes('/manifests/')
-        ? { kind: 'status', status: 200, body: Buffer.alloc(4 * 1024 * 1024 + 1, 0x20), headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } }
+        ? {
+            kind: 'status',
+            status: 200,
+            body: Buffer.alloc(4 * 1024 * 1024 + 1, 0x20),
+            headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+          }
         : undefined;
     const err = await rejection(newClient(0).resolveComponent(parseOciReference(`${proxy.host}/faults/app:1`)));
     expect(err.code).toBe('OCI_MANIFEST_UNSUPPORTED');
@@ -184,7 +208,9 @@ describe('redirects (fault proxy)', () => {
   it('follows a blob redirect to another host (as registries do to blob storage)', async () => {
     // The proxy sends blob GETs on to the registry's own address, a different host:port.
     proxy.fault = (req) =>
-      req.url?.includes('/blobs/') ? { kind: 'status', status: 307, headers: { location: `http://${registry.host}${req.url}` } } : undefined;
+      req.url?.includes('/blobs/')
+        ? { kind: 'status', status: 307, headers: { location: `http://${registry.host}${req.url}` } }
+        : undefined;
     const dest = join(work, 'redirected.wasm');
     await newClient(0).downloadBlob(parseOciReference(`${proxy.host}/faults/app:1`), layerDigest, dest);
     expect(digestOf(await readFile(dest))).toBe(layerDigest);

@@ -22,7 +22,10 @@ beforeAll(async () => {
   client = new OciClient({ retries: 0 });
   work = await mkdtemp(join(tmpdir(), 'oci-pull-'));
   // A component-sized blob: the Wasm component preamble, then noise.
-  component = Buffer.concat([Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]), randomBytes(COMPONENT_SIZE - 8)]);
+  component = Buffer.concat([
+    Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]),
+    randomBytes(COMPONENT_SIZE - 8),
+  ]);
 });
 
 afterAll(async () => {
@@ -54,14 +57,20 @@ describe('push, resolve, download', () => {
     const resolved = await client.resolveComponent(parseOciReference(`oci://${registry.host}/apps/hello:1.0`));
     expect(resolved).toEqual({
       manifestDigest: pushed.manifestDigest,
-      layer: { digest: pushed.layerDigest, size: COMPONENT_SIZE, mediaType: 'application/vnd.wasm.content.layer.v1+wasm' },
+      layer: {
+        digest: pushed.layerDigest,
+        size: COMPONENT_SIZE,
+        mediaType: 'application/vnd.wasm.content.layer.v1+wasm',
+      },
       configMediaType: 'application/vnd.wasm.config.v0+json',
       manifestFormat: 'wasm-artifact',
     });
   });
 
   it('resolves by digest to the same manifest', async () => {
-    const resolved = await client.resolveComponent(parseOciReference(`${registry.host}/apps/hello@${pushed.manifestDigest}`));
+    const resolved = await client.resolveComponent(
+      parseOciReference(`${registry.host}/apps/hello@${pushed.manifestDigest}`),
+    );
     expect(resolved.manifestDigest).toBe(pushed.manifestDigest);
     expect(resolved.layer.digest).toBe(pushed.layerDigest);
   });
@@ -75,7 +84,9 @@ describe('push, resolve, download', () => {
 
   it('refuses to push to a pinned reference whose digest the manifest would not have', async () => {
     const other = `sha256:${'1'.repeat(64)}`;
-    const err = await rejection(client.pushComponent(parseOciReference(`${registry.host}/apps/pinned:1@${other}`), Buffer.from('\0asm pinned')));
+    const err = await rejection(
+      client.pushComponent(parseOciReference(`${registry.host}/apps/pinned:1@${other}`), Buffer.from('\0asm pinned')),
+    );
     expect(err.code).toBe('OCI_DIGEST_MISMATCH');
     const tags = await fetch(`http://${registry.host}/v2/apps/pinned/manifests/1`, { method: 'HEAD' });
     expect(tags.status).toBe(404);
@@ -85,14 +96,18 @@ describe('push, resolve, download', () => {
     const ref = parseOciReference(`oci://${registry.host}/apps/hello:1.0`);
     const dest = join(work, 'hello.wasm');
     const progress: { receivedBytes: number; totalBytes: number }[] = [];
-    await client.downloadBlob(ref, pushed.layerDigest, dest, { maxBytes: 64 * 1024 * 1024, onProgress: (p) => progress.push(p) });
+    await client.downloadBlob(ref, pushed.layerDigest, dest, {
+      maxBytes: 64 * 1024 * 1024,
+      onProgress: (p) => progress.push(p),
+    });
     const bytes = await readFile(dest);
     expect(bytes.length).toBe(COMPONENT_SIZE);
     expect(bytes.equals(component)).toBe(true);
     expect(digestOf(bytes)).toBe(pushed.layerDigest);
 
     expect(progress.length).toBeGreaterThan(10);
-    for (let i = 1; i < progress.length; i++) expect(progress[i]!.receivedBytes).toBeGreaterThan(progress[i - 1]!.receivedBytes);
+    for (let i = 1; i < progress.length; i++)
+      expect(progress[i]!.receivedBytes).toBeGreaterThan(progress[i - 1]!.receivedBytes);
     expect(progress.at(-1)).toEqual({ receivedBytes: COMPONENT_SIZE, totalBytes: COMPONENT_SIZE });
     expect(progress.every((p) => p.totalBytes === COMPONENT_SIZE)).toBe(true);
     // Only the destination: the temp file was renamed, not copied.
@@ -103,7 +118,9 @@ describe('push, resolve, download', () => {
   it('refuses a blob larger than maxBytes by the manifest size, before any request, leaving nothing', async () => {
     const ref = parseOciReference(`oci://${registry.host}/apps/hello:1.0`);
     const dest = join(work, 'big.wasm');
-    const err = await rejection(client.downloadBlob(ref, pushed.layerDigest, dest, { maxBytes: 1024 * 1024, size: COMPONENT_SIZE }));
+    const err = await rejection(
+      client.downloadBlob(ref, pushed.layerDigest, dest, { maxBytes: 1024 * 1024, size: COMPONENT_SIZE }),
+    );
     expect(err.code).toBe('OCI_ARTIFACT_TOO_LARGE');
     expect(err.message).toContain(`manifest says ${COMPONENT_SIZE} bytes, more than the allowed 1048576`);
     expect(await readdir(work)).toEqual([]);
@@ -111,7 +128,9 @@ describe('push, resolve, download', () => {
 
   it('refuses a blob whose Content-Length exceeds maxBytes, leaving nothing', async () => {
     const ref = parseOciReference(`oci://${registry.host}/apps/hello:1.0`);
-    const err = await rejection(client.downloadBlob(ref, pushed.layerDigest, join(work, 'big.wasm'), { maxBytes: 1024 * 1024 }));
+    const err = await rejection(
+      client.downloadBlob(ref, pushed.layerDigest, join(work, 'big.wasm'), { maxBytes: 1024 * 1024 }),
+    );
     expect(err.code).toBe('OCI_ARTIFACT_TOO_LARGE');
     expect(err.message).toContain(`registry says ${COMPONENT_SIZE} bytes`);
     expect(await readdir(work)).toEqual([]);
@@ -130,12 +149,18 @@ describe('manifest formats', () => {
   it('accepts a single-layer OCI image whose layer is application/wasm', async () => {
     const layer = await rawPushBlob(registry.host, 'formats/single', Buffer.from('\0asm single-layer'));
     const config = await rawPushBlob(registry.host, 'formats/single', Buffer.from('{}'));
-    const manifest = await rawPushManifest(registry.host, 'formats/single', 'v1', {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: [{ mediaType: 'application/wasm', ...layer }],
-    }, 'application/vnd.oci.image.manifest.v1+json');
+    const manifest = await rawPushManifest(
+      registry.host,
+      'formats/single',
+      'v1',
+      {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/wasm', ...layer }],
+      },
+      'application/vnd.oci.image.manifest.v1+json',
+    );
     const resolved = await client.resolveComponent(parseOciReference(`${registry.host}/formats/single:v1`));
     expect(resolved).toEqual({
       manifestDigest: manifest.digest,
@@ -148,12 +173,18 @@ describe('manifest formats', () => {
   it('accepts a Docker v2 schema 2 single-layer image with an octet-stream layer', async () => {
     const layer = await rawPushBlob(registry.host, 'formats/docker', Buffer.from('\0asm docker'));
     const config = await rawPushBlob(registry.host, 'formats/docker', Buffer.from('{"architecture":"wasm"}'));
-    const manifest = await rawPushManifest(registry.host, 'formats/docker', 'v1', {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...config },
-      layers: [{ mediaType: 'application/octet-stream', ...layer }],
-    }, 'application/vnd.docker.distribution.manifest.v2+json');
+    const manifest = await rawPushManifest(
+      registry.host,
+      'formats/docker',
+      'v1',
+      {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...config },
+        layers: [{ mediaType: 'application/octet-stream', ...layer }],
+      },
+      'application/vnd.docker.distribution.manifest.v2+json',
+    );
     const resolved = await client.resolveComponent(parseOciReference(`${registry.host}/formats/docker:v1`));
     expect(resolved.manifestDigest).toBe(manifest.digest);
     expect(resolved.manifestFormat).toBe('single-layer-image');
@@ -161,16 +192,32 @@ describe('manifest formats', () => {
   });
 
   it('refuses an image index with OCI_MANIFEST_UNSUPPORTED', async () => {
-    const pushed = await client.pushComponent(parseOciReference(`${registry.host}/formats/index:component`), Buffer.from('\0asm indexed'));
+    const pushed = await client.pushComponent(
+      parseOciReference(`${registry.host}/formats/index:component`),
+      Buffer.from('\0asm indexed'),
+    );
     const platformManifest = await fetch(`http://${registry.host}/v2/formats/index/manifests/component`, {
       headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
     });
     const size = (await platformManifest.arrayBuffer()).byteLength;
-    await rawPushManifest(registry.host, 'formats/index', 'multi', {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: pushed.manifestDigest, size, platform: { architecture: 'wasm', os: 'wasip2' } }],
-    }, 'application/vnd.oci.image.index.v1+json');
+    await rawPushManifest(
+      registry.host,
+      'formats/index',
+      'multi',
+      {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: pushed.manifestDigest,
+            size,
+            platform: { architecture: 'wasm', os: 'wasip2' },
+          },
+        ],
+      },
+      'application/vnd.oci.image.index.v1+json',
+    );
     const err = await rejection(client.resolveComponent(parseOciReference(`${registry.host}/formats/index:multi`)));
     expect(err.code).toBe('OCI_MANIFEST_UNSUPPORTED');
     expect(err.message).toMatch(/is an image index \(1 manifests/);
@@ -180,15 +227,26 @@ describe('manifest formats', () => {
     const a = await rawPushBlob(registry.host, 'formats/two', Buffer.from('layer a'));
     const b = await rawPushBlob(registry.host, 'formats/two', Buffer.from('layer b'));
     const config = await rawPushBlob(registry.host, 'formats/two', Buffer.from('{"two":true}'));
-    await rawPushManifest(registry.host, 'formats/two', 'v1', {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...a }, { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...b }],
-    }, 'application/vnd.oci.image.manifest.v1+json');
+    await rawPushManifest(
+      registry.host,
+      'formats/two',
+      'v1',
+      {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...a },
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...b },
+        ],
+      },
+      'application/vnd.oci.image.manifest.v1+json',
+    );
     const err = await rejection(client.resolveComponent(parseOciReference(`${registry.host}/formats/two:v1`)));
     expect(err.code).toBe('OCI_MANIFEST_UNSUPPORTED');
-    expect(err.message).toContain('layers: application/vnd.oci.image.layer.v1.tar+gzip, application/vnd.oci.image.layer.v1.tar+gzip');
+    expect(err.message).toContain(
+      'layers: application/vnd.oci.image.layer.v1.tar+gzip, application/vnd.oci.image.layer.v1.tar+gzip',
+    );
   });
 });
 
@@ -210,7 +268,9 @@ describe('not found', () => {
   it('a missing blob is OCI_NOT_FOUND and leaves no file', async () => {
     const missing = `sha256:${'0'.repeat(64)}`;
     const dest = join(work, 'missing.wasm');
-    const err = await rejection(client.downloadBlob(parseOciReference(`${registry.host}/apps/hello:1.0`), missing, dest));
+    const err = await rejection(
+      client.downloadBlob(parseOciReference(`${registry.host}/apps/hello:1.0`), missing, dest),
+    );
     expect(err.code).toBe('OCI_NOT_FOUND');
     expect(err.message).toContain(missing);
     expect(await readdir(work)).toEqual([]);

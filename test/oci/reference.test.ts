@@ -6,13 +6,37 @@ import { formatOciReference, parseOciReference, type OciReference } from '../../
 const HEX = 'a'.repeat(64);
 
 const valid: [string, OciReference, string][] = [
-  ['oci://ghcr.io/acme/app:1.2.3', { registry: 'ghcr.io', repository: 'acme/app', tag: '1.2.3' }, 'oci://ghcr.io/acme/app:1.2.3'],
+  [
+    'oci://ghcr.io/acme/app:1.2.3',
+    { registry: 'ghcr.io', repository: 'acme/app', tag: '1.2.3' },
+    'oci://ghcr.io/acme/app:1.2.3',
+  ],
   ['ghcr.io/acme/app', { registry: 'ghcr.io', repository: 'acme/app', tag: 'latest' }, 'oci://ghcr.io/acme/app:latest'],
-  ['oci://127.0.0.1:5000/app:v1', { registry: '127.0.0.1:5000', repository: 'app', tag: 'v1' }, 'oci://127.0.0.1:5000/app:v1'],
-  ['localhost/a/b/c:x_y-z.1', { registry: 'localhost', repository: 'a/b/c', tag: 'x_y-z.1' }, 'oci://localhost/a/b/c:x_y-z.1'],
-  [`oci://reg.example:443/app@sha256:${HEX}`, { registry: 'reg.example:443', repository: 'app', digest: `sha256:${HEX}` }, `oci://reg.example:443/app@sha256:${HEX}`],
-  [`reg.example/app:1@sha256:${HEX}`, { registry: 'reg.example', repository: 'app', tag: '1', digest: `sha256:${HEX}` }, `oci://reg.example/app:1@sha256:${HEX}`],
-  ['[::1]:5000/my-app.x__y:t', { registry: '[::1]:5000', repository: 'my-app.x__y', tag: 't' }, 'oci://[::1]:5000/my-app.x__y:t'],
+  [
+    'oci://127.0.0.1:5000/app:v1',
+    { registry: '127.0.0.1:5000', repository: 'app', tag: 'v1' },
+    'oci://127.0.0.1:5000/app:v1',
+  ],
+  [
+    'localhost/a/b/c:x_y-z.1',
+    { registry: 'localhost', repository: 'a/b/c', tag: 'x_y-z.1' },
+    'oci://localhost/a/b/c:x_y-z.1',
+  ],
+  [
+    `oci://reg.example:443/app@sha256:${HEX}`,
+    { registry: 'reg.example:443', repository: 'app', digest: `sha256:${HEX}` },
+    `oci://reg.example:443/app@sha256:${HEX}`,
+  ],
+  [
+    `reg.example/app:1@sha256:${HEX}`,
+    { registry: 'reg.example', repository: 'app', tag: '1', digest: `sha256:${HEX}` },
+    `oci://reg.example/app:1@sha256:${HEX}`,
+  ],
+  [
+    '[::1]:5000/my-app.x__y:t',
+    { registry: '[::1]:5000', repository: 'my-app.x__y', tag: 't' },
+    'oci://[::1]:5000/my-app.x__y:t',
+  ],
 ];
 
 const invalid: [string, RegExp][] = [

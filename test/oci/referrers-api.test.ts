@@ -25,7 +25,11 @@ afterAll(async () => {
 });
 
 async function put(path: string, body: Buffer, contentType: string): Promise<void> {
-  const response = await fetch(`http://${registry.host}${path}`, { method: 'PUT', body: new Uint8Array(body), headers: { 'content-type': contentType } });
+  const response = await fetch(`http://${registry.host}${path}`, {
+    method: 'PUT',
+    body: new Uint8Array(body),
+    headers: { 'content-type': contentType },
+  });
   expect(response.status).toBe(201);
 }
 
@@ -33,23 +37,32 @@ describe('findSignatures via GET /v2/<repo>/referrers/<digest>', () => {
   it('finds a bundle that is only discoverable through the API (no fallback tag exists)', async () => {
     const ref = parseOciReference(`${registry.host}/api/app:1`);
     const { manifestDigest: subject } = await client.pushComponent(ref, randomBytes(2048));
-    const subjectSize = (await (await fetch(`http://${registry.host}/v2/api/app/manifests/${subject}`)).arrayBuffer()).byteLength;
+    const subjectSize = (await (await fetch(`http://${registry.host}/v2/api/app/manifests/${subject}`)).arrayBuffer())
+      .byteLength;
 
     const bundle = Buffer.from(JSON.stringify({ mediaType: BUNDLE, dsseEnvelope: { payload: 'e30=' } }));
     const empty = Buffer.from('{}');
-    await client.pushReferrer(ref, subject, 'application/spdx+json', Buffer.from('{"spdx":1}'), 'application/spdx+json');
+    await client.pushReferrer(
+      ref,
+      subject,
+      'application/spdx+json',
+      Buffer.from('{"spdx":1}'),
+      'application/spdx+json',
+    );
     const { manifestDigest: viaPush } = await client.pushReferrer(ref, subject, BUNDLE, bundle, BUNDLE);
     // A referrer pushed by hand, without touching the sha256-<hex> tag
     // (its blobs are already there from the push above).
-    const manual = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: BUNDLE,
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: digestOf(empty), size: 2 },
-      layers: [{ mediaType: BUNDLE, digest: digestOf(bundle), size: bundle.length }],
-      subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: subject, size: subjectSize },
-      annotations: { manual: 'yes' },
-    }));
+    const manual = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: BUNDLE,
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: digestOf(empty), size: 2 },
+        layers: [{ mediaType: BUNDLE, digest: digestOf(bundle), size: bundle.length }],
+        subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: subject, size: subjectSize },
+        annotations: { manual: 'yes' },
+      }),
+    );
     await put(`/v2/api/app/manifests/${digestOf(manual)}`, manual, 'application/vnd.oci.image.manifest.v1+json');
 
     const api = await fetch(`http://${registry.host}/v2/api/app/referrers/${subject}`);
@@ -66,7 +79,17 @@ describe('findSignatures via GET /v2/<repo>/referrers/<digest>', () => {
     const found = await client.findSignatures(ref, subject);
     const byDigest = new Map(found.map((c) => [c.kind === 'sigstore-bundle' ? c.manifestDigest : '', c]));
     expect(found).toHaveLength(2);
-    expect(byDigest.get(viaPush)).toEqual({ kind: 'sigstore-bundle', source: 'referrers-api', manifestDigest: viaPush, bundleJson: bundle });
-    expect(byDigest.get(digestOf(manual))).toEqual({ kind: 'sigstore-bundle', source: 'referrers-api', manifestDigest: digestOf(manual), bundleJson: bundle });
+    expect(byDigest.get(viaPush)).toEqual({
+      kind: 'sigstore-bundle',
+      source: 'referrers-api',
+      manifestDigest: viaPush,
+      bundleJson: bundle,
+    });
+    expect(byDigest.get(digestOf(manual))).toEqual({
+      kind: 'sigstore-bundle',
+      source: 'referrers-api',
+      manifestDigest: digestOf(manual),
+      bundleJson: bundle,
+    });
   });
 });

@@ -26,13 +26,47 @@ function openssl(...args: string[]): void {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oci-tls-'));
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=oci-test-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=oci-test-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+  );
   openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${IP}`);
   await writeFile(join(dir, 'ext.cnf'), `subjectAltName=IP:${IP}\nextendedKeyUsage=serverAuth\n`);
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'ext.cnf');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '1',
+    '-extfile',
+    'ext.cnf',
+  );
   caPem = await readFile(join(dir, 'ca.pem'), 'utf8');
-  registry = await startRegistry({ kind: 'anonymous' }, { ip: IP, tls: { certPath: join(dir, 'server.pem'), keyPath: join(dir, 'server.key') } });
+  registry = await startRegistry(
+    { kind: 'anonymous' },
+    { ip: IP, tls: { certPath: join(dir, 'server.pem'), keyPath: join(dir, 'server.key') } },
+  );
 });
 
 afterAll(async () => {
@@ -55,7 +89,11 @@ describe('https registry', () => {
 
   it('refuses the registry when its CA is not trusted, without retrying', async () => {
     const retries: number[] = [];
-    const client = new OciClient({ retries: 3, retryBaseDelayMs: 10, onRetry: (info) => void retries.push(info.retry) });
+    const client = new OciClient({
+      retries: 3,
+      retryBaseDelayMs: 10,
+      onRetry: (info) => void retries.push(info.retry),
+    });
     clients.push(client);
     const err = await rejection(client.resolveComponent(parseOciReference(`oci://${registry.host}/secure/app:1`)));
     expect(err.code).toBe('OCI_REGISTRY_UNREACHABLE');

@@ -19,7 +19,12 @@ describe('nomad-wasm inspect', () => {
   it('reports JSON with --json, for a wasi:http service', async () => {
     const result = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'echo-http.wasm')]);
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as { world: string; exports: string[]; unsupportedImports: string[]; grants: string[] };
+    const report = JSON.parse(result.stdout) as {
+      world: string;
+      exports: string[];
+      unsupportedImports: string[];
+      grants: string[];
+    };
     expect(report.world).toBe('wasi:http service');
     expect(report.grants).toContain('port');
     expect(report.exports.some((e) => e.startsWith('wasi:http/incoming-handler@'))).toBe(true);
@@ -64,7 +69,10 @@ world root {
 `);
     expect(summary.world).toBe('wasi:http service');
     expect(summary.unsupportedImports).toEqual(['acme:secret/store@1.0.0']);
-    expect(summary.capabilities).toEqual(['outbound HTTP: only hosts granted with `allow_http`, and services named in `allow_services`', 'sockets: always denied by this driver']);
+    expect(summary.capabilities).toEqual([
+      'outbound HTTP: only hosts granted with `allow_http`, and services named in `allow_services`',
+      'sockets: always denied by this driver',
+    ]);
     expect(summary.grants).toEqual(['allow_http', 'allow_services', 'port']);
   });
 
@@ -80,6 +88,8 @@ world root {
 `);
     expect(summary.unsupportedImports).toEqual([]);
     expect(summary.grants).toEqual(['env', 'config_values', 'config_keys', 'port']);
-    expect(summary.capabilities).toContain('config values: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`');
+    expect(summary.capabilities).toContain(
+      'config values: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`',
+    );
   });
 });

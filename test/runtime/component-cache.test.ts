@@ -40,7 +40,9 @@ describe('prepareComponent', () => {
   });
 
   it('starts of the same component at once end with one complete cache entry and no temp dirs', async () => {
-    const results = await Promise.all([1, 2, 3, 4].map(() => prepareComponent(join(COMPONENTS, 'ticker.wasm'), cacheDir)));
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => prepareComponent(join(COMPONENTS, 'ticker.wasm'), cacheDir)),
+    );
     expect(new Set(results.map((r) => r.dir)).size).toBe(1);
     const entries = await readdir(join(cacheDir, 'transpiled'));
     expect(entries.filter((e) => e.startsWith('.tmp-'))).toEqual([]);
@@ -55,8 +57,12 @@ describe('prepareComponent', () => {
   });
 
   it('refuses a file that is not WebAssembly, a core module, and a missing file, with codes', async () => {
-    expect(await codeOf(prepareComponent(join(COMPONENTS, 'not-wasm.wasm'), cacheDir))).toMatch(/^COMPONENT_INVALID: .* is not WebAssembly/);
-    expect(await codeOf(prepareComponent(join(COMPONENTS, 'core-module.wasm'), cacheDir))).toMatch(/^COMPONENT_INVALID: .* core WebAssembly module, not a component/);
+    expect(await codeOf(prepareComponent(join(COMPONENTS, 'not-wasm.wasm'), cacheDir))).toMatch(
+      /^COMPONENT_INVALID: .* is not WebAssembly/,
+    );
+    expect(await codeOf(prepareComponent(join(COMPONENTS, 'core-module.wasm'), cacheDir))).toMatch(
+      /^COMPONENT_INVALID: .* core WebAssembly module, not a component/,
+    );
     expect(await codeOf(prepareComponent(join(COMPONENTS, 'nope.wasm'), cacheDir))).toMatch(/^COMPONENT_NOT_FOUND/);
   });
 
@@ -85,7 +91,9 @@ describe('prepareComponent', () => {
     const copy = join(cacheDir, 'changed.wasm');
     await writeFile(copy, await readFile(join(COMPONENTS, 'hello-command.wasm')));
     const other = `sha256:${'3'.repeat(64)}`;
-    expect(await codeOf(prepareComponent(copy, cacheDir, () => undefined, other))).toMatch(/^COMPONENT_CHECKSUM_MISMATCH: .* changed: it hashes to sha256:[0-9a-f]{64}, not sha256:3{64}/);
+    expect(await codeOf(prepareComponent(copy, cacheDir, () => undefined, other))).toMatch(
+      /^COMPONENT_CHECKSUM_MISMATCH: .* changed: it hashes to sha256:[0-9a-f]{64}, not sha256:3{64}/,
+    );
     const entries = await readdir(join(cacheDir, 'transpiled')).catch(() => []);
     expect(entries).toEqual([]);
   });

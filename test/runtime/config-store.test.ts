@@ -9,7 +9,10 @@ import { useTaskHostDir } from './support/task-host.ts';
 const hosts = useTaskHostDir('config-store-');
 
 async function serve(component: string, values: Record<string, string>): Promise<string> {
-  const { url } = await hosts.serve({ component, grants: { config: { values, secretKeys: [], secretEnv: {} } } }, { path: '/all' });
+  const { url } = await hosts.serve(
+    { component, grants: { config: { values, secretKeys: [], secretEnv: {} } } },
+    { path: '/all' },
+  );
   return url;
 }
 
@@ -19,13 +22,16 @@ async function get(url: string, path: string): Promise<[number, string]> {
 }
 
 describe('wasi:config/store', () => {
-  it.each(['config-http', 'config-http-spin', 'config-http-rc'])('%s: get and get-all answer with the job\'s values only', async (component) => {
-    const url = await serve(component, { log_level: 'debug', 'feature.beta': 'on' });
-    expect(await get(url, '/get/log_level')).toEqual([200, 'debug']);
-    expect(await get(url, '/get/feature.beta')).toEqual([200, 'on']);
-    expect(await get(url, '/get/LOG_LEVEL')).toEqual([404, 'none']);
-    expect(await get(url, '/all')).toEqual([200, 'feature.beta=on\nlog_level=debug\n']);
-  });
+  it.each(['config-http', 'config-http-spin', 'config-http-rc'])(
+    "%s: get and get-all answer with the job's values only",
+    async (component) => {
+      const url = await serve(component, { log_level: 'debug', 'feature.beta': 'on' });
+      expect(await get(url, '/get/log_level')).toEqual([200, 'debug']);
+      expect(await get(url, '/get/feature.beta')).toEqual([200, 'on']);
+      expect(await get(url, '/get/LOG_LEVEL')).toEqual([404, 'none']);
+      expect(await get(url, '/all')).toEqual([200, 'feature.beta=on\nlog_level=debug\n']);
+    },
+  );
 
   it('a task without config grants sees an empty store', async () => {
     const { url } = await hosts.serve({ component: 'config-http' }, { path: '/all' });

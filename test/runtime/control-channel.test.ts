@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { useTaskHostDir } from './support/task-host.ts';
 import { controlSocketPath, type HostMessage } from '../../src/task/control-protocol.ts';
 
-const { HostChannel } = (await import(new URL('../../dist/task/host-channel.js', import.meta.url).href)) as typeof import('../../src/task/host-channel.ts');
+const { HostChannel } = (await import(
+  new URL('../../dist/task/host-channel.js', import.meta.url).href
+)) as typeof import('../../src/task/host-channel.ts');
 
 const hosts = useTaskHostDir('control-');
 
@@ -57,7 +59,10 @@ describe('task host control channel', () => {
     await new Promise((r) => setTimeout(r, 500));
     const { messages, channel } = collect(host);
     await until(() => messages.length === 2, 'two buffered events');
-    expect(messages.map((m) => m.message)).toEqual(['Component instance replaced (SIGHUP)', 'Component instance replaced (SIGHUP)']);
+    expect(messages.map((m) => m.message)).toEqual([
+      'Component instance replaced (SIGHUP)',
+      'Component instance replaced (SIGHUP)',
+    ]);
     channel.close();
   });
 

@@ -71,7 +71,12 @@ describe('files', () => {
 
 describe('env, sockets, exit', () => {
   it('an ungranted variable of the host (a token) is invisible', () => {
-    const result = runToExit({ component: 'env-probe', dir, grants: { env: { GREETING: 'hi' } }, hostEnv: { NOMAD_TOKEN: 'secret-token', VAULT_TOKEN: 'v' } });
+    const result = runToExit({
+      component: 'env-probe',
+      dir,
+      grants: { env: { GREETING: 'hi' } },
+      hostEnv: { NOMAD_TOKEN: 'secret-token', VAULT_TOKEN: 'v' },
+    });
     expect(result.stdout.split('\n').filter((l) => l.includes('='))).toEqual(['GREETING=hi']);
   });
 

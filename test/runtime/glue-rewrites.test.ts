@@ -30,9 +30,19 @@ let dir: string;
 async function glueOf(name: string): Promise<Transpiled> {
   let entry = transpiled.get(name);
   if (!entry) {
-    const output = await transpile(await readFile(join(COMPONENTS, `${name}.wasm`)), { name: 'component', instantiation: 'async', noTypescript: true, quiet: true });
-    const files = Object.fromEntries(Object.entries(output.files as Record<string, Uint8Array>).filter(([file]) => file.endsWith('.wasm')));
-    entry = { glue: Buffer.from((output.files as Record<string, Uint8Array>)['component.js'] as Uint8Array).toString('utf8'), files };
+    const output = await transpile(await readFile(join(COMPONENTS, `${name}.wasm`)), {
+      name: 'component',
+      instantiation: 'async',
+      noTypescript: true,
+      quiet: true,
+    });
+    const files = Object.fromEntries(
+      Object.entries(output.files as Record<string, Uint8Array>).filter(([file]) => file.endsWith('.wasm')),
+    );
+    entry = {
+      glue: Buffer.from((output.files as Record<string, Uint8Array>)['component.js'] as Uint8Array).toString('utf8'),
+      files,
+    };
     transpiled.set(name, entry);
   }
   return entry;
@@ -64,7 +74,9 @@ describe.runIf(JCO_VERSION === '1.35.0')("rewrites of jco 1.35.0's glue", () => 
     const { glue } = await glueOf(name);
     const result = addStateHooks(glue);
     if (!('glue' in result)) throw new Error(result.unavailable);
-    expect(count(result.glue, /_nomadCaptureTable\(new Map\(\)\)/)).toBe(count(glue, /const captureTable\d+= new Map\(\);/));
+    expect(count(result.glue, /_nomadCaptureTable\(new Map\(\)\)/)).toBe(
+      count(glue, /const captureTable\d+= new Map\(\);/),
+    );
   });
 
   it('gives up on the whole glue, never half of it, when one trampoline is not what it expects', async () => {
@@ -72,24 +84,31 @@ describe.runIf(JCO_VERSION === '1.35.0')("rewrites of jco 1.35.0's glue", () => 
     const last = glue.indexOf('const started = task.enterSync();');
     const altered = `${glue.slice(0, last)}const started = task.enterSync(true);${glue.slice(last + 'const started = task.enterSync();'.length)}`;
     const result = rewriteSyncCalls(altered);
-    expect(result).toEqual({ unavailable: expect.stringMatching(/_trampoline\d+: 0 matches for the task prologue/) as unknown });
+    expect(result).toEqual({
+      unavailable: expect.stringMatching(/_trampoline\d+: 0 matches for the task prologue/) as unknown,
+    });
   });
 
   it('leaves glue with asynchronous lifts or lowers alone', async () => {
     const { glue } = await glueOf('hello-http');
-    expect(rewriteSyncCalls(glue.replace('isAsync: false,', 'isAsync: true,'))).toEqual({ unavailable: 'the component has asynchronous lifts or lowers' });
+    expect(rewriteSyncCalls(glue.replace('isAsync: false,', 'isAsync: true,'))).toEqual({
+      unavailable: 'the component has asynchronous lifts or lowers',
+    });
   });
 
-  it.each(['hello-http', 'echo-http', 'request-counter'])('%s: rewritten glue answers as the original does', async (name) => {
-    const { glue, files } = await glueOf(name);
-    const rewritten = rewriteSyncCalls(glue);
-    const hooked = 'glue' in rewritten ? addStateHooks(rewritten.glue) : rewritten;
-    if (!('glue' in hooked)) throw new Error(hooked.unavailable);
-    const original = await answers(`${name}-original`, glue, files);
-    const fast = await answers(`${name}-rewritten`, hooked.glue, files);
-    expect(fast).toEqual(original);
-    expect(original.length).toBeGreaterThan(0);
-  });
+  it.each(['hello-http', 'echo-http', 'request-counter'])(
+    '%s: rewritten glue answers as the original does',
+    async (name) => {
+      const { glue, files } = await glueOf(name);
+      const rewritten = rewriteSyncCalls(glue);
+      const hooked = 'glue' in rewritten ? addStateHooks(rewritten.glue) : rewritten;
+      if (!('glue' in hooked)) throw new Error(hooked.unavailable);
+      const original = await answers(`${name}-original`, glue, files);
+      const fast = await answers(`${name}-rewritten`, hooked.glue, files);
+      expect(fast).toEqual(original);
+      expect(original.length).toBeGreaterThan(0);
+    },
+  );
 
   it('hands the host the handle tables and capture tables when asked, and nothing when not', async () => {
     const { glue, files } = await glueOf('request-counter');
@@ -116,11 +135,27 @@ async function writeGlue(name: string, glue: string, files: Record<string, Uint8
   for (const [file, bytes] of Object.entries(files)) await writeFile(join(target, file), bytes);
   await writeFile(join(target, 'component.js'), GLUE_PRELUDE + glue);
   const module = (await import(pathToFileURL(join(target, 'component.js')).href)) as {
-    instantiate(get: (file: string) => Promise<WebAssembly.Module>, imports: object, core?: unknown, onState?: (state: GlueState) => void): Promise<Record<string, unknown>>;
+    instantiate(
+      get: (file: string) => Promise<WebAssembly.Module>,
+      imports: object,
+      core?: unknown,
+      onState?: (state: GlueState) => void,
+    ): Promise<Record<string, unknown>>;
   };
-  const imports = wasiHost({ args: [], env: {}, stdout: () => undefined, stderr: () => undefined, mounts: [], outbound: { allow: [] } });
-  const get = async (file: string): Promise<WebAssembly.Module> => WebAssembly.compile(files[file] as Uint8Array<ArrayBuffer>);
-  return { run: (onState) => (onState ? module.instantiate(get, imports, undefined, onState) : module.instantiate(get, imports)) };
+  const imports = wasiHost({
+    args: [],
+    env: {},
+    stdout: () => undefined,
+    stderr: () => undefined,
+    mounts: [],
+    outbound: { allow: [] },
+  });
+  const get = async (file: string): Promise<WebAssembly.Module> =>
+    WebAssembly.compile(files[file] as Uint8Array<ArrayBuffer>);
+  return {
+    run: (onState) =>
+      onState ? module.instantiate(get, imports, undefined, onState) : module.instantiate(get, imports),
+  };
 }
 
 interface Answer {
@@ -131,7 +166,13 @@ interface Answer {
 
 function call(exports: Record<string, unknown>, path: string, body = ''): Answer | string {
   const handler = exports['incomingHandler'] as { handle(request: IncomingRequest, out: ResponseOutparam): void };
-  const request = new IncomingRequest({ tag: 'post' }, path, 'example', Fields.fromHost([['x-test', path]], true), Buffer.from(body));
+  const request = new IncomingRequest(
+    { tag: 'post' },
+    path,
+    'example',
+    Fields.fromHost([['x-test', path]], true),
+    Buffer.from(body),
+  );
   const chunks: Buffer[] = [];
   let response: OutgoingResponse | undefined;
   const out = new ResponseOutparam({
@@ -148,7 +189,11 @@ function call(exports: Record<string, unknown>, path: string, body = ''): Answer
   } catch (err) {
     return `trapped: ${(err as Error).message}`;
   }
-  return { status: response?.statusCode() ?? 0, headers: Object.entries(response?.headers().toNodeHeaders() ?? {}).map(([k, v]) => [k, String(v)]), body: Buffer.concat(chunks).toString() };
+  return {
+    status: response?.statusCode() ?? 0,
+    headers: Object.entries(response?.headers().toNodeHeaders() ?? {}).map(([k, v]) => [k, String(v)]),
+    body: Buffer.concat(chunks).toString(),
+  };
 }
 
 /** The same sequence of requests, traps included, on a fresh instance of this glue. */
@@ -156,7 +201,16 @@ async function answers(name: string, glue: string, files: Record<string, Uint8Ar
   const written = await writeGlue(name, glue, files);
   let exports = await written.run(undefined);
   const results: (Answer | string)[] = [];
-  for (const [path, body] of [['/', ''], ['/a?b=c', 'some body'], ['/grow', 'x'.repeat(10_000)], ['/', ''], ['/trap-early', ''], ['/', ''], ['/trap', ''], ['/', '']] as const) {
+  for (const [path, body] of [
+    ['/', ''],
+    ['/a?b=c', 'some body'],
+    ['/grow', 'x'.repeat(10_000)],
+    ['/', ''],
+    ['/trap-early', ''],
+    ['/', ''],
+    ['/trap', ''],
+    ['/', ''],
+  ] as const) {
     const result = call(exports, path, body);
     results.push(result);
     if (typeof result === 'string') {

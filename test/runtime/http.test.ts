@@ -15,7 +15,9 @@ const dist = (name: string): string => new URL(`../../dist/wasi/${name}.js`, imp
 const { Fields } = (await import(dist('http-fields'))) as typeof import('../../src/wasi/http-fields.ts');
 const { OutgoingRequest } = (await import(dist('http-types'))) as typeof import('../../src/wasi/http-types.ts');
 const { outgoingHandler } = (await import(dist('http-outgoing'))) as typeof import('../../src/wasi/http-outgoing.ts');
-const { parseAllowEntry } = (await import(dist('http-allow-list'))) as typeof import('../../src/wasi/http-allow-list.ts');
+const { parseAllowEntry } = (await import(
+  dist('http-allow-list')
+)) as typeof import('../../src/wasi/http-allow-list.ts');
 
 const hosts = useTaskHostDir('http-');
 
@@ -71,7 +73,10 @@ describe('outbound HTTP allow-list (host objects as the guest uses them)', () =>
   beforeAll(async () => {
     port = await freePort();
     // In another process: the host blocks this thread while a request runs.
-    target = spawn(process.execPath, ['-e', `require('http').createServer((q, s) => s.end('pong ' + q.url)).listen(${port}, '127.0.0.1')`]);
+    target = spawn(process.execPath, [
+      '-e',
+      `require('http').createServer((q, s) => s.end('pong ' + q.url)).listen(${port}, '127.0.0.1')`,
+    ]);
     await new Promise((r) => setTimeout(r, 500));
   });
   afterAll(() => target.kill());
@@ -95,8 +100,12 @@ describe('outbound HTTP allow-list (host objects as the guest uses them)', () =>
   });
 
   it('another port of an allowed host, or another host, is denied with HTTP-request-denied', () => {
-    expect(() => request(['127.0.0.1'], `127.0.0.1:${port}`)).toThrow(expect.objectContaining({ tag: 'HTTP-request-denied' }) as Error);
-    expect(() => request(['*.example.com'], `127.0.0.1:${port}`)).toThrow(expect.objectContaining({ tag: 'HTTP-request-denied' }) as Error);
+    expect(() => request(['127.0.0.1'], `127.0.0.1:${port}`)).toThrow(
+      expect.objectContaining({ tag: 'HTTP-request-denied' }) as Error,
+    );
+    expect(() => request(['*.example.com'], `127.0.0.1:${port}`)).toThrow(
+      expect.objectContaining({ tag: 'HTTP-request-denied' }) as Error,
+    );
     expect(() => request([], 'example.com')).toThrow(expect.objectContaining({ tag: 'HTTP-request-denied' }) as Error);
   });
 

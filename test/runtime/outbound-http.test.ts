@@ -20,7 +20,10 @@ beforeAll(async () => {
   dir = await realpath(await mkdtemp(join(tmpdir(), 'outbound-')));
   server = spawn(
     process.execPath,
-    ['-e', "const s=require('http').createServer((q,r)=>r.end('allowed body for '+q.url));s.listen(0,'127.0.0.1',()=>console.log(s.address().port))"],
+    [
+      '-e',
+      "const s=require('http').createServer((q,r)=>r.end('allowed body for '+q.url));s.listen(0,'127.0.0.1',()=>console.log(s.address().port))",
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: server.stdout as NodeJS.ReadableStream });
@@ -32,7 +35,11 @@ afterAll(async () => {
 });
 
 function probe(urls: string[], allow: string[]) {
-  return runToExit({ component: 'js-http-probe', dir, grants: { env: { PROBE_URLS: urls.join(' ') }, outboundHttp: allow } });
+  return runToExit({
+    component: 'js-http-probe',
+    dir,
+    grants: { env: { PROBE_URLS: urls.join(' ') }, outboundHttp: allow },
+  });
 }
 
 describe('outbound HTTP through wasi:http/outgoing-handler', () => {
@@ -40,8 +47,12 @@ describe('outbound HTTP through wasi:http/outgoing-handler', () => {
     const allowed = `http://127.0.0.1:${port}/after`;
     const result = probe(['http://evil.example.com/steal', allowed], [`127.0.0.1:${port}`]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe(`http://evil.example.com/steal -> error HTTP-request-denied\n${allowed} -> status 200 body allowed body for /after\n`);
-    expect(result.stderr).toBe("[nomad-driver-wasm] outbound HTTP to evil.example.com denied: not in the task's allow_http list\n");
+    expect(result.stdout).toBe(
+      `http://evil.example.com/steal -> error HTTP-request-denied\n${allowed} -> status 200 body allowed body for /after\n`,
+    );
+    expect(result.stderr).toBe(
+      "[nomad-driver-wasm] outbound HTTP to evil.example.com denied: not in the task's allow_http list\n",
+    );
   });
 
   it('denies everything without allow_http, even loopback', () => {

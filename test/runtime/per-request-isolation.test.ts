@@ -19,7 +19,10 @@ interface Served {
 
 async function serve(component: string, httpInstance: 'shared' | 'per-request'): Promise<Served> {
   // The probe is a request of its own: the counts below start after it.
-  const { host, url } = await hosts.serve({ component, grants: { httpInstance, memoryMaxMiB: 16 } }, { path: '/ready-probe' });
+  const { host, url } = await hosts.serve(
+    { component, grants: { httpInstance, memoryMaxMiB: 16 } },
+    { path: '/ready-probe' },
+  );
   let stderr = '';
   host.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return { url, stderr: () => stderr };
@@ -79,7 +82,9 @@ describe('request-counter, per-request instances', () => {
 
   it('answers as a fresh instance with traps mixed into concurrent load', async () => {
     const paths = Array.from({ length: 120 }, (_, i) => (i % 10 === 3 ? '/trap-early' : i % 10 === 7 ? '/trap' : '/'));
-    const results = await Promise.all(paths.map((path) => (path === '/' ? answer(`${served.url}${path}`) : outcome(`${served.url}${path}`))));
+    const results = await Promise.all(
+      paths.map((path) => (path === '/' ? answer(`${served.url}${path}`) : outcome(`${served.url}${path}`))),
+    );
     paths.forEach((path, i) => {
       if (path === '/') expect(results[i]).toBe(FRESH);
       else expect(['500', 'connection cut']).toContain(results[i]);
@@ -89,7 +94,9 @@ describe('request-counter, per-request instances', () => {
   it('gives the next request the original memory size after one grew memory', async () => {
     expect(await answer(`${served.url}/grow`)).toBe('global=1 memory=1 handle=1 table=1 pages=2');
     expect(await answer(served.url)).toBe(FRESH);
-    const mixed = await Promise.all(Array.from({ length: 40 }, (_, i) => answer(`${served.url}${i % 2 ? '/grow' : '/'}`)));
+    const mixed = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => answer(`${served.url}${i % 2 ? '/grow' : '/'}`)),
+    );
     mixed.forEach((text, i) => expect(text).toBe(i % 2 ? 'global=1 memory=1 handle=1 table=1 pages=2' : FRESH));
   });
 });
@@ -102,6 +109,8 @@ describe('per-request instances of a component whose state cannot be saved', () 
     const served = await serve('v128-counter', 'per-request');
     const answers = await Promise.all(Array.from({ length: 20 }, () => answer(served.url)));
     expect(new Set(answers)).toEqual(new Set(['global=1']));
-    expect(served.stderr()).toMatch(/per-request instances are instantiated afresh for every request \(slower\): .*v128/);
+    expect(served.stderr()).toMatch(
+      /per-request instances are instantiated afresh for every request \(slower\): .*v128/,
+    );
   });
 });

@@ -35,7 +35,10 @@ async function spawnPool(): Promise<Pool> {
 }
 
 let nextTask = 0;
-async function taskSpec(component: string, options: { args?: string[]; port?: number } = {}): Promise<PooledLaunchSpec & { files: { stdout: string; stderr: string } }> {
+async function taskSpec(
+  component: string,
+  options: { args?: string[]; port?: number } = {},
+): Promise<PooledLaunchSpec & { files: { stdout: string; stderr: string } }> {
   const name = `${component}-${nextTask++}`;
   const stateDir = join(dir, name);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
@@ -48,7 +51,14 @@ async function taskSpec(component: string, options: { args?: string[]; port?: nu
     cacheDir: join(dir, 'cache'),
     exitFile: join(stateDir, 'exit.json'),
     stateDir,
-    grants: { args: [`${component}.wasm`, ...(options.args ?? [])], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 64, httpInstance: 'shared' },
+    grants: {
+      args: [`${component}.wasm`, ...(options.args ?? [])],
+      env: {},
+      mounts: [],
+      outboundHttp: [],
+      memoryMaxMiB: 64,
+      httpInstance: 'shared',
+    },
     ...(options.port !== undefined ? { http: { host: '127.0.0.1', port: options.port } } : {}),
     logPaths: files,
     files,
@@ -116,7 +126,9 @@ describe('pool host', () => {
     const pool = await spawnPool();
     const port = await freePort();
     const serving = await startIn(pool, await taskSpec('hello-http', { port }));
-    await expect(pool.start(await taskSpec('core-module'), () => undefined, 60_000)).rejects.toMatchObject({ code: 'COMPONENT_INVALID' });
+    await expect(pool.start(await taskSpec('core-module'), () => undefined, 60_000)).rejects.toMatchObject({
+      code: 'COMPONENT_INVALID',
+    });
     expect((await get(`http://127.0.0.1:${port}/`)).status).toBe(200);
     expect(pool.alive).toBe(true);
     expect(serving.ready.world).toBe('http');
@@ -135,7 +147,9 @@ describe('pool host', () => {
     const [spun, other] = await Promise.all([spinning.exited, bystander.exited]);
     for (const result of [spun, other]) {
       expect(result).toMatchObject({ exitCode: 137, signal: 9 });
-      expect(result.err).toMatch(/^POOL_HOST_FAILED: task "spin" did not stop within its kill_timeout; every task in the pool ended with it/);
+      expect(result.err).toMatch(
+        /^POOL_HOST_FAILED: task "spin" did not stop within its kill_timeout; every task in the pool ended with it/,
+      );
     }
     expect(await readFile(spin.files.stdout, 'utf8')).toBe('spinning\n');
     expect(pool.alive).toBe(false);
@@ -147,7 +161,9 @@ describe('pool host', () => {
     const service = await taskSpec('hello-http', { port });
     await startIn(pool, service);
     const command = await taskSpec('exit-code', { args: ['0'] });
-    await (await startIn(pool, command)).exited;
+    await (
+      await startIn(pool, command)
+    ).exited;
     const again = PoolHost.attach(pool.pid, pool.startTicks, log);
     expect(await again.watch(command.taskId, command.exitFile)).toMatchObject({ exitCode: 0, signal: 0 }); // from its exit file
     const serviceExit = again.watch(service.taskId, service.exitFile);

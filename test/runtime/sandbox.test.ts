@@ -16,7 +16,12 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 /** Runs dist/task-host/main.js as the plugin would, with a spec on stdin. */
-function runTaskHost(component: string, args: string[], env: Record<string, string>, hostEnv: Record<string, string> = {}) {
+function runTaskHost(
+  component: string,
+  args: string[],
+  env: Record<string, string>,
+  hostEnv: Record<string, string> = {},
+) {
   const spec = {
     version: 2,
     taskId: 'alloc/task/1',
@@ -24,7 +29,14 @@ function runTaskHost(component: string, args: string[], env: Record<string, stri
     cacheDir: join(dir, 'cache'),
     exitFile: join(dir, `${component}.exit.json`),
     stateDir: mkdtempSync(join(dir, 'state-')),
-    grants: { args: [`${component}.wasm`, ...args], env, mounts: [], outboundHttp: [], memoryMaxMiB: undefined, httpInstance: 'shared' },
+    grants: {
+      args: [`${component}.wasm`, ...args],
+      env,
+      mounts: [],
+      outboundHttp: [],
+      memoryMaxMiB: undefined,
+      httpInstance: 'shared',
+    },
   };
   return spawnSync(process.execPath, [join(ROOT, 'dist/task-host/main.js')], {
     input: JSON.stringify(spec),
@@ -46,7 +58,10 @@ describe('task host sandbox', () => {
   it('a guest exit ends the task host with the guest status and records it', async () => {
     const result = runTaskHost('exit-code', ['3'], {});
     expect(result.status).toBe(1);
-    expect(JSON.parse(await readFile(join(dir, 'exit-code.exit.json'), 'utf8'))).toMatchObject({ exitCode: 1, signal: 0 });
+    expect(JSON.parse(await readFile(join(dir, 'exit-code.exit.json'), 'utf8'))).toMatchObject({
+      exitCode: 1,
+      signal: 0,
+    });
   });
 
   it('args arrive as argv[1..]', () => {

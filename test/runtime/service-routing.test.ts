@@ -19,7 +19,9 @@ import { startHost } from './support/task-host.ts';
 import { controlSocketPath } from '../../src/task/control-protocol.ts';
 import type { ServiceInstance } from '../../src/services/service-instance.ts';
 
-const { HostChannel } = (await import(new URL('../../dist/task/host-channel.js', import.meta.url).href)) as typeof import('../../src/task/host-channel.ts');
+const { HostChannel } = (await import(
+  new URL('../../dist/task/host-channel.js', import.meta.url).href
+)) as typeof import('../../src/task/host-channel.ts');
 
 interface Backend {
   readonly name: string;
@@ -31,7 +33,6 @@ interface Backend {
 let dir: string;
 const hosts: ChildProcess[] = [];
 const backends: Backend[] = [];
-
 
 async function backend(name: string): Promise<Backend> {
   const hits: Backend['hits'] = [];
@@ -48,20 +49,32 @@ async function backend(name: string): Promise<Backend> {
 
 const at = (b: Backend): ServiceInstance => ({ address: '127.0.0.1', port: b.port });
 
-async function serving(services: { grants: string[]; initial: { name: string; instances: ServiceInstance[] | null }[] }): Promise<{ port: number; host: ChildProcess; stderr: () => string }> {
+async function serving(services: {
+  grants: string[];
+  initial: { name: string; instances: ServiceInstance[] | null }[];
+}): Promise<{ port: number; host: ChildProcess; stderr: () => string }> {
   const port = await freePort();
   const host = startHost({
     component: 'service-probe',
     dir,
     http: { host: '127.0.0.1', port },
-    grants: { env: { NAME: 'caller', UPSTREAM: 'http://backend.service.consul' }, services: services.grants.map((name) => ({ provider: 'consul', name })) },
+    grants: {
+      env: { NAME: 'caller', UPSTREAM: 'http://backend.service.consul' },
+      services: services.grants.map((name) => ({ provider: 'consul', name })),
+    },
     services: services.initial.map(({ name, instances }) => ({ ref: { provider: 'consul', name }, instances })),
   });
   hosts.push(host);
   let stderr = '';
   host.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   for (let i = 0; i < 300; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false)) return { port, host, stderr: () => stderr };
+    if (
+      await fetch(`http://127.0.0.1:${port}/`).then(
+        () => true,
+        () => false,
+      )
+    )
+      return { port, host, stderr: () => stderr };
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`service-probe did not start serving: ${stderr}`);
@@ -106,7 +119,10 @@ describe('outbound HTTP to granted services by name', () => {
     const dead = await backend('dead');
     const deadPort = dead.port;
     await new Promise<void>((resolve) => dead.server.close(() => resolve()));
-    const { port } = await serving({ grants: ['backend'], initial: [{ name: 'backend', instances: [at(live), { address: '127.0.0.1', port: deadPort }] }] });
+    const { port } = await serving({
+      grants: ['backend'],
+      initial: [{ name: 'backend', instances: [at(live), { address: '127.0.0.1', port: deadPort }] }],
+    });
     const results = [];
     for (let i = 0; i < 8; i++) results.push(await get(port, `/call/r${i}`));
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
@@ -117,7 +133,11 @@ describe('outbound HTTP to granted services by name', () => {
     const [a, b] = [await backend('a2'), await backend('b2')];
     const { port, host } = await serving({ grants: ['backend'], initial: [{ name: 'backend', instances: [at(a)] }] });
     expect((await get(port, '/call/first')).body).toBe('a2 /first');
-    const channel = HostChannel.open({ path: controlSocketPath(host.pid ?? 0), isAlive: async () => host.exitCode === null, onMessage: () => undefined });
+    const channel = HostChannel.open({
+      path: controlSocketPath(host.pid ?? 0),
+      isAlive: async () => host.exitCode === null,
+      onMessage: () => undefined,
+    });
     await until(async () => channel.connected, 'the control channel');
     channel.send({ type: 'service-instances', service: { provider: 'consul', name: 'backend' }, instances: [at(b)] });
     await until(async () => (await get(port, '/call/probe')).body.startsWith('b2'), 'the new set');
@@ -126,7 +146,10 @@ describe('outbound HTTP to granted services by name', () => {
     expect(a.hits.length).toBe(before);
     // An empty set: the guest gets destination-unavailable, the host says why.
     channel.send({ type: 'service-instances', service: { provider: 'consul', name: 'backend' }, instances: [] });
-    await until(async () => (await get(port, '/call/none')).body === 'error destination-unavailable\n', 'the empty set');
+    await until(
+      async () => (await get(port, '/call/none')).body === 'error destination-unavailable\n',
+      'the empty set',
+    );
     channel.close();
   });
 
@@ -139,7 +162,25 @@ describe('outbound HTTP to granted services by name', () => {
 
   it('https:// goes over TLS to the instance with the service name as server name, verified: a self-signed certificate is refused', async () => {
     const keyDir = await mkdtemp(join(dir, 'tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=backend.service.consul', '-keyout', join(keyDir, 'key.pem'), '-out', join(keyDir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=backend.service.consul',
+        '-keyout',
+        join(keyDir, 'key.pem'),
+        '-out',
+        join(keyDir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     // The server name the client asked for, taken from its ClientHello: recorded before the server
     // sends the certificate the client then refuses (an alert the server may see only later).
     const names: string[] = [];
@@ -158,8 +199,14 @@ describe('outbound HTTP to granted services by name', () => {
     const address = tls.address();
     const tlsPort = typeof address === 'object' && address ? address.port : 0;
     try {
-      const { port } = await serving({ grants: ['backend'], initial: [{ name: 'backend', instances: [{ address: '127.0.0.1', port: tlsPort }] }] });
-      expect(await get(port, '/tls/backend.service.consul/x')).toEqual({ status: 502, body: 'error TLS-certificate-error\n' });
+      const { port } = await serving({
+        grants: ['backend'],
+        initial: [{ name: 'backend', instances: [{ address: '127.0.0.1', port: tlsPort }] }],
+      });
+      expect(await get(port, '/tls/backend.service.consul/x')).toEqual({
+        status: 502,
+        body: 'error TLS-certificate-error\n',
+      });
       expect(names).toContain('backend.service.consul');
     } finally {
       tls.close();
@@ -169,12 +216,23 @@ describe('outbound HTTP to granted services by name', () => {
   it('refuses a name the task did not grant, and a port on a service name, with HTTP-request-denied', async () => {
     const a = await backend('a3');
     const { port, stderr } = await serving({ grants: ['backend'], initial: [{ name: 'backend', instances: [at(a)] }] });
-    expect(await get(port, '/to/payments.service.consul/x')).toEqual({ status: 502, body: 'error HTTP-request-denied\n' });
-    expect(await get(port, `/to/backend.service.consul:${a.port}/x`)).toEqual({ status: 502, body: 'error HTTP-request-denied\n' });
-    expect(await get(port, '/to/backend.service.nomad/x')).toEqual({ status: 502, body: 'error HTTP-request-denied\n' });
+    expect(await get(port, '/to/payments.service.consul/x')).toEqual({
+      status: 502,
+      body: 'error HTTP-request-denied\n',
+    });
+    expect(await get(port, `/to/backend.service.consul:${a.port}/x`)).toEqual({
+      status: 502,
+      body: 'error HTTP-request-denied\n',
+    });
+    expect(await get(port, '/to/backend.service.nomad/x')).toEqual({
+      status: 502,
+      body: 'error HTTP-request-denied\n',
+    });
     expect(a.hits).toEqual([]);
     await until(async () => stderr().includes('leave the port out'), 'the notices');
-    expect(stderr()).toContain("outbound HTTP to payments.service.consul denied: not a service in the task's allow_services list");
+    expect(stderr()).toContain(
+      "outbound HTTP to payments.service.consul denied: not a service in the task's allow_services list",
+    );
     expect(stderr()).toContain('a service name takes its port from the catalog');
   });
 });

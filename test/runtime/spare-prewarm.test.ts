@@ -20,7 +20,9 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 async function digestOf(component: string): Promise<string> {
-  return `sha256:${createHash('sha256').update(await readFile(join(COMPONENTS, `${component}.wasm`))).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(await readFile(join(COMPONENTS, `${component}.wasm`)))
+    .digest('hex')}`;
 }
 
 function specFor(component: string, digest: string, n: number, env: Record<string, string> = {}): LaunchSpec {
@@ -32,16 +34,29 @@ function specFor(component: string, digest: string, n: number, env: Record<strin
     cacheDir: join(dir, 'cache'),
     exitFile: join(dir, `exit-${n}.json`),
     stateDir: join(dir, `state-${n}`),
-    grants: { args: [`${component}.wasm`], env, mounts: [], outboundHttp: [], memoryMaxMiB: 32, httpInstance: 'shared' },
+    grants: {
+      args: [`${component}.wasm`],
+      env,
+      mounts: [],
+      outboundHttp: [],
+      memoryMaxMiB: 32,
+      httpInstance: 'shared',
+    },
     logPaths: { stdout: join(dir, `out-${n}`), stderr: join(dir, `err-${n}`) },
   };
 }
 
 /** A spare started with `hint`, idle for a while (it prepares then), then given `spec`. */
-async function runOnSpare(hint: string | undefined, spec: LaunchSpec): Promise<{ code: number | null; stdout: string }> {
+async function runOnSpare(
+  hint: string | undefined,
+  spec: LaunchSpec,
+): Promise<{ code: number | null; stdout: string }> {
   await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
   await Promise.all([writeFile(spec.logPaths?.stdout ?? '', ''), writeFile(spec.logPaths?.stderr ?? '', '')]);
-  const child = spawn(process.execPath, [TASK_HOST, '--spare', ...(hint ? [hint] : [])], { stdio: ['pipe', 'ignore', 'ignore', 'ignore'], env: {} });
+  const child = spawn(process.execPath, [TASK_HOST, '--spare', ...(hint ? [hint] : [])], {
+    stdio: ['pipe', 'ignore', 'ignore', 'ignore'],
+    env: {},
+  });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise((resolve) => setTimeout(resolve, 1500));
   child.stdin?.end(JSON.stringify(spec));
@@ -67,7 +82,12 @@ describe('spare task host with a prewarm hint', () => {
     expect(hint).toBeDefined();
     expect(hint).not.toContain('do-not-leak');
     expect(hint).not.toContain('SECRET_TOKEN');
-    expect(parsePrewarmArg([hint ?? ''])).toEqual({ cacheDir: join(dir, 'cache'), digest: hello, memoryMaxMiB: 32, perRequest: false });
+    expect(parsePrewarmArg([hint ?? ''])).toEqual({
+      cacheDir: join(dir, 'cache'),
+      digest: hello,
+      memoryMaxMiB: 32,
+      perRequest: false,
+    });
     // A task dir file comes without a digest: the one the task host reported with `ready` is used.
     const { componentDigest: _none, ...withoutDigest } = specFor('hello-command', hello, 9);
     expect(prewarmArgOf(withoutDigest)).toBeUndefined();
@@ -75,7 +95,10 @@ describe('spare task host with a prewarm hint', () => {
   });
 
   it('starts the component it prepared', async () => {
-    expect(await runOnSpare(hint, specFor('hello-command', hello, 1))).toEqual({ code: 0, stdout: 'hello from wasm\n' });
+    expect(await runOnSpare(hint, specFor('hello-command', hello, 1))).toEqual({
+      code: 0,
+      stdout: 'hello from wasm\n',
+    });
   });
 
   it('starts another component as usual', async () => {
@@ -86,8 +109,14 @@ describe('spare task host with a prewarm hint', () => {
 
   it('ignores a hint that does not fit: unknown digest, or not a hint at all', async () => {
     const unknown = prewarmArgOf(specFor('hello-command', `sha256:${'0'.repeat(64)}`, 3));
-    expect(await runOnSpare(unknown, specFor('hello-command', hello, 3))).toEqual({ code: 0, stdout: 'hello from wasm\n' });
+    expect(await runOnSpare(unknown, specFor('hello-command', hello, 3))).toEqual({
+      code: 0,
+      stdout: 'hello from wasm\n',
+    });
     expect(parsePrewarmArg(['--prewarm={not json'])).toBeUndefined();
-    expect(await runOnSpare('--prewarm={not json', specFor('hello-command', hello, 4))).toEqual({ code: 0, stdout: 'hello from wasm\n' });
+    expect(await runOnSpare('--prewarm={not json', specFor('hello-command', hello, 4))).toEqual({
+      code: 0,
+      stdout: 'hello from wasm\n',
+    });
   });
 });

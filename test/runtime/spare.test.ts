@@ -49,7 +49,10 @@ describe('spare task host', () => {
     expect(await readFile(stderr, 'utf8')).toBe('hello on stderr\n');
     expect(await text(child.stdout as Readable)).toBe(''); // nothing on the spare's own stdio
     expect(JSON.parse(await readFile(join(dir, 'exit.json'), 'utf8'))).toMatchObject({ exitCode: 0 });
-    const messages = (await progress).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; phase?: string; world?: string });
+    const messages = (await progress)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; phase?: string; world?: string });
     expect(messages.map((m) => m.phase ?? `${m.type} ${m.world}`)).toEqual(['loading', 'compiling', 'ready command']); // a fresh cache dir
   });
 

@@ -37,7 +37,12 @@ describe('nomad-wasm against a registry', () => {
 
     const inspected = await nomadWasm(['inspect', '--json', digestRef ?? '', ...auth], env);
     expect(inspected.code).toBe(0);
-    const report = JSON.parse(inspected.stdout) as { digest: string; manifestDigest: string; world: string; signatures: unknown[] };
+    const report = JSON.parse(inspected.stdout) as {
+      digest: string;
+      manifestDigest: string;
+      world: string;
+      signatures: unknown[];
+    };
     expect(report.digest).toBe(digestOf(await readFile(file)));
     expect(`oci://${registry.host}/ops/echo@${report.manifestDigest}`).toBe(digestRef);
     expect(report.world).toBe('wasi:http service');
@@ -60,18 +65,34 @@ describe('nomad-wasm against a registry', () => {
     await client.pushReferrer(parseOciReference(signedRef), signed.manifestDigest, BUNDLE_TYPE, bundle, BUNDLE_TYPE);
     const ok = await nomadWasm(['verify', signedRef, '--key', keyFile, ...auth], env);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toBe(`verified ${digestOf(bytes)}\nsigned by key sha256:${key.fingerprintHex} (${signedRef} (referrers-tag))\n`);
+    expect(ok.stdout).toBe(
+      `verified ${digestOf(bytes)}\nsigned by key sha256:${key.fingerprintHex} (${signedRef} (referrers-tag))\n`,
+    );
 
-    await client.pushComponent(parseOciReference(`oci://${registry.host}/ops/hello:unsigned`), Buffer.concat([bytes, Buffer.from([0, 2, 1, 0x78])]));
-    const refused = await nomadWasm(['verify', `oci://${registry.host}/ops/hello:unsigned`, '--key', keyFile, ...auth], env);
+    await client.pushComponent(
+      parseOciReference(`oci://${registry.host}/ops/hello:unsigned`),
+      Buffer.concat([bytes, Buffer.from([0, 2, 1, 0x78])]),
+    );
+    const refused = await nomadWasm(
+      ['verify', `oci://${registry.host}/ops/hello:unsigned`, '--key', keyFile, ...auth],
+      env,
+    );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^error \[SIGNATURE_MISSING\]: no signature found/m);
 
     // --json (what the Terraform provider reads): the verdict on stdout either way.
     const okJson = await nomadWasm(['verify', signedRef, '--key', keyFile, '--json', ...auth], env);
     expect(okJson.code).toBe(0);
-    expect(JSON.parse(okJson.stdout)).toMatchObject({ verified: true, digest: digestOf(bytes), manifestDigest: signed.manifestDigest, signer: { kind: 'key', keyFingerprint: key.fingerprintHex } });
-    const refusedJson = await nomadWasm(['verify', `oci://${registry.host}/ops/hello:unsigned`, '--key', keyFile, '--json', ...auth], env);
+    expect(JSON.parse(okJson.stdout)).toMatchObject({
+      verified: true,
+      digest: digestOf(bytes),
+      manifestDigest: signed.manifestDigest,
+      signer: { kind: 'key', keyFingerprint: key.fingerprintHex },
+    });
+    const refusedJson = await nomadWasm(
+      ['verify', `oci://${registry.host}/ops/hello:unsigned`, '--key', keyFile, '--json', ...auth],
+      env,
+    );
     expect(refusedJson.code).toBe(1);
     expect(JSON.parse(refusedJson.stdout)).toMatchObject({ verified: false, code: 'SIGNATURE_MISSING' });
   });

@@ -64,9 +64,13 @@ describe('oci:// components', () => {
   it('pulls by manifest digest and checks a pinned checksum', async () => {
     const pushed = await client.pushComponent(parseOciReference(`oci://${registry.host}/apps/pinned:1`), hello);
     const h = await providerHarness();
-    const byDigest = await h.provide(`oci://${registry.host}/apps/pinned@${pushed.manifestDigest}`, { checksum: digestOf(hello) });
+    const byDigest = await h.provide(`oci://${registry.host}/apps/pinned@${pushed.manifestDigest}`, {
+      checksum: digestOf(hello),
+    });
     expect(byDigest.fetched.kind === 'oci' && byDigest.fetched.manifestDigest).toBe(pushed.manifestDigest);
-    const err = await driverRejection(h.provide(`oci://${registry.host}/apps/pinned:1`, { checksum: `sha256:${'0'.repeat(64)}` }));
+    const err = await driverRejection(
+      h.provide(`oci://${registry.host}/apps/pinned:1`, { checksum: `sha256:${'0'.repeat(64)}` }),
+    );
     expect(err.code).toBe('COMPONENT_CHECKSUM_MISMATCH');
     expect(err.message).toContain(digestOf(hello));
   });
@@ -81,7 +85,9 @@ describe('oci:// components', () => {
       expect(await readFile((await h.provide(ref)).path)).toEqual(hello);
       expect(proxy.seen).toEqual([]);
       // A tag must be resolved every time: it fails while the registry is away.
-      expect((await driverRejection(h.provide(`oci://${proxy.host}/apps/offline:1`))).code).toBe('OCI_REGISTRY_UNREACHABLE');
+      expect((await driverRejection(h.provide(`oci://${proxy.host}/apps/offline:1`))).code).toBe(
+        'OCI_REGISTRY_UNREACHABLE',
+      );
     } finally {
       proxy.fault = () => undefined;
     }
@@ -138,12 +144,18 @@ describe('bad inputs fail the start clearly and cache nothing', () => {
     const junk = Buffer.from('#!/bin/sh\necho not wasm\n');
     const layer = await rawPushBlob(registry.host, 'apps/junk', junk);
     const config = await rawPushBlob(registry.host, 'apps/junk', Buffer.from('{}'));
-    await rawPushManifest(registry.host, 'apps/junk', '1', {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.wasm.config.v0+json', digest: config.digest, size: config.size },
-      layers: [{ mediaType: 'application/vnd.wasm.content.layer.v1+wasm', digest: layer.digest, size: layer.size }],
-    }, 'application/vnd.oci.image.manifest.v1+json');
+    await rawPushManifest(
+      registry.host,
+      'apps/junk',
+      '1',
+      {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.wasm.config.v0+json', digest: config.digest, size: config.size },
+        layers: [{ mediaType: 'application/vnd.wasm.content.layer.v1+wasm', digest: layer.digest, size: layer.size }],
+      },
+      'application/vnd.oci.image.manifest.v1+json',
+    );
     const h = await providerHarness();
     const coreErr = await driverRejection(h.provide(`oci://${registry.host}/apps/core:1`));
     expect(coreErr.code).toBe('COMPONENT_INVALID');

@@ -14,7 +14,14 @@ import { parseOciReference } from '../../src/oci/reference.js';
 import { rawPushBlob, rawPushManifest } from '../oci/support/raw-push.js';
 import { startRegistry, type RunningRegistry } from '../oci/support/registry.js';
 import { COMPONENTS } from '../runtime/support/task-host.js';
-import { digestOf, makeKey, messageSignatureBundle, signBytes, simpleSigningPayload, type TestKey } from '../verify/support/key-signer.js';
+import {
+  digestOf,
+  makeKey,
+  messageSignatureBundle,
+  signBytes,
+  simpleSigningPayload,
+  type TestKey,
+} from '../verify/support/key-signer.js';
 import { opensslTime, PrivatePki } from '../verify/support/private-pki.js';
 import { providerHarness } from './support/provider.js';
 import { driverRejection } from '../support/rejection.js';
@@ -37,7 +44,10 @@ const enforceKey = (key: TestKey, mode: 'warn' | 'enforce' = 'enforce'): Signatu
 });
 
 /** Pushes a component (distinct bytes per repository) and returns its reference and digests. */
-async function push(repo: string, bytes: Buffer = hello): Promise<{ ref: string; manifestDigest: string; digest: string }> {
+async function push(
+  repo: string,
+  bytes: Buffer = hello,
+): Promise<{ ref: string; manifestDigest: string; digest: string }> {
   const ref = `oci://${registry.host}/${repo}:1`;
   const pushed = await client.pushComponent(parseOciReference(ref), bytes);
   return { ref, manifestDigest: pushed.manifestDigest, digest: pushed.layerDigest };
@@ -62,17 +72,30 @@ afterAll(async () => {
 describe('enforce with a trusted key', () => {
   it('admits a component whose bundle is an OCI referrer, records the signer, and verifies once per digest', async () => {
     const { ref, manifestDigest, digest } = await push('signed/referrer');
-    await attachBundle(ref, manifestDigest, messageSignatureBundle(hello, signBytes(trusted.privateKey, hello), { hint: trusted.hint }));
+    await attachBundle(
+      ref,
+      manifestDigest,
+      messageSignatureBundle(hello, signBytes(trusted.privateKey, hello), { hint: trusted.hint }),
+    );
     const h = await providerHarness({ signatures: enforceKey(trusted) });
     const provided = await h.provide(ref);
-    expect(provided.admission).toMatchObject({ status: 'verified', digest, fromCache: false, signer: { kind: 'key', keyFingerprint: trusted.fingerprintHex } });
-    expect(h.events.some((e) => e.startsWith(`Signature verified: ${digest} signed by key sha256:${trusted.fingerprintHex}`))).toBe(true);
+    expect(provided.admission).toMatchObject({
+      status: 'verified',
+      digest,
+      fromCache: false,
+      signer: { kind: 'key', keyFingerprint: trusted.fingerprintHex },
+    });
+    expect(
+      h.events.some((e) =>
+        e.startsWith(`Signature verified: ${digest} signed by key sha256:${trusted.fingerprintHex}`),
+      ),
+    ).toBe(true);
     const again = await h.provide(ref);
     expect(again.admission).toMatchObject({ status: 'verified', fromCache: true });
     expect(h.events.at(-1)).toMatch(/^Signature verified earlier on this node/);
   });
 
-  it("admits a component signed the cosign way (simple-signing payload under the `.sig` tag)", async () => {
+  it('admits a component signed the cosign way (simple-signing payload under the `.sig` tag)', async () => {
     const bytes = Buffer.concat([hello, Buffer.from([])]);
     const { ref, manifestDigest } = await push('signed/cosign', bytes);
     const payload = simpleSigningPayload(manifestDigest, `${registry.host}/signed/cosign`);
@@ -91,7 +114,9 @@ describe('enforce with a trusted key', () => {
             mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
             digest: layer.digest,
             size: layer.size,
-            annotations: { 'dev.cosignproject.cosign/signature': signBytes(trusted.privateKey, payload).toString('base64') },
+            annotations: {
+              'dev.cosignproject.cosign/signature': signBytes(trusted.privateKey, payload).toString('base64'),
+            },
           },
         ],
       },
@@ -99,7 +124,14 @@ describe('enforce with a trusted key', () => {
     );
     const h = await providerHarness({ signatures: enforceKey(trusted) });
     const provided = await h.provide(ref);
-    expect(provided.admission).toMatchObject({ status: 'verified', signer: { kind: 'key', keyFingerprint: trusted.fingerprintHex, origin: expect.stringContaining('cosign .sig tag') } });
+    expect(provided.admission).toMatchObject({
+      status: 'verified',
+      signer: {
+        kind: 'key',
+        keyFingerprint: trusted.fingerprintHex,
+        origin: expect.stringContaining('cosign .sig tag'),
+      },
+    });
   });
 
   it('refuses an unsigned component (SIGNATURE_MISSING), a stranger’s signature (SIGNER_NOT_TRUSTED) and a signature over other bytes (SIGNATURE_INVALID), caching nothing', async () => {
@@ -108,14 +140,22 @@ describe('enforce with a trusted key', () => {
     expect((await driverRejection(h.provide(unsigned.ref))).code).toBe('SIGNATURE_MISSING');
 
     const wrong = await push('signed/stranger');
-    await attachBundle(wrong.ref, wrong.manifestDigest, messageSignatureBundle(hello, signBytes(stranger.privateKey, hello), { hint: stranger.hint }));
+    await attachBundle(
+      wrong.ref,
+      wrong.manifestDigest,
+      messageSignatureBundle(hello, signBytes(stranger.privateKey, hello), { hint: stranger.hint }),
+    );
     const notTrusted = await driverRejection(h.provide(wrong.ref));
     expect(notTrusted.code).toBe('SIGNER_NOT_TRUSTED');
     expect(notTrusted.message).toContain(trusted.fingerprintHex);
 
     const other = Buffer.from('some other artifact');
     const tampered = await push('signed/tampered');
-    await attachBundle(tampered.ref, tampered.manifestDigest, messageSignatureBundle(other, signBytes(trusted.privateKey, other), { hint: trusted.hint }));
+    await attachBundle(
+      tampered.ref,
+      tampered.manifestDigest,
+      messageSignatureBundle(other, signBytes(trusted.privateKey, other), { hint: trusted.hint }),
+    );
     expect((await driverRejection(h.provide(tampered.ref))).code).toBe('SIGNATURE_INVALID');
 
     expect(await h.cachedBlobs()).toEqual([]);
@@ -129,7 +169,9 @@ describe('warn and namespace rules', () => {
     const h = await providerHarness({ signatures: enforceKey(trusted, 'warn') });
     const provided = await h.provide(unsigned.ref);
     expect(provided.admission).toMatchObject({ status: 'unverified', reason: { code: 'SIGNATURE_MISSING' } });
-    expect(h.events.at(-1)).toMatch(/^WARNING: running unverified component sha256:[0-9a-f]{64} \(signature policy "warn"\): no signature found/);
+    expect(h.events.at(-1)).toMatch(
+      /^WARNING: running unverified component sha256:[0-9a-f]{64} \(signature policy "warn"\): no signature found/,
+    );
   });
 
   it('a namespace can enforce what the default only warns about', async () => {
@@ -142,8 +184,17 @@ describe('warn and namespace rules', () => {
 
   it('warn still fails a start when the trust material itself is broken: a warning nobody reads must not hide it', async () => {
     const { ref, manifestDigest } = await push('warn/broken-root');
-    await attachBundle(ref, manifestDigest, messageSignatureBundle(hello, signBytes(trusted.privateKey, hello), { hint: trusted.hint }));
-    const h = await providerHarness({ signatures: { ...enforceKey(trusted, 'warn'), trustedRoot: { certificateAuthorities: [{ uri: 'https://ca.example' }] } } });
+    await attachBundle(
+      ref,
+      manifestDigest,
+      messageSignatureBundle(hello, signBytes(trusted.privateKey, hello), { hint: trusted.hint }),
+    );
+    const h = await providerHarness({
+      signatures: {
+        ...enforceKey(trusted, 'warn'),
+        trustedRoot: { certificateAuthorities: [{ uri: 'https://ca.example' }] },
+      },
+    });
     const err = await driverRejection(h.provide(ref));
     expect(err.code).toBe('TRUST_ROOT_INVALID');
   });
@@ -156,10 +207,16 @@ describe('warn and namespace rules', () => {
 });
 
 describe('certificate identities with a private CA and TSA, bundle beside a file', () => {
-  async function fileSignedBy(leafOptions: { startDate?: string; endDate?: string }, h: Awaited<ReturnType<typeof providerHarness>>): Promise<void> {
+  async function fileSignedBy(
+    leafOptions: { startDate?: string; endDate?: string },
+    h: Awaited<ReturnType<typeof providerHarness>>,
+  ): Promise<void> {
     const leaf = pki.issueLeaf({ san: `URI:${SUBJECT}`, issuer: ISSUER, ...leafOptions });
     const signature = signBytes(createPrivateKey(leaf.keyPem), hello);
-    const bundle = messageSignatureBundle(hello, signature, { certificateDer: leaf.certDer, timestamps: [pki.timestamp(signature)] });
+    const bundle = messageSignatureBundle(hello, signature, {
+      certificateDer: leaf.certDer,
+      timestamps: [pki.timestamp(signature)],
+    });
     await writeFile(join(h.taskDir, 'local', 'app.wasm'), hello);
     await writeFile(join(h.taskDir, 'local', 'app.wasm.sigstore.json'), bundle);
   }
@@ -173,7 +230,11 @@ describe('certificate identities with a private CA and TSA, bundle beside a file
     const h = await providerHarness({ signatures: identityPolicy() });
     await fileSignedBy({}, h);
     const provided = await h.provide('local/app.wasm');
-    expect(provided.admission).toMatchObject({ status: 'verified', digest: digestOf(hello), signer: { kind: 'certificate', issuer: ISSUER, subject: SUBJECT, origin: 'local/app.wasm.sigstore.json' } });
+    expect(provided.admission).toMatchObject({
+      status: 'verified',
+      digest: digestOf(hello),
+      signer: { kind: 'certificate', issuer: ISSUER, subject: SUBJECT, origin: 'local/app.wasm.sigstore.json' },
+    });
   });
 
   it('refuses a certificate that had expired when the TSA stamped the signature', async () => {
@@ -184,7 +245,12 @@ describe('certificate identities with a private CA and TSA, bundle beside a file
 
   it('refuses an identity outside the policy, naming both', async () => {
     const signatures = identityPolicy();
-    const h = await providerHarness({ signatures: { ...signatures, default: { ...signatures.default, identities: [{ issuer: ISSUER, subject: 'https://github.com/other/*' }] } } });
+    const h = await providerHarness({
+      signatures: {
+        ...signatures,
+        default: { ...signatures.default, identities: [{ issuer: ISSUER, subject: 'https://github.com/other/*' }] },
+      },
+    });
     await fileSignedBy({}, h);
     const err = await driverRejection(h.provide('local/app.wasm'));
     expect(err.code).toBe('SIGNER_NOT_TRUSTED');
@@ -193,7 +259,13 @@ describe('certificate identities with a private CA and TSA, bundle beside a file
   });
 
   it('does not accept a certificate when the policy names only keys, even from the trusted CA', async () => {
-    const h = await providerHarness({ signatures: { default: { mode: 'enforce', keys: [trusted.publicPem], identities: [] }, namespaces: {}, trustedRoot: pki.trustedRoot() } });
+    const h = await providerHarness({
+      signatures: {
+        default: { mode: 'enforce', keys: [trusted.publicPem], identities: [] },
+        namespaces: {},
+        trustedRoot: pki.trustedRoot(),
+      },
+    });
     await fileSignedBy({}, h);
     expect((await driverRejection(h.provide('local/app.wasm'))).code).toBe('SIGNER_NOT_TRUSTED');
   });

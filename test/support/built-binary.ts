@@ -9,7 +9,9 @@ const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 export function builtBinary(script: string, envVar: string): string {
   const fromEnv = process.env[envVar];
   if (fromEnv) return fromEnv;
-  const lines = execFileSync('bash', [join(REPO_ROOT, 'scripts', script)], { encoding: 'utf8' }).trim().split('\n');
+  const lines = execFileSync('bash', [join(REPO_ROOT, 'scripts', script)], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   const path = lines[lines.length - 1];
   if (!path) throw new Error(`scripts/${script} printed no binary path`);
   process.env[envVar] = path;

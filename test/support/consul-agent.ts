@@ -39,7 +39,11 @@ export class ConsulAgent {
   readonly ports: { http: number; serfLan: number; serfWan: number; server: number; https: number };
   private readonly tls: ConsulAgentOptions['tls'];
 
-  private constructor(dir: string, ports: { http: number; serfLan: number; serfWan: number; server: number; https: number }, options: ConsulAgentOptions) {
+  private constructor(
+    dir: string,
+    ports: { http: number; serfLan: number; serfWan: number; server: number; https: number },
+    options: ConsulAgentOptions,
+  ) {
     this.dir = dir;
     this.ports = ports;
     this.managementToken = options.acl ? randomUUID() : undefined;
@@ -48,7 +52,13 @@ export class ConsulAgent {
 
   static async start(options: ConsulAgentOptions = {}): Promise<ConsulAgent> {
     const dir = await mkdtemp(join(tmpdir(), 'consul-test-'));
-    const ports = { http: await freePort(), serfLan: await freePort(), serfWan: await freePort(), server: await freePort(), https: options.tls ? await freePort() : -1 };
+    const ports = {
+      http: await freePort(),
+      serfLan: await freePort(),
+      serfWan: await freePort(),
+      server: await freePort(),
+      https: options.tls ? await freePort() : -1,
+    };
     const agent = new ConsulAgent(dir, ports, options);
     await mkdir(join(dir, 'data'));
     await writeFile(join(dir, 'consul.hcl'), agent.config());
@@ -113,7 +123,10 @@ export class ConsulAgent {
   async api<T>(method: string, path: string, body?: unknown, token = this.managementToken): Promise<T> {
     const response = await fetch(`${this.url}${path}`, {
       method,
-      headers: { ...(token ? { 'x-consul-token': token } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(token ? { 'x-consul-token': token } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -122,7 +135,13 @@ export class ConsulAgent {
   }
 
   /** Registers a service instance on this agent (what Nomad does for a task). */
-  async register(service: { ID: string; Name: string; Address: string; Port: number; Check?: CheckSpec }): Promise<void> {
+  async register(service: {
+    ID: string;
+    Name: string;
+    Address: string;
+    Port: number;
+    Check?: CheckSpec;
+  }): Promise<void> {
     await this.api('PUT', '/v1/agent/service/register', service);
   }
 
@@ -138,13 +157,19 @@ export class ConsulAgent {
   /** A token with exactly these policy rules (HCL), for ACL tests. */
   async tokenWithRules(name: string, rules: string): Promise<string> {
     await this.api('PUT', '/v1/acl/policy', { Name: name, Rules: rules });
-    const token = await this.api<{ SecretID: string }>('PUT', '/v1/acl/token', { Description: name, Policies: [{ Name: name }] });
+    const token = await this.api<{ SecretID: string }>('PUT', '/v1/acl/token', {
+      Description: name,
+      Policies: [{ Name: name }],
+    });
     return token.SecretID;
   }
 
   private async launch(): Promise<void> {
     const log = openSync(this.logPath, 'a');
-    this.process = spawn(consulBinary(), ['agent', '-config-file', join(this.dir, 'consul.hcl')], { cwd: this.dir, stdio: ['ignore', log, log] });
+    this.process = spawn(consulBinary(), ['agent', '-config-file', join(this.dir, 'consul.hcl')], {
+      cwd: this.dir,
+      stdio: ['ignore', log, log],
+    });
     closeSync(log);
     await this.waitUntilReady();
   }
@@ -223,4 +248,3 @@ ${
 export function consulBinary(): string {
   return builtBinary('build-consul.sh', 'CONSUL_BIN');
 }
-

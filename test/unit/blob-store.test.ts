@@ -32,7 +32,15 @@ describe('BlobStore', () => {
     expect(new Set(paths).size).toBe(1);
     expect(await readFile(paths[0] ?? '')).toEqual(bytes);
     let hits = 0;
-    await store.fetch(digest, async () => { throw new Error('must not download again'); }, () => { hits += 1; });
+    await store.fetch(
+      digest,
+      async () => {
+        throw new Error('must not download again');
+      },
+      () => {
+        hits += 1;
+      },
+    );
     expect(hits).toBe(1);
   });
 

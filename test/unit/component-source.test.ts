@@ -6,15 +6,25 @@ const SUM = `sha256:${'a'.repeat(64)}`;
 
 describe('parseComponentSource', () => {
   it('tells files, OCI references and URLs apart', () => {
-    expect(parseComponentSource('local/app.wasm', undefined)).toEqual({ kind: 'file', path: 'local/app.wasm', checksum: undefined });
-    expect(parseComponentSource('oci://ghcr.io/acme/app:1.0', SUM)).toEqual({ kind: 'oci', reference: 'oci://ghcr.io/acme/app:1.0', checksum: SUM });
+    expect(parseComponentSource('local/app.wasm', undefined)).toEqual({
+      kind: 'file',
+      path: 'local/app.wasm',
+      checksum: undefined,
+    });
+    expect(parseComponentSource('oci://ghcr.io/acme/app:1.0', SUM)).toEqual({
+      kind: 'oci',
+      reference: 'oci://ghcr.io/acme/app:1.0',
+      checksum: SUM,
+    });
     const https = parseComponentSource('https://example.com/app.wasm', SUM);
     expect(https.kind).toBe('https');
     expect(https.kind === 'https' && https.url.href).toBe('https://example.com/app.wasm');
   });
 
   it('requires a checksum for URLs, naming the field', () => {
-    expect(() => parseComponentSource('https://example.com/app.wasm', undefined)).toThrow(/config field "checksum": required when the component is a URL/);
+    expect(() => parseComponentSource('https://example.com/app.wasm', undefined)).toThrow(
+      /config field "checksum": required when the component is a URL/,
+    );
   });
 
   it('refuses plain http except on loopback', () => {

@@ -1,7 +1,12 @@
 // The exec refusal must reach `nomad alloc exec` whole: Nomad forwards it
 // as a websocket close reason, which holds at most 123 bytes.
 import { describe, expect, it } from 'vitest';
-import { EXEC_REFUSAL, WEBSOCKET_CLOSE_REASON_MAX_BYTES, execRefusalStatus, grpcGoErrorText } from '../../src/plugin/exec-refusal.ts';
+import {
+  EXEC_REFUSAL,
+  WEBSOCKET_CLOSE_REASON_MAX_BYTES,
+  execRefusalStatus,
+  grpcGoErrorText,
+} from '../../src/plugin/exec-refusal.ts';
 
 describe('exec refusal', () => {
   it('is an Unimplemented status carrying the refusal text', () => {

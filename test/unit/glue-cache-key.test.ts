@@ -12,11 +12,17 @@ const CACHE_FORMAT = 4;
 
 describe('glue cache key', () => {
   it('changes whenever the glue rewrites change', async () => {
-    const sources = await Promise.all(['glue-prelude.ts', 'glue-sync-calls.ts', 'glue-state-hooks.ts'].map((f) => readFile(new URL(f, RUNTIME))));
+    const sources = await Promise.all(
+      ['glue-prelude.ts', 'glue-sync-calls.ts', 'glue-state-hooks.ts'].map((f) => readFile(new URL(f, RUNTIME))),
+    );
     const digest = createHash('sha256').update(Buffer.concat(sources)).digest('hex');
-    const format = Number(/const CACHE_FORMAT = (\d+);/.exec(await readFile(new URL('component-cache.ts', RUNTIME), 'utf8'))?.[1]);
+    const format = Number(
+      /const CACHE_FORMAT = (\d+);/.exec(await readFile(new URL('component-cache.ts', RUNTIME), 'utf8'))?.[1],
+    );
     if (digest !== REWRITES_SHA256) {
-      expect.fail(`the glue rewrites changed: bump CACHE_FORMAT in src/runtime/component-cache.ts (now ${format}), then set CACHE_FORMAT = ${format + 1} and REWRITES_SHA256 = '${digest}' in this test`);
+      expect.fail(
+        `the glue rewrites changed: bump CACHE_FORMAT in src/runtime/component-cache.ts (now ${format}), then set CACHE_FORMAT = ${format + 1} and REWRITES_SHA256 = '${digest}' in this test`,
+      );
     }
     expect(format).toBe(CACHE_FORMAT);
   });

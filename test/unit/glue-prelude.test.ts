@@ -27,13 +27,19 @@ describe('glue prelude', () => {
     expect(scoped.Global).toBe(globalThis.WebAssembly.Global);
     expect(scoped.instantiate).toBe(globalThis.WebAssembly.instantiate);
     expect(new scoped.Global({ value: 'i32', mutable: true }, 7).value).toBe(7);
-    expect((globalThis.WebAssembly as { promising?: unknown }).promising).not.toBe((scoped as { promising?: unknown }).promising);
+    expect((globalThis.WebAssembly as { promising?: unknown }).promising).not.toBe(
+      (scoped as { promising?: unknown }).promising,
+    );
   });
 
   it('builds the promising wrapper only when it is first called', () => {
     const real = (globalThis.WebAssembly as { promising?: unknown }).promising;
     let built = 0;
-    Object.defineProperty(globalThis.WebAssembly, 'promising', { value: () => (built++, () => 'wrapped'), configurable: true, writable: true });
+    Object.defineProperty(globalThis.WebAssembly, 'promising', {
+      value: () => (built++, () => 'wrapped'),
+      configurable: true,
+      writable: true,
+    });
     try {
       const scoped = preludeScope() as unknown as { promising(fn: () => string): () => string };
       const lazy = scoped.promising(() => 'raw');
@@ -48,7 +54,11 @@ describe('glue prelude', () => {
 
   it('falls back to the function itself where promising is unavailable, as the glue does', () => {
     const real = (globalThis.WebAssembly as { promising?: unknown }).promising;
-    Object.defineProperty(globalThis.WebAssembly, 'promising', { value: undefined, configurable: true, writable: true });
+    Object.defineProperty(globalThis.WebAssembly, 'promising', {
+      value: undefined,
+      configurable: true,
+      writable: true,
+    });
     try {
       const scoped = preludeScope() as unknown as { promising(fn: (x: number) => number): (x: number) => number };
       expect(scoped.promising((x) => x + 1)(41)).toBe(42);
@@ -57,7 +67,7 @@ describe('glue prelude', () => {
     }
   });
 
-  it("reads JCO_DEBUG once instead of on every host call, and shows the rest of the real global", () => {
+  it('reads JCO_DEBUG once instead of on every host call, and shows the rest of the real global', () => {
     process.env['JCO_DEBUG'] = '1';
     try {
       const scoped = preludeGlobal();

@@ -4,7 +4,11 @@ import { startTaskStatus, rpcStatus } from '../../src/plugin/grpc-errors.js';
 import { loadStatusEncoders } from '../../src/plugin/protos.js';
 import { DriverError } from '../../src/errors.js';
 
-function detailsOf(status: Partial<grpc.StatusObject>): { code: number; message: string; details: { type_url: string; value: Uint8Array }[] } {
+function detailsOf(status: Partial<grpc.StatusObject>): {
+  code: number;
+  message: string;
+  details: { type_url: string; value: Uint8Array }[];
+} {
   const raw = status.metadata?.get('grpc-status-details-bin')[0];
   if (!(raw instanceof Buffer)) throw new Error('no status details');
   const { status: Status } = loadStatusEncoders();
@@ -18,14 +22,18 @@ describe('StartTask error statuses', () => {
     const details = detailsOf(status);
     expect(details.code).toBe(grpc.status.FAILED_PRECONDITION);
     expect(details.message).toBe('port busy');
-    expect(details.details[0]?.type_url).toBe('type.googleapis.com/hashicorp.nomad.plugins.shared.structs.RecoverableError');
+    expect(details.details[0]?.type_url).toBe(
+      'type.googleapis.com/hashicorp.nomad.plugins.shared.structs.RecoverableError',
+    );
     expect(Buffer.from(details.details[0]?.value ?? []).toString('hex')).toBe('0801');
   });
 
   it('marks config errors unrecoverable: RecoverableError{recoverable:false}', () => {
     const details = detailsOf(startTaskStatus(new DriverError('COMPONENT_NOT_FOUND', 'missing')));
     const { recoverableError } = loadStatusEncoders();
-    const decoded = recoverableError.toObject(recoverableError.decode(details.details[0]?.value ?? new Uint8Array()), { defaults: true });
+    const decoded = recoverableError.toObject(recoverableError.decode(details.details[0]?.value ?? new Uint8Array()), {
+      defaults: true,
+    });
     expect(decoded).toEqual({ recoverable: false });
   });
 

@@ -63,7 +63,12 @@ describe('HostChannel', () => {
     });
     const messages: HostMessage[] = [];
     const problems: string[] = [];
-    const channel = HostChannel.open({ path, isAlive: async () => true, onMessage: (m) => messages.push(m), onProblem: (p) => problems.push(p) });
+    const channel = HostChannel.open({
+      path,
+      isAlive: async () => true,
+      onMessage: (m) => messages.push(m),
+      onProblem: (p) => problems.push(p),
+    });
     cleanup.push(async () => channel.close());
     await until(() => messages.length === 1);
     // Nothing the plugin sends today; a capability's message stands in for one.
@@ -81,7 +86,12 @@ describe('HostChannel', () => {
     });
     const messages: HostMessage[] = [];
     const problems: string[] = [];
-    const channel = HostChannel.open({ path, isAlive: async () => alive, onMessage: (m) => messages.push(m), onProblem: (p) => problems.push(p) });
+    const channel = HostChannel.open({
+      path,
+      isAlive: async () => alive,
+      onMessage: (m) => messages.push(m),
+      onProblem: (p) => problems.push(p),
+    });
     await until(() => messages.length >= 1);
     alive = false;
     await until(() => !channel.connected);

@@ -15,7 +15,14 @@ describe('Fields on the wire', () => {
   });
 
   it('gives a guest the bytes of a value the host received as text, and node:http the text', () => {
-    const fields = Fields.fromHost([['Accept', 'text/html'], ['X-Multi', 'a'], ['x-multi', 'b']], true);
+    const fields = Fields.fromHost(
+      [
+        ['Accept', 'text/html'],
+        ['X-Multi', 'a'],
+        ['x-multi', 'b'],
+      ],
+      true,
+    );
     expect(fields.get('accept')).toEqual([new TextEncoder().encode('text/html')]);
     expect(fields.entries().map(([name, value]) => [name, new TextDecoder().decode(value)])).toEqual([
       ['accept', 'text/html'],
@@ -23,6 +30,8 @@ describe('Fields on the wire', () => {
       ['x-multi', 'b'],
     ]);
     expect(fields.clone().toNodeHeaders()).toEqual({ accept: 'text/html', 'x-multi': ['a', 'b'] });
-    expect(() => fields.append('x-new', Uint8Array.of(0x61))).toThrow(expect.objectContaining({ tag: 'immutable' }) as Error);
+    expect(() => fields.append('x-new', Uint8Array.of(0x61))).toThrow(
+      expect.objectContaining({ tag: 'immutable' }) as Error,
+    );
   });
 });

@@ -38,13 +38,21 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('downloadHttps', () => {
   it('downloads and checks the digest, reporting progress up to the total', async () => {
     const dest = join(dir, 'ok');
     const seen: number[] = [];
-    await downloadHttps(new URL(`${base}/ok`), dest, { expectedDigest: digest, maxBytes: 1 << 20, onProgress: (got) => seen.push(got) });
+    await downloadHttps(new URL(`${base}/ok`), dest, {
+      expectedDigest: digest,
+      maxBytes: 1 << 20,
+      onProgress: (got) => seen.push(got),
+    });
     expect(await readFile(dest)).toEqual(body);
     expect(seen.at(-1)).toBe(body.length);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
@@ -52,7 +60,9 @@ describe('downloadHttps', () => {
 
   it('rejects bytes that do not match the checksum and leaves no file', async () => {
     const dest = join(dir, 'mismatch');
-    const err = await driverRejection(downloadHttps(new URL(`${base}/ok`), dest, { expectedDigest: `sha256:${'0'.repeat(64)}`, maxBytes: 1 << 20 }));
+    const err = await driverRejection(
+      downloadHttps(new URL(`${base}/ok`), dest, { expectedDigest: `sha256:${'0'.repeat(64)}`, maxBytes: 1 << 20 }),
+    );
     expect(err.code).toBe('COMPONENT_CHECKSUM_MISMATCH');
     expect(err.message).toContain(digest);
     expect(await exists(dest)).toBe(false);
@@ -61,7 +71,9 @@ describe('downloadHttps', () => {
   it('stops at max bytes, by content-length and while streaming without one', async () => {
     for (const path of ['/ok', '/chunked']) {
       const dest = join(dir, `big${path.slice(1)}`);
-      const err = await driverRejection(downloadHttps(new URL(base + path), dest, { expectedDigest: digest, maxBytes: 100_000 }));
+      const err = await driverRejection(
+        downloadHttps(new URL(base + path), dest, { expectedDigest: digest, maxBytes: 100_000 }),
+      );
       expect(err.code).toBe('COMPONENT_TOO_LARGE');
       expect(await exists(dest)).toBe(false);
     }
@@ -75,7 +87,13 @@ describe('downloadHttps', () => {
   });
 
   it('gives up after the retries on a failing server, naming the URL and attempts', async () => {
-    const err = await driverRejection(downloadHttps(new URL(`${base}/down`), join(dir, 'down'), { expectedDigest: digest, maxBytes: 1 << 20, retries: 2 }));
+    const err = await driverRejection(
+      downloadHttps(new URL(`${base}/down`), join(dir, 'down'), {
+        expectedDigest: digest,
+        maxBytes: 1 << 20,
+        retries: 2,
+      }),
+    );
     expect(err.code).toBe('COMPONENT_DOWNLOAD_FAILED');
     expect(err.recoverable).toBe(true);
     expect(err.message).toMatch(/after 3 attempts: HTTP 502/);
@@ -83,7 +101,9 @@ describe('downloadHttps', () => {
   });
 
   it('does not retry a 404', async () => {
-    const err = await driverRejection(downloadHttps(new URL(`${base}/missing`), join(dir, 'missing'), { expectedDigest: digest, maxBytes: 1 << 20 }));
+    const err = await driverRejection(
+      downloadHttps(new URL(`${base}/missing`), join(dir, 'missing'), { expectedDigest: digest, maxBytes: 1 << 20 }),
+    );
     expect(err.code).toBe('COMPONENT_DOWNLOAD_FAILED');
     expect(err.message).toMatch(/HTTP 404/);
     expect(hits.get('/missing')).toBe(1);
@@ -95,7 +115,13 @@ describe('downloadHttps', () => {
     const address = closed.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const err = await driverRejection(downloadHttps(new URL(`http://127.0.0.1:${port}/x.wasm`), join(dir, 'refused'), { expectedDigest: digest, maxBytes: 1 << 20, retries: 1 }));
+    const err = await driverRejection(
+      downloadHttps(new URL(`http://127.0.0.1:${port}/x.wasm`), join(dir, 'refused'), {
+        expectedDigest: digest,
+        maxBytes: 1 << 20,
+        retries: 1,
+      }),
+    );
     expect(err.code).toBe('COMPONENT_DOWNLOAD_FAILED');
     expect(err.message).toMatch(/after 2 attempts: .*ECONNREFUSED/);
   });

@@ -36,14 +36,23 @@ describe('plugin config: isolation', () => {
   });
 
   it('refuses other values, naming the field', () => {
-    expect(refused({ isolation: 'thread' })).toMatch(/config field "isolation": must be "process" or "pooled", got "thread"/);
-    expect(refused({ isolation: 'pooled', pool_max_tasks: 0 })).toMatch(/config field "pool_max_tasks": must be a whole number of tasks, at least 1/);
+    expect(refused({ isolation: 'thread' })).toMatch(
+      /config field "isolation": must be "process" or "pooled", got "thread"/,
+    );
+    expect(refused({ isolation: 'pooled', pool_max_tasks: 0 })).toMatch(
+      /config field "pool_max_tasks": must be a whole number of tasks, at least 1/,
+    );
     expect(refused({ isolation: 'pooled', pool_max_tasks: 2.5 })).toMatch(/pool_max_tasks/);
   });
 
   it('is in the schema the plugin gives Nomad, with its defaults', () => {
     const attributes = pluginConfigSpec.object?.attributes ?? {};
-    expect(attributes['isolation']).toEqual({ default: { primary: { Attr: { name: 'isolation', type: 'string', required: false } }, default: { literal: { value: '"process"' } } } });
+    expect(attributes['isolation']).toEqual({
+      default: {
+        primary: { Attr: { name: 'isolation', type: 'string', required: false } },
+        default: { literal: { value: '"process"' } },
+      },
+    });
     expect(attributes['pool_max_tasks']?.default?.default?.literal?.value).toBe(String(DEFAULT_POOL_MAX_TASKS));
   });
 });
@@ -51,12 +60,23 @@ describe('plugin config: isolation', () => {
 describe('which tasks a pool runs', () => {
   it('commands and services, whatever their grants, instance mode or config values', () => {
     expect(whyNotPooled(task({}))).toBeUndefined();
-    expect(whyNotPooled(task({ port: 'http', http_instance: 'per-request', allow_http: ['api.example.com'], env: [{ A: 'b' }] }))).toBeUndefined();
+    expect(
+      whyNotPooled(
+        task({ port: 'http', http_instance: 'per-request', allow_http: ['api.example.com'], env: [{ A: 'b' }] }),
+      ),
+    ).toBeUndefined();
     expect(whyNotPooled(task({ config_values: [{ log_level: 'info' }] }))).toBeUndefined();
   });
 
   it('not a task with Vault secrets, nor one with allow_services: each says why', () => {
-    expect(whyNotPooled(task({ secret: { db: { path: 'database/creds/app', field: null, version: null } }, config_keys: ['db.password'] }))).toMatch(/^it has Vault secret blocks/);
+    expect(
+      whyNotPooled(
+        task({
+          secret: { db: { path: 'database/creds/app', field: null, version: null } },
+          config_keys: ['db.password'],
+        }),
+      ),
+    ).toMatch(/^it has Vault secret blocks/);
     expect(whyNotPooled(task({ allow_services: ['payments'] }))).toMatch(/^it has allow_services/);
   });
 });

@@ -4,7 +4,12 @@ import { clientOptionsFor } from '../../src/source/registry-options.js';
 
 const nodeRegistries: RegistryConfig[] = [
   { host: 'registry.internal:5000', auth: { username: 'node', password: 'n' }, insecure: true, caCertPem: undefined },
-  { host: 'ghcr.io', auth: { identityToken: 'tok' }, insecure: false, caCertPem: '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n' },
+  {
+    host: 'ghcr.io',
+    auth: { identityToken: 'tok' },
+    insecure: false,
+    caCertPem: '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n',
+  },
 ];
 
 describe('clientOptionsFor', () => {
@@ -13,7 +18,10 @@ describe('clientOptionsFor', () => {
       credentials: { username: 'node', password: 'n' },
       insecureRegistries: ['registry.internal:5000'],
     });
-    expect(clientOptionsFor('ghcr.io', nodeRegistries, undefined)).toEqual({ credentials: { identityToken: 'tok' }, caCertPem: nodeRegistries[1]?.caCertPem });
+    expect(clientOptionsFor('ghcr.io', nodeRegistries, undefined)).toEqual({
+      credentials: { identityToken: 'tok' },
+      caCertPem: nodeRegistries[1]?.caCertPem,
+    });
   });
 
   it("lets a task's auth win over the node's, keeping the node's transport settings", () => {

@@ -58,11 +58,15 @@ describe('exportInstanceState', () => {
   });
 
   it('adds an export section where the format wants one when the module has none', async () => {
-    const source = await wasm(`(module (global $g (mut i32) (i32.const 1)) (func $f (global.set $g (i32.const 2))) (start $f) (data (i32.const 0) "x") (memory 1))`);
+    const source = await wasm(
+      `(module (global $g (mut i32) (i32.const 1)) (func $f (global.set $g (i32.const 2))) (start $f) (data (i32.const 0) "x") (memory 1))`,
+    );
     const module = await WebAssembly.compile(rewritten(source));
     expect(reserved(module)).toEqual(['nomad-reset:global:0 global', 'nomad-reset:memory:0 memory']);
     const instance = await WebAssembly.instantiate(module);
-    expect(((instance.exports as Record<string, WebAssembly.Global>)['nomad-reset:global:0'] as WebAssembly.Global).value).toBe(2);
+    expect(
+      ((instance.exports as Record<string, WebAssembly.Global>)['nomad-reset:global:0'] as WebAssembly.Global).value,
+    ).toBe(2);
   });
 
   it('reads past every kind of constant initialiser', async () => {
@@ -82,7 +86,9 @@ describe('exportInstanceState', () => {
 
   it('refuses a mutable v128 global, which JavaScript cannot save', async () => {
     const source = await wasm(`(module (global (mut v128) (v128.const i32x4 0 0 0 0)))`);
-    expect(exportInstanceState(source)).toEqual({ unavailable: 'a mutable v128 global cannot be saved from JavaScript' });
+    expect(exportInstanceState(source)).toEqual({
+      unavailable: 'a mutable v128 global cannot be saved from JavaScript',
+    });
   });
 
   it('leaves a module with nothing to save as it was', async () => {

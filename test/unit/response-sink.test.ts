@@ -10,7 +10,10 @@ let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 /** Serves one response written by `respond`; returns the client's view of it. */
-async function exchange(respond: (res: ServerResponse) => void, method = 'GET'): Promise<{ headers: Record<string, unknown>; body: Buffer }> {
+async function exchange(
+  respond: (res: ServerResponse) => void,
+  method = 'GET',
+): Promise<{ headers: Record<string, unknown>; body: Buffer }> {
   server = createServer((_req, res) => respond(res));
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', () => resolve()));
   const address = server.address();

@@ -37,7 +37,10 @@ function invalid(values: Record<string, unknown>): string {
 describe('secret blocks and config grants', () => {
   it('decodes secrets, keys, plain values and secret env as Nomad sends them', () => {
     const config = task({
-      secret: { db: { path: 'database/creds/app', field: null, version: null }, api: { path: '/v1/kv/data/app', field: 'api_key', version: 3 } },
+      secret: {
+        db: { path: 'database/creds/app', field: null, version: null },
+        api: { path: '/v1/kv/data/app', field: 'api_key', version: 3 },
+      },
       config_keys: ['db.username', 'db.password', 'api'],
       config_values: [{ log_level: 'info' }],
       secret_env: [{ API_KEY: 'api' }],
@@ -59,24 +62,53 @@ describe('secret blocks and config grants', () => {
   });
 
   it('plain values need no secret', () => {
-    expect(task({ config_values: [{ a: '1' }] }).configGrants).toEqual({ secrets: [], configKeys: [], configValues: { a: '1' }, secretEnv: {} });
+    expect(task({ config_values: [{ a: '1' }] }).configGrants).toEqual({
+      secrets: [],
+      configKeys: [],
+      configValues: { a: '1' },
+      secretEnv: {},
+    });
   });
 
   it('refuses keys that name no secret, or do not fit its field setting, naming the field', () => {
     const secret = { db: { path: 'database/creds/app' }, api: { path: 'kv/data/app', field: 'api_key' } };
-    expect(invalid({ secret, config_keys: ['dbx.username', 'api'] })).toContain('config_keys[0]: "dbx.username" names no declared secret (secret blocks: db, api)');
-    expect(invalid({ secret, config_keys: ['db', 'api'] })).toContain('secret "db" has no field, so its keys are "db.<field>" (or "db.*" for all)');
-    expect(invalid({ secret, config_keys: ['db.*', 'api.x'] })).toContain('secret "api" has field = "api_key", so its one key is "api"');
-    expect(invalid({ secret, config_keys: ['db.user*', 'api'] })).toContain('"*" may only stand for the whole field name');
-    expect(invalid({ secret, config_keys: ['api'], secret_env: [{ DB: 'db.*' }] })).toContain('an environment variable takes one key');
+    expect(invalid({ secret, config_keys: ['dbx.username', 'api'] })).toContain(
+      'config_keys[0]: "dbx.username" names no declared secret (secret blocks: db, api)',
+    );
+    expect(invalid({ secret, config_keys: ['db', 'api'] })).toContain(
+      'secret "db" has no field, so its keys are "db.<field>" (or "db.*" for all)',
+    );
+    expect(invalid({ secret, config_keys: ['db.*', 'api.x'] })).toContain(
+      'secret "api" has field = "api_key", so its one key is "api"',
+    );
+    expect(invalid({ secret, config_keys: ['db.user*', 'api'] })).toContain(
+      '"*" may only stand for the whole field name',
+    );
+    expect(invalid({ secret, config_keys: ['api'], secret_env: [{ DB: 'db.*' }] })).toContain(
+      'an environment variable takes one key',
+    );
   });
 
   it('refuses a secret nothing uses, a bad name, a bad version, env collisions and value/secret collisions', () => {
-    expect(invalid({ secret: { db: { path: 'database/creds/app' } } })).toContain('neither config_keys nor secret_env uses it');
-    expect(invalid({ secret: { 'd.b': { path: 'x' } }, config_keys: ['d.b'] })).toContain('a secret name may hold letters, digits');
-    expect(invalid({ secret: { kv: { path: 'kv/data/x', version: 0 } }, config_keys: ['kv.*'] })).toContain('must be a positive integer');
-    expect(invalid({ secret: { kv: { path: 'kv/data/x', field: 'k' } }, env: [{ K: 'v' }], secret_env: [{ K: 'kv' }] })).toContain('K is also set by env or pass_env');
-    expect(invalid({ secret: { kv: { path: 'kv/data/x', field: 'k' } }, config_keys: ['kv'], config_values: [{ 'kv.extra': 'v' }] })).toContain('collides with the keys of secret "kv"');
+    expect(invalid({ secret: { db: { path: 'database/creds/app' } } })).toContain(
+      'neither config_keys nor secret_env uses it',
+    );
+    expect(invalid({ secret: { 'd.b': { path: 'x' } }, config_keys: ['d.b'] })).toContain(
+      'a secret name may hold letters, digits',
+    );
+    expect(invalid({ secret: { kv: { path: 'kv/data/x', version: 0 } }, config_keys: ['kv.*'] })).toContain(
+      'must be a positive integer',
+    );
+    expect(
+      invalid({ secret: { kv: { path: 'kv/data/x', field: 'k' } }, env: [{ K: 'v' }], secret_env: [{ K: 'kv' }] }),
+    ).toContain('K is also set by env or pass_env');
+    expect(
+      invalid({
+        secret: { kv: { path: 'kv/data/x', field: 'k' } },
+        config_keys: ['kv'],
+        config_values: [{ 'kv.extra': 'v' }],
+      }),
+    ).toContain('collides with the keys of secret "kv"');
     expect(invalid({ secret: { kv: { path: '' } }, config_keys: ['kv.*'] })).toContain('path": is required');
   });
 });
@@ -85,7 +117,20 @@ describe('the plugin vault block', () => {
   it('decodes address, CA, namespace and durations, with defaults', () => {
     const ca = join(dir, 'ca.pem');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    const config = decodePluginConfig(encode({ vault: [{ address: 'https://vault.example.com:8200/', ca_cert: ca, namespace: 'team-a', static_secret_refresh: '90s', request_timeout: null, tls_skip_verify: null }] }));
+    const config = decodePluginConfig(
+      encode({
+        vault: [
+          {
+            address: 'https://vault.example.com:8200/',
+            ca_cert: ca,
+            namespace: 'team-a',
+            static_secret_refresh: '90s',
+            request_timeout: null,
+            tls_skip_verify: null,
+          },
+        ],
+      }),
+    );
     expect(config.vault).toEqual({
       address: 'https://vault.example.com:8200',
       caCertPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
@@ -109,8 +154,12 @@ describe('the plugin vault block', () => {
     };
     expect(refuse({ address: 'vault:8200' })).toContain('"vault.address": must be');
     expect(refuse({ address: 'ftp://vault' })).toContain('must be http:// or https://');
-    expect(refuse({ address: 'http://vault:8200', ca_cert: join(dir, 'missing.pem') })).toContain('"vault.ca_cert": cannot read');
-    expect(refuse({ address: 'http://vault:8200', static_secret_refresh: 'soon' })).toContain('"vault.static_secret_refresh": must be a duration');
+    expect(refuse({ address: 'http://vault:8200', ca_cert: join(dir, 'missing.pem') })).toContain(
+      '"vault.ca_cert": cannot read',
+    );
+    expect(refuse({ address: 'http://vault:8200', static_secret_refresh: 'soon' })).toContain(
+      '"vault.static_secret_refresh": must be a duration',
+    );
   });
 
   it('parses Go durations', () => {
@@ -136,7 +185,9 @@ describe('the task host spec for Vault', () => {
     // The file is read by the task host for every request; the value is not in the spec.
     expect(fromFile?.token).toEqual({ file: join(taskDir, 'secrets', 'vault_token') });
     expect(JSON.stringify(fromFile)).not.toContain('hvs.');
-    expect(describeSecrets(fromFile ?? fail())).toBe('Vault secrets: api <- kv/data/app#k; Vault http://127.0.0.1:8200; token from secrets/vault_token');
+    expect(describeSecrets(fromFile ?? fail())).toBe(
+      'Vault secrets: api <- kv/data/app#k; Vault http://127.0.0.1:8200; token from secrets/vault_token',
+    );
   });
 
   it('refuses secrets on a node without a vault block, and a task without a token', async () => {
@@ -153,9 +204,22 @@ function fail(): never {
 
 describe('what the component sees', () => {
   const store = new SecretStore();
-  store.set('db', secretContent({ name: 'db', path: 'database/creds/app' }, { username: 'u1', password: 'p1', ttl: 60 }).keys);
-  store.set('api', secretContent({ name: 'api', path: 'kv/data/app', field: 'k' }, { data: { k: 'v1', other: 'x' }, metadata: { version: 4 } }).keys);
-  const grants: ConfigGrants = { values: { level: 'info' }, secretKeys: ['db.username', 'api'], secretEnv: { DB_PASSWORD: 'db.password' } };
+  store.set(
+    'db',
+    secretContent({ name: 'db', path: 'database/creds/app' }, { username: 'u1', password: 'p1', ttl: 60 }).keys,
+  );
+  store.set(
+    'api',
+    secretContent(
+      { name: 'api', path: 'kv/data/app', field: 'k' },
+      { data: { k: 'v1', other: 'x' }, metadata: { version: 4 } },
+    ).keys,
+  );
+  const grants: ConfigGrants = {
+    values: { level: 'info' },
+    secretKeys: ['db.username', 'api'],
+    secretEnv: { DB_PASSWORD: 'db.password' },
+  };
 
   it('only granted keys and plain values, sorted', () => {
     const source = configSource(grants, store);
@@ -180,7 +244,13 @@ describe('what the component sees', () => {
   it('secret env is read when an instance starts: the next one sees a rotated value', () => {
     const env = environmentWithSecrets({ PLAIN: 'x' }, grants, store);
     expect(env()).toEqual({ PLAIN: 'x', DB_PASSWORD: 'p1' });
-    store.set('db', new Map([['db.username', 'u2'], ['db.password', 'p2']]));
+    store.set(
+      'db',
+      new Map([
+        ['db.username', 'u2'],
+        ['db.password', 'p2'],
+      ]),
+    );
     expect(env()).toEqual({ PLAIN: 'x', DB_PASSWORD: 'p2' });
   });
 

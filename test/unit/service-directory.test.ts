@@ -20,7 +20,8 @@ describe('ServiceDirectory', () => {
   it('round-robins over the known set', () => {
     const directory = new ServiceDirectory([payments], [{ ref: payments, instances: [a, b, c] }]);
     const seen = picks(directory, 9);
-    for (const key of ['10.0.0.1:8080', '10.0.0.2:8080', '[fd00::3]:9090']) expect(seen.filter((k) => k === key).length).toBe(3);
+    for (const key of ['10.0.0.1:8080', '10.0.0.2:8080', '[fd00::3]:9090'])
+      expect(seen.filter((k) => k === key).length).toBe(3);
   });
 
   it('says why there is no instance: not known yet, none healthy, all tried', () => {

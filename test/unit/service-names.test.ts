@@ -10,7 +10,17 @@ describe('allow_services entries', () => {
   });
 
   it('refuses what no catalog could name, saying what is accepted', () => {
-    for (const bad of ['', '*', 'pay ments', 'payments.service', 'a.b.service.consul', '-x', 'x-', 'payments.service.example', 'http://payments']) {
+    for (const bad of [
+      '',
+      '*',
+      'pay ments',
+      'payments.service',
+      'a.b.service.consul',
+      '-x',
+      'x-',
+      'payments.service.example',
+      'http://payments',
+    ]) {
       const result = parseServiceGrant(bad);
       expect(typeof result, bad).toBe('string');
       expect(result).toContain('"name.service.consul"');

@@ -95,7 +95,12 @@ describe('ServiceWatch (scripted catalog)', () => {
   it('keeps the last set through failures, reports an outage once (whatever its messages), and its recovery; the index restarts from 0', async () => {
     const reset = new DriverError('SERVICE_LOOKUP_FAILED', 'socket hang up');
     const down = new DriverError('SERVICE_LOOKUP_FAILED', 'connect ECONNREFUSED');
-    const { catalog, listener, watch } = await run([{ instances: [inst(1)], index: 7n }, reset, down, { instances: [inst(1)], index: 9n }]);
+    const { catalog, listener, watch } = await run([
+      { instances: [inst(1)], index: 7n },
+      reset,
+      down,
+      { instances: [inst(1)], index: 9n },
+    ]);
     expect(listener.problems).toEqual(['SERVICE_LOOKUP_FAILED']);
     expect(listener.recovered).toBe(1);
     expect(listener.sets).toEqual([[1]]);
@@ -104,8 +109,13 @@ describe('ServiceWatch (scripted catalog)', () => {
   });
 
   it('rate-limits a catalog that answers at once', async () => {
-    const catalog = new ScriptedCatalog(Array.from({ length: 1000 }, (_, i) => ({ instances: [], index: BigInt(i + 1) })));
-    const watch = new ServiceWatch('test', catalog, { name: 'payments', namespace: 'default' }, log, { ...timing, minIntervalMs: 50 });
+    const catalog = new ScriptedCatalog(
+      Array.from({ length: 1000 }, (_, i) => ({ instances: [], index: BigInt(i + 1) })),
+    );
+    const watch = new ServiceWatch('test', catalog, { name: 'payments', namespace: 'default' }, log, {
+      ...timing,
+      minIntervalMs: 50,
+    });
     watch.start();
     await new Promise((r) => setTimeout(r, 500));
     await watch.stop();
@@ -130,7 +140,13 @@ describe('ServiceWatch (scripted catalog)', () => {
     expect(state.kind === 'failing' && state.error.code).toBe('SERVICE_LOOKUP_DENIED');
     await watch.stop();
 
-    const silent = new ServiceWatch('test', new ScriptedCatalog([]), { name: 'payments', namespace: 'default' }, log, timing);
+    const silent = new ServiceWatch(
+      'test',
+      new ScriptedCatalog([]),
+      { name: 'payments', namespace: 'default' },
+      log,
+      timing,
+    );
     silent.start();
     const started = Date.now();
     expect((await silent.firstAnswer(100)).kind).toBe('pending');

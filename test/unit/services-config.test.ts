@@ -16,17 +16,29 @@ const plugin = (values: Record<string, unknown>) => decodePluginConfig(encode({ 
 describe('plugin config: consul and nomad blocks', () => {
   it("defaults to the node's own agents, as Nomad does, with no token", () => {
     expect(plugin({}).services).toEqual({
-      consul: { url: 'http://127.0.0.1:8500', token: undefined, caCertPem: undefined, namespace: undefined, partition: undefined },
+      consul: {
+        url: 'http://127.0.0.1:8500',
+        token: undefined,
+        caCertPem: undefined,
+        namespace: undefined,
+        partition: undefined,
+      },
       nomad: { url: 'http://127.0.0.1:4646', token: undefined, caCertPem: undefined },
     });
   });
 
-  it('takes host:port like Nomad\'s own consul block, or a URL; token, namespace and partition', () => {
+  it("takes host:port like Nomad's own consul block, or a URL; token, namespace and partition", () => {
     const config = plugin({
       consul: [{ address: '10.0.0.5:8500', token: 'c-token', ca_cert: null, namespace: 'team-a', partition: 'edge' }],
       nomad: [{ address: 'http://127.0.0.1:14646', token: 'n-token', ca_cert: null }],
     });
-    expect(config.services.consul).toEqual({ url: 'http://10.0.0.5:8500', token: 'c-token', caCertPem: undefined, namespace: 'team-a', partition: 'edge' });
+    expect(config.services.consul).toEqual({
+      url: 'http://10.0.0.5:8500',
+      token: 'c-token',
+      caCertPem: undefined,
+      namespace: 'team-a',
+      partition: 'edge',
+    });
     expect(config.services.nomad).toEqual({ url: 'http://127.0.0.1:14646', token: 'n-token', caCertPem: undefined });
   });
 
@@ -34,9 +46,15 @@ describe('plugin config: consul and nomad blocks', () => {
     const dir = await mkdtemp(join(tmpdir(), 'services-config-'));
     const pem = join(dir, 'ca.pem');
     await writeFile(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    expect(plugin({ consul: [{ address: 'https://consul.internal:8501', ca_cert: pem }] }).services.consul.caCertPem).toContain('BEGIN CERTIFICATE');
-    expect(() => plugin({ consul: [{ address: '127.0.0.1:8500', ca_cert: pem }] })).toThrow(/consul\.ca_cert": only used with an https:\/\/ address/);
-    expect(() => plugin({ consul: [{ address: 'https://c:8501', ca_cert: join(dir, 'missing.pem') }] })).toThrow(/consul\.ca_cert": cannot read/);
+    expect(
+      plugin({ consul: [{ address: 'https://consul.internal:8501', ca_cert: pem }] }).services.consul.caCertPem,
+    ).toContain('BEGIN CERTIFICATE');
+    expect(() => plugin({ consul: [{ address: '127.0.0.1:8500', ca_cert: pem }] })).toThrow(
+      /consul\.ca_cert": only used with an https:\/\/ address/,
+    );
+    expect(() => plugin({ consul: [{ address: 'https://c:8501', ca_cert: join(dir, 'missing.pem') }] })).toThrow(
+      /consul\.ca_cert": cannot read/,
+    );
   });
 
   it('refuses an address with a path, credentials or another scheme, naming the field; the token is not in the message', () => {
@@ -57,25 +75,45 @@ describe('plugin config: consul and nomad blocks', () => {
 
 /** Like go-cty: every attribute of the task config present, absent ones as nil. */
 function taskConfig(values: Record<string, unknown>): Uint8Array {
-  const full = { allow_http: null, allow_services: null, args: null, component: 'c.wasm', env: null, http_instance: null, mount: null, pass_env: null, port: null, ...values };
+  const full = {
+    allow_http: null,
+    allow_services: null,
+    args: null,
+    component: 'c.wasm',
+    env: null,
+    http_instance: null,
+    mount: null,
+    pass_env: null,
+    port: null,
+    ...values,
+  };
   return encode(Object.fromEntries(Object.entries(full).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
 describe('task config: allow_services', () => {
   it('decodes names into services of either catalog, without duplicates', () => {
-    expect(decodeTaskConfig(taskConfig({ allow_services: ['payments', 'payments.service.consul', 'billing.service.nomad'] })).allowServices).toEqual([
+    expect(
+      decodeTaskConfig(taskConfig({ allow_services: ['payments', 'payments.service.consul', 'billing.service.nomad'] }))
+        .allowServices,
+    ).toEqual([
       { provider: 'consul', name: 'payments' },
       { provider: 'nomad', name: 'billing' },
     ]);
   });
 
   it('refuses a malformed entry with TASK_CONFIG_INVALID naming it', () => {
-    expect(() => decodeTaskConfig(taskConfig({ allow_services: ['ok', '*.service.consul'] }))).toThrow(/config field "allow_services\[1\]": "\*\.service\.consul" is not a service name/);
+    expect(() => decodeTaskConfig(taskConfig({ allow_services: ['ok', '*.service.consul'] }))).toThrow(
+      /config field "allow_services\[1\]": "\*\.service\.consul" is not a service name/,
+    );
   });
 
   it('the grants list the services, and the audit line names them', async () => {
     const config = decodeTaskConfig(taskConfig({ allow_services: ['payments', 'billing.service.nomad'] }));
-    const grants = await grantsFor(config, { taskDir: '/nonexistent', allocDir: '/nonexistent', env: {}, memoryMb: 64, memoryMaxMb: 0 }, defaultPluginConfig.ceilings);
+    const grants = await grantsFor(
+      config,
+      { taskDir: '/nonexistent', allocDir: '/nonexistent', env: {}, memoryMb: 64, memoryMaxMb: 0 },
+      defaultPluginConfig.ceilings,
+    );
     expect(grants.services).toEqual([
       { provider: 'consul', name: 'payments' },
       { provider: 'nomad', name: 'billing' },
@@ -86,7 +124,13 @@ describe('task config: allow_services', () => {
   it("refuses to pass the task's own Consul token to the component", async () => {
     for (const name of ['CONSUL_HTTP_TOKEN', 'CONSUL_TOKEN']) {
       const config = decodeTaskConfig(taskConfig({ pass_env: [name] }));
-      await expect(grantsFor(config, { taskDir: '/x', allocDir: '/x', env: { [name]: 'secret' }, memoryMb: 64, memoryMaxMb: 0 }, defaultPluginConfig.ceilings)).rejects.toThrow(
+      await expect(
+        grantsFor(
+          config,
+          { taskDir: '/x', allocDir: '/x', env: { [name]: 'secret' }, memoryMb: 64, memoryMaxMb: 0 },
+          defaultPluginConfig.ceilings,
+        ),
+      ).rejects.toThrow(
         new RegExp(`pass_env" names ${name}, the task's Consul token, which a component is never given`),
       );
     }
@@ -99,9 +143,15 @@ describe('task config: allow_services', () => {
     await mkdir(join(taskDir, 'secrets', 'app'), { recursive: true });
     await writeFile(join(taskDir, 'secrets', 'consul_token'), 'secret');
     const context = { taskDir, allocDir: alloc, env: {}, memoryMb: 64, memoryMaxMb: 0 };
-    const whole = decodeTaskConfig(taskConfig({ mount: [{ source: 'secrets', destination: '/secrets', readonly: null }] }));
-    await expect(grantsFor(whole, context, defaultPluginConfig.ceilings)).rejects.toThrow(/the mount at \/secrets shows secrets\/, which holds the task's Consul token \(secrets\/consul_token\)/);
-    const sub = decodeTaskConfig(taskConfig({ mount: [{ source: 'secrets/app', destination: '/app', readonly: null }] }));
+    const whole = decodeTaskConfig(
+      taskConfig({ mount: [{ source: 'secrets', destination: '/secrets', readonly: null }] }),
+    );
+    await expect(grantsFor(whole, context, defaultPluginConfig.ceilings)).rejects.toThrow(
+      /the mount at \/secrets shows secrets\/, which holds the task's Consul token \(secrets\/consul_token\)/,
+    );
+    const sub = decodeTaskConfig(
+      taskConfig({ mount: [{ source: 'secrets/app', destination: '/app', readonly: null }] }),
+    );
     expect((await grantsFor(sub, context, defaultPluginConfig.ceilings)).mounts).toHaveLength(1);
   });
 });

@@ -64,10 +64,16 @@ describe('mayWriteTables', () => {
     const dir = await mkdtemp(join(tmpdir(), 'table-writes-'));
     try {
       await writeFile(join(dir, 'a.wasm'), await wasm(`(module ${BUSY})`));
-      await writeFile(join(dir, 'b.wasm'), await wasm(`(module (table 1 funcref) (func (table.set 0 (i32.const 0) (ref.null func))))`));
+      await writeFile(
+        join(dir, 'b.wasm'),
+        await wasm(`(module (table 1 funcref) (func (table.set 0 (i32.const 0) (ref.null func))))`),
+      );
       expect(await componentWritesTables(dir, ['a.wasm'])).toBe(false);
       expect(await componentWritesTables(dir, ['a.wasm', 'b.wasm'])).toBe(true);
-      expect(JSON.parse(await readFile(join(dir, 'table-writes.json'), 'utf8'))).toEqual({ 'a.wasm': false, 'b.wasm': true });
+      expect(JSON.parse(await readFile(join(dir, 'table-writes.json'), 'utf8'))).toEqual({
+        'a.wasm': false,
+        'b.wasm': true,
+      });
       await writeFile(join(dir, 'a.wasm'), 'replaced: the record answers without reading it');
       expect(await componentWritesTables(dir, ['a.wasm'])).toBe(false);
     } finally {

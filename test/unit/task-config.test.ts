@@ -8,7 +8,18 @@ const hex = (s: string): Uint8Array => Buffer.from(s, 'hex');
 
 /** Like go-cty: every attribute of the object present, absent ones as nil. */
 function ctyObject(values: Record<string, unknown>): Uint8Array {
-  const full = { allow_http: null, allow_services: null, args: null, component: null, env: null, http_instance: null, mount: null, pass_env: null, port: null, ...values };
+  const full = {
+    allow_http: null,
+    allow_services: null,
+    args: null,
+    component: null,
+    env: null,
+    http_instance: null,
+    mount: null,
+    pass_env: null,
+    port: null,
+    ...values,
+  };
   const sorted = Object.fromEntries(Object.entries(full).sort(([a], [b]) => (a < b ? -1 : 1)));
   return encode(sorted);
 }
@@ -16,7 +27,13 @@ function ctyObject(values: Record<string, unknown>): Uint8Array {
 describe('decodeTaskConfig', () => {
   it('decodes a full config', () => {
     const config = decodeTaskConfig(
-      ctyObject({ component: 'local/app.wasm', args: ['a'], env: { GREETING: 'hi' }, pass_env: ['NOMAD_ALLOC_ID'], port: 'http' }),
+      ctyObject({
+        component: 'local/app.wasm',
+        args: ['a'],
+        env: { GREETING: 'hi' },
+        pass_env: ['NOMAD_ALLOC_ID'],
+        port: 'http',
+      }),
     );
     expect(config).toEqual({
       component: 'local/app.wasm',
@@ -38,7 +55,17 @@ describe('decodeTaskConfig', () => {
 
   it('treats absent optional attributes (nil) as empty', () => {
     const config = decodeTaskConfig(ctyObject({ component: 'c.wasm' }));
-    expect(config).toEqual({ component: 'c.wasm', args: [], env: {}, passEnv: [], port: undefined, mounts: [], allowHttp: [], allowServices: [], httpInstance: 'shared' });
+    expect(config).toEqual({
+      component: 'c.wasm',
+      args: [],
+      env: {},
+      passEnv: [],
+      port: undefined,
+      mounts: [],
+      allowHttp: [],
+      allowServices: [],
+      httpInstance: 'shared',
+    });
   });
 
   it('decodes grants: mounts (read-only unless readonly = false), allow_http, http_instance', () => {
@@ -65,9 +92,17 @@ describe('decodeTaskConfig', () => {
   });
 
   it('names the field of a malformed grant', () => {
-    expect(() => decodeTaskConfig(ctyObject({ component: 'c.wasm', allow_http: ['http://x.com/path'] }))).toThrow(/allow_http\[0\].*not host, host:port/);
-    expect(() => decodeTaskConfig(ctyObject({ component: 'c.wasm', http_instance: 'pooled' }))).toThrow(/http_instance.*"pooled"/);
-    expect(() => decodeTaskConfig(ctyObject({ component: 'c.wasm', mount: [{ source: 'local', destination: null, readonly: null }] }))).toThrow(/mount\[0\]\.destination.*required/);
+    expect(() => decodeTaskConfig(ctyObject({ component: 'c.wasm', allow_http: ['http://x.com/path'] }))).toThrow(
+      /allow_http\[0\].*not host, host:port/,
+    );
+    expect(() => decodeTaskConfig(ctyObject({ component: 'c.wasm', http_instance: 'pooled' }))).toThrow(
+      /http_instance.*"pooled"/,
+    );
+    expect(() =>
+      decodeTaskConfig(
+        ctyObject({ component: 'c.wasm', mount: [{ source: 'local', destination: null, readonly: null }] }),
+      ),
+    ).toThrow(/mount\[0\]\.destination.*required/);
   });
 
   it('accepts the plain msgpack maps Go test harnesses encode (missing keys)', () => {
@@ -77,8 +112,16 @@ describe('decodeTaskConfig', () => {
   it.each([
     ['missing component', ctyObject({}), /"component": is required/],
     ['wrong type', ctyObject({ component: 'c', args: 'notalist' }), /"args": expected a list of strings/],
-    ['bad env name', ctyObject({ component: 'c', env: { 'A-B': '1' } }), /"A-B" is not a valid environment variable name/],
-    ['unknown value (cty ext 0, d4 00 00)', ctyObject({ component: new ExtData(0, new Uint8Array([0])) }), /value is unknown/],
+    [
+      'bad env name',
+      ctyObject({ component: 'c', env: { 'A-B': '1' } }),
+      /"A-B" is not a valid environment variable name/,
+    ],
+    [
+      'unknown value (cty ext 0, d4 00 00)',
+      ctyObject({ component: new ExtData(0, new Uint8Array([0])) }),
+      /value is unknown/,
+    ],
     ['not a map', encode(['a']), /expected an object/],
     ['not msgpack', hex('c1'), /not valid msgpack/],
     ['empty', new Uint8Array(), /no driver config/],
@@ -109,9 +152,29 @@ describe('decodePluginConfig', () => {
   });
 
   it('decodes operator ceilings; an unset allow_http means any host, an empty one none', () => {
-    expect(decodePluginConfig(encode({ cache_dir: '/c' })).ceilings).toEqual({ allowHttp: undefined, allowMounts: true, allowReadWriteMounts: true, maxMemoryMb: undefined });
-    const strict = decodePluginConfig(encode({ cache_dir: '/c', allow_http: [], allow_mounts: true, allow_read_write_mounts: false, max_memory_mb: 256 }));
-    expect(strict.ceilings).toEqual({ allowHttp: [], allowMounts: true, allowReadWriteMounts: false, maxMemoryMb: 256 });
-    expect(() => decodePluginConfig(encode({ cache_dir: '/c', max_memory_mb: -1 }))).toThrow(/max_memory_mb": must be a positive/);
+    expect(decodePluginConfig(encode({ cache_dir: '/c' })).ceilings).toEqual({
+      allowHttp: undefined,
+      allowMounts: true,
+      allowReadWriteMounts: true,
+      maxMemoryMb: undefined,
+    });
+    const strict = decodePluginConfig(
+      encode({
+        cache_dir: '/c',
+        allow_http: [],
+        allow_mounts: true,
+        allow_read_write_mounts: false,
+        max_memory_mb: 256,
+      }),
+    );
+    expect(strict.ceilings).toEqual({
+      allowHttp: [],
+      allowMounts: true,
+      allowReadWriteMounts: false,
+      maxMemoryMb: 256,
+    });
+    expect(() => decodePluginConfig(encode({ cache_dir: '/c', max_memory_mb: -1 }))).toThrow(
+      /max_memory_mb": must be a positive/,
+    );
   });
 });

@@ -33,7 +33,11 @@ beforeAll(async () => {
     { name: 'short', ttlSec: 5, maxTtlSec: 16 },
     { name: 'long', ttlSec: 600, maxTtlSec: 3600 },
   ]);
-  await writePolicy(vault, 'app', taskPolicy(['database/creds/short', 'database/creds/long', 'kv/data/app', 'kv/data/nothing-here']));
+  await writePolicy(
+    vault,
+    'app',
+    taskPolicy(['database/creds/short', 'database/creds/long', 'kv/data/app', 'kv/data/nothing-here']),
+  );
   await writePolicy(vault, 'kv-only', taskPolicy(['kv/data/app']));
   await writeKv(vault, 'app', { api_key: 'k-one', region: 'eu' });
 }, 240_000);
@@ -57,7 +61,10 @@ async function tokenFile(policies: string[]): Promise<string> {
   return file;
 }
 
-async function start(secrets: SecretSpec[], options: { file?: string; address?: string; staticRefreshMs?: number } = {}): Promise<Run> {
+async function start(
+  secrets: SecretSpec[],
+  options: { file?: string; address?: string; staticRefreshMs?: number } = {},
+): Promise<Run> {
   const store = new SecretStore();
   const events: Run['events'] = [];
   const file = options.file ?? (await tokenFile(['app']));
@@ -178,7 +185,11 @@ describe('KV v2', () => {
       ['all.region', 'eu'],
     ]);
     await writeKv(vault, 'app', { api_key: 'k-three', region: 'eu' });
-    const changed = await until('the change to be seen', () => kinds(run, 'rotated').find((e) => e.annotations['secret'] === 'api'), 20_000);
+    const changed = await until(
+      'the change to be seen',
+      () => kinds(run, 'rotated').find((e) => e.annotations['secret'] === 'api'),
+      20_000,
+    );
     expect(changed.message).toContain(`KV version ${before} -> ${before + 1}`);
     expect(run.store.get('api')).toBe('k-three');
     // A pinned version is never re-read.
@@ -200,7 +211,9 @@ describe('start errors', () => {
   });
 
   it('permission denied: not retryable, naming the path', async () => {
-    const err = await startError(start([{ name: 'db', path: 'database/creds/long' }], { file: await tokenFile(['kv-only']) }));
+    const err = await startError(
+      start([{ name: 'db', path: 'database/creds/long' }], { file: await tokenFile(['kv-only']) }),
+    );
     expect(err.code).toBe('VAULT_PERMISSION_DENIED');
     expect(err.recoverable).toBe(false);
     expect(err.message).toContain('database/creds/long');
@@ -226,7 +239,9 @@ describe('start errors', () => {
       ]),
     );
     expect(err.code).toBe('VAULT_SECRET_NOT_FOUND');
-    const created = postgres.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-%long%'").filter((role) => !before.has(role));
+    const created = postgres
+      .query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-%long%'")
+      .filter((role) => !before.has(role));
     expect(created).toEqual([]);
   });
 });

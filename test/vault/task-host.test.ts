@@ -36,7 +36,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const host of hosts) if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
+  for (const host of hosts)
+    if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
   await vault?.destroy();
   postgres?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -48,13 +49,27 @@ async function vaultSpec(secrets: SecretSpec[], policies = ['app']): Promise<Vau
   return { connection: { address: vault.address, timeoutMs: 3000 }, token: { file }, secrets, staticRefreshMs: 0 };
 }
 
-function configGrants(secretKeys: string[], values: Record<string, string> = {}, secretEnv: Record<string, string> = {}): Partial<Grants> {
+function configGrants(
+  secretKeys: string[],
+  values: Record<string, string> = {},
+  secretEnv: Record<string, string> = {},
+): Partial<Grants> {
   return { config: { values, secretKeys, secretEnv } };
 }
 
-async function serve(secrets: SecretSpec[], grants: Partial<Grants>, component = 'config-http'): Promise<{ host: RunningHost; port: number }> {
+async function serve(
+  secrets: SecretSpec[],
+  grants: Partial<Grants>,
+  component = 'config-http',
+): Promise<{ host: RunningHost; port: number }> {
   const port = await freePort();
-  const host = launchHost({ component, dir, grants, vault: await vaultSpec(secrets), http: { host: '127.0.0.1', port } });
+  const host = launchHost({
+    component,
+    dir,
+    grants,
+    vault: await vaultSpec(secrets),
+    http: { host: '127.0.0.1', port },
+  });
   hosts.push(host);
   await host.ready();
   return { host, port };
@@ -65,7 +80,10 @@ const API: SecretSpec = { name: 'api', path: 'kv/data/app', field: 'api_key' };
 
 describe('a wasi:http component', () => {
   it('reads granted secret keys and plain values, and nothing else; its leases are revoked when it is stopped', async () => {
-    const { host, port } = await serve([DB, API, { name: 'kv', path: 'kv/data/app' }], configGrants(['db.username', 'db.password', 'api', 'kv.region'], { log_level: 'info' }));
+    const { host, port } = await serve(
+      [DB, API, { name: 'kv', path: 'kv/data/app' }],
+      configGrants(['db.username', 'db.password', 'api', 'kv.region'], { log_level: 'info' }),
+    );
     const user = await httpGet(port, '/get/db.username');
     const password = await httpGet(port, '/get/db.password');
     expect(user.status).toBe(200);
@@ -76,7 +94,12 @@ describe('a wasi:http component', () => {
     expect(await httpGet(port, '/get/kv.api_key')).toEqual({ status: 404, body: 'none' });
     expect(await httpGet(port, '/get/kv.region')).toEqual({ status: 200, body: 'eu-west' });
     const all = await httpGet(port, '/all');
-    expect(all.body.split('\n').filter(Boolean).map((line) => line.split('=')[0])).toEqual(['api', 'db.password', 'db.username', 'kv.region', 'log_level']);
+    expect(
+      all.body
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split('=')[0]),
+    ).toEqual(['api', 'db.password', 'db.username', 'kv.region', 'log_level']);
 
     host.child.kill('SIGTERM');
     const exit = await host.exited;
@@ -86,7 +109,10 @@ describe('a wasi:http component', () => {
   });
 
   it('with per-request instances, sees rotated credentials on the next request', async () => {
-    const { host, port } = await serve([{ name: 'db', path: 'database/creds/short' }], { ...configGrants(['db.*']), httpInstance: 'per-request' });
+    const { host, port } = await serve([{ name: 'db', path: 'database/creds/short' }], {
+      ...configGrants(['db.*']),
+      httpInstance: 'per-request',
+    });
     const first = (await httpGet(port, '/get/db.username')).body;
     expect(first).toMatch(/^v-/);
     const rotated = await host.waitForEvent((event) => event.annotations?.['vault_event'] === 'rotated', 30_000);
@@ -170,7 +196,13 @@ describe('a wasi:cli command', () => {
 
 describe('start failures', () => {
   it('permission denied fails the start with a code that names the path', async () => {
-    const host = launchHost({ component: 'config-http', dir, grants: configGrants(['db.username']), vault: await vaultSpec([DB], ['kv-only']), http: { host: '127.0.0.1', port: await freePort() } });
+    const host = launchHost({
+      component: 'config-http',
+      dir,
+      grants: configGrants(['db.username']),
+      vault: await vaultSpec([DB], ['kv-only']),
+      http: { host: '127.0.0.1', port: await freePort() },
+    });
     hosts.push(host);
     const outcome = await host.outcome;
     expect(outcome).toMatchObject({ type: 'failed', code: 'VAULT_PERMISSION_DENIED' });
@@ -180,19 +212,33 @@ describe('start failures', () => {
 
   it('a granted key the secret lacks fails the start, and the lease it obtained is revoked', async () => {
     const before = new Set(postgres.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-%'"));
-    const host = launchHost({ component: 'config-http', dir, grants: configGrants(['db.nope']), vault: await vaultSpec([DB]), http: { host: '127.0.0.1', port: await freePort() } });
+    const host = launchHost({
+      component: 'config-http',
+      dir,
+      grants: configGrants(['db.nope']),
+      vault: await vaultSpec([DB]),
+      http: { host: '127.0.0.1', port: await freePort() },
+    });
     hosts.push(host);
     const outcome = await host.outcome;
     expect(outcome).toMatchObject({ type: 'failed', code: 'VAULT_SECRET_INVALID' });
     expect(outcome.type === 'failed' ? outcome.message : '').toContain('its keys are: db.password, db.username');
     await host.exited;
-    expect(postgres.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-%'").filter((role) => !before.has(role))).toEqual([]);
+    expect(
+      postgres.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-%'").filter((role) => !before.has(role)),
+    ).toEqual([]);
   });
 
   it('Vault unreachable fails the start with a retryable code naming the address', async () => {
     const spec = await vaultSpec([DB]);
     const address = `http://127.0.0.1:${await freePort()}`;
-    const host = launchHost({ component: 'config-http', dir, grants: configGrants(['db.username']), vault: { ...spec, connection: { address, timeoutMs: 2000 } }, http: { host: '127.0.0.1', port: await freePort() } });
+    const host = launchHost({
+      component: 'config-http',
+      dir,
+      grants: configGrants(['db.username']),
+      vault: { ...spec, connection: { address, timeoutMs: 2000 } },
+      http: { host: '127.0.0.1', port: await freePort() },
+    });
     hosts.push(host);
     const outcome = await host.outcome;
     expect(outcome).toMatchObject({ type: 'failed', code: 'VAULT_UNREACHABLE' });

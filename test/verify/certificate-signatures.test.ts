@@ -9,13 +9,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDriverError } from '../../src/errors.js';
 import type { SignaturePolicy } from '../../src/verify/policy.js';
 import { verifyArtifact, type VerifiedSigner } from '../../src/verify/verify-artifact.js';
-import { componentBytes, digestOf, legacyCosignBundle, messageSignatureBundle, signBytes } from './support/key-signer.js';
+import {
+  componentBytes,
+  digestOf,
+  legacyCosignBundle,
+  messageSignatureBundle,
+  signBytes,
+} from './support/key-signer.js';
 import { opensslTime, PrivatePki, type Leaf } from './support/private-pki.js';
 import { rejection } from '../support/rejection.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const SUBJECT = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
-const policy = (identities: SignaturePolicy['identities']): SignaturePolicy => ({ mode: 'enforce', keys: [], identities });
+const policy = (identities: SignaturePolicy['identities']): SignaturePolicy => ({
+  mode: 'enforce',
+  keys: [],
+  identities,
+});
 
 describe('certificate signatures with a private CA and TSA', () => {
   let dir: string;
@@ -40,17 +50,31 @@ describe('certificate signatures with a private CA and TSA', () => {
     return messageSignatureBundle(component, signature, { certificateDer: signer.certDer, timestamps });
   }
 
-  async function verify(bundleJson: Buffer, identities: SignaturePolicy['identities'], root = pki.trustedRoot()): Promise<VerifiedSigner> {
-    return verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'app.wasm.sigstore.json' }], policy(identities), {
-      publicKeysPem: [],
-      trustedRootJson: root,
-    });
+  async function verify(
+    bundleJson: Buffer,
+    identities: SignaturePolicy['identities'],
+    root = pki.trustedRoot(),
+  ): Promise<VerifiedSigner> {
+    return verifyArtifact(
+      artifact,
+      [{ kind: 'sigstore-bundle', bundleJson, origin: 'app.wasm.sigstore.json' }],
+      policy(identities),
+      {
+        publicKeysPem: [],
+        trustedRootJson: root,
+      },
+    );
   }
 
   it('verifies and reports issuer, subject and the TSA time', async () => {
     const before = Date.now();
     const signer = await verify(signedBundle(leaf), [{ issuer: ISSUER, subject: 'https://github.com/acme/*' }]);
-    expect(signer).toMatchObject({ kind: 'certificate', issuer: ISSUER, subject: SUBJECT, origin: 'app.wasm.sigstore.json' });
+    expect(signer).toMatchObject({
+      kind: 'certificate',
+      issuer: ISSUER,
+      subject: SUBJECT,
+      origin: 'app.wasm.sigstore.json',
+    });
     const time = Date.parse(signer.kind === 'certificate' ? signer.timestamp : '');
     // The TSA stamps with whole seconds and accuracy 1s.
     expect(time).toBeGreaterThanOrEqual(before - 2000);
@@ -61,24 +85,36 @@ describe('certificate signatures with a private CA and TSA', () => {
     const { writeFileSync } = await import('node:fs');
     const path = join(dir, 'trusted_root.json');
     writeFileSync(path, JSON.stringify(pki.trustedRoot()));
-    const emailLeaf = pki.issueLeaf({ san: 'email:alice@example.com', issuer: 'https://accounts.example.com', issuerExtension: 'v1' });
+    const emailLeaf = pki.issueLeaf({
+      san: 'email:alice@example.com',
+      issuer: 'https://accounts.example.com',
+      issuerExtension: 'v1',
+    });
     const signer = await verifyArtifact(
       artifact,
       [{ kind: 'sigstore-bundle', bundleJson: signedBundle(emailLeaf), origin: 'b' }],
       policy([{ issuer: 'https://accounts.example.com', subject: '*@example.com' }]),
       { publicKeysPem: [], trustedRootJson: path },
     );
-    expect(signer).toMatchObject({ kind: 'certificate', issuer: 'https://accounts.example.com', subject: 'alice@example.com' });
+    expect(signer).toMatchObject({
+      kind: 'certificate',
+      issuer: 'https://accounts.example.com',
+      subject: 'alice@example.com',
+    });
   });
 
   it('accepts no certificate when the policy lists no identities, even one chaining to the trusted root', async () => {
     const err = await rejection(verify(signedBundle(leaf), []));
     expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
-    expect(err.message).toContain(`signed by ${SUBJECT} from issuer ${ISSUER}; the policy expects no certificate identities`);
+    expect(err.message).toContain(
+      `signed by ${SUBJECT} from issuer ${ISSUER}; the policy expects no certificate identities`,
+    );
   });
 
   it('subject pattern mismatch is SIGNER_NOT_TRUSTED naming the signer and the policy', async () => {
-    const err = await rejection(verify(signedBundle(leaf), [{ issuer: ISSUER, subject: 'https://github.com/other-org/*' }]));
+    const err = await rejection(
+      verify(signedBundle(leaf), [{ issuer: ISSUER, subject: 'https://github.com/other-org/*' }]),
+    );
     expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
     expect(err.message).toContain(`signed by ${SUBJECT} from issuer ${ISSUER}`);
     expect(err.message).toContain(`expects https://github.com/other-org/* from ${ISSUER}`);
@@ -91,14 +127,24 @@ describe('certificate signatures with a private CA and TSA', () => {
   });
 
   it('a leaf that expired before the TSA time is CERTIFICATE_EXPIRED', async () => {
-    const expired = pki.issueLeaf({ san: `URI:${SUBJECT}`, issuer: ISSUER, startDate: opensslTime(-7200), endDate: opensslTime(-3600) });
+    const expired = pki.issueLeaf({
+      san: `URI:${SUBJECT}`,
+      issuer: ISSUER,
+      startDate: opensslTime(-7200),
+      endDate: opensslTime(-3600),
+    });
     const err = await rejection(verify(signedBundle(expired), []));
     expect(isDriverError(err, 'CERTIFICATE_EXPIRED')).toBe(true);
     expect(err.message).toContain('not valid or expired');
   });
 
   it('a leaf not yet valid at the TSA time is CERTIFICATE_EXPIRED', async () => {
-    const future = pki.issueLeaf({ san: `URI:${SUBJECT}`, issuer: ISSUER, startDate: opensslTime(3600), endDate: opensslTime(7200) });
+    const future = pki.issueLeaf({
+      san: `URI:${SUBJECT}`,
+      issuer: ISSUER,
+      startDate: opensslTime(3600),
+      endDate: opensslTime(7200),
+    });
     const err = await rejection(verify(signedBundle(future), []));
     expect(isDriverError(err, 'CERTIFICATE_EXPIRED')).toBe(true);
   });
@@ -133,19 +179,29 @@ describe('certificate signatures with a private CA and TSA', () => {
   it('a tampered component under a certificate is SIGNATURE_INVALID, whatever the CA', async () => {
     const signature = signBytes(createPrivateKey(leaf.keyPem), component);
     const tampered = Buffer.concat([component, Buffer.from('x')]);
-    const bundleJson = messageSignatureBundle(tampered, signature, { certificateDer: leaf.certDer, timestamps: [pki.timestamp(signature)] });
+    const bundleJson = messageSignatureBundle(tampered, signature, {
+      certificateDer: leaf.certDer,
+      timestamps: [pki.timestamp(signature)],
+    });
     const err = await rejection(
-      verifyArtifact({ digest: digestOf(tampered), bytes: tampered }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], policy([]), {
-        publicKeysPem: [],
-        trustedRootJson: pki.trustedRoot(),
-      }),
+      verifyArtifact(
+        { digest: digestOf(tampered), bytes: tampered },
+        [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }],
+        policy([]),
+        {
+          publicKeysPem: [],
+          trustedRootJson: pki.trustedRoot(),
+        },
+      ),
     );
     expect(isDriverError(err, 'SIGNATURE_INVALID')).toBe(true);
   });
 
   it('a certificate signature with no CA configured is SIGNER_NOT_TRUSTED', async () => {
     const err = await rejection(
-      verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson: signedBundle(leaf), origin: 'b' }], policy([]), { publicKeysPem: [] }),
+      verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson: signedBundle(leaf), origin: 'b' }], policy([]), {
+        publicKeysPem: [],
+      }),
     );
     expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
     expect(err.message).toContain('no certificate authority is trusted');

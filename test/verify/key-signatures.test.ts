@@ -25,9 +25,14 @@ describe('key-based signatures', () => {
 
   it('verifies a v0.3 messageSignature bundle and reports the key fingerprint', async () => {
     const bundleJson = messageSignatureBundle(component, signature, { hint: key.hint });
-    const signer = await verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'app.wasm.sigstore.json' }], { ...enforce, keys: [key.publicPem] }, {
-      publicKeysPem: [key.publicPem],
-    });
+    const signer = await verifyArtifact(
+      artifact,
+      [{ kind: 'sigstore-bundle', bundleJson, origin: 'app.wasm.sigstore.json' }],
+      { ...enforce, keys: [key.publicPem] },
+      {
+        publicKeysPem: [key.publicPem],
+      },
+    );
     expect(signer).toEqual({ kind: 'key', keyFingerprint: key.fingerprintHex, origin: 'app.wasm.sigstore.json' });
   });
 
@@ -44,16 +49,26 @@ describe('key-based signatures', () => {
 
   it('converts and verifies a legacy cosign --bundle without a certificate', async () => {
     const json = legacyCosignBundle(signature);
-    const signer = await verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'app.wasm.bundle' }], { ...enforce, keys: [other.publicPem, key.publicPem] }, {
-      publicKeysPem: [other.publicPem, key.publicPem],
-    });
+    const signer = await verifyArtifact(
+      artifact,
+      [{ kind: 'cosign-legacy-bundle', json, origin: 'app.wasm.bundle' }],
+      { ...enforce, keys: [other.publicPem, key.publicPem] },
+      {
+        publicKeysPem: [other.publicPem, key.publicPem],
+      },
+    );
     expect(signer).toEqual({ kind: 'key', keyFingerprint: key.fingerprintHex, origin: 'app.wasm.bundle' });
   });
 
   it('takes the key hint of a legacy bundle from its rekorBundle body: another key is SIGNER_NOT_TRUSTED', async () => {
     const json = legacyCosignBundle(signBytes(other.privateKey, component), { rekorPublicKeyPem: other.publicPem });
     const err = await rejection(
-      verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'legacy' }], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }),
+      verifyArtifact(
+        artifact,
+        [{ kind: 'cosign-legacy-bundle', json, origin: 'legacy' }],
+        { ...enforce, keys: [key.publicPem] },
+        { publicKeysPem: [key.publicPem] },
+      ),
     );
     expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
     expect(err.message).toContain(`signed by key ${other.fingerprintHex}`);
@@ -66,9 +81,14 @@ describe('key-based signatures', () => {
     // The bundle names the original digest: caught by the digest binding.
     const bundleJson = messageSignatureBundle(component, signature, { hint: key.hint });
     const err = await rejection(
-      verifyArtifact({ digest: digestOf(tampered), bytes: tampered }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], { ...enforce, keys: [key.publicPem] }, {
-        publicKeysPem: [key.publicPem],
-      }),
+      verifyArtifact(
+        { digest: digestOf(tampered), bytes: tampered },
+        [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }],
+        { ...enforce, keys: [key.publicPem] },
+        {
+          publicKeysPem: [key.publicPem],
+        },
+      ),
     );
     expect(isDriverError(err, 'SIGNATURE_INVALID')).toBe(true);
     expect(err.message).toContain(`bundle signs ${digestOf(component)}`);
@@ -79,9 +99,14 @@ describe('key-based signatures', () => {
     // Digest field forged to the tampered bytes: only the signature check can catch it.
     const bundleJson = messageSignatureBundle(tampered, signature, { hint: key.hint });
     const err = await rejection(
-      verifyArtifact({ digest: digestOf(tampered), bytes: tampered }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], { ...enforce, keys: [key.publicPem] }, {
-        publicKeysPem: [key.publicPem],
-      }),
+      verifyArtifact(
+        { digest: digestOf(tampered), bytes: tampered },
+        [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }],
+        { ...enforce, keys: [key.publicPem] },
+        {
+          publicKeysPem: [key.publicPem],
+        },
+      ),
     );
     expect(isDriverError(err, 'SIGNATURE_INVALID')).toBe(true);
     expect(err.message).toContain(`does not verify with key ${key.fingerprintHex}`);
@@ -90,9 +115,14 @@ describe('key-based signatures', () => {
   it('rejects bytes that do not hash to the stated digest', async () => {
     const bundleJson = messageSignatureBundle(component, signature, { hint: key.hint });
     const err = await rejection(
-      verifyArtifact({ digest: artifact.digest, bytes: Buffer.from('other') }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], { ...enforce, keys: [key.publicPem] }, {
-        publicKeysPem: [key.publicPem],
-      }),
+      verifyArtifact(
+        { digest: artifact.digest, bytes: Buffer.from('other') },
+        [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }],
+        { ...enforce, keys: [key.publicPem] },
+        {
+          publicKeysPem: [key.publicPem],
+        },
+      ),
     );
     expect(isDriverError(err, 'SIGNATURE_INVALID')).toBe(true);
   });
@@ -100,7 +130,12 @@ describe('key-based signatures', () => {
   it('rejects a signature by another key as SIGNER_NOT_TRUSTED, naming both keys', async () => {
     const bundleJson = messageSignatureBundle(component, signBytes(other.privateKey, component), { hint: other.hint });
     const err = await rejection(
-      verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }),
+      verifyArtifact(
+        artifact,
+        [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }],
+        { ...enforce, keys: [key.publicPem] },
+        { publicKeysPem: [key.publicPem] },
+      ),
     );
     expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
     expect(err.message).toContain(`signed by key ${other.hint}`);
@@ -110,9 +145,14 @@ describe('key-based signatures', () => {
   it('accepts only the policy keys when the policy lists some, even if the operator trusts more', async () => {
     const bundleJson = messageSignatureBundle(component, signature, { hint: key.hint });
     const err = await rejection(
-      verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], { ...enforce, keys: [other.publicPem] }, {
-        publicKeysPem: [key.publicPem, other.publicPem],
-      }),
+      verifyArtifact(
+        artifact,
+        [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }],
+        { ...enforce, keys: [other.publicPem] },
+        {
+          publicKeysPem: [key.publicPem, other.publicPem],
+        },
+      ),
     );
     expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
   });
@@ -120,7 +160,12 @@ describe('key-based signatures', () => {
   it('an unnamed signature that no accepted key verifies is SIGNATURE_INVALID (cannot tell tampering from another key)', async () => {
     const json = legacyCosignBundle(signBytes(other.privateKey, component));
     const err = await rejection(
-      verifyArtifact(artifact, [{ kind: 'cosign-legacy-bundle', json, origin: 'legacy' }], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }),
+      verifyArtifact(
+        artifact,
+        [{ kind: 'cosign-legacy-bundle', json, origin: 'legacy' }],
+        { ...enforce, keys: [key.publicPem] },
+        { publicKeysPem: [key.publicPem] },
+      ),
     );
     expect(isDriverError(err, 'SIGNATURE_INVALID')).toBe(true);
     expect(err.message).toContain('the bundle names no key');
@@ -140,7 +185,9 @@ describe('key-based signatures', () => {
       ),
     );
     expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
-    expect(err.message).toMatch(/2 tried.*\[SIGNATURE_INVALID\] first\.json: bundle is not JSON.*\[SIGNER_NOT_TRUSTED\] second\.json/);
+    expect(err.message).toMatch(
+      /2 tried.*\[SIGNATURE_INVALID\] first\.json: bundle is not JSON.*\[SIGNER_NOT_TRUSTED\] second\.json/,
+    );
     expect(err.cause).toBeInstanceOf(AggregateError);
   });
 
@@ -159,7 +206,9 @@ describe('key-based signatures', () => {
   });
 
   it('SIGNATURE_MISSING when there is nothing to verify', async () => {
-    const err = await rejection(verifyArtifact(artifact, [], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }));
+    const err = await rejection(
+      verifyArtifact(artifact, [], { ...enforce, keys: [key.publicPem] }, { publicKeysPem: [key.publicPem] }),
+    );
     expect(isDriverError(err, 'SIGNATURE_MISSING')).toBe(true);
     expect(err.message).toContain(artifact.digest);
   });

@@ -15,7 +15,12 @@ const k2 = makeKey();
 const k3 = makeKey();
 const GH = 'https://token.actions.githubusercontent.com';
 
-const base = (over: Partial<SignaturePolicy> = {}): SignaturePolicy => ({ mode: 'warn', keys: [], identities: [], ...over });
+const base = (over: Partial<SignaturePolicy> = {}): SignaturePolicy => ({
+  mode: 'warn',
+  keys: [],
+  identities: [],
+  ...over,
+});
 
 function thrown(fn: () => void): DriverError {
   try {
@@ -33,15 +38,30 @@ describe('validateNamespacePolicies / policyForNamespace', () => {
     ['mode off → warn', base({ mode: 'off' }), { mode: 'warn' }, { mode: 'warn' }],
     ['same mode', base(), { mode: 'warn' }, { mode: 'warn' }],
     ['keys set when the default lists none', base(), { keys: [k1.publicPem] }, { keys: [k1.publicPem] }],
-    ['an empty key list (accepts no key) under a default with keys', base({ keys: [k1.publicPem] }), { keys: [] }, { keys: [] }],
-    ['keys narrowed to a subset', base({ keys: [k1.publicPem, k2.publicPem] }), { keys: [k2.publicPem] }, { keys: [k2.publicPem] }],
+    [
+      'an empty key list (accepts no key) under a default with keys',
+      base({ keys: [k1.publicPem] }),
+      { keys: [] },
+      { keys: [] },
+    ],
+    [
+      'keys narrowed to a subset',
+      base({ keys: [k1.publicPem, k2.publicPem] }),
+      { keys: [k2.publicPem] },
+      { keys: [k2.publicPem] },
+    ],
     [
       'keys compared by key, not PEM text',
       base({ keys: [k1.publicPem] }),
       { keys: [k1.publicPem.replaceAll('\n', '\r\n')] },
       { keys: [k1.publicPem.replaceAll('\n', '\r\n')] },
     ],
-    ['identities set when the default lists none', base(), { identities: [{ issuer: GH, subject: 'https://github.com/acme/*' }] }, {}],
+    [
+      'identities set when the default lists none',
+      base(),
+      { identities: [{ issuer: GH, subject: 'https://github.com/acme/*' }] },
+      {},
+    ],
     [
       'identity narrowed inside a default glob',
       base({ identities: [{ issuer: GH, subject: 'https://github.com/acme/*' }] }),
@@ -60,8 +80,18 @@ describe('validateNamespacePolicies / policyForNamespace', () => {
   const loosen: [string, SignaturePolicy, Partial<SignaturePolicy>, string][] = [
     ['mode enforce → warn', base({ mode: 'enforce' }), { mode: 'warn' }, 'namespaces.dev.mode'],
     ['mode warn → off', base(), { mode: 'off' }, 'namespaces.dev.mode'],
-    ['a key the default does not list', base({ keys: [k1.publicPem] }), { keys: [k1.publicPem, k3.publicPem] }, 'namespaces.dev.keys'],
-    ['a key added under an enforcing default that lists none', base({ mode: 'enforce' }), { keys: [k1.publicPem] }, 'namespaces.dev.keys'],
+    [
+      'a key the default does not list',
+      base({ keys: [k1.publicPem] }),
+      { keys: [k1.publicPem, k3.publicPem] },
+      'namespaces.dev.keys',
+    ],
+    [
+      'a key added under an enforcing default that lists none',
+      base({ mode: 'enforce' }),
+      { keys: [k1.publicPem] },
+      'namespaces.dev.keys',
+    ],
     [
       'a broader identity glob',
       base({ identities: [{ issuer: GH, subject: 'https://github.com/acme/app/*' }] }),
@@ -74,7 +104,12 @@ describe('validateNamespacePolicies / policyForNamespace', () => {
       { identities: [{ issuer: 'https://accounts.google.com', subject: '*' }] },
       'namespaces.dev.identities',
     ],
-    ['an identity added under an enforcing default that lists none', base({ mode: 'enforce' }), { identities: [{ issuer: GH, subject: '*' }] }, 'namespaces.dev.identities'],
+    [
+      'an identity added under an enforcing default that lists none',
+      base({ mode: 'enforce' }),
+      { identities: [{ issuer: GH, subject: '*' }] },
+      'namespaces.dev.identities',
+    ],
   ];
 
   it.each(loosen)('rejects loosening: %s', (_name, dflt, rule, field) => {
@@ -83,11 +118,19 @@ describe('validateNamespacePolicies / policyForNamespace', () => {
     expect(isDriverError(err, 'PLUGIN_CONFIG_INVALID')).toBe(true);
     expect(err.message).toContain(field);
     // Even without validation, the effective policy never loosens.
-    expect(isDriverError(thrown(() => policyForNamespace(config, 'dev')), 'PLUGIN_CONFIG_INVALID')).toBe(true);
+    expect(
+      isDriverError(
+        thrown(() => policyForNamespace(config, 'dev')),
+        'PLUGIN_CONFIG_INVALID',
+      ),
+    ).toBe(true);
   });
 
   it('gives the default to namespaces without a rule, and to inherited object keys', () => {
-    const config: NamespacePolicyConfig = { default: base({ mode: 'enforce' }), namespaces: { prod: { keys: [k1.publicPem] } } };
+    const config: NamespacePolicyConfig = {
+      default: base({ mode: 'enforce' }),
+      namespaces: { prod: { keys: [k1.publicPem] } },
+    };
     expect(policyForNamespace(config, 'default')).toBe(config.default);
     expect(policyForNamespace(config, 'toString')).toBe(config.default);
   });

@@ -27,7 +27,14 @@ describe('cosign simple-signing payloads', () => {
     const payload = simpleSigningPayload(artifact.manifestDigest);
     const signer = await verifyArtifact(
       artifact,
-      [{ kind: 'cosign-simple-signing', payload, signatureBase64: signBytes(key.privateKey, payload).toString('base64'), origin: 'sha256-x.sig' }],
+      [
+        {
+          kind: 'cosign-simple-signing',
+          payload,
+          signatureBase64: signBytes(key.privateKey, payload).toString('base64'),
+          origin: 'sha256-x.sig',
+        },
+      ],
       { ...enforce, keys: [key.publicPem] },
       { publicKeysPem: [key.publicPem] },
     );
@@ -40,7 +47,14 @@ describe('cosign simple-signing payloads', () => {
     const err = await rejection(
       verifyArtifact(
         artifact,
-        [{ kind: 'cosign-simple-signing', payload, signatureBase64: signBytes(key.privateKey, payload).toString('base64'), origin: 'sig' }],
+        [
+          {
+            kind: 'cosign-simple-signing',
+            payload,
+            signatureBase64: signBytes(key.privateKey, payload).toString('base64'),
+            origin: 'sig',
+          },
+        ],
         { ...enforce, keys: [key.publicPem] },
         { publicKeysPem: [key.publicPem] },
       ),
@@ -55,7 +69,14 @@ describe('cosign simple-signing payloads', () => {
     const err = await rejection(
       verifyArtifact(
         artifact,
-        [{ kind: 'cosign-simple-signing', payload: edited, signatureBase64: signBytes(key.privateKey, signed).toString('base64'), origin: 'sig' }],
+        [
+          {
+            kind: 'cosign-simple-signing',
+            payload: edited,
+            signatureBase64: signBytes(key.privateKey, signed).toString('base64'),
+            origin: 'sig',
+          },
+        ],
         { ...enforce, keys: [key.publicPem] },
         { publicKeysPem: [key.publicPem] },
       ),
@@ -68,7 +89,14 @@ describe('cosign simple-signing payloads', () => {
     const err = await rejection(
       verifyArtifact(
         { digest: artifact.digest, bytes: component },
-        [{ kind: 'cosign-simple-signing', payload, signatureBase64: signBytes(key.privateKey, payload).toString('base64'), origin: 'sig' }],
+        [
+          {
+            kind: 'cosign-simple-signing',
+            payload,
+            signatureBase64: signBytes(key.privateKey, payload).toString('base64'),
+            origin: 'sig',
+          },
+        ],
         { ...enforce, keys: [key.publicPem] },
         { publicKeysPem: [key.publicPem] },
       ),
@@ -100,6 +128,10 @@ describe('cosign simple-signing payloads', () => {
       { ...enforce, identities: [{ issuer: 'https://accounts.example.com', subject: 'ci@example.com' }] },
       { publicKeysPem: [], trustedRootJson: pki.trustedRoot() },
     );
-    expect(signer).toMatchObject({ kind: 'certificate', subject: 'ci@example.com', issuer: 'https://accounts.example.com' });
+    expect(signer).toMatchObject({
+      kind: 'certificate',
+      subject: 'ci@example.com',
+      issuer: 'https://accounts.example.com',
+    });
   });
 });

@@ -20,7 +20,11 @@ describe('transparency-log entries (v0.1 bundles)', () => {
   const rekor = new TestRekor();
   const component = componentBytes('tlog');
   const artifact = { digest: digestOf(component), bytes: component };
-  const policy = { mode: 'enforce' as const, keys: [], identities: [{ issuer: 'https://accounts.example.com', subject: 'bob@example.com' }] };
+  const policy = {
+    mode: 'enforce' as const,
+    keys: [],
+    identities: [{ issuer: 'https://accounts.example.com', subject: 'bob@example.com' }],
+  };
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'verify-tlog-'));
@@ -37,7 +41,10 @@ describe('transparency-log entries (v0.1 bundles)', () => {
           x509CertificateChain: { certificates: [{ rawBytes: leaf.certDer.toString('base64') }] },
           tlogEntries: [entry],
         },
-        messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: sha256(component).toString('base64') }, signature: signature.toString('base64') },
+        messageSignature: {
+          messageDigest: { algorithm: 'SHA2_256', digest: sha256(component).toString('base64') },
+          signature: signature.toString('base64'),
+        },
       }),
     );
   }
@@ -49,7 +56,10 @@ describe('transparency-log entries (v0.1 bundles)', () => {
     // Not earlier than now: the test CA certificates were only just issued.
     const integratedTime = Math.floor(Date.now() / 1000);
     const bundleJson = v01Bundle(rekor.entry(component, signature, leaf.certPem, { integratedTime }), signature);
-    const signer = await verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'v01' }], policy, { publicKeysPem: [], trustedRootJson: rootWith(true) });
+    const signer = await verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'v01' }], policy, {
+      publicKeysPem: [],
+      trustedRootJson: rootWith(true),
+    });
     expect(signer).toEqual({
       kind: 'certificate',
       issuer: 'https://accounts.example.com',
@@ -62,7 +72,12 @@ describe('transparency-log entries (v0.1 bundles)', () => {
   it('ignores the entry when the trusted root lists no log: no trusted time, CERTIFICATE_EXPIRED', async () => {
     const signature = signBytes(createPrivateKey(leaf.keyPem), component);
     const bundleJson = v01Bundle(rekor.entry(component, signature, leaf.certPem), signature);
-    const err = await rejection(verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'v01' }], policy, { publicKeysPem: [], trustedRootJson: rootWith(false) }));
+    const err = await rejection(
+      verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'v01' }], policy, {
+        publicKeysPem: [],
+        trustedRootJson: rootWith(false),
+      }),
+    );
     expect(isDriverError(err, 'CERTIFICATE_EXPIRED')).toBe(true);
   });
 
@@ -70,7 +85,12 @@ describe('transparency-log entries (v0.1 bundles)', () => {
     const signature = signBytes(createPrivateKey(leaf.keyPem), component);
     const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const bundleJson = v01Bundle(rekor.entry(component, signature, leaf.certPem, { signer: forger }), signature);
-    const err = await rejection(verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'v01' }], policy, { publicKeysPem: [], trustedRootJson: rootWith(true) }));
+    const err = await rejection(
+      verifyArtifact(artifact, [{ kind: 'sigstore-bundle', bundleJson, origin: 'v01' }], policy, {
+        publicKeysPem: [],
+        trustedRootJson: rootWith(true),
+      }),
+    );
     expect(isDriverError(err, 'SIGNATURE_INVALID')).toBe(true);
     expect(err.message).toContain('inclusion promise could not be verified');
   });

@@ -16,13 +16,28 @@ describe('trust material', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const cases: [string, TrustConfig, string][] = [
-    ['a key that is not PEM', { publicKeysPem: ['-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n'] }, 'trusted public key #1'],
-    ['a missing root file', { publicKeysPem: [], trustedRootJson: join(dir, 'absent.json') }, 'cannot read trusted root'],
+    [
+      'a key that is not PEM',
+      { publicKeysPem: ['-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n'] },
+      'trusted public key #1',
+    ],
+    [
+      'a missing root file',
+      { publicKeysPem: [], trustedRootJson: join(dir, 'absent.json') },
+      'cannot read trusted root',
+    ],
     ['a root file that is not JSON', { publicKeysPem: [], trustedRootJson: notJson }, 'is not JSON'],
-    ['a CA without a chain', { publicKeysPem: [], trustedRootJson: { certificateAuthorities: [{ uri: 'https://ca' }] } }, 'has no certChain'],
+    [
+      'a CA without a chain',
+      { publicKeysPem: [], trustedRootJson: { certificateAuthorities: [{ uri: 'https://ca' }] } },
+      'has no certChain',
+    ],
     [
       'a CA chain with garbage bytes',
-      { publicKeysPem: [], trustedRootJson: { certificateAuthorities: [{ certChain: { certificates: [{ rawBytes: 'AAAA' }] } }] } },
+      {
+        publicKeysPem: [],
+        trustedRootJson: { certificateAuthorities: [{ certChain: { certificates: [{ rawBytes: 'AAAA' }] } }] },
+      },
       'trusted root is malformed',
     ],
     ['a number', { publicKeysPem: [], trustedRootJson: 42 }, 'file path or a parsed TrustedRoot'],
@@ -39,10 +54,15 @@ describe('trust material', () => {
     const component = componentBytes('trust');
     const bundleJson = messageSignatureBundle(component, signBytes(key.privateKey, component), { hint: key.hint });
     const err = await rejection(
-      verifyArtifact({ digest: digestOf(component), bytes: component }, [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }], { mode: 'enforce', keys: [], identities: [] }, {
-        publicKeysPem: [key.publicPem],
-        trustedRootJson: join(dir, 'absent.json'),
-      }),
+      verifyArtifact(
+        { digest: digestOf(component), bytes: component },
+        [{ kind: 'sigstore-bundle', bundleJson, origin: 'b' }],
+        { mode: 'enforce', keys: [], identities: [] },
+        {
+          publicKeysPem: [key.publicPem],
+          trustedRootJson: join(dir, 'absent.json'),
+        },
+      ),
     );
     expect(isDriverError(err, 'TRUST_ROOT_INVALID')).toBe(true);
   });

@@ -21,24 +21,48 @@ describe('verifyWithMode', () => {
   });
 
   it.each(['warn', 'enforce'] as const)('%s returns the verified signer', async (mode) => {
-    const outcome = await verifyWithMode(artifact, [{ kind: 'sigstore-bundle', bundleJson: good, origin: 'b' }], policy(mode), trust);
-    expect(outcome).toEqual({ outcome: 'verified', signer: { kind: 'key', keyFingerprint: key.fingerprintHex, origin: 'b' } });
+    const outcome = await verifyWithMode(
+      artifact,
+      [{ kind: 'sigstore-bundle', bundleJson: good, origin: 'b' }],
+      policy(mode),
+      trust,
+    );
+    expect(outcome).toEqual({
+      outcome: 'verified',
+      signer: { kind: 'key', keyFingerprint: key.fingerprintHex, origin: 'b' },
+    });
   });
 
   it('warn lets a missing or untrusted signature through, with the error', async () => {
     const missing = await verifyWithMode(artifact, [], policy('warn'), trust);
     expect(missing.outcome === 'warned' && missing.error.code).toBe('SIGNATURE_MISSING');
-    const wrong = await verifyWithMode(artifact, [{ kind: 'sigstore-bundle', bundleJson: untrusted, origin: 'b' }], policy('warn'), trust);
+    const wrong = await verifyWithMode(
+      artifact,
+      [{ kind: 'sigstore-bundle', bundleJson: untrusted, origin: 'b' }],
+      policy('warn'),
+      trust,
+    );
     expect(wrong.outcome === 'warned' && wrong.error.code).toBe('SIGNER_NOT_TRUSTED');
   });
 
   it('enforce throws what verification found', async () => {
-    const err = await rejection(verifyWithMode(artifact, [{ kind: 'sigstore-bundle', bundleJson: untrusted, origin: 'b' }], policy('enforce'), trust));
+    const err = await rejection(
+      verifyWithMode(
+        artifact,
+        [{ kind: 'sigstore-bundle', bundleJson: untrusted, origin: 'b' }],
+        policy('enforce'),
+        trust,
+      ),
+    );
     expect(isDriverError(err, 'SIGNER_NOT_TRUSTED')).toBe(true);
   });
 
   it('warn still fails on broken trust material', async () => {
-    const err = await rejection(verifyWithMode(artifact, [{ kind: 'sigstore-bundle', bundleJson: good, origin: 'b' }], policy('warn'), { publicKeysPem: ['garbage'] }));
+    const err = await rejection(
+      verifyWithMode(artifact, [{ kind: 'sigstore-bundle', bundleJson: good, origin: 'b' }], policy('warn'), {
+        publicKeysPem: ['garbage'],
+      }),
+    );
     expect(isDriverError(err, 'TRUST_ROOT_INVALID')).toBe(true);
   });
 });

@@ -28,7 +28,8 @@ function respond(responseOut, status, text) {
   ResponseOutparam.set(responseOut, { tag: 'ok', val: response });
   const stream = body.write();
   const bytes = encoder.encode(text);
-  for (let offset = 0; offset < bytes.length; offset += 4096) stream.blockingWriteAndFlush(bytes.subarray(offset, offset + 4096));
+  for (let offset = 0; offset < bytes.length; offset += 4096)
+    stream.blockingWriteAndFlush(bytes.subarray(offset, offset + 4096));
   stream[Symbol.dispose]();
   OutgoingBody.finish(body, undefined);
 }

@@ -8,7 +8,9 @@ export const CHROMIUM = process.env['CHROMIUM_BIN'] ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: run scripts/ensure-chromium.sh (Debian package chromium), or set CHROMIUM_BIN`);
+    throw new Error(
+      `${CHROMIUM} not found: run scripts/ensure-chromium.sh (Debian package chromium), or set CHROMIUM_BIN`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -37,7 +37,11 @@ export function wasmJob(spec: WasmJobSpec, artifactBaseUrl: string): string {
     [
       `component = "${spec.source ?? `local/${spec.component}.wasm`}"`,
       spec.args ? `args = ${hcl(spec.args)}` : '',
-      spec.env ? `env = { ${Object.entries(spec.env).map(([k, v]) => `${k} = ${hcl(v)}`).join(', ')} }` : '',
+      spec.env
+        ? `env = { ${Object.entries(spec.env)
+            .map(([k, v]) => `${k} = ${hcl(v)}`)
+            .join(', ')} }`
+        : '',
       spec.passEnv ? `pass_env = ${hcl(spec.passEnv)}` : '',
       spec.port ? 'port = "http"' : '',
       spec.extraConfig ?? '',
@@ -55,12 +59,22 @@ job "${spec.id}" {
     task "t" {
       driver = "wasm"
       ${spec.killTimeout ? `kill_timeout = "${spec.killTimeout}"` : ''}
-      ${spec.source ? '' : `artifact {
+      ${
+        spec.source
+          ? ''
+          : `artifact {
         source      = "${artifactBaseUrl}/${spec.component}.wasm"
         destination = "local/${spec.component}.wasm"
         mode        = "file"
-      }`}
-      ${spec.taskEnv ? `env {\n        ${Object.entries(spec.taskEnv).map(([k, v]) => `${k} = ${hcl(v)}`).join('\n        ')}\n      }` : ''}
+      }`
+      }
+      ${
+        spec.taskEnv
+          ? `env {\n        ${Object.entries(spec.taskEnv)
+              .map(([k, v]) => `${k} = ${hcl(v)}`)
+              .join('\n        ')}\n      }`
+          : ''
+      }
       ${spec.extraTask ?? ''}
       config {
         ${config}

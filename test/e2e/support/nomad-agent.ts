@@ -133,7 +133,9 @@ export class NomadAgent {
       if (node?.Status === 'ready' && drivers.every((d) => node.Drivers[d]?.Healthy)) return;
       await sleep(250);
     }
-    throw new AgentStartError(`Nomad agent not ready with drivers ${drivers.join(', ')} within ${timeoutMs} ms:\n${this.logTail()}`);
+    throw new AgentStartError(
+      `Nomad agent not ready with drivers ${drivers.join(', ')} within ${timeoutMs} ms:\n${this.logTail()}`,
+    );
   }
 
   private async signalAndWait(signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
@@ -190,7 +192,6 @@ export function nomadBinary(): string {
   return builtBinary('build-nomad.sh', 'NOMAD_BIN');
 }
 
-
 /**
  * Leftovers of this agent: plugin instances and logmons run with the agent's
  * cwd (our dir); task hosts write their stdout into a FIFO below it, and run
@@ -218,4 +219,3 @@ function readLink(path: string): string | undefined {
     return undefined;
   }
 }
-

@@ -82,7 +82,11 @@ export class NomadApi {
     const variableText = Object.entries(variables)
       .map(([key, value]) => `${key} = ${JSON.stringify(value)}`)
       .join('\n');
-    const job = await this.request<{ ID: string }>('POST', '/v1/jobs/parse', { JobHCL: hcl, Canonicalize: true, Variables: variableText });
+    const job = await this.request<{ ID: string }>('POST', '/v1/jobs/parse', {
+      JobHCL: hcl,
+      Canonicalize: true,
+      Variables: variableText,
+    });
     await this.request('POST', '/v1/jobs', { Job: job });
     return job.ID;
   }
@@ -101,7 +105,12 @@ export class NomadApi {
   }
 
   /** Polls until the newest allocation of the job satisfies `predicate`. */
-  async waitForAllocation(jobId: string, predicate: (a: Allocation) => boolean, what: string, timeoutMs = 60_000): Promise<Allocation> {
+  async waitForAllocation(
+    jobId: string,
+    predicate: (a: Allocation) => boolean,
+    what: string,
+    timeoutMs = 60_000,
+  ): Promise<Allocation> {
     const deadline = Date.now() + timeoutMs;
     let last: Allocation | undefined;
     while (Date.now() < deadline) {
@@ -112,7 +121,9 @@ export class NomadApi {
       }
       await sleep(250);
     }
-    throw new Error(`timed out waiting for ${what} (job ${jobId}); last allocation: ${JSON.stringify(last?.TaskStates ?? last ?? null)}`);
+    throw new Error(
+      `timed out waiting for ${what} (job ${jobId}); last allocation: ${JSON.stringify(last?.TaskStates ?? last ?? null)}`,
+    );
   }
 
   /** Polls until a task event of the job's newest allocation matches; returns its message. */
@@ -127,12 +138,21 @@ export class NomadApi {
   }
 
   async logs(allocId: string, task: string, type: 'stdout' | 'stderr'): Promise<string> {
-    const response = await fetch(`${this.address}/v1/client/fs/logs/${allocId}?task=${task}&type=${type}&plain=true&origin=start`);
-    if (!response.ok) throw new NomadApiError(`logs ${allocId}/${task}: ${response.status} ${await response.text()}`, response.status);
+    const response = await fetch(
+      `${this.address}/v1/client/fs/logs/${allocId}?task=${task}&type=${type}&plain=true&origin=start`,
+    );
+    if (!response.ok)
+      throw new NomadApiError(`logs ${allocId}/${task}: ${response.status} ${await response.text()}`, response.status);
     return response.text();
   }
 
-  async waitForLog(allocId: string, task: string, type: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  async waitForLog(
+    allocId: string,
+    task: string,
+    type: 'stdout' | 'stderr',
+    pattern: RegExp,
+    timeoutMs = 30_000,
+  ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let text = '';
     while (Date.now() < deadline) {
@@ -152,7 +172,10 @@ export class NomadApi {
   }
 
   taskStats(allocId: string, task: string): Promise<TaskResourceUsage> {
-    return this.request<{ Tasks: Record<string, TaskResourceUsage> }>('GET', `/v1/client/allocation/${allocId}/stats`).then((stats) => {
+    return this.request<{ Tasks: Record<string, TaskResourceUsage> }>(
+      'GET',
+      `/v1/client/allocation/${allocId}/stats`,
+    ).then((stats) => {
       const usage = stats.Tasks[task];
       if (!usage) throw new Error(`no stats for task ${task}`);
       return usage;

@@ -7,9 +7,15 @@ import { nomadBinary, type NomadAgent } from './nomad-agent.ts';
 
 const run = promisify(execFile);
 
-export async function nomadCli(agent: NomadAgent, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function nomadCli(
+  agent: NomadAgent,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(nomadBinary(), args, { env: { ...process.env, NOMAD_ADDR: agent.api.address }, cwd: agent.dir });
+    const { stdout, stderr } = await run(nomadBinary(), args, {
+      env: { ...process.env, NOMAD_ADDR: agent.api.address },
+      cwd: agent.dir,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string };
@@ -22,5 +28,6 @@ export async function nomadJobRun(agent: NomadAgent, name: string, hcl: string):
   const file = join(agent.dir, `${name}.nomad.hcl`);
   await writeFile(file, hcl);
   const result = await nomadCli(agent, ['job', 'run', '-detach', file]);
-  if (result.code !== 0) throw new Error(`nomad job run ${name} failed (${result.code}):\n${result.stdout}${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`nomad job run ${name} failed (${result.code}):\n${result.stdout}${result.stderr}`);
 }

@@ -66,7 +66,11 @@ job "${job.id}" {
 }
 
 /** Node backends on raw_exec, registered by Nomad as `name` with an http check. */
-export function backendJob(id: string, name: string, options: { provider?: 'consul' | 'nomad'; count?: number } = {}): string {
+export function backendJob(
+  id: string,
+  name: string,
+  options: { provider?: 'consul' | 'nomad'; count?: number } = {},
+): string {
   const provider = options.provider ?? 'consul';
   return `
 job "${id}" {

@@ -52,7 +52,9 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
     const fault = proxy.fault(req);
     if (fault?.kind === 'status') {
       req.resume();
-      res.writeHead(fault.status, { 'content-type': 'text/plain', ...fault.headers }).end(fault.body ?? 'injected fault');
+      res
+        .writeHead(fault.status, { 'content-type': 'text/plain', ...fault.headers })
+        .end(fault.body ?? 'injected fault');
       return;
     }
     if (fault?.kind === 'reset') {

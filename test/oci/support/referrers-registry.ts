@@ -18,7 +18,10 @@ export interface ReferrersRegistry {
 export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
   mkdirSync(BIN_DIR, { recursive: true });
   const bin = join(BIN_DIR, 'referrers-registry');
-  execFileSync('go', ['build', '-buildvcs=false', '-trimpath', '-o', bin, '.'], { cwd: SOURCE, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('go', ['build', '-buildvcs=false', '-trimpath', '-o', bin, '.'], {
+    cwd: SOURCE,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const child = spawn(bin, ['127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const host = await new Promise<string>((resolve, reject) => {
     let out = '';

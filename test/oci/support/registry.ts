@@ -82,7 +82,10 @@ async function waitUntilListening(ip: string, port: number, child: ChildProcess,
   throw new Error(`docker-registry did not start on ${ip}:${port}: ${log()}`);
 }
 
-export async function startRegistry(auth: RegistryAuth = { kind: 'anonymous' }, listen: RegistryListen = {}): Promise<RunningRegistry> {
+export async function startRegistry(
+  auth: RegistryAuth = { kind: 'anonymous' },
+  listen: RegistryListen = {},
+): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'oci-registry-'));
   if (auth.kind === 'htpasswd') {
     const line = execFileSync('htpasswd', ['-Bbn', auth.username, auth.password], { encoding: 'utf8' });
@@ -95,7 +98,9 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'anonymous' }, 
     `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n` +
     `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\n` +
     `http:\n  addr: ${host}\n  secret: test-secret\n` +
-    (listen.tls === undefined ? '' : `  tls:\n    certificate: ${listen.tls.certPath}\n    key: ${listen.tls.keyPath}\n`) +
+    (listen.tls === undefined
+      ? ''
+      : `  tls:\n    certificate: ${listen.tls.certPath}\n    key: ${listen.tls.keyPath}\n`) +
     authYaml(auth, dir);
   const configPath = join(dir, 'config.yml');
   await writeFile(configPath, config);

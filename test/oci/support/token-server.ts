@@ -28,7 +28,23 @@ export async function startTokenServer(dir: string, users: Record<string, string
   const certPath = join(dir, 'token-cert.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=oci-test-token-issuer'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=oci-test-token-issuer',
+    ],
     { stdio: 'ignore' },
   );
   const key = readFileSync(keyPath, 'utf8');
@@ -67,7 +83,16 @@ export async function startTokenServer(dir: string, users: Record<string, string
       access.push({ type: 'repository', name: match[1], actions: match[2].split(',') });
     }
     const now = Math.floor(Date.now() / 1000);
-    const token = sign({ iss: issuer, sub: user ?? '', aud: url.searchParams.get('service') ?? service, exp: now + 300, nbf: now - 5, iat: now, jti: randomUUID(), access });
+    const token = sign({
+      iss: issuer,
+      sub: user ?? '',
+      aud: url.searchParams.get('service') ?? service,
+      exp: now + 300,
+      nbf: now - 5,
+      iat: now,
+      jti: randomUUID(),
+      access,
+    });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -6,7 +6,10 @@ import { promisify } from 'node:util';
 const CLI = join(import.meta.dirname, '../../../bin/nomad-wasm');
 const run = promisify(execFile);
 
-export async function nomadWasm(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function nomadWasm(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(CLI, args, { env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };

@@ -69,11 +69,13 @@ export function runToExit(run: HostRun) {
 
 /** Starts a task host and leaves it running (stdout/stderr piped). */
 export function startHost(run: HostRun): ChildProcess {
-  const child = spawn(process.execPath, [TASK_HOST], { stdio: ['pipe', 'pipe', 'pipe', 'ignore'], env: { ...run.hostEnv } });
+  const child = spawn(process.execPath, [TASK_HOST], {
+    stdio: ['pipe', 'pipe', 'pipe', 'ignore'],
+    env: { ...run.hostEnv },
+  });
   child.stdin?.end(specFor(run));
   return child;
 }
-
 
 /** How a test knows a service is up: a request it can afford to spend. */
 export interface ReadyProbe {
@@ -82,7 +84,10 @@ export interface ReadyProbe {
 }
 
 /** Starts a wasi:http task host on a free port and waits until it answers. */
-export async function startServing(run: Omit<HostRun, 'http'>, probe: ReadyProbe = {}): Promise<{ host: ChildProcess; url: string }> {
+export async function startServing(
+  run: Omit<HostRun, 'http'>,
+  probe: ReadyProbe = {},
+): Promise<{ host: ChildProcess; url: string }> {
   const port = await freePort();
   const host = startHost({ ...run, http: { host: '127.0.0.1', port } });
   const url = `http://127.0.0.1:${port}`;
@@ -117,7 +122,10 @@ export function useTaskHostDir(prefix: string) {
     dir: (): string => dir,
     /** Keeps a task host started elsewhere for the clean-up. */
     track: (host: ChildProcess): ChildProcess => (hosts.push(host), host),
-    serve: async (run: Omit<HostRun, 'http' | 'dir'>, probe?: ReadyProbe): Promise<{ host: ChildProcess; url: string }> => {
+    serve: async (
+      run: Omit<HostRun, 'http' | 'dir'>,
+      probe?: ReadyProbe,
+    ): Promise<{ host: ChildProcess; url: string }> => {
       const served = await startServing({ ...run, dir }, probe);
       hosts.push(served.host);
       return served;

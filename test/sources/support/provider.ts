@@ -44,7 +44,13 @@ export async function providerHarness(overrides: Partial<PluginConfig> = {}): Pr
         httpInstance: 'shared',
         ...extra,
       };
-      const provided = await shared.provide({ taskConfig, taskDir, namespace, report: (message) => harness.events.push(message), log });
+      const provided = await shared.provide({
+        taskConfig,
+        taskDir,
+        namespace,
+        report: (message) => harness.events.push(message),
+        log,
+      });
       provided.release();
       return provided;
     },

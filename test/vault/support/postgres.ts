@@ -11,7 +11,9 @@ import { freePort } from '../../support/ports.ts';
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
 function binDir(): string {
-  const lines = execFileSync('bash', [join(ROOT, 'scripts/ensure-postgres.sh')], { encoding: 'utf8' }).trim().split('\n');
+  const lines = execFileSync('bash', [join(ROOT, 'scripts/ensure-postgres.sh')], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   const dir = lines[lines.length - 1];
   if (!dir) throw new Error('scripts/ensure-postgres.sh printed no bin dir');
   return dir;
@@ -47,9 +49,30 @@ export class Postgres {
     const pwfile = join(dir, 'pwfile');
     writeFileSync(pwfile, `${pg.password}\n`);
     chownSync(pwfile, uid, gid);
-    pg.asPostgres('initdb', ['-D', pg.data, '-U', Postgres.ADMIN, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8']);
+    pg.asPostgres('initdb', [
+      '-D',
+      pg.data,
+      '-U',
+      Postgres.ADMIN,
+      `--pwfile=${pwfile}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '-E',
+      'UTF8',
+    ]);
     rmSync(pwfile);
-    pg.asPostgres('pg_ctl', ['-D', pg.data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-c listen_addresses=127.0.0.1 -c port=${pg.port} -c unix_socket_directories=${dir} -c fsync=off`, 'start']);
+    pg.asPostgres('pg_ctl', [
+      '-D',
+      pg.data,
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-c listen_addresses=127.0.0.1 -c port=${pg.port} -c unix_socket_directories=${dir} -c fsync=off`,
+      'start',
+    ]);
     return pg;
   }
 
@@ -64,7 +87,11 @@ export class Postgres {
 
   /** Runs SQL as the superuser over the private socket; rows as text lines. */
   query(sql: string): string[] {
-    const out = execFileSync('psql', ['-h', this.dir, '-p', String(this.port), '-U', Postgres.ADMIN, '-d', 'postgres', '-tAc', sql], { encoding: 'utf8' });
+    const out = execFileSync(
+      'psql',
+      ['-h', this.dir, '-p', String(this.port), '-U', Postgres.ADMIN, '-d', 'postgres', '-tAc', sql],
+      { encoding: 'utf8' },
+    );
     return out.split('\n').filter((line) => line !== '');
   }
 
@@ -74,10 +101,14 @@ export class Postgres {
 
   /** Whether these credentials can log in over TCP (proves a credential is real and alive). */
   canLogin(username: string, password: string): boolean {
-    const result = spawnSync('psql', ['-h', '127.0.0.1', '-p', String(this.port), '-U', username, '-d', 'postgres', '-tAc', 'SELECT 1'], {
-      env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      'psql',
+      ['-h', '127.0.0.1', '-p', String(this.port), '-U', username, '-d', 'postgres', '-tAc', 'SELECT 1'],
+      {
+        env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' },
+        encoding: 'utf8',
+      },
+    );
     return result.status === 0 && result.stdout.trim() === '1';
   }
 
@@ -91,6 +122,9 @@ export class Postgres {
   }
 
   private asPostgres(tool: string, args: string[]): void {
-    execFileSync('runuser', ['-u', 'postgres', '--', join(this.bin, tool), ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.dir });
+    execFileSync('runuser', ['-u', 'postgres', '--', join(this.bin, tool), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: this.dir,
+    });
   }
 }

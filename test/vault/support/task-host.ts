@@ -12,7 +12,9 @@ import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
 import { launchSpecFor } from '../../runtime/support/task-host.ts';
 
 const TASK_HOST = new URL('../../../dist/task-host/main.js', import.meta.url).pathname;
-const { HostChannel } = (await import(new URL('../../../dist/task/host-channel.js', import.meta.url).href)) as typeof import('../../../src/task/host-channel.ts');
+const { HostChannel } = (await import(
+  new URL('../../../dist/task/host-channel.js', import.meta.url).href
+)) as typeof import('../../../src/task/host-channel.ts');
 
 export interface VaultHostRun {
   readonly component: string;
@@ -46,7 +48,9 @@ export class RunningHost {
         this.progress.push(message);
         if (message.type === 'ready' || message.type === 'failed') resolve(message);
       });
-      void this.exited.then(({ code, signal }) => reject(new Error(`task host exited (${signal ?? code}) before ready:\n${this.stderr}`)));
+      void this.exited.then(({ code, signal }) =>
+        reject(new Error(`task host exited (${signal ?? code}) before ready:\n${this.stderr}`)),
+      );
     });
     void this.outcome.then(
       (message) => {
@@ -73,7 +77,8 @@ export class RunningHost {
 
   async ready(): Promise<Extract<ProgressMessage, { type: 'ready' }>> {
     const outcome = await this.outcome;
-    if (outcome.type !== 'ready') throw new Error(`task host failed: ${outcome.type === 'failed' ? `${outcome.code}: ${outcome.message}` : ''}`);
+    if (outcome.type !== 'ready')
+      throw new Error(`task host failed: ${outcome.type === 'failed' ? `${outcome.code}: ${outcome.message}` : ''}`);
     return outcome;
   }
 
@@ -85,7 +90,9 @@ export class RunningHost {
       if (found) return found;
       await sleep(100);
     }
-    throw new Error(`no matching event within ${timeoutMs} ms; events so far:\n${this.events.map((e) => e.message).join('\n')}\nstderr:\n${this.stderr}`);
+    throw new Error(
+      `no matching event within ${timeoutMs} ms; events so far:\n${this.events.map((e) => e.message).join('\n')}\nstderr:\n${this.stderr}`,
+    );
   }
 
   eventsWith(kind: string): HostEvent[] {
@@ -96,7 +103,11 @@ export class RunningHost {
 export function launchHost(run: VaultHostRun): RunningHost {
   const spec = launchSpecFor(run);
   // As the plugin starts it: its own session, nothing of our environment.
-  const child = spawn(process.execPath, [TASK_HOST], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {}, detached: true });
+  const child = spawn(process.execPath, [TASK_HOST], {
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    env: {},
+    detached: true,
+  });
   child.stdin?.end(JSON.stringify(spec));
   return new RunningHost(child);
 }

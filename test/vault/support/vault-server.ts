@@ -126,9 +126,19 @@ ui            = false
     const log = openSync(this.logPath, 'a');
     const args = this.persistent
       ? ['server', `-config=${join(this.dir, 'vault.hcl')}`]
-      : ['server', '-dev', `-dev-root-token-id=${this.rootToken}`, `-dev-listen-address=127.0.0.1:${this.port}`, '-dev-no-store-token'];
+      : [
+          'server',
+          '-dev',
+          `-dev-root-token-id=${this.rootToken}`,
+          `-dev-listen-address=127.0.0.1:${this.port}`,
+          '-dev-no-store-token',
+        ];
     // Nothing of ours (VAULT_* of the test run) reaches the server.
-    this.process = spawn(vaultBinary(), args, { cwd: this.dir, stdio: ['ignore', log, log], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: this.dir } });
+    this.process = spawn(vaultBinary(), args, {
+      cwd: this.dir,
+      stdio: ['ignore', log, log],
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: this.dir },
+    });
     closeSync(log);
     await this.waitFor((health) => health.status !== 0);
     if (this.persistent) {
@@ -144,7 +154,11 @@ ui            = false
   }
 
   private async unauthenticated(method: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-    const response = await fetch(`${this.address}/v1/${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${this.address}/v1/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as Record<string, unknown>;
   }

@@ -41,7 +41,11 @@ export async function writeKv(vault: VaultServer, path: string, data: Record<str
   return Number((response['data'] as { version: number }).version);
 }
 
-export async function enableDatabase(vault: VaultServer, postgres: Postgres, roles: readonly DatabaseRole[]): Promise<void> {
+export async function enableDatabase(
+  vault: VaultServer,
+  postgres: Postgres,
+  roles: readonly DatabaseRole[],
+): Promise<void> {
   await vault.api('POST', 'sys/mounts/database', { type: 'database' });
   await vault.api('POST', 'database/config/pg', {
     plugin_name: 'postgresql-database-plugin',
@@ -103,6 +107,10 @@ path "auth/token/renew-self" { capabilities = ["update"] }
 
 /** Live database leases under a role (sys/leases/lookup needs sudo: the root token). */
 export async function liveLeases(vault: VaultServer, role: string): Promise<string[]> {
-  const response = await vault.api('LIST', `sys/leases/lookup/database/creds/${role}`).catch(() => ({ data: { keys: [] } }));
-  return ((response['data'] as { keys?: string[] } | undefined)?.keys ?? []).map((key) => `database/creds/${role}/${key}`);
+  const response = await vault
+    .api('LIST', `sys/leases/lookup/database/creds/${role}`)
+    .catch(() => ({ data: { keys: [] } }));
+  return ((response['data'] as { keys?: string[] } | undefined)?.keys ?? []).map(
+    (key) => `database/creds/${role}/${key}`,
+  );
 }

@@ -41,7 +41,10 @@ export function digestOf(data: Uint8Array): string {
 
 /** Bytes that look like a component (preamble of a component binary) and differ per call. */
 export function componentBytes(label: string): Buffer {
-  return Buffer.concat([Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]), Buffer.from(`component ${label} ${Math.random()}`)]);
+  return Buffer.concat([
+    Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]),
+    Buffer.from(`component ${label} ${Math.random()}`),
+  ]);
 }
 
 export interface VerificationContent {
@@ -59,7 +62,11 @@ function verificationMaterial(content: VerificationContent): Record<string, unkn
       : { publicKey: { hint: content.hint ?? '' } }),
     tlogEntries: [],
     ...(content.timestamps && content.timestamps.length > 0
-      ? { timestampVerificationData: { rfc3161Timestamps: content.timestamps.map((t) => ({ signedTimestamp: t.toString('base64') })) } }
+      ? {
+          timestampVerificationData: {
+            rfc3161Timestamps: content.timestamps.map((t) => ({ signedTimestamp: t.toString('base64') })),
+          },
+        }
       : {}),
   };
 }
@@ -91,7 +98,12 @@ export function inTotoStatement(subjectSha256Hex: readonly string[]): Buffer {
 }
 
 /** A v0.3 DSSE bundle: the signature covers the DSSE pre-authentication encoding of the statement. */
-export function dsseBundle(statement: Buffer, privateKey: KeyObject, content: VerificationContent, payloadType = 'application/vnd.in-toto+json'): Buffer {
+export function dsseBundle(
+  statement: Buffer,
+  privateKey: KeyObject,
+  content: VerificationContent,
+  payloadType = 'application/vnd.in-toto+json',
+): Buffer {
   const sig = sign('sha256', dsse.preAuthEncoding(payloadType, statement), privateKey);
   return Buffer.from(
     JSON.stringify({
@@ -107,7 +119,10 @@ export function dsseBundle(statement: Buffer, privateKey: KeyObject, content: Ve
 }
 
 /** `cosign sign-blob --bundle` (old format): base64Signature, cert as base64(PEM), optional rekorBundle. */
-export function legacyCosignBundle(signature: Buffer, opts: { certificatePem?: string; rekorPublicKeyPem?: string } = {}): Buffer {
+export function legacyCosignBundle(
+  signature: Buffer,
+  opts: { certificatePem?: string; rekorPublicKeyPem?: string } = {},
+): Buffer {
   const doc: Record<string, unknown> = { base64Signature: signature.toString('base64') };
   if (opts.certificatePem) doc['cert'] = Buffer.from(opts.certificatePem).toString('base64');
   if (opts.rekorPublicKeyPem) {
@@ -117,12 +132,20 @@ export function legacyCosignBundle(signature: Buffer, opts: { certificatePem?: s
       kind: 'hashedrekord',
       spec: {
         data: { hash: { algorithm: 'sha256', value: '00' } },
-        signature: { content: signature.toString('base64'), publicKey: { content: Buffer.from(opts.rekorPublicKeyPem).toString('base64') } },
+        signature: {
+          content: signature.toString('base64'),
+          publicKey: { content: Buffer.from(opts.rekorPublicKeyPem).toString('base64') },
+        },
       },
     };
     doc['rekorBundle'] = {
       SignedEntryTimestamp: Buffer.from('not checked offline').toString('base64'),
-      Payload: { body: Buffer.from(JSON.stringify(body)).toString('base64'), integratedTime: 1700000000, logIndex: 1, logID: '00' },
+      Payload: {
+        body: Buffer.from(JSON.stringify(body)).toString('base64'),
+        integratedTime: 1700000000,
+        logIndex: 1,
+        logID: '00',
+      },
     };
   }
   return Buffer.from(JSON.stringify(doc));
@@ -132,7 +155,11 @@ export function legacyCosignBundle(signature: Buffer, opts: { certificatePem?: s
 export function simpleSigningPayload(manifestDigest: string, reference = 'registry.example/acme/app'): Buffer {
   return Buffer.from(
     JSON.stringify({
-      critical: { identity: { 'docker-reference': reference }, image: { 'docker-manifest-digest': manifestDigest }, type: 'cosign container image signature' },
+      critical: {
+        identity: { 'docker-reference': reference },
+        image: { 'docker-manifest-digest': manifestDigest },
+        type: 'cosign container image signature',
+      },
       optional: null,
     }),
   );

@@ -40,7 +40,10 @@ export interface CertificateAuthority {
 
 /** Times in openssl's YYYYMMDDHHMMSSZ format, relative to now. */
 export function opensslTime(offsetSeconds: number): string {
-  return new Date(Date.now() + offsetSeconds * 1000).toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(Date.now() + offsetSeconds * 1000)
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 const CA_CONFIG = (dir: string) => `
@@ -105,13 +108,40 @@ export class PrivatePki {
 
   private selfSigned(dir: string, cn: string): CertificateAuthority {
     this.initCaDir(dir);
-    openssl(dir, ['req', '-new', '-x509', '-config', 'ca.cnf', '-key', 'key.pem', '-subj', `/O=test/CN=${cn}`, '-days', '3650', '-extensions', 'v3_root', '-out', 'cert.pem']);
+    openssl(dir, [
+      'req',
+      '-new',
+      '-x509',
+      '-config',
+      'ca.cnf',
+      '-key',
+      'key.pem',
+      '-subj',
+      `/O=test/CN=${cn}`,
+      '-days',
+      '3650',
+      '-extensions',
+      'v3_root',
+      '-out',
+      'cert.pem',
+    ]);
     return this.loadCa(dir, cn);
   }
 
   private issueCa(parent: CertificateAuthority, dir: string, cn: string): CertificateAuthority {
     this.initCaDir(dir);
-    openssl(dir, ['req', '-new', '-config', 'ca.cnf', '-key', 'key.pem', '-subj', `/O=test/CN=${cn}`, '-out', 'req.csr']);
+    openssl(dir, [
+      'req',
+      '-new',
+      '-config',
+      'ca.cnf',
+      '-key',
+      'key.pem',
+      '-subj',
+      `/O=test/CN=${cn}`,
+      '-out',
+      'req.csr',
+    ]);
     this.sign(parent, join(dir, 'req.csr'), join(dir, 'cert.pem'), { extensions: 'v3_intermediate', days: 3650 });
     return this.loadCa(dir, cn);
   }
@@ -119,7 +149,18 @@ export class PrivatePki {
   private issueTsa(dir: string, cn: string): { certPem: string; certDer: Buffer; dir: string } {
     mkdirSync(dir, { recursive: true });
     openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'key.pem']);
-    openssl(dir, ['req', '-new', '-key', 'key.pem', '-subj', `/O=test/CN=${cn}`, '-config', join(this.root.dir, 'ca.cnf'), '-out', 'req.csr']);
+    openssl(dir, [
+      'req',
+      '-new',
+      '-key',
+      'key.pem',
+      '-subj',
+      `/O=test/CN=${cn}`,
+      '-config',
+      join(this.root.dir, 'ca.cnf'),
+      '-out',
+      'req.csr',
+    ]);
     this.sign(this.intermediate, join(dir, 'req.csr'), join(dir, 'cert.pem'), { extensions: 'v3_tsa', days: 3650 });
     writeFileSync(join(dir, 'serial'), '01\n');
     writeFileSync(
@@ -130,8 +171,29 @@ export class PrivatePki {
     return { certPem, certDer: new X509Certificate(certPem).raw, dir };
   }
 
-  private sign(ca: CertificateAuthority, csr: string, out: string, opts: { extensions: string; extfile?: string; days?: number; startDate?: string; endDate?: string }): void {
-    const args = ['ca', '-batch', '-notext', '-config', join(ca.dir, 'ca.cnf'), '-cert', join(ca.dir, 'cert.pem'), '-keyfile', join(ca.dir, 'key.pem'), '-in', csr, '-out', out, '-extensions', opts.extensions];
+  private sign(
+    ca: CertificateAuthority,
+    csr: string,
+    out: string,
+    opts: { extensions: string; extfile?: string; days?: number; startDate?: string; endDate?: string },
+  ): void {
+    const args = [
+      'ca',
+      '-batch',
+      '-notext',
+      '-config',
+      join(ca.dir, 'ca.cnf'),
+      '-cert',
+      join(ca.dir, 'cert.pem'),
+      '-keyfile',
+      join(ca.dir, 'key.pem'),
+      '-in',
+      csr,
+      '-out',
+      out,
+      '-extensions',
+      opts.extensions,
+    ];
     if (opts.extfile) args.push('-extfile', opts.extfile);
     if (opts.startDate) args.push('-startdate', opts.startDate);
     if (opts.endDate) args.push('-enddate', opts.endDate);
@@ -149,7 +211,18 @@ export class PrivatePki {
     const dir = join(this.dir, `leaf-${++this.serial}`);
     mkdirSync(dir, { recursive: true });
     openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'key.pem']);
-    openssl(dir, ['req', '-new', '-key', 'key.pem', '-subj', '/O=test', '-config', join(this.root.dir, 'ca.cnf'), '-out', 'req.csr']);
+    openssl(dir, [
+      'req',
+      '-new',
+      '-key',
+      'key.pem',
+      '-subj',
+      '/O=test',
+      '-config',
+      join(this.root.dir, 'ca.cnf'),
+      '-out',
+      'req.csr',
+    ]);
     const issuerExt =
       (opts.issuerExtension ?? 'v2') === 'v2'
         ? `${FULCIO_ISSUER_V2} = ASN1:UTF8String:${opts.issuer}`
