@@ -97,7 +97,7 @@ for (const count of counts) {
 
 // The pooled tier: the same tasks, DEFAULT_POOL_MAX_TASKS to a pool host.
 type PoolClient = typeof import('../../src/task/pool-client.ts');
-const { PoolHost } = (await import(join(ROOT, 'dist/task/pool-client.js'))) as PoolClient;
+const { PoolClient } = (await import(join(ROOT, 'dist/task/pool-client.js'))) as PoolClient;
 const { DEFAULT_POOL_MAX_TASKS } = (await import(
   join(ROOT, 'dist/config/plugin-config.js')
 )) as typeof import('../../src/config/plugin-config.ts');
@@ -133,9 +133,9 @@ console.log(
   `memory per idle task, pooled tier (pool_max_tasks = ${DEFAULT_POOL_MAX_TASKS}: one pool host process per ${DEFAULT_POOL_MAX_TASKS} tasks), same run:`,
 );
 for (const count of counts) {
-  const pools: Awaited<ReturnType<PoolClient['PoolHost']['spawn']>>[] = [];
+  const pools: Awaited<ReturnType<PoolClient['PoolClient']['spawn']>>[] = [];
   for (let i = 0; i < count; i++) {
-    if (i % DEFAULT_POOL_MAX_TASKS === 0) pools.push(await PoolHost.spawn(cacheDir, silent));
+    if (i % DEFAULT_POOL_MAX_TASKS === 0) pools.push(await PoolClient.spawn(cacheDir, silent));
     const pool = pools[pools.length - 1];
     if (!pool) throw new Error('no pool');
     await pool.start(pooledSpec(20000 + i), () => undefined, 60_000);

@@ -1,7 +1,7 @@
 // Calling a service by name, for `npm run bench`: req/s and p50/p99 of the
 // service-probe component forwarding each request to an upstream
 //   - by name (`http://backend.service.consul`, allow_services), with the
-//     instances resolved by the plugin's own code (TaskServices over the
+//     instances resolved by the plugin's own code (PluginServiceFeeds over the
 //     `consul` package) from a real Consul 1.16.3 agent, one instance and two;
 //   - at a fixed address (`http://127.0.0.1:<port>`, allow_http): the same-run baseline.
 // Each caller is a real task host; the upstreams are node:http servers in
@@ -28,9 +28,9 @@ const { ConsulCatalog } = (await import(
 const { ServiceWatches } = (await import(
   join(ROOT, 'dist/services/service-watches.js')
 )) as typeof import('../../src/services/service-watches.ts');
-const { TaskServices } = (await import(
-  join(ROOT, 'dist/services/task-services.js')
-)) as typeof import('../../src/services/task-services.ts');
+const { PluginServiceFeeds } = (await import(
+  join(ROOT, 'dist/services/plugin-service-feeds.js')
+)) as typeof import('../../src/services/plugin-service-feeds.ts');
 const { DEFAULT_SERVICES_CONFIG } = (await import(
   join(ROOT, 'dist/config/services-config.js')
 )) as typeof import('../../src/config/services-config.ts');
@@ -38,8 +38,8 @@ const { HostChannel } = (await import(
   join(ROOT, 'dist/task/host-channel.js')
 )) as typeof import('../../src/task/host-channel.ts');
 const { controlSocketPath } = (await import(
-  join(ROOT, 'dist/task/control-protocol.js')
-)) as typeof import('../../src/task/control-protocol.ts');
+  join(ROOT, 'dist/ipc/control-protocol.js')
+)) as typeof import('../../src/ipc/control-protocol.ts');
 
 interface Result {
   rps: number;
@@ -142,7 +142,7 @@ try {
     () => new ConsulCatalog({ ...DEFAULT_SERVICES_CONFIG.consul, url: consul.url }),
     log,
   );
-  const services = new TaskServices(watches, () => undefined, log);
+  const services = new PluginServiceFeeds(watches, () => undefined, log);
   const task = { id: 'bench', allocId: 'bench', name: 'bench', namespace: 'default' };
   const backend = { provider: 'consul', name: 'backend' } as const;
   const solo = { provider: 'consul', name: 'solo' } as const;

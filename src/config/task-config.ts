@@ -4,7 +4,7 @@ import { DriverError } from '../errors.js';
 import { decodeCtyMsgpack } from '../hclspec/cty-msgpack.js';
 import { attr, blockList, object, singleBlock, type Spec } from '../hclspec/spec.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
-import type { HttpInstanceMode } from '../runtime/grants.js';
+import type { HttpInstanceMode } from '../ipc/grants.js';
 import { parseServiceGrant, sameService, type ServiceRef } from '../services/service-ref.js';
 import { ConfigReader } from './config-reader.js';
 import { decodeRegistryAuth, registryAuthFields, type RegistryAuth } from './registry-config.js';

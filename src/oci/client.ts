@@ -26,9 +26,11 @@ import {
 import { formatOciReference, manifestReference, type OciReference } from './reference.js';
 import { errorFromResponse } from './registry-error.js';
 import { RegistryTransport, type RetryInfo } from './registry-transport.js';
+import type { FetchedManifest, RegistryReader } from './registry-reader.js';
 import { findSignatures, type SignatureCandidate } from './signatures.js';
 
 export type { SignatureCandidate } from './signatures.js';
+export type { FetchedManifest } from './registry-reader.js';
 export type { RetryInfo } from './registry-transport.js';
 export { referrersTag } from './digest.js';
 
@@ -57,12 +59,6 @@ export interface ResolvedComponent {
   manifestFormat: 'wasm-artifact' | 'single-layer-image';
 }
 
-export interface FetchedManifest {
-  readonly bytes: Buffer;
-  readonly digest: string;
-  readonly parsed: ParsedManifest;
-}
-
 /** Manifests are small; anything bigger is refused before it is parsed. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -73,7 +69,7 @@ function contentLength(response: IncomingMessage): number | undefined {
   return header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
 }
 
-export class OciClient {
+export class OciClient implements RegistryReader {
   private readonly transports = new Map<string, RegistryTransport>();
   private readonly agents: HttpAgents;
 

@@ -3,12 +3,12 @@
 // without the API), and cosign's `sha256-<hex>.sig` tag. Verifying them is
 // the caller's job; everything returned here is digest-checked bytes.
 import { DriverError } from '../errors.js';
-import type { OciClient } from './client.js';
 import { referrersTag } from './digest.js';
 import { parseManifest, type Descriptor } from './manifest.js';
 import { COSIGN_ANNOTATIONS, isSigstoreBundleType, OCI_EMPTY, OCI_INDEX } from './media-types.js';
 import { formatOciReference, type OciReference } from './reference.js';
 import { readBody } from './http-request.js';
+import type { RegistryReader } from './registry-reader.js';
 import type { RegistryTransport } from './registry-transport.js';
 import { errorFromResponse } from './registry-error.js';
 
@@ -31,7 +31,7 @@ const MAX_REFERRERS_BYTES = 4 * 1024 * 1024;
 const MAX_REFERRERS_PAGES = 10;
 
 export async function findSignatures(
-  client: OciClient,
+  client: RegistryReader,
   transport: RegistryTransport,
   ref: OciReference,
   subjectDigest: string,

@@ -10,7 +10,7 @@ import type { DriverHandlers } from '../generated/hashicorp/nomad/plugins/driver
 import type { Duration__Output } from '../generated/google/protobuf/Duration.js';
 import type { ExitResult as ExitResultMessage } from '../generated/hashicorp/nomad/plugins/drivers/proto/ExitResult.js';
 import { encodeDriverState, TASK_HANDLE_VERSION } from '../task/driver-state.js';
-import type { ExitResult } from '../task/exit-status.js';
+import type { ExitResult } from '../ipc/exit-status.js';
 import type { TaskEventBus } from '../task/task-events.js';
 import { execRefusalStatus, SCRIPT_CHECK_REFUSAL } from './exec-refusal.js';
 import type { TaskManager } from '../task/task-manager.js';

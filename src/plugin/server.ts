@@ -9,7 +9,7 @@ import { TaskManager } from '../task/task-manager.js';
 import { tracer } from '../log/logger.js';
 import { baseServiceHandlers, type PluginSettings } from './base-service.js';
 import { driverServiceHandlers } from './driver-service.js';
-import { createTaskServices, feedTaskChannels } from './task-services-wiring.js';
+import { createTaskServices, feedTaskChannels } from './service-feeds-wiring.js';
 import { addGoPluginServices } from './go-plugin-services.js';
 import { checkHandshakeEnv, handshakeLine, socketPath } from './handshake.js';
 import { loadProtos } from './protos.js';

@@ -1,5 +1,5 @@
 // Entry of a pool host: the detached process that runs several pooled tasks
-// (`isolation = "pooled"`), each a PoolTask, all in this one thread.
+// (`isolation = "pooled"`), each a HostedTask, all in this one thread.
 //
 // Started by the plugin (src/task/pool-client.ts) in its own session, with
 // its working directory the pool's private dir, stderr a log file there
@@ -10,11 +10,11 @@
 import { appendFileSync, closeSync, rmSync, writeSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { join } from 'node:path';
-import { PROGRESS_FD } from '../task/launch-spec.js';
-import { POOL_SOCKET_NAME, type PooledLaunchSpec, type PoolReply } from '../task/pool-protocol.js';
+import { PROGRESS_FD } from '../ipc/launch-spec.js';
+import { POOL_SOCKET_NAME, type PooledLaunchSpec, type PoolReply } from '../ipc/pool-protocol.js';
 import { forgetComponentsExcept, retainOtherComponents } from '../runtime/instantiate.js';
 import { startPoolServer } from './pool-server.js';
-import { PoolTask } from './pool-task.js';
+import { HostedTask } from './hosted-task.js';
 
 const CACHE_DIR_ARG = '--cache-dir=';
 const UNUSED_EXIT_MS = 30_000;
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       /* nowhere to write */
     }
   });
-  const tasks = new Map<string, PoolTask>();
+  const tasks = new Map<string, HostedTask>();
   const server = await startPoolServer(POOL_SOCKET_NAME, {
     running: () => [...tasks.keys()],
     start: (spec: PooledLaunchSpec) => {
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
         });
         return;
       }
-      const task = new PoolTask(
+      const task = new HostedTask(
         spec,
         (reply: PoolReply) => server.send(reply),
         (ended) => {

@@ -7,8 +7,8 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { parseMessage } from '../task/control-protocol.js';
-import type { PooledLaunchSpec, PoolReply, PoolRequest } from '../task/pool-protocol.js';
+import { parseMessage } from '../ipc/control-protocol.js';
+import type { PooledLaunchSpec, PoolReply, PoolRequest } from '../ipc/pool-protocol.js';
 
 export interface PoolHandlers {
   running(): readonly string[];

@@ -4,7 +4,7 @@
 // does not exist for the component (`get` answers none, `get-all` leaves
 // it out), whatever the secret holds.
 import { ConfigStoreError, type ConfigSource } from '../wasi/config-store.js';
-import type { ConfigGrants } from './grants.js';
+import type { ConfigGrants } from '../ipc/grants.js';
 
 /**
  * Secret values by config key (`db.password`, `api`), held in memory by the

@@ -5,12 +5,12 @@ import { writeAllSync } from '../wasi/fd-output.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import { wasiHost, type ImportObject } from '../wasi/host.js';
 import { configSource, environmentWithSecrets, NO_SECRETS, type SecretKeys } from './config-view.js';
-import type { Grants } from './grants.js';
+import type { Grants } from '../ipc/grants.js';
 import { mibToPages } from './memory-ceiling.js';
 import type { InstantiateOptions } from './instantiate.js';
 import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
-import { taskServices } from './task-services.js';
+import { guestServiceRouter } from './guest-service-router.js';
 import { isServiceDomain } from '../services/service-ref.js';
 
 /**
@@ -36,7 +36,7 @@ export function hostForTask(
     mounts: grants.mounts,
     outbound: {
       allow,
-      ...(taskServices.router ? { services: taskServices.router } : {}),
+      ...(guestServiceRouter.router ? { services: guestServiceRouter.router } : {}),
       onDecision: ({ allowed, authority, reason }) => {
         if (allowed) return;
         const why =

@@ -4,7 +4,7 @@ import { DriverError } from '../errors.js';
 import { GuestExit } from '../wasi/cli.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
-import type { Grants } from './grants.js';
+import type { Grants } from '../ipc/grants.js';
 import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';

@@ -25,7 +25,7 @@ import {
 } from '../wasi/http-types.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
-import type { Grants } from './grants.js';
+import type { Grants } from '../ipc/grants.js';
 import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import type { LinearMemoryMeter } from './linear-memory-meter.js';

@@ -1,5 +1,5 @@
 // What the plugin's service watches tell a task host over its control
-// channel (src/task/control-protocol.ts lists it among the PluginMessages):
+// channel (src/ipc/control-protocol.ts lists it among the PluginMessages):
 // the current healthy set of one granted service. Addresses only, never a token.
 import type { ServiceInstance } from './service-instance.js';
 import type { ServiceRef } from './service-ref.js';

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from '../errors.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
-import type { Grants } from '../runtime/grants.js';
+import type { Grants } from '../ipc/grants.js';
 import { runCommand } from '../runtime/run-command.js';
 import { notice, useTaskOutput } from '../runtime/task-output.js';
 import { sharedSecretKeys } from './shared-secrets.js';

@@ -5,7 +5,7 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { parseMessage, type HostMessage, type PluginMessage } from '../task/control-protocol.js';
+import { parseMessage, type HostMessage, type PluginMessage } from '../ipc/control-protocol.js';
 
 /** Events kept for a plugin that is not there (restarting): the newest win. */
 const BUFFERED_EVENTS = 64;

@@ -3,7 +3,7 @@
 // channel, routed to from the component's outbound HTTP. Installed before
 // the component is instantiated.
 import { notice } from '../runtime/task-output.js';
-import { useServiceRouter } from '../runtime/task-services.js';
+import { useServiceRouter } from '../runtime/guest-service-router.js';
 import { ServiceDirectory, type KnownServiceSet } from '../services/service-directory.js';
 import { isServiceInstancesMessage, type ServiceInstancesMessage } from '../services/service-messages.js';
 import { directoryRouter } from '../services/service-router.js';

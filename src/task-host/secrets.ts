@@ -3,7 +3,7 @@
 // fresh by the lease manager, revoked when the task stops. Loaded only by
 // tasks with `secret` blocks.
 import { DriverError } from '../errors.js';
-import type { ConfigGrants } from '../runtime/grants.js';
+import type { ConfigGrants } from '../ipc/grants.js';
 import { LeaseManager, type EventSink } from '../vault/lease-manager.js';
 import type { SecretContent } from '../vault/secret-keys.js';
 import type { SecretSpec, VaultTaskSpec } from '../vault/secret-spec.js';

@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseMessage, type HostMessage, type PluginMessage } from './control-protocol.js';
+import { parseMessage, type HostMessage, type PluginMessage } from '../ipc/control-protocol.js';
 
 const FIRST_RETRY_MS = 50;
 const MAX_RETRY_MS = 2_000;

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { DriverError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
-import { openLogSink } from './log-fifo.js';
-import { prewarmArgOf, type LaunchSpec, type ProgressMessage } from './launch-spec.js';
+import { openLogSink } from '../ipc/log-fifo.js';
+import { prewarmArgOf, type LaunchSpec, type ProgressMessage } from '../ipc/launch-spec.js';
 import { sampleProcess } from './proc-stat.js';
 
 const TASK_HOST_ENTRY = fileURLToPath(new URL('../task-host/main.js', import.meta.url));

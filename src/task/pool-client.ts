@@ -19,13 +19,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { DriverError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
-import { parseMessage } from './control-protocol.js';
-import { killedBySignal, readExitFile, type ExitResult } from './exit-status.js';
-import type { ProgressMessage } from './launch-spec.js';
+import { parseMessage } from '../ipc/control-protocol.js';
+import { killedBySignal, readExitFile, type ExitResult } from '../ipc/exit-status.js';
+import type { ProgressMessage } from '../ipc/launch-spec.js';
 import { killGroup } from './launcher.js';
-import { poolSocketPath, type PooledLaunchSpec, type PoolReply, type PoolRequest } from './pool-protocol.js';
+import { poolSocketPath, type PooledLaunchSpec, type PoolReply, type PoolRequest } from '../ipc/pool-protocol.js';
 import { isSameProcessAlive, sampleProcess, type ProcessSample } from './proc-stat.js';
-import { signalNumber } from './signals.js';
+import { signalNumber } from '../ipc/signals.js';
 
 const POOL_HOST_ENTRY = fileURLToPath(new URL('../pool-host/main.js', import.meta.url));
 const POOL_NODE_FLAGS = ['--disable-warning=ExperimentalWarning', '--wasm-lazy-validation'];
@@ -46,7 +46,7 @@ interface Watch {
   readonly resolve: (result: ExitResult) => void;
 }
 
-export class PoolHost {
+export class PoolClient {
   /** Tasks started or running here (for placement). */
   private readonly members = new Set<string>();
   private readonly starts = new Map<string, PendingStart>();
@@ -78,7 +78,7 @@ export class PoolHost {
   }
 
   /** Starts a pool host under `cacheDir/pools/` and connects to it. */
-  static async spawn(cacheDir: string, log: Logger): Promise<PoolHost> {
+  static async spawn(cacheDir: string, log: Logger): Promise<PoolClient> {
     const dir = join(cacheDir, 'pools', `${Date.now()}-${randomBytes(4).toString('hex')}`);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const logFd = openSync(join(dir, 'pool.log'), 'a', 0o600);
@@ -102,7 +102,7 @@ export class PoolHost {
       child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
     );
     const sample = await sampleProcess(pid);
-    const pool = new PoolHost(pid, sample?.startTicks ?? 0, dir, log);
+    const pool = new PoolClient(pid, sample?.startTicks ?? 0, dir, log);
     const progress = child.stdio[3] as Readable;
     const timeout = new AbortController();
     try {
@@ -136,14 +136,14 @@ export class PoolHost {
   }
 
   /** A pool found again in a recovered task's driver state (it is not our child any more). */
-  static attach(pid: number, startTicks: number, log: Logger): PoolHost {
+  static attach(pid: number, startTicks: number, log: Logger): PoolClient {
     let dir: string | undefined;
     try {
       dir = readlinkSync(`/proc/${pid}/cwd`);
     } catch {
       dir = undefined; // gone already: its tasks end from their exit files
     }
-    const pool = new PoolHost(pid, startTicks, dir, log);
+    const pool = new PoolClient(pid, startTicks, dir, log);
     void pool.watchForeign();
     void pool.connect().catch(() => undefined);
     return pool;
@@ -353,7 +353,7 @@ export class PoolHost {
   }
 
   /** Called when the pool's last task has ended; set by the pool set. */
-  onEmpty: ((pool: PoolHost) => void) | undefined;
+  onEmpty: ((pool: PoolClient) => void) | undefined;
 
   /** Task events the pool raises (a reload after SIGHUP); set by the pool set. */
   onEvent: ((taskId: string, message: string, annotations: Readonly<Record<string, string>>) => void) | undefined;

@@ -7,16 +7,16 @@
 // pools the plugin keeps one, and lets the others go. A pool that does not
 // answer a ping at once (a guest holds its thread) takes no new task.
 import type { Logger } from 'pino';
-import { PoolHost } from './pool-client.js';
+import { PoolClient } from './pool-client.js';
 
 /** A pool held by a guest longer than this gets no new task (a new pool is started instead). */
 const PLACEMENT_PING_MS = 500;
 
 export class PoolSet {
-  private readonly pools: PoolHost[] = [];
-  private spawning: Promise<PoolHost> | undefined;
+  private readonly pools: PoolClient[] = [];
+  private spawning: Promise<PoolClient> | undefined;
   /** Tasks placed in a pool whose start has not reached it yet (counted against its room). */
-  private readonly reserved = new Map<PoolHost, number>();
+  private readonly reserved = new Map<PoolClient, number>();
 
   constructor(
     private readonly log: Logger,
@@ -24,8 +24,8 @@ export class PoolSet {
   ) {}
 
   /** A pool with room for one more task; call `release` once the start was sent. */
-  async place(cacheDir: string, maxTasks: number): Promise<{ pool: PoolHost; release: () => void }> {
-    const held = new Set<PoolHost>();
+  async place(cacheDir: string, maxTasks: number): Promise<{ pool: PoolClient; release: () => void }> {
+    const held = new Set<PoolClient>();
     for (;;) {
       const pool = this.pools.find((p) => p.open && !held.has(p) && p.load + (this.reserved.get(p) ?? 0) < maxTasks);
       if (pool && !(await pool.responsive(PLACEMENT_PING_MS))) {
@@ -46,7 +46,7 @@ export class PoolSet {
       }
       if (pool) continue; // filled or ended while it answered: look again
       // One pool starts at a time; starts that wait for it then take its room in turn.
-      this.spawning ??= PoolHost.spawn(cacheDir, this.log)
+      this.spawning ??= PoolClient.spawn(cacheDir, this.log)
         .then((spawned) => this.add(spawned))
         .finally(() => (this.spawning = undefined));
       await this.spawning;
@@ -54,14 +54,14 @@ export class PoolSet {
   }
 
   /** The pool a recovered task's driver state names. */
-  attach(pid: number, startTicks: number): PoolHost {
+  attach(pid: number, startTicks: number): PoolClient {
     const known = this.pools.find((p) => p.pid === pid && p.startTicks === startTicks);
-    return known ?? this.add(PoolHost.attach(pid, startTicks, this.log));
+    return known ?? this.add(PoolClient.attach(pid, startTicks, this.log));
   }
 
   /** Keeps one empty pool (the next start's warm pool); lets `empty` go if another is empty too. */
-  private retireSurplus(empty: PoolHost): void {
-    const idle = (p: PoolHost): boolean => p.open && p.load === 0 && (this.reserved.get(p) ?? 0) === 0;
+  private retireSurplus(empty: PoolClient): void {
+    const idle = (p: PoolClient): boolean => p.open && p.load === 0 && (this.reserved.get(p) ?? 0) === 0;
     if (!idle(empty) || !this.pools.some((p) => p !== empty && idle(p))) return;
     this.log.info({ pool_pid: empty.pid }, 'retiring an empty pool host (another one is empty)');
     empty.retire();
@@ -69,7 +69,7 @@ export class PoolSet {
     if (at >= 0) this.pools.splice(at, 1);
   }
 
-  private add(pool: PoolHost): PoolHost {
+  private add(pool: PoolClient): PoolClient {
     pool.onEvent = this.onEvent;
     pool.onEmpty = (empty) => this.retireSurplus(empty);
     this.pools.push(pool);

@@ -10,23 +10,23 @@ import { DriverError, describeError } from '../errors.js';
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
 import type { TaskHandle__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskHandle.js';
 import { ComponentProvider } from '../source/component-provider.js';
-import { serviceTaskOf, type TaskServices } from '../services/task-services.js';
+import { serviceTaskOf, type PluginServiceFeeds } from '../services/plugin-service-feeds.js';
 import { decodeDriverState, type DriverState } from './driver-state.js';
-import { describeGrants, grantsFor } from './grants.js';
+import { describeGrants, grantsFor } from './decide-grants.js';
 import { listenAddressFor } from './http-port.js';
-import type { LaunchSpec, ProgressMessage } from './launch-spec.js';
+import type { LaunchSpec, ProgressMessage } from '../ipc/launch-spec.js';
 import { launchTaskHost } from './launcher.js';
 import type { TaskEventBus } from './task-events.js';
 import { TaskStore } from './task-store.js';
 import { WasmTask, exitFilePath } from './wasm-task.js';
 import { describeSecrets, vaultSpecFor } from './vault-spec.js';
-import { controlSocketPath, type HostMessage } from './control-protocol.js';
+import { controlSocketPath, type HostMessage } from '../ipc/control-protocol.js';
 import { HostChannel } from './host-channel.js';
 import { isSameProcessAlive } from './proc-stat.js';
 import { whyNotPooled } from './pool-eligibility.js';
-import { PooledTask } from './pooled-task.js';
+import { PooledTaskHandle } from './pooled-task-handle.js';
 import { PoolSet } from './pools.js';
-import type { PooledLaunchSpec } from './pool-protocol.js';
+import type { PooledLaunchSpec } from '../ipc/pool-protocol.js';
 
 export interface TaskManagerDeps {
   readonly log: Logger;
@@ -35,7 +35,7 @@ export interface TaskManagerDeps {
   /** How long a component may take to load and compile before StartTask fails. */
   readonly readyTimeoutMs?: number;
   /** Resolves `allow_services` (the plugin's node-wide service watches). */
-  readonly services?: TaskServices;
+  readonly services?: PluginServiceFeeds;
 }
 
 /** What a capability does with a message from a task host (registered with onHostMessage). */
@@ -204,7 +204,7 @@ export class TaskManager {
       ...(ready.port !== undefined ? { port: ready.port } : {}),
       pooled: true,
     };
-    const task = PooledTask.inPool(config, state, pool);
+    const task = PooledTaskHandle.inPool(config, state, pool);
     this.tasks.add(task);
     const what =
       ready.world === 'http' ? `wasi:http service listening on ${host}:${ready.port}` : 'wasi:cli command running';
@@ -232,7 +232,7 @@ export class TaskManager {
     const state = decodeDriverState(handle.driver_state);
     if (state.pooled) {
       // Re-attached by the pool's pid and the task id; a pool that is gone ends the task (pool-client.ts).
-      this.tasks.add(PooledTask.inPool(config, state, this.pools.attach(state.pid, state.startTicks)));
+      this.tasks.add(PooledTaskHandle.inPool(config, state, this.pools.attach(state.pid, state.startTicks)));
       this.deps.log.info({ task_id: config.id, pool_pid: state.pid }, 'recovered pooled task');
       return;
     }

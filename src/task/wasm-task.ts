@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
 import type { DriverState } from './driver-state.js';
-import { exitedWithCode, killedBySignal, readExitFile, type ExitResult } from './exit-status.js';
+import { exitedWithCode, killedBySignal, readExitFile, type ExitResult } from '../ipc/exit-status.js';
 import { killGroup, type ChildExit } from './launcher.js';
 import { isSameProcessAlive, sampleProcess, type ProcessSample } from './proc-stat.js';
-import { signalNumber } from './signals.js';
+import { signalNumber } from '../ipc/signals.js';
 
 const EXIT_FILE = 'exit.json';
 const STOP_SIGNAL_FILE = 'stop-signal';

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { useTaskHostDir } from './support/task-host.ts';
-import { controlSocketPath, type HostMessage } from '../../src/task/control-protocol.ts';
+import { controlSocketPath, type HostMessage } from '../../src/ipc/control-protocol.ts';
 
 const { HostChannel } = (await import(
   new URL('../../dist/task/host-channel.js', import.meta.url).href

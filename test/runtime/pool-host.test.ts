@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PooledLaunchSpec } from '../../src/task/pool-protocol.ts';
+import type { PooledLaunchSpec } from '../../src/ipc/pool-protocol.ts';
 import { COMPONENTS, freePort } from './support/task-host.ts';
 
 type PoolClient = typeof import('../../src/task/pool-client.ts');
-const { PoolHost } = (await import(new URL('../../dist/task/pool-client.js', import.meta.url).href)) as PoolClient;
-type Pool = Awaited<ReturnType<PoolClient['PoolHost']['spawn']>>;
+const { PoolClient } = (await import(new URL('../../dist/task/pool-client.js', import.meta.url).href)) as PoolClient;
+type Pool = Awaited<ReturnType<PoolClient['PoolClient']['spawn']>>;
 
 const log = pino({ level: 'silent' });
 let dir: string;
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 async function spawnPool(): Promise<Pool> {
-  const pool = await PoolHost.spawn(join(dir, 'cache'), log);
+  const pool = await PoolClient.spawn(join(dir, 'cache'), log);
   pools.push(pool);
   return pool;
 }
@@ -164,7 +164,7 @@ describe('pool host', () => {
     await (
       await startIn(pool, command)
     ).exited;
-    const again = PoolHost.attach(pool.pid, pool.startTicks, log);
+    const again = PoolClient.attach(pool.pid, pool.startTicks, log);
     expect(await again.watch(command.taskId, command.exitFile)).toMatchObject({ exitCode: 0, signal: 0 }); // from its exit file
     const serviceExit = again.watch(service.taskId, service.exitFile);
     expect(await again.responsive(1000)).toBe(true);

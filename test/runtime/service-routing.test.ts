@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost } from './support/task-host.ts';
-import { controlSocketPath } from '../../src/task/control-protocol.ts';
+import { controlSocketPath } from '../../src/ipc/control-protocol.ts';
 import type { ServiceInstance } from '../../src/services/service-instance.ts';
 
 const { HostChannel } = (await import(

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePrewarmArg, prewarmArgOf, type LaunchSpec } from '../../src/task/launch-spec.ts';
+import { parsePrewarmArg, prewarmArgOf, type LaunchSpec } from '../../src/ipc/launch-spec.ts';
 import { COMPONENTS, runToExit } from './support/task-host.ts';
 
 const TASK_HOST = new URL('../../dist/task-host/main.js', import.meta.url).pathname;

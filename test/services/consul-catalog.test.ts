@@ -12,7 +12,7 @@ import { DEFAULT_SERVICES_CONFIG, type ConsulEndpoint } from '../../src/config/s
 import { ConsulCatalog } from '../../src/services/consul-catalog.js';
 import { ServiceWatches } from '../../src/services/service-watches.js';
 import type { ServiceInstance } from '../../src/services/service-instance.js';
-import { TaskServices, type ServiceTask } from '../../src/services/task-services.js';
+import { PluginServiceFeeds, type ServiceTask } from '../../src/services/plugin-service-feeds.js';
 import { ConsulAgent } from '../support/consul-agent.ts';
 import { driverRejection } from '../support/rejection.ts';
 
@@ -320,7 +320,7 @@ describe('ACLs (default deny)', () => {
   it('a starting task whose service the token may not read fails at once with the clear error, no hang', async () => {
     const token = await secured.tokenWithRules('nothing', 'node_prefix "" { policy = "read" }');
     const events: string[] = [];
-    const services = new TaskServices(
+    const services = new PluginServiceFeeds(
       new ServiceWatches(() => new ConsulCatalog(endpoint(secured, token)), log, { timing }),
       (_t, message) => events.push(message),
       log,
@@ -335,7 +335,7 @@ describe('ACLs (default deny)', () => {
 describe('shared watches', () => {
   it('one watch per service for all tasks; every task sees a check turning critical', async () => {
     const watches = new ServiceWatches(() => new ConsulCatalog(endpoint(consul)), log, { timing, lingerMs: 200 });
-    const services = new TaskServices(watches, () => undefined, log);
+    const services = new PluginServiceFeeds(watches, () => undefined, log);
     const sent: Record<string, number[][]> = { a: [], b: [] };
     for (const id of ['a', 'b']) {
       const initial = await services.initialSets({ ...task, id }, [payments]);
@@ -385,7 +385,7 @@ describe('shared watches', () => {
       });
       const watches = new ServiceWatches(() => new ConsulCatalog(endpoint(agent)), log, { timing });
       const events: string[] = [];
-      const services = new TaskServices(watches, (_t, message) => events.push(message), log);
+      const services = new PluginServiceFeeds(watches, (_t, message) => events.push(message), log);
       const api = { provider: 'consul', name: 'api' } as const;
       const sets: number[][] = [];
       expect(ports((await services.initialSets(task, [api]))[0]?.instances)).toEqual([7301]);
@@ -436,7 +436,7 @@ describe('shared watches', () => {
 
   it('a start with Consul unreachable goes on after startWaitMs without the set, and says so', async () => {
     const events: string[] = [];
-    const services = new TaskServices(
+    const services = new PluginServiceFeeds(
       new ServiceWatches(
         () => new ConsulCatalog({ ...DEFAULT_SERVICES_CONFIG.consul, url: 'http://127.0.0.1:1' }),
         log,

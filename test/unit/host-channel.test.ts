@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostChannel } from '../../src/task/host-channel.ts';
-import type { HostMessage } from '../../src/task/control-protocol.ts';
+import type { HostMessage } from '../../src/ipc/control-protocol.ts';
 
 let cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {

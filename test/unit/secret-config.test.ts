@@ -9,7 +9,7 @@ import { decodeTaskConfig } from '../../src/config/task-config.ts';
 import { decodePluginConfig } from '../../src/config/plugin-config.ts';
 import { parseDuration } from '../../src/config/duration.ts';
 import { configSource, environmentWithSecrets, NO_SECRETS } from '../../src/runtime/config-view.ts';
-import type { ConfigGrants } from '../../src/runtime/grants.ts';
+import type { ConfigGrants } from '../../src/ipc/grants.ts';
 import { SecretStore } from '../../src/vault/secret-store.ts';
 import { secretContent } from '../../src/vault/secret-keys.ts';
 import { describeSecrets, vaultSpecFor } from '../../src/task/vault-spec.ts';

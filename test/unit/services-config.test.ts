@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePluginConfig } from '../../src/config/plugin-config.js';
 import { decodeTaskConfig } from '../../src/config/task-config.js';
-import { grantsFor, describeGrants } from '../../src/task/grants.js';
+import { grantsFor, describeGrants } from '../../src/task/decide-grants.js';
 import { defaultPluginConfig } from '../../src/config/plugin-config.js';
 import { DriverError } from '../../src/errors.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Grants } from '../../src/runtime/grants.ts';
+import type { Grants } from '../../src/ipc/grants.ts';
 import type { SecretSpec, VaultTaskSpec } from '../../src/vault/secret-spec.ts';
 import { freePort } from '../support/ports.ts';
 import { Postgres } from './support/postgres.ts';

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
-import type { Grants } from '../../../src/runtime/grants.ts';
+import type { Grants } from '../../../src/ipc/grants.ts';
 import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;

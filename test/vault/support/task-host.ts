@@ -5,9 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Grants } from '../../../src/runtime/grants.ts';
-import type { ProgressMessage } from '../../../src/task/launch-spec.ts';
-import { controlSocketPath, type HostMessage } from '../../../src/task/control-protocol.ts';
+import type { Grants } from '../../../src/ipc/grants.ts';
+import type { ProgressMessage } from '../../../src/ipc/launch-spec.ts';
+import { controlSocketPath, type HostMessage } from '../../../src/ipc/control-protocol.ts';
 import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
 import { launchSpecFor } from '../../runtime/support/task-host.ts';
 

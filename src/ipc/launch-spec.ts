@@ -4,7 +4,7 @@
 //
 // The spec travels over a pipe, never through a file or argv, because the
 // granted environment may hold secrets.
-import type { Grants } from '../runtime/grants.js';
+import type { Grants } from './grants.js';
 import type { KnownServiceSet } from '../services/service-directory.js';
 import type { VaultTaskSpec } from '../vault/secret-spec.js';
 import type { PrewarmHint } from '../runtime/prewarm.js';

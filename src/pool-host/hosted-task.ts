@@ -9,10 +9,10 @@
 // ends (README: Pooled tier, what it gives up).
 import type { FileHandle } from 'node:fs/promises';
 import { DriverError, describeError } from '../errors.js';
-import { exitedWithCode, killedBySignal, writeExitFileSync, type ExitResult } from '../task/exit-status.js';
-import { openLogSink } from '../task/log-fifo.js';
-import type { PooledLaunchSpec, PoolReply } from '../task/pool-protocol.js';
-import { signalNumber } from '../task/signals.js';
+import { exitedWithCode, killedBySignal, writeExitFileSync, type ExitResult } from '../ipc/exit-status.js';
+import { openLogSink } from '../ipc/log-fifo.js';
+import type { PooledLaunchSpec, PoolReply } from '../ipc/pool-protocol.js';
+import { signalNumber } from '../ipc/signals.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
 import { LinearMemoryMeter } from '../runtime/linear-memory-meter.js';
 import type { HttpService } from '../runtime/serve-http.js';
@@ -21,7 +21,7 @@ import { notice, type TaskOutput } from '../runtime/task-output.js';
 /** Signals that end a task (a task host's default action, or a service's drain). */
 const ENDING = new Set(['SIGINT', 'SIGTERM', 'SIGQUIT']);
 
-export class PoolTask {
+export class HostedTask {
   readonly id: string;
   private logs: FileHandle[] = [];
   private output: TaskOutput | undefined;
@@ -38,7 +38,7 @@ export class PoolTask {
   constructor(
     private readonly spec: PooledLaunchSpec,
     private readonly send: (reply: PoolReply) => void,
-    private readonly onEnd: (task: PoolTask) => void,
+    private readonly onEnd: (task: HostedTask) => void,
   ) {
     this.id = spec.taskId;
   }

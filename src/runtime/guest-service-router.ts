@@ -3,8 +3,8 @@
 // task-output.ts, a process-wide setting of the one task this process runs.
 import type { ServiceRouter } from '../wasi/service-routing.js';
 
-export const taskServices: { router: ServiceRouter | undefined } = { router: undefined };
+export const guestServiceRouter: { router: ServiceRouter | undefined } = { router: undefined };
 
 export function useServiceRouter(router: ServiceRouter): void {
-  taskServices.router = router;
+  guestServiceRouter.router = router;
 }

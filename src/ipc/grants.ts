@@ -1,4 +1,4 @@
-// What a component may see, as the plugin decided it (src/task/grants.ts)
+// What a component may see, as the plugin decided it (src/task/decide-grants.ts)
 // and the task host applies it. Deny by default: anything not listed here
 // is not visible to the guest.
 import type { ServiceRef } from '../services/service-ref.js';

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { DriverError } from '../errors.js';
 import type { WasmTaskConfig } from '../config/task-config.js';
 import type { GrantCeilings } from '../config/plugin-config.js';
-import type { Grants } from '../runtime/grants.js';
+import type { Grants } from '../ipc/grants.js';
 import { coveredBy, entryToString } from '../wasi/http-allow-list.js';
 import { serviceHost } from '../services/service-ref.js';
 import { refuseConsulTokenMounts, refuseConsulTokens } from '../services/token-guard.js';

@@ -7,18 +7,18 @@ import { decodeTaskConfig } from '../config/task-config.js';
 import type { PluginConfig } from '../config/plugin-config.js';
 import { catalogFactory } from '../services/catalogs.js';
 import { ServiceWatches } from '../services/service-watches.js';
-import { serviceTaskOf, TaskServices } from '../services/task-services.js';
+import { serviceTaskOf, PluginServiceFeeds } from '../services/plugin-service-feeds.js';
 import type { ServiceRef } from '../services/service-ref.js';
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
 import type { TaskEventBus } from '../task/task-events.js';
 import type { TaskManager } from '../task/task-manager.js';
 
-export function createTaskServices(config: () => PluginConfig, events: TaskEventBus, log: Logger): TaskServices {
+export function createTaskServices(config: () => PluginConfig, events: TaskEventBus, log: Logger): PluginServiceFeeds {
   const watches = new ServiceWatches(
     catalogFactory(() => config().services),
     log,
   );
-  return new TaskServices(
+  return new PluginServiceFeeds(
     watches,
     (task, message, annotations) =>
       events.publish({ taskId: task.id, allocId: task.allocId, taskName: task.name, message, annotations }),
@@ -26,7 +26,7 @@ export function createTaskServices(config: () => PluginConfig, events: TaskEvent
   );
 }
 
-export function feedTaskChannels(manager: TaskManager, services: TaskServices, log: Logger): void {
+export function feedTaskChannels(manager: TaskManager, services: PluginServiceFeeds, log: Logger): void {
   manager.onChannelConnect((task, channel) => {
     const refs = grantedServices(task.config, log);
     if (refs.length === 0) return;

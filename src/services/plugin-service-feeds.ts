@@ -28,19 +28,19 @@ export function serviceTaskOf(config: {
 
 export type PublishEvent = (task: ServiceTask, message: string, annotations: Record<string, string>) => void;
 
-export interface TaskServicesOptions {
+export interface PluginServiceFeedsOptions {
   /** How long a start waits for a catalog that does not answer before it goes on without the set. */
   readonly startWaitMs?: number;
 }
 
-export class TaskServices {
+export class PluginServiceFeeds {
   private readonly attached = new Map<string, Array<{ lease: WatchLease; unsubscribe: () => void }>>();
 
   constructor(
     private readonly watches: ServiceWatches,
     private readonly publish: PublishEvent,
     private readonly log: Logger,
-    private readonly options: TaskServicesOptions = {},
+    private readonly options: PluginServiceFeedsOptions = {},
   ) {}
 
   /**

@@ -5,10 +5,10 @@
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DriverState } from './driver-state.js';
-import type { ExitResult } from './exit-status.js';
-import type { PoolHost } from './pool-client.js';
+import type { ExitResult } from '../ipc/exit-status.js';
+import type { PoolClient } from './pool-client.js';
 import type { ProcessSample } from './proc-stat.js';
-import { signalNumber } from './signals.js';
+import { signalNumber } from '../ipc/signals.js';
 import { WasmTask, exitFilePath } from './wasm-task.js';
 
 /** How long a pool that still answers gets to end a task at once (SIGKILL request). */
@@ -18,18 +18,18 @@ const PING_TIMEOUT_MS = 300;
 /** How long a stats sample waits for the pool's answer. */
 const STATS_TIMEOUT_MS = 300;
 
-export class PooledTask extends WasmTask {
+export class PooledTaskHandle extends WasmTask {
   private constructor(
     config: TaskConfig__Output,
     state: DriverState,
-    private readonly pool: PoolHost,
+    private readonly pool: PoolClient,
   ) {
     super(config, state, pool.watch(config.id, exitFilePath(state.stateDir)));
   }
 
   /** A task whose start the pool reported ready, or one found again after a plugin restart. */
-  static inPool(config: TaskConfig__Output, state: DriverState, pool: PoolHost): PooledTask {
-    return new PooledTask(config, state, pool);
+  static inPool(config: TaskConfig__Output, state: DriverState, pool: PoolClient): PooledTaskHandle {
+    return new PooledTaskHandle(config, state, pool);
   }
 
   override signal(name: string): void {
