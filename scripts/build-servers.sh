@@ -9,7 +9,7 @@
 # <results>/build-<name>.status holding the exit code; wait-for-build.sh
 # waits on that file. Each build script is itself idempotent and cached.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 RESULTS=${1:?usage: build-servers.sh <results dir>}
 build() {
   local name=$1

@@ -9,9 +9,8 @@ if ! command -v npm >/dev/null; then
   exit 1
 fi
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # `npm ci` refuses this lock: @bytecodealliance/jco-node-fs 0.3.2 lists optional
-  # platform packages (arm64-musl, win32) that were never published at that
-  # version. `npm install` installs the locked versions of everything that exists.
-  npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
+  # Exactly the lock: `npm ci` fails (and says why) when package.json and the
+  # lock disagree, rather than resolving anything anew.
+  npm ci --no-audit --no-fund
 fi
 node_modules/.bin/node --version

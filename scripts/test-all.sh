@@ -2,7 +2,7 @@
 # The test command (README: "Run the tests"). On a fresh machine it installs
 # what is missing, builds everything, starts what the suites need and runs
 # every suite:
-#   licence gate (go test) · unit, runtime, OCI, signatures, sources (vitest,
+#   linters · licence gate (go test) · unit, runtime, OCI, signatures, sources (vitest,
 #   a real registry) · conformance (go test, Nomad's plugin client) · e2e
 #   (vitest, a real Nomad agent) · cosign interop · Vault secrets (real Vault
 #   and PostgreSQL, then e2e) · services (real Consul, then e2e) · Terraform
@@ -10,9 +10,10 @@
 # Vault, Consul, OpenTofu, our provider and cosign are built in the
 # background (scripts/build-servers.sh) while the suites that need only
 # Nomad run; each later suite waits for its build.
-# It ends with one line "N passed, N failed, N skipped" totalling all suites.
+# It ends with one line "N passed, N failed" totalling all suites; a skipped
+# test not on scripts/skip-allow-list.ts counts as failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 RESULTS=$ROOT/.cache/results
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
@@ -37,6 +38,9 @@ npm run --silent build || exit 1
 
 step "type-check tests and scripts"
 tsc -p tsconfig.test.json || exit 1
+
+step "linters and format checks (ESLint, Prettier, gofmt, go vet, staticcheck, shellcheck)"
+bash scripts/lint.sh "$RESULTS/lint.txt" || status=1
 
 step "build test components from source"
 node scripts/build-components.ts || exit 1
@@ -69,8 +73,8 @@ step "end-to-end tests against a real Nomad agent"
 vitest_suite e2e test/e2e --no-file-parallelism --exclude 'test/e2e/vault*' --exclude 'test/e2e/consul*'
 
 step "cosign interop (a real cosign CLI)"
-# Without cosign the interop tests skip, loudly; everything else still runs.
-wait_for cosign || echo "WARNING: cosign could not be built; cosign interop tests will be SKIPPED" >&2
+# Without cosign the interop tests skip, and a skip fails the run (it is on no allow-list).
+wait_for cosign || echo "WARNING: cosign could not be built; cosign interop tests will be SKIPPED, which fails the run" >&2
 vitest_suite cosign test/verify/cosign-interop.test.ts
 
 step "Vault secrets: lease manager, task host, end to end (real Vault, real PostgreSQL, real Nomad)"

@@ -34,7 +34,7 @@ function workerUnit(): Unit {
 function processUnit(): Unit & { child: ChildProcess } {
   const child = spawn(process.execPath, [BODY, JSON.stringify(input)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const ready = new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve(Number(line.split(' ')[1])));
+    createInterface({ input: child.stdout }).once('line', (line) => resolve(Number(line.split(' ')[1])));
     child.once('error', reject);
   });
   return {

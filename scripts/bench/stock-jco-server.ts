@@ -26,7 +26,7 @@ const output = await transpile(await readFile(componentPath as string), {
   noTypescript: true,
   quiet: true,
 });
-for (const [name, content] of Object.entries(output.files as Record<string, Uint8Array>)) {
+for (const [name, content] of Object.entries(output.files)) {
   if (name.endsWith('.d.ts')) continue;
   await mkdir(dirname(join(dir, name)), { recursive: true });
   await writeFile(join(dir, name), content);

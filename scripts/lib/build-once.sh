@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts that build a pinned Go binary into .cache/bin
 # (build-nomad.sh, build-vault.sh, build-consul.sh, build-opentofu.sh).
 #

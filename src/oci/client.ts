@@ -6,14 +6,7 @@ import { streamBlobToFile, type DownloadProgress } from './blob-download.js';
 import type { RegistryCredentials } from './credentials.js';
 import { checkDigest, referrersTag, sha256Digest } from './digest.js';
 import { createAgents, readBody, type HttpAgents } from './http-request.js';
-import {
-  componentLayer,
-  parseManifest,
-  type Descriptor,
-  type ImageIndex,
-  type ImageManifest,
-  type ParsedManifest,
-} from './manifest.js';
+import { componentLayer, parseManifest, type Descriptor, type ImageIndex, type ImageManifest } from './manifest.js';
 import {
   MANIFEST_ACCEPT,
   OCI_EMPTY,

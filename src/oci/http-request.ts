@@ -40,10 +40,12 @@ export function httpRequest(url: URL, init: HttpRequestInit, agents: HttpAgents)
     // it attached and cut a long download off when the timeout fires.
     const onAbort = (): void => {
       request.destroy(
-        Object.assign(new Error(`request to ${url.host} aborted: ${String(init.signal.reason)}`), {
-          name: 'AbortError',
-          cause: init.signal.reason,
-        }),
+        Object.assign(
+          new Error(`request to ${url.host} aborted: ${String(init.signal.reason)}`, {
+            cause: init.signal.reason as unknown,
+          }),
+          { name: 'AbortError' },
+        ),
       );
     };
     const request = (secure ? https : http).request(

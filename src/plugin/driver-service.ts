@@ -113,13 +113,13 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
     RecoverTask: (call, callback) => {
       const handle = call.request.handle;
       if (!handle) return callback(rpcStatus(new DriverError('TASK_RECOVER_FAILED', 'RecoverTask without a handle')));
-      manager.recover(handle).then(
-        () => callback(null, {}),
-        (err: unknown) => {
-          log.error({ task_id: handle.config?.id, err: describeError(err) }, 'failed to recover task');
-          callback(rpcStatus(err));
-        },
-      );
+      try {
+        manager.recover(handle);
+        callback(null, {});
+      } catch (err) {
+        log.error({ task_id: handle.config?.id, err: describeError(err) }, 'failed to recover task');
+        callback(rpcStatus(err));
+      }
     },
 
     WaitTask: (call, callback) => {

@@ -14,7 +14,7 @@ import { JCO_VERSION } from './jco-info.js';
 import { providesImport } from '../wasi/host.js';
 
 /** Bump when the layout or transpile options change. */
-const CACHE_FORMAT = 5;
+const CACHE_FORMAT = 6;
 const CACHE_KEY = `jco${JCO_VERSION}-f${CACHE_FORMAT}`;
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';

@@ -164,7 +164,5 @@ function replaceOnce(
   const matches = text.match(new RegExp(pattern.source, 'g'));
   if (matches?.length !== 1)
     throw new Unrecognised(`${name}: ${matches?.length ?? 0} matches for the ${what} (expected 1)`);
-  return typeof replacement === 'string'
-    ? text.replace(pattern, replacement)
-    : text.replace(pattern, replacement as (substring: string, ...args: string[]) => string);
+  return typeof replacement === 'string' ? text.replace(pattern, replacement) : text.replace(pattern, replacement);
 }

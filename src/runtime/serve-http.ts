@@ -178,7 +178,7 @@ function readBody(
     if (size > MAX_REQUEST_BODY) over = true;
     else chunks.push(chunk);
   });
-  req.on('end', () => onBody(over ? undefined : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+  req.on('end', () => onBody(over ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
   req.on('error', onError);
 }
 

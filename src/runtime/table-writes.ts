@@ -247,9 +247,9 @@ const RECORD = 'table-writes.json';
  */
 export async function componentWritesTables(dir: string, coreModules: readonly string[]): Promise<boolean> {
   const record = join(dir, RECORD);
-  const known = await readFile(record, 'utf8')
+  const known: Record<string, boolean> = await readFile(record, 'utf8')
     .then((text) => JSON.parse(text) as Record<string, boolean>)
-    .catch(() => ({}) as Record<string, boolean>);
+    .catch(() => ({})); // no record yet, or a torn one: every verdict is reached again
   let changed = false;
   for (const name of coreModules) {
     if (typeof known[name] === 'boolean') continue;

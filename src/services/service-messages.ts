@@ -18,6 +18,9 @@ export function isServiceInstancesMessage(value: { readonly type: string }): val
     typeof message.service?.name === 'string' &&
     (message.service.provider === 'consul' || message.service.provider === 'nomad') &&
     Array.isArray(message.instances) &&
-    message.instances.every((instance) => typeof instance?.address === 'string' && Number.isInteger(instance?.port))
+    message.instances.every(
+      (instance: Partial<ServiceInstance> | undefined) =>
+        typeof instance?.address === 'string' && Number.isInteger(instance?.port),
+    )
   );
 }

@@ -224,7 +224,7 @@ export class TaskManager {
    * while nobody watched is recovered as exited, so WaitTask still reports
    * how it ended.
    */
-  async recover(handle: TaskHandle__Output): Promise<void> {
+  recover(handle: TaskHandle__Output): void {
     const config = handle.config;
     if (!config?.id)
       throw new DriverError('TASK_RECOVER_FAILED', 'task handle has no task config (was it written by this driver?)');

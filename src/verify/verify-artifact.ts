@@ -173,7 +173,7 @@ function signingTime(entity: SignedEntity): string | undefined {
  */
 function withoutUncheckableTlogEntries(bundle: Bundle, material: TrustMaterial): Bundle {
   if (material.tlogs.length > 0 || bundle.verificationMaterial.tlogEntries.length === 0) return bundle;
-  return { ...bundle, verificationMaterial: { ...bundle.verificationMaterial, tlogEntries: [] } } as Bundle;
+  return { ...bundle, verificationMaterial: { ...bundle.verificationMaterial, tlogEntries: [] } };
 }
 
 function issuerOf(entity: SignedEntity): string {

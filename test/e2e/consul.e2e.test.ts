@@ -119,7 +119,9 @@ async function runningAllocs(jobId: string, count: number, task = 't'): Promise<
       (a) =>
         `${a.ID.slice(0, 8)} ${a.ClientStatus}: ${(taskState(a, task)?.Events ?? []).map((e) => `${e.Type}: ${e.DisplayMessage}`).join(' | ')}`,
     );
-    throw new Error(`${(err as Error).message}\nallocations of ${jobId}:\n${story.join('\n') || '(none placed)'}`);
+    throw new Error(`${(err as Error).message}\nallocations of ${jobId}:\n${story.join('\n') || '(none placed)'}`, {
+      cause: err,
+    });
   }
 }
 

@@ -16,7 +16,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Postgres } from '../vault/support/postgres.ts';
 import {
-  createToken,
   enableDatabase,
   enableKv,
   setUpNomadServerAccess,

@@ -9,8 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { transpile } from '@bytecodealliance/jco';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLUE_PRELUDE } from '../../src/runtime/glue-prelude.ts';
-import { addStateHooks, type GlueState } from '../../src/runtime/glue-state-hooks.ts';
-import { rewriteSyncCalls } from '../../src/runtime/glue-sync-calls.ts';
+import { addStateHooks, STATE_HOOKS_JCO_VERSION, type GlueState } from '../../src/runtime/glue-state-hooks.ts';
+import { rewriteSyncCalls, SYNC_CALLS_JCO_VERSION } from '../../src/runtime/glue-sync-calls.ts';
 import { JCO_VERSION } from '../../src/runtime/jco-info.ts';
 import { wasiHost } from '../../src/wasi/host.ts';
 import { Fields } from '../../src/wasi/http-fields.ts';
@@ -36,11 +36,9 @@ async function glueOf(name: string): Promise<Transpiled> {
       noTypescript: true,
       quiet: true,
     });
-    const files = Object.fromEntries(
-      Object.entries(output.files as Record<string, Uint8Array>).filter(([file]) => file.endsWith('.wasm')),
-    );
+    const files = Object.fromEntries(Object.entries(output.files).filter(([file]) => file.endsWith('.wasm')));
     entry = {
-      glue: Buffer.from((output.files as Record<string, Uint8Array>)['component.js'] as Uint8Array).toString('utf8'),
+      glue: Buffer.from(output.files['component.js'] as Uint8Array).toString('utf8'),
       files,
     };
     transpiled.set(name, entry);
@@ -55,7 +53,17 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const count = (text: string, pattern: RegExp): number => text.match(new RegExp(pattern.source, 'g'))?.length ?? 0;
 
-describe.runIf(JCO_VERSION === '1.35.0')("rewrites of jco 1.35.0's glue", () => {
+// A jco upgrade must fail here, not skip: the rewrites match jco's text and
+// step aside on any other version, which would silently cost the fast path.
+it('the installed jco is the one the glue rewrites were checked against', () => {
+  const checked = { syncCalls: SYNC_CALLS_JCO_VERSION, stateHooks: STATE_HOOKS_JCO_VERSION };
+  expect(
+    { syncCalls: JCO_VERSION, stateHooks: JCO_VERSION },
+    `jco ${JCO_VERSION} is installed: re-check the glue rewrites (glue-sync-calls.ts, glue-state-hooks.ts) against its glue, then move their version constants`,
+  ).toEqual(checked);
+});
+
+describe("rewrites of the installed jco's glue", () => {
   it.each([...SMALL, ...LARGE])('%s: every host call loses its task bookkeeping, exports keep theirs', async (name) => {
     const { glue } = await glueOf(name);
     const result = rewriteSyncCalls(glue);

@@ -4,7 +4,6 @@
 // before it blocked reaches the client while it is still blocked.
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTaskHostDir } from './support/task-host.ts';
 

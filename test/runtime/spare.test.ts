@@ -47,7 +47,7 @@ describe('spare task host', () => {
     expect(await exit).toBe(0);
     expect(await readFile(stdout, 'utf8')).toBe('hello from wasm\n');
     expect(await readFile(stderr, 'utf8')).toBe('hello on stderr\n');
-    expect(await text(child.stdout as Readable)).toBe(''); // nothing on the spare's own stdio
+    expect(await text(child.stdout)).toBe(''); // nothing on the spare's own stdio
     expect(JSON.parse(await readFile(join(dir, 'exit.json'), 'utf8'))).toMatchObject({ exitCode: 0 });
     const messages = (await progress)
       .split('\n')
@@ -58,7 +58,7 @@ describe('spare task host', () => {
 
   it('exits 0 without a word when its stdin closes before a spec arrives (the plugin went away)', async () => {
     const { child, exit } = startSpare();
-    const stderr = text(child.stderr as Readable);
+    const stderr = text(child.stderr);
     child.stdin?.end();
     expect(await exit).toBe(0);
     expect(await stderr).toBe('');

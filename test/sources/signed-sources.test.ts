@@ -129,7 +129,7 @@ describe('enforce with a trusted key', () => {
       signer: {
         kind: 'key',
         keyFingerprint: trusted.fingerprintHex,
-        origin: expect.stringContaining('cosign .sig tag'),
+        origin: expect.stringContaining('cosign .sig tag') as unknown,
       },
     });
   });

@@ -13,8 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const REPO_ROOT = new URL('../../', import.meta.url).pathname;
-
 export interface ConsulAgentOptions {
   /** ACLs on, default deny; `managementToken` may do anything. */
   readonly acl?: boolean;

@@ -8,7 +8,7 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
     await promise;
   } catch (err) {
     if (err instanceof Error) return err;
-    throw new Error(`rejected with a non-Error: ${String(err)}`);
+    throw new Error(`rejected with a non-Error: ${String(err)}`, { cause: err });
   }
   throw new Error('expected a rejection, but the promise resolved');
 }

@@ -53,7 +53,7 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
     await server?.destroy();
   }, 60_000);
 
-  it('loads with driver.wasm healthy: signatures with namespace rules, registries, ceilings, the agent\'s and the plugin\'s vault, consul and nomad blocks', async () => {
+  it("loads with driver.wasm healthy: signatures with namespace rules, registries, ceilings, the agent's and the plugin's vault, consul and nomad blocks", async () => {
     const tofu = openTofu();
     client = RenderedClient.prepare();
     const { dir, dirs } = client;
@@ -64,7 +64,25 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
     cpSync(new URL('./fixtures/render-client/', import.meta.url).pathname, fixture, { recursive: true });
     // A real CA certificate: the plugin reads the vault and consul ca_cert files when configured.
     const caFile = join(dir, 'ca.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=render-test-ca', '-keyout', join(dir, 'ca.key'), '-out', caFile], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=render-test-ca',
+        '-keyout',
+        join(dir, 'ca.key'),
+        '-out',
+        caFile,
+      ],
+      { stdio: 'ignore' },
+    );
     const driverConsulToken = randomUUID();
     const httpPort = await freePort();
     const vars = writeVars(fixture, 'render', {
@@ -82,13 +100,27 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
     const hcl = (await mustRun(tofu, fixture, ['output', '-raw', 'client_hcl'])).stdout;
     // The plugin's own blocks are there (the node coming up healthy then means the plugin decoded them).
     const pluginBlock = hcl.slice(hcl.indexOf('plugin "wasm" {'));
-    expect(pluginBlock).toMatch(new RegExp(`\\n    vault \\{\\s+address = "http://127\\.0\\.0\\.1:1"\\s+ca_cert = "${caFile}"\\s+namespace = "team-a"`));
-    expect(pluginBlock).toMatch(new RegExp(`\\n    consul \\{\\s+address = "https://127\\.0\\.0\\.1:\\d+"\\s+token = "${driverConsulToken}"\\s+ca_cert = "${caFile}"`));
-    expect(pluginBlock).toMatch(new RegExp(`\\n    nomad \\{\\s+address = "http://127\\.0\\.0\\.1:${httpPort}"\\s+token = "0{8}-`));
+    expect(pluginBlock).toMatch(
+      new RegExp(
+        `\\n    vault \\{\\s+address = "http://127\\.0\\.0\\.1:1"\\s+ca_cert = "${caFile}"\\s+namespace = "team-a"`,
+      ),
+    );
+    expect(pluginBlock).toMatch(
+      new RegExp(
+        `\\n    consul \\{\\s+address = "https://127\\.0\\.0\\.1:\\d+"\\s+token = "${driverConsulToken}"\\s+ca_cert = "${caFile}"`,
+      ),
+    );
+    expect(pluginBlock).toMatch(
+      new RegExp(`\\n    nomad \\{\\s+address = "http://127\\.0\\.0\\.1:${httpPort}"\\s+token = "0{8}-`),
+    );
 
     const nomad = new NomadHttp(server.address);
     const node = await client.start(hcl, nomad, 'rendered-client');
-    const full = await nomad.must<{ NodeClass: string; Meta: Record<string, string>; Drivers: Record<string, { Detected: boolean; Healthy: boolean }> }>(`/v1/node/${node.ID}`);
+    const full = await nomad.must<{
+      NodeClass: string;
+      Meta: Record<string, string>;
+      Drivers: Record<string, { Detected: boolean; Healthy: boolean }>;
+    }>(`/v1/node/${node.ID}`);
     expect(full.NodeClass).toBe('mixed');
     expect(full.Meta.team).toBe('platform');
     expect(full.Drivers.wasm?.Healthy).toBe(true);

@@ -54,135 +54,179 @@ afterAll(async () => {
 });
 
 for (const cli of clis) {
-  describe.sequential(`nomadwasm provider with ${cli.name} ${cli.version} against Nomad 1.6.3`, { timeout: 400_000 }, () => {
-    let dir: string;
-    let removeWork: () => void;
-    let planAfterGrant = '';
-    const vars = (extra: Record<string, unknown> = {}): string[] => [
-      `-var-file=${writeVars(dir, 'acc', { nomad_address: nomad.address, public_key: registry.key.publicPem, component: v1.tagRef, ...extra })}`,
-    ];
+  describe.sequential(
+    `nomadwasm provider with ${cli.name} ${cli.version} against Nomad 1.6.3`,
+    { timeout: 400_000 },
+    () => {
+      let dir: string;
+      let removeWork: () => void;
+      let planAfterGrant = '';
+      const vars = (extra: Record<string, unknown> = {}): string[] => [
+        `-var-file=${writeVars(dir, 'acc', { nomad_address: nomad.address, public_key: registry.key.publicPem, component: v1.tagRef, ...extra })}`,
+      ];
 
-    beforeAll(async () => {
-      const work = workingCopy();
-      removeWork = work.remove;
-      dir = join(work.root, 'acceptance');
-      cpSync(FIXTURE, dir, { recursive: true });
-      await mustRun(cli, dir, ['init', '-no-color']);
-    }, 120_000);
-    afterAll(async () => {
-      // Whatever happened above: leave nothing behind in Nomad.
-      await run(cli, dir, ['destroy', '-auto-approve', '-no-color', ...vars()]);
-      removeWork?.();
-    }, 300_000);
+      beforeAll(async () => {
+        const work = workingCopy();
+        removeWork = work.remove;
+        dir = join(work.root, 'acceptance');
+        cpSync(FIXTURE, dir, { recursive: true });
+        await mustRun(cli, dir, ['init', '-no-color']);
+      }, 120_000);
+      afterAll(async () => {
+        // Whatever happened above: leave nothing behind in Nomad.
+        await run(cli, dir, ['destroy', '-auto-approve', '-no-color', ...vars()]);
+        removeWork?.();
+      }, 300_000);
 
-    it('create: resolves the tag to a verified digest, submits the job, waits for a healthy deployment', async () => {
-      await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars({ grants: { env: { GREETING: 'hi' } } })]);
-      const outputs = JSON.parse((await mustRun(cli, dir, ['output', '-json'])).stdout) as Record<string, { value: unknown }>;
-      expect(outputs.manifest_digest?.value).toBe(v1.manifestDigest);
-      expect(outputs.signer_key_fingerprint?.value).toBe(registry.key.fingerprintHex);
-      expect(String(outputs.signer?.value)).toContain(`key sha256:${registry.key.fingerprintHex}`);
-      expect(outputs.grants_needed?.value).toContain('port');
-      expect(outputs.deployment_status?.value).toBe('successful');
+      it('create: resolves the tag to a verified digest, submits the job, waits for a healthy deployment', async () => {
+        await mustRun(cli, dir, [
+          'apply',
+          '-auto-approve',
+          '-no-color',
+          ...vars({ grants: { env: { GREETING: 'hi' } } }),
+        ]);
+        const outputs = JSON.parse((await mustRun(cli, dir, ['output', '-json'])).stdout) as Record<
+          string,
+          { value: unknown }
+        >;
+        expect(outputs.manifest_digest?.value).toBe(v1.manifestDigest);
+        expect(outputs.signer_key_fingerprint?.value).toBe(registry.key.fingerprintHex);
+        expect(String(outputs.signer?.value)).toContain(`key sha256:${registry.key.fingerprintHex}`);
+        expect(outputs.grants_needed?.value).toContain('port');
+        expect(outputs.deployment_status?.value).toBe('successful');
 
-      const { status, body: job } = await nomad.job(JOB, NAMESPACE);
-      expect(status).toBe(200);
-      const task = job.TaskGroups[0]?.Tasks[0];
-      expect(task?.Driver).toBe('wasm');
-      expect(task?.Config.component).toBe(`oci://${registry.registry.host}/acc/hello@${v1.manifestDigest}`);
-      // Nomad keeps a JSON-submitted map attribute as a one-element list of maps.
-      expect(task?.Config.env).toEqual([{ GREETING: 'hi' }]);
-      expect(task?.Config.allow_http).toBeUndefined();
-      const allocs = (await nomad.allocations(JOB, NAMESPACE)).filter((a) => a.ClientStatus === 'running');
-      expect(allocs).toHaveLength(1);
-      const port = await allocationHttpPort(nomad, allocs[0]?.ID ?? '', NAMESPACE);
-      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
-      const services = await nomad.must<{ ServiceName: string }[]>(`/v1/service/${JOB}?namespace=${NAMESPACE}`);
-      expect(services.map((s) => s.ServiceName)).toEqual([JOB]);
-      const ns = await nomad.must<{ Description: string; Capabilities: { EnabledTaskDrivers: string[] } }>(`/v1/namespace/${NAMESPACE}`);
-      expect(ns.Capabilities.EnabledTaskDrivers).toEqual(['wasm']);
-    });
+        const { status, body: job } = await nomad.job(JOB, NAMESPACE);
+        expect(status).toBe(200);
+        const task = job.TaskGroups[0]?.Tasks[0];
+        expect(task?.Driver).toBe('wasm');
+        expect(task?.Config.component).toBe(`oci://${registry.registry.host}/acc/hello@${v1.manifestDigest}`);
+        // Nomad keeps a JSON-submitted map attribute as a one-element list of maps.
+        expect(task?.Config.env).toEqual([{ GREETING: 'hi' }]);
+        expect(task?.Config.allow_http).toBeUndefined();
+        const allocs = (await nomad.allocations(JOB, NAMESPACE)).filter((a) => a.ClientStatus === 'running');
+        expect(allocs).toHaveLength(1);
+        const port = await allocationHttpPort(nomad, allocs[0]?.ID ?? '', NAMESPACE);
+        expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+        const services = await nomad.must<{ ServiceName: string }[]>(`/v1/service/${JOB}?namespace=${NAMESPACE}`);
+        expect(services.map((s) => s.ServiceName)).toEqual([JOB]);
+        const ns = await nomad.must<{ Description: string; Capabilities: { EnabledTaskDrivers: string[] } }>(
+          `/v1/namespace/${NAMESPACE}`,
+        );
+        expect(ns.Capabilities.EnabledTaskDrivers).toEqual(['wasm']);
+      });
 
-    it('a plan after apply shows no changes', async () => {
-      const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars({ grants: { env: { GREETING: 'hi' } } })]);
-      expect(plan.stdout).toContain('No changes.');
-      expect(plan.code).toBe(0);
-    });
+      it('a plan after apply shows no changes', async () => {
+        const plan = await run(cli, dir, [
+          'plan',
+          '-detailed-exitcode',
+          '-no-color',
+          ...vars({ grants: { env: { GREETING: 'hi' } } }),
+        ]);
+        expect(plan.stdout).toContain('No changes.');
+        expect(plan.code).toBe(0);
+      });
 
-    it('update: an added grant is an in-place update that plan shows exactly, and apply rolls the service', async () => {
-      const before = (await nomad.allocations(JOB, NAMESPACE)).find((a) => a.ClientStatus === 'running');
-      const grants = { env: { GREETING: 'hi' }, allow_http: ['api.example.com'] };
-      const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars({ grants })]);
-      planAfterGrant = plan.stdout;
-      console.log(`plan when a grant is added (${cli.name} ${cli.version}):\n${plan.stdout}`);
-      expect(plan.code).toBe(2);
-      expect(plan.stdout).toContain('# nomadwasm_service.app will be updated in-place');
-      expect(plan.stdout).toMatch(/~ grants \{/);
-      expect(plan.stdout).toMatch(/\+ allow_http = \[\s*\+ "api\.example\.com",?\s*\]/);
-      expect(plan.stdout).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
-      expect(plan.stdout).not.toMatch(/must be replaced/);
+      it('update: an added grant is an in-place update that plan shows exactly, and apply rolls the service', async () => {
+        const before = (await nomad.allocations(JOB, NAMESPACE)).find((a) => a.ClientStatus === 'running');
+        const grants = { env: { GREETING: 'hi' }, allow_http: ['api.example.com'] };
+        const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars({ grants })]);
+        planAfterGrant = plan.stdout;
+        console.log(`plan when a grant is added (${cli.name} ${cli.version}):\n${plan.stdout}`);
+        expect(plan.code).toBe(2);
+        expect(plan.stdout).toContain('# nomadwasm_service.app will be updated in-place');
+        expect(plan.stdout).toMatch(/~ grants \{/);
+        expect(plan.stdout).toMatch(/\+ allow_http = \[\s*\+ "api\.example\.com",?\s*\]/);
+        expect(plan.stdout).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
+        expect(plan.stdout).not.toMatch(/must be replaced/);
 
-      await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars({ grants })]);
-      const { body: job } = await nomad.job(JOB, NAMESPACE);
-      expect(job.Version).toBe(1);
-      expect(job.TaskGroups[0]?.Tasks[0]?.Config.allow_http).toEqual(['api.example.com']);
-      const running = (await nomad.allocations(JOB, NAMESPACE)).filter((a) => a.ClientStatus === 'running');
-      expect(running.map((a) => a.JobVersion)).toEqual([1]);
-      expect(running[0]?.ID).not.toBe(before?.ID);
-    });
+        await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars({ grants })]);
+        const { body: job } = await nomad.job(JOB, NAMESPACE);
+        expect(job.Version).toBe(1);
+        expect(job.TaskGroups[0]?.Tasks[0]?.Config.allow_http).toEqual(['api.example.com']);
+        const running = (await nomad.allocations(JOB, NAMESPACE)).filter((a) => a.ClientStatus === 'running');
+        expect(running.map((a) => a.JobVersion)).toEqual([1]);
+        expect(running[0]?.ID).not.toBe(before?.ID);
+      });
 
-    it('update: a new digest rolls the service onto the new component', async () => {
-      const grants = { env: { GREETING: 'hi' }, allow_http: ['api.example.com'] };
-      const plan = await run(cli, dir, ['plan', '-no-color', ...vars({ grants, component: v2.tagRef })]);
-      expect(plan.stdout).toMatch(new RegExp(`~ component\\s+= "oci://[^"]+@${v1.manifestDigest}" -> "oci://[^"]+@${v2.manifestDigest}"`));
-      await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars({ grants, component: v2.tagRef })]);
-      const { body: job } = await nomad.job(JOB, NAMESPACE);
-      expect(job.TaskGroups[0]?.Tasks[0]?.Config.component).toBe(`oci://${registry.registry.host}/acc/hello@${v2.manifestDigest}`);
-      const running = (await nomad.allocations(JOB, NAMESPACE)).filter((a) => a.ClientStatus === 'running');
-      expect(running.map((a) => a.JobVersion)).toEqual([2]);
-    });
+      it('update: a new digest rolls the service onto the new component', async () => {
+        const grants = { env: { GREETING: 'hi' }, allow_http: ['api.example.com'] };
+        const plan = await run(cli, dir, ['plan', '-no-color', ...vars({ grants, component: v2.tagRef })]);
+        expect(plan.stdout).toMatch(
+          new RegExp(`~ component\\s+= "oci://[^"]+@${v1.manifestDigest}" -> "oci://[^"]+@${v2.manifestDigest}"`),
+        );
+        await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars({ grants, component: v2.tagRef })]);
+        const { body: job } = await nomad.job(JOB, NAMESPACE);
+        expect(job.TaskGroups[0]?.Tasks[0]?.Config.component).toBe(
+          `oci://${registry.registry.host}/acc/hello@${v2.manifestDigest}`,
+        );
+        const running = (await nomad.allocations(JOB, NAMESPACE)).filter((a) => a.ClientStatus === 'running');
+        expect(running.map((a) => a.JobVersion)).toEqual([2]);
+      });
 
-    it('drift: a grant added to the job by hand shows in plan, and apply puts the declared one back', async () => {
-      const grants = { env: { GREETING: 'hi' }, allow_http: ['api.example.com'] };
-      const { body: job } = await nomad.job(JOB, NAMESPACE);
-      const task = job.TaskGroups[0]?.Tasks[0];
-      if (!task) throw new Error('job has no task');
-      task.Config.allow_http = ['api.example.com', 'exfil.example.net'];
-      await nomad.post(`/v1/job/${JOB}?namespace=${NAMESPACE}`, { Job: job });
-      const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars({ grants, component: v2.tagRef })]);
-      expect(plan.code).toBe(2);
-      expect(plan.stdout).toMatch(/- "exfil\.example\.net"/);
-      await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars({ grants, component: v2.tagRef })]);
-      const { body: after } = await nomad.job(JOB, NAMESPACE);
-      expect(after.TaskGroups[0]?.Tasks[0]?.Config.allow_http).toEqual(['api.example.com']);
-    });
+      it('drift: a grant added to the job by hand shows in plan, and apply puts the declared one back', async () => {
+        const grants = { env: { GREETING: 'hi' }, allow_http: ['api.example.com'] };
+        const { body: job } = await nomad.job(JOB, NAMESPACE);
+        const task = job.TaskGroups[0]?.Tasks[0];
+        if (!task) throw new Error('job has no task');
+        task.Config.allow_http = ['api.example.com', 'exfil.example.net'];
+        await nomad.post(`/v1/job/${JOB}?namespace=${NAMESPACE}`, { Job: job });
+        const plan = await run(cli, dir, [
+          'plan',
+          '-detailed-exitcode',
+          '-no-color',
+          ...vars({ grants, component: v2.tagRef }),
+        ]);
+        expect(plan.code).toBe(2);
+        expect(plan.stdout).toMatch(/- "exfil\.example\.net"/);
+        await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars({ grants, component: v2.tagRef })]);
+        const { body: after } = await nomad.job(JOB, NAMESPACE);
+        expect(after.TaskGroups[0]?.Tasks[0]?.Config.allow_http).toEqual(['api.example.com']);
+      });
 
-    it('import: a service and namespace removed from state come back by import with no diff', async () => {
-      const grants = { env: { GREETING: 'hi' }, allow_http: ['api.example.com'] };
-      await mustRun(cli, dir, ['state', 'rm', 'nomadwasm_service.app', 'nomadwasm_namespace.acc']);
-      await mustRun(cli, dir, ['import', '-no-color', ...vars({ grants, component: v2.tagRef }), 'nomadwasm_namespace.acc', NAMESPACE]);
-      await mustRun(cli, dir, ['import', '-no-color', ...vars({ grants, component: v2.tagRef }), 'nomadwasm_service.app', `${JOB}@${NAMESPACE}`]);
-      const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars({ grants, component: v2.tagRef })]);
-      expect(plan.stdout).toContain('No changes.');
-      expect(plan.code).toBe(0);
-    });
+      it('import: a service and namespace removed from state come back by import with no diff', async () => {
+        const grants = { env: { GREETING: 'hi' }, allow_http: ['api.example.com'] };
+        await mustRun(cli, dir, ['state', 'rm', 'nomadwasm_service.app', 'nomadwasm_namespace.acc']);
+        await mustRun(cli, dir, [
+          'import',
+          '-no-color',
+          ...vars({ grants, component: v2.tagRef }),
+          'nomadwasm_namespace.acc',
+          NAMESPACE,
+        ]);
+        await mustRun(cli, dir, [
+          'import',
+          '-no-color',
+          ...vars({ grants, component: v2.tagRef }),
+          'nomadwasm_service.app',
+          `${JOB}@${NAMESPACE}`,
+        ]);
+        const plan = await run(cli, dir, [
+          'plan',
+          '-detailed-exitcode',
+          '-no-color',
+          ...vars({ grants, component: v2.tagRef }),
+        ]);
+        expect(plan.stdout).toContain('No changes.');
+        expect(plan.code).toBe(0);
+      });
 
-    it('bad input: an unsigned component under enforce fails the plan, naming the data source and its reference', async () => {
-      const plan = await run(cli, dir, ['plan', '-no-color', ...vars({ component: unsigned.tagRef })]);
-      expect(plan.code).toBe(1);
-      expect(plan.stderr).toContain('The component does not verify under the signature policy');
-      expect(plan.stderr).toMatch(/with data\.nomadwasm_component\.app/);
-      expect(plan.stderr).toMatch(/reference\s+= var\.component/);
-      expect(plan.stderr).toContain('[SIGNATURE_MISSING]');
-      // Nothing was submitted: the running job still has the last good digest.
-      const { body: job } = await nomad.job(JOB, NAMESPACE);
-      expect(job.TaskGroups[0]?.Tasks[0]?.Config.component).toContain(v2.manifestDigest);
-    });
+      it('bad input: an unsigned component under enforce fails the plan, naming the data source and its reference', async () => {
+        const plan = await run(cli, dir, ['plan', '-no-color', ...vars({ component: unsigned.tagRef })]);
+        expect(plan.code).toBe(1);
+        expect(plan.stderr).toContain('The component does not verify under the signature policy');
+        expect(plan.stderr).toMatch(/with data\.nomadwasm_component\.app/);
+        expect(plan.stderr).toMatch(/reference\s+= var\.component/);
+        expect(plan.stderr).toContain('[SIGNATURE_MISSING]');
+        // Nothing was submitted: the running job still has the last good digest.
+        const { body: job } = await nomad.job(JOB, NAMESPACE);
+        expect(job.TaskGroups[0]?.Tasks[0]?.Config.component).toContain(v2.manifestDigest);
+      });
 
-    it('bad input: an unknown grant and a malformed allow_http entry fail the plan with the attribute named', async () => {
-      const badDir = join(dir, '..', 'bad-grant');
-      cpSync(join(dir, '.terraform'), join(badDir, '.terraform'), { recursive: true, verbatimSymlinks: true });
-      cpSync(join(dir, '.terraform.lock.hcl'), join(badDir, '.terraform.lock.hcl'));
-      const config = (grants: string): string => `
+      it('bad input: an unknown grant and a malformed allow_http entry fail the plan with the attribute named', async () => {
+        const badDir = join(dir, '..', 'bad-grant');
+        cpSync(join(dir, '.terraform'), join(badDir, '.terraform'), { recursive: true, verbatimSymlinks: true });
+        cpSync(join(dir, '.terraform.lock.hcl'), join(badDir, '.terraform.lock.hcl'));
+        const config = (grants: string): string => `
 terraform {
   required_providers {
     nomadwasm = { source = "nomad-driver-wasm.local/nomad-driver-wasm/nomadwasm" }
@@ -199,29 +243,30 @@ resource "nomadwasm_service" "bad" {
   }
 }
 `;
-      writeFileSync(join(badDir, 'main.tf'), config('sockets = ["0.0.0.0:80"]'));
-      const unknown = await run(cli, badDir, ['plan', '-no-color']);
-      console.log(`plan with an unknown grant:\n${unknown.stderr}`);
-      expect(unknown.code).toBe(1);
-      expect(unknown.stderr).toContain('Unsupported argument');
-      expect(unknown.stderr).toContain('An argument named "sockets" is not expected here.');
-      expect(unknown.stderr).toMatch(/in resource "nomadwasm_service" "bad"/);
+        writeFileSync(join(badDir, 'main.tf'), config('sockets = ["0.0.0.0:80"]'));
+        const unknown = await run(cli, badDir, ['plan', '-no-color']);
+        console.log(`plan with an unknown grant:\n${unknown.stderr}`);
+        expect(unknown.code).toBe(1);
+        expect(unknown.stderr).toContain('Unsupported argument');
+        expect(unknown.stderr).toContain('An argument named "sockets" is not expected here.');
+        expect(unknown.stderr).toMatch(/in resource "nomadwasm_service" "bad"/);
 
-      writeFileSync(join(badDir, 'main.tf'), config('allow_http = ["https://api.example.com/v1"]'));
-      const malformed = await run(cli, badDir, ['plan', '-no-color']);
-      console.log(`plan with a malformed allow_http entry:\n${malformed.stderr}`);
-      expect(malformed.code).toBe(1);
-      expect(malformed.stderr).toContain('grants.allow_http[0]');
-      expect(malformed.stderr).toContain('must be host, host:port or *.domain[:port]');
-      // Nothing reached Nomad.
-      expect((await nomad.job('acc-bad', 'default')).status).toBe(404);
-    });
+        writeFileSync(join(badDir, 'main.tf'), config('allow_http = ["https://api.example.com/v1"]'));
+        const malformed = await run(cli, badDir, ['plan', '-no-color']);
+        console.log(`plan with a malformed allow_http entry:\n${malformed.stderr}`);
+        expect(malformed.code).toBe(1);
+        expect(malformed.stderr).toContain('grants.allow_http[0]');
+        expect(malformed.stderr).toContain('must be host, host:port or *.domain[:port]');
+        // Nothing reached Nomad.
+        expect((await nomad.job('acc-bad', 'default')).status).toBe(404);
+      });
 
-    it('destroy: the job is purged, its tasks stopped and the namespace deleted', async () => {
-      await mustRun(cli, dir, ['destroy', '-auto-approve', '-no-color', ...vars({ component: v2.tagRef })]);
-      expect((await nomad.job(JOB, NAMESPACE)).status).toBe(404);
-      expect((await nomad.get(`/v1/namespace/${NAMESPACE}`)).status).toBe(404);
-      expect(planAfterGrant).not.toBe('');
-    });
-  });
+      it('destroy: the job is purged, its tasks stopped and the namespace deleted', async () => {
+        await mustRun(cli, dir, ['destroy', '-auto-approve', '-no-color', ...vars({ component: v2.tagRef })]);
+        expect((await nomad.job(JOB, NAMESPACE)).status).toBe(404);
+        expect((await nomad.get(`/v1/namespace/${NAMESPACE}`)).status).toBe(404);
+        expect(planAfterGrant).not.toBe('');
+      });
+    },
+  );
 }

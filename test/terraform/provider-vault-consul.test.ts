@@ -31,7 +31,8 @@ const KV_API_KEY = `kv-api-key-${randomUUID()}`;
 const DRIVER_CONSUL_TOKEN = randomUUID();
 const AGENT_CONSUL_TOKEN = randomUUID();
 /** What the Nomad agent's Consul token needs for itself; the environment's registration rules are added to it. */
-const AGENT_BASE_RULES = 'agent_prefix "" { policy = "read" }\nnode_prefix "" { policy = "write" }\nservice "nomad-client" { policy = "write" }';
+const AGENT_BASE_RULES =
+  'agent_prefix "" { policy = "read" }\nnode_prefix "" { policy = "write" }\nservice "nomad-client" { policy = "write" }';
 
 const clis: IacCli[] = [openTofu()];
 const terraform = mplTerraformOnPath();
@@ -48,20 +49,30 @@ let refs: { config_http: string; service_probe: string };
 
 /** Creates or replaces a Consul ACL policy, and the token holding it. */
 async function consulPolicy(name: string, rules: string, token?: string): Promise<void> {
-  const existing = await consul.api<{ ID: string } | undefined>('GET', `/v1/acl/policy/name/${name}`).catch(() => undefined);
+  const existing = await consul
+    .api<{ ID: string } | undefined>('GET', `/v1/acl/policy/name/${name}`)
+    .catch(() => undefined);
   if (existing) await consul.api('PUT', `/v1/acl/policy/${existing.ID}`, { Name: name, Rules: rules });
   else await consul.api('PUT', '/v1/acl/policy', { Name: name, Rules: rules });
-  if (token) await consul.api('PUT', '/v1/acl/token', { SecretID: token, Description: name, Policies: [{ Name: name }] });
+  if (token)
+    await consul.api('PUT', '/v1/acl/token', { SecretID: token, Description: name, Policies: [{ Name: name }] });
 }
 
 beforeAll(async () => {
   registry = await startComponentRegistry();
-  const [configHttp, serviceProbe] = [await registry.push('tf/config-http', 'v1', 'config-http'), await registry.push('tf/service-probe', 'v1', 'service-probe')];
+  const [configHttp, serviceProbe] = [
+    await registry.push('tf/config-http', 'v1', 'config-http'),
+    await registry.push('tf/service-probe', 'v1', 'service-probe'),
+  ];
   refs = {
     config_http: `oci://${registry.registry.host}/tf/config-http@${configHttp.manifestDigest}`,
     service_probe: `oci://${registry.registry.host}/tf/service-probe@${serviceProbe.manifestDigest}`,
   };
-  [vault, postgres, consul] = await Promise.all([VaultServer.start(), Postgres.start(), ConsulAgent.start({ acl: true })]);
+  [vault, postgres, consul] = await Promise.all([
+    VaultServer.start(),
+    Postgres.start(),
+    ConsulAgent.start({ acl: true }),
+  ]);
   await enableKv(vault);
   await writeKv(vault, 'dev/api', { api_key: KV_API_KEY });
   await enableDatabase(vault, postgres, [{ name: 'app', ttlSec: 8, maxTtlSec: 3600 }]);
@@ -138,7 +149,9 @@ class EventLog {
 
   start(): void {
     const poll = async (): Promise<void> => {
-      const allocs = await nomad.must<(Allocation & { JobID: string })[]>(`/v1/allocations?namespace=${NAMESPACE}&task_states=true`).catch(() => []);
+      const allocs = await nomad
+        .must<(Allocation & { JobID: string })[]>(`/v1/allocations?namespace=${NAMESPACE}&task_states=true`)
+        .catch(() => []);
       for (const alloc of allocs) {
         const seen = this.byAlloc.get(alloc.ID) ?? [];
         for (const message of eventsOf(alloc)) if (!seen.includes(message)) seen.push(message);
@@ -159,13 +172,17 @@ class EventLog {
 }
 const events = new EventLog();
 
-const allocation = (id: string): Promise<Allocation> => nomad.must<Allocation>(`/v1/allocation/${id}?namespace=${NAMESPACE}`);
-const eventsOf = (alloc: Allocation): string[] => alloc.TaskStates?.component?.Events.map((e) => e.DisplayMessage) ?? [];
+const allocation = (id: string): Promise<Allocation> =>
+  nomad.must<Allocation>(`/v1/allocation/${id}?namespace=${NAMESPACE}`);
+const eventsOf = (alloc: Allocation): string[] =>
+  alloc.TaskStates?.component?.Events.map((e) => e.DisplayMessage) ?? [];
 
 /** The one running allocation of a job, with its task running, and its HTTP base URL. */
 async function running(job: string): Promise<{ id: string; url: string }> {
   return nomad.until(`${job} to run`, async () => {
-    const live = (await nomad.allocations(job, NAMESPACE)).filter((a) => a.ClientStatus === 'running' && a.DesiredStatus === 'run');
+    const live = (await nomad.allocations(job, NAMESPACE)).filter(
+      (a) => a.ClientStatus === 'running' && a.DesiredStatus === 'run',
+    );
     if (live.length !== 1 || !live[0]) return undefined;
     const alloc = await allocation(live[0].ID);
     if (alloc.TaskStates?.component?.State !== 'running') return undefined;
@@ -185,205 +202,271 @@ const taskOf = (job: Job) => {
 };
 
 for (const cli of clis) {
-  describe.sequential(`secrets and allow_services with ${cli.name} ${cli.version}, Nomad 1.6.3, Vault 1.13.0, Consul 1.16.3`, { timeout: 600_000 }, () => {
-    let removeWork: () => void;
-    let dir: string;
-    let badDir: string;
-    const vars = (extra: Record<string, unknown> = {}): string[] => [
-      `-var-file=${writeVars(dir, 'env', {
-        nomad_address: nomad.address,
-        node_class: 'wasm-vc',
-        ...refs,
-        api_config_keys: ['kv', 'db.username'],
-        frontend_allow_services: ['dev-backend'],
-        ...extra,
-      })}`,
-    ];
+  describe.sequential(
+    `secrets and allow_services with ${cli.name} ${cli.version}, Nomad 1.6.3, Vault 1.13.0, Consul 1.16.3`,
+    { timeout: 600_000 },
+    () => {
+      let removeWork: () => void;
+      let dir: string;
+      let badDir: string;
+      const vars = (extra: Record<string, unknown> = {}): string[] => [
+        `-var-file=${writeVars(dir, 'env', {
+          nomad_address: nomad.address,
+          node_class: 'wasm-vc',
+          ...refs,
+          api_config_keys: ['kv', 'db.username'],
+          frontend_allow_services: ['dev-backend'],
+          ...extra,
+        })}`,
+      ];
 
-    beforeAll(async () => {
-      const work = workingCopy();
-      removeWork = work.remove;
-      dir = join(work.root, 'vc-env');
-      badDir = join(work.root, 'vc-bad');
-      cpSync(new URL('./fixtures/vault-consul/env/', import.meta.url).pathname, dir, { recursive: true });
-      await mustRun(cli, dir, ['init', '-no-color']);
-    }, 120_000);
-    afterAll(async () => {
-      await run(cli, dir, ['destroy', '-auto-approve', '-no-color', ...vars()]);
-      removeWork?.();
-    }, 300_000);
+      beforeAll(async () => {
+        const work = workingCopy();
+        removeWork = work.remove;
+        dir = join(work.root, 'vc-env');
+        badDir = join(work.root, 'vc-bad');
+        cpSync(new URL('./fixtures/vault-consul/env/', import.meta.url).pathname, dir, { recursive: true });
+        await mustRun(cli, dir, ['init', '-no-color']);
+      }, 120_000);
+      afterAll(async () => {
+        await run(cli, dir, ['destroy', '-auto-approve', '-no-color', ...vars()]);
+        removeWork?.();
+      }, 300_000);
 
-    it('plan knows the policy texts the services need; written to Vault and Consul, they are all the driver gets; apply deploys', async () => {
-      await mustRun(cli, dir, ['plan', '-no-color', '-out=tfplan', ...vars()]);
-      const plan = JSON.parse((await mustRun(cli, dir, ['show', '-json', 'tfplan'])).stdout) as { planned_values: { outputs: Record<string, { value?: unknown }> } };
-      // The data source tells which grant fields each component's imports can use.
-      expect(plan.planned_values.outputs.grants_needed?.value).toEqual({
-        config_http: ['config_values', 'config_keys', 'port'],
-        service_probe: ['env', 'mount', 'allow_http', 'allow_services', 'port'],
+      it('plan knows the policy texts the services need; written to Vault and Consul, they are all the driver gets; apply deploys', async () => {
+        await mustRun(cli, dir, ['plan', '-no-color', '-out=tfplan', ...vars()]);
+        const plan = JSON.parse((await mustRun(cli, dir, ['show', '-json', 'tfplan'])).stdout) as {
+          planned_values: { outputs: Record<string, { value?: unknown }> };
+        };
+        // The data source tells which grant fields each component's imports can use.
+        expect(plan.planned_values.outputs.grants_needed?.value).toEqual({
+          config_http: ['config_values', 'config_keys', 'port'],
+          service_probe: ['env', 'mount', 'allow_http', 'allow_services', 'port'],
+        });
+        const output = (name: string): string => {
+          const value = plan.planned_values.outputs[name]?.value;
+          if (typeof value !== 'string')
+            throw new Error(
+              `output ${name} is not known at plan: ${JSON.stringify(plan.planned_values.outputs[name])}`,
+            );
+          return value;
+        };
+        const vaultPolicy = output('vault_policy');
+        console.log(
+          `vault_policy:\n${vaultPolicy}\nconsul_policy:\n${output('consul_policy')}\nconsul_registration_policy:\n${output('consul_registration_policy')}`,
+        );
+        expect(vaultPolicy).toContain('path "database/creds/app" {\n  capabilities = ["read"]\n}');
+        expect(vaultPolicy).toContain('path "kv/data/dev/api" {\n  capabilities = ["read"]\n}');
+        expect(vaultPolicy).toContain('path "sys/leases/renew" {\n  capabilities = ["update"]\n}');
+        expect(vaultPolicy).toContain('path "sys/leases/revoke" {\n  capabilities = ["update"]\n}');
+        expect(output('consul_policy')).toContain('service "dev-backend" {\n  policy = "read"\n}');
+        expect(output('consul_registration_policy')).toContain('service "dev-backend" {\n  policy = "write"\n}');
+
+        await vault.api('PUT', `sys/policies/acl/${output('vault_policy_name')}`, { policy: vaultPolicy });
+        await consulPolicy('wasm-driver', output('consul_policy'));
+        await consulPolicy('nomad-agent', `${AGENT_BASE_RULES}\n${output('consul_registration_policy')}`);
+
+        await mustRun(cli, dir, ['apply', '-no-color', 'tfplan']);
+        for (const job of ['dev-api', 'dev-backend', 'dev-frontend']) {
+          const deployments = await nomad.must<{ Status: string }[]>(
+            `/v1/job/${job}/deployments?namespace=${NAMESPACE}`,
+          );
+          expect(deployments[0]?.Status).toBe('successful');
+        }
       });
-      const output = (name: string): string => {
-        const value = plan.planned_values.outputs[name]?.value;
-        if (typeof value !== 'string') throw new Error(`output ${name} is not known at plan: ${JSON.stringify(plan.planned_values.outputs[name])}`);
-        return value;
-      };
-      const vaultPolicy = output('vault_policy');
-      console.log(`vault_policy:\n${vaultPolicy}\nconsul_policy:\n${output('consul_policy')}\nconsul_registration_policy:\n${output('consul_registration_policy')}`);
-      expect(vaultPolicy).toContain('path "database/creds/app" {\n  capabilities = ["read"]\n}');
-      expect(vaultPolicy).toContain('path "kv/data/dev/api" {\n  capabilities = ["read"]\n}');
-      expect(vaultPolicy).toContain('path "sys/leases/renew" {\n  capabilities = ["update"]\n}');
-      expect(vaultPolicy).toContain('path "sys/leases/revoke" {\n  capabilities = ["update"]\n}');
-      expect(output('consul_policy')).toContain('service "dev-backend" {\n  policy = "read"\n}');
-      expect(output('consul_registration_policy')).toContain('service "dev-backend" {\n  policy = "write"\n}');
 
-      await vault.api('PUT', `sys/policies/acl/${output('vault_policy_name')}`, { policy: vaultPolicy });
-      await consulPolicy('wasm-driver', output('consul_policy'));
-      await consulPolicy('nomad-agent', `${AGENT_BASE_RULES}\n${output('consul_registration_policy')}`);
+      it('secrets: the task config is what `nomad job run` makes of secret blocks; the component sees exactly the granted keys', async () => {
+        const { body: job } = await nomad.job('dev-api', NAMESPACE);
+        const task = taskOf(job);
+        expect(task.Config.secret).toEqual([
+          { db: [{ path: 'database/creds/app' }] },
+          { kv: [{ path: 'kv/data/dev/api', field: 'api_key' }] },
+        ]);
+        expect(task.Config.config_keys).toEqual(['kv', 'db.username']);
+        expect(task.Config.config_values).toEqual([{ greeting: 'hello' }]);
+        expect(task.Config.secret_env).toEqual([{ API_KEY: 'kv' }]);
+        expect(task.Vault?.Policies).toEqual(['dev-wasm-services']);
+        expect(task.Vault?.Env).toBe(false);
 
-      await mustRun(cli, dir, ['apply', '-no-color', 'tfplan']);
-      for (const job of ['dev-api', 'dev-backend', 'dev-frontend']) {
-        const deployments = await nomad.must<{ Status: string }[]>(`/v1/job/${job}/deployments?namespace=${NAMESPACE}`);
-        expect(deployments[0]?.Status).toBe('successful');
-      }
-    });
+        const api = await running('dev-api');
+        expect(await get(`${api.url}/get/kv`)).toEqual({ status: 200, body: KV_API_KEY });
+        expect(await get(`${api.url}/get/greeting`)).toEqual({ status: 200, body: 'hello' });
+        const username = await get(`${api.url}/get/db.username`);
+        expect(username.status).toBe(200);
+        expect(postgres.roleExists(username.body)).toBe(true);
+        // Fetched, but not granted: deny by default.
+        expect(await get(`${api.url}/get/db.password`)).toEqual({ status: 404, body: 'none' });
+        // The 8 s lease is renewed with the policy's sys/leases/renew.
+        await nomad.until(
+          'a renewal of the database lease',
+          async () =>
+            events.of(api.id).some((e) => e.startsWith('Renewed Vault lease of secret "db"')) ? true : undefined,
+          60_000,
+        );
+        const seen = events.of(api.id);
+        expect(
+          seen.some((e) => e.startsWith('Vault secrets ready: db (database/creds/app), kv (kv/data/dev/api)')),
+        ).toBe(true);
+        // The driver's audit line: the granted keys and the variable filled from a secret, names only.
+        const grants = seen.find((e) => e.startsWith('Grants:')) ?? JSON.stringify(seen);
+        expect(grants).toContain('config_keys=db.username,greeting,kv');
+        expect(grants).toContain('secret_env=API_KEY');
+        expect(grants).not.toContain(KV_API_KEY);
+      });
 
-    it('secrets: the task config is what `nomad job run` makes of secret blocks; the component sees exactly the granted keys', async () => {
-      const { body: job } = await nomad.job('dev-api', NAMESPACE);
-      const task = taskOf(job);
-      expect(task.Config.secret).toEqual([{ db: [{ path: 'database/creds/app' }] }, { kv: [{ path: 'kv/data/dev/api', field: 'api_key' }] }]);
-      expect(task.Config.config_keys).toEqual(['kv', 'db.username']);
-      expect(task.Config.config_values).toEqual([{ greeting: 'hello' }]);
-      expect(task.Config.secret_env).toEqual([{ API_KEY: 'kv' }]);
-      expect(task.Vault?.Policies).toEqual(['dev-wasm-services']);
-      expect(task.Vault?.Env).toBe(false);
+      it('allow_services: frontend calls backend by name, looked up in Consul with the driver’s own token; other names are denied', async () => {
+        const { body: job } = await nomad.job('dev-frontend', NAMESPACE);
+        expect(taskOf(job).Config.allow_services).toEqual(['dev-backend']);
+        const backend = await running('dev-backend');
+        const health = await consul.api<
+          { Service: { Port: number }; Checks: { Status: string; ServiceID: string }[] }[]
+        >('GET', '/v1/health/service/dev-backend?passing');
+        expect(health.map((entry) => entry.Service.Port)).toEqual([Number(new URL(backend.url).port)]);
 
-      const api = await running('dev-api');
-      expect(await get(`${api.url}/get/kv`)).toEqual({ status: 200, body: KV_API_KEY });
-      expect(await get(`${api.url}/get/greeting`)).toEqual({ status: 200, body: 'hello' });
-      const username = await get(`${api.url}/get/db.username`);
-      expect(username.status).toBe(200);
-      expect(postgres.roleExists(username.body)).toBe(true);
-      // Fetched, but not granted: deny by default.
-      expect(await get(`${api.url}/get/db.password`)).toEqual({ status: 404, body: 'none' });
-      // The 8 s lease is renewed with the policy's sys/leases/renew.
-      await nomad.until('a renewal of the database lease', async () => (events.of(api.id).some((e) => e.startsWith('Renewed Vault lease of secret "db"')) ? true : undefined), 60_000);
-      const seen = events.of(api.id);
-      expect(seen.some((e) => e.startsWith('Vault secrets ready: db (database/creds/app), kv (kv/data/dev/api)'))).toBe(true);
-      // The driver's audit line: the granted keys and the variable filled from a secret, names only.
-      const grants = seen.find((e) => e.startsWith('Grants:')) ?? JSON.stringify(seen);
-      expect(grants).toContain('config_keys=db.username,greeting,kv');
-      expect(grants).toContain('secret_env=API_KEY');
-      expect(grants).not.toContain(KV_API_KEY);
-    });
+        const frontend = await running('dev-frontend');
+        const call = await nomad.until(
+          'frontend to reach dev-backend.service.consul',
+          async () => {
+            const response = await get(`${frontend.url}/to/dev-backend.service.consul/`);
+            return response.status === 200 ? response : undefined;
+          },
+          60_000,
+        );
+        expect(call.body).toBe('hello from backend\n');
+        expect(await get(`${frontend.url}/to/dev-api.service.consul/`)).toEqual({
+          status: 502,
+          body: 'error HTTP-request-denied\n',
+        });
+        const frontendEvents = events.of(frontend.id);
+        expect(frontendEvents.find((e) => e.startsWith('Grants:')) ?? JSON.stringify(frontendEvents)).toMatch(
+          / services=dev-backend\.service\.consul$/,
+        );
+      });
 
-    it('allow_services: frontend calls backend by name, looked up in Consul with the driver’s own token; other names are denied', async () => {
-      const { body: job } = await nomad.job('dev-frontend', NAMESPACE);
-      expect(taskOf(job).Config.allow_services).toEqual(['dev-backend']);
-      const backend = await running('dev-backend');
-      const health = await consul.api<{ Service: { Port: number }; Checks: { Status: string; ServiceID: string }[] }[]>('GET', '/v1/health/service/dev-backend?passing');
-      expect(health.map((entry) => entry.Service.Port)).toEqual([Number(new URL(backend.url).port)]);
+      it('a plan after apply shows no changes: secrets, config_keys, config_values and allow_services read back as configured', async () => {
+        const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars()]);
+        expect(plan.stdout).toContain('No changes.');
+        expect(plan.code).toBe(0);
+      });
 
-      const frontend = await running('dev-frontend');
-      const call = await nomad.until('frontend to reach dev-backend.service.consul', async () => {
-        const response = await get(`${frontend.url}/to/dev-backend.service.consul/`);
-        return response.status === 200 ? response : undefined;
-      }, 60_000);
-      expect(call.body).toBe('hello from backend\n');
-      expect(await get(`${frontend.url}/to/dev-api.service.consul/`)).toEqual({ status: 502, body: 'error HTTP-request-denied\n' });
-      const frontendEvents = events.of(frontend.id);
-      expect(frontendEvents.find((e) => e.startsWith('Grants:')) ?? JSON.stringify(frontendEvents)).toMatch(/ services=dev-backend\.service\.consul$/);
-    });
+      it('import: services with secrets and service grants come back from Nomad alone; only provider-side settings differ', async () => {
+        const api = 'module.env.nomadwasm_service.this["api"]';
+        const frontend = 'module.env.nomadwasm_service.this["frontend"]';
+        await mustRun(cli, dir, ['state', 'rm', api, frontend]);
+        await mustRun(cli, dir, ['import', '-no-color', ...vars(), api, `dev-api@${NAMESPACE}`]);
+        await mustRun(cli, dir, ['import', '-no-color', ...vars(), frontend, `dev-frontend@${NAMESPACE}`]);
+        const state = JSON.parse((await mustRun(cli, dir, ['show', '-json'])).stdout) as {
+          values: {
+            root_module: { child_modules: { resources: { address: string; values: Record<string, unknown> }[] }[] };
+          };
+        };
+        const imported = state.values.root_module.child_modules
+          .flatMap((m) => m.resources)
+          .find((r) => r.address === api)?.values;
+        expect(imported?.secrets).toEqual({
+          db: { path: 'database/creds/app', field: null, version: null },
+          kv: { path: 'kv/data/dev/api', field: 'api_key', version: null },
+        });
+        expect(imported?.secret_env).toEqual({ API_KEY: 'kv' });
+        // Nomad does not know how long apply waited (deployment_timeout = "3m" in the module): that is
+        // all the plan changes, in place, keeping the job's version and deployment.
+        const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars()]);
+        expect(plan.code).toBe(2);
+        const actions = plan.stdout.slice(plan.stdout.indexOf('will perform the following actions'));
+        const changed = actions.split('\n').filter((line) => /^\s+[~+-] /.test(line) && !/^\s+~ resource /.test(line));
+        expect(changed.map((line) => line.trim())).toEqual([
+          '~ deployment_timeout  = "5m" -> "3m"',
+          '~ deployment_timeout  = "5m" -> "3m"',
+        ]);
+        expect(plan.stdout).toContain('Plan: 0 to add, 2 to change, 0 to destroy.');
+        const versions = await Promise.all(
+          ['dev-api', 'dev-frontend'].map(async (job) => (await nomad.job(job, NAMESPACE)).body.Version),
+        );
+        await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars()]);
+        expect(
+          await Promise.all(
+            ['dev-api', 'dev-frontend'].map(async (job) => (await nomad.job(job, NAMESPACE)).body.Version),
+          ),
+        ).toEqual(versions);
+        const after = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars()]);
+        expect(after.stdout).toContain('No changes.');
+        expect(after.code).toBe(0);
+      });
 
-    it('a plan after apply shows no changes: secrets, config_keys, config_values and allow_services read back as configured', async () => {
-      const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars()]);
-      expect(plan.stdout).toContain('No changes.');
-      expect(plan.code).toBe(0);
-    });
+      it('drift: a key, a secret version and a service grant added by hand show in plan, and apply puts the declared ones back', async () => {
+        const { body: api } = await nomad.job('dev-api', NAMESPACE);
+        const apiTask = taskOf(api);
+        apiTask.Config.config_keys = ['kv', 'db.username', 'db.password'];
+        apiTask.Config.secret = [
+          { db: [{ path: 'database/creds/app' }] },
+          { kv: [{ path: 'kv/data/dev/api', field: 'api_key', version: 1 }] },
+        ];
+        await nomad.post(`/v1/job/dev-api?namespace=${NAMESPACE}`, { Job: api });
+        const { body: frontend } = await nomad.job('dev-frontend', NAMESPACE);
+        taskOf(frontend).Config.allow_services = ['dev-backend', 'dev-api.service.nomad'];
+        await nomad.post(`/v1/job/dev-frontend?namespace=${NAMESPACE}`, { Job: frontend });
 
-    it('import: services with secrets and service grants come back from Nomad alone; only provider-side settings differ', async () => {
-      const api = 'module.env.nomadwasm_service.this["api"]';
-      const frontend = 'module.env.nomadwasm_service.this["frontend"]';
-      await mustRun(cli, dir, ['state', 'rm', api, frontend]);
-      await mustRun(cli, dir, ['import', '-no-color', ...vars(), api, `dev-api@${NAMESPACE}`]);
-      await mustRun(cli, dir, ['import', '-no-color', ...vars(), frontend, `dev-frontend@${NAMESPACE}`]);
-      const state = JSON.parse((await mustRun(cli, dir, ['show', '-json'])).stdout) as {
-        values: { root_module: { child_modules: { resources: { address: string; values: Record<string, unknown> }[] }[] } };
-      };
-      const imported = state.values.root_module.child_modules.flatMap((m) => m.resources).find((r) => r.address === api)?.values;
-      expect(imported?.secrets).toEqual({ db: { path: 'database/creds/app', field: null, version: null }, kv: { path: 'kv/data/dev/api', field: 'api_key', version: null } });
-      expect(imported?.secret_env).toEqual({ API_KEY: 'kv' });
-      // Nomad does not know how long apply waited (deployment_timeout = "3m" in the module): that is
-      // all the plan changes, in place, keeping the job's version and deployment.
-      const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars()]);
-      expect(plan.code).toBe(2);
-      const actions = plan.stdout.slice(plan.stdout.indexOf('will perform the following actions'));
-      const changed = actions.split('\n').filter((line) => /^\s+[~+-] /.test(line) && !/^\s+~ resource /.test(line));
-      expect(changed.map((line) => line.trim())).toEqual(['~ deployment_timeout  = "5m" -> "3m"', '~ deployment_timeout  = "5m" -> "3m"']);
-      expect(plan.stdout).toContain('Plan: 0 to add, 2 to change, 0 to destroy.');
-      const versions = await Promise.all(['dev-api', 'dev-frontend'].map(async (job) => (await nomad.job(job, NAMESPACE)).body.Version));
-      await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars()]);
-      expect(await Promise.all(['dev-api', 'dev-frontend'].map(async (job) => (await nomad.job(job, NAMESPACE)).body.Version))).toEqual(versions);
-      const after = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars()]);
-      expect(after.stdout).toContain('No changes.');
-      expect(after.code).toBe(0);
-    });
+        const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars()]);
+        console.log(`plan after hand edits:\n${plan.stdout}`);
+        expect(plan.code).toBe(2);
+        expect(plan.stdout).toMatch(/~ config_keys\s+= \[[^\]]*- "db\.password",?/);
+        expect(plan.stdout).toMatch(/- version = 1 -> null/);
+        expect(plan.stdout).toMatch(/~ allow_services\s+= \[[^\]]*- "dev-api\.service\.nomad",?/);
+        expect(plan.stdout).toContain('Plan: 0 to add, 2 to change, 0 to destroy.');
 
-    it('drift: a key, a secret version and a service grant added by hand show in plan, and apply puts the declared ones back', async () => {
-      const { body: api } = await nomad.job('dev-api', NAMESPACE);
-      const apiTask = taskOf(api);
-      apiTask.Config.config_keys = ['kv', 'db.username', 'db.password'];
-      apiTask.Config.secret = [{ db: [{ path: 'database/creds/app' }] }, { kv: [{ path: 'kv/data/dev/api', field: 'api_key', version: 1 }] }];
-      await nomad.post(`/v1/job/dev-api?namespace=${NAMESPACE}`, { Job: api });
-      const { body: frontend } = await nomad.job('dev-frontend', NAMESPACE);
-      taskOf(frontend).Config.allow_services = ['dev-backend', 'dev-api.service.nomad'];
-      await nomad.post(`/v1/job/dev-frontend?namespace=${NAMESPACE}`, { Job: frontend });
+        await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars()]);
+        const restored = taskOf((await nomad.job('dev-api', NAMESPACE)).body);
+        expect(restored.Config.config_keys).toEqual(['kv', 'db.username']);
+        expect(restored.Config.secret).toEqual([
+          { db: [{ path: 'database/creds/app' }] },
+          { kv: [{ path: 'kv/data/dev/api', field: 'api_key' }] },
+        ]);
+        expect(taskOf((await nomad.job('dev-frontend', NAMESPACE)).body).Config.allow_services).toEqual([
+          'dev-backend',
+        ]);
+      });
 
-      const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars()]);
-      console.log(`plan after hand edits:\n${plan.stdout}`);
-      expect(plan.code).toBe(2);
-      expect(plan.stdout).toMatch(/~ config_keys\s+= \[[^\]]*- "db\.password",?/);
-      expect(plan.stdout).toMatch(/- version = 1 -> null/);
-      expect(plan.stdout).toMatch(/~ allow_services\s+= \[[^\]]*- "dev-api\.service\.nomad",?/);
-      expect(plan.stdout).toContain('Plan: 0 to add, 2 to change, 0 to destroy.');
+      it('update: a key added to config_keys is an in-place update that rolls the service; the old task revokes its lease at stop', async () => {
+        const before = await running('dev-api');
+        const keys = ['kv', 'db.username', 'db.password'];
+        const plan = await run(cli, dir, [
+          'plan',
+          '-detailed-exitcode',
+          '-no-color',
+          ...vars({ api_config_keys: keys }),
+        ]);
+        expect(plan.code).toBe(2);
+        expect(plan.stdout).toContain('# module.env.nomadwasm_service.this["api"] will be updated in-place');
+        expect(plan.stdout).toMatch(/~ config_keys\s+= \[[^\]]*\+ "db\.password",?/);
+        expect(plan.stdout).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
+        await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars({ api_config_keys: keys })]);
 
-      await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars()]);
-      const restored = taskOf((await nomad.job('dev-api', NAMESPACE)).body);
-      expect(restored.Config.config_keys).toEqual(['kv', 'db.username']);
-      expect(restored.Config.secret).toEqual([{ db: [{ path: 'database/creds/app' }] }, { kv: [{ path: 'kv/data/dev/api', field: 'api_key' }] }]);
-      expect(taskOf((await nomad.job('dev-frontend', NAMESPACE)).body).Config.allow_services).toEqual(['dev-backend']);
-    });
+        const after = await running('dev-api');
+        expect(after.id).not.toBe(before.id);
+        const revoked = await nomad.until(
+          'the old task to revoke its lease',
+          async () => events.of(before.id).find((e) => e.startsWith('Revoked')),
+          60_000,
+        );
+        expect(revoked).toBe('Revoked 1 Vault lease at stop (secrets: db)');
+        const username = await get(`${after.url}/get/db.username`);
+        const password = await get(`${after.url}/get/db.password`);
+        expect(password.status).toBe(200);
+        expect(postgres.canLogin(username.body, password.body)).toBe(true);
+      });
 
-    it('update: a key added to config_keys is an in-place update that rolls the service; the old task revokes its lease at stop', async () => {
-      const before = await running('dev-api');
-      const keys = ['kv', 'db.username', 'db.password'];
-      const plan = await run(cli, dir, ['plan', '-detailed-exitcode', '-no-color', ...vars({ api_config_keys: keys })]);
-      expect(plan.code).toBe(2);
-      expect(plan.stdout).toContain('# module.env.nomadwasm_service.this["api"] will be updated in-place');
-      expect(plan.stdout).toMatch(/~ config_keys\s+= \[[^\]]*\+ "db\.password",?/);
-      expect(plan.stdout).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
-      await mustRun(cli, dir, ['apply', '-auto-approve', '-no-color', ...vars({ api_config_keys: keys })]);
-
-      const after = await running('dev-api');
-      expect(after.id).not.toBe(before.id);
-      const revoked = await nomad.until('the old task to revoke its lease', async () => events.of(before.id).find((e) => e.startsWith('Revoked')), 60_000);
-      expect(revoked).toBe('Revoked 1 Vault lease at stop (secrets: db)');
-      const username = await get(`${after.url}/get/db.username`);
-      const password = await get(`${after.url}/get/db.password`);
-      expect(password.status).toBe(200);
-      expect(postgres.canLogin(username.body, password.body)).toBe(true);
-    });
-
-    it('bad input: undeclared or malformed keys, secrets without a Vault policy and a malformed service grant fail the plan, attribute named', async () => {
-      cpSync(join(dir, '.terraform'), join(badDir, '.terraform'), { recursive: true, verbatimSymlinks: true });
-      cpSync(join(dir, '.terraform.lock.hcl'), join(badDir, '.terraform.lock.hcl'));
-      const service = (name: string, body: string): string => `
+      it('bad input: undeclared or malformed keys, secrets without a Vault policy and a malformed service grant fail the plan, attribute named', async () => {
+        cpSync(join(dir, '.terraform'), join(badDir, '.terraform'), { recursive: true, verbatimSymlinks: true });
+        cpSync(join(dir, '.terraform.lock.hcl'), join(badDir, '.terraform.lock.hcl'));
+        const service = (name: string, body: string): string => `
 resource "nomadwasm_service" "${name}" {
   name      = "bad-${name}"
   component = "${refs.config_http}"
   ${body}
 }`;
-      writeFileSync(
-        join(badDir, 'main.tf'),
-        `
+        writeFileSync(
+          join(badDir, 'main.tf'),
+          `
 terraform {
   required_providers {
     nomadwasm = { source = "nomad-driver-wasm.local/nomad-driver-wasm/nomadwasm" }
@@ -398,32 +481,49 @@ ${service('ungranted', 'secrets = { db = { path = "database/creds/app" }, kv = {
 ${service('nopolicy', 'secrets = { kv = { path = "kv/data/dev/api", field = "api_key" } }\n  config_keys = ["kv"]')}
 ${service('service', 'allow_services = ["http://dev-backend"]')}
 `,
-      );
-      const plan = await run(cli, badDir, ['plan', '-no-color']);
-      console.log(`plan with bad secrets and service grants:\n${plan.stderr}`);
-      expect(plan.code).toBe(1);
-      const diagnostics = plan.stderr.split(/\n(?=(?:│ )?Error: )/);
-      // OpenTofu wraps the detail text: compare with whitespace collapsed.
-      const of = (resource: string): string[] => diagnostics.filter((d) => d.includes(`resource "nomadwasm_service" "${resource}"`)).map((d) => d.replace(/\s+/g, ' '));
-      const about = (resource: string): string => of(resource).join('\n');
-      expect(about('undeclared')).toContain('config_keys[1]: "dbx.password" names no declared secret (secrets: db)');
-      expect(about('field')).toContain('config_keys[0]: secret "kv" has field = "api_key", so its one key is "kv", not "kv.api_key"');
-      // One error for one mistake: the secret the malformed key meant is not also "never granted".
-      expect(of('field')).toHaveLength(1);
-      expect(about('ungranted')).toContain('secrets["kv"]: neither config_keys nor secret_env uses secret "kv"');
-      expect(about('nopolicy')).toContain('vault_policies: a service with secrets needs vault_policies');
-      expect(about('nopolicy')).toContain('VAULT_TOKEN_MISSING');
-      expect(about('service')).toContain('Attribute allow_services[0] must be a service name');
-      // Nothing reached Nomad.
-      for (const name of ['undeclared', 'field', 'ungranted', 'nopolicy', 'service']) expect((await nomad.job(`bad-${name}`, 'default')).status).toBe(404);
-    });
+        );
+        const plan = await run(cli, badDir, ['plan', '-no-color']);
+        console.log(`plan with bad secrets and service grants:\n${plan.stderr}`);
+        expect(plan.code).toBe(1);
+        const diagnostics = plan.stderr.split(/\n(?=(?:│ )?Error: )/);
+        // OpenTofu wraps the detail text: compare with whitespace collapsed.
+        const of = (resource: string): string[] =>
+          diagnostics
+            .filter((d) => d.includes(`resource "nomadwasm_service" "${resource}"`))
+            .map((d) => d.replace(/\s+/g, ' '));
+        const about = (resource: string): string => of(resource).join('\n');
+        expect(about('undeclared')).toContain('config_keys[1]: "dbx.password" names no declared secret (secrets: db)');
+        expect(about('field')).toContain(
+          'config_keys[0]: secret "kv" has field = "api_key", so its one key is "kv", not "kv.api_key"',
+        );
+        // One error for one mistake: the secret the malformed key meant is not also "never granted".
+        expect(of('field')).toHaveLength(1);
+        expect(about('ungranted')).toContain('secrets["kv"]: neither config_keys nor secret_env uses secret "kv"');
+        expect(about('nopolicy')).toContain('vault_policies: a service with secrets needs vault_policies');
+        expect(about('nopolicy')).toContain('VAULT_TOKEN_MISSING');
+        expect(about('service')).toContain('Attribute allow_services[0] must be a service name');
+        // Nothing reached Nomad.
+        for (const name of ['undeclared', 'field', 'ungranted', 'nopolicy', 'service'])
+          expect((await nomad.job(`bad-${name}`, 'default')).status).toBe(404);
+      });
 
-    it('destroy: the jobs are purged, the namespace deleted, and no database lease is left', async () => {
-      await mustRun(cli, dir, ['destroy', '-auto-approve', '-no-color', ...vars({ api_config_keys: ['kv', 'db.username', 'db.password'] })]);
-      for (const job of ['dev-api', 'dev-backend', 'dev-frontend']) expect((await nomad.job(job, NAMESPACE)).status).toBe(404);
-      expect((await nomad.get(`/v1/namespace/${NAMESPACE}`)).status).toBe(404);
-      await nomad.until('no live database/creds/app lease', async () => ((await liveLeases(vault, 'app')).length === 0 ? true : undefined), 30_000);
-      expect(await consul.api<unknown[]>('GET', '/v1/health/service/dev-backend')).toEqual([]);
-    });
-  });
+      it('destroy: the jobs are purged, the namespace deleted, and no database lease is left', async () => {
+        await mustRun(cli, dir, [
+          'destroy',
+          '-auto-approve',
+          '-no-color',
+          ...vars({ api_config_keys: ['kv', 'db.username', 'db.password'] }),
+        ]);
+        for (const job of ['dev-api', 'dev-backend', 'dev-frontend'])
+          expect((await nomad.job(job, NAMESPACE)).status).toBe(404);
+        expect((await nomad.get(`/v1/namespace/${NAMESPACE}`)).status).toBe(404);
+        await nomad.until(
+          'no live database/creds/app lease',
+          async () => ((await liveLeases(vault, 'app')).length === 0 ? true : undefined),
+          30_000,
+        );
+        expect(await consul.api<unknown[]>('GET', '/v1/health/service/dev-backend')).toEqual([]);
+      });
+    },
+  );
 }

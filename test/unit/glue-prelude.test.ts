@@ -1,12 +1,13 @@
 // The prelude put in front of cached jco glue: the glue's WebAssembly is the
 // real one except for a lazy `promising`, and its globalThis the real one
 // except for a process.env read once.
+import { runInThisContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { GLUE_PRELUDE } from '../../src/runtime/glue-prelude.ts';
 
-/** Evaluates the prelude as the glue's module scope would see it. */
+/** Evaluates the prelude as the glue's module scope would see it (vm, as glue-code-cache.ts runs glue). */
 function preludeScope(): typeof WebAssembly {
-  return new Function(`${GLUE_PRELUDE}\nreturn WebAssembly;`)() as typeof WebAssembly;
+  return runInThisContext(`(function () {${GLUE_PRELUDE}\nreturn WebAssembly;})()`) as typeof WebAssembly;
 }
 
 interface GlueGlobal {
@@ -16,7 +17,7 @@ interface GlueGlobal {
 }
 
 function preludeGlobal(): GlueGlobal {
-  return new Function(`${GLUE_PRELUDE}\nreturn globalThis;`)() as GlueGlobal;
+  return runInThisContext(`(function () {${GLUE_PRELUDE}\nreturn globalThis;})()`) as GlueGlobal;
 }
 
 describe('glue prelude', () => {

@@ -80,7 +80,7 @@ export class NomadHttp {
       }
       await sleep(500);
     }
-    throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
   }
 }
 
@@ -89,7 +89,9 @@ export class StopWaiting extends Error {}
 
 /** The host port of an allocation's "http" port. */
 export async function allocationHttpPort(nomad: NomadHttp, allocId: string, namespace: string): Promise<number> {
-  const alloc = await nomad.must<{ AllocatedResources: { Shared: { Ports: { Label: string; Value: number }[] } } }>(`/v1/allocation/${allocId}?namespace=${namespace}`);
+  const alloc = await nomad.must<{ AllocatedResources: { Shared: { Ports: { Label: string; Value: number }[] } } }>(
+    `/v1/allocation/${allocId}?namespace=${namespace}`,
+  );
   const port = alloc.AllocatedResources.Shared.Ports.find((p) => p.Label === 'http')?.Value;
   if (port === undefined) throw new Error(`allocation ${allocId} has no http port`);
   return port;

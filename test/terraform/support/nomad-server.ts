@@ -41,7 +41,10 @@ ${options.extraConfig ?? ''}
 `,
     );
     const log = openSync(join(dir, 'server.log'), 'a');
-    server.child = spawn(nomadBinary(), ['agent', '-config', join(dir, 'server.hcl')], { cwd: dir, stdio: ['ignore', log, log] });
+    server.child = spawn(nomadBinary(), ['agent', '-config', join(dir, 'server.hcl')], {
+      cwd: dir,
+      stdio: ['ignore', log, log],
+    });
     closeSync(log);
     await server.waitForLeader();
     return server;
@@ -62,7 +65,10 @@ ${options.extraConfig ?? ''}
   }
 
   async send(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-    const response = await fetch(`${this.address}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${this.address}${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return text ? (JSON.parse(text) as unknown) : undefined;
@@ -71,8 +77,12 @@ ${options.extraConfig ?? ''}
   private async waitForLeader(): Promise<void> {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) throw new Error(`Nomad server exited:\n${this.logTail()}`);
-      const leader = await fetch(`${this.address}/v1/status/leader`).then((r) => (r.ok ? r.json() : ''), () => '');
+      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined)
+        throw new Error(`Nomad server exited:\n${this.logTail()}`);
+      const leader: unknown = await fetch(`${this.address}/v1/status/leader`).then(
+        (r) => (r.ok ? r.json() : ''),
+        () => '',
+      );
       if (typeof leader === 'string' && leader !== '') return;
       await sleep(250);
     }

@@ -36,12 +36,17 @@ let prepared: { mirror: string; cliConfig: string; nomadWasm: string } | undefin
 /** Builds OpenTofu and the provider (both cached) and writes the CLI config. */
 export function prepareProviderMirror(): { mirror: string; cliConfig: string; nomadWasm: string } {
   if (prepared) return prepared;
-  const mirror = lastLine(execFileSync('bash', [join(REPO_ROOT, 'scripts/build-terraform-provider.sh')], { encoding: 'utf8' }));
+  const mirror = lastLine(
+    execFileSync('bash', [join(REPO_ROOT, 'scripts/build-terraform-provider.sh')], { encoding: 'utf8' }),
+  );
   const cliConfig = join(REPO_ROOT, '.cache/terraform/offline.tfrc');
   // Only the mirror: no `direct` block, so nothing can be fetched from a registry.
   // Written whole and renamed: test files running side by side may both write it.
   const temp = `${cliConfig}.${process.pid}`;
-  writeFileSync(temp, `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["${PROVIDER_SOURCE}"]\n  }\n}\n`);
+  writeFileSync(
+    temp,
+    `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["${PROVIDER_SOURCE}"]\n  }\n}\n`,
+  );
   renameSync(temp, cliConfig);
   prepared = { mirror, cliConfig, nomadWasm: join(REPO_ROOT, 'bin/nomad-wasm') };
   return prepared;
@@ -49,7 +54,8 @@ export function prepareProviderMirror(): { mirror: string; cliConfig: string; no
 
 export function openTofu(): IacCli {
   const bin = lastLine(execFileSync('bash', [join(REPO_ROOT, 'scripts/build-opentofu.sh')], { encoding: 'utf8' }));
-  const version = /v(\d+\.\d+\.\d+)/.exec(execFileSync(bin, ['version'], { encoding: 'utf8', env: cliEnv() }))?.[1] ?? 'unknown';
+  const version =
+    /v(\d+\.\d+\.\d+)/.exec(execFileSync(bin, ['version'], { encoding: 'utf8', env: cliEnv() }))?.[1] ?? 'unknown';
   return { name: 'OpenTofu', bin, version, env: cliEnv() };
 }
 
@@ -74,38 +80,70 @@ function cliEnv(): NodeJS.ProcessEnv {
  * to be < 1.6 (MPL-2.0) is returned.
  */
 export function mplTerraformOnPath(): IacCli | undefined {
-  const bin = (process.env.PATH ?? '').split(':').map((dir) => join(dir, 'terraform')).find((p) => existsSync(p));
+  const bin = (process.env.PATH ?? '')
+    .split(':')
+    .map((dir) => join(dir, 'terraform'))
+    .find((p) => existsSync(p));
   if (!bin) return undefined;
-  const versions = new Set([...readFileSync(bin).toString('latin1').matchAll(/(?<![0-9.])(1\.\d{1,2}\.\d{1,2})\n/g)].map((m) => m[1]));
+  const versions = new Set(
+    [
+      ...readFileSync(bin)
+        .toString('latin1')
+        .matchAll(/(?<![0-9.])(1\.\d{1,2}\.\d{1,2})\n/g),
+    ].map((m) => m[1]),
+  );
   const version = versions.size === 1 ? [...versions][0] : undefined;
   const minor = version ? Number(version.split('.')[1]) : undefined;
   if (version === undefined || minor === undefined || minor >= 6) {
-    console.warn(`SKIPPED: terraform ${version ?? '(version not readable without running it)'} on PATH (${bin}) is BUSL-licensed; not run`);
+    console.warn(
+      `SKIPPED: terraform ${version ?? '(version not readable without running it)'} on PATH (${bin}) is BUSL-licensed; not run`,
+    );
     return undefined;
   }
   return { name: 'Terraform', bin, version, env: cliEnv() };
 }
 
 /** A scratch copy of terraform/ (modules + examples), so init writes nothing into the repo. */
-export function workingCopy(): { root: string; remove(): void } {
+export function workingCopy(): { root: string; remove: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'tofu-work-'));
-  for (const part of ['modules', 'examples']) cpSync(join(REPO_ROOT, 'terraform', part), join(root, part), { recursive: true, filter: (src) => !src.includes('.terraform') });
+  for (const part of ['modules', 'examples'])
+    cpSync(join(REPO_ROOT, 'terraform', part), join(root, part), {
+      recursive: true,
+      filter: (src) => !src.includes('.terraform'),
+    });
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-export function run(cli: IacCli, dir: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 600_000): Promise<TofuResult> {
+export function run(
+  cli: IacCli,
+  dir: string,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+  timeoutMs = 600_000,
+): Promise<TofuResult> {
   return new Promise((resolve) => {
-    execFile(cli.bin, [...args], { cwd: dir, env: { ...cli.env, ...extraEnv }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      cli.bin,
+      [...args],
+      { cwd: dir, env: { ...cli.env, ...extraEnv }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Runs and fails with the CLI's whole output when the exit code is not 0. */
-export async function mustRun(cli: IacCli, dir: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<TofuResult> {
+export async function mustRun(
+  cli: IacCli,
+  dir: string,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<TofuResult> {
   const result = await run(cli, dir, args, extraEnv);
-  if (result.code !== 0) throw new Error(`${cli.name} ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`${cli.name} ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
   return result;
 }
 

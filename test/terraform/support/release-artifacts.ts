@@ -7,9 +7,20 @@
 // their sha256, exactly as the module's inputs pin the official files.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, copyFileSync, renameSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  copyFileSync,
+  renameSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { nomadBinary, REPO_ROOT } from '../../e2e/support/nomad-agent.ts';
 
 export interface Release {
@@ -30,7 +41,10 @@ const RELEASES = join(REPO_ROOT, '.cache/dist');
 function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(path).on('data', (chunk) => hash.update(chunk)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
   });
 }
 
@@ -48,7 +62,12 @@ export async function releaseArtifacts(): Promise<ReleaseArtifacts> {
   if (!fresh(nomadZip, nomadBin)) {
     const stage = mkdtempSync(join(tmpdir(), 'nomad-zip-'));
     copyFileSync(nomadBin, join(stage, 'nomad'));
-    execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED); z.write(sys.argv[2], "nomad"); z.close()', `${nomadZip}.tmp`, join(stage, 'nomad')]);
+    execFileSync('python3', [
+      '-c',
+      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED); z.write(sys.argv[2], "nomad"); z.close()',
+      `${nomadZip}.tmp`,
+      join(stage, 'nomad'),
+    ]);
     renameSync(`${nomadZip}.tmp`, nomadZip);
     rmSync(stage, { recursive: true, force: true });
   }
@@ -66,7 +85,9 @@ export async function releaseArtifacts(): Promise<ReleaseArtifacts> {
     rmSync(stage, { recursive: true, force: true });
   }
 
-  const packed = execFileSync('bash', [join(REPO_ROOT, 'scripts/pack-driver.sh')], { encoding: 'utf8' }).trim().split('\n');
+  const packed = execFileSync('bash', [join(REPO_ROOT, 'scripts/pack-driver.sh')], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   const driverTarball = packed[packed.length - 1] ?? '';
   const driverVersion = /nomad-driver-wasm-([^-]+)-linux/.exec(basename(driverTarball))?.[1] ?? '0.0.0';
 

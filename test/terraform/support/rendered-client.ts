@@ -61,7 +61,11 @@ export class RenderedClient {
     writeFileSync(configFile, hcl, { mode: 0o600 });
     const log = openSync(join(this.dir, 'client.log'), 'a');
     const { AWS_CA_BUNDLE: _ignored, ...env } = process.env;
-    const child = spawn(nomadBinary(), ['agent', '-config', configFile], { cwd: this.dir, stdio: ['ignore', log, log], env });
+    const child = spawn(nomadBinary(), ['agent', '-config', configFile], {
+      cwd: this.dir,
+      stdio: ['ignore', log, log],
+      env,
+    });
     this.child = child;
     closeSync(log);
     return servers

@@ -22,7 +22,12 @@ export interface ComponentRegistry {
   readonly key: TestKey;
   readonly client: OciClient;
   /** Pushes `.cache/components/<name>.wasm` (with `variant` appended as a custom section, so each variant has its own digest), signed unless `signed` is false. */
-  push(repo: string, tag: string, name: string, options?: { signed?: boolean; variant?: string }): Promise<PushedComponent>;
+  push(
+    repo: string,
+    tag: string,
+    name: string,
+    options?: { signed?: boolean; variant?: string },
+  ): Promise<PushedComponent>;
 }
 
 /** A custom section (id 0) named `variant`: other bytes, same behaviour. */

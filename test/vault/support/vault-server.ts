@@ -11,8 +11,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../support/ports.ts';
 import { builtBinary } from '../../support/built-binary.ts';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
-
 export function vaultBinary(): string {
   return builtBinary('build-vault.sh', 'VAULT_BIN');
 }

@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 async function once() {
   let upstreams = [];
   try {
-    upstreams = readFileSync('local/upstreams', 'utf8').split('\n').map((line) => line.trim()).filter(Boolean);
+    upstreams = readFileSync('local/upstreams', 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
   } catch {
     /* not rendered yet */
   }

@@ -1,0 +1,43 @@
+// ESLint: typescript-eslint's type-checked recommended rules over the
+// driver, its tests and scripts (`npm run lint`; the test command runs it).
+// Formatting is Prettier's job (`npm run format`).
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '.cache/', 'src/generated/', 'terraform/', 'test/components/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // A leading underscore marks a parameter or binding kept for its position.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // jco's host convention: a WASI function reports a guest-visible error by
+    // throwing the WIT error value itself (a string enum case or `{ tag }`),
+    // which the glue turns into the result's `err` payload.
+    files: ['src/wasi/**/*.ts'],
+    rules: { '@typescript-eslint/only-throw-error': 'off' },
+  },
+  {
+    // Test doubles implement async interfaces without awaiting anything.
+    files: ['test/**/*.ts', 'scripts/bench/**/*.ts'],
+    rules: { '@typescript-eslint/require-await': 'off' },
+  },
+  {
+    // Plain JavaScript (this file, helper programs the tests run) is not in
+    // the TypeScript project: lint it without type information.
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: globals.node, parserOptions: { project: null } },
+  },
+);
