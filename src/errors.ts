@@ -1,6 +1,7 @@
 // The one error catalogue of the driver. Every failure a user or operator can
-// see carries one of these codes; README.md documents each of them and
-// test/unit/errors-doc.test.ts keeps the two in step.
+// see carries one of these codes, shown as `[CODE] message` (codedMessage);
+// README.md documents each of them and test/unit/errors-doc.test.ts keeps the
+// two in step.
 
 export interface ErrorInfo {
   /** One line for the README: what happened and what to do about it. */
@@ -98,6 +99,11 @@ export const ERROR_CATALOGUE = {
   TASK_RECOVER_FAILED: {
     description:
       'RecoverTask could not re-attach to the task (its process is gone and left no exit status, or its state is unreadable); Nomad then restarts the task.',
+    recoverable: false,
+  },
+  DRIVER_INTERNAL_ERROR: {
+    description:
+      'An unexpected failure inside the driver, not caused by the job or the node config (a bug); the message says what failed. Report it with the plugin log.',
     recoverable: false,
   },
   SIGNAL_UNKNOWN: {
@@ -263,4 +269,33 @@ export function isDriverError(err: unknown, code?: ErrorCode): err is DriverErro
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** The catalogue code of any thrown value: an error that is not a DriverError is a bug of ours. */
+export function errorCodeOf(err: unknown): ErrorCode {
+  return err instanceof DriverError ? err.code : 'DRIVER_INTERNAL_ERROR';
+}
+
+/**
+ * How a failure reads wherever a user meets it (StartTask status, task
+ * events, exit messages): `[CODE] message`. The code comes first so that it
+ * survives every cut Nomad makes (a websocket close reason holds 123 bytes)
+ * and is what to look up in README "Error codes".
+ */
+export function codedText(code: ErrorCode, message: string): string {
+  return `[${code}] ${message}`;
+}
+
+/** `[CODE] message` of any thrown value. */
+export function codedMessage(err: unknown): string {
+  return codedText(errorCodeOf(err), describeError(err));
+}
+
+/** A task event that reports a failure or a warning: the coded text, and the code as an annotation for `-json` readers. */
+export function codedEvent(
+  code: ErrorCode,
+  message: string,
+  annotations: Readonly<Record<string, string>> = {},
+): { message: string; annotations: Record<string, string> } {
+  return { message: codedText(code, message), annotations: { ...annotations, code } };
 }

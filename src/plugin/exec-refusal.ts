@@ -6,10 +6,11 @@
 // alloc_endpoint.go, Nomad 1.6 through 1.11), and a close frame holds at
 // most 123 bytes of reason. A longer error is silently not sent and the user
 // sees "failed to exec into task: unexpected EOF". The reason Nomad sends is
-// the gRPC error text, "rpc error: code = Unimplemented desc = <ours>": the
-// whole must fit (a unit test checks it).
+// the gRPC error text, "rpc error: code = Unimplemented desc = [EXEC_NOT_SUPPORTED] <ours>":
+// the whole must fit (a unit test checks it).
 import * as grpc from '@grpc/grpc-js';
 import { DriverError } from '../errors.js';
+import { rpcStatus } from './grpc-errors.js';
 
 export const EXEC_REFUSAL = 'exec is not supported for Wasm tasks (a component has no shell)';
 
@@ -25,8 +26,7 @@ export const SCRIPT_CHECK_REFUSAL =
 export const WEBSOCKET_CLOSE_REASON_MAX_BYTES = 123;
 
 export function execRefusalStatus(message: string = EXEC_REFUSAL): Partial<grpc.StatusObject> {
-  const refusal = new DriverError('EXEC_NOT_SUPPORTED', message);
-  return { code: grpc.status.UNIMPLEMENTED, details: refusal.message };
+  return rpcStatus(new DriverError('EXEC_NOT_SUPPORTED', message), grpc.status.UNIMPLEMENTED);
 }
 
 /** What grpc-go's status error prints, which is what Nomad forwards. */

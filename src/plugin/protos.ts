@@ -48,14 +48,24 @@ export function loadProtos(): Protos {
 }
 
 /** Encoders for the messages we pack into gRPC status details by hand. */
-export function loadStatusEncoders(): { status: protobuf.Type; recoverableError: protobuf.Type } {
+export function loadStatusEncoders(): {
+  status: protobuf.Type;
+  recoverableError: protobuf.Type;
+  errorInfo: protobuf.Type;
+} {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : PROTO_DIR + target);
-  root.loadSync(['google/rpc/status.proto', 'plugins/shared/structs/proto/recoverable_error.proto'], {
-    keepCase: true,
-  });
+  root.loadSync(
+    [
+      'google/rpc/status.proto',
+      'google/rpc/error_details.proto',
+      'plugins/shared/structs/proto/recoverable_error.proto',
+    ],
+    { keepCase: true },
+  );
   return {
     status: root.lookupType('google.rpc.Status'),
     recoverableError: root.lookupType('hashicorp.nomad.plugins.shared.structs.RecoverableError'),
+    errorInfo: root.lookupType('google.rpc.ErrorInfo'),
   };
 }

@@ -19,7 +19,7 @@ export async function servePlugin(log: Logger, env: NodeJS.ProcessEnv = process.
   keepAliveWithoutAgent();
 
   const settings: PluginSettings = { config: defaultPluginConfig, nomad: null };
-  const events = new TaskEventBus();
+  const events = new TaskEventBus(tracer(log, 'events'));
   const services = createTaskServices(() => settings.config, events, tracer(log, 'services'));
   const manager = new TaskManager({ log: tracer(log, 'task'), events, pluginConfig: () => settings.config, services });
   feedTaskChannels(manager, services, tracer(log, 'services'));

@@ -8,7 +8,7 @@
 // running command cannot be interrupted: it holds the pool's thread until it
 // ends (README: Pooled tier, what it gives up).
 import type { FileHandle } from 'node:fs/promises';
-import { DriverError, describeError } from '../errors.js';
+import { DriverError, describeError, errorCodeOf } from '../errors.js';
 import { exitedWithCode, killedBySignal, writeExitFileSync, type ExitResult } from '../ipc/exit-status.js';
 import { openLogSink } from '../ipc/log-fifo.js';
 import type { PooledLaunchSpec, PoolReply } from '../ipc/pool-protocol.js';
@@ -110,7 +110,8 @@ export class HostedTask {
       if (output) notice('received SIGHUP: replacing the component instance', output);
       service.reload().then(
         () => this.event('Component instance replaced (SIGHUP)'),
-        (err: unknown) => this.event(`Reload failed, keeping the old instance: ${describeError(err)}`),
+        (err: unknown) =>
+          this.event(`Reload failed, keeping the old instance: ${describeError(err)}`, { code: errorCodeOf(err) }),
       );
     } else if (output) {
       notice(`received ${canonical}: wasi:http components cannot observe signals; ignored`, output);
@@ -176,8 +177,8 @@ export class HostedTask {
     this.send(progressReply(this.id, progress));
   }
 
-  private event(message: string): void {
-    this.send({ type: 'event', taskId: this.id, message });
+  private event(message: string, annotations?: Readonly<Record<string, string>>): void {
+    this.send({ type: 'event', taskId: this.id, message, ...(annotations ? { annotations } : {}) });
   }
 }
 

@@ -19,7 +19,7 @@ import { enableCompileCache } from 'node:module';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DriverError, describeError } from '../errors.js';
+import { DriverError, describeError, errorCodeOf } from '../errors.js';
 import { exitedWithCode, writeExitFileSync } from '../ipc/exit-status.js';
 import { parsePrewarmArg, PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../ipc/launch-spec.js';
 import { openLogSink } from '../ipc/log-fifo.js';
@@ -259,6 +259,7 @@ async function runCommandWithSecrets(
   const shared = shareSecrets(secrets.store, (bytes) =>
     control.publishEvent(
       `Secret values (${bytes} bytes) are too large to share with the command; it keeps the previous ones`,
+      { code: 'VAULT_SECRET_INVALID' },
     ),
   );
   const worker = new Worker(new URL('./command-worker.js', import.meta.url), {
@@ -333,7 +334,9 @@ async function runHttpService(
       () => control.publishEvent('Component instance replaced (SIGHUP)'),
       (err: unknown) => {
         notice(`reload failed, keeping the old instance: ${describeError(err)}`);
-        control.publishEvent(`Reload failed, keeping the old instance: ${describeError(err)}`);
+        control.publishEvent(`Reload failed, keeping the old instance: ${describeError(err)}`, {
+          code: errorCodeOf(err),
+        });
       },
     );
   });

@@ -18,7 +18,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { DriverError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
+import { DriverError, ERROR_CATALOGUE, codedText, type ErrorCode } from '../errors.js';
 import { parseMessage } from '../ipc/control-protocol.js';
 import { killedBySignal, readExitFile, type ExitResult } from '../ipc/exit-status.js';
 import type { ProgressMessage } from '../ipc/launch-spec.js';
@@ -372,7 +372,7 @@ export class PoolClient {
     const why = this.endedWith
       ? `${this.killReason ?? `the pool host process ${this.pid} ended (${this.endedWith}: a crash, the OOM killer or a kill from outside)`}; every task in the pool ended with it${this.finalWords}`
       : `the pool host process ${this.pid} no longer runs this task and it left no exit status`;
-    watch.resolve(killedBySignal(signalNumber('SIGKILL'), `POOL_HOST_FAILED: ${why}`));
+    watch.resolve(killedBySignal(signalNumber('SIGKILL'), codedText('POOL_HOST_FAILED', why)));
   }
 
   private onEnded(how: string): void {

@@ -14,6 +14,7 @@ import { exitedWithCode, killedBySignal, readExitFile, type ExitResult } from '.
 import { killGroup, type ChildExit } from './launcher.js';
 import { isSameProcessAlive, sampleProcess, type ProcessSample } from './proc-stat.js';
 import { signalNumber } from '../ipc/signals.js';
+import { codedText } from '../errors.js';
 
 const EXIT_FILE = 'exit.json';
 const STOP_SIGNAL_FILE = 'stop-signal';
@@ -131,6 +132,9 @@ async function watchForeignProcess(state: DriverState): Promise<ExitResult> {
   }
   return killedBySignal(
     signalNumber('SIGKILL'),
-    `task host process ${state.pid} ended while the plugin was not its parent and left no exit status (killed from outside or by the OOM killer)`,
+    codedText(
+      'TASK_RECOVER_FAILED',
+      `task host process ${state.pid} ended while the plugin was not its parent and left no exit status (killed from outside or by the OOM killer)`,
+    ),
   );
 }

@@ -21,7 +21,7 @@ import { readPath, secretContent, type SecretContent } from './secret-keys.js';
 import type { SecretSpec } from './secret-spec.js';
 import type { SecretStore } from './secret-store.js';
 import type { VaultClient, VaultReadResult } from './vault-client.js';
-import { startError, transient } from './vault-errors.js';
+import { startError, transient, vaultFailureCode } from './vault-errors.js';
 import { VaultRequestError } from './vault-request-error.js';
 
 export type EventSink = (message: string, annotations: Record<string, string>) => void;
@@ -219,7 +219,8 @@ export class LeaseManager {
   private async rotate(secret: Managed, reason: 'max-ttl' | 'lease-lost' | 'expired' | 'refresh'): Promise<void> {
     const wasAvailable = this.options.store.isAvailable(secret.spec.name);
     const previousVersion = secret.kvVersion;
-    const previousKeys = new Map<string, string>(secret.current ? [] : this.currentKeys(secret));
+    // A KV secret's values as they are now, to tell a change from a re-read of the same.
+    const previousKeys = secret.current ? new Map<string, string>() : this.options.store.keysOf(secret.spec.name);
     let result: VaultReadResult;
     try {
       result = await this.options.client.read(readPath(secret.spec));
@@ -265,16 +266,6 @@ export class LeaseManager {
     }
   }
 
-  private currentKeys(secret: Managed): Array<[string, string]> {
-    try {
-      return this.options.store
-        .entries(() => true)
-        .filter(([key]) => key === secret.spec.name || key.startsWith(`${secret.spec.name}.`));
-    } catch {
-      return [];
-    }
-  }
-
   /** One failed renewal or read: an event, a retry with backoff, and expiry if the lease runs out meanwhile. */
   private failed(secret: Managed, what: string, err: unknown): void {
     secret.failures++;
@@ -282,13 +273,14 @@ export class LeaseManager {
     const lease = secret.current;
     let delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** (secret.failures - 1)) * between(0.8, 1.2);
     const message = err instanceof DriverError || err instanceof VaultRequestError ? err.message : describeError(err);
+    const code = vaultFailureCode(err);
     if (lease && lease.expiresAt > now) {
       // Try again while the current value is still good.
       delay = Math.min(delay, Math.max(250, (lease.expiresAt - now) / 2));
       this.event(
         `Vault ${what} for secret "${secret.spec.name}" failed (attempt ${secret.failures}): ${message}; retrying in ${seconds(delay)}; the current value stays valid until ${clock(lease.expiresAt)}`,
         secret,
-        { vault_event: 'renewal-failed', attempt: String(secret.failures) },
+        { vault_event: 'renewal-failed', attempt: String(secret.failures), code },
       );
       this.schedule(secret, delay);
       return;
@@ -302,6 +294,7 @@ export class LeaseManager {
           {
             vault_event: 'refresh-failed',
             attempt: String(secret.failures),
+            code,
           },
         );
       }
@@ -318,6 +311,7 @@ export class LeaseManager {
         {
           vault_event: 'expired',
           attempt: String(secret.failures),
+          code,
         },
       );
     }
@@ -355,7 +349,7 @@ export class LeaseManager {
         Promise.race([
           this.options.client.revoke(lease.id).then(
             () => 'revoked' as const,
-            (err: unknown) => (err instanceof Error ? err.message : String(err)),
+            (err: unknown) => ({ message: describeError(err), code: vaultFailureCode(err) }),
           ),
           deadline,
         ]),
@@ -379,10 +373,13 @@ export class LeaseManager {
         );
       }
       for (const failure of failures) {
-        const why = failure.outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : failure.outcome;
+        // Not revoked: Vault's error, or no answer before the deadline.
+        const refused = typeof failure.outcome === 'object' ? failure.outcome : undefined;
+        const why = refused?.message ?? `no answer within ${timeoutMs} ms`;
         this.options.onEvent(
           `Could not revoke the Vault lease of secret "${failure.name}" at stop (${why}); it expires by its TTL at ${clock(failure.lease.expiresAt)}`,
           {
+            code: refused?.code ?? 'VAULT_UNREACHABLE',
             vault_event: 'revoke-failed',
             secret: failure.name,
           },

@@ -56,6 +56,11 @@ export class SecretStore {
     return held.keys.get(key);
   }
 
+  /** One secret's keys as last read, available or not (the lease manager compares re-reads with them). */
+  keysOf(name: string): ReadonlyMap<string, string> {
+    return this.held.get(name)?.keys ?? new Map<string, string>();
+  }
+
   entries(granted: (key: string) => boolean): [string, string][] {
     const out: [string, string][] = [];
     for (const held of this.held.values()) {

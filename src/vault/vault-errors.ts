@@ -1,7 +1,7 @@
 // A Vault failure while a task starts, as the typed error the task fails
 // with: retryable when Vault may answer later (unreachable, sealed, 5xx),
 // not when the job or its policy must change (403, 404).
-import { DriverError } from '../errors.js';
+import { DriverError, type ErrorCode } from '../errors.js';
 import type { SecretSpec } from './secret-spec.js';
 import { VaultRequestError } from './vault-request-error.js';
 
@@ -36,6 +36,22 @@ export function startError(err: unknown, spec: SecretSpec, address: string): Dri
       );
     default:
       return new DriverError('VAULT_ERROR', `Vault failed to read ${what}: ${err.message}`, { cause: err });
+  }
+}
+
+/** The catalogue code of a Vault failure while the task runs (events carry it: errors.ts codedEvent). */
+export function vaultFailureCode(err: unknown): ErrorCode {
+  if (err instanceof DriverError) return err.code;
+  if (!(err instanceof VaultRequestError)) return 'VAULT_ERROR';
+  switch (err.kind) {
+    case 'unreachable':
+      return 'VAULT_UNREACHABLE';
+    case 'permission-denied':
+      return 'VAULT_PERMISSION_DENIED';
+    case 'not-found':
+      return 'VAULT_SECRET_NOT_FOUND';
+    default:
+      return 'VAULT_ERROR';
   }
 }
 

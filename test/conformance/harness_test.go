@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,7 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
 
 	hclog "github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
@@ -55,6 +58,43 @@ type pluginInstance struct {
 	conn   *grpc.ClientConn // the raw connection, for asserting on gRPC statuses Nomad's client hides
 	cache  string
 	logs   *syncBuffer
+	// statuses records the last failed status of each unary RPC: Nomad's
+	// client keeps only the first detail and the text of a StartTask error.
+	statuses *statusRecorder
+}
+
+// statusRecorder is a client interceptor that keeps what Nomad's driver
+// client drops: the full gRPC status of the last failure of each method.
+type statusRecorder struct {
+	mu   sync.Mutex
+	last map[string]*status.Status
+}
+
+func (r *statusRecorder) intercept(ctx context.Context, method string, req, reply interface{}, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	err := invoker(ctx, method, req, reply, cc, opts...)
+	if err != nil {
+		r.mu.Lock()
+		r.last[path.Base(method)] = status.Convert(err)
+		r.mu.Unlock()
+	}
+	return err
+}
+
+// errorCode is the driver's error code from the google.rpc.ErrorInfo detail
+// of the last failed call of `method` (e.g. "StartTask"); "" when it has none.
+func (p *pluginInstance) errorCode(t testing.TB, method string) string {
+	t.Helper()
+	p.statuses.mu.Lock()
+	st := p.statuses.last[method]
+	p.statuses.mu.Unlock()
+	must.NotNil(t, st, must.Sprintf("no failed %s call recorded", method))
+	for _, detail := range st.Details() {
+		if info, ok := detail.(*errdetails.ErrorInfo); ok {
+			must.Eq(t, "nomad-driver-wasm", info.Domain)
+			return info.Reason
+		}
+	}
+	return ""
 }
 
 // launchPlugin starts plugins/wasm and configures it like the long-lived
@@ -73,6 +113,7 @@ func launchPlugin(t testing.TB, cacheDir string) *pluginInstance {
 func startPlugin(t testing.TB) *pluginInstance {
 	t.Helper()
 	logs := &syncBuffer{}
+	statuses := &statusRecorder{last: map[string]*status.Status{}}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: hclog.Debug, Output: io.MultiWriter(logs, pluginLogOutput())})
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig: base.Handshake,
@@ -83,12 +124,13 @@ func startPlugin(t testing.TB) *pluginInstance {
 		Cmd:              exec.Command(filepath.Join(repoRoot, "plugins", "wasm")),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           logger,
+		GRPCDialOptions:  []grpc.DialOption{grpc.WithChainUnaryInterceptor(statuses.intercept)},
 	})
 	rpc, err := client.Client()
 	must.NoError(t, err)
 	raw, err := rpc.Dispense(base.PluginTypeDriver)
 	must.NoError(t, err)
-	p := &pluginInstance{client: client, driver: raw.(drivers.DriverPlugin), base: raw.(base.BasePlugin), conn: rpc.(*plugin.GRPCClient).Conn, logs: logs}
+	p := &pluginInstance{client: client, driver: raw.(drivers.DriverPlugin), base: raw.(base.BasePlugin), conn: rpc.(*plugin.GRPCClient).Conn, logs: logs, statuses: statuses}
 	t.Cleanup(func() {
 		client.Kill()
 		if t.Failed() {

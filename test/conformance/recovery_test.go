@@ -109,6 +109,7 @@ func TestKilledFromOutsideWhilePluginDown(t *testing.T) {
 	must.NoError(t, second.driver.RecoverTask(persistedHandle(t, handle)))
 	res := waitExit(t, second.driver, task.config.ID, 5*time.Second)
 	must.Eq(t, 9, res.Signal)
+	must.ErrorContains(t, res.Err, "[TASK_RECOVER_FAILED] task host process")
 	must.ErrorContains(t, res.Err, "left no exit status")
 }
 
@@ -136,6 +137,7 @@ func TestTerminatedWhilePluginCrashedIsReportedAfterRecovery(t *testing.T) {
 	// signal, or that documented fallback, nothing else.
 	if res.Signal != int(syscall.SIGTERM) {
 		must.Eq(t, int(syscall.SIGKILL), res.Signal, must.Sprintf("got %+v", res))
+		must.ErrorContains(t, res.Err, "[TASK_RECOVER_FAILED] task host process")
 		must.ErrorContains(t, res.Err, "left no exit status")
 	}
 	must.Eq(t, 128+res.Signal, res.ExitCode)

@@ -88,19 +88,20 @@ func TestMalformedConfigsFailClearlyAndThePluginCarriesOn(t *testing.T) {
 		component   string
 		config      map[string]interface{}
 		notAMap     bool
+		wantCode    string
 		wantMessage string
 	}{
-		{name: "not a msgpack map", notAMap: true, wantMessage: "expected an object"},
-		{name: "missing file", config: map[string]interface{}{"component": "local/nothere.wasm"}, wantMessage: `component "local/nothere.wasm" not found in the task dir`},
-		{name: "path escape", config: map[string]interface{}{"component": "../../etc/passwd"}, wantMessage: "resolves outside the task dir"},
-		{name: "deep path escape", config: map[string]interface{}{"component": "local/../../../../etc/passwd"}, wantMessage: "resolves outside the task dir"},
-		{name: "escape to an existing file", config: map[string]interface{}{"component": "../../../../../../../../../../etc/passwd"}, wantMessage: "resolves outside the task dir"},
-		{name: "absolute path", config: map[string]interface{}{"component": "/etc/passwd"}, wantMessage: "must be a path relative to the task dir"},
-		{name: "not wasm", component: "not-wasm", config: map[string]interface{}{"component": "local/not-wasm.wasm"}, wantMessage: "is not WebAssembly"},
-		{name: "core module", component: "core-module", config: map[string]interface{}{"component": "local/core-module.wasm"}, wantMessage: "is a core WebAssembly module, not a component"},
-		{name: "unknown port label", component: "hello-http", config: map[string]interface{}{"component": "local/hello-http.wasm", "port": "nope"}, wantMessage: `no port labelled "nope"`},
-		{name: "http component without port", component: "hello-http", config: map[string]interface{}{"component": "local/hello-http.wasm"}, wantMessage: "set `port"},
-		{name: "pass_env of a missing var", component: "hello-command", config: map[string]interface{}{"component": "local/hello-command.wasm", "pass_env": []string{"NOPE"}}, wantMessage: "names NOPE, which is not in the task environment"},
+		{name: "not a msgpack map", notAMap: true, wantCode: "TASK_CONFIG_INVALID", wantMessage: "expected an object"},
+		{name: "missing file", config: map[string]interface{}{"component": "local/nothere.wasm"}, wantCode: "COMPONENT_NOT_FOUND", wantMessage: `component "local/nothere.wasm" not found in the task dir`},
+		{name: "path escape", config: map[string]interface{}{"component": "../../etc/passwd"}, wantCode: "COMPONENT_PATH_ESCAPE", wantMessage: "resolves outside the task dir"},
+		{name: "deep path escape", config: map[string]interface{}{"component": "local/../../../../etc/passwd"}, wantCode: "COMPONENT_PATH_ESCAPE", wantMessage: "resolves outside the task dir"},
+		{name: "escape to an existing file", config: map[string]interface{}{"component": "../../../../../../../../../../etc/passwd"}, wantCode: "COMPONENT_PATH_ESCAPE", wantMessage: "resolves outside the task dir"},
+		{name: "absolute path", config: map[string]interface{}{"component": "/etc/passwd"}, wantCode: "COMPONENT_PATH_ESCAPE", wantMessage: "must be a path relative to the task dir"},
+		{name: "not wasm", component: "not-wasm", config: map[string]interface{}{"component": "local/not-wasm.wasm"}, wantCode: "COMPONENT_INVALID", wantMessage: "is not WebAssembly"},
+		{name: "core module", component: "core-module", config: map[string]interface{}{"component": "local/core-module.wasm"}, wantCode: "COMPONENT_INVALID", wantMessage: "is a core WebAssembly module, not a component"},
+		{name: "unknown port label", component: "hello-http", config: map[string]interface{}{"component": "local/hello-http.wasm", "port": "nope"}, wantCode: "TASK_CONFIG_INVALID", wantMessage: `no port labelled "nope"`},
+		{name: "http component without port", component: "hello-http", config: map[string]interface{}{"component": "local/hello-http.wasm"}, wantCode: "COMPONENT_WORLD_UNSUPPORTED", wantMessage: "set `port"},
+		{name: "pass_env of a missing var", component: "hello-command", config: map[string]interface{}{"component": "local/hello-command.wasm", "pass_env": []string{"NOPE"}}, wantCode: "TASK_CONFIG_INVALID", wantMessage: "names NOPE, which is not in the task environment"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,7 +110,11 @@ func TestMalformedConfigsFailClearlyAndThePluginCarriesOn(t *testing.T) {
 				must.NoError(t, task.config.EncodeConcreteDriverConfig([]string{"a"}))
 			}
 			_, _, err := p.driver.StartTask(task.config)
+			// What `nomad alloc status` shows ("Driver Failure" is this text), code first...
+			must.ErrorContains(t, err, "desc = ["+tc.wantCode+"] ")
 			must.ErrorContains(t, err, tc.wantMessage)
+			// ...and what a program reading the gRPC status gets.
+			must.Eq(t, tc.wantCode, p.errorCode(t, "StartTask"))
 			t.Logf("StartTask error (recoverable=%v): %v", structs.IsRecoverable(err), err)
 			// Bad config is final: Nomad must not retry it.
 			must.False(t, structs.IsRecoverable(err), must.Sprint("config errors must not be recoverable"))
@@ -154,7 +159,8 @@ func TestStartErrorsRecoverability(t *testing.T) {
 	t.Run("missing component is not recoverable", func(t *testing.T) {
 		task := newTask(t, p, "", map[string]interface{}{"component": "local/nothere.wasm"}, nil)
 		_, _, err := p.driver.StartTask(task.config)
-		must.Error(t, err)
+		must.ErrorContains(t, err, "[COMPONENT_NOT_FOUND] ")
+		must.Eq(t, "COMPONENT_NOT_FOUND", p.errorCode(t, "StartTask"))
 		t.Logf("error: %v", err)
 		must.False(t, structs.IsRecoverable(err))
 	})
@@ -168,7 +174,8 @@ func TestStartErrorsRecoverability(t *testing.T) {
 		task.config.Resources.Ports = &structs.AllocatedPorts{{Label: "http", Value: port, HostIP: "127.0.0.1"}}
 		encodeTaskConfig(t, p, task.config, map[string]interface{}{"component": "local/hello-http.wasm", "port": "http"})
 		_, _, err = p.driver.StartTask(task.config)
-		must.Error(t, err)
+		must.ErrorContains(t, err, "[HTTP_LISTEN_FAILED] ")
+		must.Eq(t, "HTTP_LISTEN_FAILED", p.errorCode(t, "StartTask"))
 		t.Logf("error: %v", err)
 		must.StrContains(t, err.Error(), strconv.Itoa(port))
 		must.True(t, structs.IsRecoverable(err), must.Sprint("a busy port may free up: Nomad should retry"))
@@ -178,7 +185,8 @@ func TestStartErrorsRecoverability(t *testing.T) {
 		task := newTask(t, p, "hello-command", map[string]interface{}{"component": "local/hello-command.wasm"}, nil)
 		task.config.StdoutPath = filepath.Join(task.config.AllocDir, "no-such-dir", "stdout.fifo")
 		_, _, err := p.driver.StartTask(task.config)
-		must.Error(t, err)
+		must.ErrorContains(t, err, "[LOG_FIFO_OPEN_FAILED] ")
+		must.Eq(t, "LOG_FIFO_OPEN_FAILED", p.errorCode(t, "StartTask"))
 		t.Logf("error: %v", err)
 		must.True(t, structs.IsRecoverable(err))
 	})
@@ -189,7 +197,8 @@ func TestStartErrorsRecoverability(t *testing.T) {
 		must.NoError(t, err)
 		defer p.driver.DestroyTask(task.config.ID, true)
 		_, _, err = p.driver.StartTask(task.config)
-		must.Error(t, err)
+		must.ErrorContains(t, err, "[TASK_ALREADY_STARTED] ")
+		must.Eq(t, "TASK_ALREADY_STARTED", p.errorCode(t, "StartTask"))
 		t.Logf("error: %v", err)
 		must.False(t, structs.IsRecoverable(err))
 		status, err := p.driver.InspectTask(task.config.ID)
@@ -219,8 +228,10 @@ func TestUnknownTaskIDs(t *testing.T) {
 		t.Fatal("WaitTask for an unknown task blocks instead of failing")
 	}
 	_, err = p.driver.InspectTask(id)
-	must.ErrorContains(t, err, "no task with id")
-	must.ErrorContains(t, p.driver.SignalTask(id, "SIGHUP"), "no task with id")
+	must.ErrorContains(t, err, "[TASK_NOT_FOUND] no task with id")
+	must.Eq(t, "TASK_NOT_FOUND", p.errorCode(t, "InspectTask"))
+	must.ErrorContains(t, p.driver.SignalTask(id, "SIGHUP"), "[TASK_NOT_FOUND] no task with id")
+	must.Eq(t, "TASK_NOT_FOUND", p.errorCode(t, "SignalTask"))
 
 	// Nomad's client opens the stats stream lazily: it must end without a sample.
 	statsCh, err := p.driver.TaskStats(ctx, id, time.Second)
@@ -302,7 +313,8 @@ func TestSignalsAreDeliveredOrRejected(t *testing.T) {
 	task.stdout.waitFor(t, "tick 1", 5*time.Second)
 	must.NoError(t, p.driver.SignalTask(task.config.ID, "SIGHUP"))
 	seen := task.stdout.ticks()
-	must.ErrorContains(t, p.driver.SignalTask(task.config.ID, "SIGBOGUS"), `unknown signal "SIGBOGUS"`)
+	must.ErrorContains(t, p.driver.SignalTask(task.config.ID, "SIGBOGUS"), `[SIGNAL_UNKNOWN] unknown signal "SIGBOGUS"`)
+	must.Eq(t, "SIGNAL_UNKNOWN", p.errorCode(t, "SignalTask"))
 	task.stdout.waitFor(t, "tick "+strconv.Itoa(seen+2), 5*time.Second) // ticks continue after SIGHUP
 	status, err := p.driver.InspectTask(task.config.ID)
 	must.NoError(t, err)
@@ -400,11 +412,12 @@ func TestExecIsRefusedClearly(t *testing.T) {
 	_, _, err := p.driver.StartTask(task.config)
 	must.NoError(t, err)
 	_, err = p.driver.ExecTask(task.config.ID, []string{"/bin/sh"}, time.Second)
-	must.ErrorContains(t, err, "exec is not supported for Wasm tasks")
+	must.ErrorContains(t, err, "[EXEC_NOT_SUPPORTED] exec is not supported for Wasm tasks")
+	must.Eq(t, "EXEC_NOT_SUPPORTED", p.errorCode(t, "ExecTask"))
 	raw, ok := p.driver.(drivers.ExecTaskStreamingRawDriver)
 	must.True(t, ok)
 	err = raw.ExecTaskStreamingRaw(context.Background(), task.config.ID, []string{"/bin/sh"}, false, closedTerminal{})
-	must.ErrorContains(t, err, "exec is not supported for Wasm tasks")
+	must.ErrorContains(t, err, "[EXEC_NOT_SUPPORTED] exec is not supported for Wasm tasks")
 	must.NoError(t, p.driver.DestroyTask(task.config.ID, true))
 }
 

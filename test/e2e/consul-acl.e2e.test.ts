@@ -117,6 +117,7 @@ describe('Consul with ACLs on', () => {
     expect(Date.now() - submitted).toBeLessThan(45_000);
     expect(taskState(alloc)?.Failed).toBe(true);
     const failure = events(alloc).find((e) => e.startsWith('Driver Failure'));
+    expect(failure).toMatch(/^Driver Failure: rpc error: code = FailedPrecondition desc = \[SERVICE_LOOKUP_DENIED\] /);
     expect(failure).toContain(
       'hid the instances of service "secret" from the plugin\'s token: its policy needs service "secret" { policy = "read" } and node_prefix "" { policy = "read" }',
     );
@@ -129,7 +130,7 @@ describe('Consul with ACLs on', () => {
       () => runningAlloc('caller'),
       (a) =>
         events(a).some((e) =>
-          /Service lookup failed, keeping the last known instances of backend\.service\.consul: Consul at .* refused to list service "backend" \(HTTP 403/.test(
+          /^Driver: \[SERVICE_LOOKUP_DENIED\] Service lookup failed, keeping the last known instances of backend\.service\.consul: Consul at .* refused to list service "backend" \(HTTP 403/.test(
             e,
           ),
         ),

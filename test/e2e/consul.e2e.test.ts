@@ -316,7 +316,7 @@ describe('Nomad registers Wasm services in Consul', () => {
     const check = Object.values(checks).find((c) => c.ServiceName === 'wasm-script');
     expect(check?.Status).toBe('critical');
     expect(check?.Output).toBe(
-      'rpc error: code = Unimplemented desc = exec is not supported for Wasm tasks, so script checks cannot run (a component has no shell): use an http or tcp check on the service port',
+      'rpc error: code = Unimplemented desc = [EXEC_NOT_SUPPORTED] exec is not supported for Wasm tasks, so script checks cannot run (a component has no shell): use an http or tcp check on the service port',
     );
     await api().stopJob('script');
   }, 240_000);

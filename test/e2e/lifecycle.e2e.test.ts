@@ -8,6 +8,7 @@ import { isAlive, taskHostPids } from './support/task-hosts.js';
 import { useE2e } from './support/suite.js';
 import { isDead, isRunning, taskState } from './support/alloc-state.js';
 import { nomadBinary } from './support/nomad-agent.js';
+import { allocStatusEvents } from './support/nomad-cli.js';
 import { EXEC_REFUSAL } from '../../src/plugin/exec-refusal.ts';
 
 const context = useE2e();
@@ -22,6 +23,16 @@ async function run(spec: WasmJobSpec): Promise<string> {
 
 function eventsOf(a: Allocation): string[] {
   return state(a)?.Events.map((e) => `${e.Type}: ${e.DisplayMessage}`) ?? [];
+}
+
+/**
+ * The "Driver Failure" description as `nomad alloc status` prints it, which
+ * must carry the catalogue code: Nomad shows the gRPC error text of StartTask.
+ */
+async function driverFailure(a: Allocation): Promise<string> {
+  const failure = (await allocStatusEvents(context().agent, a.ID)).find((e) => e.type === 'Driver Failure');
+  if (!failure) throw new Error(`no Driver Failure event; events: ${eventsOf(a).join('\n')}`);
+  return failure.description;
 }
 
 describe('task lifecycle on a real Nomad agent', () => {
@@ -107,7 +118,7 @@ describe('task lifecycle on a real Nomad agent', () => {
     const socket = new WebSocket(url);
     const closed = await new Promise<CloseEvent>((resolve) => socket.addEventListener('close', resolve));
     expect(closed.code).toBe(1011); // internal error, with the driver's reason
-    expect(closed.reason).toBe(`rpc error: code = Unimplemented desc = ${EXEC_REFUSAL}`);
+    expect(closed.reason).toBe(`rpc error: code = Unimplemented desc = [EXEC_NOT_SUPPORTED] ${EXEC_REFUSAL}`);
     // The CLI, as a user types it.
     const cli = spawnSync(nomadBinary(), ['alloc', 'exec', '-task', 't', alloc.ID, '/bin/sh', '-c', 'true'], {
       env: { ...process.env, NOMAD_ADDR: context().agent.api.address },
@@ -115,7 +126,9 @@ describe('task lifecycle on a real Nomad agent', () => {
       timeout: 30_000,
     });
     expect(cli.status).toBe(1);
-    expect(cli.stderr).toContain(`failed to exec into task: rpc error: code = Unimplemented desc = ${EXEC_REFUSAL}`);
+    expect(cli.stderr).toContain(
+      `failed to exec into task: rpc error: code = Unimplemented desc = [EXEC_NOT_SUPPORTED] ${EXEC_REFUSAL}`,
+    );
     expect(cli.stderr).not.toContain('unexpected EOF');
     await context().agent.api.stopJob(jobId, true);
   });
@@ -140,7 +153,9 @@ describe('task lifecycle on a real Nomad agent', () => {
     });
     const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'bad config to fail');
     expect(state(alloc)?.Failed).toBe(true);
-    expect(eventsOf(alloc).join('\n')).toContain('no port labelled "nope"');
+    expect(await driverFailure(alloc)).toMatch(
+      /^rpc error: code = FailedPrecondition desc = \[TASK_CONFIG_INVALID\] invalid task config: config field "port": no port labelled "nope"/,
+    );
     const node = await context().agent.api.firstNode();
     expect(node?.Drivers['wasm']?.Healthy).toBe(true);
   });
@@ -153,19 +168,25 @@ describe('task lifecycle on a real Nomad agent', () => {
       rawConfig: 'component = "local/nothere.wasm"',
     });
     const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'missing component to fail');
-    expect(eventsOf(alloc).join('\n')).toMatch(/component "local\/nothere.wasm" not found in the task dir/);
+    expect(await driverFailure(alloc)).toMatch(
+      /^rpc error: code = FailedPrecondition desc = \[COMPONENT_NOT_FOUND\] component "local\/nothere.wasm" not found in the task dir/,
+    );
   });
 
   it('a core module (not a component) fails with a message saying so', async () => {
     const jobId = await run({ id: 'core-module', type: 'batch', component: 'core-module' });
     const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'core module to fail');
-    expect(eventsOf(alloc).join('\n')).toContain('is a core WebAssembly module, not a component');
+    expect(await driverFailure(alloc)).toMatch(
+      /^rpc error: code = FailedPrecondition desc = \[COMPONENT_INVALID\] \S+\/local\/core-module\.wasm is a core WebAssembly module, not a component/,
+    );
   });
 
   it('a non-Wasm file fails as COMPONENT_INVALID, and a good task still runs afterwards', async () => {
     const jobId = await run({ id: 'not-wasm', type: 'batch', component: 'not-wasm' });
     const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'non-wasm to fail');
-    expect(eventsOf(alloc).join('\n')).toContain('is not WebAssembly');
+    expect(await driverFailure(alloc)).toMatch(
+      /^rpc error: code = FailedPrecondition desc = \[COMPONENT_INVALID\] \S+\/local\/not-wasm\.wasm is not WebAssembly/,
+    );
     const good = await run({ id: 'after-bad', type: 'batch', component: 'hello-command' });
     const done = await context().agent.api.waitForAllocation(good, dead, 'good task to finish');
     expect(state(done)?.Failed).toBe(false);

@@ -104,7 +104,9 @@ describe('OCI components under an enforced signature policy on a real Nomad agen
       extraTask: SECRET_ENV,
     });
     expect(taskState(alloc)?.Failed).toBe(true);
-    expect(messages(alloc)).toMatch(/no signature found for component sha256:[0-9a-f]{64}/);
+    expect(messages(alloc)).toMatch(
+      /desc = \[SIGNATURE_MISSING\] .*no signature found for component sha256:[0-9a-f]{64}/,
+    );
   });
 
   it('the example job jobs/hello-oci.nomad.hcl: password from a Nomad Variable, signed component runs', async () => {
@@ -132,6 +134,6 @@ describe('OCI components under an enforced signature policy on a real Nomad agen
       source: `oci://${registry?.host}/apps/hello:signed`,
     });
     expect(taskState(alloc)?.Failed).toBe(true);
-    expect(messages(alloc)).toMatch(/anonymously \(no credentials given\)/);
+    expect(messages(alloc)).toMatch(/desc = \[OCI_AUTH_FAILED\] .*anonymously \(no credentials given\)/);
   });
 });

@@ -427,6 +427,9 @@ describe('Vault secrets in components on a real Nomad agent', () => {
     expect(state?.Restarts).toBe(0);
     const failure =
       state?.Events.find((event) => /Vault denied reading/.test(event.DisplayMessage))?.DisplayMessage ?? '';
+    expect(failure).toMatch(
+      /^rpc error: code = FailedPrecondition desc = \[VAULT_PERMISSION_DENIED\] Vault denied reading/,
+    );
     expect(failure).toContain('database/creds/long');
     expect(failure).toContain('policies');
     await api.stopJob(jobId);

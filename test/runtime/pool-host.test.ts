@@ -148,7 +148,7 @@ describe('pool host', () => {
     for (const result of [spun, other]) {
       expect(result).toMatchObject({ exitCode: 137, signal: 9 });
       expect(result.err).toMatch(
-        /^POOL_HOST_FAILED: task "spin" did not stop within its kill_timeout; every task in the pool ended with it/,
+        /^\[POOL_HOST_FAILED\] task "spin" did not stop within its kill_timeout; every task in the pool ended with it/,
       );
     }
     expect(await readFile(spin.files.stdout, 'utf8')).toBe('spinning\n');

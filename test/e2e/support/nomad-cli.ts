@@ -31,3 +31,25 @@ export async function nomadJobRun(agent: NomadAgent, name: string, hcl: string):
   if (result.code !== 0)
     throw new Error(`nomad job run ${name} failed (${result.code}):\n${result.stdout}${result.stderr}`);
 }
+
+/**
+ * The "Recent Events" rows of `nomad alloc status <alloc>` as the CLI prints
+ * them (columns Time, Type, Description), for asserting what a user reads.
+ */
+export async function allocStatusEvents(
+  agent: NomadAgent,
+  allocId: string,
+): Promise<{ readonly type: string; readonly description: string; readonly line: string }[]> {
+  const result = await nomadCli(agent, ['alloc', 'status', allocId]);
+  if (result.code !== 0) throw new Error(`nomad alloc status failed (${result.code}):\n${result.stderr}`);
+  const section = result.stdout.split('Recent Events:\n')[1] ?? '';
+  const [header, ...rows] = section.split('\n').filter((line) => line.trim() !== '');
+  const typeAt = header?.indexOf('Type') ?? -1;
+  const descriptionAt = header?.indexOf('Description') ?? -1;
+  if (typeAt < 0 || descriptionAt < 0) throw new Error(`no event table in:\n${result.stdout}`);
+  return rows.map((line) => ({
+    type: line.slice(typeAt, descriptionAt).trim(),
+    description: line.slice(descriptionAt).trim(),
+    line,
+  }));
+}
