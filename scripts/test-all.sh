@@ -70,16 +70,16 @@ bash scripts/conformance.sh 2>&1 | tee "$RESULTS/go-conformance.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 step "end-to-end tests against a real Nomad agent"
-vitest_suite e2e test/e2e --no-file-parallelism --exclude 'test/e2e/vault*' --exclude 'test/e2e/consul*'
+vitest_suite e2e test/e2e --no-file-parallelism --exclude 'test/e2e/vault*' --exclude 'test/e2e/token-guard*' --exclude 'test/e2e/consul*'
 
 step "cosign interop (a real cosign CLI)"
 # Without cosign the interop tests skip, and a skip fails the run (it is on no allow-list).
 wait_for cosign || echo "WARNING: cosign could not be built; cosign interop tests will be SKIPPED, which fails the run" >&2
 vitest_suite cosign test/verify/cosign-interop.test.ts
 
-step "Vault secrets: lease manager, task host, end to end (real Vault, real PostgreSQL, real Nomad)"
+step "Vault secrets and the token guard: lease manager, task host, end to end (real Vault, real PostgreSQL, real Nomad)"
 if wait_for vault; then
-  vitest_suite vault test/vault test/e2e/vault.e2e.test.ts --no-file-parallelism
+  vitest_suite vault test/vault test/e2e/vault.e2e.test.ts test/e2e/token-guard.e2e.test.ts --no-file-parallelism
 else
   status=1
 fi

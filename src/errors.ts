@@ -125,6 +125,11 @@ export const ERROR_CATALOGUE = {
       'The task asks for more than the node\'s `plugin "wasm"` config allows (an outbound host, a read-write mount, memory); the message names the grant and the ceiling.',
     recoverable: false,
   },
+  GRANT_EXPOSES_TOKEN: {
+    description:
+      "A grant would hand the component one of the task's tokens (Vault, Nomad workload identity, Consul): `pass_env` of `VAULT_TOKEN`/`NOMAD_TOKEN`/`CONSUL_HTTP_TOKEN`/`CONSUL_TOKEN`, a `mount` of a directory holding a token file or a copy of a token, an `env`/`args`/`config_values` value that is a token, or a `secret` that reads one; the message names the field. Mount a subdirectory that holds no token instead.",
+    recoverable: false,
+  },
   MEMORY_CEILING_TOO_LOW: {
     description:
       "The component's initial linear memory is larger than the task's memory ceiling (`resources { memory / memory_max }`).",

@@ -2,16 +2,16 @@
 // operator's ceilings. Deny by default: the component gets only the env the
 // job lists, never Nomad's task env (which carries NOMAD_TOKEN,
 // VAULT_TOKEN, CONSUL_TOKEN, ...), no directory unless mounted, no
-// outbound authority unless allow-listed.
-import { realpath } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+// outbound authority unless allow-listed; and no grant may carry one of the
+// task's tokens (src/tokens/token-guard.ts).
+import { basename } from 'node:path';
 import { DriverError } from '../errors.js';
 import type { WasmTaskConfig } from '../config/task-config.js';
 import type { GrantCeilings } from '../config/plugin-config.js';
 import type { Grants } from '../ipc/grants.js';
 import { coveredBy, entryToString } from '../wasi/http-allow-list.js';
 import { serviceHost } from '../services/service-ref.js';
-import { refuseConsulTokenMounts, refuseConsulTokens } from '../services/token-guard.js';
+import { refuseTokenGrants, refuseTokenVariables } from '../tokens/token-guard.js';
 import { resolveMounts } from './mounts.js';
 
 export interface TaskContext {
@@ -21,6 +21,8 @@ export interface TaskContext {
   /** From the task's `resources { memory / memory_max }`, in MiB (0 if unknown). */
   readonly memoryMb: number;
   readonly memoryMaxMb: number;
+  /** A task event about the grants (e.g. a mount too large to check fully for tokens). */
+  readonly report?: (message: string) => void;
 }
 
 function exceeds(grant: string, ceiling: string): DriverError {
@@ -35,7 +37,7 @@ export async function grantsFor(
   context: TaskContext,
   ceilings: GrantCeilings,
 ): Promise<Grants> {
-  refuseConsulTokens(config.passEnv);
+  refuseTokenVariables(config.passEnv);
   const env: Record<string, string> = {};
   for (const name of config.passEnv) {
     const value = context.env[name];
@@ -77,13 +79,8 @@ export async function grantsFor(
     );
   }
   const mounts = await resolveMounts(config.mounts, context.taskDir, context.allocDir);
-  if (mounts.length > 0)
-    await refuseConsulTokenMounts(
-      mounts,
-      await realpath(join(context.taskDir, 'secrets')).catch(() => join(context.taskDir, 'secrets')),
-    );
   const configGrants = config.configGrants;
-  return {
+  const grants: Grants = {
     // argv[0] is the program name, as every WASI toolchain expects.
     args: [basename(config.component), ...config.args],
     env,
@@ -102,6 +99,8 @@ export async function grantsFor(
         }
       : {}),
   };
+  await refuseTokenGrants(config, grants, { ...context, ...(context.report ? { warn: context.report } : {}) });
+  return grants;
 }
 
 /** The grants as audit evidence: names and paths, never env values. */

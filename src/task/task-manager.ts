@@ -72,6 +72,7 @@ export class TaskManager {
         env: config.env,
         memoryMb: Number(memory?.memory_mb ?? 0),
         memoryMaxMb: Number(memory?.memory_max_mb ?? 0),
+        report: (message) => this.event(config, message),
       },
       this.deps.pluginConfig().ceilings,
     );

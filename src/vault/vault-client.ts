@@ -9,6 +9,7 @@
 // stops at the first failure and is not used (lease-manager.ts renews).
 import { createRequire } from 'node:module';
 import type NodeVault from 'node-vault';
+import { refuseTokenInAnswer } from '../tokens/vault-answer.js';
 import type { VaultConnection } from './secret-spec.js';
 import { VaultRequestError, classifyResponse, classifyTransportFailure } from './vault-request-error.js';
 
@@ -76,7 +77,7 @@ export function createVaultClient(connection: VaultConnection, token: TokenSourc
   const call = async <T>(
     operation: string,
     request: (options: { headers: Record<string, string> }) => Promise<unknown>,
-    parse: (body: unknown) => T,
+    parse: (body: unknown, token: string) => T,
   ): Promise<T> => {
     const options = await withToken();
     let body: unknown;
@@ -85,12 +86,21 @@ export function createVaultClient(connection: VaultConnection, token: TokenSourc
     } catch (err) {
       throw classify(err, operation, connection.address);
     }
-    return parse(body);
+    return parse(body, options.headers['X-Vault-Token'] ?? '');
   };
 
   return {
     address: connection.address,
-    read: (path) => call(`read ${path}`, (options) => client.read(path, options), parseRead),
+    read: (path) =>
+      call(
+        `read ${path}`,
+        (options) => client.read(path, options),
+        (body, token) => {
+          const result = parseRead(body);
+          refuseTokenInAnswer(path, result.data, token);
+          return result;
+        },
+      ),
     renew: (leaseId, incrementSec) =>
       call(
         'renew a lease',

@@ -101,6 +101,7 @@ func TestMalformedConfigsFailClearlyAndThePluginCarriesOn(t *testing.T) {
 		{name: "core module", component: "core-module", config: map[string]interface{}{"component": "local/core-module.wasm"}, wantCode: "COMPONENT_INVALID", wantMessage: "is a core WebAssembly module, not a component"},
 		{name: "unknown port label", component: "hello-http", config: map[string]interface{}{"component": "local/hello-http.wasm", "port": "nope"}, wantCode: "TASK_CONFIG_INVALID", wantMessage: `no port labelled "nope"`},
 		{name: "http component without port", component: "hello-http", config: map[string]interface{}{"component": "local/hello-http.wasm"}, wantCode: "COMPONENT_WORLD_UNSUPPORTED", wantMessage: "set `port"},
+		{name: "pass_env of the Vault token", component: "hello-command", config: map[string]interface{}{"component": "local/hello-command.wasm", "pass_env": []string{"VAULT_TOKEN"}}, wantCode: "GRANT_EXPOSES_TOKEN", wantMessage: `config field "pass_env" names VAULT_TOKEN, a variable Nomad fills with one of the task's tokens`},
 		{name: "pass_env of a missing var", component: "hello-command", config: map[string]interface{}{"component": "local/hello-command.wasm", "pass_env": []string{"NOPE"}}, wantCode: "TASK_CONFIG_INVALID", wantMessage: "names NOPE, which is not in the task environment"},
 	}
 	for _, tc := range cases {

@@ -736,7 +736,7 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
     const alloc = await api().waitForAllocation('token', isDead(), 'the start to fail');
     expect(taskState(alloc)?.Failed).toBe(true);
     expect(events(alloc).join('\n')).toContain(
-      'config field "pass_env" names CONSUL_HTTP_TOKEN, the task\'s Consul token, which a component is never given',
+      'desc = [GRANT_EXPOSES_TOKEN] config field "pass_env" names CONSUL_HTTP_TOKEN, a variable Nomad fills with one of the task\'s tokens',
     );
     expect(events(alloc).join('\n')).not.toContain('not-for-components');
   }, 120_000);

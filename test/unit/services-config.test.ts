@@ -120,38 +120,4 @@ describe('task config: allow_services', () => {
     ]);
     expect(describeGrants(grants)['services']).toBe('payments.service.consul,billing.service.nomad');
   });
-
-  it("refuses to pass the task's own Consul token to the component", async () => {
-    for (const name of ['CONSUL_HTTP_TOKEN', 'CONSUL_TOKEN']) {
-      const config = decodeTaskConfig(taskConfig({ pass_env: [name] }));
-      await expect(
-        grantsFor(
-          config,
-          { taskDir: '/x', allocDir: '/x', env: { [name]: 'secret' }, memoryMb: 64, memoryMaxMb: 0 },
-          defaultPluginConfig.ceilings,
-        ),
-      ).rejects.toThrow(
-        new RegExp(`pass_env" names ${name}, the task's Consul token, which a component is never given`),
-      );
-    }
-  });
-
-  it('refuses a mount of secrets/ while it holds a Consul token file; a subdirectory is fine', async () => {
-    const alloc = await mkdtemp(join(tmpdir(), 'token-mount-'));
-    const taskDir = join(alloc, 't');
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(join(taskDir, 'secrets', 'app'), { recursive: true });
-    await writeFile(join(taskDir, 'secrets', 'consul_token'), 'secret');
-    const context = { taskDir, allocDir: alloc, env: {}, memoryMb: 64, memoryMaxMb: 0 };
-    const whole = decodeTaskConfig(
-      taskConfig({ mount: [{ source: 'secrets', destination: '/secrets', readonly: null }] }),
-    );
-    await expect(grantsFor(whole, context, defaultPluginConfig.ceilings)).rejects.toThrow(
-      /the mount at \/secrets shows secrets\/, which holds the task's Consul token \(secrets\/consul_token\)/,
-    );
-    const sub = decodeTaskConfig(
-      taskConfig({ mount: [{ source: 'secrets/app', destination: '/app', readonly: null }] }),
-    );
-    expect((await grantsFor(sub, context, defaultPluginConfig.ceilings)).mounts).toHaveLength(1);
-  });
 });

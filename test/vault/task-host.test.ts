@@ -4,7 +4,7 @@
 // values reaching per-request instances and a running command, revocation
 // when the task ends or is stopped (the role gone from pg_roles), SIGKILL
 // leaving leases to their TTL, and start failures with their codes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -195,6 +195,29 @@ describe('a wasi:cli command', () => {
 });
 
 describe('start failures', () => {
+  it("a secret whose value is the task's own Vault token (stored in KV) fails the start as GRANT_EXPOSES_TOKEN; the component never sees it", async () => {
+    const spec = await vaultSpec([{ name: 'leak', path: 'kv/data/leak' }], ['leak']);
+    const token = readFileSync(spec.token.file ?? '', 'utf8');
+    await writePolicy(vault, 'leak', taskPolicy(['kv/data/leak']));
+    await writeKv(vault, 'leak', { note: 'ops', copy: `token=${token}` });
+    const host = launchHost({
+      component: 'config-http',
+      dir,
+      grants: configGrants(['leak.note']),
+      vault: spec,
+      http: { host: '127.0.0.1', port: await freePort() },
+    });
+    hosts.push(host);
+    const outcome = await host.outcome;
+    expect(outcome).toMatchObject({ type: 'failed', code: 'GRANT_EXPOSES_TOKEN' });
+    const message = outcome.type === 'failed' ? outcome.message : '';
+    expect(message).toBe(
+      'Vault\'s answer for kv/data/leak holds the task\'s own Vault token (field "data.copy"); a component is never given a token: read a secret that is not a token',
+    );
+    expect(message).not.toContain(token);
+    expect((await host.exited).code).toBe(1);
+  });
+
   it('permission denied fails the start with a code that names the path', async () => {
     const host = launchHost({
       component: 'config-http',
