@@ -14,7 +14,7 @@ function fieldPaths(spec: Spec, prefix = ''): string[] {
   if (spec.object) return Object.values(spec.object.attributes ?? {}).flatMap((s) => fieldPaths(s, prefix));
   if (spec.Attr) return [prefix + (spec.Attr.name ?? '')];
   if (spec.default?.primary) return fieldPaths(spec.default.primary, prefix);
-  const block = spec.block_list ?? spec.block_map ?? spec.block;
+  const block = spec.block_list ?? spec.block_map;
   if (block?.nested) return [prefix + (block.name ?? ''), ...fieldPaths(block.nested, `${prefix}${block.name}.`)];
   throw new Error(`a schema node this test does not know: ${JSON.stringify(spec).slice(0, 120)}`);
 }
