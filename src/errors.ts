@@ -69,6 +69,11 @@ export const ERROR_CATALOGUE = {
     description: 'The HTTP service could not bind its allocated port (already in use?).',
     recoverable: true,
   },
+  GLUE_REWRITE_UNAVAILABLE: {
+    description:
+      "A warning at task start, not a failure: jco's glue for the component was not the one the driver's glue rewrites were checked against (another jco version, an unknown glue shape), so the task runs on jco's own glue, correct but slower (host calls keep jco's task bookkeeping; per-request instances are built afresh). The event names the jco version, the rewrite and why.",
+    recoverable: false,
+  },
   TASK_HOST_FAILED: {
     description:
       'The task host process could not be started or died before the component was ready; the message carries its last words.',
@@ -212,6 +217,11 @@ export const ERROR_CATALOGUE = {
   EXEC_NOT_SUPPORTED: {
     description:
       "`nomad alloc exec` and `script` checks need a shell inside the task; Wasm components have none. Check a service with an `http` or `tcp` check against the component's port instead.",
+    recoverable: false,
+  },
+  CONNECTION_INSECURE: {
+    description:
+      'A warning, not a failure: the node reaches Vault, Consul or Nomad over plain `http://` (not on this node) or Vault with `tls_skip_verify = true`, so tokens and secrets cross the network unprotected. Logged once when the plugin is configured, and an event of every task that uses the connection; use `https://` and `ca_cert`.',
     recoverable: false,
   },
   VAULT_NOT_CONFIGURED: {

@@ -5,6 +5,7 @@
 import { attr, object, singleBlock, type Spec } from '../hclspec/spec.js';
 import type { ConfigReader } from './config-reader.js';
 import { readPem } from './registry-config.js';
+import { withoutUserinfo } from './address-text.js';
 
 export interface CatalogEndpoint {
   /** Base URL without a trailing slash: `http://127.0.0.1:8500`. */
@@ -77,16 +78,19 @@ function endpoint(block: ConfigReader, field: string, fallback: string): Catalog
   try {
     url = new URL(withScheme);
   } catch {
-    throw new Error(`config field "${field}.address": "${address}" is not host:port or an http(s):// URL`);
+    throw new Error(
+      `config field "${field}.address": "${withoutUserinfo(address)}" is not host:port or an http(s):// URL`,
+    );
   }
   if (
     (url.protocol !== 'http:' && url.protocol !== 'https:') ||
     (url.pathname !== '/' && url.pathname !== '') ||
     url.search ||
-    url.username
+    url.username ||
+    url.password
   ) {
     throw new Error(
-      `config field "${field}.address": "${address}" must be host:port or http(s)://host:port, without a path or credentials`,
+      `config field "${field}.address": "${withoutUserinfo(address)}" must be host:port or http(s)://host:port, without a path or credentials`,
     );
   }
   const caPath = block.optionalString('ca_cert') || undefined;

@@ -12,6 +12,7 @@ import { attr, object, singleBlock, type Spec } from '../hclspec/spec.js';
 import type { ConfigReader } from './config-reader.js';
 import { parseDuration } from './duration.js';
 import { readPem } from './registry-config.js';
+import { withoutUserinfo } from './address-text.js';
 
 export interface VaultPluginConfig {
   readonly address: string;
@@ -40,16 +41,20 @@ export const vaultConfigSpec: Spec = singleBlock(
 export function decodeVaultConfig(block: ConfigReader | undefined): VaultPluginConfig | undefined {
   if (!block) return undefined;
   const address = block.requiredString('address').replace(/\/+$/, '');
+  // Never echoed with credentials: they would reach the agent log and every task's events.
+  const shown = withoutUserinfo(address);
   let url: URL;
   try {
     url = new URL(address);
   } catch {
-    throw new Error(
-      `config field "vault.address": must be a URL like https://vault.example.com:8200, got "${address}"`,
-    );
+    throw new Error(`config field "vault.address": must be a URL like https://vault.example.com:8200, got "${shown}"`);
   }
+  if (url.username || url.password)
+    throw new Error(
+      `config field "vault.address": must not carry a user or password ("${shown}"); the task authenticates with its own Vault token`,
+    );
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new Error(`config field "vault.address": must be http:// or https://, got "${address}"`);
+    throw new Error(`config field "vault.address": must be http:// or https://, got "${shown}"`);
   const caPath = block.optionalString('ca_cert') || undefined;
   return {
     address,

@@ -6,7 +6,8 @@
 import type { Logger } from 'pino';
 import { decodePluginConfig, pluginConfigSpec, type PluginConfig } from '../config/plugin-config.js';
 import { checkTrustMaterial } from '../config/signature-config.js';
-import { describeError } from '../errors.js';
+import { codedText, describeError } from '../errors.js';
+import { insecureConnections } from '../config/insecure-connections.js';
 import { rpcStatus } from './grpc-errors.js';
 import type { BasePluginHandlers } from '../generated/hashicorp/nomad/plugins/base/proto/BasePlugin.js';
 import type { NomadConfig__Output } from '../generated/hashicorp/nomad/plugins/base/proto/NomadConfig.js';
@@ -19,6 +20,8 @@ export interface PluginSettings {
 }
 
 export function baseServiceHandlers(settings: PluginSettings, log: Logger): BasePluginHandlers {
+  /** Warnings already given by this process: each once, however often Nomad sets the config. */
+  const warned = new Set<string>();
   return {
     PluginInfo: (_call, callback) => {
       callback(null, {
@@ -36,7 +39,15 @@ export function baseServiceHandlers(settings: PluginSettings, log: Logger): Base
         const config = decodePluginConfig(call.request.msgpack_config);
         await checkTrustMaterial(config.signatures);
         settings.config = config;
-        if (call.request.nomad_config) settings.nomad = call.request.nomad_config;
+        if (call.request.nomad_config) {
+          settings.nomad = call.request.nomad_config;
+          // Only the long-lived instance gets nomad_config: the throw-away ones stay quiet.
+          for (const { endpoint, message } of insecureConnections(config)) {
+            if (warned.has(message)) continue;
+            warned.add(message);
+            log.warn({ code: 'CONNECTION_INSECURE', endpoint }, codedText('CONNECTION_INSECURE', message));
+          }
+        }
         log.debug({ cache_dir: config.cacheDir, api: call.request.plugin_api_version }, 'plugin configured');
       };
       apply().then(

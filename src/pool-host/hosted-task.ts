@@ -14,6 +14,7 @@ import { openLogSink } from '../ipc/log-fifo.js';
 import type { PooledLaunchSpec, PoolReply } from '../ipc/pool-protocol.js';
 import { signalNumber } from '../ipc/signals.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
+import { glueNotice } from '../runtime/glue-notice.js';
 import { LinearMemoryMeter } from '../runtime/linear-memory-meter.js';
 import type { HttpService } from '../runtime/serve-http.js';
 import { notice, type TaskOutput } from '../runtime/task-output.js';
@@ -61,6 +62,7 @@ export class HostedTask {
       );
       checkWorld(component, this.spec);
       this.component = component;
+      this.reportGlue(component);
       if (this.pendingEnd !== undefined)
         throw new DriverError('TASK_HOST_FAILED', 'stopped before the component was ready');
     } catch (err) {
@@ -144,7 +146,7 @@ export class HostedTask {
     } catch (err) {
       this.progress({
         type: 'failed',
-        code: err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED',
+        code: errorCodeOf(err), // listen errors are typed (serve-http.ts): anything untyped is ours
         message: describeError(err),
       });
       this.release();
@@ -175,6 +177,18 @@ export class HostedTask {
 
   private progress(progress: Parameters<typeof progressReply>[1]): void {
     this.send(progressReply(this.id, progress));
+  }
+
+  /** As a task host does (task-host/main.ts reportGlue): a glue the rewrites did not recognise is said at start. */
+  private reportGlue(component: PreparedComponent): void {
+    if (component.glueSyncCalls && component.glueStateHooks) return;
+    const message = glueNotice(
+      component,
+      this.spec.http !== undefined && this.spec.grants.httpInstance === 'per-request',
+    );
+    if (message === undefined) return;
+    if (this.output) notice(message, this.output);
+    this.event(message, { code: 'GLUE_REWRITE_UNAVAILABLE' });
   }
 
   private event(message: string, annotations?: Readonly<Record<string, string>>): void {

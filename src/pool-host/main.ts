@@ -7,6 +7,8 @@
 // fd 3 on which it says once that its control socket listens. It outlives
 // the plugin like a task host; it exits when it runs no task and no plugin
 // is connected.
+// First: no inspector on SIGUSR1 from here on (hardening/ignore-inspector-signal.ts).
+import '../hardening/ignore-inspector-signal.js';
 import { appendFileSync, closeSync, rmSync, writeSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { join } from 'node:path';

@@ -64,7 +64,7 @@ export async function instantiateResettable(
   options: InstantiateOptions,
 ): Promise<ResettableInstance | { readonly unavailable: string }> {
   if (!component.glueStateHooks)
-    return { unavailable: 'its jco glue has no state hooks (see the task host log of the first start)' };
+    return { unavailable: 'its jco glue has no state hooks (the GLUE_REWRITE_UNAVAILABLE event at start says why)' };
   let observed;
   try {
     observed = await instantiateObserved(component, imports, options);

@@ -71,7 +71,14 @@ async function instantiate(
   observe: boolean,
 ): Promise<ObservedInstance> {
   forgetOtherComponents(component);
-  const glue = (await loadGlue(component)) as unknown as { instantiate: Instantiate };
+  const glue = (await loadGlue(component).catch((err: unknown) => {
+    // A glue that does not even load (a jco whose output the code cache's rewrite breaks, a damaged cache entry).
+    throw new DriverError(
+      'COMPONENT_INSTANTIATE_FAILED',
+      `jco's glue for the component could not be loaded: ${(err as Error).message}`,
+      { cause: err },
+    );
+  })) as unknown as { instantiate: Instantiate };
   // Per-request resetting only (imported then: a command's start does not load it).
   const resetExports = observe ? await import('./reset-exports.js') : undefined;
   const coreModules: string[] = [];

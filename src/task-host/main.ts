@@ -14,6 +14,8 @@
 // StartTask: it loads the runtime while it waits for a spec, opens the log
 // FIFOs named in the spec itself, and exits quietly if the plugin goes away
 // (stdin closes) before sending one.
+// First: no inspector on SIGUSR1 from here on (hardening/ignore-inspector-signal.ts).
+import '../hardening/ignore-inspector-signal.js';
 import { closeSync, fstatSync, writeSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DriverError, describeError, errorCodeOf } from '../errors.js';
 import { exitedWithCode, writeExitFileSync } from '../ipc/exit-status.js';
 import { parsePrewarmArg, PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../ipc/launch-spec.js';
+import { readLaunchSpec } from './launch-input.js';
 import { openLogSink } from '../ipc/log-fifo.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
 import { notice, taskOutput, useTaskOutput } from '../runtime/task-output.js';
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
   if (SPARE) process.title = 'nomad-wasm-spare';
   const [input] = await Promise.all([text(process.stdin), preloadRuntime()]);
   if (SPARE && input === '') process.exit(0); // the plugin went away: no task for this spare
-  const spec = JSON.parse(input) as LaunchSpec;
+  const { spec, vaultToken } = readLaunchSpec(input);
   process.title = `nomad-wasm-task ${spec.taskId}`;
   const grants: Grants = spec.grants;
   enableCodeCache(spec.cacheDir);
@@ -148,9 +151,9 @@ async function main(): Promise<void> {
           spec.componentDigest,
         ),
       ),
-      spec.vault
+      spec.vault && vaultToken
         ? import('./secrets.js').then(({ startSecrets }) =>
-            startSecrets(vaultOf(spec), grants.config, (message, annotations) =>
+            startSecrets(vaultOf(spec), vaultToken, grants.config, (message, annotations) =>
               events.publishEvent(message, annotations),
             ),
           )
@@ -174,6 +177,8 @@ async function main(): Promise<void> {
     return;
   }
 
+  if (!component.glueSyncCalls || !component.glueStateHooks) await reportGlue(component, spec, control);
+
   if (spec.http) {
     await runHttpService(spec, component, grants, control, secrets);
   } else if (secrets) {
@@ -181,6 +186,15 @@ async function main(): Promise<void> {
   } else {
     await runCommandTask(spec, component, grants);
   }
+}
+
+/** A glue the rewrites did not recognise: said at every start, in the task's log and as a coded event. */
+async function reportGlue(component: PreparedComponent, spec: LaunchSpec, control: ControlServer): Promise<void> {
+  const { glueNotice } = await import('../runtime/glue-notice.js');
+  const message = glueNotice(component, spec.http !== undefined && spec.grants.httpInstance === 'per-request');
+  if (message === undefined) return;
+  notice(message);
+  control.publishEvent(message, { code: 'GLUE_REWRITE_UNAVAILABLE' });
 }
 
 function vaultOf(spec: LaunchSpec): NonNullable<LaunchSpec['vault']> {
@@ -302,7 +316,8 @@ async function runHttpService(
     service = await serveHttp(component, grants, listen, secrets?.store);
   } catch (err) {
     await secrets?.revokeAll();
-    const code = err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED';
+    // Listen errors are typed (serve-http.ts): anything untyped is unexpected, not a busy port.
+    const code = errorCodeOf(err);
     report({ type: 'failed', code, message: describeError(err) });
     closeProgress();
     process.exit(1);

@@ -8,7 +8,7 @@ import { LeaseManager, type EventSink } from '../vault/lease-manager.js';
 import type { SecretContent } from '../vault/secret-keys.js';
 import type { SecretSpec, VaultTaskSpec } from '../vault/secret-spec.js';
 import { SecretStore } from '../vault/secret-store.js';
-import { tokenSource } from '../vault/token-source.js';
+import type { DroppableTokenSource } from '../vault/token-source.js';
 import { createVaultClient } from '../vault/vault-client.js';
 
 /** How long revocation at stop may take: within Nomad's default kill_timeout (5 s) with room for draining. */
@@ -20,13 +20,15 @@ export interface TaskSecrets {
   revokeAll(): Promise<void>;
 }
 
+/** `token`: from readLaunchSpec (launch-input.ts), which took it out of the spec. */
 export async function startSecrets(
   vault: VaultTaskSpec,
+  token: DroppableTokenSource,
   grants: ConfigGrants | undefined,
   onEvent: EventSink,
 ): Promise<TaskSecrets> {
   const store = new SecretStore();
-  const client = createVaultClient(vault.connection, tokenSource(vault.token));
+  const client = createVaultClient(vault.connection, token);
   const manager = await LeaseManager.start({
     client,
     store,
@@ -38,11 +40,13 @@ export async function startSecrets(
   onEvent(`Vault secrets ready: ${vault.secrets.map((secret) => `${secret.name} (${secret.path})`).join(', ')}`, {
     vault_event: 'fetched',
   });
+  // A token held from the env (disable_file) lives only as long as Vault requests remain to be made.
+  if (!manager.needsVault) token.drop();
   let revoking: Promise<void> | undefined;
   return {
     store,
     revokeAll: () => {
-      revoking ??= manager.revokeAll(REVOKE_TIMEOUT_MS).then(() => undefined);
+      revoking ??= manager.revokeAll(REVOKE_TIMEOUT_MS).then(() => token.drop());
       return revoking;
     },
   };

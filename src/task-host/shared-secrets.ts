@@ -31,8 +31,11 @@ export function shareSecrets(store: SecretStore, onTooLarge: (bytes: number) => 
       onTooLarge(bytes.length);
       return;
     }
+    const previous = Atomics.load(header, LENGTH);
     Atomics.add(header, SEQUENCE, 1); // odd: writing
     body.set(bytes);
+    // A shorter snapshot must not leave the end of the old one (rotated-out values) behind it.
+    if (previous > bytes.length) body.fill(0, bytes.length, previous);
     Atomics.store(header, LENGTH, bytes.length);
     Atomics.add(header, SEQUENCE, 1); // even: complete
   };
@@ -57,8 +60,9 @@ export function sharedSecretKeys(buffer: SharedArrayBuffer): SecretKeys {
       if (Atomics.load(header, SEQUENCE) !== before) continue;
       try {
         current = SecretStore.fromSnapshot(JSON.parse(decoder.decode(copy)) as SecretSnapshot);
-      } catch (err) {
-        throw new ConfigStoreError('io', `secret values unreadable: ${(err as Error).message}`);
+      } catch {
+        // A fixed message: the parser's would quote the snapshot, which holds ungranted values too.
+        throw new ConfigStoreError('io', 'secret values unreadable (the shared snapshot is corrupt)');
       }
       seen = before;
       return current;

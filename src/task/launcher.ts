@@ -15,6 +15,7 @@ import { DriverError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { openLogSink } from '../ipc/log-fifo.js';
 import { prewarmArgOf, type LaunchSpec, type ProgressMessage } from '../ipc/launch-spec.js';
 import { sampleProcess } from './proc-stat.js';
+import { hardenedNodeCommand } from '../hardening/node-flags.js';
 
 const TASK_HOST_ENTRY = fileURLToPath(new URL('../task-host/main.js', import.meta.url));
 
@@ -60,7 +61,9 @@ function spawnTaskHost(
   stdio: [StdioNull | 'pipe', StdioNull | number, StdioNull | number, 'pipe'],
   args: string[] = [],
 ): Spawned {
-  const child = spawn(process.execPath, [...TASK_HOST_NODE_FLAGS, TASK_HOST_ENTRY, ...args], {
+  // No core dumps, no SIGUSR1 inspector: the task host will hold the task's secrets.
+  const command = hardenedNodeCommand(TASK_HOST_NODE_FLAGS, TASK_HOST_ENTRY, args);
+  const child = spawn(command.file, command.args, {
     detached: true,
     stdio,
     // Nothing of the plugin's environment (the agent's!) reaches the task host.
@@ -176,7 +179,8 @@ function waitForReady(
       try {
         message = JSON.parse(line) as ProgressMessage;
       } catch {
-        options.log.warn({ line }, 'unparsable progress line from task host');
+        // Its length only: a broken line could be a piece of anything the task host wrote.
+        options.log.warn({ characters: line.length }, 'unparsable progress line from task host');
         return;
       }
       if (message.type === 'ready') {

@@ -26,6 +26,7 @@ import { killGroup } from './launcher.js';
 import { poolSocketPath, type PooledLaunchSpec, type PoolReply, type PoolRequest } from '../ipc/pool-protocol.js';
 import { isSameProcessAlive, sampleProcess, type ProcessSample } from './proc-stat.js';
 import { signalNumber } from '../ipc/signals.js';
+import { hardenedNodeCommand } from '../hardening/node-flags.js';
 
 const POOL_HOST_ENTRY = fileURLToPath(new URL('../pool-host/main.js', import.meta.url));
 const POOL_NODE_FLAGS = ['--disable-warning=ExperimentalWarning', '--wasm-lazy-validation'];
@@ -84,7 +85,9 @@ export class PoolClient {
     const logFd = openSync(join(dir, 'pool.log'), 'a', 0o600);
     let child;
     try {
-      child = spawn(process.execPath, [...POOL_NODE_FLAGS, POOL_HOST_ENTRY, `--cache-dir=${cacheDir}`], {
+      // No core dumps, no SIGUSR1 inspector, as for a task host (hardening/node-flags.ts).
+      const command = hardenedNodeCommand(POOL_NODE_FLAGS, POOL_HOST_ENTRY, [`--cache-dir=${cacheDir}`]);
+      child = spawn(command.file, command.args, {
         detached: true,
         stdio: ['ignore', 'ignore', logFd, 'pipe'],
         // Nothing of the plugin's environment (the agent's!) reaches the pool.

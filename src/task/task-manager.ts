@@ -4,7 +4,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { decodeTaskConfig } from '../config/task-config.js';
+import { decodeTaskConfig, type WasmTaskConfig } from '../config/task-config.js';
+import { insecureConnections } from '../config/insecure-connections.js';
 import type { PluginConfig } from '../config/plugin-config.js';
 import { DriverError, describeError } from '../errors.js';
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
@@ -15,6 +16,7 @@ import { decodeDriverState, type DriverState } from './driver-state.js';
 import { describeGrants, grantsFor } from './decide-grants.js';
 import { listenAddressFor } from './http-port.js';
 import type { LaunchSpec, ProgressMessage } from '../ipc/launch-spec.js';
+import type { Grants } from '../ipc/grants.js';
 import { launchTaskHost } from './launcher.js';
 import type { TaskEventBus } from './task-events.js';
 import { TaskStore } from './task-store.js';
@@ -36,6 +38,8 @@ export interface TaskManagerDeps {
   readonly readyTimeoutMs?: number;
   /** Resolves `allow_services` (the plugin's node-wide service watches). */
   readonly services?: PluginServiceFeeds;
+  /** Where components come from; by default the node's cache under the plugin config's cache_dir. */
+  readonly components?: ComponentProvider;
 }
 
 /** What a capability does with a message from a task host (registered with onHostMessage). */
@@ -48,21 +52,101 @@ export class TaskManager {
   private readonly connectHandlers: Array<(task: WasmTask, channel: HostChannel) => void> = [];
   /** Pool hosts (`isolation = "pooled"`, or pooled tasks recovered after a restart). */
   private readonly pools: PoolSet;
+  /** Tasks between StartTask and their reply, by id. */
+  private readonly starting = new Map<string, TaskConfig__Output>();
 
   constructor(private readonly deps: TaskManagerDeps) {
-    this.components = new ComponentProvider(deps.pluginConfig);
+    this.components = deps.components ?? new ComponentProvider(deps.pluginConfig);
     this.pools = new PoolSet(deps.log, (taskId, message, annotations) => {
-      const task = this.tasks.find(taskId);
-      if (task) this.event(task.config, message, { ...annotations });
+      // A pooled task's events may come before its start has returned (a warning while it loads).
+      const config = this.tasks.find(taskId)?.config ?? this.starting.get(taskId);
+      if (config) this.event(config, message, { ...annotations });
     });
   }
 
   async start(config: TaskConfig__Output): Promise<WasmTask> {
-    if (this.tasks.has(config.id))
+    if (this.tasks.has(config.id) || this.starting.has(config.id))
       throw new DriverError('TASK_ALREADY_STARTED', `task with id ${config.id} already started`);
+    this.starting.set(config.id, config);
+    try {
+      // One snapshot of the plugin config per start: a SetConfig meanwhile applies to the next one.
+      return await this.startTask(config, this.deps.pluginConfig());
+    } finally {
+      this.starting.delete(config.id);
+    }
+  }
+
+  private async startTask(config: TaskConfig__Output, plugin: PluginConfig): Promise<WasmTask> {
     const log = this.deps.log.child({ task_id: config.id });
     const taskConfig = decodeTaskConfig(config.msgpack_driver_config);
     const taskDir = join(config.alloc_dir, config.name);
+    const grants = await this.decideGrants(config, taskConfig, taskDir, plugin, log);
+    const http = taskConfig.port === undefined ? undefined : listenAddressFor(taskConfig.port, config);
+    // Asked now, answered while the component loads; awaited before launch.
+    const serviceSets = taskConfig.allowServices?.length
+      ? this.deps.services?.initialSets(serviceTaskOf(config), taskConfig.allowServices)
+      : undefined;
+    serviceSets?.catch(() => undefined); // a start that fails before awaiting it must not leave it unhandled
+    const notPooled = plugin.isolation.mode === 'pooled' ? whyNotPooled(taskConfig) : undefined;
+    if (notPooled) this.event(config, `Running in a task host process of its own, not in a pool: ${notPooled}`);
+    const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, plugin.vault);
+    if (vault) this.event(config, describeSecrets(vault));
+    this.warnInsecureConnections(config, plugin, { vault: vault !== undefined, services: serviceSets !== undefined });
+    const component = await this.components.provide({
+      taskConfig,
+      taskDir,
+      namespace: config.namespace || 'default',
+      report: (message, annotations) => this.event(config, message, annotations),
+      log,
+    });
+    // Held until the task host (or pool) has the component open, whatever fails before.
+    try {
+      // Per-start private dir (Nomad gives each start a new id), hidden from the task.
+      const stateDir = join(taskDir, 'private', 'wasm', config.id.split('/').pop() ?? 'task');
+      await mkdir(stateDir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+        throw new DriverError(
+          'TASK_HOST_FAILED',
+          `cannot create the task's private state dir ${stateDir}: ${(err as NodeJS.ErrnoException).code ?? describeError(err)}`,
+          { cause: err },
+        );
+      });
+      const services = await serviceSets;
+      const spec: LaunchSpec = {
+        version: 2,
+        taskId: config.id,
+        componentPath: component.path,
+        ...(component.digest ? { componentDigest: component.digest } : {}),
+        cacheDir: plugin.cacheDir,
+        exitFile: exitFilePath(stateDir),
+        stateDir,
+        grants,
+        ...(services ? { services } : {}),
+        ...(http ? { http } : {}),
+        ...(vault ? { vault } : {}),
+      };
+      this.event(config, `Loading component ${taskConfig.component}`);
+      const startedAtMs = Date.now();
+      if (plugin.isolation.mode === 'pooled' && !notPooled) {
+        const pooledSpec: PooledLaunchSpec = {
+          ...spec,
+          logPaths: { stdout: config.stdout_path, stderr: config.stderr_path },
+        };
+        return await this.startPooled(config, pooledSpec, plugin.isolation.maxTasks, startedAtMs, http?.host);
+      }
+      return await this.startInTaskHost(config, spec, plugin, startedAtMs, log);
+    } finally {
+      component.release();
+    }
+  }
+
+  /** The grants within the node's ceilings, published as audit evidence before anything of the task runs. */
+  private async decideGrants(
+    config: TaskConfig__Output,
+    taskConfig: WasmTaskConfig,
+    taskDir: string,
+    plugin: PluginConfig,
+    log: Logger,
+  ): Promise<Grants> {
     const memory = config.resources?.allocated_resources?.memory;
     const grants = await grantsFor(
       taskConfig,
@@ -74,12 +158,9 @@ export class TaskManager {
         memoryMaxMb: Number(memory?.memory_max_mb ?? 0),
         report: (message) => this.event(config, message),
       },
-      this.deps.pluginConfig().ceilings,
+      plugin.ceilings,
     );
     const audit = describeGrants(grants);
-    const http = taskConfig.port === undefined ? undefined : listenAddressFor(taskConfig.port, config);
-
-    // Audit evidence of what this task may do, before anything of it runs.
     this.event(
       config,
       `Grants: ${Object.entries(audit)
@@ -88,56 +169,29 @@ export class TaskManager {
       audit,
     );
     log.info({ grants: audit }, 'effective grants');
-    // Asked now, answered while the component loads; awaited before launch.
-    const serviceSets = taskConfig.allowServices?.length
-      ? this.deps.services?.initialSets(serviceTaskOf(config), taskConfig.allowServices)
-      : undefined;
-    serviceSets?.catch(() => undefined); // a start that fails before awaiting it must not leave it unhandled
-    const isolation = this.deps.pluginConfig().isolation;
-    const notPooled = isolation.mode === 'pooled' ? whyNotPooled(taskConfig) : undefined;
-    if (notPooled) this.event(config, `Running in a task host process of its own, not in a pool: ${notPooled}`);
-    const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, this.deps.pluginConfig().vault);
-    if (vault) this.event(config, describeSecrets(vault));
-    const component = await this.components.provide({
-      taskConfig,
-      taskDir,
-      namespace: config.namespace || 'default',
-      report: (message, annotations) => this.event(config, message, annotations),
-      log,
-    });
+    return grants;
+  }
 
-    // Per-start private dir (Nomad gives each start a new id), hidden from the task.
-    const stateDir = join(taskDir, 'private', 'wasm', config.id.split('/').pop() ?? 'task');
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
-    const services = await serviceSets?.catch((err: unknown) => {
-      component.release();
-      throw err;
-    });
-    const spec: LaunchSpec = {
-      version: 2,
-      taskId: config.id,
-      componentPath: component.path,
-      ...(component.digest ? { componentDigest: component.digest } : {}),
-      cacheDir: this.deps.pluginConfig().cacheDir,
-      exitFile: exitFilePath(stateDir),
-      stateDir,
-      grants,
-      ...(services ? { services } : {}),
-      ...(http ? { http } : {}),
-      ...(vault ? { vault } : {}),
-    };
-
-    this.event(config, `Loading component ${taskConfig.component}`);
-    const startedAtMs = Date.now();
-    if (isolation.mode === 'pooled' && !notPooled) {
-      const pooledSpec: PooledLaunchSpec = {
-        ...spec,
-        logPaths: { stdout: config.stdout_path, stderr: config.stderr_path },
-      };
-      return this.startPooled(config, pooledSpec, isolation.maxTasks, startedAtMs, http?.host).finally(
-        component.release,
-      );
+  /** A task event for each connection of the node that the task uses and that does not protect its token. */
+  private warnInsecureConnections(
+    config: TaskConfig__Output,
+    plugin: PluginConfig,
+    uses: { readonly vault: boolean; readonly services: boolean },
+  ): void {
+    for (const warning of insecureConnections(plugin)) {
+      if (warning.endpoint === 'vault' ? uses.vault : uses.services)
+        this.event(config, warning.message, { code: 'CONNECTION_INSECURE', endpoint: warning.endpoint });
     }
+  }
+
+  /** Starts a task in a task host process of its own (launcher.ts), or its spare. */
+  private async startInTaskHost(
+    config: TaskConfig__Output,
+    spec: LaunchSpec,
+    plugin: PluginConfig,
+    startedAtMs: number,
+    log: Logger,
+  ): Promise<WasmTask> {
     const launched = await launchTaskHost(spec, {
       stdoutPath: config.stdout_path,
       stderrPath: config.stderr_path,
@@ -145,15 +199,15 @@ export class TaskManager {
       onProgress: (message) => this.onProgress(config, message),
       log,
       // Loading the Vault client takes a while: spares of a node with Vault do it ahead.
-      ...(this.deps.pluginConfig().vault ? { spareArgs: ['--preload-vault'] } : {}),
-    }).finally(component.release);
+      ...(plugin.vault ? { spareArgs: ['--preload-vault'] } : {}),
+    });
     const { ready } = launched;
     const state: DriverState = {
       version: 1,
       pid: launched.pid,
       startTicks: launched.startTicks,
       startedAtMs,
-      stateDir,
+      stateDir: spec.stateDir,
       world: ready.world,
       digest: ready.digest,
       ...(ready.port !== undefined ? { port: ready.port } : {}),
@@ -163,7 +217,7 @@ export class TaskManager {
     this.openChannel(task);
     const what =
       ready.world === 'http'
-        ? `wasi:http service listening on ${http?.host}:${ready.port}`
+        ? `wasi:http service listening on ${spec.http?.host}:${ready.port}`
         : 'wasi:cli command running';
     this.event(config, `Component started: ${what}`, {
       digest: ready.digest,

@@ -389,6 +389,12 @@ export class LeaseManager {
     return { revoked: revoked.length, failed: failures.length };
   }
 
+  /** Whether any Vault request is still to come: a lease to renew or revoke, a secret to re-read. */
+  get needsVault(): boolean {
+    if (this.stopped) return false;
+    return this.managed.some((secret) => secret.timer !== undefined || secret.current || secret.retired.length > 0);
+  }
+
   /** Stops renewing without revoking (the process is going away by other means). */
   stop(): void {
     this.stopped = true;

@@ -5,11 +5,18 @@
 // rebuilt (src/runtime/instance-reset.ts); these tests hold that reset to
 // what a fresh instance would give, under concurrency, after traps and
 // after memory growth, and check the fresh-instance fallback too.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useTaskHostDir } from './support/task-host.ts';
 
 const hosts = useTaskHostDir('isolation-');
 const FRESH = 'global=1 memory=1 handle=1 table=1 pages=1';
+/**
+ * What the task host writes when per-request instances are rebuilt instead
+ * of reset (serve-http.ts), or when the glue rewrites did not apply at
+ * start (glue-notice.ts): a fresh instance answers the same as a reset one,
+ * so only these say which path served.
+ */
+const NOT_RESET = /instantiated afresh|was not rewritten by/;
 
 interface Served {
   readonly url: string;
@@ -56,10 +63,13 @@ describe('request-counter, shared instance (the component does keep state)', () 
   });
 });
 
-describe('request-counter, per-request instances', () => {
+describe('request-counter, per-request instances (reset, not rebuilt: no fallback notice after any of them)', () => {
   let served: Served;
   beforeAll(async () => {
     served = await serve('request-counter', 'per-request');
+  });
+  afterEach(() => {
+    expect(served.stderr()).not.toMatch(NOT_RESET);
   });
 
   it('answers as a fresh instance to every request in a row', async () => {
@@ -112,5 +122,6 @@ describe('per-request instances of a component whose state cannot be saved', () 
     expect(served.stderr()).toMatch(
       /per-request instances are instantiated afresh for every request \(slower\): .*v128/,
     );
+    expect(served.stderr()).toMatch(NOT_RESET); // the notice the reset tests above look for
   });
 });

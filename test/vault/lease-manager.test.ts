@@ -14,6 +14,7 @@ import type { SecretSpec } from '../../src/vault/secret-spec.ts';
 import { SecretStore } from '../../src/vault/secret-store.ts';
 import { tokenSource } from '../../src/vault/token-source.ts';
 import { createVaultClient } from '../../src/vault/vault-client.ts';
+import { startSecrets } from '../../src/task-host/secrets.ts';
 import { ConfigStoreError } from '../../src/wasi/config-store.ts';
 import { freePort } from '../support/ports.ts';
 import { Postgres } from './support/postgres.ts';
@@ -198,6 +199,69 @@ describe('KV v2', () => {
     await run.manager.revokeAll(2000);
     expect(kinds(run, 'revoked')).toEqual([]); // KV has no lease to revoke
   }, 60_000);
+
+  it('another secret being unavailable does not make an unchanged KV secret count as rotated ("KV version 3 -> 3")', async () => {
+    const version = await writeKv(vault, 'app', { api_key: 'k-steady', region: 'eu' });
+    const run = await start([{ name: 'api', path: 'kv/data/app', field: 'api_key' }], { staticRefreshMs: 300 });
+    // Another secret of the task whose lease ran out: the store then answers errors for its keys.
+    run.store.set('db', new Map([['db.password', 'old']]));
+    run.store.markUnavailable('db', 'secret "db" expired');
+    let rereads = 0;
+    run.store.onChange(() => rereads++);
+    await until('three re-reads of the unchanged secret', () => (rereads >= 3 ? true : undefined), 20_000);
+    expect(kinds(run, 'rotated')).toEqual([]);
+    await writeKv(vault, 'app', { api_key: 'k-moved', region: 'eu' });
+    const changed = await until('the real change', () => kinds(run, 'rotated')[0], 20_000);
+    expect(changed.message).toContain(`(KV version ${version} -> ${version + 1})`);
+    expect(kinds(run, 'rotated')).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('a Vault token from the task env (vault { disable_file = true })', () => {
+  it('is dropped right after start when nothing more needs Vault (pinned KV versions only); a later request fails', async () => {
+    const version = await writeKv(vault, 'app', { api_key: 'k-pinned', region: 'eu' });
+    const token = tokenSource({ env: await createToken(vault, ['app']) });
+    const events: string[] = [];
+    const secrets = await startSecrets(
+      {
+        connection: { address: vault.address, timeoutMs: 3000 },
+        token: {},
+        secrets: [{ name: 'api', path: 'kv/data/app', field: 'api_key', version }],
+        staticRefreshMs: 300,
+      },
+      token,
+      { values: {}, secretKeys: ['api'], secretEnv: {} },
+      (message) => events.push(message),
+    );
+    expect(secrets.store.get('api')).toBe('k-pinned');
+    expect(token.holding).toBe(false);
+    await expect(token()).rejects.toThrow(
+      expect.objectContaining({
+        code: 'VAULT_TOKEN_MISSING',
+        message: "the task's Vault token (from its env) was dropped once its secrets needed no more Vault requests",
+      }) as Error,
+    );
+  });
+
+  it('is kept while a lease is renewed, and dropped once the leases are revoked at stop', async () => {
+    const token = tokenSource({ env: await createToken(vault, ['app']) });
+    const secrets = await startSecrets(
+      {
+        connection: { address: vault.address, timeoutMs: 3000 },
+        token: {},
+        secrets: [{ name: 'db', path: 'database/creds/long' }],
+        staticRefreshMs: 0,
+      },
+      token,
+      { values: {}, secretKeys: ['db.*'], secretEnv: {} },
+      () => undefined,
+    );
+    expect(token.holding).toBe(true);
+    const user = secrets.store.get('db.username') ?? '';
+    await secrets.revokeAll();
+    expect(token.holding).toBe(false);
+    expect(postgres.query(`SELECT rolname FROM pg_roles WHERE rolname = '${user}'`)).toEqual([]);
+  });
 });
 
 describe('start errors', () => {
@@ -264,12 +328,13 @@ describe('Vault going away mid-run', () => {
       expect(run.store.get('db.username')).toBe(user); // still served
 
       await until('the expiry', () => kinds(run, 'expired')[0], 20_000);
-      expect(() => run.store.get('db.username')).toThrow(ConfigStoreError);
-      try {
-        run.store.get('db.password');
-      } catch (err) {
-        expect((err as ConfigStoreError).payload.tag).toBe('upstream');
-        expect((err as ConfigStoreError).payload.val).toContain('expired');
+      // Both keys of the expired secret answer wasi:config/store's `upstream` error, saying why.
+      for (const key of ['db.username', 'db.password']) {
+        expect(() => run.store.get(key)).toThrow(
+          expect.objectContaining({
+            payload: { tag: 'upstream', val: expect.stringContaining('expired') as unknown },
+          }) as ConfigStoreError,
+        );
       }
 
       await persistent.restart();
