@@ -17,6 +17,14 @@ export function exitedWithCode(exitCode: number): ExitResult {
   return { exitCode, signal: 0, oomKilled: false };
 }
 
+/**
+ * A command that failed after it was reported ready (its instantiation, a
+ * trap): exit code 1, and `[CODE] message` for Nomad's "Exit Message".
+ */
+export function failedWith(err: string): ExitResult {
+  return { exitCode: 1, signal: 0, oomKilled: false, err };
+}
+
 /** Nomad's executor convention: killed by signal N → exit code 128 + N. */
 export function killedBySignal(signal: number, err?: string): ExitResult {
   return err === undefined
@@ -27,12 +35,19 @@ export function killedBySignal(signal: number, err?: string): ExitResult {
 interface ExitFile {
   exitCode: number;
   signal?: number;
+  /** Why, for a failure the task host could name (`[CODE] message`). */
+  err?: string;
   at: number;
 }
 
 /** Written by the task host right before it exits (sync: the loop may be gone). */
 export function writeExitFileSync(path: string, result: ExitResult): void {
-  const body: ExitFile = { exitCode: result.exitCode, signal: result.signal, at: Date.now() };
+  const body: ExitFile = {
+    exitCode: result.exitCode,
+    signal: result.signal,
+    ...(result.err !== undefined ? { err: result.err } : {}),
+    at: Date.now(),
+  };
   writeFileSync(`${path}.tmp`, JSON.stringify(body));
   renameSync(`${path}.tmp`, path);
 }
@@ -49,5 +64,10 @@ export async function readExitFile(path: string): Promise<ExitResult | undefined
   const parsed = JSON.parse(text) as Partial<ExitFile>;
   if (typeof parsed.exitCode !== 'number') return undefined;
   const signal = typeof parsed.signal === 'number' ? parsed.signal : 0;
-  return { exitCode: parsed.exitCode, signal, oomKilled: false };
+  return {
+    exitCode: parsed.exitCode,
+    signal,
+    oomKilled: false,
+    ...(typeof parsed.err === 'string' ? { err: parsed.err } : {}),
+  };
 }

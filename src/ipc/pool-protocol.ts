@@ -28,7 +28,14 @@ export type PoolRequest =
 export type PoolReply =
   | { readonly type: 'progress'; readonly taskId: string; readonly progress: ProgressMessage }
   /** The task ended; its exit status file is written before this is sent. */
-  | { readonly type: 'exit'; readonly taskId: string; readonly exitCode: number; readonly signal: number }
+  | {
+      readonly type: 'exit';
+      readonly taskId: string;
+      readonly exitCode: number;
+      readonly signal: number;
+      /** `[CODE] message` of a command that failed after it was ready. */
+      readonly err?: string;
+    }
   | {
       readonly type: 'event';
       readonly taskId: string;

@@ -8,8 +8,8 @@
 // running command cannot be interrupted: it holds the pool's thread until it
 // ends (README: Pooled tier, what it gives up).
 import type { FileHandle } from 'node:fs/promises';
-import { DriverError, describeError, errorCodeOf } from '../errors.js';
-import { exitedWithCode, killedBySignal, writeExitFileSync, type ExitResult } from '../ipc/exit-status.js';
+import { DriverError, codedMessage, describeError, errorCodeOf } from '../errors.js';
+import { exitedWithCode, failedWith, killedBySignal, writeExitFileSync, type ExitResult } from '../ipc/exit-status.js';
 import { openLogSink } from '../ipc/log-fifo.js';
 import type { PooledLaunchSpec, PoolReply } from '../ipc/pool-protocol.js';
 import { signalNumber } from '../ipc/signals.js';
@@ -123,16 +123,16 @@ export class HostedTask {
   private async runCommand(component: PreparedComponent, output: TaskOutput): Promise<void> {
     const { runCommand } = await import('../runtime/run-command.js');
     this.progress({ type: 'ready', world: 'command', digest: component.digest });
-    let code: number;
+    let result: ExitResult;
     try {
       if (this.pendingEnd !== undefined) throw new Error('stopped');
       // Holds the pool's thread until the guest returns: nothing else in the pool runs meanwhile.
-      code = await runCommand(component, this.spec.grants, undefined, output, this.memory);
+      result = exitedWithCode(await runCommand(component, this.spec.grants, undefined, output, this.memory));
     } catch (err) {
-      if (this.pendingEnd === undefined) notice(`command failed: ${describeError(err)}`, output);
-      code = 1;
+      if (this.pendingEnd === undefined) notice(`command failed: ${codedMessage(err)}`, output);
+      result = failedWith(codedMessage(err));
     }
-    this.finish(this.pendingEnd !== undefined ? killedBySignal(this.pendingEnd) : exitedWithCode(code));
+    this.finish(this.pendingEnd !== undefined ? killedBySignal(this.pendingEnd) : result);
   }
 
   private async serve(
@@ -164,7 +164,13 @@ export class HostedTask {
     } catch {
       /* the plugin hears it below; a recovering one then sees no file (its task dir is gone?) */
     }
-    this.send({ type: 'exit', taskId: this.id, exitCode: result.exitCode, signal: result.signal });
+    this.send({
+      type: 'exit',
+      taskId: this.id,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      ...(result.err !== undefined ? { err: result.err } : {}),
+    });
     this.release();
   }
 

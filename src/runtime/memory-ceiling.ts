@@ -48,8 +48,9 @@ function capMemorySection(body: Uint8Array, maxPages: bigint): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** 64 KiB pages in MiB, exact (a page is 0.0625 MiB): "1", "0.125", "17.5". */
 function pagesToMiB(pages: bigint): string {
-  return (Number(pages) / 16).toFixed(Number(pages) % 16 === 0 ? 0 : 1);
+  return String(Number(pages) / 16);
 }
 
 export function mibToPages(mib: number): number {

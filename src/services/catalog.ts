@@ -25,7 +25,8 @@ export interface ServiceCatalog {
   readonly address: string;
   /**
    * Rejects with DriverError SERVICE_LOOKUP_DENIED when the plugin's token may
-   * not read the service, SERVICE_LOOKUP_FAILED for anything else.
+   * not read the service, SERVICE_LOOKUP_FAILED for anything else; with the
+   * signal's reason (an AbortError) once `signal` is aborted.
    */
   lookup(query: CatalogQuery): Promise<CatalogAnswer>;
   close(): void;

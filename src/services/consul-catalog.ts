@@ -81,6 +81,8 @@ export class ConsulCatalog implements ServiceCatalog {
       const answer: unknown = await this.client.health.service(request);
       return this.toAnswer(query.name, answer);
     } catch (err) {
+      // Aborted by the watch that asked (it is closing): not a failure of Consul.
+      if (query.signal.aborted) throw query.signal.reason;
       throw this.failure(query.name, err);
     } finally {
       query.signal.removeEventListener('abort', abort);

@@ -37,7 +37,8 @@ export class NomadCatalog implements ServiceCatalog {
     try {
       response = await this.get(url, query.signal, (blocking ? query.waitSeconds * 1000 * (17 / 16) : 0) + 10_000);
     } catch (err) {
-      if (query.signal.aborted) throw err;
+      // Aborted by the watch that asked (it is closing): not a failure of Nomad.
+      if (query.signal.aborted) throw query.signal.reason;
       throw new DriverError(
         'SERVICE_LOOKUP_FAILED',
         `Nomad at ${this.address} could not list service "${query.name}": ${describeError(err)}`,

@@ -4,7 +4,7 @@
 // and revoke the leases when the task is stopped. Secret values come from
 // shared memory (shared-secrets.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeError } from '../errors.js';
+import { codedMessage } from '../errors.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
 import type { Grants } from '../ipc/grants.js';
 import { runCommand } from '../runtime/run-command.js';
@@ -22,15 +22,17 @@ export interface CommandWorkerData {
 /** What the worker posts when the command has finished. */
 export interface CommandWorkerResult {
   readonly code: number;
+  /** `[CODE] message` when the command could not run (it was already reported ready). */
+  readonly err?: string;
 }
 
 const data = workerData as CommandWorkerData;
 useTaskOutput(data.stdout, data.stderr);
-let code: number;
+let result: CommandWorkerResult;
 try {
-  code = await runCommand(data.component, data.grants, sharedSecretKeys(data.secrets));
+  result = { code: await runCommand(data.component, data.grants, sharedSecretKeys(data.secrets)) };
 } catch (err) {
-  notice(`command failed: ${describeError(err)}`);
-  code = 1;
+  notice(`command failed: ${codedMessage(err)}`);
+  result = { code: 1, err: codedMessage(err) };
 }
-parentPort?.postMessage({ code } satisfies CommandWorkerResult);
+parentPort?.postMessage(result);

@@ -21,8 +21,8 @@ import { enableCompileCache } from 'node:module';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DriverError, describeError, errorCodeOf } from '../errors.js';
-import { exitedWithCode, writeExitFileSync } from '../ipc/exit-status.js';
+import { DriverError, codedMessage, describeError, errorCodeOf } from '../errors.js';
+import { exitedWithCode, failedWith, writeExitFileSync, type ExitResult } from '../ipc/exit-status.js';
 import { parsePrewarmArg, PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../ipc/launch-spec.js';
 import { readLaunchSpec } from './launch-input.js';
 import { openLogSink } from '../ipc/log-fifo.js';
@@ -237,9 +237,16 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
   const { runCommand } = await import('../runtime/run-command.js');
   report({ type: 'ready', world: 'command', digest: component.digest });
   closeProgress();
-  const code = await runCommand(component, grants);
-  writeExitFileSync(spec.exitFile, exitedWithCode(code));
-  process.exit(code);
+  let result;
+  try {
+    result = exitedWithCode(await runCommand(component, grants));
+  } catch (err) {
+    // After "ready": StartTask has returned, so the code travels with the exit (Nomad's "Exit Message").
+    notice(`command failed: ${codedMessage(err)}`);
+    result = failedWith(codedMessage(err));
+  }
+  writeExitFileSync(spec.exitFile, result);
+  process.exit(result.exitCode);
 }
 
 /**
@@ -288,17 +295,19 @@ async function runCommandWithSecrets(
   });
   report({ type: 'ready', world: 'command', digest: component.digest });
   closeProgress();
-  const code = await new Promise<number>((resolve) => {
-    worker.once('message', (result: CommandWorkerResult) => resolve(result.code));
+  const result = await new Promise<ExitResult>((resolve) => {
+    worker.once('message', (done: CommandWorkerResult) =>
+      resolve(done.err === undefined ? exitedWithCode(done.code) : failedWith(done.err)),
+    );
     worker.once('error', (err) => {
-      notice(`command failed: ${describeError(err)}`);
-      resolve(1);
+      notice(`command failed: ${codedMessage(err)}`);
+      resolve(failedWith(codedMessage(err)));
     });
-    worker.once('exit', () => resolve(1));
+    worker.once('exit', () => resolve(exitedWithCode(1)));
   });
   await secrets.revokeAll();
-  writeExitFileSync(spec.exitFile, exitedWithCode(code));
-  process.exit(code);
+  writeExitFileSync(spec.exitFile, result);
+  process.exit(result.exitCode);
 }
 
 async function runHttpService(
@@ -363,7 +372,7 @@ async function runHttpService(
 }
 
 main().catch((err: unknown) => {
-  notice(`task host failed: ${describeError(err)}`);
+  notice(`task host failed: ${codedMessage(err)}`);
   report({ type: 'failed', code: 'TASK_HOST_FAILED', message: describeError(err) });
   process.exit(1);
 });

@@ -26,14 +26,16 @@ export interface HostChannelOptions {
 export class HostChannel {
   private socket: Socket | undefined;
   private closed = false;
+  /** Settles once the channel has stopped trying for good: closed, or the task ended. */
+  readonly finished: Promise<void>;
 
-  private constructor(private readonly options: HostChannelOptions) {}
+  private constructor(private readonly options: HostChannelOptions) {
+    this.finished = this.run();
+  }
 
   /** Starts connecting in the background; never throws. */
   static open(options: HostChannelOptions): HostChannel {
-    const channel = new HostChannel(options);
-    void channel.run();
-    return channel;
+    return new HostChannel(options);
   }
 
   get connected(): boolean {

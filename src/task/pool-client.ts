@@ -328,8 +328,10 @@ export class PoolClient {
         this.members.delete(reply.taskId);
         if (this.members.size === 0) this.onEmpty?.(this);
         this.running?.delete(reply.taskId);
-        const result =
-          reply.signal > 0 ? killedBySignal(reply.signal) : { exitCode: reply.exitCode, signal: 0, oomKilled: false };
+        const result: ExitResult =
+          reply.signal > 0
+            ? killedBySignal(reply.signal)
+            : { exitCode: reply.exitCode, signal: 0, oomKilled: false, ...(reply.err ? { err: reply.err } : {}) };
         const watch = this.watches.get(reply.taskId);
         this.watches.delete(reply.taskId);
         if (watch) watch.resolve(result);

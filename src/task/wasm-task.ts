@@ -50,7 +50,7 @@ export class WasmTask {
     return new WasmTask(
       config,
       state,
-      exit.then((e) => resultOfChildExit(e)),
+      exit.then((e) => resultOfChildExit(e, state)),
     );
   }
 
@@ -112,9 +112,13 @@ export class WasmTask {
   }
 }
 
-function resultOfChildExit(exit: ChildExit): ExitResult {
+async function resultOfChildExit(exit: ChildExit, state: DriverState): Promise<ExitResult> {
   if (exit.signal !== null) return killedBySignal(signalNumber(exit.signal));
-  return exitedWithCode(exit.code ?? 0);
+  const result = exitedWithCode(exit.code ?? 0);
+  if (result.exitCode === 0) return result;
+  // A failure the task host could name left `[CODE] message` in its exit file.
+  const written = await readExitFile(exitFilePath(state.stateDir)).catch(() => undefined);
+  return written?.err !== undefined && written.exitCode === result.exitCode ? { ...result, err: written.err } : result;
 }
 
 async function watchForeignProcess(state: DriverState): Promise<ExitResult> {

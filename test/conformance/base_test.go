@@ -140,8 +140,8 @@ func TestFingerprintIsImmediateHealthyAndStaysOpen(t *testing.T) {
 		must.Eq(t, drivers.HealthStateHealthy, fp.Health)
 		must.NotNil(t, fp.Attributes["driver.wasm.version"])
 		must.NoError(t, fp.Err)
-	case <-time.After(time.Second):
-		t.Fatal("no fingerprint within 1s")
+	case <-time.After(30 * time.Second):
+		t.Fatal("no fingerprint within 30s")
 	}
 	// Nomad treats a closed fingerprint stream as a dead plugin: it must stay
 	// open (later messages are allowed, e.g. periodic re-fingerprints).
@@ -158,11 +158,13 @@ func TestFingerprintIsImmediateHealthyAndStaysOpen(t *testing.T) {
 	}
 }
 
-func TestControllerShutdownExitsPromptly(t *testing.T) {
+// go-plugin's Kill asks the plugin to shut down (GRPCController.Shutdown)
+// and SIGKILLs it if it has not exited 2 s later; it logs which happened.
+func TestControllerShutdownExitsByItselfBeforeGoPluginKillsIt(t *testing.T) {
 	p := launchPlugin(t, t.TempDir())
 	pid := p.pid()
-	start := time.Now()
-	p.client.Kill() // GRPCController.Shutdown, then SIGKILL after 2s if still alive
-	waitGone(t, pid, 3*time.Second)
-	must.Less(t, 1900*time.Millisecond, time.Since(start), must.Sprint("plugin must exit before go-plugin's 2s SIGKILL"))
+	p.client.Kill()
+	waitGone(t, pid, 30*time.Second)
+	must.StrContains(t, p.logs.String(), "plugin exited")
+	must.StrNotContains(t, p.logs.String(), "plugin failed to exit gracefully", must.Sprint("go-plugin had to SIGKILL it"))
 }

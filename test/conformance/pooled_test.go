@@ -10,8 +10,11 @@ package conformance
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -72,6 +75,30 @@ func answers(url string, timeout time.Duration) bool {
 	return resp.StatusCode == 200
 }
 
+// refused is true when nothing listens at url any more: the connection is refused, not merely slow.
+func refused(url string) bool {
+	client := http.Client{Timeout: time.Minute}
+	resp, err := client.Get(url)
+	if err == nil {
+		resp.Body.Close()
+		return false
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// mainThreadCPU is the CPU time the main thread of pid has used (utime+stime, USER_HZ = 100).
+func mainThreadCPU(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	stat, err := os.ReadFile(filepath.Join("/proc", itoa(pid), "task", itoa(pid), "stat"))
+	must.NoError(t, err)
+	fields := strings.Fields(string(stat)[strings.LastIndex(string(stat), ")")+2:])
+	utime, err := strconv.Atoi(fields[11])
+	must.NoError(t, err)
+	stime, err := strconv.Atoi(fields[12])
+	must.NoError(t, err)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
 func TestPooledTasksShareOnePoolWithTheirOwnLogsAndExitCodes(t *testing.T) {
 	p := launchPooledPlugin(t, t.TempDir())
 	service, serviceHandle, url := startPooledService(t, p)
@@ -111,26 +138,26 @@ func TestPooledTasksShareOnePoolWithTheirOwnLogsAndExitCodes(t *testing.T) {
 		must.Positive(t, usage.ResourceUsage.MemoryStats.RSS)
 		must.Less(t, uint64(8<<20), usage.ResourceUsage.MemoryStats.RSS)
 		must.Eq(t, uint64(0), usage.ResourceUsage.MemoryStats.RSS%65536)
-	case <-time.After(2 * time.Second):
-		t.Fatal("no stats within 2s")
+	case <-time.After(time.Minute):
+		t.Fatal("no stats within a minute")
 	}
 	cancel()
 
 	// SIGHUP replaces the service's instance; the service keeps answering.
 	must.NoError(t, p.driver.SignalTask(service.config.ID, "SIGHUP"))
-	must.StrContains(t, service.stderr.waitFor(t, "replacing", 5*time.Second), "received SIGHUP: replacing the component instance")
-	must.True(t, answers(url, 2*time.Second))
+	must.StrContains(t, service.stderr.waitFor(t, "replacing", 30*time.Second), "received SIGHUP: replacing the component instance")
+	must.True(t, answers(url, time.Minute))
 
 	// A second service in the same pool; stopping the first leaves it serving.
 	other, otherHandle, otherURL := startPooledService(t, p)
 	must.Eq(t, pool, poolOf(t, otherHandle))
-	start := time.Now()
-	must.NoError(t, p.driver.StopTask(service.config.ID, 5*time.Second, "SIGINT"))
-	res = waitExit(t, p.driver, service.config.ID, 6*time.Second)
-	must.Less(t, 2*time.Second, time.Since(start)) // drained at once, not at kill_timeout
+	// A kill_timeout longer than the test waits: exit code 0 is the drain, never the SIGKILL after it.
+	must.NoError(t, p.driver.StopTask(service.config.ID, 5*time.Minute, "SIGINT"))
+	res = waitExit(t, p.driver, service.config.ID, 2*time.Minute)
+	must.Eq(t, 0, res.Signal)
 	must.Eq(t, 0, res.ExitCode)
-	must.False(t, answers(url, time.Second))
-	must.True(t, answers(otherURL, 2*time.Second))
+	must.True(t, refused(url))
+	must.True(t, answers(otherURL, time.Minute))
 	must.False(t, processGone(pool))
 	must.NoError(t, p.driver.DestroyTask(service.config.ID, false))
 
@@ -151,20 +178,33 @@ func TestPooledRunawayGuestIsEndedByKillingItsPool(t *testing.T) {
 	spinHandle, _, err := p.driver.StartTask(spin.config)
 	must.NoError(t, err)
 	must.Eq(t, pool, poolOf(t, spinHandle))
-	spin.stdout.waitFor(t, "spinning", 5*time.Second)
-	must.False(t, answers(url, 500*time.Millisecond)) // the pool's one thread is the spinning guest's
+	spin.stdout.waitFor(t, "spinning", 30*time.Second)
+	// The pool's one thread is the spinning guest's: a request to the bystander is not answered
+	// while the pool's main thread runs for two seconds of CPU (not wall-clock: the machine may be busy).
+	answered := make(chan bool, 1)
+	go func() { answered <- answers(url, 10*time.Minute) }()
+	from := mainThreadCPU(t, pool)
+	for mainThreadCPU(t, pool)-from < 2*time.Second {
+		time.Sleep(100 * time.Millisecond)
+	}
+	select {
+	case <-answered:
+		t.Fatal("the bystander answered while the guest held the pool's thread")
+	default:
+	}
 
 	start := time.Now()
 	must.NoError(t, p.driver.StopTask(spin.config.ID, time.Second, "SIGINT"))
-	res := waitExit(t, p.driver, spin.config.ID, 5*time.Second)
+	res := waitExit(t, p.driver, spin.config.ID, 2*time.Minute)
 	elapsed := time.Since(start)
 	t.Logf("stop of a runaway pooled guest took %s (kill_timeout 1s)", elapsed)
-	must.Less(t, 3*time.Second, elapsed)
+	must.GreaterEq(t, time.Second, elapsed) // SIGINT could not reach the guest: the pool was killed after the timeout
 	must.Eq(t, 9, res.Signal)
-	waitGone(t, pool, 2*time.Second)
+	waitGone(t, pool, 30*time.Second)
+	must.False(t, <-answered, must.Sprint("the request in flight died with the pool, unanswered"))
 
 	// The bystander ended with the pool, and says why; Nomad's restart policy takes it from there.
-	other := waitExit(t, p.driver, bystander.config.ID, 5*time.Second)
+	other := waitExit(t, p.driver, bystander.config.ID, time.Minute)
 	must.Eq(t, 9, other.Signal)
 	must.ErrorContains(t, other.Err, "POOL_HOST_FAILED")
 	must.ErrorContains(t, other.Err, `task "web"`)
@@ -186,7 +226,7 @@ func TestPooledTaskSurvivesPluginRestartAndIsRecovered(t *testing.T) {
 	must.Eq(t, pool, poolOf(t, doomedHandle))
 
 	must.NoError(t, syscall.Kill(first.pid(), syscall.SIGKILL))
-	waitGone(t, first.pid(), 2*time.Second)
+	waitGone(t, first.pid(), 30*time.Second)
 	must.True(t, answers(url, 2*time.Second), must.Sprint("pooled tasks must outlive their plugin"))
 
 	second := launchPooledPlugin(t, cache)
@@ -204,7 +244,7 @@ func TestPooledTaskSurvivesPluginRestartAndIsRecovered(t *testing.T) {
 	// A pool that dies while no plugin runs: its tasks are reported ended after recovery.
 	second.client.Kill()
 	must.NoError(t, syscall.Kill(-pool, syscall.SIGKILL))
-	waitGone(t, pool, 2*time.Second)
+	waitGone(t, pool, 30*time.Second)
 	third := launchPooledPlugin(t, cache)
 	must.NoError(t, third.driver.RecoverTask(persistedHandle(t, handle)))
 	res := waitExit(t, third.driver, service.config.ID, 5*time.Second)
@@ -288,10 +328,10 @@ func TestPooledMaxTasksOpensPoolsAndLetsSurplusEmptyOnesGo(t *testing.T) {
 	must.True(t, answers(secondURL, 2*time.Second))
 	must.NoError(t, p.driver.StopTask(second.config.ID, 5*time.Second, "SIGTERM"))
 	must.Eq(t, 0, waitExit(t, p.driver, second.config.ID, 6*time.Second).ExitCode)
-	waitGone(t, b, 3*time.Second) // a second empty pool is let go
+	waitGone(t, b, 30*time.Second) // a second empty pool is let go
 	must.False(t, processGone(a))
 
 	// The plugin going away lets the last empty pool go too.
 	p.client.Kill()
-	waitGone(t, a, 3*time.Second)
+	waitGone(t, a, 30*time.Second)
 }

@@ -132,7 +132,7 @@ func TestMalformedConfigsFailClearlyAndThePluginCarriesOn(t *testing.T) {
 }
 
 // assertPluginAnswers checks the plugin still serves Nomad: PluginInfo, and a
-// healthy first fingerprint within 1s.
+// healthy first fingerprint.
 func assertPluginAnswers(t *testing.T, p *pluginInstance) {
 	t.Helper()
 	info, err := p.base.PluginInfo()
@@ -146,8 +146,8 @@ func assertPluginAnswers(t *testing.T, p *pluginInstance) {
 	case fp := <-ch:
 		must.NotNil(t, fp)
 		must.Eq(t, drivers.HealthStateHealthy, fp.Health)
-	case <-time.After(time.Second):
-		t.Fatal("no fingerprint within 1s")
+	case <-time.After(30 * time.Second):
+		t.Fatal("no fingerprint within 30s")
 	}
 }
 
@@ -260,49 +260,44 @@ func TestUnknownTaskIDs(t *testing.T) {
 func TestStopHonoursSignalAndTimeoutAndLeavesNothing(t *testing.T) {
 	p := launchPlugin(t, t.TempDir())
 
-	t.Run("ticker stops on SIGINT within the timeout", func(t *testing.T) {
+	// A kill timeout longer than the test waits: SIGINT (2) itself must end these, not the SIGKILL (9) after it.
+	t.Run("ticker is ended by SIGINT itself, not the SIGKILL after the timeout", func(t *testing.T) {
 		ticker := newTask(t, p, "ticker", map[string]interface{}{"component": "local/ticker.wasm"}, nil)
 		handle, _, err := p.driver.StartTask(ticker.config)
 		must.NoError(t, err)
-		ticker.stdout.waitFor(t, "tick 2", 5*time.Second)
+		ticker.stdout.waitFor(t, "tick 2", 30*time.Second)
 		pid := taskHostPid(t, handle)
-		start := time.Now()
-		must.NoError(t, p.driver.StopTask(ticker.config.ID, 5*time.Second, "SIGINT"))
-		res := waitExit(t, p.driver, ticker.config.ID, 6*time.Second)
-		must.Less(t, 5*time.Second, time.Since(start), must.Sprint("a task that honours SIGINT must not wait for the kill timeout"))
+		must.NoError(t, p.driver.StopTask(ticker.config.ID, 5*time.Minute, "SIGINT"))
+		res := waitExit(t, p.driver, ticker.config.ID, 2*time.Minute)
 		must.Eq(t, 2, res.Signal)
 		must.Eq(t, 130, res.ExitCode)
-		waitGone(t, pid, time.Second)
+		waitGone(t, pid, 30*time.Second)
 	})
 
-	t.Run("busy spin ends within the 1s timeout on SIGINT", func(t *testing.T) {
+	t.Run("a busy spin is ended by SIGINT itself (its default action needs no help from the guest)", func(t *testing.T) {
 		spin := newTask(t, p, "spin", map[string]interface{}{"component": "local/spin.wasm"}, nil)
 		handle, _, err := p.driver.StartTask(spin.config)
 		must.NoError(t, err)
-		spin.stdout.waitFor(t, "spinning", 5*time.Second)
+		spin.stdout.waitFor(t, "spinning", 30*time.Second)
 		pid := taskHostPid(t, handle)
-		start := time.Now()
-		must.NoError(t, p.driver.StopTask(spin.config.ID, time.Second, "SIGINT"))
-		res := waitExit(t, p.driver, spin.config.ID, 5*time.Second)
-		elapsed := time.Since(start)
-		t.Logf("spin after SIGINT: signal=%d exit=%d after %s", res.Signal, res.ExitCode, elapsed)
-		must.True(t, res.Signal == 2 || res.Signal == 9, must.Sprintf("signal %d", res.Signal))
-		must.Less(t, 2500*time.Millisecond, elapsed, must.Sprint("dead within the 1s timeout plus margin"))
-		waitGone(t, pid, time.Second)
+		must.NoError(t, p.driver.StopTask(spin.config.ID, 5*time.Minute, "SIGINT"))
+		res := waitExit(t, p.driver, spin.config.ID, 2*time.Minute)
+		must.Eq(t, 2, res.Signal)
+		waitGone(t, pid, 30*time.Second)
 	})
 
-	t.Run("spin ignoring the signal gets SIGKILL after the timeout", func(t *testing.T) {
+	t.Run("spin ignoring the signal gets SIGKILL, not before the timeout", func(t *testing.T) {
 		spin := newTask(t, p, "spin", map[string]interface{}{"component": "local/spin.wasm"}, nil)
 		handle, _, err := p.driver.StartTask(spin.config)
 		must.NoError(t, err)
-		spin.stdout.waitFor(t, "spinning", 5*time.Second)
+		spin.stdout.waitFor(t, "spinning", 30*time.Second)
 		start := time.Now()
-		// SIGUSR1 is ignored by the task host: only the SIGKILL after the timeout ends it.
-		must.NoError(t, p.driver.StopTask(spin.config.ID, time.Second, "SIGUSR1"))
-		res := waitExit(t, p.driver, spin.config.ID, 5*time.Second)
+		// SIGUSR2 is ignored by the task host: only the SIGKILL after the timeout ends it.
+		must.NoError(t, p.driver.StopTask(spin.config.ID, time.Second, "SIGUSR2"))
+		res := waitExit(t, p.driver, spin.config.ID, time.Minute)
 		must.Eq(t, 9, res.Signal)
-		must.Between(t, 900*time.Millisecond, time.Since(start), 2500*time.Millisecond)
-		waitGone(t, taskHostPid(t, handle), time.Second)
+		must.GreaterEq(t, time.Second, time.Since(start))
+		waitGone(t, taskHostPid(t, handle), 30*time.Second)
 	})
 }
 

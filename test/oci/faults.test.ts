@@ -95,9 +95,9 @@ describe('registry hangs', () => {
       expect(err.message).toContain('after 2 attempt(s)');
       expect(err.message).toMatch(/aborted: TimeoutError/);
       expect(held).toHaveLength(2);
-      // Two 300 ms timeouts plus a short backoff, not the default 30 s.
+      // Two 300 ms timeouts plus a short backoff (a lower bound: load only adds), not the default 30 s each.
       expect(Date.now() - started).toBeGreaterThanOrEqual(600);
-      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       for (const socket of held) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -29,12 +29,13 @@ function collect(host: ChildProcess, onConnect?: () => void) {
   return { messages, channel };
 }
 
+/** Waits on a condition; the limit is only there to end a broken run (a loaded 2-core machine can be slow). */
 async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
+  const deadline = Date.now() + 60_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('task host control channel', () => {
@@ -52,11 +53,14 @@ describe('task host control channel', () => {
 
   it('keeps events while no plugin is connected and hands them to the next one', async () => {
     const host = await startServingHello();
-    // Standard signals do not queue: one at a time, each reload done while nobody listens.
+    let stderr = '';
+    host.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const received = (): number => stderr.split('received SIGHUP').length - 1;
+    // Standard signals do not queue: the second is sent once the first was taken.
     host.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => received() === 1, 'the first SIGHUP taken');
     host.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => received() === 2, 'the second SIGHUP taken');
     const { messages, channel } = collect(host);
     await until(() => messages.length === 2, 'two buffered events');
     expect(messages.map((m) => m.message)).toEqual([
@@ -81,12 +85,24 @@ describe('task host control channel', () => {
     second.channel.close();
   });
 
-  it('stops trying once the task host has exited', async () => {
+  it('stops trying once the task host has exited: its last liveness check said so, and it asks no more', async () => {
     const host = await startServingHello();
-    const { channel } = collect(host);
+    const answers: boolean[] = [];
+    const channel = HostChannel.open({
+      path: controlSocketPath(host.pid ?? 0),
+      isAlive: async () => {
+        const alive = host.exitCode === null && host.signalCode === null;
+        answers.push(alive);
+        return alive;
+      },
+      onMessage: () => undefined,
+    });
     await until(() => channel.connected, 'connection');
     host.kill('SIGTERM');
     await until(() => host.exitCode !== null || host.signalCode !== null, 'exit');
-    await until(() => !channel.connected, 'disconnect');
+    await channel.finished; // the reconnection loop has ended
+    expect(channel.connected).toBe(false);
+    expect(answers.at(-1)).toBe(false);
+    expect(answers.filter((alive) => !alive)).toHaveLength(1);
   });
 });

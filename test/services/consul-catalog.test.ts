@@ -142,7 +142,7 @@ describe('ConsulCatalog (consul npm package) against Consul 1.16.3', () => {
     catalog.close();
   });
 
-  it('an aborted query ends at once', async () => {
+  it('an aborted blocking query ends with an AbortError, long before its 30 s wait', async () => {
     const catalog = new ConsulCatalog(endpoint(consul));
     const first = await catalog.lookup({
       name: 'payments',
@@ -161,8 +161,9 @@ describe('ConsulCatalog (consul npm package) against Consul 1.16.3', () => {
     });
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
-    await expect(blocked).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(5_000);
+    await expect(blocked).rejects.toMatchObject({ name: 'AbortError' });
+    // Not Consul answering at the end of its wait (30 s, plus up to 1/16 of jitter).
+    expect(Date.now() - started).toBeLessThan(20_000);
     catalog.close();
   });
 

@@ -21,6 +21,8 @@ export interface WasmJobSpec {
   readonly taskEnv?: Readonly<Record<string, string>>;
   readonly port?: boolean;
   readonly killTimeout?: string;
+  /** The task's kill_signal (Nomad's default: SIGINT). */
+  readonly killSignal?: string;
   /** Raw HCL for the config block instead of the generated one (for malformed-config tests). */
   readonly rawConfig?: string;
   /** Raw HCL added to the config block (mount blocks, allow_http, ...). */
@@ -59,6 +61,7 @@ job "${spec.id}" {
     task "t" {
       driver = "wasm"
       ${spec.killTimeout ? `kill_timeout = "${spec.killTimeout}"` : ''}
+      ${spec.killSignal ? `kill_signal = "${spec.killSignal}"` : ''}
       ${
         spec.source
           ? ''

@@ -9,6 +9,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import type { Grants } from '../../../src/ipc/grants.ts';
 import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
+import type { ProgressMessage } from '../../../src/ipc/launch-spec.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 export const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components');
@@ -55,16 +56,25 @@ function specFor(run: HostRun): string {
   return JSON.stringify(launchSpecFor(run));
 }
 
-/** Runs a command component to completion. */
+/**
+ * Runs a command component to completion; `progress` holds what the task
+ * host told the plugin on fd 3, `exitFile` where it recorded its exit.
+ */
 export function runToExit(run: HostRun) {
-  return spawnSync(process.execPath, [TASK_HOST], {
-    input: specFor(run),
-    stdio: ['pipe', 'pipe', 'pipe', 'ignore'],
+  const spec = launchSpecFor(run);
+  const result = spawnSync(process.execPath, [TASK_HOST], {
+    input: JSON.stringify(spec),
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     env: { ...run.hostEnv },
     encoding: 'utf8',
     maxBuffer: 512 * 1024 * 1024,
     timeout: 60_000,
   });
+  const progress = String(result.output[3] ?? '')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as ProgressMessage);
+  return { ...result, progress, exitFile: String(spec['exitFile']) };
 }
 
 /** Starts a task host and leaves it running (stdout/stderr piped). */
