@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { taskConfigSpec } from '../config/task-config.js';
-import { DriverError, describeError } from '../errors.js';
+import { DriverError, describeError, errorCodeOf } from '../errors.js';
 import type { DriverHandlers } from '../generated/hashicorp/nomad/plugins/drivers/proto/Driver.js';
 import type { Duration__Output } from '../generated/google/protobuf/Duration.js';
 import type { ExitResult as ExitResultMessage } from '../generated/hashicorp/nomad/plugins/drivers/proto/ExitResult.js';
@@ -104,7 +104,7 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
           });
         },
         (err: unknown) => {
-          log.error({ task_id: config.id, err: describeError(err) }, 'failed to start task');
+          log.error({ task_id: config.id, code: errorCodeOf(err), err: describeError(err) }, 'failed to start task');
           callback(startTaskStatus(err));
         },
       );
