@@ -144,7 +144,7 @@ describe('nomad-wasm against a registry', () => {
       .update(publicKey.export({ type: 'spki', format: 'der' }))
       .digest('hex');
     const file = join(COMPONENTS, 'hello-http.wasm');
-    const cases = [
+    const cases: { key: string; tag: string; extraEnv: Record<string, string> }[] = [
       { key: 'signing.key', tag: 'plain', extraEnv: {} },
       { key: 'encrypted.key', tag: 'encrypted', extraEnv: { NOMAD_WASM_SIGNING_KEY_PASSWORD: 'correct horse' } },
     ];

@@ -126,7 +126,7 @@ func (r *jobResource) apply(ctx context.Context, plan *jobModel, prior *jobModel
 	// Detached: apply does not wait for the tasks, but a job no client can
 	// take (a driver none runs, a node class none has) should not pass
 	// silently. The scheduler's first answer usually comes within a second.
-	if unplaced := registrationPlacement(ctx, r.clients.nomad, namespace, registered.EvalID, placementCheckTimeout); unplaced != "" {
+	if unplaced := registrationPlacement(ctx, r.clients.nomad, current, namespace, registered.EvalID, placementCheckTimeout); unplaced != "" {
 		diags.AddWarning("Nomad cannot place the job's allocations yet",
 			fmt.Sprintf("job %q in namespace %q is registered, but Nomad's scheduler placed only part of it; it stays pending until a client fits:\n%s", *job.ID, namespace, unplaced))
 	}

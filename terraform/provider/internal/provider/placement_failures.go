@@ -38,12 +38,17 @@ func jobPlacementFailures(ctx context.Context, client *api.Client, namespace, jo
 	if !blocked || latest == nil {
 		return ""
 	}
-	return describePlacementFailures(latest)
+	job, _, err := client.Jobs().Info(jobID, (&api.QueryOptions{Namespace: namespace}).WithContext(ctx))
+	if err != nil {
+		job = nil // the reasons stand without the job's constraints beside them
+	}
+	return describePlacementFailures(latest, job)
 }
 
 // describePlacementFailures: one paragraph per task group of an evaluation
-// that could not place all allocations; "" when it placed them all.
-func describePlacementFailures(eval *api.Evaluation) string {
+// that could not place all allocations; "" when it placed them all. `job`
+// (may be nil) supplies the constraints Nomad's cached verdicts leave out.
+func describePlacementFailures(eval *api.Evaluation, job *api.Job) string {
 	groups := make([]string, 0, len(eval.FailedTGAllocs))
 	for group := range eval.FailedTGAllocs {
 		groups = append(groups, group)
@@ -55,6 +60,9 @@ func describePlacementFailures(eval *api.Evaluation) string {
 		unplaced := metrics.CoalescedFailures + 1
 		out = append(out, fmt.Sprintf("task group %q: %d allocation(s) cannot be placed (evaluation %s):", group, unplaced, shortID(eval.ID)))
 		for _, reason := range placementReasons(metrics) {
+			if strings.HasPrefix(reason, `Constraint "computed class ineligible"`) {
+				reason += " (" + classIneligibleHint(job, group) + ")"
+			}
 			out = append(out, "  * "+reason)
 		}
 	}
@@ -101,11 +109,50 @@ func placementReasons(m *api.AllocationMetric) []string {
 	return reasons
 }
 
+// classIneligibleHint: Nomad names the failing constraint only the first
+// time it checks a class of clients; later checks in the same evaluation
+// (after an in-place update was tried on the old allocation's client, for
+// one) say "computed class ineligible". What the group asks for is then the
+// best explanation there is.
+func classIneligibleHint(job *api.Job, group string) string {
+	const cached = "Nomad had already found that these clients fail a constraint or driver of the group"
+	if job == nil {
+		return cached
+	}
+	var asks []string
+	for _, c := range job.Constraints {
+		asks = append(asks, constraintText(c))
+	}
+	for _, tg := range job.TaskGroups {
+		if tg.Name == nil || *tg.Name != group {
+			continue
+		}
+		for _, c := range tg.Constraints {
+			asks = append(asks, constraintText(c))
+		}
+		drivers := map[string]bool{}
+		for _, task := range tg.Tasks {
+			if !drivers[task.Driver] {
+				drivers[task.Driver] = true
+				asks = append(asks, "driver "+task.Driver)
+			}
+		}
+	}
+	if len(asks) == 0 {
+		return cached
+	}
+	return cached + "; it asks for: " + strings.Join(asks, ", ")
+}
+
+func constraintText(c *api.Constraint) string {
+	return strings.TrimSpace(fmt.Sprintf("%s %s %s", c.LTarget, c.Operand, c.RTarget))
+}
+
 // registrationPlacement waits (briefly) for the evaluation a job
 // registration created and returns what it could not place; "" when it
 // placed everything or did not finish in time (the job is registered
 // either way; this only feeds a warning).
-func registrationPlacement(ctx context.Context, client *api.Client, namespace, evalID string, timeout time.Duration) string {
+func registrationPlacement(ctx context.Context, client *api.Client, job *api.Job, namespace, evalID string, timeout time.Duration) string {
 	if evalID == "" {
 		return ""
 	}
@@ -117,7 +164,7 @@ func registrationPlacement(ctx context.Context, client *api.Client, namespace, e
 			return fmt.Sprintf("(cannot read evaluation %s to check placement: %v)", shortID(evalID), err)
 		}
 		if eval.Status != api.EvalStatusPending {
-			return describePlacementFailures(eval)
+			return describePlacementFailures(eval, job)
 		}
 		if time.Now().After(deadline) {
 			return ""
