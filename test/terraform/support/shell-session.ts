@@ -20,12 +20,15 @@ export class ShellSession {
   private output = '';
   private exited: number | null = null;
   private listener: (() => void) | undefined;
+  /** A step was sent and its end not seen (still running, or timed out). */
+  private stepRunning = false;
   private steps = 0;
 
   /** `scratch`: where the step files are written. */
   constructor(scratch: string, cwd: string, env: NodeJS.ProcessEnv) {
     this.scratch = scratch;
-    this.bash = spawn('bash', ['--noprofile', '--norc'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group, so that close() can end what a hung step started.
+    this.bash = spawn('bash', ['--noprofile', '--norc'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const collect = (chunk: Buffer): void => {
       this.output += chunk.toString();
       this.listener?.();
@@ -58,10 +61,13 @@ export class ShellSession {
       };
       const timer = setTimeout(() => finish(`did not finish within ${timeoutMs / 1000} s`), timeoutMs);
       this.listener = () => {
-        if (this.output.includes(marker, from)) finish();
-        else if (this.exited !== null) finish(`failed (the shell exited with ${this.exited})`);
+        if (this.output.includes(`${marker}\n`, from)) {
+          this.stepRunning = false;
+          finish();
+        } else if (this.exited !== null) finish(`failed (the shell exited with ${this.exited})`);
       };
       if (this.exited !== null) return finish('cannot run: an earlier step ended the shell');
+      this.stepRunning = true;
       this.bash.stdin.write(`source ${file} </dev/null; echo "${marker}"\n`);
     });
   }
@@ -72,7 +78,17 @@ export class ShellSession {
     return output.trim();
   }
 
+  /** Ends the session; a step still running is ended with its process group (ours). */
   close(): void {
-    if (this.exited === null) this.bash.stdin.end();
+    if (this.exited !== null) return;
+    this.bash.stdin.end();
+    const pid = this.bash.pid;
+    if (this.stepRunning && pid !== undefined) {
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
   }
 }
