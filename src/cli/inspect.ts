@@ -32,7 +32,7 @@ export async function inspectCommand(args: readonly string[], flags: CliFlags): 
     }
     const lines = [
       `reference     ${report.reference}`,
-      `digest        ${digest} (the component's bytes)`,
+      `digest        ${digest}`,
       ...(component.kind === 'oci'
         ? [
             `manifest      ${component.manifestDigest}`,
