@@ -237,7 +237,7 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
   const { runCommand } = await import('../runtime/run-command.js');
   report({ type: 'ready', world: 'command', digest: component.digest });
   closeProgress();
-  let result;
+  let result: ExitResult;
   try {
     result = exitedWithCode(await runCommand(component, grants));
   } catch (err) {

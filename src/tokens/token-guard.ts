@@ -59,8 +59,8 @@ export async function refuseTokenGrants(
         `config field secret["${secret.name}"].path: Vault answers "${secret.path}" with the task's own Vault token; ${NEVER}`,
       );
   }
+  // argv[0] (from `component`) is always among them: the tokens are read at every start.
   const visible = visibleStrings(config, grants);
-  if (visible.length === 0 && grants.mounts.length === 0) return; // nothing that could carry one
   const sharedAllocDir = join(context.allocDir, 'alloc');
   const tokens = await collectTaskTokens({
     env: context.env,

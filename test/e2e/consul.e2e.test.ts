@@ -611,7 +611,9 @@ describe('a Wasm component calls services by name (allow_services), in a mixed c
     );
     expect(
       events(caller).some((e) =>
-        /Service lookup failed, keeping the last known instances of backend\.service\.consul/.test(e),
+        /^Driver: \[SERVICE_LOOKUP_FAILED\] Service lookup failed, keeping the last known instances of backend\.service\.consul/.test(
+          e,
+        ),
       ),
     ).toBe(true);
 

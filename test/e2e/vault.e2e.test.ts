@@ -385,13 +385,18 @@ describe('Vault secrets in components on a real Nomad agent', () => {
     const user = (await get(task, 'db.username')).body;
     await vault.stop();
     try {
-      const failures = await task.events.waitFor(/^Vault lease renewal for secret "db" failed/, 1, 30_000);
+      // Coded events: the code first, as `nomad alloc status` shows them.
+      const failures = await task.events.waitFor(
+        /^\[VAULT_UNREACHABLE\] Vault lease renewal for secret "db" failed/,
+        1,
+        30_000,
+      );
       expect(failures[0]).toContain(vault.address);
       // Still served while its lease lasts.
       const during = await get(task, 'db.username');
-      if (task.events.matching(/^Secret "db" expired/).length === 0)
+      if (task.events.matching(/^\[VAULT_UNREACHABLE\] Secret "db" expired/).length === 0)
         expect(during).toEqual({ status: 200, body: user });
-      await task.events.waitFor(/^Secret "db" expired at/, 1, 30_000);
+      await task.events.waitFor(/^\[VAULT_UNREACHABLE\] Secret "db" expired at/, 1, 30_000);
       const expired = await get(task, 'db.username');
       expect(expired.status).toBe(500);
       expect(expired.body).toMatch(/^error upstream: secret "db" expired at/);
