@@ -12,6 +12,7 @@ import { resourceFromAttributes, defaultResource, type Resource } from '@opentel
 import {
   MeterProvider,
   PeriodicExportingMetricReader,
+  type MetricReader,
   type MetricProducer,
   type PushMetricExporter,
   type ResourceMetrics,
@@ -43,6 +44,8 @@ export interface SdkOptions {
   readonly forwardMetrics?: PushMetricExporter;
   /** Metrics of other processes, served with this process's (the plugin's scrape listener). */
   readonly metricProducers?: MetricProducer[];
+  /** A pull reader (the plugin's Prometheus scrape listener). */
+  readonly pullReader?: MetricReader;
 }
 
 export interface TelemetrySdk {
@@ -125,7 +128,7 @@ async function startMetrics(
   resource: Resource,
   options: SdkOptions,
 ): Promise<{ meterProvider: MeterProvider | undefined; metricHealth: ExportHealthTracker | undefined }> {
-  const readers: PeriodicExportingMetricReader[] = [];
+  const readers: MetricReader[] = options.pullReader ? [options.pullReader] : [];
   const producers = options.metricProducers ? { metricProducers: options.metricProducers } : {};
   let metricHealth: ExportHealthTracker | undefined;
   if (settings.metrics) {
@@ -149,7 +152,7 @@ async function startMetrics(
       }),
     );
   }
-  if (readers.length === 0 && !settings.prometheus) return { meterProvider: undefined, metricHealth };
+  if (readers.length === 0) return { meterProvider: undefined, metricHealth };
   return { meterProvider: new MeterProvider({ resource, readers }), metricHealth };
 }
 

@@ -297,6 +297,24 @@ export class TaskTelemetry implements TaskTelemetryHooks {
     };
   }
 
+  /** A Vault operation that happened before telemetry was started (the reads at start), with its times. */
+  vaultAt(
+    operation: 'read' | 'renew' | 'revoke' | 'rotate',
+    attributes: Attributes,
+    startMs: number,
+    endMs: number,
+    outcome: { error?: unknown; attributes?: Attributes },
+  ): void {
+    const span = this.tracer?.startSpan(
+      sc.SPAN_VAULT(operation),
+      { kind: SpanKind.CLIENT, startTime: startMs, attributes: { [sc.ATTR_VAULT_OPERATION]: operation, ...attributes, ...outcome.attributes } },
+      this.startContext,
+    );
+    span?.setAttribute(sc.ATTR_VAULT_OUTCOME, outcome.error === undefined ? 'ok' : 'failed');
+    if (outcome.error !== undefined) span?.setStatus({ code: SpanStatusCode.ERROR });
+    span?.end(endMs);
+  }
+
   /** Linear memory gauges: the task's total and its largest single memory (an instance's). */
   observeMemory(measure: () => { bytes: number; largestBytes: number }): void {
     const meter = this.options.sdk.meter;
