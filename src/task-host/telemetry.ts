@@ -46,6 +46,7 @@ export async function startHostTelemetry(
     ...(spec.sampler ? { sampler: spec.sampler } : {}),
     pointAttributes: {},
   });
+  task.observeProcessCpu();
   return { sdk, task, flush: () => sdk.flush(EXIT_FLUSH_MS) };
 }
 

@@ -315,6 +315,19 @@ export class TaskTelemetry implements TaskTelemetryHooks {
     span?.end(endMs);
   }
 
+  /** CPU of this process (a task host is one task): `process.cpu.time` by `cpu.mode`. */
+  observeProcessCpu(): void {
+    const meter = this.options.sdk.meter;
+    if (!meter) return;
+    meter
+      .createObservableCounter(sc.METRIC_PROCESS_CPU_TIME, { unit: 's', description: 'CPU time of the task host process.' })
+      .addCallback((result) => {
+        const usage = process.cpuUsage();
+        result.observe(usage.user / 1e6, { ...this.points, 'cpu.mode': 'user' });
+        result.observe(usage.system / 1e6, { ...this.points, 'cpu.mode': 'system' });
+      });
+  }
+
   /** Linear memory gauges: the task's total and its largest single memory (an instance's). */
   observeMemory(measure: () => { bytes: number; largestBytes: number }): void {
     const meter = this.options.sdk.meter;
