@@ -62,8 +62,13 @@ export async function buildPythonComponents(root: string, out: string): Promise<
         const work = await mkdtemp(join(tmpdir(), `componentize-py-${componentName}-`));
         try {
           const expand = (a: string): string =>
-            a.replaceAll('{out}', target).replaceAll('{site}', site).replaceAll('{root}', root).replaceAll('{work}', work);
-          for (const rewrite of build.rewrites ?? []) await rewriteWit(expand(rewrite.from), expand(rewrite.to), rewrite.replace);
+            a
+              .replaceAll('{out}', target)
+              .replaceAll('{site}', site)
+              .replaceAll('{root}', root)
+              .replaceAll('{work}', work);
+          for (const rewrite of build.rewrites ?? [])
+            await rewriteWit(expand(rewrite.from), expand(rewrite.to), rewrite.replace);
           await run(join(venv, 'bin/componentize-py'), build.args.map(expand), {
             cwd: dir,
             maxBuffer: 16 * 1024 * 1024,
@@ -78,7 +83,11 @@ export async function buildPythonComponents(root: string, out: string): Promise<
 }
 
 /** Copies the .wit files of `from` to `to`, each replacement applied; one that matches nowhere fails. */
-async function rewriteWit(from: string, to: string, replacements: readonly (readonly [string, string])[]): Promise<void> {
+async function rewriteWit(
+  from: string,
+  to: string,
+  replacements: readonly (readonly [string, string])[],
+): Promise<void> {
   await mkdir(to, { recursive: true });
   const used = new Set<number>();
   for (const file of (await readdir(from)).filter((f) => f.endsWith('.wit'))) {
@@ -92,7 +101,9 @@ async function rewriteWit(from: string, to: string, replacements: readonly (read
   }
   const unused = replacements.filter((_, i) => !used.has(i)).map(([find]) => find);
   if (unused.length > 0)
-    throw new Error(`WIT rewrite of ${from}: ${unused.map((f) => `"${f}"`).join(', ')} found in no file (did the WIT change?)`);
+    throw new Error(
+      `WIT rewrite of ${from}: ${unused.map((f) => `"${f}"`).join(', ')} found in no file (did the WIT change?)`,
+    );
 }
 
 /**

@@ -28,6 +28,8 @@ export const telemetryConfigSpec: Spec = singleBlock(
   'telemetry',
   object({
     endpoint: attr('endpoint', 'string'),
+    traces_endpoint: attr('traces_endpoint', 'string'),
+    metrics_endpoint: attr('metrics_endpoint', 'string'),
     protocol: attr('protocol', 'string'),
     headers: attr('headers', 'map(string)'),
     sample_ratio: attr('sample_ratio', 'number'),
@@ -57,8 +59,18 @@ export function decodeTelemetryConfig(block: ConfigReader | undefined, env: Env)
   const endpoint = block?.optionalString('endpoint');
   const protocol = block ? blockProtocol(block) : undefined;
   const headers = block?.stringMap('headers') ?? {};
-  const traces = otlpTarget('TRACES', 'traces', env, { endpoint, protocol, headers });
-  const metrics = otlpTarget('METRICS', 'metrics', env, { endpoint, protocol, headers });
+  const traces = otlpTarget('TRACES', 'traces', env, {
+    endpoint,
+    signalEndpoint: block?.optionalString('traces_endpoint'),
+    protocol,
+    headers,
+  });
+  const metrics = otlpTarget('METRICS', 'metrics', env, {
+    endpoint,
+    signalEndpoint: block?.optionalString('metrics_endpoint'),
+    protocol,
+    headers,
+  });
   return {
     traces: exporterOn(env, 'OTEL_TRACES_EXPORTER') ? traces : undefined,
     metrics: exporterOn(env, 'OTEL_METRICS_EXPORTER') ? metrics : undefined,
@@ -93,6 +105,8 @@ function exporterOn(env: Env, name: string): boolean {
 
 interface BlockTarget {
   readonly endpoint: string | undefined;
+  /** `traces_endpoint` / `metrics_endpoint`: the whole signal URL, used as it is (Jaeger, Prometheus directly). */
+  readonly signalEndpoint: string | undefined;
   readonly protocol: OtlpProtocol | undefined;
   readonly headers: Record<string, string>;
 }
@@ -104,13 +118,17 @@ function otlpTarget(signal: 'TRACES' | 'METRICS', path: string, env: Env, block:
   if (block.protocol) protocol = block.protocol;
   else if (protocolVar) {
     const value = env[protocolVar]?.trim() ?? '';
-    if (!isProtocol(value)) throw new EnvError(protocolVar, `must be one of ${OTLP_PROTOCOLS.join(', ')}, got "${value}"`);
+    if (!isProtocol(value))
+      throw new EnvError(protocolVar, `must be one of ${OTLP_PROTOCOLS.join(', ')}, got "${value}"`);
     protocol = value;
   }
   let url: string;
   let urlSource: string;
   const signalVar = `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`;
-  if (block.endpoint !== undefined) {
+  if (block.signalEndpoint !== undefined) {
+    urlSource = `telemetry.${path}_endpoint`;
+    url = block.signalEndpoint;
+  } else if (block.endpoint !== undefined) {
     urlSource = 'telemetry.endpoint';
     url = signalUrl(block.endpoint, protocol, path);
   } else if (env[signalVar]) {
@@ -188,10 +206,15 @@ function metricInterval(block: ConfigReader | undefined, env: Env): number {
   if (text !== undefined) {
     const ms = parseDuration(text);
     if (ms === undefined || ms < 100)
-      throw new ConfigFieldError('telemetry.metric_export_interval', `must be a duration of at least 100ms like "15s", got "${text}"`);
+      throw new ConfigFieldError(
+        'telemetry.metric_export_interval',
+        `must be a duration of at least 100ms like "15s", got "${text}"`,
+      );
     return ms;
   }
-  return env['OTEL_METRIC_EXPORT_INTERVAL'] ? positiveInt(env, 'OTEL_METRIC_EXPORT_INTERVAL') : DEFAULT_METRIC_INTERVAL_MS;
+  return env['OTEL_METRIC_EXPORT_INTERVAL']
+    ? positiveInt(env, 'OTEL_METRIC_EXPORT_INTERVAL')
+    : DEFAULT_METRIC_INTERVAL_MS;
 }
 
 function prometheusListen(block: ConfigReader | undefined): TelemetrySettings['prometheus'] {
@@ -234,7 +257,10 @@ function batch(env: Env): BatchSettings {
     maxExportBatchSize: read('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', DEFAULT_BATCH.maxExportBatchSize),
   };
   if (settings.maxExportBatchSize > settings.maxQueueSize)
-    throw new EnvError('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', `must not be larger than OTEL_BSP_MAX_QUEUE_SIZE (${settings.maxQueueSize})`);
+    throw new EnvError(
+      'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+      `must not be larger than OTEL_BSP_MAX_QUEUE_SIZE (${settings.maxQueueSize})`,
+    );
   return settings;
 }
 

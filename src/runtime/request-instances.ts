@@ -64,10 +64,8 @@ export async function requestInstances(
       },
     );
   };
-  const fresh =
-    (reason: InstantiationReason) =>
-    (): Promise<Exports> =>
-      observed(reason, () => instantiateComponent(component, imports, options));
+  const fresh = (reason: InstantiationReason) => (): Promise<Exports> =>
+    observed(reason, () => instantiateComponent(component, imports, options));
   // Instantiating up front also proves the component can start at all.
   if (settings.mode === 'shared') return sharedInstance(await fresh('start')(), fresh('replace'), fresh('reload'));
   const first = await observed('start', () => instantiateResettable(component, imports, options));

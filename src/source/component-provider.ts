@@ -46,15 +46,17 @@ export class ComponentProvider {
     const { taskConfig, report } = request;
     const source = parseComponentSource(taskConfig.component, taskConfig.checksum);
     const phase = request.phase ?? (<T>(_name: string, work: () => Promise<T>): Promise<T> => work());
-    const fetched = await phase('fetch', () => fetchComponent(source, {
-      taskDir: request.taskDir,
-      store: blobs,
-      manifests,
-      registries: config.registries,
-      auth: taskConfig.auth,
-      maxBytes: config.maxComponentBytes,
-      report: (message) => report(message),
-    }));
+    const fetched = await phase('fetch', () =>
+      fetchComponent(source, {
+        taskDir: request.taskDir,
+        store: blobs,
+        manifests,
+        registries: config.registries,
+        auth: taskConfig.auth,
+        maxBytes: config.maxComponentBytes,
+        report: (message) => report(message),
+      }),
+    );
     const release = fetched.kind === 'file' ? () => undefined : blobs.pin(fetched.digest);
     try {
       const admission = await phase('verify', () =>

@@ -234,8 +234,7 @@ class StartPhases {
     ): ((outcome: { error?: unknown; attributes?: Record<string, string | number | boolean> }) => void) => {
       if (this.target) return this.target.vault(operation, attributes);
       const startMs = Date.now();
-      return (outcome) =>
-        this.early.push((task) => task.vaultAt(operation, attributes, startMs, Date.now(), outcome));
+      return (outcome) => this.early.push((task) => task.vaultAt(operation, attributes, startMs, Date.now(), outcome));
     },
   };
 

@@ -40,10 +40,15 @@ export function observedVaultClient(client: VaultClient, hooks: VaultHooks): Vau
       // A path read again is a rotation (max TTL reached, lease lost, or a static refresh).
       const operation = readBefore.has(path) ? 'rotate' : 'read';
       readBefore.add(path);
-      return observe(operation, { [ATTR_VAULT_PATH]: path }, () => client.read(path), (result: VaultReadResult) => {
-        if (result.leaseId !== '') pathOfLease.set(result.leaseId, path);
-        return { [ATTR_VAULT_LEASE_TTL]: result.leaseDurationSec, [ATTR_VAULT_RENEWABLE]: result.renewable };
-      });
+      return observe(
+        operation,
+        { [ATTR_VAULT_PATH]: path },
+        () => client.read(path),
+        (result: VaultReadResult) => {
+          if (result.leaseId !== '') pathOfLease.set(result.leaseId, path);
+          return { [ATTR_VAULT_LEASE_TTL]: result.leaseDurationSec, [ATTR_VAULT_RENEWABLE]: result.renewable };
+        },
+      );
     },
     renew: (leaseId, incrementSec) =>
       observe(
@@ -53,6 +58,11 @@ export function observedVaultClient(client: VaultClient, hooks: VaultHooks): Vau
         (renewal: LeaseRenewal) => ({ [ATTR_VAULT_LEASE_TTL]: renewal.leaseDurationSec }),
       ),
     revoke: (leaseId) =>
-      observe('revoke', { [ATTR_VAULT_PATH]: pathOfLease.get(leaseId) ?? 'unknown' }, () => client.revoke(leaseId), () => ({})),
+      observe(
+        'revoke',
+        { [ATTR_VAULT_PATH]: pathOfLease.get(leaseId) ?? 'unknown' },
+        () => client.revoke(leaseId),
+        () => ({}),
+      ),
   };
 }

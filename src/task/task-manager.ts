@@ -127,7 +127,7 @@ export class TaskManager {
       namespace: config.namespace || 'default',
       report: (message, annotations) => this.event(config, message, annotations),
       log,
-      ...(trace ? { phase: trace.phase } : {}),
+      ...(trace ? { phase: (name, work) => trace.phase(name, work) } : {}),
     });
 
     // Per-start private dir (Nomad gives each start a new id), hidden from the task.

@@ -37,7 +37,9 @@ export function taskTelemetrySpec(
     settings,
     identity,
     ...(startParent ? { startParent } : {}),
-    ...(job?.sampleRatio !== undefined ? { sampler: { kind: 'parentbased_traceidratio', ratio: job.sampleRatio } } : {}),
+    ...(job?.sampleRatio !== undefined
+      ? { sampler: { kind: 'parentbased_traceidratio', ratio: job.sampleRatio } }
+      : {}),
     attributes: job?.attributes ?? {},
     tier,
   };

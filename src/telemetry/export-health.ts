@@ -3,7 +3,7 @@
 // ones are counted, and the first success after them says how many items
 // were lost meanwhile. Nothing here retries or blocks: the exporter's own
 // bounded queue and timeouts do that, off the request path.
-import type { ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 
 export interface ExportHealth {
   /** The number of items (spans, metric points) whose export failed. */
@@ -28,7 +28,7 @@ export class ExportHealthTracker implements ExportHealth {
   /** Wraps an exporter's result callback for a batch of `count` items. */
   observe(count: number, done: (result: ExportResult) => void): (result: ExportResult) => void {
     return (result) => {
-      if (result.code === 0) this.succeeded();
+      if (result.code === ExportResultCode.SUCCESS) this.succeeded();
       else this.failed(count, result.error);
       done(result);
     };
@@ -48,7 +48,9 @@ export class ExportHealthTracker implements ExportHealth {
   private succeeded(): void {
     if (!this.failing) return;
     this.failing = false;
-    this.report(`telemetry: exporting ${this.what} to ${this.target} works again; ${this.lostInOutage} were lost meanwhile`);
+    this.report(
+      `telemetry: exporting ${this.what} to ${this.target} works again; ${this.lostInOutage} were lost meanwhile`,
+    );
     this.lostInOutage = 0;
   }
 }

@@ -9,7 +9,11 @@ export async function spanExporterFor(target: OtlpTarget): Promise<SpanExporter>
   switch (target.protocol) {
     case 'grpc': {
       const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
-      return new OTLPTraceExporter({ url: target.url, metadata: await grpcMetadata(target), timeoutMillis: target.timeoutMs });
+      return new OTLPTraceExporter({
+        url: target.url,
+        metadata: await grpcMetadata(target),
+        timeoutMillis: target.timeoutMs,
+      });
     }
     case 'http/protobuf': {
       const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
@@ -26,7 +30,11 @@ export async function metricExporterFor(target: OtlpTarget): Promise<PushMetricE
   switch (target.protocol) {
     case 'grpc': {
       const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
-      return new OTLPMetricExporter({ url: target.url, metadata: await grpcMetadata(target), timeoutMillis: target.timeoutMs });
+      return new OTLPMetricExporter({
+        url: target.url,
+        metadata: await grpcMetadata(target),
+        timeoutMillis: target.timeoutMs,
+      });
     }
     case 'http/protobuf': {
       const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');

@@ -3,7 +3,15 @@
 // leave through the task's export pipeline. While a guest span is active,
 // the host's own spans (outbound calls, config reads) are its children: a
 // guest's outgoing call carries the guest's span as parent.
-import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type AttributeValue, type HrTime, type SpanContext } from '@opentelemetry/api';
+import {
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  type Attributes,
+  type AttributeValue,
+  type HrTime,
+  type SpanContext,
+} from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { GuestSpanContext, GuestSpanData } from './hooks.js';
@@ -77,8 +85,15 @@ export function readableGuestSpan(data: GuestSpanData, resource: Resource): Read
         ? { code: SpanStatusCode.ERROR, ...(data.status.message ? { message: data.status.message } : {}) }
         : { code: data.status.code === 'ok' ? SpanStatusCode.OK : SpanStatusCode.UNSET },
     attributes: attributesOf(data.attributes),
-    links: data.links.map((link) => ({ context: spanContextOf(link.context), attributes: attributesOf(link.attributes) })),
-    events: data.events.map((event) => ({ name: event.name, time: hrTime(event.timeMs), attributes: attributesOf(event.attributes) })),
+    links: data.links.map((link) => ({
+      context: spanContextOf(link.context),
+      attributes: attributesOf(link.attributes),
+    })),
+    events: data.events.map((event) => ({
+      name: event.name,
+      time: hrTime(event.timeMs),
+      attributes: attributesOf(event.attributes),
+    })),
     duration: hrTime(Math.max(0, data.endMs - data.startMs)),
     ended: true,
     resource,
@@ -103,8 +118,8 @@ function attributesOf(values: Readonly<Record<string, unknown>>): Attributes {
 
 function attributeValue(value: unknown): AttributeValue {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
-  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value as number[];
-  if (Array.isArray(value) && value.every((v) => typeof v === 'boolean')) return value as boolean[];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'boolean')) return value;
   return JSON.stringify(value);
 }

@@ -79,8 +79,15 @@ export interface GuestSpanData {
   readonly startMs: number;
   readonly endMs: number;
   readonly attributes: Readonly<Record<string, unknown>>;
-  readonly events: readonly { readonly name: string; readonly timeMs: number; readonly attributes: Readonly<Record<string, unknown>> }[];
-  readonly links: readonly { readonly context: GuestSpanContext; readonly attributes: Readonly<Record<string, unknown>> }[];
+  readonly events: readonly {
+    readonly name: string;
+    readonly timeMs: number;
+    readonly attributes: Readonly<Record<string, unknown>>;
+  }[];
+  readonly links: readonly {
+    readonly context: GuestSpanContext;
+    readonly attributes: Readonly<Record<string, unknown>>;
+  }[];
   readonly status: { readonly code: 'unset' | 'ok' | 'error'; readonly message?: string };
   readonly scope: { readonly name: string; readonly version?: string };
 }

@@ -25,7 +25,10 @@ export interface MetricSnapshot {
 }
 
 /** A host process's exporter that hands each collection to `send` (its channel to the plugin). */
-export function forwardingExporter(send: (snapshot: MetricSnapshot) => void, labelsOf: (resource: Resource) => Attributes): PushMetricExporter {
+export function forwardingExporter(
+  send: (snapshot: MetricSnapshot) => void,
+  labelsOf: (resource: Resource) => Attributes,
+): PushMetricExporter {
   return {
     export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
       try {

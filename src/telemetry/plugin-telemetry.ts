@@ -8,11 +8,21 @@
 // traceparent), so the host's own start spans (compile or cache hit,
 // instantiation, the command's run) join the same trace.
 import { hostname } from 'node:os';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Histogram, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Histogram,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { labelAttributes, type NomadIdentity } from './identity.js';
 import { MetricSnapshots } from './metric-snapshot.js';
 import { startTelemetrySdk, type TelemetrySdk } from './sdk.js';
 import * as sc from './semconv.js';
+import { describeError } from '../errors.js';
 import type { TelemetrySettings } from './settings.js';
 import { traceparentOf } from './trace-context.js';
 
@@ -76,16 +86,28 @@ export class PluginTelemetry {
   taskStart(identity: NomadIdentity, attributes: Attributes): StartTrace {
     const labels = labelAttributes(identity, this.settings.allocIdLabel);
     const spanLabels = labelAttributes(identity, true);
-    const span = this.tracer?.startSpan(sc.SPAN_TASK_START, { kind: SpanKind.INTERNAL, attributes: { ...spanLabels, ...attributes } }, ROOT_CONTEXT);
+    const span = this.tracer?.startSpan(
+      sc.SPAN_TASK_START,
+      { kind: SpanKind.INTERNAL, attributes: { ...spanLabels, ...attributes } },
+      ROOT_CONTEXT,
+    );
     const child = (name: string): Span | undefined =>
-      span && this.tracer?.startSpan(sc.SPAN_START_PHASE(name), { attributes: { [sc.ATTR_WASM_START_PHASE]: name } }, trace.setSpan(ROOT_CONTEXT, span));
+      span &&
+      this.tracer?.startSpan(
+        sc.SPAN_START_PHASE(name),
+        { attributes: { [sc.ATTR_WASM_START_PHASE]: name } },
+        trace.setSpan(ROOT_CONTEXT, span),
+      );
     const timed = (name: string): { span: Span | undefined; done: (error?: unknown) => void } => {
       const started = performance.now();
       const phaseSpan = child(name);
       return {
         span: phaseSpan,
         done: (error) => {
-          this.phaseDuration?.record((performance.now() - started) / 1000, { ...labels, [sc.ATTR_WASM_START_PHASE]: name });
+          this.phaseDuration?.record((performance.now() - started) / 1000, {
+            ...labels,
+            [sc.ATTR_WASM_START_PHASE]: name,
+          });
           endSpan(phaseSpan, error);
         },
       };
@@ -116,7 +138,11 @@ export class PluginTelemetry {
    * span under the task's start when given one, and as
    * `wasm.policy.evaluation.duration`.
    */
-  async policyEvaluation<T>(start: StartTrace | undefined, attributes: Attributes, evaluate: () => Promise<T>): Promise<T> {
+  async policyEvaluation<T>(
+    start: StartTrace | undefined,
+    attributes: Attributes,
+    evaluate: () => Promise<T>,
+  ): Promise<T> {
     const started = performance.now();
     const run = start ? () => start.phase('policy', evaluate) : evaluate;
     try {
@@ -134,8 +160,8 @@ export class PluginTelemetry {
 function endSpan(span: Span | undefined, error: unknown): void {
   if (!span) return;
   if (error !== undefined) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    span.recordException(error instanceof Error ? error : describeError(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
   }
   span.end();
 }

@@ -81,7 +81,11 @@ export async function startTelemetrySdk(settings: TelemetrySettings, options: Sd
   let processor: SpanProcessor | undefined;
   if (settings.traces) {
     spanHealth = new ExportHealthTracker('spans', settings.traces.url, options.report);
-    const exporter = observedExporter(await spanExporterFor(settings.traces), spanHealth, (spans: ReadableSpan[]) => spans.length);
+    const exporter = observedExporter(
+      await spanExporterFor(settings.traces),
+      spanHealth,
+      (spans: ReadableSpan[]) => spans.length,
+    );
     processor = new BatchSpanProcessor({
       exporter,
       scheduledDelayMillis: settings.batch.scheduleDelayMs,
@@ -113,10 +117,16 @@ export async function startTelemetrySdk(settings: TelemetrySettings, options: Sd
       shared?.onEnd(span);
     },
     async flush(timeoutMs) {
-      await withTimeout(Promise.allSettled([shared?.forceFlush(), meterProvider?.forceFlush({ timeoutMillis: timeoutMs })]), timeoutMs);
+      await withTimeout(
+        Promise.allSettled([shared?.forceFlush(), meterProvider?.forceFlush({ timeoutMillis: timeoutMs })]),
+        timeoutMs,
+      );
     },
     async shutdown(timeoutMs) {
-      await withTimeout(Promise.allSettled([shared?.shutdown(), meterProvider?.shutdown({ timeoutMillis: timeoutMs })]), timeoutMs);
+      await withTimeout(
+        Promise.allSettled([shared?.shutdown(), meterProvider?.shutdown({ timeoutMillis: timeoutMs })]),
+        timeoutMs,
+      );
     },
     spanHealth,
     metricHealth,

@@ -75,7 +75,10 @@ export const DEFAULT_OTLP_TIMEOUT_MS = 10_000;
 
 /** Whether anything is exported at all (off unless configured). */
 export function telemetryEnabled(settings: TelemetrySettings | undefined): settings is TelemetrySettings {
-  return settings !== undefined && (settings.traces !== undefined || settings.metrics !== undefined || settings.prometheus !== undefined);
+  return (
+    settings !== undefined &&
+    (settings.traces !== undefined || settings.metrics !== undefined || settings.prometheus !== undefined)
+  );
 }
 
 /** Whether metrics are collected at all (pushed, or scraped from the plugin). */

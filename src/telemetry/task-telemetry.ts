@@ -32,6 +32,7 @@ import type {
 import { NO_SPAN_CONTEXT } from './hooks.js';
 import type { TelemetrySdk } from './sdk.js';
 import * as sc from './semconv.js';
+import { describeError } from '../errors.js';
 import { contextOfTraceparent, extractContext, traceHeaders } from './trace-context.js';
 
 const SCOPE = 'nomad-driver-wasm';
@@ -133,7 +134,8 @@ export class TaskTelemetry implements TaskTelemetryHooks {
 
   private inGuestCall<T>(server: Span | undefined, call: () => T): T {
     const span = server?.isRecording()
-      ? (this.tracer?.startSpan(sc.SPAN_GUEST_CALL, { kind: SpanKind.INTERNAL }, trace.setSpan(ROOT_CONTEXT, server)) ?? server)
+      ? (this.tracer?.startSpan(sc.SPAN_GUEST_CALL, { kind: SpanKind.INTERNAL }, trace.setSpan(ROOT_CONTEXT, server)) ??
+        server)
       : server;
     this.currentSpan = span;
     try {
@@ -177,14 +179,23 @@ export class TaskTelemetry implements TaskTelemetryHooks {
 
   instantiation(reason: InstantiationReason): (error?: unknown) => void {
     const started = performance.now();
-    const parent = reason === 'start' ? this.startContext : this.currentSpan ? trace.setSpan(ROOT_CONTEXT, this.currentSpan) : ROOT_CONTEXT;
-    const span = this.tracer?.startSpan(sc.SPAN_INSTANTIATE, { attributes: { [sc.ATTR_WASM_INSTANCE_REASON]: reason } }, parent);
+    const parent =
+      reason === 'start'
+        ? this.startContext
+        : this.currentSpan
+          ? trace.setSpan(ROOT_CONTEXT, this.currentSpan)
+          : ROOT_CONTEXT;
+    const span = this.tracer?.startSpan(
+      sc.SPAN_INSTANTIATE,
+      { attributes: { [sc.ATTR_WASM_INSTANCE_REASON]: reason } },
+      parent,
+    );
     return (error) => {
       const attributes = { ...this.points, [sc.ATTR_WASM_INSTANCE_REASON]: reason };
       this.metrics?.initDuration.record((performance.now() - started) / 1000, attributes);
       this.metrics?.coldStarts.add(1, attributes);
       if (error !== undefined) {
-        span?.recordException(error instanceof Error ? error : String(error));
+        span?.recordException(error instanceof Error ? error : describeError(error));
         span?.setStatus({ code: SpanStatusCode.ERROR });
       }
       span?.end();
@@ -195,7 +206,11 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   phase(phase: string, startMs: number, endMs: number, attributes: Attributes = {}): void {
     this.metrics?.phaseDuration.record((endMs - startMs) / 1000, { ...this.points, [sc.ATTR_WASM_START_PHASE]: phase });
     this.tracer
-      ?.startSpan(sc.SPAN_START_PHASE(phase), { startTime: startMs, attributes: { [sc.ATTR_WASM_START_PHASE]: phase, ...attributes } }, this.startContext)
+      ?.startSpan(
+        sc.SPAN_START_PHASE(phase),
+        { startTime: startMs, attributes: { [sc.ATTR_WASM_START_PHASE]: phase, ...attributes } },
+        this.startContext,
+      )
       .end(endMs);
   }
 
@@ -217,15 +232,23 @@ export class TaskTelemetry implements TaskTelemetryHooks {
       },
       this.parentContext(),
     );
-    const serviceAttributes = call.service ? { ...this.points, [sc.ATTR_WASM_SERVICE_NAME]: call.service } : this.points;
+    const serviceAttributes = call.service
+      ? { ...this.points, [sc.ATTR_WASM_SERVICE_NAME]: call.service }
+      : this.points;
     return {
       headers: span ? traceHeaders(span.spanContext()) : [],
       attempt: (instance, attempt) => {
-        span?.addEvent(sc.EVENT_SERVICE_ATTEMPT, { [sc.ATTR_WASM_SERVICE_INSTANCE]: instance, [sc.ATTR_HTTP_REQUEST_RESEND_COUNT]: attempt - 1 });
+        span?.addEvent(sc.EVENT_SERVICE_ATTEMPT, {
+          [sc.ATTR_WASM_SERVICE_INSTANCE]: instance,
+          [sc.ATTR_HTTP_REQUEST_RESEND_COUNT]: attempt - 1,
+        });
         if (attempt > 1) this.metrics?.retries.add(1, serviceAttributes);
       },
       ejected: (instance, reason) => {
-        span?.addEvent(sc.EVENT_SERVICE_EJECTED, { [sc.ATTR_WASM_SERVICE_INSTANCE]: instance, [sc.ATTR_ERROR_TYPE]: reason });
+        span?.addEvent(sc.EVENT_SERVICE_EJECTED, {
+          [sc.ATTR_WASM_SERVICE_INSTANCE]: instance,
+          [sc.ATTR_ERROR_TYPE]: reason,
+        });
         this.metrics?.ejections.add(1, serviceAttributes);
       },
       end: ({ status, error }) => {
@@ -253,7 +276,13 @@ export class TaskTelemetry implements TaskTelemetryHooks {
     this.tracer
       .startSpan(
         operation === 'get' ? sc.SPAN_CONFIG_GET : sc.SPAN_CONFIG_GET_ALL,
-        { kind: SpanKind.CLIENT, attributes: { ...(key !== undefined ? { [sc.ATTR_WASM_CONFIG_KEY]: key } : {}), [sc.ATTR_WASM_CONFIG_FOUND]: found } },
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            ...(key !== undefined ? { [sc.ATTR_WASM_CONFIG_KEY]: key } : {}),
+            [sc.ATTR_WASM_CONFIG_FOUND]: found,
+          },
+        },
         this.parentContext(),
       )
       .end();
@@ -261,7 +290,10 @@ export class TaskTelemetry implements TaskTelemetryHooks {
 
   denied(kind: DeniedKind, target: string): void {
     this.metrics?.denied.add(1, { ...this.points, [sc.ATTR_WASM_DENIED_KIND]: kind });
-    this.currentSpan?.addEvent(sc.EVENT_DENIED, { [sc.ATTR_WASM_DENIED_KIND]: kind, [sc.ATTR_WASM_DENIED_TARGET]: target });
+    this.currentSpan?.addEvent(sc.EVENT_DENIED, {
+      [sc.ATTR_WASM_DENIED_KIND]: kind,
+      [sc.ATTR_WASM_DENIED_TARGET]: target,
+    });
   }
 
   commandRun(): (exitCode: number) => void {
@@ -283,8 +315,15 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   }
 
   /** A Vault operation of the task's lease manager (paths and TTLs; never a value, a lease id or a token). */
-  vault(operation: 'read' | 'renew' | 'revoke' | 'rotate', attributes: Attributes): (outcome: { error?: unknown; attributes?: Attributes }) => void {
-    const span = this.tracer?.startSpan(sc.SPAN_VAULT(operation), { kind: SpanKind.CLIENT, attributes: { [sc.ATTR_VAULT_OPERATION]: operation, ...attributes } }, operation === 'read' ? this.startContext : ROOT_CONTEXT);
+  vault(
+    operation: 'read' | 'renew' | 'revoke' | 'rotate',
+    attributes: Attributes,
+  ): (outcome: { error?: unknown; attributes?: Attributes }) => void {
+    const span = this.tracer?.startSpan(
+      sc.SPAN_VAULT(operation),
+      { kind: SpanKind.CLIENT, attributes: { [sc.ATTR_VAULT_OPERATION]: operation, ...attributes } },
+      operation === 'read' ? this.startContext : ROOT_CONTEXT,
+    );
     return ({ error, attributes: more }) => {
       const outcome = error === undefined ? 'ok' : 'failed';
       if (operation === 'renew') this.metrics?.renewals.add(1, { ...this.points, [sc.ATTR_VAULT_OUTCOME]: outcome });
@@ -292,7 +331,7 @@ export class TaskTelemetry implements TaskTelemetryHooks {
       if (!span) return;
       if (more) span.setAttributes(more);
       span.setAttribute(sc.ATTR_VAULT_OUTCOME, outcome);
-      if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
       span.end();
     };
   }
@@ -307,7 +346,11 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   ): void {
     const span = this.tracer?.startSpan(
       sc.SPAN_VAULT(operation),
-      { kind: SpanKind.CLIENT, startTime: startMs, attributes: { [sc.ATTR_VAULT_OPERATION]: operation, ...attributes, ...outcome.attributes } },
+      {
+        kind: SpanKind.CLIENT,
+        startTime: startMs,
+        attributes: { [sc.ATTR_VAULT_OPERATION]: operation, ...attributes, ...outcome.attributes },
+      },
       this.startContext,
     );
     span?.setAttribute(sc.ATTR_VAULT_OUTCOME, outcome.error === undefined ? 'ok' : 'failed');
@@ -320,7 +363,10 @@ export class TaskTelemetry implements TaskTelemetryHooks {
     const meter = this.options.sdk.meter;
     if (!meter) return;
     meter
-      .createObservableCounter(sc.METRIC_PROCESS_CPU_TIME, { unit: 's', description: 'CPU time of the task host process.' })
+      .createObservableCounter(sc.METRIC_PROCESS_CPU_TIME, {
+        unit: 's',
+        description: 'CPU time of the task host process.',
+      })
       .addCallback((result) => {
         const usage = process.cpuUsage();
         result.observe(usage.user / 1e6, { ...this.points, 'cpu.mode': 'user' });
@@ -332,8 +378,14 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   observeMemory(measure: () => { bytes: number; largestBytes: number }): void {
     const meter = this.options.sdk.meter;
     if (!meter) return;
-    const total = meter.createObservableGauge(sc.METRIC_LINEAR_MEMORY, { unit: 'By', description: "Linear memory of the task's component instances" });
-    const largest = meter.createObservableGauge(sc.METRIC_INSTANCE_LINEAR_MEMORY, { unit: 'By', description: 'The largest linear memory of one instance of the task' });
+    const total = meter.createObservableGauge(sc.METRIC_LINEAR_MEMORY, {
+      unit: 'By',
+      description: "Linear memory of the task's component instances",
+    });
+    const largest = meter.createObservableGauge(sc.METRIC_INSTANCE_LINEAR_MEMORY, {
+      unit: 'By',
+      description: 'The largest linear memory of one instance of the task',
+    });
     meter.addBatchObservableCallback(
       (result) => {
         const now = measure();
@@ -365,17 +417,58 @@ function instruments(meter: import('@opentelemetry/api').Meter): Instruments {
   const seconds = (name: string, description: string, buckets: readonly number[]): Histogram =>
     meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: [...buckets] } });
   return {
-    serverDuration: seconds(sc.METRIC_HTTP_SERVER_DURATION, 'Duration of HTTP server requests.', sc.HTTP_DURATION_BUCKETS),
-    active: meter.createUpDownCounter(sc.METRIC_HTTP_SERVER_ACTIVE, { unit: '{request}', description: 'Number of active HTTP server requests.' }),
-    clientDuration: seconds(sc.METRIC_HTTP_CLIENT_DURATION, 'Duration of HTTP client requests.', sc.HTTP_DURATION_BUCKETS),
-    initDuration: seconds(sc.METRIC_FAAS_INIT_DURATION, 'Time to make a component instance ready (instantiation).', sc.START_DURATION_BUCKETS),
-    coldStarts: meter.createCounter(sc.METRIC_FAAS_COLDSTARTS, { unit: '{coldstart}', description: 'Component instances made (task start, replacement, per-request).' }),
-    invokeDuration: seconds(sc.METRIC_FAAS_INVOKE_DURATION, "Duration of a wasi:cli command's run.", sc.START_DURATION_BUCKETS),
-    phaseDuration: seconds(sc.METRIC_START_PHASE_DURATION, 'Duration of a task start phase.', sc.START_DURATION_BUCKETS),
-    denied: meter.createCounter(sc.METRIC_DENIED, { unit: '{denial}', description: 'Capabilities a component was refused, by kind.' }),
-    retries: meter.createCounter(sc.METRIC_SERVICE_RETRIES, { unit: '{retry}', description: 'Service calls retried on another instance.' }),
-    ejections: meter.createCounter(sc.METRIC_SERVICE_EJECTIONS, { unit: '{ejection}', description: 'Service instances avoided after a failure.' }),
-    renewals: meter.createCounter(sc.METRIC_VAULT_LEASE_RENEWALS, { unit: '{renewal}', description: 'Vault lease renewals, by outcome.' }),
-    rotations: meter.createCounter(sc.METRIC_VAULT_ROTATIONS, { unit: '{rotation}', description: 'Vault secrets read again (rotated).' }),
+    serverDuration: seconds(
+      sc.METRIC_HTTP_SERVER_DURATION,
+      'Duration of HTTP server requests.',
+      sc.HTTP_DURATION_BUCKETS,
+    ),
+    active: meter.createUpDownCounter(sc.METRIC_HTTP_SERVER_ACTIVE, {
+      unit: '{request}',
+      description: 'Number of active HTTP server requests.',
+    }),
+    clientDuration: seconds(
+      sc.METRIC_HTTP_CLIENT_DURATION,
+      'Duration of HTTP client requests.',
+      sc.HTTP_DURATION_BUCKETS,
+    ),
+    initDuration: seconds(
+      sc.METRIC_FAAS_INIT_DURATION,
+      'Time to make a component instance ready (instantiation).',
+      sc.START_DURATION_BUCKETS,
+    ),
+    coldStarts: meter.createCounter(sc.METRIC_FAAS_COLDSTARTS, {
+      unit: '{coldstart}',
+      description: 'Component instances made (task start, replacement, per-request).',
+    }),
+    invokeDuration: seconds(
+      sc.METRIC_FAAS_INVOKE_DURATION,
+      "Duration of a wasi:cli command's run.",
+      sc.START_DURATION_BUCKETS,
+    ),
+    phaseDuration: seconds(
+      sc.METRIC_START_PHASE_DURATION,
+      'Duration of a task start phase.',
+      sc.START_DURATION_BUCKETS,
+    ),
+    denied: meter.createCounter(sc.METRIC_DENIED, {
+      unit: '{denial}',
+      description: 'Capabilities a component was refused, by kind.',
+    }),
+    retries: meter.createCounter(sc.METRIC_SERVICE_RETRIES, {
+      unit: '{retry}',
+      description: 'Service calls retried on another instance.',
+    }),
+    ejections: meter.createCounter(sc.METRIC_SERVICE_EJECTIONS, {
+      unit: '{ejection}',
+      description: 'Service instances avoided after a failure.',
+    }),
+    renewals: meter.createCounter(sc.METRIC_VAULT_LEASE_RENEWALS, {
+      unit: '{renewal}',
+      description: 'Vault lease renewals, by outcome.',
+    }),
+    rotations: meter.createCounter(sc.METRIC_VAULT_ROTATIONS, {
+      unit: '{rotation}',
+      description: 'Vault secrets read again (rotated).',
+    }),
   };
 }

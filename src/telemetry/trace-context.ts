@@ -22,7 +22,7 @@ export function extractContext(headers: HeaderRecord): Context {
 export function traceHeaders(spanContext: SpanContext): [string, string][] {
   const out: Record<string, string> = {};
   propagator.inject(trace.setSpanContext(ROOT_CONTEXT, spanContext), out, {
-    set: (carrier, key, value) => {
+    set: (carrier: Record<string, string>, key: string, value: string) => {
       carrier[key] = value;
     },
   });

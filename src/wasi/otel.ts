@@ -55,7 +55,10 @@ export interface GuestOtelCounts {
   logRecords: number;
 }
 
-export function otelInterfaces(sink: GuestSpanSink, counts: GuestOtelCounts = { metricExports: 0, logRecords: 0 }): Record<string, object> {
+export function otelInterfaces(
+  sink: GuestSpanSink,
+  counts: GuestOtelCounts = { metricExports: 0, logRecords: 0 },
+): Record<string, object> {
   return {
     'wasi:otel/types': {},
     'wasi:otel/tracing': {

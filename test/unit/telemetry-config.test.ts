@@ -27,14 +27,19 @@ describe('plugin config: telemetry', () => {
     expect(plugin(undefined, { OTEL_SERVICE_NAME: 'x', OTEL_TRACES_SAMPLER: 'always_on' })).toBeUndefined();
     // Nomad sends nothing at all without a config block: the environment still counts.
     expect(decodePluginConfig(new Uint8Array(), {}).telemetry).toBeUndefined();
-    expect(decodePluginConfig(new Uint8Array(), { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).telemetry?.traces?.url).toBe(
-      'http://c:4318/v1/traces',
-    );
+    expect(
+      decodePluginConfig(new Uint8Array(), { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).telemetry?.traces?.url,
+    ).toBe('http://c:4318/v1/traces');
   });
 
   it('an empty block exports to the OTLP default (http/protobuf on localhost:4318)', () => {
     const settings = plugin({});
-    expect(settings?.traces).toEqual({ url: 'http://localhost:4318/v1/traces', protocol: 'http/protobuf', headers: {}, timeoutMs: 10_000 });
+    expect(settings?.traces).toEqual({
+      url: 'http://localhost:4318/v1/traces',
+      protocol: 'http/protobuf',
+      headers: {},
+      timeoutMs: 10_000,
+    });
     expect(settings?.metrics?.url).toBe('http://localhost:4318/v1/metrics');
     expect(settings?.sampler).toEqual({ kind: 'parentbased_always_on', ratio: 1 });
     expect(settings?.allocIdLabel).toBe(true);
@@ -52,7 +57,12 @@ describe('plugin config: telemetry', () => {
       alloc_id_label: false,
     });
     // gRPC takes the collector's address as it is.
-    expect(settings?.traces).toEqual({ url: 'http://collector:4317', protocol: 'grpc', headers: { 'x-api-key': 'k' }, timeoutMs: 10_000 });
+    expect(settings?.traces).toEqual({
+      url: 'http://collector:4317',
+      protocol: 'grpc',
+      headers: { 'x-api-key': 'k' },
+      timeoutMs: 10_000,
+    });
     expect(settings?.sampler).toEqual({ kind: 'parentbased_traceidratio', ratio: 0.25 });
     expect(settings?.metricIntervalMs).toBe(15_000);
     expect(settings?.prometheus).toEqual({ host: '127.0.0.1', port: 9464 });
@@ -84,15 +94,41 @@ describe('plugin config: telemetry', () => {
     });
     expect(settings?.metrics?.url).toBe('http://prom:9090/api/v1/otlp/v1/metrics');
     expect(settings?.sampler).toEqual({ kind: 'traceidratio', ratio: 0.01 });
-    expect(settings?.batch).toEqual({ scheduleDelayMs: 250, exportTimeoutMs: 3000, maxQueueSize: 100, maxExportBatchSize: 50 });
+    expect(settings?.batch).toEqual({
+      scheduleDelayMs: 250,
+      exportTimeoutMs: 3000,
+      maxQueueSize: 100,
+      maxExportBatchSize: 50,
+    });
     expect(settings?.metricIntervalMs).toBe(5000);
-    expect(settings?.resourceAttributes).toEqual({ 'deployment.environment': 'prod', team: 'edge', 'service.name': 'wasm-node' });
+    expect(settings?.resourceAttributes).toEqual({
+      'deployment.environment': 'prod',
+      team: 'edge',
+      'service.name': 'wasm-node',
+    });
+  });
+
+  it('traces_endpoint and metrics_endpoint name each signal’s URL as it is (Jaeger and Prometheus directly)', () => {
+    const settings = plugin({
+      endpoint: 'http://collector:4318',
+      traces_endpoint: 'http://jaeger:4318/v1/traces',
+      metrics_endpoint: 'http://prometheus:9090/api/v1/otlp/v1/metrics',
+    });
+    expect(settings?.traces?.url).toBe('http://jaeger:4318/v1/traces');
+    expect(settings?.metrics?.url).toBe('http://prometheus:9090/api/v1/otlp/v1/metrics');
+    expect(failure({ metrics_endpoint: 'prometheus:9090' }).message).toContain(
+      'config field "telemetry.metrics_endpoint": must be an http:// or https:// URL',
+    );
   });
 
   it('the block wins over the environment where both say something', () => {
     const settings = plugin(
       { endpoint: 'http://block:4318', protocol: 'http/protobuf', headers: { a: 'block' } },
-      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://env:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_HEADERS: 'a=env,b=env' },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://env:4318',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_HEADERS: 'a=env,b=env',
+      },
     );
     expect(settings?.traces?.url).toBe('http://block:4318/v1/traces');
     expect(settings?.traces?.protocol).toBe('http/protobuf');
@@ -107,7 +143,11 @@ describe('plugin config: telemetry', () => {
   });
 
   it.each([
-    [{ protocol: 'udp' }, {}, 'config field "telemetry.protocol": must be one of grpc, http/protobuf, http/json, got "udp"'],
+    [
+      { protocol: 'udp' },
+      {},
+      'config field "telemetry.protocol": must be one of grpc, http/protobuf, http/json, got "udp"',
+    ],
     [{ endpoint: 'collector:4318' }, {}, 'config field "telemetry.endpoint": must be an http:// or https:// URL'],
     [{ endpoint: 'not a url' }, {}, 'config field "telemetry.endpoint": must be a URL'],
     [{ sample_ratio: 2 }, {}, 'config field "telemetry.sample_ratio": must be between 0 and 1, got 2'],
@@ -115,15 +155,39 @@ describe('plugin config: telemetry', () => {
     [{ prometheus_listen: '9464' }, {}, 'config field "telemetry.prometheus_listen": must be host:port'],
     [{ alloc_id_label: 'no' }, {}, 'config field "telemetry.alloc_id_label": expected a bool'],
     [{ headers: 'x' }, {}, 'config field "telemetry.headers": expected a map of strings'],
-    [undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://c' }, 'environment variable OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL'],
+    [
+      undefined,
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://c' },
+      'environment variable OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL',
+    ],
     [{}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' }, 'environment variable OTEL_EXPORTER_OTLP_PROTOCOL: must be one of'],
-    [{}, { OTEL_EXPORTER_OTLP_HEADERS: 'novalue' }, 'environment variable OTEL_EXPORTER_OTLP_HEADERS: expected key=value pairs'],
+    [
+      {},
+      { OTEL_EXPORTER_OTLP_HEADERS: 'novalue' },
+      'environment variable OTEL_EXPORTER_OTLP_HEADERS: expected key=value pairs',
+    ],
     [{}, { OTEL_TRACES_SAMPLER: 'sometimes' }, 'environment variable OTEL_TRACES_SAMPLER: must be one of'],
-    [{}, { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '5' }, 'environment variable OTEL_TRACES_SAMPLER_ARG: must be a ratio'],
-    [{}, { OTEL_BSP_MAX_QUEUE_SIZE: '-1' }, 'environment variable OTEL_BSP_MAX_QUEUE_SIZE: must be a positive whole number'],
-    [{}, { OTEL_BSP_MAX_QUEUE_SIZE: '10', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '20' }, 'environment variable OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not be larger'],
+    [
+      {},
+      { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '5' },
+      'environment variable OTEL_TRACES_SAMPLER_ARG: must be a ratio',
+    ],
+    [
+      {},
+      { OTEL_BSP_MAX_QUEUE_SIZE: '-1' },
+      'environment variable OTEL_BSP_MAX_QUEUE_SIZE: must be a positive whole number',
+    ],
+    [
+      {},
+      { OTEL_BSP_MAX_QUEUE_SIZE: '10', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '20' },
+      'environment variable OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not be larger',
+    ],
     [{}, { OTEL_TRACES_EXPORTER: 'zipkin' }, 'environment variable OTEL_TRACES_EXPORTER: must be "otlp" or "none"'],
-    [{}, { OTEL_RESOURCE_ATTRIBUTES: 'a=%zz' }, 'environment variable OTEL_RESOURCE_ATTRIBUTES: the value of "a" is not valid percent-encoding'],
+    [
+      {},
+      { OTEL_RESOURCE_ATTRIBUTES: 'a=%zz' },
+      'environment variable OTEL_RESOURCE_ATTRIBUTES: the value of "a" is not valid percent-encoding',
+    ],
   ])('refuses %j %j with the field named', (block, env, message) => {
     const err = failure(block, env);
     expect(err).toBeInstanceOf(DriverError);
@@ -137,10 +201,15 @@ describe('task config: telemetry', () => {
     decodeTaskConfig(encode({ component: 'local/a.wasm', telemetry: [telemetry] })).telemetry;
 
   it('takes a sampling ratio and extra resource attributes per job', () => {
-    expect(task({ sample_ratio: 0.5, attributes: { team: 'payments' } })).toEqual({ sampleRatio: 0.5, attributes: { team: 'payments' } });
+    expect(task({ sample_ratio: 0.5, attributes: { team: 'payments' } })).toEqual({
+      sampleRatio: 0.5,
+      attributes: { team: 'payments' },
+    });
   });
 
   it('refuses a ratio outside 0..1 with the field named', () => {
-    expect(() => task({ sample_ratio: -0.1 })).toThrow('config field "telemetry.sample_ratio": must be between 0 and 1');
+    expect(() => task({ sample_ratio: -0.1 })).toThrow(
+      'config field "telemetry.sample_ratio": must be between 0 and 1',
+    );
   });
 });

@@ -49,6 +49,8 @@ describe('semantic-convention names', () => {
 
   it('request-duration buckets are the HTTP convention’s', () => {
     // From the HTTP semantic conventions (http.server.request.duration, "explicit bucket boundaries").
-    expect(ours.HTTP_DURATION_BUCKETS).toEqual([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
+    expect(ours.HTTP_DURATION_BUCKETS).toEqual([
+      0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+    ]);
   });
 });
