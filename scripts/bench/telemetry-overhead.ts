@@ -4,6 +4,11 @@
 // on with every trace kept — metrics on in both "on" cases — all in the same
 // run, interleaved round by round (the machine is shared and noisy).
 //
+// Besides req/s and p99 it reports the task host's CPU time per request
+// (utime + stime from /proc over the loaded seconds, divided by the requests
+// served): on a shared machine throughput moves with the neighbours' load,
+// CPU per request much less, so the cost is read from that column.
+//
 // The OTLP endpoint is a discard sink in its own process (node:http
 // answering 200 to every export; not a real collector): this measures what
 // the task host spends, not what a collector does. The load generator is
@@ -11,7 +16,7 @@
 //
 //   BENCH_HTTP_SECONDS=5 BENCH_HTTP_ROUNDS=3 node scripts/bench/telemetry-overhead.ts
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TelemetrySettings } from '../../src/telemetry/settings.ts';
@@ -27,6 +32,15 @@ interface Result {
   p50_ms: number;
   p99_ms: number;
   errors: number;
+  requests: number;
+  /** CPU time of the task host per request served, in µs. */
+  cpuUsPerRequest?: number;
+}
+
+/** utime + stime of a process, in seconds (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 type Variant = { readonly key: string; readonly label: string; readonly ratio: number | undefined };
@@ -140,7 +154,10 @@ for (let round = 0; round < ROUNDS; round++) {
         await waitForServer(url, child);
         load(url, '1'); // warm-up
         const key = `${mode}/${variant.key}`;
-        results.set(key, [...(results.get(key) ?? []), load(url, SECONDS)]);
+        const cpuBefore = cpuSeconds(child.pid ?? 0);
+        const result = load(url, SECONDS);
+        result.cpuUsPerRequest = ((cpuSeconds(child.pid ?? 0) - cpuBefore) * 1e6) / Math.max(1, result.requests);
+        results.set(key, [...(results.get(key) ?? []), result]);
       } finally {
         child.kill('SIGKILL');
       }
@@ -164,16 +181,20 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 console.log(
   `\nTelemetry overhead (hello-http, 10 connections, ${SECONDS} s x ${ROUNDS} interleaved rounds; OTLP http/protobuf to a discard sink, ${exports} exports received):`,
 );
-console.log(`  ${'instances'.padEnd(12)} ${'telemetry'.padEnd(42)} ${'req/s (median [range])'.padEnd(28)} ${'p99'.padEnd(10)} of off`);
+console.log(
+  `  ${'instances'.padEnd(12)} ${'telemetry'.padEnd(42)} ${'req/s (median [range])'.padEnd(28)} ${'p99'.padEnd(10)} ${'of off'.padEnd(9)} ${'CPU/request'.padEnd(12)} cost vs off`,
+);
 for (const mode of MODES) {
   const off = median((results.get(`${mode}/off`) ?? []).map((r) => r.rps));
+  const offCpu = median((results.get(`${mode}/off`) ?? []).map((r) => r.cpuUsPerRequest ?? NaN));
   for (const variant of VARIANTS) {
     const runs = results.get(`${mode}/${variant.key}`) ?? [];
     const rps = runs.map((r) => r.rps);
+    const cpu = median(runs.map((r) => r.cpuUsPerRequest ?? NaN));
     const errors = runs.reduce((n, r) => n + r.errors, 0);
     const cell = `${fmt(median(rps))} [${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))}]`;
     console.log(
-      `  ${mode.padEnd(12)} ${variant.label.padEnd(42)} ${cell.padEnd(28)} ${`${median(runs.map((r) => r.p99_ms)).toFixed(2)} ms`.padEnd(10)} ${((median(rps) / off) * 100).toFixed(1)} %${errors ? ` (${errors} errors)` : ''}`,
+      `  ${mode.padEnd(12)} ${variant.label.padEnd(42)} ${cell.padEnd(28)} ${`${median(runs.map((r) => r.p99_ms)).toFixed(2)} ms`.padEnd(10)} ${`${((median(rps) / off) * 100).toFixed(1)} %`.padEnd(9)} ${`${cpu.toFixed(1)} µs`.padEnd(12)} ${variant.key === 'off' ? '' : `+${(((cpu - offCpu) / offCpu) * 100).toFixed(1)} %`}${errors ? ` (${errors} errors)` : ''}`,
     );
   }
 }

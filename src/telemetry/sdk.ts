@@ -31,6 +31,7 @@ import {
 import { metricExporterFor, spanExporterFor } from './exporters.js';
 import { ExportHealthTracker, observedExporter, type HealthReporter } from './export-health.js';
 import type { SamplerSettings, TelemetrySettings } from './settings.js';
+import { HotPathMetrics } from './request-histogram.js';
 
 export interface SdkOptions {
   /** Attributes of this process's resource (who exports: the plugin, a task host, a pool host). */
@@ -53,6 +54,8 @@ export interface TelemetrySdk {
   /** undefined when metrics are off. */
   readonly meter: Meter | undefined;
   readonly meterProvider: MeterProvider | undefined;
+  /** Histograms and gauges of the request path, aggregated outside the SDK and collected with it (request-histogram.ts). */
+  readonly hotPath: HotPathMetrics;
   /** The resource of a task's spans: this process's, with the task's attributes. */
   resourceFor(taskResource: Attributes): Resource;
   /** A tracer provider for one task (its resource, its sampler); undefined when traces are off. */
@@ -76,7 +79,8 @@ export function processResource(attributes: Attributes, settings: TelemetrySetti
 
 export async function startTelemetrySdk(settings: TelemetrySettings, options: SdkOptions): Promise<TelemetrySdk> {
   const resource = processResource(options.processAttributes, settings);
-  const { meterProvider, metricHealth } = await startMetrics(settings, resource, options);
+  const hotPath = new HotPathMetrics();
+  const { meterProvider, metricHealth } = await startMetrics(settings, resource, options, hotPath);
   let spanHealth: ExportHealthTracker | undefined;
   let processor: SpanProcessor | undefined;
   if (settings.traces) {
@@ -105,6 +109,7 @@ export async function startTelemetrySdk(settings: TelemetrySettings, options: Sd
     settings,
     meter: meterProvider?.getMeter('nomad-driver-wasm'),
     meterProvider,
+    hotPath,
     tracerProvider(taskResource, sampler) {
       if (!shared) return undefined;
       return new TracerProvider({
@@ -137,9 +142,10 @@ async function startMetrics(
   settings: TelemetrySettings,
   resource: Resource,
   options: SdkOptions,
+  hotPath: HotPathMetrics,
 ): Promise<{ meterProvider: MeterProvider | undefined; metricHealth: ExportHealthTracker | undefined }> {
   const readers: MetricReader[] = options.pullReader ? [options.pullReader] : [];
-  const producers = options.metricProducers ? { metricProducers: options.metricProducers } : {};
+  const producers = { metricProducers: [hotPath, ...(options.metricProducers ?? [])] };
   let metricHealth: ExportHealthTracker | undefined;
   if (settings.metrics) {
     metricHealth = new ExportHealthTracker('metrics', settings.metrics.url, options.report);
@@ -159,6 +165,7 @@ async function startMetrics(
         exporter: options.forwardMetrics,
         exportIntervalMillis: FORWARD_INTERVAL_MS,
         exportTimeoutMillis: FORWARD_INTERVAL_MS,
+        metricProducers: [hotPath],
       }),
     );
   }

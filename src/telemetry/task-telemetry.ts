@@ -34,13 +34,13 @@ import type { TelemetrySdk } from './sdk.js';
 import * as sc from './semconv.js';
 import { describeError } from '../errors.js';
 import { contextOfTraceparent, extractContext, traceHeaders } from './trace-context.js';
+import { RequestHistogram, type HotPathMetrics } from './request-histogram.js';
 
 const SCOPE = 'nomad-driver-wasm';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
 interface Instruments {
-  readonly serverDuration: Histogram;
-  readonly active: UpDownCounter;
+  readonly serverDuration: RequestHistogram;
   readonly clientDuration: Histogram;
   readonly initDuration: Histogram;
   readonly coldStarts: Counter;
@@ -75,6 +75,8 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   private readonly metrics: Instruments | undefined;
   private readonly points: Attributes;
   private readonly activeAttributes: Attributes;
+  /** Requests in flight (`http.server.active_requests`, read when metrics are collected). */
+  private active = 0;
   /** The span the guest is running in (a request's guest call, a command's run), while it runs. */
   private currentSpan: Span | undefined;
   private readonly guestSpans = new ActiveGuestSpans();
@@ -86,7 +88,14 @@ export class TaskTelemetry implements TaskTelemetryHooks {
     this.startContext = contextOfTraceparent(options.startParent);
     this.points = options.pointAttributes;
     this.activeAttributes = { ...this.points, [sc.ATTR_URL_SCHEME]: 'http' };
-    this.metrics = options.sdk.meter ? instruments(options.sdk.meter) : undefined;
+    this.metrics = options.sdk.meter ? instruments(options.sdk.meter, options.sdk.hotPath) : undefined;
+    if (this.metrics)
+      options.sdk.hotPath.addGauge(
+        sc.METRIC_HTTP_SERVER_ACTIVE,
+        '{request}',
+        'Number of active HTTP server requests.',
+        () => [{ value: this.active, attributes: this.activeAttributes }],
+      );
     this.guest = {
       currentSpanContext: () => this.currentGuestParent(),
       hostSpanContext: () => (this.currentSpan ? guestContextOf(this.currentSpan.spanContext()) : NO_SPAN_CONTEXT),
@@ -98,29 +107,28 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   request(req: IncomingMessage, port: number): RequestTelemetry {
     const started = performance.now();
     const method = KNOWN_METHODS.has(req.method ?? '') ? (req.method as string) : '_OTHER';
-    this.metrics?.active.add(1, this.activeAttributes);
-    const span = this.tracer?.startSpan(
-      method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: requestAttributes(req, method, port),
-      },
-      extractContext(req.headers),
-    );
+    this.active++;
+    const span = this.tracer?.startSpan(method, { kind: SpanKind.SERVER }, extractContext(req.headers));
+    // Attributes only for a span that is kept: a sampled-out request costs no more than the sampling decision.
+    if (span?.isRecording()) span.setAttributes(requestAttributes(req, method, port));
     return {
       guestCall: (call) => this.inGuestCall(span, call),
       reset: () => this.childSpan(span, sc.SPAN_RESET),
       end: (status, error) => {
         const seconds = (performance.now() - started) / 1000;
-        this.metrics?.active.add(-1, this.activeAttributes);
+        this.active--;
         const errorType = error ?? (status >= 500 ? String(status) : undefined);
-        this.metrics?.serverDuration.record(seconds, {
-          ...this.points,
-          [sc.ATTR_HTTP_REQUEST_METHOD]: method,
-          [sc.ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
-          [sc.ATTR_URL_SCHEME]: 'http',
-          ...(errorType ? { [sc.ATTR_ERROR_TYPE]: errorType } : {}),
-        });
+        this.metrics?.serverDuration.record(
+          `${method} ${status} ${errorType ?? ''}`,
+          () => ({
+            ...this.points,
+            [sc.ATTR_HTTP_REQUEST_METHOD]: method,
+            [sc.ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+            [sc.ATTR_URL_SCHEME]: 'http',
+            ...(errorType ? { [sc.ATTR_ERROR_TYPE]: errorType } : {}),
+          }),
+          seconds,
+        );
         if (!span) return;
         span.setAttribute(sc.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
         if (errorType) {
@@ -413,19 +421,17 @@ function requestAttributes(req: IncomingMessage, method: string, port: number): 
   };
 }
 
-function instruments(meter: import('@opentelemetry/api').Meter): Instruments {
+function instruments(meter: import('@opentelemetry/api').Meter, hotPath: HotPathMetrics): Instruments {
   const seconds = (name: string, description: string, buckets: readonly number[]): Histogram =>
     meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: [...buckets] } });
   return {
-    serverDuration: seconds(
-      sc.METRIC_HTTP_SERVER_DURATION,
-      'Duration of HTTP server requests.',
-      sc.HTTP_DURATION_BUCKETS,
+    serverDuration: hotPath.add(
+      new RequestHistogram(
+        sc.METRIC_HTTP_SERVER_DURATION,
+        'Duration of HTTP server requests.',
+        sc.HTTP_DURATION_BUCKETS,
+      ),
     ),
-    active: meter.createUpDownCounter(sc.METRIC_HTTP_SERVER_ACTIVE, {
-      unit: '{request}',
-      description: 'Number of active HTTP server requests.',
-    }),
     clientDuration: seconds(
       sc.METRIC_HTTP_CLIENT_DURATION,
       'Duration of HTTP client requests.',
