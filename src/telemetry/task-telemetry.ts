@@ -14,7 +14,6 @@ import {
   type Histogram,
   type Span,
   type Tracer,
-  type UpDownCounter,
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { ActiveGuestSpans, guestContextOf, readableGuestSpan } from './guest-spans.js';
