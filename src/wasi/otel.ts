@@ -9,8 +9,9 @@
 //
 // This file only converts the WIT shapes; what happens to the spans is the
 // sink's business (src/telemetry/, or nothing when telemetry is off).
-// Guest metrics and log records are accepted and counted, not exported:
-// see README "Telemetry" (what a guest using wasi:otel sees).
+// `metrics.export` and `logs.on-emit` are served so that a component built
+// against the whole `wasi:otel/imports` world loads, but what they are given
+// is not exported yet (README "Telemetry": what a guest using wasi:otel sees).
 import type { GuestSpanContext, GuestSpanData, GuestSpanSink } from '../telemetry/hooks.js';
 
 export const SERVED_OTEL_VERSIONS: readonly string[] = ['0.2.0-rc.2'];
@@ -49,16 +50,7 @@ interface WitSpanData {
   readonly instrumentationScope: { readonly name: string; readonly version?: string };
 }
 
-/** What a guest handed over that is not exported (metrics, log records): counted for the task. */
-export interface GuestOtelCounts {
-  metricExports: number;
-  logRecords: number;
-}
-
-export function otelInterfaces(
-  sink: GuestSpanSink,
-  counts: GuestOtelCounts = { metricExports: 0, logRecords: 0 },
-): Record<string, object> {
+export function otelInterfaces(sink: GuestSpanSink): Record<string, object> {
   return {
     'wasi:otel/types': {},
     'wasi:otel/tracing': {
@@ -67,16 +59,9 @@ export function otelInterfaces(
       outerSpanContext: (): WitSpanContext => spanContextToWit(sink.hostSpanContext()),
       currentSpanContext: (): WitSpanContext => spanContextToWit(sink.currentSpanContext()),
     },
-    'wasi:otel/metrics': {
-      export: (): void => {
-        counts.metricExports++;
-      },
-    },
-    'wasi:otel/logs': {
-      onEmit: (): void => {
-        counts.logRecords++;
-      },
-    },
+    // Accepted (ok), not exported: see the header comment.
+    'wasi:otel/metrics': { export: (): void => undefined },
+    'wasi:otel/logs': { onEmit: (): void => undefined },
   };
 }
 
