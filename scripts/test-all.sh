@@ -100,7 +100,7 @@ else
 fi
 
 step "telemetry: traces in Jaeger v2, metrics in Prometheus 3, collector faults, the 3-hop e2e (real Consul and Nomad)"
-if wait_for jaeger && wait_for prometheus && wait_for consul; then
+if wait_for jaeger && wait_for prometheus && wait_for consul && wait_for vault; then
   vitest_suite telemetry test/telemetry test/e2e/telemetry.e2e.test.ts --no-file-parallelism
 else
   status=1
