@@ -31,7 +31,7 @@ export interface ProvideRequest {
   /** Adds a task event (message, annotations). */
   readonly report: (message: string, annotations?: Record<string, string>) => void;
   /** Runs each phase (`fetch`, `verify`) inside this wrapper (telemetry times it); they run as they are without one. */
-  readonly phase?: <T>(name: 'fetch' | 'verify', work: () => Promise<T>) => Promise<T>;
+  readonly phase?: <T>(name: 'fetch' | 'verify' | 'policy', work: () => Promise<T>) => Promise<T>;
   readonly log: Logger;
 }
 
