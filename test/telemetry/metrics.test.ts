@@ -79,7 +79,7 @@ describe('metrics in Prometheus', () => {
 
   it('a batch task that exits at once still delivers its metrics: denials by kind and client call durations', async () => {
     const job = 'metrics-command';
-    const result = runCommandTraced({
+    const result = await runCommandTraced({
       component: 'js-http-probe',
       dir,
       grants: {

@@ -1,7 +1,7 @@
 // Task hosts with a telemetry section in their launch spec, as the plugin
 // writes it: export settings pointing at the test's backends, a Nomad
 // identity, and the plugin's start span as a traceparent.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { launchSpecFor, type HostRun } from '../runtime/support/task-host.ts';
@@ -79,14 +79,20 @@ export function startParent(): { traceId: string; spanId: string; traceparent: s
   return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
 }
 
-export function runCommandTraced(run: TracedRun) {
-  return spawnSync(process.execPath, [TASK_HOST], {
-    input: specOf(run),
-    stdio: ['pipe', 'pipe', 'pipe', 'ignore'],
-    env: {},
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+/** Runs a command to its end without blocking this process (its own servers must keep answering the guest). */
+export async function runCommandTraced(
+  run: TracedRun,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [TASK_HOST], { stdio: ['pipe', 'pipe', 'pipe', 'ignore'], env: {} });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin?.end(specOf(run));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  clearTimeout(timer);
+  return { status, stdout, stderr };
 }
 
 export interface TracedService {

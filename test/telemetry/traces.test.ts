@@ -204,7 +204,7 @@ describe('config reads and denials', () => {
 describe('commands', () => {
   it('a short command loses nothing: start phases under the plugin’s span, its run with the exit code, a denied host as an event, an allowed one as a client span', async () => {
     const start = startParent();
-    const result = runCommandTraced({
+    const result = await runCommandTraced({
       component: 'js-http-probe',
       dir,
       grants: {
@@ -231,6 +231,7 @@ describe('commands', () => {
     expect(tag(run, 'process.exit.code')).toBe(0);
     const client = one(trace, 'GET', (s) => tag(s, 'span.kind') === 'client');
     expect(parentOf(client)?.spanID).toBe(run.spanID);
+    expect(tag(client, 'http.response.status_code')).toBe(200);
     expect(seenTraceparents).toContain(`00-${start.traceId}-${client.spanID}-01`);
     const denied = run.logs.find((log) => log.fields.some((f) => f.value === 'wasm.capability.denied'));
     expect(denied?.fields).toEqual(
@@ -243,7 +244,7 @@ describe('commands', () => {
 
   it('a failing command’s run span carries its exit code and an error status', async () => {
     const start = startParent();
-    const result = runCommandTraced({
+    const result = await runCommandTraced({
       component: 'exit-code',
       dir,
       args: ['3'],
