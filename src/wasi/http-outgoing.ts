@@ -78,7 +78,11 @@ export function outgoingHandler(policy: OutboundPolicy): {
       const connectNs = options?.connectTimeout();
       return new FutureIncomingResponse(() => {
         const method = methodToString(request.method());
-        const observed = policy.observe?.({ method, url, ...(service ? { service: url.hostname } : {}) });
+        const observed = policy.observe?.({
+          method,
+          url,
+          ...(service ? { service: serviceNameOf(url.hostname) } : {}),
+        });
         let headers = Object.entries(request.headers().toNodeHeaders()).flatMap(([name, value]) =>
           (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
         );
@@ -113,6 +117,11 @@ export function outgoingHandler(policy: OutboundPolicy): {
       });
     },
   };
+}
+
+/** `payments` of `payments.service.consul` (or `.service.nomad`): the service a route names. */
+function serviceNameOf(host: string): string {
+  return host.replace(/\.service\.(consul|nomad)$/i, '');
 }
 
 /** The error-code variant value for a failure; some cases carry a payload. */

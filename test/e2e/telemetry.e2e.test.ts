@@ -282,9 +282,20 @@ describe('telemetry end to end (Nomad 1.6.3, Consul, Jaeger v2, Prometheus 3)', 
       nomad_task_name: 't',
       nomad_alloc_id: gatewayAlloc.ID,
     });
-    const scraped = await prometheus!.waitFor(
-      `http_server_request_duration_seconds_count{job="wasm-plugin-scrape",nomad_job_id="tel-backend"}`,
-    );
+    // The scrape listener is OpenTelemetry's Prometheus exporter: its names carry no unit suffix.
+    const scraped = await prometheus!
+      .waitFor(`http_server_request_duration_count{job="wasm-plugin-scrape",nomad_job_id="tel-backend"}`)
+      .catch(async (err: unknown) => {
+        // Say what the plugin served and what Prometheus thought of the target.
+        const served = await fetch(`http://127.0.0.1:${scrapePort}/metrics`).then(
+          (r) => r.text(),
+          (e: unknown) => String(e),
+        );
+        const targets = await fetch(`${prometheus!.url}/api/v1/targets`).then((r) => r.text());
+        throw new Error(
+          `${String(err)}\nscrape listener served:\n${served.slice(0, 3000)}\ntargets: ${targets.slice(0, 1500)}`,
+        );
+      });
     expect(scraped[0]?.metric).toMatchObject({
       nomad_namespace: 'default',
       nomad_task_group_name: 'g',
