@@ -95,7 +95,14 @@ function taskHost(variant: Variant, mode: (typeof MODES)[number], port: number):
       cacheDir: join(dir, 'cache'),
       exitFile: join(dir, `exit-${port}.json`),
       stateDir: mkdtempSync(join(dir, `state-${port}-`)),
-      grants: { args: ['hello-http.wasm'], env: {}, mounts: [], outboundHttp: [], memoryMaxMiB: 256, httpInstance: mode },
+      grants: {
+        args: ['hello-http.wasm'],
+        env: {},
+        mounts: [],
+        outboundHttp: [],
+        memoryMaxMiB: 256,
+        httpInstance: mode,
+      },
       http: { host: '127.0.0.1', port },
       ...(variant.ratio === undefined
         ? {}
