@@ -13,6 +13,8 @@ import {
   type Counter,
   type Histogram,
   type Span,
+  type SpanContext,
+  TraceFlags,
   type Tracer,
 } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
@@ -30,6 +32,7 @@ import type {
 } from './hooks.js';
 import { NO_SPAN_CONTEXT } from './hooks.js';
 import type { TelemetrySdk } from './sdk.js';
+import type { SamplerSettings } from './settings.js';
 import * as sc from './semconv.js';
 import { describeError } from '../errors.js';
 import { contextOfTraceparent, extractContext, traceHeaders } from './trace-context.js';
@@ -69,6 +72,13 @@ export interface TaskTelemetryOptions {
 export class TaskTelemetry implements TaskTelemetryHooks {
   readonly guest: GuestSpanSink;
   private readonly tracer: Tracer | undefined;
+  /**
+   * For spans whose sampling this class decides itself (a request's, and
+   * the children of a sampled span): always records. An unsampled request
+   * gets no SDK span at all, only the context it propagates.
+   */
+  private readonly decidedTracer: Tracer | undefined;
+  private readonly headSampler: SamplerSettings;
   private readonly resource: Resource | undefined;
   private readonly startContext: Context;
   private readonly metrics: Instruments | undefined;
@@ -83,6 +93,10 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   constructor(private readonly options: TaskTelemetryOptions) {
     const provider = options.sdk.tracerProvider(options.resource, options.sampler);
     this.tracer = provider?.getTracer(SCOPE);
+    this.decidedTracer = options.sdk
+      .tracerProvider(options.resource, { kind: 'always_on', ratio: 1 })
+      ?.getTracer(SCOPE);
+    this.headSampler = options.sampler ?? options.sdk.settings.sampler;
     this.resource = provider ? options.sdk.resourceFor(options.resource) : undefined;
     this.startContext = contextOfTraceparent(options.startParent);
     this.points = options.pointAttributes;
@@ -107,9 +121,7 @@ export class TaskTelemetry implements TaskTelemetryHooks {
     const started = performance.now();
     const method = KNOWN_METHODS.has(req.method ?? '') ? (req.method as string) : '_OTHER';
     this.active++;
-    const span = this.tracer?.startSpan(method, { kind: SpanKind.SERVER }, extractContext(req.headers));
-    // Attributes only for a span that is kept: a sampled-out request costs no more than the sampling decision.
-    if (span?.isRecording()) span.setAttributes(requestAttributes(req, method, port));
+    const span = this.serverSpan(req, method, port);
     return {
       guestCall: (call) => this.inGuestCall(span, call),
       reset: () => this.childSpan(span, sc.SPAN_RESET),
@@ -139,10 +151,72 @@ export class TaskTelemetry implements TaskTelemetryHooks {
     };
   }
 
+  /**
+   * The request's server span when it is sampled; when it is not, only its
+   * context (no SDK span: the sampling decision is all a sampled-out request
+   * costs), which outbound calls still propagate as not sampled.
+   */
+  private serverSpan(req: IncomingMessage, method: string, port: number): Span | undefined {
+    if (!this.decidedTracer) return undefined;
+    const parent =
+      req.headers['traceparent'] === undefined ? undefined : trace.getSpanContext(extractContext(req.headers));
+    if (!this.sampleRequest(parent)) {
+      return trace.wrapSpanContext(
+        parent
+          ? { traceId: parent.traceId, spanId: parent.spanId, traceFlags: TraceFlags.NONE, isRemote: true }
+          : { traceId: randomHex(32), spanId: randomHex(16), traceFlags: TraceFlags.NONE },
+      );
+    }
+    const span = this.decidedTracer.startSpan(
+      method,
+      { kind: SpanKind.SERVER },
+      parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT,
+    );
+    span.setAttributes(requestAttributes(req, method, port));
+    return span;
+  }
+
+  /** The head sampling decision of the task's sampler (job or node), taken once per request. */
+  private sampleRequest(parent: SpanContext | undefined): boolean {
+    const { kind, ratio } = this.headSampler;
+    if (parent && kind.startsWith('parentbased_')) return (parent.traceFlags & TraceFlags.SAMPLED) !== 0;
+    switch (kind) {
+      case 'always_on':
+      case 'parentbased_always_on':
+        return true;
+      case 'always_off':
+      case 'parentbased_always_off':
+        return false;
+      case 'traceidratio':
+      case 'parentbased_traceidratio':
+        return Math.random() < ratio;
+    }
+  }
+
+  /** A span under the current parent when that parent is sampled; otherwise none, and the context to propagate. */
+  private childOfCurrent(
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+  ): { span: Span | undefined; propagate: SpanContext | undefined } {
+    const context = this.parentContext();
+    const parent = trace.getSpanContext(context);
+    if (parent && (parent.traceFlags & TraceFlags.SAMPLED) !== 0 && this.decidedTracer)
+      return { span: this.decidedTracer.startSpan(name, { kind, attributes }, context), propagate: undefined };
+    const propagate =
+      parent && trace.isSpanContextValid(parent)
+        ? { traceId: parent.traceId, spanId: randomHex(16), traceFlags: TraceFlags.NONE }
+        : undefined;
+    return { span: undefined, propagate };
+  }
+
   private inGuestCall<T>(server: Span | undefined, call: () => T): T {
     const span = server?.isRecording()
-      ? (this.tracer?.startSpan(sc.SPAN_GUEST_CALL, { kind: SpanKind.INTERNAL }, trace.setSpan(ROOT_CONTEXT, server)) ??
-        server)
+      ? (this.decidedTracer?.startSpan(
+          sc.SPAN_GUEST_CALL,
+          { kind: SpanKind.INTERNAL },
+          trace.setSpan(ROOT_CONTEXT, server),
+        ) ?? server)
       : server;
     this.currentSpan = span;
     try {
@@ -159,8 +233,8 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   }
 
   private childSpan(parent: Span | undefined, name: string): () => void {
-    if (!parent?.isRecording() || !this.tracer) return noop;
-    const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL }, trace.setSpan(ROOT_CONTEXT, parent));
+    if (!parent?.isRecording() || !this.decidedTracer) return noop;
+    const span = this.decidedTracer.startSpan(name, { kind: SpanKind.INTERNAL }, trace.setSpan(ROOT_CONTEXT, parent));
     return () => span.end();
   }
 
@@ -224,26 +298,20 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   outbound(call: OutboundStart): OutboundTelemetry {
     const started = performance.now();
     const port = call.url.port === '' ? (call.url.protocol === 'https:' ? 443 : 80) : Number(call.url.port);
-    const span = this.tracer?.startSpan(
-      call.method,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          [sc.ATTR_HTTP_REQUEST_METHOD]: call.method,
-          // Without the query: it may carry tokens.
-          [sc.ATTR_URL_FULL]: `${call.url.origin}${call.url.pathname}`,
-          [sc.ATTR_SERVER_ADDRESS]: call.url.hostname,
-          [sc.ATTR_SERVER_PORT]: port,
-          ...(call.service ? { [sc.ATTR_WASM_SERVICE_NAME]: call.service } : {}),
-        },
-      },
-      this.parentContext(),
-    );
+    const { span, propagate } = this.childOfCurrent(call.method, SpanKind.CLIENT, {
+      [sc.ATTR_HTTP_REQUEST_METHOD]: call.method,
+      // Without the query: it may carry tokens.
+      [sc.ATTR_URL_FULL]: `${call.url.origin}${call.url.pathname}`,
+      [sc.ATTR_SERVER_ADDRESS]: call.url.hostname,
+      [sc.ATTR_SERVER_PORT]: port,
+      ...(call.service ? { [sc.ATTR_WASM_SERVICE_NAME]: call.service } : {}),
+    });
     const serviceAttributes = call.service
       ? { ...this.points, [sc.ATTR_WASM_SERVICE_NAME]: call.service }
       : this.points;
     return {
-      headers: span ? traceHeaders(span.spanContext()) : [],
+      // Sampled or not, the next hop continues this trace (a sampled-out one stays sampled out).
+      headers: span ? traceHeaders(span.spanContext()) : propagate ? traceHeaders(propagate) : [],
       attempt: (instance, attempt) => {
         span?.addEvent(sc.EVENT_SERVICE_ATTEMPT, {
           [sc.ATTR_WASM_SERVICE_INSTANCE]: instance,
@@ -279,20 +347,10 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   }
 
   configRead(operation: 'get' | 'get-all', key: string | undefined, found: boolean): void {
-    if (!this.tracer) return;
-    this.tracer
-      .startSpan(
-        operation === 'get' ? sc.SPAN_CONFIG_GET : sc.SPAN_CONFIG_GET_ALL,
-        {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            ...(key !== undefined ? { [sc.ATTR_WASM_CONFIG_KEY]: key } : {}),
-            [sc.ATTR_WASM_CONFIG_FOUND]: found,
-          },
-        },
-        this.parentContext(),
-      )
-      .end();
+    this.childOfCurrent(operation === 'get' ? sc.SPAN_CONFIG_GET : sc.SPAN_CONFIG_GET_ALL, SpanKind.CLIENT, {
+      ...(key !== undefined ? { [sc.ATTR_WASM_CONFIG_KEY]: key } : {}),
+      [sc.ATTR_WASM_CONFIG_FOUND]: found,
+    }).span?.end();
   }
 
   denied(kind: DeniedKind, target: string): void {
@@ -405,6 +463,15 @@ export class TaskTelemetry implements TaskTelemetryHooks {
 }
 
 function noop(): void {}
+
+const HEX = '0123456789abcdef';
+
+/** A random id of `digits` hex digits, never all zeros (an invalid W3C id); ids of unsampled requests only. */
+function randomHex(digits: number): string {
+  let out = '';
+  for (let i = 0; i < digits; i++) out += HEX[(Math.random() * 16) | 0];
+  return /^0+$/.test(out) ? `${out.slice(0, -1)}1` : out;
+}
 
 function requestAttributes(req: IncomingMessage, method: string, port: number): Attributes {
   const url = req.url ?? '/';

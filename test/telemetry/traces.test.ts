@@ -159,6 +159,33 @@ describe('a wasi:http service with a wasi:otel guest', () => {
   }, 180_000);
 });
 
+describe('sampling', () => {
+  it('a caller that sampled its trace out: no spans, and the next hop continues the trace still sampled out', async () => {
+    const service = await serveTraced({
+      component: 'otel-guest-outer',
+      dir,
+      grants: {
+        env: { GUEST_NAME: 'unsampled', NEXT_URL: `${downstreamUrl}/` },
+        outboundHttp: [downstreamUrl.replace('http://', '')],
+      },
+      telemetry: {
+        settings: settings({ traces: { url: jaeger.otlpHttpUrl, protocol: 'http/protobuf' } }),
+        identity: identity('unsampled'),
+      },
+    });
+    services.push(service);
+    const traceId = randomHex(16);
+    const sampledOut = await tracedGet(`${service.url}/`, `00-${traceId}-${randomHex(8)}-00`);
+    expect(sampledOut.status).toBe(200);
+    expect(seenTraceparents.some((t) => t.startsWith(`00-${traceId}-`) && t.endsWith('-00'))).toBe(true);
+    // A sampled request after it reaches Jaeger; by then the sampled-out one would have too.
+    const sampled = randomHex(16);
+    await tracedGet(`${service.url}/`, `00-${sampled}-${randomHex(8)}-01`);
+    await jaeger.waitForTrace(sampled, 4);
+    expect(await jaeger.trace(traceId)).toBeUndefined();
+  }, 180_000);
+});
+
 describe('config reads and denials', () => {
   it('wasi:config/store reads are spans with the key (never the value); an ungranted key is a denied event', async () => {
     const service = await serveTraced({
