@@ -72,6 +72,7 @@ export async function buildPythonComponents(root: string, out: string): Promise<
           await run(join(venv, 'bin/componentize-py'), build.args.map(expand), {
             cwd: dir,
             maxBuffer: 16 * 1024 * 1024,
+            env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, // no __pycache__ in the source tree
           });
         } finally {
           await rm(work, { recursive: true, force: true });
