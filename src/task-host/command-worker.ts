@@ -10,6 +10,7 @@ import type { Grants } from '../ipc/grants.js';
 import { runCommand } from '../runtime/run-command.js';
 import { notice, useTaskOutput } from '../runtime/task-output.js';
 import { sharedSecretKeys } from './shared-secrets.js';
+import type { TaskTelemetrySpec } from '../telemetry/identity.js';
 
 export interface CommandWorkerData {
   readonly component: PreparedComponent;
@@ -17,6 +18,8 @@ export interface CommandWorkerData {
   readonly secrets: SharedArrayBuffer;
   readonly stdout: number;
   readonly stderr: number;
+  /** The task's telemetry: this thread exports its own spans (the command's run, its config reads). */
+  readonly telemetry?: TaskTelemetrySpec;
 }
 
 /** What the worker posts when the command has finished. */
@@ -28,11 +31,28 @@ export interface CommandWorkerResult {
 
 const data = workerData as CommandWorkerData;
 useTaskOutput(data.stdout, data.stderr);
+const telemetry = data.telemetry
+  ? await (
+      await import('./telemetry.js')
+    ).startHostTelemetry(data.telemetry, { digest: data.component.digest, world: data.component.world }, (message) =>
+      notice(message),
+    )
+  : undefined;
 let result: CommandWorkerResult;
 try {
-  result = { code: await runCommand(data.component, data.grants, sharedSecretKeys(data.secrets)) };
+  result = {
+    code: await runCommand(
+      data.component,
+      data.grants,
+      sharedSecretKeys(data.secrets),
+      undefined,
+      undefined,
+      telemetry?.task,
+    ),
+  };
 } catch (err) {
   notice(`command failed: ${codedMessage(err)}`);
   result = { code: 1, err: codedMessage(err) };
 }
+await telemetry?.flush();
 parentPort?.postMessage(result);

@@ -29,6 +29,9 @@ import { whyNotPooled } from './pool-eligibility.js';
 import { PooledTaskHandle } from './pooled-task-handle.js';
 import { PoolSet } from './pools.js';
 import type { PooledLaunchSpec } from '../ipc/pool-protocol.js';
+import type { PluginTelemetry, StartTrace } from '../telemetry/plugin-telemetry.js';
+import { nomadIdentityOf, taskTelemetrySpec } from './telemetry-spec.js';
+import { ATTR_WASM_TIER } from '../telemetry/semconv.js';
 
 export interface TaskManagerDeps {
   readonly log: Logger;
@@ -40,6 +43,8 @@ export interface TaskManagerDeps {
   readonly services?: PluginServiceFeeds;
   /** Where components come from; by default the node's cache under the plugin config's cache_dir. */
   readonly components?: ComponentProvider;
+  /** The plugin's telemetry when the node configures it (started on first use). */
+  readonly telemetry?: () => Promise<PluginTelemetry | undefined>;
 }
 
 /** What a capability does with a message from a task host (registered with onHostMessage). */
@@ -70,13 +75,28 @@ export class TaskManager {
     this.starting.set(config.id, config);
     try {
       // One snapshot of the plugin config per start: a SetConfig meanwhile applies to the next one.
-      return await this.startTask(config, this.deps.pluginConfig());
+      const plugin = this.deps.pluginConfig();
+      const telemetry = await this.deps.telemetry?.();
+      const trace = telemetry?.taskStart(nomadIdentityOf(config), { [ATTR_WASM_TIER]: plugin.isolation.mode });
+      try {
+        const task = await this.startTraced(config, plugin, telemetry, trace);
+        trace?.end();
+        return task;
+      } catch (err) {
+        trace?.end(err);
+        throw err;
+      }
     } finally {
       this.starting.delete(config.id);
     }
   }
 
-  private async startTask(config: TaskConfig__Output, plugin: PluginConfig): Promise<WasmTask> {
+  private async startTraced(
+    config: TaskConfig__Output,
+    plugin: PluginConfig,
+    telemetry: PluginTelemetry | undefined,
+    trace: StartTrace | undefined,
+  ): Promise<WasmTask> {
     const log = this.deps.log.child({ task_id: config.id });
     const taskConfig = decodeTaskConfig(config.msgpack_driver_config);
     const taskDir = join(config.alloc_dir, config.name);
@@ -98,6 +118,7 @@ export class TaskManager {
       namespace: config.namespace || 'default',
       report: (message, annotations) => this.event(config, message, annotations),
       log,
+      ...(trace ? { phase: (name, work) => trace.phase(name, work) } : {}),
     });
     // Held until the task host (or pool) has the component open, whatever fails before.
     try {
@@ -111,7 +132,21 @@ export class TaskManager {
         );
       });
       const services = await serviceSets;
+      const pooled = plugin.isolation.mode === 'pooled' && !notPooled;
+      const launch = trace?.launch();
+      const telemetrySettings = telemetry ? plugin.telemetry : undefined;
       const spec: LaunchSpec = {
+        ...(telemetrySettings
+          ? {
+              telemetry: taskTelemetrySpec(
+                telemetrySettings,
+                nomadIdentityOf(config),
+                taskConfig.telemetry,
+                pooled ? 'pooled' : 'process',
+                launch?.traceparent,
+              ),
+            }
+          : {}),
         version: 2,
         taskId: config.id,
         componentPath: component.path,
@@ -126,14 +161,23 @@ export class TaskManager {
       };
       this.event(config, `Loading component ${taskConfig.component}`);
       const startedAtMs = Date.now();
-      if (plugin.isolation.mode === 'pooled' && !notPooled) {
-        const pooledSpec: PooledLaunchSpec = {
-          ...spec,
-          logPaths: { stdout: config.stdout_path, stderr: config.stderr_path },
-        };
-        return await this.startPooled(config, pooledSpec, plugin.isolation.maxTasks, startedAtMs, http?.host);
+      try {
+        const task =
+          pooled && plugin.isolation.mode === 'pooled'
+            ? await this.startPooled(
+                config,
+                { ...spec, logPaths: { stdout: config.stdout_path, stderr: config.stderr_path } },
+                plugin.isolation.maxTasks,
+                startedAtMs,
+                http?.host,
+              )
+            : await this.startInTaskHost(config, spec, plugin, startedAtMs, log);
+        launch?.end();
+        return task;
+      } catch (err) {
+        launch?.end(err);
+        throw err;
       }
-      return await this.startInTaskHost(config, spec, plugin, startedAtMs, log);
     } finally {
       component.release();
     }
@@ -198,8 +242,12 @@ export class TaskManager {
       readyTimeoutMs: this.deps.readyTimeoutMs ?? 5 * 60_000,
       onProgress: (message) => this.onProgress(config, message),
       log,
-      // Loading the Vault client takes a while: spares of a node with Vault do it ahead.
-      ...(plugin.vault ? { spareArgs: ['--preload-vault'] } : {}),
+      spareArgs: [
+        // Loading the Vault client takes a while: spares of a node with Vault do it ahead.
+        ...(plugin.vault ? ['--preload-vault'] : []),
+        // The SDK and its exporter take a while to load: spares of a node with telemetry load them ahead.
+        ...(spec.telemetry ? ['--preload-telemetry'] : []),
+      ],
     });
     const { ready } = launched;
     const state: DriverState = {
