@@ -19,6 +19,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const COMPONENTS = join(ROOT, '.cache/components');
@@ -101,7 +102,7 @@ const haveWasmtime = existsSync(WASMTIME);
 
 function taskHost(component: string, mode: 'shared' | 'per-request', root = ROOT): (port: number) => ChildProcess {
   return (port) => {
-    const child = spawn(process.execPath, [join(root, 'dist/task-host/main.js')], {
+    const child = spawn(process.execPath, [...HOST_NODE_FLAGS, join(root, 'dist/task-host/main.js')], {
       stdio: ['pipe', 'ignore', 'inherit', 'ignore'],
     });
     child.stdin?.end(

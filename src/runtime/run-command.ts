@@ -1,5 +1,7 @@
 // Runs a wasi:cli command component to completion and returns its exit code.
 // Guest stdout/stderr go to this process's stdout/stderr (Nomad's log FIFOs).
+// A WASI 0.3 command (its world says so: component-world.ts) runs in
+// run-command-p3.ts.
 import { DriverError } from '../errors.js';
 import { GuestExit } from '../wasi/cli.js';
 import type { PreparedComponent } from './component-cache.js';
@@ -24,9 +26,13 @@ export async function runCommand(
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
 ): Promise<number> {
+  if (component.wasi === '0.3') {
+    const { runCommandP3 } = await import('./run-command-p3.js');
+    return runCommandP3(component, grants, secrets, output, meter);
+  }
   const instance = await instantiateComponent(
     component,
-    hostForTask(grants, secrets, output),
+    hostForTask(grants, secrets, output, component.p3Imports),
     instantiateOptions(grants, meter),
   );
   const runner = (instance['run'] ?? instance['wasi:cli/run@0.2.12']) as RunExport | undefined;

@@ -202,7 +202,7 @@ function checkWorld(component: PreparedComponent, spec: LaunchSpec): void {
   if (spec.http && component.world !== 'http') {
     throw new DriverError(
       'COMPONENT_WORLD_UNSUPPORTED',
-      'the task config sets `port`, but the component does not export wasi:http/incoming-handler (it is a wasi:cli command: remove `port`)',
+      'the task config sets `port`, but the component exports no wasi:http handler (it is a wasi:cli command: remove `port`)',
     );
   }
   if (!spec.http && component.world === 'http') {

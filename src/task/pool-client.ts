@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { DriverError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { parseMessage } from '../ipc/control-protocol.js';
+import { HOST_NODE_FLAGS } from '../ipc/host-node-flags.js';
 import { killedBySignal, readExitFile, type ExitResult } from '../ipc/exit-status.js';
 import type { ProgressMessage } from '../ipc/launch-spec.js';
 import { killGroup } from './launcher.js';
@@ -28,7 +29,6 @@ import { isSameProcessAlive, sampleProcess, type ProcessSample } from './proc-st
 import { signalNumber } from '../ipc/signals.js';
 
 const POOL_HOST_ENTRY = fileURLToPath(new URL('../pool-host/main.js', import.meta.url));
-const POOL_NODE_FLAGS = ['--disable-warning=ExperimentalWarning', '--wasm-lazy-validation'];
 const POLL_INTERVAL_MS = 200;
 const LISTEN_TIMEOUT_MS = 30_000;
 const LAST_WORDS_BYTES = 600;
@@ -84,7 +84,7 @@ export class PoolClient {
     const logFd = openSync(join(dir, 'pool.log'), 'a', 0o600);
     let child;
     try {
-      child = spawn(process.execPath, [...POOL_NODE_FLAGS, POOL_HOST_ENTRY, `--cache-dir=${cacheDir}`], {
+      child = spawn(process.execPath, [...HOST_NODE_FLAGS, POOL_HOST_ENTRY, `--cache-dir=${cacheDir}`], {
         detached: true,
         stdio: ['ignore', 'ignore', logFd, 'pipe'],
         // Nothing of the plugin's environment (the agent's!) reaches the pool.

@@ -9,6 +9,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import type { Grants } from '../../../src/ipc/grants.ts';
 import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
+import { HOST_NODE_FLAGS } from '../../../src/ipc/host-node-flags.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 export const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components');
@@ -57,7 +58,7 @@ function specFor(run: HostRun): string {
 
 /** Runs a command component to completion. */
 export function runToExit(run: HostRun) {
-  return spawnSync(process.execPath, [TASK_HOST], {
+  return spawnSync(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST], {
     input: specFor(run),
     stdio: ['pipe', 'pipe', 'pipe', 'ignore'],
     env: { ...run.hostEnv },
@@ -69,7 +70,7 @@ export function runToExit(run: HostRun) {
 
 /** Starts a task host and leaves it running (stdout/stderr piped). */
 export function startHost(run: HostRun): ChildProcess {
-  const child = spawn(process.execPath, [TASK_HOST], {
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST], {
     stdio: ['pipe', 'pipe', 'pipe', 'ignore'],
     env: { ...run.hostEnv },
   });

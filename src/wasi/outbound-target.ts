@@ -1,0 +1,76 @@
+// Where an outbound request may go, decided once for WASI 0.2
+// (http-outgoing.ts) and 0.3 (src/wasi-p3/http-client.ts): the task's
+// allow-list, or a service it granted by name. Anything else is
+// `HTTP-request-denied`, returned to the guest like any HTTP failure.
+import { isAllowed, type AllowEntry } from './http-allow-list.js';
+import type { HttpErrorCode, Scheme } from './http-types.js';
+import type { ServiceRoute, ServiceRouter } from './service-routing.js';
+
+export interface OutboundPolicy {
+  readonly allow: readonly AllowEntry[];
+  /** Services the task granted (`allow_services`): names routed to their instances. */
+  readonly services?: ServiceRouter;
+  /** Called for every decision, for the task's audit log. */
+  readonly onDecision?: (decision: { allowed: boolean; authority: string; reason?: string }) => void;
+}
+
+export interface OutboundTarget {
+  readonly url: URL;
+  /** The granted service the host names; undefined for an allow-listed host. */
+  readonly service: ServiceRoute | undefined;
+}
+
+export const DEFAULT_OUTBOUND_TIMEOUT_MS = 30_000;
+export const MAX_OUTBOUND_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+function denied(): never {
+  throw { tag: 'HTTP-request-denied' } satisfies HttpErrorCode;
+}
+
+/** Decides a request's target; throws the guest's error code when it may not go. */
+export function outboundTarget(
+  policy: OutboundPolicy,
+  scheme: Scheme | undefined,
+  authority: string | undefined,
+  pathWithQuery: string | undefined,
+): OutboundTarget {
+  const schemeName =
+    scheme === undefined || scheme.tag === 'HTTPS' ? 'https' : scheme.tag === 'HTTP' ? 'http' : undefined;
+  if (!schemeName || !authority) denied();
+  let url: URL;
+  try {
+    url = new URL(`${schemeName}://${authority}${pathWithQuery ?? '/'}`);
+  } catch {
+    throw { tag: 'HTTP-request-URI-invalid' } satisfies HttpErrorCode;
+  }
+  const port = url.port === '' ? (schemeName === 'https' ? 443 : 80) : Number(url.port);
+  const service = policy.services?.route(url.hostname);
+  if (service && url.port !== '') {
+    // The catalog says which port each instance listens on.
+    policy.onDecision?.({
+      allowed: false,
+      authority,
+      reason: 'a service name takes its port from the catalog: leave the port out',
+    });
+    denied();
+  }
+  const allowed =
+    service !== undefined || isAllowed(policy.allow, schemeName, url.hostname.replace(/^\[|\]$/g, ''), port);
+  policy.onDecision?.({ allowed, authority });
+  if (!allowed) denied();
+  return { url, service };
+}
+
+/** The error-code variant value for a failed request; some cases carry a payload. */
+export function fetchErrorCode(code: string, message: string): HttpErrorCode {
+  switch (code) {
+    case 'internal-error':
+      return { tag: code, val: message };
+    case 'DNS-error':
+      return { tag: code, val: { rcode: undefined, infoCode: undefined } };
+    case 'HTTP-response-body-size':
+      return { tag: code, val: undefined };
+    default:
+      return { tag: code };
+  }
+}
