@@ -36,6 +36,8 @@ export interface PreparedComponent {
   readonly glueSyncCalls: boolean;
   /** The glue hands its per-instance state to the host (glue-state-hooks.ts). */
   readonly glueStateHooks: boolean;
+  /** WASI 0.3: the glue's async runtime wakes instead of polling and reports traps (glue-async-runtime.ts). */
+  readonly glueAsyncRuntime: boolean;
   /** Why a glue rewrite was not applied (jco version, a glue shape it does not know). */
   readonly glueNotes: readonly string[];
 }
@@ -50,6 +52,7 @@ interface Manifest {
   readonly imports: string[];
   readonly glueSyncCalls: boolean;
   readonly glueStateHooks: boolean;
+  readonly glueAsyncRuntime: boolean;
   readonly glueNotes: string[];
 }
 
@@ -105,6 +108,7 @@ function prepared(cacheDir: string, manifest: Manifest): PreparedComponent {
     glue: join(dir, GLUE),
     glueSyncCalls: manifest.glueSyncCalls,
     glueStateHooks: manifest.glueStateHooks,
+    glueAsyncRuntime: manifest.glueAsyncRuntime,
     glueNotes: manifest.glueNotes,
   };
 }
@@ -134,7 +138,8 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
   try {
     wit = await componentWit(bytes);
   } catch (err) {
-    throw new DriverError('COMPONENT_INVALID', `cannot read the component's world: ${(err as Error).message}`, {
+    // A corrupt binary fails here first: the same code as when transpiling it fails.
+    throw new DriverError('COMPONENT_TRANSPILE_FAILED', `jco could not read the component: ${(err as Error).message}`, {
       cause: err,
     });
   }
@@ -157,7 +162,7 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
     );
   }
   const glueText = Buffer.from(output.files[GLUE] ?? new Uint8Array()).toString('utf8');
-  const glue = world.wasi === '0.3' ? asyncGlue(glueText) : await rewriteGlue(glueText);
+  const glue = world.wasi === '0.3' ? await rewriteAsyncGlue(glueText) : await rewriteGlue(glueText);
   const manifest: Manifest = {
     digest,
     world: world.kind,
@@ -166,6 +171,7 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
     imports: output.imports,
     glueSyncCalls: glue.syncCalls,
     glueStateHooks: glue.stateHooks,
+    glueAsyncRuntime: glue.asyncRuntime,
     glueNotes: glue.notes,
   };
 
@@ -189,10 +195,16 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
   return manifest;
 }
 
+interface RewrittenGlue {
+  readonly text: string;
+  readonly syncCalls: boolean;
+  readonly stateHooks: boolean;
+  readonly asyncRuntime: boolean;
+  readonly notes: string[];
+}
+
 /** jco's glue with our rewrites, each applied only where it recognises the glue. */
-async function rewriteGlue(
-  original: string,
-): Promise<{ text: string; syncCalls: boolean; stateHooks: boolean; notes: string[] }> {
+async function rewriteGlue(original: string): Promise<RewrittenGlue> {
   // Loaded only on a cache miss, like jco itself.
   const [{ rewriteSyncCalls }, { addStateHooks }] = await Promise.all([
     import('./glue-sync-calls.js'),
@@ -206,14 +218,23 @@ async function rewriteGlue(
   const stateHooks = addStateHooks(text);
   if ('glue' in stateHooks) text = stateHooks.glue;
   else notes.push(`per-request instances are built afresh: ${stateHooks.unavailable}`);
-  return { text, syncCalls: 'glue' in syncCalls, stateHooks: 'glue' in stateHooks, notes };
+  return { text, syncCalls: 'glue' in syncCalls, stateHooks: 'glue' in stateHooks, asyncRuntime: false, notes };
 }
 
 /**
- * A WASI 0.3 component's glue is kept as jco wrote it: the rewrites above
- * know the glue of synchronous lifts and lowers only, and its per-request
- * instances are fresh ones (serve-http-p3.ts says why).
+ * A WASI 0.3 component's glue gets only the async runtime's fixes: the
+ * rewrites above know the glue of synchronous lifts and lowers, and its
+ * per-request instances are fresh ones (p3-instances.ts says why).
  */
-function asyncGlue(text: string): { text: string; syncCalls: boolean; stateHooks: boolean; notes: string[] } {
-  return { text, syncCalls: false, stateHooks: false, notes: [] };
+async function rewriteAsyncGlue(original: string): Promise<RewrittenGlue> {
+  const { rewriteAsyncRuntime } = await import('./glue-async-runtime.js');
+  const rewritten = rewriteAsyncRuntime(original);
+  const base = { syncCalls: false, stateHooks: false };
+  if ('glue' in rewritten) return { ...base, text: rewritten.glue, asyncRuntime: true, notes: [] };
+  return {
+    ...base,
+    text: original,
+    asyncRuntime: false,
+    notes: [`jco's async runtime polls on timers and does not report traps after a response: ${rewritten.unavailable}`],
+  };
 }

@@ -57,7 +57,8 @@ export function classifyWorld(items: WorldItems): ComponentWorldInfo {
       `the component imports interfaces this driver does not provide: ${unsupported.join('; ')}`,
     );
   }
-  const found = findExport(items.exports, HTTP_EXPORTS, 'http') ?? findExport(items.exports, COMMAND_EXPORTS, 'command');
+  const found =
+    findExport(items.exports, HTTP_EXPORTS, 'http') ?? findExport(items.exports, COMMAND_EXPORTS, 'command');
   if (!found) {
     throw new DriverError(
       'COMPONENT_WORLD_UNSUPPORTED',

@@ -13,9 +13,13 @@
 // - per-request: a fresh instance for every request, thrown away after it.
 //   The 0.2 path resets one instance instead (instance-reset.ts), but the
 //   reset cannot put jco's async runtime state back, so 0.3 pays an
-//   instantiation per request; SPARES instances are made ahead, off the
-//   request path. Nothing of one request can reach the next: they never
+//   instantiation per request; a spare is made ahead, off the request
+//   path. Nothing of one request can reach the next: they never
 //   share an instance.
+//
+// Either way a trap is noticed even after handle() has returned (a guest
+// trapping while it writes its body): the lease's `trapped` settles, and a
+// shared instance is replaced at once.
 import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import { instantiateComponent, type InstantiateOptions } from './instantiate.js';
@@ -26,8 +30,19 @@ export interface HandlerP3 {
 
 export interface P3Lease {
   readonly handler: HandlerP3;
+  /**
+   * Settles with the error when the instance traps, also after handle()
+   * returned (a guest writing its body): whoever waits on the guest stops.
+   */
+  readonly trapped: Promise<unknown>;
   /** The request is over (its response sent, or failed); `trapped`: the instance must not be used again. */
   release(outcome: { readonly trapped: boolean }): void;
+}
+
+/** An instance and its trap signal. */
+interface Instance {
+  readonly handler: HandlerP3;
+  readonly trapped: Promise<unknown>;
 }
 
 export interface P3Instances {
@@ -37,9 +52,9 @@ export interface P3Instances {
 }
 
 /** Requests a shared instance serves before it is replaced (see above). */
-export const RECYCLE_AFTER = 1000;
-/** Instances a per-request service keeps made ahead. */
-const SPARES = 2;
+export const RECYCLE_AFTER = 500;
+/** Instances a per-request service keeps made ahead (each holds its own linear memory: a Python component's is tens of MiB). */
+const SPARES = 1;
 
 export async function p3Instances(
   component: PreparedComponent,
@@ -47,10 +62,19 @@ export async function p3Instances(
   options: InstantiateOptions,
   mode: 'shared' | 'per-request',
 ): Promise<P3Instances> {
-  const fresh = async (): Promise<HandlerP3> => handlerIn(await instantiateComponent(component, imports, options));
-  // Instantiating up front also proves the component can start at all.
-  const first = await fresh();
-  return mode === 'shared' ? sharedInstance(first, fresh) : freshPerRequest(first, fresh);
+  const fresh = async (onTrap?: () => void): Promise<Instance> => {
+    let trap!: (err: unknown) => void;
+    const trapped = new Promise<unknown>((resolve) => (trap = resolve));
+    const exports = await instantiateComponent(component, imports, {
+      ...options,
+      onTrap: (err) => {
+        trap(err);
+        onTrap?.();
+      },
+    });
+    return { handler: handlerIn(exports), trapped };
+  };
+  return mode === 'shared' ? sharedInstance(fresh) : freshPerRequest(fresh);
 }
 
 export function handlerIn(exports: Record<string, unknown>): HandlerP3 {
@@ -59,32 +83,41 @@ export function handlerIn(exports: Record<string, unknown>): HandlerP3 {
   return handler;
 }
 
-function sharedInstance(first: HandlerP3, fresh: () => Promise<HandlerP3>): P3Instances {
-  let current: Promise<HandlerP3> = Promise.resolve(first);
+async function sharedInstance(fresh: (onTrap?: () => void) => Promise<Instance>): Promise<P3Instances> {
+  let current: Promise<Instance>;
   let served = 0;
-  const replace = (): void => {
+  /** A new instance for the requests to come; `from`: only if that one is still current. */
+  const replace = (from?: Promise<Instance>): void => {
+    if (from !== undefined && current !== from) return;
     served = 0;
-    const next = fresh();
-    // A failed instantiation is retried by the next request rather than kept.
-    next.catch(() => {
-      if (current === next) current = fresh();
-    });
+    const next: Promise<Instance> = fresh(() => replace(next));
+    next.catch(() => undefined); // take() reports it, and replaces it then
     current = next;
   };
+  // Instantiating up front also proves the component can start at all.
+  const first: Promise<Instance> = fresh(() => replace(first));
+  await first;
+  current = first;
   return {
     async take() {
-      const instance = current;
-      const handler = await instance;
-      if (++served >= RECYCLE_AFTER) replace();
+      const taken = current;
+      let instance: Instance;
+      try {
+        instance = await taken;
+      } catch (err) {
+        replace(taken); // the next request tries a new instantiation
+        throw err;
+      }
+      if (++served >= RECYCLE_AFTER) replace(taken);
       return {
-        handler,
+        ...instance,
         release({ trapped }) {
-          if (trapped && current === instance) replace();
+          if (trapped) replace(taken);
         },
       };
     },
     async reload() {
-      const next = fresh();
+      const next: Promise<Instance> = fresh(() => replace(next));
       await next;
       current = next;
       served = 0;
@@ -92,8 +125,9 @@ function sharedInstance(first: HandlerP3, fresh: () => Promise<HandlerP3>): P3In
   };
 }
 
-function freshPerRequest(first: HandlerP3, fresh: () => Promise<HandlerP3>): P3Instances {
-  const ready: Promise<HandlerP3>[] = [Promise.resolve(first)];
+async function freshPerRequest(fresh: () => Promise<Instance>): Promise<P3Instances> {
+  // Instantiating up front also proves the component can start at all.
+  const ready: Promise<Instance>[] = [Promise.resolve(await fresh())];
   const topUp = (): void => {
     while (ready.length < SPARES) {
       const next = fresh();
@@ -106,7 +140,8 @@ function freshPerRequest(first: HandlerP3, fresh: () => Promise<HandlerP3>): P3I
     async take() {
       const next = ready.shift() ?? fresh();
       setImmediate(topUp);
-      return { handler: await next, release: () => undefined };
+      // Used for this request only: nothing to put back.
+      return { ...(await next), release: () => undefined };
     },
     async reload() {
       const next = fresh();

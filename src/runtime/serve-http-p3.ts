@@ -97,14 +97,22 @@ async function serveOne(
     sendError(res, 500, 'internal error');
     return false;
   }
+  const trapped = lease.trapped.then((err) => {
+    throw err;
+  });
+  trapped.catch(() => undefined); // raced below; unobserved when the instance never traps
   let response: Response;
   try {
-    response = (await lease.handler.handle(incomingRequest(req))) as Response;
+    response = (await Promise.race([lease.handler.handle(incomingRequest(req)), trapped])) as Response;
   } catch (err) {
     const reported = guestErrorResult(err);
     if (reported) {
       lease.release({ trapped: false });
-      sendError(res, 500, `the component reported ${(reported.payload as HttpErrorCode | undefined)?.tag ?? 'an error'}`);
+      sendError(
+        res,
+        500,
+        `the component reported ${(reported.payload as HttpErrorCode | undefined)?.tag ?? 'an error'}`,
+      );
       return true;
     }
     notice(describeTrap(err, grants), output);
@@ -113,7 +121,7 @@ async function serveOne(
     return false;
   }
   try {
-    await writeResponse(req, res, response);
+    await Promise.race([writeResponse(req, res, response), trapped]);
     lease.release({ trapped: false });
     return true;
   } catch (err) {
@@ -168,7 +176,8 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
   };
   await pumpBody(body, write);
   const sentTrailers = await trailers;
-  if (sentTrailers.tag === 'ok' && sentTrailers.val instanceof Fields) res.addTrailers(sentTrailers.val.toNodeHeaders());
+  if (sentTrailers.tag === 'ok' && sentTrailers.val instanceof Fields)
+    res.addTrailers(sentTrailers.val.toNodeHeaders());
   res.end();
   response.markSent(OK);
 }

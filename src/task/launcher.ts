@@ -19,7 +19,6 @@ import { sampleProcess } from './proc-stat.js';
 
 const TASK_HOST_ENTRY = fileURLToPath(new URL('../task-host/main.js', import.meta.url));
 
-
 export interface ChildExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;

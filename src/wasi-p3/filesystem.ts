@@ -104,8 +104,7 @@ export class Descriptor {
 
   #writeAll(chunk: Uint8Array, at: bigint): bigint {
     let written = 0;
-    while (written < chunk.length)
-      written += Number(this.#inner.write(chunk.subarray(written), at + BigInt(written)));
+    while (written < chunk.length) written += Number(this.#inner.write(chunk.subarray(written), at + BigInt(written)));
     return BigInt(written);
   }
 

@@ -32,7 +32,14 @@ export function wasiP3Host(grants: HostGrants): ImportObject {
 /** The WASI 0.3 interfaces (without version) this host provides to guests. */
 export const P3_PROVIDED_INTERFACES: ReadonlySet<string> = new Set(
   Object.keys(
-    wasiP3Host({ args: [], env: {}, stdout: () => undefined, stderr: () => undefined, mounts: [], outbound: { allow: [] } }),
+    wasiP3Host({
+      args: [],
+      env: {},
+      stdout: () => undefined,
+      stderr: () => undefined,
+      mounts: [],
+      outbound: { allow: [] },
+    }),
   ).map((key) => key.slice(0, -'@0.3'.length)),
 );
 

@@ -63,10 +63,9 @@ async function send(policy: OutboundPolicy, request: Request): Promise<Response>
   const outbound = {
     url: url.href,
     method: methodToString(request.getMethod()),
-    headers: request.headers.entries().map(([name, value]): [string, string] => [
-      name,
-      Buffer.from(value).toString('latin1'),
-    ]),
+    headers: request.headers
+      .entries()
+      .map(([name, value]): [string, string] => [name, Buffer.from(value).toString('latin1')]),
     body,
     timeoutMs,
     maxBytes: MAX_OUTBOUND_RESPONSE_BYTES,

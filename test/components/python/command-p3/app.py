@@ -118,7 +118,7 @@ class Run(exports.Run):
         elif what == "env":
             value = os.environ.get(args[1])
             if value is None:
-                sys.exit(2)
+                wasi_exit.exit_with_code(2)
             await write_out(f"{value}\n")
         elif what == "exit":
             wasi_exit.exit_with_code(int(args[1]))

@@ -4,13 +4,17 @@ componentize-py: the driver's tests and end-to-end jobs call its routes.
   GET  /                 "hello from python on wasi 0.3"
   POST /echo             streams the request body back as it arrives, with
                          the request's trailers as response trailers
-  GET  /stream?n=N&ms=M  N lines, M ms apart (wasi:clocks wait-for)
+  GET  /stream?n=N&ms=M  N lines, M ms apart (wasi:clocks wait-for); with
+                         &trap=1 it traps after the first line
   GET  /trailers         a body and an x-checksum trailer
   GET  /env?name=X       the environment variable X (404 if unset)
   GET  /config?key=K     wasi:config/store get(K) (404 if none)
   GET  /fetch?url=U      GETs U through wasi:http/client, answers
                          "<status> <body>" or 502 "<error code>"
-  GET  /counter          a counter in a global, then in linear memory
+  GET  /counter          "<global> <memory> <handle>": a counter in a global,
+                         the length of a buffer that grows by one byte per
+                         request, and the handle number of a Fields
+                         resource it keeps (the handle table grows too)
   GET  /trap             raises: the instance traps
   GET  /grow?mb=N        keeps N MiB alive (the memory ceiling)
   GET  /spin             never returns (runaway stop)
@@ -45,6 +49,7 @@ from wit.imports.wasi_http_types import (
 COUNTER = 0
 MEMORY = bytearray(0)
 KEPT: list[bytearray] = []
+LEAKED: list[Fields] = []
 
 
 def trailers_future(fields: Optional[Fields] = None) -> FutureReader[Result[Optional[Fields], ErrorCode]]:
@@ -86,7 +91,8 @@ class Handler(exports.Handler):
             return respond(200, b"hello from python on wasi 0.3\n")
         if path == "/stream":
             tx, rx = wit.byte_stream()
-            componentize_py_async_support.spawn(slow_lines(tx, int(query.get("n", "3")), int(query.get("ms", "100"))))
+            lines = slow_lines(tx, int(query.get("n", "3")), int(query.get("ms", "100")), query.get("trap") == "1")
+            componentize_py_async_support.spawn(lines)
             return Response.new(Fields(), rx, trailers_future())[0]
         if path == "/trailers":
             body = b"body with a trailer\n"
@@ -104,7 +110,8 @@ class Handler(exports.Handler):
             global COUNTER, MEMORY
             COUNTER += 1
             MEMORY += b"x"
-            return respond(200, f"{COUNTER} {len(MEMORY)}\n".encode())
+            LEAKED.append(Fields())
+            return respond(200, f"{COUNTER} {len(MEMORY)} {LEAKED[-1].handle}\n".encode())
         if path == "/trap":
             raise RuntimeError("asked to trap")
         if path == "/grow":
@@ -123,12 +130,15 @@ class Handler(exports.Handler):
         return respond(404, b"no such route\n")
 
 
-async def slow_lines(tx: ByteStreamWriter, n: int, ms: int) -> None:
-    with tx:
-        for i in range(n):
-            if i > 0:
-                await monotonic_clock.wait_for(ms * 1_000_000)
-            await tx.write_all(f"line {i}\n".encode())
+async def slow_lines(tx: ByteStreamWriter, n: int, ms: int, trap: bool) -> None:
+    for i in range(n):
+        if i > 0:
+            await monotonic_clock.wait_for(ms * 1_000_000)
+            if trap:
+                # Not in a `with`: the body stays open, the instance traps mid-response.
+                raise RuntimeError("asked to trap in the middle of a response")
+        await tx.write_all(f"line {i}\n".encode())
+    tx.__exit__(None, None, None)
 
 
 async def fetch(url: str) -> Response:
