@@ -146,7 +146,8 @@ async function freshPerRequest(fresh: () => Promise<Instance>): Promise<P3Instan
     async reload() {
       const next = fresh();
       await next;
-      ready.splice(0, ready.length, next);
+      ready.length = 0;
+      ready.push(next);
       setImmediate(topUp);
     },
   };

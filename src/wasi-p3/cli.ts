@@ -45,10 +45,7 @@ export function cliP3Interfaces(options: CliOptions): Record<string, object> {
     },
     // A Nomad task has no stdin: an empty stream, read to its end at once.
     [p3Key('wasi:cli/stdin')]: {
-      readViaStream: (): [AsyncIterable<Uint8Array>, Promise<Outcome<StdioError>>] => [
-        emptyStream(),
-        Promise.resolve(OK),
-      ],
+      readViaStream: (): [Iterable<Uint8Array>, Promise<Outcome<StdioError>>] => [emptyStream(), Promise.resolve(OK)],
     },
     [p3Key('wasi:cli/stdout')]: writer(options.stdout),
     [p3Key('wasi:cli/stderr')]: writer(options.stderr),

@@ -22,7 +22,7 @@ export const clockP3Interfaces: Record<string, object> = {
     waitFor: (duration: bigint): Promise<void> => sleepNs(duration),
   },
   [p3Key('wasi:clocks/system-clock')]: {
-    now: wall.now,
+    now: () => wall.now(),
     getResolution: (): bigint => 1_000_000n,
   },
   [p3Key('wasi:clocks/types')]: {},

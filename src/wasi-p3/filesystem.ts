@@ -64,11 +64,12 @@ export class Descriptor {
     this.#inner[Symbol.dispose]();
   }
 
-  readViaStream(offset: bigint): [AsyncIterable<Uint8Array>, Promise<Outcome<ErrorCode>>] {
+  readViaStream(offset: bigint): [Iterable<Uint8Array>, Promise<Outcome<ErrorCode>>] {
     const inner = this.#inner;
     let settle!: (result: Outcome<ErrorCode>) => void;
     const done = new Promise<Outcome<ErrorCode>>((resolve) => (settle = resolve));
-    const chunks = async function* (): AsyncGenerator<Uint8Array> {
+    // A sync generator: local file reads; the glue pulls as the guest reads.
+    const chunks = function* (): Generator<Uint8Array> {
       let position = offset;
       try {
         for (;;) {
@@ -108,7 +109,7 @@ export class Descriptor {
     return BigInt(written);
   }
 
-  readDirectory(): [AsyncIterable<{ type: TypeVariant; name: string }>, Promise<Outcome<ErrorCode>>] {
+  readDirectory(): [Iterable<{ type: TypeVariant; name: string }>, Promise<Outcome<ErrorCode>>] {
     let entries: ReturnType<MountDescriptor['readDirectory']> | undefined;
     let failure: ErrorCode | undefined;
     try {
@@ -116,7 +117,7 @@ export class Descriptor {
     } catch (err) {
       failure = errorOf(err);
     }
-    const list = async function* (): AsyncGenerator<{ type: TypeVariant; name: string }> {
+    const list = function* (): Generator<{ type: TypeVariant; name: string }> {
       for (let entry = entries?.readDirectoryEntry(); entry; entry = entries?.readDirectoryEntry())
         yield { type: typeVariant(entry.type), name: entry.name };
     };

@@ -19,8 +19,8 @@ import {
 } from '../wasi/outbound-target.js';
 import { sendToServiceAsync } from '../wasi/service-routing.js';
 import type { SyncFetchResult } from '../wasi/sync-fetch.js';
-import { Response, type Request } from './http-types.js';
-import { BodyTooLarge, bytesStream, OK, readGuestBytes, type GuestStream } from './streams.js';
+import { Response, type Body, type Request } from './http-types.js';
+import { BodyTooLarge, bytesStream, OK, readGuestBytes } from './streams.js';
 
 /** The largest outbound request body (the same as an incoming one of the 0.2 host). */
 const MAX_REQUEST_BODY = 64 * 1024 * 1024;
@@ -80,7 +80,7 @@ async function send(policy: OutboundPolicy, request: Request): Promise<Response>
   return Response.fetched(result.status, Fields.fromHost(result.headers, true), bytesStream(result.body));
 }
 
-function readBody(contents: GuestStream<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+function readBody(contents: Body): Promise<Uint8Array> {
   if ('read' in contents) return readGuestBytes(contents, MAX_REQUEST_BODY);
   return (async () => {
     const chunks: Uint8Array[] = [];

@@ -12,7 +12,7 @@ import { RequestOptions, type HttpErrorCode, type Method, type Scheme } from '..
 import { deferred, emptyStream, OK, type GuestStream, type Outcome } from './streams.js';
 
 /** A body: the guest's stream, or one the host makes (an incoming request, a fetched response). */
-export type Body = GuestStream<Uint8Array> | AsyncIterable<Uint8Array>;
+export type Body = GuestStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 export type TrailersFuture = PromiseLike<Outcome<HttpErrorCode> | { tag: 'ok'; val: Fields | undefined }>;
 export type SentFuture = Promise<Outcome<HttpErrorCode>>;
 

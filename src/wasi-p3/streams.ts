@@ -5,8 +5,9 @@
 //   object with `read({ count })` resolving to `{ value, done }` and a
 //   `Symbol.dispose` that drops the host's end;
 // - a stream the host gives the guest (a request body, a file read) is any
-//   async iterable of Uint8Array chunks: the glue pulls from it when the
-//   guest reads, so nothing is read ahead of the guest;
+//   iterable or async iterable of chunks (Uint8Array for bytes, one item
+//   each otherwise): the glue pulls from it when the guest reads, so
+//   nothing is read ahead of the guest;
 // - a future either way is a promise (a thenable from the glue).
 
 /** A guest-written `stream<T>` as the glue gives it to host code. */
@@ -72,19 +73,13 @@ export class BodyTooLarge extends Error {
 }
 
 /** A stream with nothing in it (stdin of a task: Nomad gives tasks none). */
-export function emptyStream(): AsyncIterable<Uint8Array> {
-  return {
-    [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }),
-  };
+export function emptyStream(): Iterable<Uint8Array> {
+  return [];
 }
 
 /** One buffer as a stream (an outbound response body, read whole). */
-export function bytesStream(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      if (bytes.length > 0) yield bytes;
-    },
-  };
+export function bytesStream(bytes: Uint8Array): Iterable<Uint8Array> {
+  return bytes.length > 0 ? [bytes] : [];
 }
 
 /** A promise and its settle functions. */
