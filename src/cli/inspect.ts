@@ -34,7 +34,7 @@ export async function inspectCommand(args: readonly string[], flags: CliFlags): 
       `digest        ${digest}`,
       ...(component.kind === 'oci' ? [`manifest      ${component.manifestDigest}`] : []),
       `size          ${formatMiB(bytes.length)} (${bytes.length} bytes)`,
-      `world         ${summary.world}`,
+      `world         ${summary.world}${summary.wasi ? ` (WASI ${summary.wasi})` : ''}`,
       `exports       ${summary.exports.join(', ') || '(none)'}`,
       `imports (${summary.imports.length})`,
       ...summary.imports.map(

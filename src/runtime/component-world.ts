@@ -90,6 +90,21 @@ function findExport(
   return undefined;
 }
 
+/** Whether a host of ours (0.2 or 0.3) provides an import, at its version. */
+export function importSupported(name: string): boolean {
+  const p3 = p3ImportSupport(name);
+  return p3 === undefined ? providesImport(name) : p3 === 'served';
+}
+
+/** The WASI release a world's export is of, if it is one the driver runs. */
+export function worldRelease(exports: readonly string[]): WasiVersion | undefined {
+  try {
+    return (findExport(exports, HTTP_EXPORTS, 'http') ?? findExport(exports, COMMAND_EXPORTS, 'command'))?.wasi;
+  } catch {
+    return undefined; // an unserved 0.3 release candidate
+  }
+}
+
 /** Imports no host of ours provides, each with why. */
 export function unsupportedImports(imports: readonly string[]): string[] {
   const out: string[] = [];

@@ -20,7 +20,10 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 function startSpare() {
-  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST, '--spare'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST, '--spare'], {
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    env: {},
+  });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exit };
 }

@@ -8,7 +8,7 @@ import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runToExit, useTaskHostDir } from './support/task-host.ts';
+import { runToExit, startHost, useTaskHostDir } from './support/task-host.ts';
 
 const hosts = useTaskHostDir('wasi-p3-');
 const sha = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -274,5 +274,77 @@ describe('WASI 0.3 per-request isolation', () => {
     expect(mixed.filter((m) => m.startsWith('trap'))).toEqual(Array(4).fill('trap 500'));
     expect(mixed.filter((m) => !m.startsWith('trap') && m !== 'stream')).toEqual(Array(4).fill(fresh));
     expect(await counter(perRequest)).toBe(fresh);
+  });
+});
+
+describe('WASI 0.3 tasks under the same controls as 0.2', () => {
+  it('an endless loop in a command is stopped by SIGTERM at once', async () => {
+    const child = hosts.track(startHost({ component: 'command-p3', dir: hosts.dir(), args: ['spin'] }));
+    await new Promise((r) => setTimeout(r, 3000)); // loaded and spinning
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const signal = await new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, sig) => r(sig)));
+    expect(signal).toBe('SIGTERM');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('linear memory stops at the task ceiling: the request traps, the service goes on', async () => {
+    const { url } = await hosts.serve({ component: 'http-p3', grants: { httpInstance: 'shared', memoryMaxMiB: 96 } });
+    const within = await fetch(`${url}/grow?mb=8`);
+    expect(await within.text()).toBe('holding 8 MiB\n');
+    expect((await fetch(`${url}/grow?mb=128`)).status).toBe(500);
+    expect(await (await fetch(`${url}/`)).text()).toBe('hello from python on wasi 0.3\n');
+  });
+
+  it('SIGHUP replaces the instance of a shared service: its state starts over', async () => {
+    const { host, url } = await hosts.serve({ component: 'http-p3', grants: { httpInstance: 'shared' } });
+    const counter = async (): Promise<string> => (await (await fetch(`${url}/counter`)).text()).split(' ')[0] ?? '';
+    await counter();
+    expect(await counter()).toBe('2');
+    host.kill('SIGHUP');
+    let after = '';
+    for (let i = 0; i < 100 && after !== '1'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await counter();
+    }
+    expect(after).toBe('1');
+  });
+});
+
+describe('WASI 0.3 outbound HTTP to granted services by name', () => {
+  const backends: Server[] = [];
+  const backend = async (name: string): Promise<{ port: number; hits: string[] }> => {
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(`${req.headers.host} ${req.url}`);
+      res.end(`${name} ${req.url}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    backends.push(server);
+    const address = server.address();
+    return { port: typeof address === 'object' && address ? address.port : 0, hits };
+  };
+  afterAll(() => backends.forEach((server) => server.close()));
+
+  it('spreads calls over the instances, retries a refusing one, and denies names not granted', async () => {
+    const [a, b] = [await backend('a'), await backend('b')];
+    const refusing = await backend('gone');
+    await new Promise<void>((resolve) => backends.pop()?.close(() => resolve()));
+    const instances = [a, b, refusing].map(({ port }) => ({ address: '127.0.0.1', port }));
+    const { url } = await hosts.serve({
+      component: 'http-p3',
+      grants: { services: [{ provider: 'consul', name: 'backend' }] },
+      services: [{ ref: { provider: 'consul', name: 'backend' }, instances }],
+    });
+    const bodies: string[] = [];
+    for (let i = 0; i < 9; i++)
+      bodies.push(await (await fetch(`${url}/fetch?url=http://backend.service.consul/item/${i}`)).text());
+    expect(bodies.every((body) => /^200 [ab] \/item\/\d$/.test(body))).toBe(true);
+    expect(a.hits.length + b.hits.length).toBe(9);
+    expect(a.hits.length).toBeGreaterThan(0);
+    expect(b.hits.length).toBeGreaterThan(0);
+    expect(a.hits[0]).toMatch(/^backend\.service\.consul \/item\/\d$/);
+    const other = await fetch(`${url}/fetch?url=http://other.service.consul/x`);
+    expect(await other.text()).toBe('ErrorCode_HttpRequestDenied\n');
   });
 });
