@@ -119,7 +119,12 @@ export class HostedTask {
 
   private async runCommand(component: PreparedComponent, output: TaskOutput): Promise<void> {
     const { runCommand } = await import('../runtime/run-command.js');
-    this.progress({ type: 'ready', world: 'command', digest: component.digest });
+    this.progress({
+      type: 'ready',
+      world: 'command',
+      digest: component.digest,
+      ...(component.wasi === '0.3' ? { wasi: '0.3' as const } : {}),
+    });
     let code: number;
     try {
       if (this.pendingEnd !== undefined) throw new Error('stopped');
@@ -149,7 +154,13 @@ export class HostedTask {
       this.release();
       return;
     }
-    this.progress({ type: 'ready', world: 'http', digest: component.digest, port: listen.port });
+    this.progress({
+      type: 'ready',
+      world: 'http',
+      digest: component.digest,
+      port: listen.port,
+      ...(component.wasi === '0.3' ? { wasi: '0.3' as const } : {}),
+    });
     if (this.pendingEnd !== undefined) this.signal(this.pendingEnd === signalNumber('SIGKILL') ? 'SIGKILL' : 'SIGTERM');
   }
 

@@ -183,6 +183,11 @@ async function main(): Promise<void> {
   }
 }
 
+/** The ready message's mark of a WASI 0.3 component. */
+function p3(component: PreparedComponent): { wasi?: '0.3' } {
+  return component.wasi === '0.3' ? { wasi: '0.3' } : {};
+}
+
 function vaultOf(spec: LaunchSpec): NonNullable<LaunchSpec['vault']> {
   if (!spec.vault) throw new DriverError('TASK_HOST_FAILED', 'launch spec has no vault section');
   return spec.vault;
@@ -221,7 +226,7 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
     process.on(signal, () => notice(`received ${signal}: wasi:cli commands cannot observe signals; ignored`));
   }
   const { runCommand } = await import('../runtime/run-command.js');
-  report({ type: 'ready', world: 'command', digest: component.digest });
+  report({ type: 'ready', world: 'command', digest: component.digest, ...p3(component) });
   closeProgress();
   const code = await runCommand(component, grants);
   writeExitFileSync(spec.exitFile, exitedWithCode(code));
@@ -271,7 +276,7 @@ async function runCommandWithSecrets(
     } satisfies CommandWorkerData,
     env: {},
   });
-  report({ type: 'ready', world: 'command', digest: component.digest });
+  report({ type: 'ready', world: 'command', digest: component.digest, ...p3(component) });
   closeProgress();
   const code = await new Promise<number>((resolve) => {
     worker.once('message', (result: CommandWorkerResult) => resolve(result.code));
@@ -340,7 +345,7 @@ async function runHttpService(
   for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => notice(`received ${signal}: wasi:http components cannot observe signals; ignored`));
   }
-  report({ type: 'ready', world: 'http', digest: component.digest, port: running.port });
+  report({ type: 'ready', world: 'http', digest: component.digest, port: running.port, ...p3(component) });
   closeProgress();
 }
 
