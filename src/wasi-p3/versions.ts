@@ -9,10 +9,10 @@
 // names, this host the `@0.3` ones.
 //
 // Served: 0.3.0 (ratified 2026-06-11; componentize-py ≥ 0.25, Rust
-// wasm32-wasip3) and 0.3.0-rc-2026-03-15 (spin-sdk 5 imports it beside
-// 0.3.0). Both have one shape, the one jco 1.35 knows. Older release
-// candidates (0.3.0-rc-2025-09-16, componentize-py 0.19–0.24) differ and
-// are refused by name.
+// wasm32-wasip3) and 0.3.0-rc-2026-03-15 (componentize-py 0.22–0.24;
+// spin-sdk 5 imports it beside 0.3.0). Both have one shape, the one jco
+// 1.35 knows. Older release candidates (0.3.0-rc-2025-09-16 and
+// -rc-2026-01-06, componentize-py 0.19–0.21) differ and are refused by name.
 
 export const SERVED_P3_VERSIONS: readonly string[] = ['0.3.0', '0.3.0-rc-2026-03-15'];
 
