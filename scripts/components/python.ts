@@ -43,11 +43,10 @@ export async function buildPythonComponents(root: string, out: string): Promise<
       const args = build.args.map((a) =>
         a.replaceAll('{out}', target).replaceAll('{site}', site).replaceAll('{root}', root),
       );
-      // No __pycache__ in the source tree: componentize-py imports the app to build it.
       await run(join(venv, 'bin/componentize-py'), args, {
         cwd: dir,
-        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
         maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, // no __pycache__ in the source tree
       });
     });
   }
