@@ -90,6 +90,9 @@ function preloadRuntime(): Promise<unknown> {
     import('../runtime/component-cache.js'),
     import('../runtime/run-command.js'),
     import('../runtime/serve-http.js'),
+    // The WASI 0.3 runners and host too: a spare does not know which release its task will be.
+    import('../runtime/run-command-p3.js'),
+    import('../runtime/serve-http-p3.js'),
     // On a node with a vault block: node-vault and axios (~100-250 ms to load here).
     process.argv.includes('--preload-vault')
       ? import('../vault/vault-client.js').then(({ loadVaultLibrary }) => loadVaultLibrary())

@@ -215,6 +215,21 @@ describe('a wasi:cli command', () => {
     expect(host.stdout).toContain('API_KEY=key-123');
     expect(host.stdout).toContain('PLAIN=yes');
   }, 60_000);
+
+  it('a WASI 0.3 command (componentize-py) gets it too, run in the worker thread beside the lease keeper', async () => {
+    const host = launchHost({
+      component: 'command-p3',
+      dir,
+      args: ['env', 'API_KEY'],
+      grants: configGrants([], {}, { API_KEY: 'api' }),
+      vault: await vaultSpec([API]),
+    });
+    hosts.push(host);
+    await host.ready();
+    const exit = await host.exited;
+    expect(exit.code).toBe(0);
+    expect(host.stdout).toBe('key-123\n');
+  }, 120_000);
 });
 
 describe('start failures', () => {
