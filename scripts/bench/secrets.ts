@@ -188,11 +188,11 @@ async function startOnce(
   let spec = specFor(variant, dir, address, tokenFile, port, join(dir, 'cache'));
   const flags = mode === 'spare' ? ['--spare', ...(variant.secrets.length > 0 ? ['--preload-vault'] : [])] : [];
   let started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [...HOST_NODE_FLAGS, TASK_HOST, ...flags],
-    { stdio: ['pipe', 'ignore', 'pipe', 'pipe'], env: {}, detached: true },
-  );
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST, ...flags], {
+    stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+    env: {},
+    detached: true,
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
