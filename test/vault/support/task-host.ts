@@ -20,6 +20,8 @@ const { HostChannel } = (await import(
 export interface VaultHostRun {
   readonly component: string;
   readonly dir: string;
+  /** Command arguments after argv[0]. */
+  readonly args?: string[];
   readonly grants: Partial<Grants>;
   readonly vault?: VaultTaskSpec;
   readonly http?: { host: string; port: number };
