@@ -19,7 +19,7 @@ import {
 } from '../wasi/outbound-target.js';
 import { sendToServiceAsync } from '../wasi/service-routing.js';
 import type { SyncFetchResult } from '../wasi/sync-fetch.js';
-import { Response, type Body, type Request } from './http-types.js';
+import { drain, Response, type Body, type Request } from './http-types.js';
 import { BodyTooLarge, bytesStream, OK, readGuestBytes } from './streams.js';
 
 /** The largest outbound request body (the same as an incoming one of the 0.2 host). */
@@ -49,7 +49,9 @@ async function send(policy: OutboundPolicy, request: Request): Promise<Response>
     request.getAuthority(),
     request.getPathWithQuery(),
   );
-  const [contents] = request.takeBody();
+  // Request trailers are not sent (the fetch helpers cannot): read so the guest is not left writing them.
+  const [contents, trailers] = request.takeBody();
+  drain(trailers);
   let body: Uint8Array;
   try {
     body = await readBody(contents);

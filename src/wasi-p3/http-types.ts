@@ -18,6 +18,16 @@ export type SentFuture = Promise<Outcome<HttpErrorCode>>;
 
 const NO_TRAILERS: TrailersFuture = Promise.resolve({ tag: 'ok', val: undefined });
 
+/**
+ * Reads a future the guest hands over and the host has no use for: a guest
+ * writing into it waits until the host reads (a future is a rendezvous), and
+ * would otherwise keep its task, and the instance's state for it, forever.
+ */
+export function drain(future: PromiseLike<unknown> | undefined): void {
+  if (future) Promise.resolve(future).then(ignore, ignore);
+}
+const ignore = (): undefined => undefined;
+
 /** What a request or response has in common: headers, body, trailers, and the "sent" future. */
 abstract class Message {
   readonly #headers: Fields;
@@ -100,7 +110,8 @@ export class Request extends Message {
     return request;
   }
 
-  static consumeBody(request: Request, _done: PromiseLike<unknown>): [Body, TrailersFuture] {
+  static consumeBody(request: Request, done: PromiseLike<unknown>): [Body, TrailersFuture] {
+    drain(done); // the guest's word that it read the body: nothing for the host to do with it
     return request.takeBody();
   }
 
@@ -155,7 +166,8 @@ export class Response extends Message {
     return response;
   }
 
-  static consumeBody(response: Response, _done: PromiseLike<unknown>): [Body, TrailersFuture] {
+  static consumeBody(response: Response, done: PromiseLike<unknown>): [Body, TrailersFuture] {
+    drain(done);
     return response.takeBody();
   }
 
