@@ -125,14 +125,19 @@ async function serveOne(
     lease.release({ trapped: false });
     return true;
   } catch (err) {
-    // The guest trapped while writing the body, or the client went away.
-    if (!res.destroyed) notice(describeTrap(err, grants), output);
+    // The guest trapped or failed its body while writing it, or the client went away.
+    const failedBody = err instanceof BodyFailed;
+    if (failedBody) notice(`response cut off: ${err.message}`, output);
+    else if (!res.destroyed) notice(describeTrap(err, grants), output);
     response.markSent({ tag: 'err', val: { tag: 'connection-terminated' } });
-    lease.release({ trapped: !res.destroyed });
-    res.destroy();
+    lease.release({ trapped: !failedBody && !res.destroyed });
+    res.destroy(); // a cut-off body must not look complete to the client
     return false;
   }
 }
+
+/** The guest's trailers future said its body failed (`err`). */
+class BodyFailed extends Error {}
 
 function incomingRequest(req: IncomingMessage): Request {
   const pairs: [string, string][] = [];
@@ -176,8 +181,11 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
   };
   await pumpBody(body, write);
   const sentTrailers = await trailers;
-  if (sentTrailers.tag === 'ok' && sentTrailers.val instanceof Fields)
-    res.addTrailers(sentTrailers.val.toNodeHeaders());
+  if (sentTrailers.tag === 'err') {
+    const code = (sentTrailers.val as HttpErrorCode | undefined)?.tag ?? 'an error';
+    throw new BodyFailed(`the component reported ${code} for its body`);
+  }
+  if (sentTrailers.val instanceof Fields) res.addTrailers(sentTrailers.val.toNodeHeaders());
   res.end();
   response.markSent(OK);
 }

@@ -218,6 +218,14 @@ describe.each(['shared', 'per-request'] as const)('a WASI 0.3 service (component
     });
   });
 
+  it('a body the guest reports failed (err in its trailers future) is cut off, not ended', async () => {
+    const outcome = await fetch(`${url}/body-error`)
+      .then(async (response) => `complete: ${await response.text()}`)
+      .catch((err: Error) => `cut off: ${err.message}`);
+    expect(outcome).toMatch(/^cut off/);
+    expect((await get('/')).status).toBe(200);
+  });
+
   it('a trap answers 500 and the service goes on', async () => {
     expect((await get('/trap')).status).toBe(500);
     expect(await get('/')).toEqual({ status: 200, body: 'hello from python on wasi 0.3\n' });

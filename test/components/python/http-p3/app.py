@@ -7,6 +7,8 @@ componentize-py: the driver's tests and end-to-end jobs call its routes.
   GET  /stream?n=N&ms=M  N lines, M ms apart (wasi:clocks wait-for); with
                          &trap=1 it traps after the first line
   GET  /trailers         a body and an x-checksum trailer
+  GET  /body-error       a line of body, then `err` in its trailers future:
+                         the body failed after the response had started
   GET  /env?name=X       the environment variable X (404 if unset)
   GET  /config?key=K     wasi:config/store get(K) (404 if none)
   GET  /fetch?url=U      GETs U through wasi:http/client, answers
@@ -98,6 +100,13 @@ class Handler(exports.Handler):
             body = b"body with a trailer\n"
             trailers = Fields.from_list([("x-checksum", hashlib.sha256(body).hexdigest().encode())])
             return respond(200, body, trailers=trailers)
+        if path == "/body-error":
+            tx, rx = wit.byte_stream()
+            componentize_py_async_support.spawn(write_all(tx, b"partial body\n"))
+            failed = wit.result_option_wasi_http_types_fields_wasi_http_types_error_code_future(
+                lambda: Err(ErrorCode_InternalError("the body failed"))
+            )[1]
+            return Response.new(Fields(), rx, failed)[0]
         if path == "/env":
             value = os.environ.get(query.get("name", ""))
             return respond(404, b"unset\n") if value is None else respond(200, value.encode())
