@@ -23,6 +23,10 @@
 import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import { instantiateComponent, type InstantiateOptions } from './instantiate.js';
+import type { InstantiationReason } from '../telemetry/hooks.js';
+
+/** Told when an instance is being made and why; the result is called when it is ready or failed (telemetry). */
+export type OnInstantiate = (reason: InstantiationReason) => (error?: unknown) => void;
 
 export interface HandlerP3 {
   handle(request: unknown): Promise<unknown>;
@@ -61,21 +65,32 @@ export async function p3Instances(
   imports: ImportObject,
   options: InstantiateOptions,
   mode: 'shared' | 'per-request',
+  onInstantiate?: OnInstantiate,
 ): Promise<P3Instances> {
-  const fresh = async (onTrap?: () => void): Promise<Instance> => {
+  const fresh = async (reason: InstantiationReason, onTrap?: () => void): Promise<Instance> => {
     let trap!: (err: unknown) => void;
     const trapped = new Promise<unknown>((resolve) => (trap = resolve));
-    const exports = await instantiateComponent(component, imports, {
-      ...options,
-      onTrap: (err) => {
-        trap(err);
-        onTrap?.();
-      },
-    });
+    const made = onInstantiate?.(reason);
+    let exports: Record<string, unknown>;
+    try {
+      exports = await instantiateComponent(component, imports, {
+        ...options,
+        onTrap: (err) => {
+          trap(err);
+          onTrap?.();
+        },
+      });
+    } catch (err) {
+      made?.(err);
+      throw err;
+    }
+    made?.();
     return { handler: handlerIn(exports), trapped };
   };
   return mode === 'shared' ? sharedInstance(fresh) : freshPerRequest(fresh);
 }
+
+type Fresh = (reason: InstantiationReason, onTrap?: () => void) => Promise<Instance>;
 
 export function handlerIn(exports: Record<string, unknown>): HandlerP3 {
   const handler = exports['handler'] as HandlerP3 | undefined;
@@ -83,19 +98,19 @@ export function handlerIn(exports: Record<string, unknown>): HandlerP3 {
   return handler;
 }
 
-async function sharedInstance(fresh: (onTrap?: () => void) => Promise<Instance>): Promise<P3Instances> {
+async function sharedInstance(fresh: Fresh): Promise<P3Instances> {
   let current: Promise<Instance>;
   let served = 0;
   /** A new instance for the requests to come; `from`: only if that one is still current. */
   const replace = (from?: Promise<Instance>): void => {
     if (from !== undefined && current !== from) return;
     served = 0;
-    const next: Promise<Instance> = fresh(() => replace(next));
+    const next: Promise<Instance> = fresh('replace', () => replace(next));
     next.catch(() => undefined); // take() reports it, and replaces it then
     current = next;
   };
   // Instantiating up front also proves the component can start at all.
-  const first: Promise<Instance> = fresh(() => replace(first));
+  const first: Promise<Instance> = fresh('start', () => replace(first));
   await first;
   current = first;
   return {
@@ -117,7 +132,7 @@ async function sharedInstance(fresh: (onTrap?: () => void) => Promise<Instance>)
       };
     },
     async reload() {
-      const next: Promise<Instance> = fresh(() => replace(next));
+      const next: Promise<Instance> = fresh('reload', () => replace(next));
       await next;
       current = next;
       served = 0;
@@ -125,12 +140,12 @@ async function sharedInstance(fresh: (onTrap?: () => void) => Promise<Instance>)
   };
 }
 
-async function freshPerRequest(fresh: () => Promise<Instance>): Promise<P3Instances> {
+async function freshPerRequest(fresh: Fresh): Promise<P3Instances> {
   // Instantiating up front also proves the component can start at all.
-  const ready: Promise<Instance>[] = [Promise.resolve(await fresh())];
+  const ready: Promise<Instance>[] = [Promise.resolve(await fresh('start'))];
   const topUp = (): void => {
     while (ready.length < SPARES) {
-      const next = fresh();
+      const next = fresh('per-request');
       next.catch(() => undefined); // the request that takes it sees the failure
       ready.push(next);
     }
@@ -138,13 +153,13 @@ async function freshPerRequest(fresh: () => Promise<Instance>): Promise<P3Instan
   setImmediate(topUp);
   return {
     async take() {
-      const next = ready.shift() ?? fresh();
+      const next = ready.shift() ?? fresh('per-request');
       setImmediate(topUp);
       // Used for this request only: nothing to put back.
       return { ...(await next), release: () => undefined };
     },
     async reload() {
-      const next = fresh();
+      const next = fresh('reload');
       await next;
       ready.length = 0;
       ready.push(next);

@@ -8,12 +8,12 @@ import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
 import type { Grants } from '../ipc/grants.js';
 import { keepGlueCode } from './glue-code-cache.js';
-import { hostForTask, instantiateOptions } from './host-for-task.js';
-import { instantiateComponent } from './instantiate.js';
+import { instantiateForTask } from './task-instance.js';
 import { requireJspi } from './jspi.js';
 import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap, guestErrorResult } from './traps.js';
+import type { TaskTelemetryHooks } from '../telemetry/hooks.js';
 
 interface RunExport {
   run(): Promise<void>;
@@ -25,13 +25,10 @@ export async function runCommandP3(
   secrets?: SecretKeys,
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
+  telemetry?: TaskTelemetryHooks,
 ): Promise<number> {
   requireJspi();
-  const instance = await instantiateComponent(
-    component,
-    hostForTask(grants, secrets, output, true),
-    instantiateOptions(grants, meter),
-  );
+  const instance = await instantiateForTask(component, grants, secrets, output, meter, telemetry);
   const runner = instance['run'] as RunExport | undefined;
   if (!runner) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:cli/run@0.3 export');
   try {

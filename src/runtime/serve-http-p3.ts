@@ -24,6 +24,7 @@ import { p3Instances, type P3Instances } from './p3-instances.js';
 import type { HttpService } from './serve-http.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap, guestErrorResult } from './traps.js';
+import type { RequestTelemetry, TaskTelemetryHooks } from '../telemetry/hooks.js';
 
 // require(), not the ESM facade: see serve-http.ts.
 const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
@@ -36,15 +37,17 @@ export async function serveHttpP3(
   secrets?: SecretKeys,
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
+  telemetry?: TaskTelemetryHooks,
 ): Promise<HttpService> {
   requireJspi();
   let instances: P3Instances;
   try {
     instances = await p3Instances(
       component,
-      hostForTask(grants, secrets, output, true),
+      hostForTask(grants, secrets, output, telemetry, true),
       instantiateOptions(grants, meter),
       grants.httpInstance,
+      telemetry ? (reason) => telemetry.instantiation(reason) : undefined,
     );
   } catch (err) {
     if (err instanceof DriverError) throw err;
@@ -58,7 +61,8 @@ export async function serveHttpP3(
   }
   let codeKept = false;
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
-    void serveOne(instances, req, res, grants, output).then((answered) => {
+    const traced = telemetry ? traceRequest(telemetry, req, res, listen.port) : undefined;
+    void serveOne(instances, req, res, grants, output, traced).then((answered) => {
       if (answered && !codeKept) {
         codeKept = true;
         setImmediate(() => keepGlueCode(component));
@@ -88,6 +92,7 @@ async function serveOne(
   res: ServerResponse,
   grants: Grants,
   output: TaskOutput,
+  traced: RequestTelemetry | undefined,
 ): Promise<boolean> {
   let lease;
   try {
@@ -103,7 +108,10 @@ async function serveOne(
   trapped.catch(() => undefined); // raced below; unobserved when the instance never traps
   let response: Response;
   try {
-    response = (await Promise.race([lease.handler.handle(incomingRequest(req)), trapped])) as Response;
+    // The guest-call span (with telemetry) covers the handler until its first wait: requests
+    // interleave on this thread from there, and host spans made later hang off the request's.
+    const call = (): Promise<unknown> => lease.handler.handle(incomingRequest(req));
+    response = (await Promise.race([traced ? traced.guestCall(call) : call(), trapped])) as Response;
   } catch (err) {
     const reported = guestErrorResult(err);
     if (reported) {
@@ -138,6 +146,25 @@ async function serveOne(
 
 /** The guest's trailers future said its body failed (`err`). */
 class BodyFailed extends Error {}
+
+/** The request's server span and metrics, ended when the response is done or the connection gone. */
+function traceRequest(
+  telemetry: TaskTelemetryHooks,
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+): RequestTelemetry {
+  const traced = telemetry.request(req, port);
+  let ended = false;
+  const end = (error?: string): void => {
+    if (ended) return;
+    ended = true;
+    traced.end(res.statusCode, error);
+  };
+  res.once('finish', () => end());
+  res.once('close', () => end(res.writableFinished ? undefined : 'connection_closed'));
+  return traced;
+}
 
 function incomingRequest(req: IncomingMessage): Request {
   const pairs: [string, string][] = [];

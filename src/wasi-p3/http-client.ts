@@ -15,6 +15,8 @@ import {
   fetchErrorCode,
   MAX_OUTBOUND_RESPONSE_BYTES,
   outboundTarget,
+  serviceNameOf,
+  withObservedHeaders,
   type OutboundPolicy,
 } from '../wasi/outbound-target.js';
 import { sendToServiceAsync } from '../wasi/service-routing.js';
@@ -62,22 +64,28 @@ async function send(policy: OutboundPolicy, request: Request): Promise<Response>
   const options = request.options;
   const timeoutMs = options?.totalTimeoutMs(DEFAULT_OUTBOUND_TIMEOUT_MS) ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
   const connectNs = options?.getConnectTimeout();
+  const method = methodToString(request.getMethod());
+  // Telemetry (when on) sees the call like a 0.2 one: a client span, its trace headers, the attempts.
+  const observed = policy.observe?.({ method, url, ...(service ? { service: serviceNameOf(url.hostname) } : {}) });
+  const guestHeaders = request.headers
+    .entries()
+    .map(([name, value]): [string, string] => [name, Buffer.from(value).toString('latin1')]);
   const outbound = {
     url: url.href,
-    method: methodToString(request.getMethod()),
-    headers: request.headers
-      .entries()
-      .map(([name, value]): [string, string] => [name, Buffer.from(value).toString('latin1')]),
+    method,
+    headers: withObservedHeaders(guestHeaders, observed),
     body,
     timeoutMs,
     maxBytes: MAX_OUTBOUND_RESPONSE_BYTES,
   };
   const result: SyncFetchResult = service
-    ? await sendToServiceAsync(service, {
-        ...outbound,
-        connectTimeoutMs: connectNs === undefined ? undefined : Math.ceil(Number(connectNs) / 1e6),
-      })
+    ? await sendToServiceAsync(
+        service,
+        { ...outbound, connectTimeoutMs: connectNs === undefined ? undefined : Math.ceil(Number(connectNs) / 1e6) },
+        observed,
+      )
     : await (await import('../wasi/direct-fetch.js')).performDirect(outbound);
+  observed?.end(result.ok ? { status: result.status } : { error: result.code });
   if (!result.ok) throw fetchErrorCode(result.code, result.message);
   return Response.fetched(result.status, Fields.fromHost(result.headers, true), bytesStream(result.body));
 }

@@ -11,6 +11,8 @@ import {
   fetchErrorCode,
   MAX_OUTBOUND_RESPONSE_BYTES,
   outboundTarget,
+  serviceNameOf,
+  withObservedHeaders,
   type OutboundPolicy,
 } from './outbound-target.js';
 import { sendToService } from './service-routing.js';
@@ -23,7 +25,7 @@ import {
   type RequestOptions,
 } from './http-types.js';
 
-export type { OutboundPolicy } from './outbound-target.js';
+export type { OutboundObservation, OutboundPolicy } from './outbound-target.js';
 
 export function outgoingHandler(policy: OutboundPolicy): {
   handle(request: OutgoingRequest, options: RequestOptions | undefined): FutureIncomingResponse;
@@ -36,23 +38,34 @@ export function outgoingHandler(policy: OutboundPolicy): {
       const timeoutMs = options?.totalTimeoutMs(DEFAULT_OUTBOUND_TIMEOUT_MS) ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
       const connectNs = options?.connectTimeout();
       return new FutureIncomingResponse(() => {
-        const headers = Object.entries(request.headers().toNodeHeaders()).flatMap(([name, value]) =>
+        const method = methodToString(request.method());
+        const observed = policy.observe?.({
+          method,
+          url,
+          ...(service ? { service: serviceNameOf(url.hostname) } : {}),
+        });
+        const guestHeaders = Object.entries(request.headers().toNodeHeaders()).flatMap(([name, value]) =>
           (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
         );
         const outbound = {
           url: url.href,
-          method: methodToString(request.method()),
-          headers,
+          method,
+          headers: withObservedHeaders(guestHeaders, observed),
           body: body.takeBuffered(),
           timeoutMs,
           maxBytes: MAX_OUTBOUND_RESPONSE_BYTES,
         };
         const result: SyncFetchResult = service
-          ? sendToService(service, {
-              ...outbound,
-              connectTimeoutMs: connectNs === undefined ? undefined : Math.ceil(Number(connectNs) / 1e6),
-            })
+          ? sendToService(
+              service,
+              {
+                ...outbound,
+                connectTimeoutMs: connectNs === undefined ? undefined : Math.ceil(Number(connectNs) / 1e6),
+              },
+              observed,
+            )
           : fetchSync(outbound);
+        observed?.end(result.ok ? { status: result.status } : { error: result.code });
         if (!result.ok) return { tag: 'err', val: fetchErrorCode(result.code, result.message) };
         return {
           tag: 'ok',

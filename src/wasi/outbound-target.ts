@@ -4,7 +4,7 @@
 // `HTTP-request-denied`, returned to the guest like any HTTP failure.
 import { isAllowed, type AllowEntry } from './http-allow-list.js';
 import type { HttpErrorCode, Scheme } from './http-types.js';
-import type { ServiceRoute, ServiceRouter } from './service-routing.js';
+import type { ServiceAttemptObserver, ServiceRoute, ServiceRouter } from './service-routing.js';
 
 export interface OutboundPolicy {
   readonly allow: readonly AllowEntry[];
@@ -12,6 +12,15 @@ export interface OutboundPolicy {
   readonly services?: ServiceRouter;
   /** Called for every decision, for the task's audit log. */
   readonly onDecision?: (decision: { allowed: boolean; authority: string; reason?: string }) => void;
+  /** Told of every allowed request as it is sent (telemetry: a client span, trace headers to add). */
+  readonly observe?: (request: { method: string; url: URL; service?: string }) => OutboundObservation;
+}
+
+/** One observed outbound request: headers the host adds, instance attempts, its end. */
+export interface OutboundObservation extends ServiceAttemptObserver {
+  /** Added to the request, replacing any of the same name the guest set (`traceparent`). */
+  readonly headers: readonly [string, string][];
+  end(outcome: { readonly status?: number; readonly error?: string }): void;
 }
 
 export interface OutboundTarget {
@@ -59,6 +68,21 @@ export function outboundTarget(
   policy.onDecision?.({ allowed, authority });
   if (!allowed) denied();
   return { url, service };
+}
+
+/** `payments` of `payments.service.consul` (or `.service.nomad`): the service a route names. */
+export function serviceNameOf(host: string): string {
+  return host.replace(/\.service\.(consul|nomad)$/i, '');
+}
+
+/** The guest's headers with the observer's added in place of any of the same name. */
+export function withObservedHeaders(
+  headers: [string, string][],
+  observed: OutboundObservation | undefined,
+): [string, string][] {
+  if (!observed || observed.headers.length === 0) return headers;
+  const replaced = new Set(observed.headers.map(([name]) => name));
+  return [...headers.filter(([name]) => !replaced.has(name.toLowerCase())), ...observed.headers];
 }
 
 /** The error-code variant value for a failed request; some cases carry a payload. */

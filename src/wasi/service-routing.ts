@@ -37,6 +37,12 @@ export interface ServiceRequest {
   readonly maxBytes: number;
 }
 
+/** Told which instance each attempt went to, and which were found down (telemetry). */
+export interface ServiceAttemptObserver {
+  attempt(instance: string, attempt: number): void;
+  ejected(instance: string, reason: string): void;
+}
+
 /** Instances tried per request at most (the first and two others). */
 export const MAX_SERVICE_ATTEMPTS = 3;
 
@@ -50,6 +56,7 @@ export function instanceAddressKey(instance: ServiceInstanceAddress): string {
 function* attempts(
   route: ServiceRoute,
   request: ServiceRequest,
+  observer: ServiceAttemptObserver | undefined,
 ): Generator<FetchRequest, SyncFetchResult, SyncFetchResult> {
   const tried = new Set<string>();
   const { connectTimeoutMs, ...rest } = request;
@@ -59,7 +66,9 @@ function* attempts(
     if ('unavailable' in instance) {
       return last ?? { ok: false, code: 'destination-unavailable', message: instance.unavailable };
     }
-    tried.add(instanceAddressKey(instance));
+    const key = instanceAddressKey(instance);
+    tried.add(key);
+    observer?.attempt(key, attempt + 1);
     const result = yield {
       ...rest,
       connect: {
@@ -69,25 +78,36 @@ function* attempts(
       },
     };
     if (result.ok || !result.retryable) return result;
-    if (result.instanceDown) route.failed(instance);
+    if (result.instanceDown) {
+      route.failed(instance);
+      observer?.ejected(key, result.code);
+    }
     last = result;
   }
   return last ?? { ok: false, code: 'destination-unavailable', message: 'no instance answered' };
 }
 
 /** For a synchronous guest call (WASI 0.2): this thread waits for each attempt. */
-export function sendToService(route: ServiceRoute, request: ServiceRequest): SyncFetchResult {
-  const run = attempts(route, request);
+export function sendToService(
+  route: ServiceRoute,
+  request: ServiceRequest,
+  observer?: ServiceAttemptObserver,
+): SyncFetchResult {
+  const run = attempts(route, request, observer);
   let step = run.next();
   while (!step.done) step = run.next(fetchSync(step.value));
   return step.value;
 }
 
 /** For an async guest call (WASI 0.3): other requests run while it waits. */
-export async function sendToServiceAsync(route: ServiceRoute, request: ServiceRequest): Promise<SyncFetchResult> {
+export async function sendToServiceAsync(
+  route: ServiceRoute,
+  request: ServiceRequest,
+  observer?: ServiceAttemptObserver,
+): Promise<SyncFetchResult> {
   // Loaded on first use: a WASI 0.2 task (and a command's start) never needs node:http here.
   const { performPinned } = await import('./pinned-fetch.js');
-  const run = attempts(route, request);
+  const run = attempts(route, request, observer);
   let step = run.next();
   while (!step.done) step = run.next(await performPinned(step.value));
   return step.value;
