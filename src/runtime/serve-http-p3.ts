@@ -108,8 +108,9 @@ async function serveOne(
   trapped.catch(() => undefined); // raced below; unobserved when the instance never traps
   let response: Response;
   try {
-    // The guest-call span (with telemetry) covers the handler until its first wait: requests
-    // interleave on this thread from there, and host spans made later hang off the request's.
+    // With telemetry the request has its server span and metrics; the guest-call span covers only
+    // the call's start (jco enters the guest task asynchronously, and requests interleave), so
+    // what the host does while the guest runs (an outbound call) is not a child of the request.
     const call = (): Promise<unknown> => lease.handler.handle(incomingRequest(req));
     response = (await Promise.race([traced ? traced.guestCall(call) : call(), trapped])) as Response;
   } catch (err) {

@@ -51,6 +51,10 @@ async function send(policy: OutboundPolicy, request: Request): Promise<Response>
     request.getAuthority(),
     request.getPathWithQuery(),
   );
+  const method = methodToString(request.getMethod());
+  // Telemetry (when on) is told of the call as of a 0.2 one (its duration metric, the service
+  // attempts; a client span and trace headers only where a span is current: see README, WASI 0.3).
+  const observed = policy.observe?.({ method, url, ...(service ? { service: serviceNameOf(url.hostname) } : {}) });
   // Request trailers are not sent (the fetch helpers cannot): read so the guest is not left writing them.
   const [contents, trailers] = request.takeBody();
   drain(trailers);
@@ -58,15 +62,13 @@ async function send(policy: OutboundPolicy, request: Request): Promise<Response>
   try {
     body = await readBody(contents);
   } catch (err) {
+    observed?.end({ error: 'HTTP-request-body-size' });
     if (err instanceof BodyTooLarge) throw { tag: 'HTTP-request-body-size', val: BigInt(err.maxBytes) };
     throw err;
   }
   const options = request.options;
   const timeoutMs = options?.totalTimeoutMs(DEFAULT_OUTBOUND_TIMEOUT_MS) ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
   const connectNs = options?.getConnectTimeout();
-  const method = methodToString(request.getMethod());
-  // Telemetry (when on) sees the call like a 0.2 one: a client span, its trace headers, the attempts.
-  const observed = policy.observe?.({ method, url, ...(service ? { service: serviceNameOf(url.hostname) } : {}) });
   const guestHeaders = request.headers
     .entries()
     .map(([name, value]): [string, string] => [name, Buffer.from(value).toString('latin1')]);
