@@ -33,6 +33,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = join(ROOT, 'test/components');
 const OUT = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components');
 const WASI_WIT = join(JCO_DIR, 'lib/wit/builtin/0.2.12');
+// WASI 0.3.0, for the 0.3 test components (linked as deps/<package>-0.3.0).
+const WASI_P3_WIT = join(JCO_DIR, 'lib/wit/builtin/0.3.0');
 // Its package.json is not in the package's exports: read it from node_modules.
 const COMPONENTIZE_JS_VERSION = (
   JSON.parse(await readFile(join(ROOT, 'node_modules/@bytecodealliance/componentize-js/package.json'), 'utf8')) as {
@@ -118,7 +120,7 @@ async function buildCommandComponent(prelude: string, body: string): Promise<Uin
 }
 
 async function buildHttpComponent(source: string): Promise<Uint8Array> {
-  const world = /^;; world: ([a-z-]+)/m.exec(source)?.[1] ?? 'http-handler';
+  const world = /^;; world: ([a-z0-9-]+)/m.exec(source)?.[1] ?? 'http-handler';
   return withWitDir(async (witDir) => {
     const core = await parse(source);
     const embedded = await componentEmbed({ binary: core, witPath: witDir, world });
@@ -134,7 +136,7 @@ async function buildJsComponent(sourcePath: string, source: string): Promise<Uin
   return withWitDir(async (witPath) => (await componentize({ sourcePath, witPath, worldName: world })).component);
 }
 
-/** The test WIT plus jco's WASI 0.2.12 packages as deps/, in a temp dir. */
+/** The test WIT plus jco's WASI 0.2.12 and 0.3.0 packages as deps/, in a temp dir. */
 async function withWitDir<T>(build: (witDir: string) => Promise<T>): Promise<T> {
   const witDir = await mkdtemp(join(tmpdir(), 'wit-'));
   try {
@@ -142,6 +144,9 @@ async function withWitDir<T>(build: (witDir: string) => Promise<T>): Promise<T> 
     await mkdir(join(witDir, 'deps'));
     for (const dep of await readdir(WASI_WIT)) {
       if (dep.startsWith('wasi-')) await symlink(join(WASI_WIT, dep), join(witDir, 'deps', dep));
+    }
+    for (const dep of await readdir(WASI_P3_WIT)) {
+      if (dep.startsWith('wasi-')) await symlink(join(WASI_P3_WIT, dep), join(witDir, 'deps', `${dep}-0.3.0`));
     }
     // WASI proposals jco does not ship (wasi:config), written out in wit/deps.
     for (const dep of await readdir(join(SOURCES, 'wit/deps')))

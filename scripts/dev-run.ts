@@ -30,6 +30,13 @@ console.log(`${http}: ${url} answers: ${(await (await fetch(url)).text()).trim()
 await api.runJobHcl(exampleJob('mixed-group.nomad.hcl'), vars);
 console.log('wasm-mixed: a raw_exec task calling a wasm service in the same group');
 
+// A WASI 0.3 service (Python, componentize-py): the same kind of job.
+const p3 = await api.runJobHcl(exampleJob('wasi-p3-http.nomad.hcl'), vars);
+const p3Web = await api.waitForAllocation(p3, (a) => a.TaskStates?.['server']?.State === 'running', 'the 0.3 service');
+const p3Port = p3Web.AllocatedResources?.Shared?.Ports?.find((p) => p.Label === 'http');
+const p3Url = `http://${p3Port?.HostIP}:${p3Port?.Value}/`;
+console.log(`${p3}: ${p3Url} answers: ${(await (await fetch(p3Url)).text()).trim()}`);
+
 console.log(
   `\nTry:\n  export NOMAD_ADDR=${api.address}\n  ${process.env['NOMAD_BIN']} job status\n  curl ${url}\n\nCtrl-C to stop.`,
 );
@@ -38,7 +45,7 @@ const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
   console.log('\nstopping agent and tasks...');
-  for (const job of [batch, http, 'wasm-mixed']) await api.stopJob(job, true).catch(() => undefined);
+  for (const job of [batch, http, 'wasm-mixed', p3]) await api.stopJob(job, true).catch(() => undefined);
   await agent.destroy();
   await components.close();
   process.exit(0);

@@ -40,7 +40,12 @@ export const ERROR_CATALOGUE = {
   },
   COMPONENT_WORLD_UNSUPPORTED: {
     description:
-      'The component exports neither `wasi:cli/run` nor `wasi:http/incoming-handler`, or imports an interface the driver cannot provide.',
+      'The component exports neither `wasi:cli/run` nor a `wasi:http` handler (`wasi:http/incoming-handler@0.2`, `wasi:http/handler@0.3`), imports an interface the driver cannot provide, or targets a WASI 0.3 release candidate it does not host (it hosts 0.3.0 and 0.3.0-rc-2026-03-15); the message names each.',
+    recoverable: false,
+  },
+  JSPI_UNAVAILABLE: {
+    description:
+      "The component is a WASI 0.3 component and the node's Node.js cannot run it: jco's glue for the 0.3 async ABI needs JavaScript Promise Integration (`WebAssembly.Suspending`), which the driver enables with `--experimental-wasm-jspi` on Node.js 24 (the `node` installed with the plugin). Point `NOMAD_DRIVER_WASM_NODE` at a Node.js ≥ 24, or leave it unset.",
     recoverable: false,
   },
   COMPONENT_TRANSPILE_FAILED: {

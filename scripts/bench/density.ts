@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const COMPONENT = join(ROOT, '.cache/components/hello-http.wasm');
@@ -17,7 +18,7 @@ const cacheDir = await mkdtemp(join(tmpdir(), 'bench-density-'));
 const counts = (process.env['BENCH_DENSITY'] ?? '1,10,100').split(',').map(Number);
 
 function taskHost(port: number): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/task-host/main.js')], {
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, join(ROOT, 'dist/task-host/main.js')], {
     stdio: ['pipe', 'ignore', 'inherit', 'ignore'],
   });
   child.stdin?.end(

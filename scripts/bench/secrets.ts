@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { Postgres } from '../../test/vault/support/postgres.ts';
 import {
@@ -187,11 +188,11 @@ async function startOnce(
   let spec = specFor(variant, dir, address, tokenFile, port, join(dir, 'cache'));
   const flags = mode === 'spare' ? ['--spare', ...(variant.secrets.length > 0 ? ['--preload-vault'] : [])] : [];
   let started = performance.now();
-  const child = spawn(
-    process.execPath,
-    ['--disable-warning=ExperimentalWarning', '--wasm-lazy-validation', TASK_HOST, ...flags],
-    { stdio: ['pipe', 'ignore', 'pipe', 'pipe'], env: {}, detached: true },
-  );
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST, ...flags], {
+    stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+    env: {},
+    detached: true,
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -233,7 +234,7 @@ async function getLatency(dir: string, address: string, tokenFile: string): Prom
   const variant = VARIANTS[2];
   if (!variant) return;
   const port = await freePort();
-  const child = spawn(process.execPath, ['--wasm-lazy-validation', TASK_HOST], {
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST], {
     stdio: ['pipe', 'ignore', 'inherit', 'pipe'],
     env: {},
     detached: true,

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { ConsulAgent } from '../../test/support/consul-agent.ts';
+import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const COMPONENT = join(ROOT, '.cache/components/service-probe.wasm');
@@ -66,7 +67,7 @@ async function upstream(): Promise<number> {
 }
 
 function caller(port: number, grants: object, services?: unknown): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/task-host/main.js')], {
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, join(ROOT, 'dist/task-host/main.js')], {
     stdio: ['pipe', 'ignore', 'inherit', 'ignore'],
   });
   child.stdin?.end(

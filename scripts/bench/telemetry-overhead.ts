@@ -20,6 +20,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TelemetrySettings } from '../../src/telemetry/settings.ts';
+import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const COMPONENTS = join(ROOT, '.cache/components');
@@ -84,7 +85,7 @@ function settings(ratio: number): TelemetrySettings {
 }
 
 function taskHost(variant: Variant, mode: (typeof MODES)[number], port: number): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/task-host/main.js')], {
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, join(ROOT, 'dist/task-host/main.js')], {
     stdio: ['pipe', 'ignore', 'inherit', 'ignore'],
   });
   child.stdin?.end(

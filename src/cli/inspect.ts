@@ -40,7 +40,7 @@ export async function inspectCommand(args: readonly string[], flags: CliFlags): 
           ]
         : []),
       `size          ${formatMiB(bytes.length)} (${bytes.length} bytes)`,
-      `world         ${summary.world}`,
+      `world         ${summary.world}${summary.wasi ? ` (WASI ${summary.wasi})` : ''}`,
       `exports       ${summary.exports.join(', ') || '(none)'}`,
       `imports (${summary.imports.length})`,
       ...summary.imports.map(

@@ -2,10 +2,12 @@
 // interfaces it imports map to the grants a job would have to give it.
 import { DriverError } from '../errors.js';
 import { checkComponentHeader } from '../runtime/component-file.js';
-import { PROVIDED_INTERFACES } from '../wasi/host.js';
+import { importSupported, worldRelease, type WasiVersion } from '../runtime/component-world.js';
 
 export interface WorldSummary {
   readonly world: 'wasi:cli/run command' | 'wasi:http service' | 'unsupported';
+  /** The WASI release of the export the driver would call (0.3: its async ABI). */
+  readonly wasi: WasiVersion | undefined;
   readonly imports: readonly string[];
   readonly exports: readonly string[];
   /** Imports this driver cannot provide: the task would fail to start. */
@@ -26,6 +28,7 @@ const GRANT_FIELDS: readonly [string, readonly string[]][] = [
   ['wasi:cli/environment', ['env']],
   ['wasi:filesystem/', ['mount']],
   ['wasi:http/outgoing-handler', ['allow_http', 'allow_services']],
+  ['wasi:http/client', ['allow_http', 'allow_services']],
   ['wasi:config/store', ['config_values', 'config_keys']],
 ];
 
@@ -36,6 +39,10 @@ const CAPABILITIES: readonly [string, string][] = [
   [
     'wasi:http/outgoing-handler',
     'outbound HTTP: only hosts granted with `allow_http`, and services named in `allow_services`',
+  ],
+  [
+    'wasi:http/client',
+    'outbound HTTP (WASI 0.3): only hosts granted with `allow_http`, and services named in `allow_services`',
   ],
   [
     'wasi:config/store',
@@ -63,8 +70,7 @@ export async function summarizeWorld(bytes: Uint8Array, what: string): Promise<W
 export function summarizeWit(wit: string): WorldSummary {
   const imports = itemsOf(wit, 'import');
   const exports = itemsOf(wit, 'export');
-  const unversioned = (name: string): string => name.replace(/@[^/]*$/, '');
-  const world = exports.some((e) => e.startsWith('wasi:http/incoming-handler@'))
+  const world = exports.some((e) => e.startsWith('wasi:http/incoming-handler@') || e.startsWith('wasi:http/handler@'))
     ? 'wasi:http service'
     : exports.some((e) => e.startsWith('wasi:cli/run@'))
       ? 'wasi:cli/run command'
@@ -76,11 +82,13 @@ export function summarizeWit(wit: string): WorldSummary {
     ([, fields]) => fields,
   );
   if (world === 'wasi:http service') grants.push('port');
+  const wasi = worldRelease(exports);
   return {
-    world,
+    world: world !== 'unsupported' && wasi === undefined ? 'unsupported' : world,
+    wasi,
     imports,
     exports,
-    unsupportedImports: imports.filter((i) => !PROVIDED_INTERFACES.has(unversioned(i))),
+    unsupportedImports: imports.filter((i) => !importSupported(i)),
     capabilities,
     grants,
   };

@@ -54,7 +54,14 @@ export interface LaunchSpec {
 
 export type ProgressMessage =
   | { readonly type: 'phase'; readonly phase: 'loading' | 'compiling' | 'cached'; readonly digest?: string }
-  | { readonly type: 'ready'; readonly world: 'command' | 'http'; readonly digest: string; readonly port?: number }
+  | {
+      readonly type: 'ready';
+      readonly world: 'command' | 'http';
+      readonly digest: string;
+      readonly port?: number;
+      /** Set for a WASI 0.3 component (absent: 0.2, as older task hosts report). */
+      readonly wasi?: '0.3';
+    }
   | { readonly type: 'failed'; readonly code: string; readonly message: string };
 
 /** File descriptor of the progress pipe in the task host. */

@@ -143,7 +143,12 @@ export class HostedTask {
 
   private async runCommand(component: PreparedComponent, output: TaskOutput): Promise<void> {
     const { runCommand } = await import('../runtime/run-command.js');
-    this.progress({ type: 'ready', world: 'command', digest: component.digest });
+    this.progress({
+      type: 'ready',
+      world: 'command',
+      digest: component.digest,
+      ...(component.wasi === '0.3' ? { wasi: '0.3' as const } : {}),
+    });
     let result: ExitResult;
     try {
       if (this.pendingEnd !== undefined) throw new Error('stopped');
@@ -183,7 +188,13 @@ export class HostedTask {
       this.release();
       return;
     }
-    this.progress({ type: 'ready', world: 'http', digest: component.digest, port: listen.port });
+    this.progress({
+      type: 'ready',
+      world: 'http',
+      digest: component.digest,
+      port: listen.port,
+      ...(component.wasi === '0.3' ? { wasi: '0.3' as const } : {}),
+    });
     if (this.pendingEnd !== undefined) this.signal(this.pendingEnd === signalNumber('SIGKILL') ? 'SIGKILL' : 'SIGTERM');
   }
 
@@ -249,7 +260,7 @@ function checkWorld(component: PreparedComponent, spec: PooledLaunchSpec): void 
   if (spec.http && component.world !== 'http') {
     throw new DriverError(
       'COMPONENT_WORLD_UNSUPPORTED',
-      'the task config sets `port`, but the component does not export wasi:http/incoming-handler (it is a wasi:cli command: remove `port`)',
+      'the task config sets `port`, but the component exports no wasi:http handler (it is a wasi:cli command: remove `port`)',
     );
   }
   if (!spec.http && component.world === 'http') {

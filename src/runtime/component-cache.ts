@@ -11,19 +11,24 @@ import { DriverError } from '../errors.js';
 import { readComponentFile } from './component-file.js';
 import { GLUE_PRELUDE } from './glue-prelude.js';
 import { JCO_VERSION } from './jco-info.js';
-import { providesImport } from '../wasi/host.js';
+import { classifyWorld, worldItems, type WasiVersion, type WorldKind } from './component-world.js';
+import { p3ImportMap } from '../wasi-p3/versions.js';
 
 /** Bump when the layout or transpile options change. */
-const CACHE_FORMAT = 6;
+const CACHE_FORMAT = 7;
 const CACHE_KEY = `jco${JCO_VERSION}-f${CACHE_FORMAT}`;
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';
 
-export type ComponentWorld = 'command' | 'http';
+export type ComponentWorld = WorldKind;
 
 export interface PreparedComponent {
   readonly digest: string;
   readonly world: ComponentWorld;
+  /** The WASI release of its export: 0.3 components run on async glue (run-command-p3.ts, serve-http-p3.ts). */
+  readonly wasi: WasiVersion;
+  /** It imports WASI 0.3 interfaces: its instances get the 0.3 host beside the 0.2 one. */
+  readonly p3Imports: boolean;
   /** Directory with the transpiled JS glue and core modules. */
   readonly dir: string;
   readonly glue: string;
@@ -31,6 +36,8 @@ export interface PreparedComponent {
   readonly glueSyncCalls: boolean;
   /** The glue hands its per-instance state to the host (glue-state-hooks.ts). */
   readonly glueStateHooks: boolean;
+  /** WASI 0.3: the glue's async runtime wakes instead of polling and reports traps (glue-async-runtime.ts). */
+  readonly glueAsyncRuntime: boolean;
   /** Why a glue rewrite was not applied (jco version, a glue shape it does not know). */
   readonly glueNotes: readonly string[];
 }
@@ -40,9 +47,12 @@ export type PreparePhase = 'loading' | 'compiling' | 'cached';
 interface Manifest {
   readonly digest: string;
   readonly world: ComponentWorld;
+  readonly wasi: WasiVersion;
+  readonly p3Imports: boolean;
   readonly imports: string[];
   readonly glueSyncCalls: boolean;
   readonly glueStateHooks: boolean;
+  readonly glueAsyncRuntime: boolean;
   readonly glueNotes: string[];
 }
 
@@ -92,10 +102,13 @@ function prepared(cacheDir: string, manifest: Manifest): PreparedComponent {
   return {
     digest: manifest.digest,
     world: manifest.world,
+    wasi: manifest.wasi,
+    p3Imports: manifest.p3Imports,
     dir,
     glue: join(dir, GLUE),
     glueSyncCalls: manifest.glueSyncCalls,
     glueStateHooks: manifest.glueStateHooks,
+    glueAsyncRuntime: manifest.glueAsyncRuntime,
     glueNotes: manifest.glueNotes,
   };
 }
@@ -113,15 +126,34 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
   }
 }
 
-type Transpile = (typeof import('@bytecodealliance/jco'))['transpile'];
+type Jco = Pick<typeof import('@bytecodealliance/jco'), 'transpile' | 'componentWit'>;
+type Transpile = Jco['transpile'];
 
 async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string, dir: string): Promise<Manifest> {
   // Loaded only on a cache miss: jco brings its whole wasm toolchain, which
   // a task host starting from the cache must not pay for in time or memory.
-  const { transpile } = (await import('@bytecodealliance/jco')) as { transpile: Transpile };
+  const { transpile, componentWit } = (await import('@bytecodealliance/jco')) as Jco;
+  // The world with its versions (jco's transpile output has them mapped or dropped).
+  let wit: string;
+  try {
+    wit = await componentWit(bytes);
+  } catch (err) {
+    // A corrupt binary fails here first: the same code as when transpiling it fails.
+    throw new DriverError('COMPONENT_TRANSPILE_FAILED', `jco could not read the component: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const world = classifyWorld(worldItems(wit));
   let output: Awaited<ReturnType<Transpile>>;
   try {
-    output = await transpile(bytes, { name: 'component', instantiation: 'async', noTypescript: true, quiet: true });
+    output = await transpile(bytes, {
+      name: 'component',
+      instantiation: 'async',
+      noTypescript: true,
+      quiet: true,
+      // WASI 0.3 imports under their own keys, apart from the 0.2 ones (src/wasi-p3/versions.ts).
+      map: p3ImportMap(),
+    });
   } catch (err) {
     throw new DriverError(
       'COMPONENT_TRANSPILE_FAILED',
@@ -129,21 +161,17 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
       { cause: err },
     );
   }
-  const world = worldOf(output.exports.map(([name]) => name));
-  const unsupported = output.imports.filter((name) => !providesImport(name));
-  if (unsupported.length > 0) {
-    throw new DriverError(
-      'COMPONENT_WORLD_UNSUPPORTED',
-      `the component imports interfaces this driver does not provide: ${unsupported.join(', ')}`,
-    );
-  }
-  const glue = await rewriteGlue(Buffer.from(output.files[GLUE] ?? new Uint8Array()).toString('utf8'));
+  const glueText = Buffer.from(output.files[GLUE] ?? new Uint8Array()).toString('utf8');
+  const glue = world.wasi === '0.3' ? await rewriteAsyncGlue(glueText) : await rewriteGlue(glueText);
   const manifest: Manifest = {
     digest,
-    world,
+    world: world.kind,
+    wasi: world.wasi,
+    p3Imports: world.p3Imports,
     imports: output.imports,
     glueSyncCalls: glue.syncCalls,
     glueStateHooks: glue.stateHooks,
+    glueAsyncRuntime: glue.asyncRuntime,
     glueNotes: glue.notes,
   };
 
@@ -167,10 +195,16 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
   return manifest;
 }
 
+interface RewrittenGlue {
+  readonly text: string;
+  readonly syncCalls: boolean;
+  readonly stateHooks: boolean;
+  readonly asyncRuntime: boolean;
+  readonly notes: string[];
+}
+
 /** jco's glue with our rewrites, each applied only where it recognises the glue. */
-async function rewriteGlue(
-  original: string,
-): Promise<{ text: string; syncCalls: boolean; stateHooks: boolean; notes: string[] }> {
+async function rewriteGlue(original: string): Promise<RewrittenGlue> {
   // Loaded only on a cache miss, like jco itself.
   const [{ rewriteSyncCalls }, { addStateHooks }] = await Promise.all([
     import('./glue-sync-calls.js'),
@@ -184,14 +218,23 @@ async function rewriteGlue(
   const stateHooks = addStateHooks(text);
   if ('glue' in stateHooks) text = stateHooks.glue;
   else notes.push(`per-request instances are built afresh: ${stateHooks.unavailable}`);
-  return { text, syncCalls: 'glue' in syncCalls, stateHooks: 'glue' in stateHooks, notes };
+  return { text, syncCalls: 'glue' in syncCalls, stateHooks: 'glue' in stateHooks, asyncRuntime: false, notes };
 }
 
-function worldOf(exports: string[]): ComponentWorld {
-  if (exports.some((name) => name.startsWith('wasi:http/incoming-handler@'))) return 'http';
-  if (exports.some((name) => name.startsWith('wasi:cli/run@'))) return 'command';
-  throw new DriverError(
-    'COMPONENT_WORLD_UNSUPPORTED',
-    `the component exports neither wasi:cli/run nor wasi:http/incoming-handler (it exports: ${exports.join(', ') || 'nothing'})`,
-  );
+/**
+ * A WASI 0.3 component's glue gets only the async runtime's fixes: the
+ * rewrites above know the glue of synchronous lifts and lowers, and its
+ * per-request instances are fresh ones (p3-instances.ts says why).
+ */
+async function rewriteAsyncGlue(original: string): Promise<RewrittenGlue> {
+  const { rewriteAsyncRuntime } = await import('./glue-async-runtime.js');
+  const rewritten = rewriteAsyncRuntime(original);
+  const base = { syncCalls: false, stateHooks: false };
+  if ('glue' in rewritten) return { ...base, text: rewritten.glue, asyncRuntime: true, notes: [] };
+  return {
+    ...base,
+    text: original,
+    asyncRuntime: false,
+    notes: [`jco's async runtime polls on timers and does not report traps after a response: ${rewritten.unavailable}`],
+  };
 }

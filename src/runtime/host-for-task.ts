@@ -1,9 +1,11 @@
 // Builds the WASI host of one instance from a task's grants: guest stdio
 // goes to this process's stdout/stderr (the task's log FIFOs), outbound
-// decisions to the task's stderr as audit lines.
+// decisions to the task's stderr as audit lines. A component that imports
+// WASI 0.3 interfaces gets the 0.3 host too, built from the same grants.
 import { writeAllSync } from '../wasi/fd-output.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
-import { wasiHost, type ImportObject } from '../wasi/host.js';
+import { wasiHost, type HostGrants, type ImportObject } from '../wasi/host.js';
+import { wasiP3Host } from '../wasi-p3/host.js';
 import { configSource, environmentWithSecrets, NO_SECRETS, type SecretKeys } from './config-view.js';
 import type { Grants } from '../ipc/grants.js';
 import { mibToPages } from './memory-ceiling.js';
@@ -19,17 +21,29 @@ import { observedConfig } from './observed-config.js';
  * `secrets`: the values the task host holds for the job's Vault secrets, if any.
  * `output`: where this task's stdio goes (a pool host runs several tasks).
  * `telemetry`: the task's hooks when telemetry is on (nothing is observed otherwise).
+ * `p3`: the component imports WASI 0.3 interfaces (PreparedComponent.p3Imports).
  */
 export function hostForTask(
   grants: Grants,
   secrets: SecretKeys = NO_SECRETS,
   output: TaskOutput = taskOutput,
   telemetry?: TaskTelemetryHooks,
+  p3 = false,
 ): ImportObject {
+  const host = hostGrants(grants, secrets, output, telemetry);
+  return p3 ? { ...wasiHost(host), ...wasiP3Host(host) } : wasiHost(host);
+}
+
+function hostGrants(
+  grants: Grants,
+  secrets: SecretKeys,
+  output: TaskOutput,
+  telemetry: TaskTelemetryHooks | undefined,
+): HostGrants {
   const allow = grants.outboundHttp
     .map(parseAllowEntry)
     .filter((entry): entry is AllowEntry => typeof entry !== 'string');
-  return wasiHost({
+  return {
     args: grants.args,
     env:
       grants.config && Object.keys(grants.config.secretEnv).length > 0
@@ -57,7 +71,7 @@ export function hostForTask(
     ...(telemetry
       ? { onFilesystemEscape: (path: string) => telemetry.denied('filesystem', path), guestSpans: telemetry.guest }
       : {}),
-  });
+  };
 }
 
 /** `meter`: counts the task's linear memory (a pool host's tasks). */

@@ -6,6 +6,7 @@ import { DriverError } from '../errors.js';
 import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import { forgetGlueExcept, loadGlue } from './glue-code-cache.js';
+import type { AsyncGlueHooks } from './glue-async-runtime.js';
 import type { GlueState } from './glue-state-hooks.js';
 import { capLinearMemory } from './memory-ceiling.js';
 
@@ -15,7 +16,8 @@ type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
   imports: ImportObject,
   instantiateCore?: InstantiateCore,
-  onGlueState?: (state: GlueState) => void,
+  // The 0.2 glue's state hook (glue-state-hooks.ts), or the 0.3 glue's hooks (glue-async-runtime.ts).
+  hooks?: ((state: GlueState) => void) | AsyncGlueHooks,
 ) => Promise<Record<string, unknown>>;
 
 export interface InstantiateOptions {
@@ -23,6 +25,8 @@ export interface InstantiateOptions {
   readonly memoryMaxPages: number | undefined;
   /** Told of every core instance made (a pool host measures each task's linear memory). */
   readonly onCoreInstance?: (instance: WebAssembly.Instance) => void;
+  /** WASI 0.3: told when the instance traps, also after it answered (glue-async-runtime.ts). */
+  readonly onTrap?: (err: unknown) => void;
 }
 
 /** What an instantiation for resetting also gives back (see instance-reset.ts). */
@@ -95,9 +99,12 @@ async function instantiate(
     return instance;
   };
   try {
+    const onTrap = options.onTrap;
     const exports = observe
       ? await glue.instantiate(getCoreModule, imports, instantiateCore, (state) => (glueState = state))
-      : await glue.instantiate(getCoreModule, imports, instantiateCore);
+      : component.glueAsyncRuntime && onTrap
+        ? await glue.instantiate(getCoreModule, imports, instantiateCore, { onTrap })
+        : await glue.instantiate(getCoreModule, imports, instantiateCore);
     const writesTables = observe
       ? await (await import('./table-writes.js')).componentWritesTables(component.dir, coreModules)
       : true;

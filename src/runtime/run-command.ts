@@ -1,13 +1,14 @@
 // Runs a wasi:cli command component to completion and returns its exit code.
 // Guest stdout/stderr go to this process's stdout/stderr (Nomad's log FIFOs).
+// A WASI 0.3 command (its world says so: component-world.ts) runs in
+// run-command-p3.ts.
 import { DriverError } from '../errors.js';
 import { GuestExit } from '../wasi/cli.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
 import type { Grants } from '../ipc/grants.js';
 import { keepGlueCode } from './glue-code-cache.js';
-import { hostForTask, instantiateOptions } from './host-for-task.js';
-import { instantiateComponent } from './instantiate.js';
+import { instantiateForTask } from './task-instance.js';
 import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap } from './traps.js';
@@ -48,19 +49,11 @@ async function run(
   meter: LinearMemoryMeter | undefined,
   telemetry?: TaskTelemetryHooks,
 ): Promise<number> {
-  const instantiated = telemetry?.instantiation('start');
-  let instance: Record<string, unknown>;
-  try {
-    instance = await instantiateComponent(
-      component,
-      hostForTask(grants, secrets, output, telemetry),
-      instantiateOptions(grants, meter),
-    );
-  } catch (err) {
-    instantiated?.(err);
-    throw err;
+  if (component.wasi === '0.3') {
+    const { runCommandP3 } = await import('./run-command-p3.js');
+    return runCommandP3(component, grants, secrets, output, meter, telemetry);
   }
-  instantiated?.();
+  const instance = await instantiateForTask(component, grants, secrets, output, meter, telemetry);
   const runner = (instance['run'] ?? instance['wasi:cli/run@0.2.12']) as RunExport | undefined;
   if (!runner) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:cli/run export');
   try {

@@ -12,6 +12,9 @@
 // all requests (a trap replaces it); `per-request` gives every request an
 // instance in its state right after instantiation (no state survives
 // between requests, as with Spin or wasmtime serve).
+//
+// A WASI 0.3 service (its world says so: component-world.ts) is served by
+// serve-http-p3.ts: async handlers, streamed bodies both ways.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { DriverError } from '../errors.js';
@@ -65,9 +68,13 @@ export async function serveHttp(
   meter?: LinearMemoryMeter,
   telemetry?: TaskTelemetryHooks,
 ): Promise<HttpService> {
+  if (component.wasi === '0.3') {
+    const { serveHttpP3 } = await import('./serve-http-p3.js');
+    return serveHttpP3(component, grants, listen, secrets, output, meter, telemetry);
+  }
   const instances = await requestInstances(
     component,
-    hostForTask(grants, secrets, output, telemetry),
+    hostForTask(grants, secrets, output, telemetry, component.p3Imports),
     instantiateOptions(grants, meter),
     {
       mode: grants.httpInstance,

@@ -95,6 +95,9 @@ function preloadRuntime(): Promise<unknown> {
     import('../runtime/component-cache.js'),
     import('../runtime/run-command.js'),
     import('../runtime/serve-http.js'),
+    // The WASI 0.3 runners and host too: a spare does not know which release its task will be.
+    import('../runtime/run-command-p3.js'),
+    import('../runtime/serve-http-p3.js'),
     // On a node with a vault block: node-vault and axios (~100-250 ms to load here).
     process.argv.includes('--preload-vault')
       ? import('../vault/vault-client.js').then(({ loadVaultLibrary }) => loadVaultLibrary())
@@ -268,6 +271,11 @@ async function reportGlue(component: PreparedComponent, spec: LaunchSpec, contro
   control.publishEvent(message, { code: 'GLUE_REWRITE_UNAVAILABLE' });
 }
 
+/** The ready message's mark of a WASI 0.3 component. */
+function p3(component: PreparedComponent): { wasi?: '0.3' } {
+  return component.wasi === '0.3' ? { wasi: '0.3' } : {};
+}
+
 function vaultOf(spec: LaunchSpec): NonNullable<LaunchSpec['vault']> {
   if (!spec.vault) throw new DriverError('TASK_HOST_FAILED', 'launch spec has no vault section');
   return spec.vault;
@@ -287,7 +295,7 @@ function checkWorld(component: PreparedComponent, spec: LaunchSpec): void {
   if (spec.http && component.world !== 'http') {
     throw new DriverError(
       'COMPONENT_WORLD_UNSUPPORTED',
-      'the task config sets `port`, but the component does not export wasi:http/incoming-handler (it is a wasi:cli command: remove `port`)',
+      'the task config sets `port`, but the component exports no wasi:http handler (it is a wasi:cli command: remove `port`)',
     );
   }
   if (!spec.http && component.world === 'http') {
@@ -311,7 +319,7 @@ async function runCommandTask(
     process.on(signal, () => notice(`received ${signal}: wasi:cli commands cannot observe signals; ignored`));
   }
   const { runCommand } = await import('../runtime/run-command.js');
-  report({ type: 'ready', world: 'command', digest: component.digest });
+  report({ type: 'ready', world: 'command', digest: component.digest, ...p3(component) });
   closeProgress();
   let result: ExitResult;
   try {
@@ -373,7 +381,7 @@ async function runCommandWithSecrets(
     } satisfies CommandWorkerData,
     env: {},
   });
-  report({ type: 'ready', world: 'command', digest: component.digest });
+  report({ type: 'ready', world: 'command', digest: component.digest, ...p3(component) });
   closeProgress();
   const result = await new Promise<ExitResult>((resolve) => {
     worker.once('message', (done: CommandWorkerResult) =>
@@ -458,7 +466,7 @@ async function runHttpService(
   for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => notice(`received ${signal}: wasi:http components cannot observe signals; ignored`));
   }
-  report({ type: 'ready', world: 'http', digest: component.digest, port: running.port });
+  report({ type: 'ready', world: 'http', digest: component.digest, port: running.port, ...p3(component) });
   closeProgress();
 }
 

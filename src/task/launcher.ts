@@ -12,21 +12,13 @@ import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { DriverError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
+import { HOST_NODE_FLAGS } from '../ipc/host-node-flags.js';
 import { openLogSink } from '../ipc/log-fifo.js';
 import { prewarmArgOf, type LaunchSpec, type ProgressMessage } from '../ipc/launch-spec.js';
 import { sampleProcess } from './proc-stat.js';
 import { hardenedNodeCommand } from '../hardening/node-flags.js';
 
 const TASK_HOST_ENTRY = fileURLToPath(new URL('../task-host/main.js', import.meta.url));
-
-/**
- * `--wasm-lazy-validation`: V8 validates each function of a core module
- * when it is first compiled (on first call) instead of all of them up front.
- * Nothing runs unvalidated, and jco already validated every core module when
- * it transpiled the component; up-front validation was ~60 of the ~85 ms
- * spent compiling a 12 MB JavaScript component on every start.
- */
-const TASK_HOST_NODE_FLAGS = ['--disable-warning=ExperimentalWarning', '--wasm-lazy-validation'];
 
 export interface ChildExit {
   readonly code: number | null;
@@ -62,7 +54,7 @@ function spawnTaskHost(
   args: string[] = [],
 ): Spawned {
   // No core dumps, no SIGUSR1 inspector: the task host will hold the task's secrets.
-  const command = hardenedNodeCommand(TASK_HOST_NODE_FLAGS, TASK_HOST_ENTRY, args);
+  const command = hardenedNodeCommand(HOST_NODE_FLAGS, TASK_HOST_ENTRY, args);
   const child = spawn(command.file, command.args, {
     detached: true,
     stdio,

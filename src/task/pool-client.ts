@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { DriverError, ERROR_CATALOGUE, codedText, type ErrorCode } from '../errors.js';
 import { parseMessage } from '../ipc/control-protocol.js';
+import { HOST_NODE_FLAGS } from '../ipc/host-node-flags.js';
 import { killedBySignal, readExitFile, type ExitResult } from '../ipc/exit-status.js';
 import type { ProgressMessage } from '../ipc/launch-spec.js';
 import { killGroup } from './launcher.js';
@@ -29,7 +30,6 @@ import { signalNumber } from '../ipc/signals.js';
 import { hardenedNodeCommand } from '../hardening/node-flags.js';
 
 const POOL_HOST_ENTRY = fileURLToPath(new URL('../pool-host/main.js', import.meta.url));
-const POOL_NODE_FLAGS = ['--disable-warning=ExperimentalWarning', '--wasm-lazy-validation'];
 const POLL_INTERVAL_MS = 200;
 const LISTEN_TIMEOUT_MS = 30_000;
 const LAST_WORDS_BYTES = 600;
@@ -86,7 +86,7 @@ export class PoolClient {
     let child;
     try {
       // No core dumps, no SIGUSR1 inspector, as for a task host (hardening/node-flags.ts).
-      const command = hardenedNodeCommand(POOL_NODE_FLAGS, POOL_HOST_ENTRY, [`--cache-dir=${cacheDir}`]);
+      const command = hardenedNodeCommand(HOST_NODE_FLAGS, POOL_HOST_ENTRY, [`--cache-dir=${cacheDir}`]);
       child = spawn(command.file, command.args, {
         detached: true,
         stdio: ['ignore', 'ignore', logFd, 'pipe'],

@@ -16,7 +16,7 @@ import { decodeDriverState, type DriverState } from './driver-state.js';
 import { describeGrants, grantsFor } from './decide-grants.js';
 import { listenAddressFor } from './http-port.js';
 import type { LaunchSpec, ProgressMessage } from '../ipc/launch-spec.js';
-import type { Grants } from '../ipc/grants.js';
+import type { Grants, HttpInstanceMode } from '../ipc/grants.js';
 import { launchTaskHost } from './launcher.js';
 import type { TaskEventBus } from './task-events.js';
 import { TaskStore } from './task-store.js';
@@ -263,11 +263,7 @@ export class TaskManager {
     const task = WasmTask.fromChild(config, state, launched.exit);
     this.tasks.add(task);
     this.openChannel(task);
-    const what =
-      ready.world === 'http'
-        ? `wasi:http service listening on ${spec.http?.host}:${ready.port}`
-        : 'wasi:cli command running';
-    this.event(config, `Component started: ${what}`, {
+    this.event(config, `Component started: ${startedWhat(ready, spec.http?.host, spec.grants.httpInstance)}`, {
       digest: ready.digest,
       start_ms: String(Date.now() - startedAtMs),
     });
@@ -309,12 +305,14 @@ export class TaskManager {
     };
     const task = PooledTaskHandle.inPool(config, state, pool);
     this.tasks.add(task);
-    const what =
-      ready.world === 'http' ? `wasi:http service listening on ${host}:${ready.port}` : 'wasi:cli command running';
-    this.event(config, `Component started in pool host ${pool.pid}: ${what}`, {
-      digest: ready.digest,
-      start_ms: String(Date.now() - startedAtMs),
-    });
+    this.event(
+      config,
+      `Component started in pool host ${pool.pid}: ${startedWhat(ready, host, spec.grants.httpInstance)}`,
+      {
+        digest: ready.digest,
+        start_ms: String(Date.now() - startedAtMs),
+      },
+    );
     this.deps.log.info(
       { task_id: config.id, pool_pid: pool.pid, world: ready.world, digest: ready.digest },
       'started pooled task',
@@ -414,4 +412,22 @@ export class TaskManager {
       annotations,
     });
   }
+}
+
+/**
+ * What the start event says runs: `wasi:http service listening on …`,
+ * marked when it is WASI 0.3, whose per-request instances are fresh ones
+ * (src/runtime/p3-instances.ts: the reset that 0.2 uses does not apply).
+ */
+function startedWhat(
+  ready: Extract<ProgressMessage, { type: 'ready' }>,
+  host: string | undefined,
+  httpInstance: HttpInstanceMode,
+): string {
+  if (ready.wasi !== '0.3')
+    return ready.world === 'http' ? `wasi:http service listening on ${host}:${ready.port}` : 'wasi:cli command running';
+  if (ready.world !== 'http') return 'WASI 0.3 wasi:cli command running';
+  const instances =
+    httpInstance === 'per-request' ? 'a fresh instance for every request' : 'one shared instance, async';
+  return `WASI 0.3 wasi:http service listening on ${host}:${ready.port} (${instances})`;
 }

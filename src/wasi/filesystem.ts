@@ -47,13 +47,13 @@ export interface Mount {
 }
 
 type ErrorCode = string;
-type DescriptorType =
+export type DescriptorType =
   'unknown' | 'block-device' | 'character-device' | 'directory' | 'fifo' | 'symbolic-link' | 'regular-file' | 'socket';
 interface Datetime {
   seconds: bigint;
   nanoseconds: number;
 }
-interface DescriptorFlags {
+export interface DescriptorFlags {
   read?: boolean;
   write?: boolean;
   mutateDirectory?: boolean;
@@ -61,16 +61,16 @@ interface DescriptorFlags {
   dataIntegritySync?: boolean;
   requestedWriteSync?: boolean;
 }
-interface PathFlags {
+export interface PathFlags {
   symlinkFollow?: boolean;
 }
-interface OpenFlags {
+export interface OpenFlags {
   create?: boolean;
   directory?: boolean;
   exclusive?: boolean;
   truncate?: boolean;
 }
-type NewTimestamp = { tag: 'no-change' } | { tag: 'now' } | { tag: 'timestamp'; val: Datetime };
+export type NewTimestamp = { tag: 'no-change' } | { tag: 'now' } | { tag: 'timestamp'; val: Datetime };
 
 const ERRNO_TO_CODE: Record<string, ErrorCode> = {
   ENOENT: 'no-entry',
@@ -186,7 +186,7 @@ class FileOutputStream extends OutputStream {
   }
 }
 
-class DirectoryEntryStream {
+export class DirectoryEntryStream {
   readonly #entries: { type: DescriptorType; name: string }[];
   constructor(entries: { type: DescriptorType; name: string }[]) {
     this.#entries = entries;
@@ -196,7 +196,8 @@ class DirectoryEntryStream {
   }
 }
 
-class Descriptor {
+/** A file or directory inside one mount (also the WASI 0.3 host's, which wraps it: src/wasi-p3/filesystem.ts). */
+export class Descriptor {
   readonly #mount: Mount;
   /** Real host path of this file or directory. */
   readonly #hostPath: string;

@@ -1,6 +1,9 @@
 // The `fields` resource of wasi:http/types: ordered header name/value pairs.
 // Names compare case-insensitively; values are bytes. Fields the host hands
 // to a guest (request headers) are immutable, as the spec requires.
+//
+// One class serves WASI 0.2 and 0.3 (src/wasi-p3/): 0.3 kept the resource
+// and renamed `entries` to `copy-all` and added `get-and-delete`.
 
 export type HeaderError = { tag: 'invalid-syntax' } | { tag: 'forbidden' } | { tag: 'immutable' };
 
@@ -96,8 +99,22 @@ export class Fields {
     checkValue(value);
     this.#entries.push([name.toLowerCase(), value]);
   }
+  /** WASI 0.3: the values removed, or `immutable`. */
+  getAndDelete(name: string): Uint8Array[] {
+    const values = this.get(name);
+    this.delete(name);
+    return values;
+  }
   entries(): [string, Uint8Array][] {
     return this.#entries.map(([n, v]) => [n, bytesOf(v)]);
+  }
+  /** WASI 0.3's name for `entries`. */
+  copyAll(): [string, Uint8Array][] {
+    return this.entries();
+  }
+  /** Whether the guest may still change these fields. */
+  get immutable(): boolean {
+    return this.#immutable;
   }
   clone(): Fields {
     const copy = new Fields();

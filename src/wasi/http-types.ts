@@ -164,6 +164,11 @@ export class OutgoingRequest {
   }
 }
 
+/**
+ * Timeouts a guest asks for on an outbound request. One class for WASI 0.2
+ * and 0.3 (src/wasi-p3/): 0.3 prefixes the getters with `get-` and can
+ * clone; the setters are the same.
+ */
 export class RequestOptions {
   #connectTimeout: bigint | undefined;
   #firstByteTimeout: bigint | undefined;
@@ -185,6 +190,22 @@ export class RequestOptions {
   }
   setBetweenBytesTimeout(ns: bigint | undefined): void {
     this.#betweenBytesTimeout = ns;
+  }
+  getConnectTimeout(): bigint | undefined {
+    return this.#connectTimeout;
+  }
+  getFirstByteTimeout(): bigint | undefined {
+    return this.#firstByteTimeout;
+  }
+  getBetweenBytesTimeout(): bigint | undefined {
+    return this.#betweenBytesTimeout;
+  }
+  clone(): RequestOptions {
+    const copy = new RequestOptions();
+    copy.#connectTimeout = this.#connectTimeout;
+    copy.#firstByteTimeout = this.#firstByteTimeout;
+    copy.#betweenBytesTimeout = this.#betweenBytesTimeout;
+    return copy;
   }
   /** The total the host allows for a request, from the guest's first-byte timeout. */
   totalTimeoutMs(fallbackMs: number): number {

@@ -11,14 +11,15 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
-import type { SyncFetchRequest, SyncFetchResult } from './sync-fetch.js';
+import type { FetchRequest } from './direct-fetch.js';
+import type { SyncFetchResult } from './sync-fetch.js';
 
 const httpAgent = new HttpAgent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 64, maxFreeSockets: 16 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 64, maxFreeSockets: 16 });
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 
-export function performPinned(request: SyncFetchRequest): Promise<SyncFetchResult> {
+export function performPinned(request: FetchRequest): Promise<SyncFetchResult> {
   const pin = request.connect;
   if (!pin) return Promise.resolve({ ok: false, code: 'internal-error', message: 'no instance to connect to' });
   const url = new URL(request.url);

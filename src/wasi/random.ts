@@ -2,7 +2,7 @@
 // interfaces get the same source (cheap enough, and never weaker).
 import { randomBytes, randomFillSync } from 'node:crypto';
 
-const MAX_RANDOM_BYTES = 1 << 20;
+export const MAX_RANDOM_BYTES = 1 << 20;
 
 function bytes(len: bigint): Uint8Array {
   if (len > BigInt(MAX_RANDOM_BYTES))

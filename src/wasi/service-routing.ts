@@ -4,7 +4,10 @@
 // is no lookup on the request path: the router answers from memory.
 //
 // The router (src/services/service-router.ts) decides which names the task
-// granted and keeps the instance sets; this file only sends.
+// granted and keeps the instance sets; this file only sends. The attempts
+// are one generator, driven synchronously for WASI 0.2 (fetchSync) and
+// asynchronously for WASI 0.3 (performPinned): one retry policy for both.
+import type { FetchRequest } from './direct-fetch.js';
 import { fetchSync, type SyncFetchResult } from './sync-fetch.js';
 
 export interface ServiceInstanceAddress {
@@ -49,12 +52,14 @@ export function instanceAddressKey(instance: ServiceInstanceAddress): string {
     : `${instance.address}:${instance.port}`;
 }
 
-export function sendToService(
+/** Yields the request pinned to each instance to try; is sent each result; returns the final one. */
+function* attempts(
   route: ServiceRoute,
   request: ServiceRequest,
-  observer?: ServiceAttemptObserver,
-): SyncFetchResult {
+  observer: ServiceAttemptObserver | undefined,
+): Generator<FetchRequest, SyncFetchResult, SyncFetchResult> {
   const tried = new Set<string>();
+  const { connectTimeoutMs, ...rest } = request;
   let last: SyncFetchResult | undefined;
   for (let attempt = 0; attempt < MAX_SERVICE_ATTEMPTS; attempt++) {
     const instance = route.next(tried);
@@ -64,15 +69,14 @@ export function sendToService(
     const key = instanceAddressKey(instance);
     tried.add(key);
     observer?.attempt(key, attempt + 1);
-    const { connectTimeoutMs, ...rest } = request;
-    const result = fetchSync({
+    const result = yield {
       ...rest,
       connect: {
         host: instance.address,
         port: instance.port,
         ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
       },
-    });
+    };
     if (result.ok || !result.retryable) return result;
     if (result.instanceDown) {
       route.failed(instance);
@@ -81,4 +85,30 @@ export function sendToService(
     last = result;
   }
   return last ?? { ok: false, code: 'destination-unavailable', message: 'no instance answered' };
+}
+
+/** For a synchronous guest call (WASI 0.2): this thread waits for each attempt. */
+export function sendToService(
+  route: ServiceRoute,
+  request: ServiceRequest,
+  observer?: ServiceAttemptObserver,
+): SyncFetchResult {
+  const run = attempts(route, request, observer);
+  let step = run.next();
+  while (!step.done) step = run.next(fetchSync(step.value));
+  return step.value;
+}
+
+/** For an async guest call (WASI 0.3): other requests run while it waits. */
+export async function sendToServiceAsync(
+  route: ServiceRoute,
+  request: ServiceRequest,
+  observer?: ServiceAttemptObserver,
+): Promise<SyncFetchResult> {
+  // Loaded on first use: a WASI 0.2 task (and a command's start) never needs node:http here.
+  const { performPinned } = await import('./pinned-fetch.js');
+  const run = attempts(route, request, observer);
+  let step = run.next();
+  while (!step.done) step = run.next(await performPinned(step.value));
+  return step.value;
 }

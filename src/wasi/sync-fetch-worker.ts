@@ -1,60 +1,15 @@
-// Worker half of sync-fetch.ts: performs one fetch per message and wakes
-// the waiting guest thread. Redirects are returned, never followed: a
-// redirect to a host outside the allow-list must not be fetched for it.
+// Worker half of sync-fetch.ts: performs one request per message and wakes
+// the waiting guest thread.
 import { parentPort } from 'node:worker_threads';
+import { performDirect } from './direct-fetch.js';
 import { performPinned } from './pinned-fetch.js';
-import type { SyncFetchRequest, SyncFetchResult } from './sync-fetch.js';
+import type { SyncFetchRequest } from './sync-fetch.js';
 
 parentPort?.on('message', (request: SyncFetchRequest) => {
-  void (request.connect ? performPinned(request) : perform(request)).then((result) => {
+  void (request.connect ? performPinned(request) : performDirect(request)).then((result) => {
     request.port.postMessage(result);
     const flag = new Int32Array(request.flag);
     Atomics.store(flag, 0, 1);
     Atomics.notify(flag, 0);
   });
 });
-
-async function perform(request: SyncFetchRequest): Promise<SyncFetchResult> {
-  try {
-    const response = await fetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body.length > 0 ? new Uint8Array(request.body) : undefined,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(request.timeoutMs),
-    });
-    const reader = response.body?.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const next = reader ? await reader.read() : { done: true as const, value: undefined };
-      if (next.done) break;
-      size += next.value.length;
-      if (size > request.maxBytes) {
-        await reader?.cancel();
-        return { ok: false, code: 'HTTP-response-body-size', message: `response body over ${request.maxBytes} bytes` };
-      }
-      chunks.push(next.value);
-    }
-    return { ok: true, status: response.status, headers: [...response.headers], body: Buffer.concat(chunks) };
-  } catch (err) {
-    return { ok: false, ...classify(err) };
-  }
-}
-
-function classify(err: unknown): { code: string; message: string } {
-  const error = err as Error & { cause?: { code?: string } };
-  const message = error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
-  if (error.name === 'TimeoutError') return { code: 'connection-timeout', message };
-  switch (error.cause?.code) {
-    case 'ECONNREFUSED':
-      return { code: 'connection-refused', message };
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return { code: 'DNS-error', message };
-    case 'ECONNRESET':
-      return { code: 'connection-terminated', message };
-    default:
-      return { code: 'internal-error', message };
-  }
-}

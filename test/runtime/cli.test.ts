@@ -9,7 +9,7 @@ describe('nomad-wasm inspect', () => {
   it('prints the world, imports and the capabilities a file component would ask for', async () => {
     const result = await nomadWasm(['inspect', join(COMPONENTS, 'env-probe.wasm')]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^world\s+wasi:cli\/run command$/m);
+    expect(result.stdout).toMatch(/^world\s+wasi:cli\/run command \(WASI 0\.2\)$/m);
     expect(result.stdout).toMatch(/^digest\s+sha256:[0-9a-f]{64}$/m);
     expect(result.stdout).toMatch(/^\s+wasi:cli\/environment@0\.2\.\d+$/m);
     expect(result.stdout).toContain('environment: only variables granted with `env` / `pass_env`');
@@ -29,6 +29,31 @@ describe('nomad-wasm inspect', () => {
     expect(report.grants).toContain('port');
     expect(report.exports.some((e) => e.startsWith('wasi:http/incoming-handler@'))).toBe(true);
     expect(report.unsupportedImports).toEqual([]);
+  });
+
+  it('tells a WASI 0.3 service and command apart from 0.2 ones, with what they would ask for', async () => {
+    const service = await nomadWasm(['inspect', join(COMPONENTS, 'hello-http-p3.wasm')]);
+    expect(service.code).toBe(0);
+    expect(service.stdout).toMatch(/^world\s+wasi:http service \(WASI 0\.3\)$/m);
+    expect(service.stdout).toMatch(/^exports\s+wasi:http\/handler@0\.3\.0$/m);
+    const command = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'command-p3.wasm')]);
+    expect(command.code).toBe(0);
+    const report = JSON.parse(command.stdout) as {
+      world: string;
+      wasi: string;
+      unsupportedImports: string[];
+      grants: string[];
+    };
+    expect(report).toMatchObject({ world: 'wasi:cli/run command', wasi: '0.3', unsupportedImports: [] });
+    expect(report.grants).toEqual(['env', 'mount']);
+  });
+
+  it('flags a WASI 0.3 import the driver does not host (a middleware importing wasi:http/handler)', async () => {
+    const result = await nomadWasm(['inspect', join(COMPONENTS, 'p3-middleware.wasm')]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^\s+wasi:http\/handler@0\.3\.0 +<- not provided by this driver: the task would fail$/m,
+    );
   });
 
   it('reports the config fields a wasi:config/store component can be granted', async () => {
@@ -74,6 +99,20 @@ world root {
       'sockets: always denied by this driver',
     ]);
     expect(summary.grants).toEqual(['allow_http', 'allow_services', 'port']);
+  });
+
+  it('calls a component of a WASI 0.3 release candidate the driver does not host unsupported', () => {
+    const summary = summarizeWit(`package root:component;
+
+world root {
+  import wasi:http/types@0.3.0-rc-2025-09-16;
+
+  export wasi:http/handler@0.3.0-rc-2025-09-16;
+}
+`);
+    expect(summary.world).toBe('unsupported');
+    expect(summary.wasi).toBeUndefined();
+    expect(summary.unsupportedImports).toEqual(['wasi:http/types@0.3.0-rc-2025-09-16']);
   });
 
   it('maps wasi:config/store to config_values and config_keys (Vault secrets)', () => {

@@ -66,6 +66,22 @@ describe('prepareComponent', () => {
     expect(await codeOf(prepareComponent(join(COMPONENTS, 'nope.wasm'), cacheDir))).toMatch(/^COMPONENT_NOT_FOUND/);
   });
 
+  it('records the WASI release of the world: 0.3 components import 0.3 (and, from Python, 0.2) interfaces', async () => {
+    const service = await prepareComponent(join(COMPONENTS, 'hello-http-p3.wasm'), cacheDir);
+    expect(service).toMatchObject({ world: 'http', wasi: '0.3', p3Imports: true, glueAsyncRuntime: true });
+    const command = await prepareComponent(join(COMPONENTS, 'command-p3.wasm'), cacheDir);
+    expect(command).toMatchObject({ world: 'command', wasi: '0.3', p3Imports: true });
+    const older = await prepareComponent(join(COMPONENTS, 'hello-http.wasm'), cacheDir);
+    expect(older).toMatchObject({ world: 'http', wasi: '0.2', p3Imports: false, glueAsyncRuntime: false });
+  });
+
+  it('refuses a WASI 0.3 component importing an interface the driver does not host, naming it', async () => {
+    expect(await codeOf(prepareComponent(join(COMPONENTS, 'p3-middleware.wasm'), cacheDir))).toBe(
+      'COMPONENT_WORLD_UNSUPPORTED: the component imports interfaces this driver does not provide: wasi:http/handler@0.3.0 (not hosted by the WASI 0.3 host)',
+    );
+    expect(await readdir(join(cacheDir, 'transpiled')).catch(() => [])).toEqual([]);
+  });
+
   it('a truncated component fails to transpile and leaves nothing in the cache', async () => {
     const bytes = await readFile(join(COMPONENTS, 'hello-command.wasm'));
     const broken = join(cacheDir, 'broken.wasm');

@@ -39,7 +39,7 @@ async function spawnPool(): Promise<Pool> {
 let nextTask = 0;
 async function taskSpec(
   component: string,
-  options: { args?: string[]; port?: number } = {},
+  options: { args?: string[]; port?: number; memoryMaxMiB?: number } = {},
 ): Promise<PooledLaunchSpec & { files: { stdout: string; stderr: string } }> {
   const name = `${component}-${nextTask++}`;
   const stateDir = join(dir, name);
@@ -58,7 +58,7 @@ async function taskSpec(
       env: {},
       mounts: [],
       outboundHttp: [],
-      memoryMaxMiB: 64,
+      memoryMaxMiB: options.memoryMaxMiB ?? 64,
       httpInstance: 'shared',
     },
     ...(options.port !== undefined ? { http: { host: '127.0.0.1', port: options.port } } : {}),
@@ -78,6 +78,28 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 }
 
 describe('pool host', () => {
+  it('runs WASI 0.3 tasks beside WASI 0.2 ones: own output and exit codes; a stopped 0.3 service leaves the others serving', async () => {
+    const pool = await spawnPool();
+    const [p3Port, p2Port] = [await freePort(), await freePort()];
+    const p3Service = await taskSpec('hello-http-p3', { port: p3Port });
+    const p2Service = await taskSpec('hello-http', { port: p2Port });
+    const p3Command = await taskSpec('command-p3', { args: ['exit', '3'], memoryMaxMiB: 256 });
+    const p3Hello = await taskSpec('command-p3', { args: ['hello'], memoryMaxMiB: 256 });
+    await startIn(pool, p3Service);
+    await startIn(pool, p2Service);
+    const [exiting, hello] = await Promise.all([startIn(pool, p3Command), startIn(pool, p3Hello)]);
+    expect(await exiting.exited).toMatchObject({ exitCode: 3, signal: 0 }); // 0.3 exit-with-code keeps the code
+    expect(await hello.exited).toMatchObject({ exitCode: 0, signal: 0 });
+    expect(await readFile(p3Hello.files.stdout, 'utf8')).toBe(
+      'hello from python on wasi 0.3 (print)\nhello from python on wasi 0.3 (stdout stream)\n',
+    );
+    expect(await readFile(p3Command.files.stdout, 'utf8')).toBe('');
+    expect(await get(`http://127.0.0.1:${p3Port}/`)).toEqual({ status: 200, body: 'hello from wasm\n' });
+    expect(await get(`http://127.0.0.1:${p2Port}/`)).toEqual({ status: 200, body: 'hello from wasm\n' });
+    pool.signal(p3Service.taskId, 'SIGINT');
+    expect((await get(`http://127.0.0.1:${p2Port}/`)).status).toBe(200);
+  });
+
   it('runs several commands and services in one process: own output, own exit codes, own instances', async () => {
     const pool = await spawnPool();
     const hello = await taskSpec('hello-command');

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components');
@@ -38,7 +39,7 @@ function runTaskHost(
       httpInstance: 'shared',
     },
   };
-  return spawnSync(process.execPath, [join(ROOT, 'dist/task-host/main.js')], {
+  return spawnSync(process.execPath, [...HOST_NODE_FLAGS, join(ROOT, 'dist/task-host/main.js')], {
     input: JSON.stringify(spec),
     stdio: ['pipe', 'pipe', 'pipe', 'ignore'],
     env: { ...hostEnv },

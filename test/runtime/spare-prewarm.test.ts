@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrewarmArg, prewarmArgOf, type LaunchSpec } from '../../src/ipc/launch-spec.ts';
 import { COMPONENTS, runToExit } from './support/task-host.ts';
+import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
 
 const TASK_HOST = new URL('../../dist/task-host/main.js', import.meta.url).pathname;
 let dir: string;
@@ -53,7 +54,7 @@ async function runOnSpare(
 ): Promise<{ code: number | null; stdout: string }> {
   await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
   await Promise.all([writeFile(spec.logPaths?.stdout ?? '', ''), writeFile(spec.logPaths?.stderr ?? '', '')]);
-  const child = spawn(process.execPath, [TASK_HOST, '--spare', ...(hint ? [hint] : [])], {
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST, '--spare', ...(hint ? [hint] : [])], {
     stdio: ['pipe', 'ignore', 'ignore', 'ignore'],
     env: {},
   });

@@ -9,6 +9,7 @@ import { text } from 'node:stream/consumers';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPONENTS } from './support/task-host.ts';
+import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
 
 const TASK_HOST = new URL('../../dist/task-host/main.js', import.meta.url).pathname;
 let dir: string;
@@ -19,7 +20,10 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 function startSpare() {
-  const child = spawn(process.execPath, [TASK_HOST, '--spare'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST, '--spare'], {
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    env: {},
+  });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exit };
 }

@@ -4,7 +4,7 @@
 // dir (not -dev: a restart keeps the catalog, as a real one does).
 // Optionally with ACLs on (default deny) and a management token.
 import { builtBinary } from './built-binary.ts';
-import { freePort } from './ports.ts';
+import { freePorts } from './ports.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -50,13 +50,8 @@ export class ConsulAgent {
 
   static async start(options: ConsulAgentOptions = {}): Promise<ConsulAgent> {
     const dir = await mkdtemp(join(tmpdir(), 'consul-test-'));
-    const ports = {
-      http: await freePort(),
-      serfLan: await freePort(),
-      serfWan: await freePort(),
-      server: await freePort(),
-      https: options.tls ? await freePort() : -1,
-    };
+    const [http = 0, serfLan = 0, serfWan = 0, server = 0, https = -1] = await freePorts(options.tls ? 5 : 4);
+    const ports = { http, serfLan, serfWan, server, https };
     const agent = new ConsulAgent(dir, ports, options);
     await mkdir(join(dir, 'data'));
     await writeFile(join(dir, 'consul.hcl'), agent.config());

@@ -2,6 +2,7 @@
 // writes it: export settings pointing at the test's backends, a Nomad
 // identity, and the plugin's start span as a traceparent.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { launchSpecFor, type HostRun } from '../runtime/support/task-host.ts';
@@ -83,7 +84,10 @@ export function startParent(): { traceId: string; spanId: string; traceparent: s
 export async function runCommandTraced(
   run: TracedRun,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [TASK_HOST], { stdio: ['pipe', 'pipe', 'pipe', 'ignore'], env: {} });
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST], {
+    stdio: ['pipe', 'pipe', 'pipe', 'ignore'],
+    env: {},
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -106,7 +110,10 @@ export interface TracedService {
 
 export async function serveTraced(run: TracedRun): Promise<TracedService> {
   const port = await freePort();
-  const host = spawn(process.execPath, [TASK_HOST], { stdio: ['pipe', 'pipe', 'pipe', 'ignore'], env: {} });
+  const host = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST], {
+    stdio: ['pipe', 'pipe', 'pipe', 'ignore'],
+    env: {},
+  });
   let stderr = '';
   host.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   host.stdout?.resume();

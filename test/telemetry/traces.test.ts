@@ -159,6 +159,29 @@ describe('a wasi:http service with a wasi:otel guest', () => {
   }, 180_000);
 });
 
+describe('a WASI 0.3 service (componentize-py)', () => {
+  it('a server span per request, continuing the caller, with its status', async () => {
+    const service = await serveTraced({
+      component: 'http-p3',
+      dir,
+      grants: { httpInstance: 'per-request' },
+      telemetry: {
+        settings: settings({ traces: { url: jaeger.otlpHttpUrl, protocol: 'http/protobuf' } }),
+        identity: identity('p3'),
+      },
+    });
+    services.push(service);
+    const traceId = randomHex(16);
+    const parentId = randomHex(8);
+    const answer = await tracedGet(`${service.url}/`, `00-${traceId}-${parentId}-01`);
+    expect(answer).toEqual({ status: 200, body: 'hello from python on wasi 0.3\n' });
+    const trace = await jaeger.waitForTrace(traceId, 1);
+    const server = one(trace, 'GET', (s) => tag(s, 'span.kind') === 'server');
+    expect(tag(server, 'http.response.status_code')).toBe(200);
+    expect(server.references?.[0]?.spanID).toBe(parentId);
+  }, 180_000);
+});
+
 describe('sampling', () => {
   it('a caller that sampled its trace out: no spans, and the next hop continues the trace still sampled out', async () => {
     const service = await serveTraced({

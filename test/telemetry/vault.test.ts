@@ -15,6 +15,7 @@ import { Postgres } from '../vault/support/postgres.ts';
 import { createToken, enableDatabase, taskPolicy, writePolicy } from '../vault/support/vault-setup.ts';
 import { VaultServer } from '../vault/support/vault-server.ts';
 import { identity, settings, startParent } from './support.ts';
+import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
 
 const TASK_HOST = new URL('../../dist/task-host/main.js', import.meta.url).pathname;
 
@@ -78,7 +79,10 @@ describe('Vault leases in telemetry', () => {
         tier: 'process',
       },
     };
-    host = spawn(process.execPath, [TASK_HOST], { stdio: ['pipe', 'ignore', 'pipe', 'ignore'], env: {} });
+    host = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST], {
+      stdio: ['pipe', 'ignore', 'pipe', 'ignore'],
+      env: {},
+    });
     let stderr = '';
     host.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     host.stdin?.end(JSON.stringify(spec));

@@ -1,16 +1,17 @@
 // Cached glue is keyed by jco's version and CACHE_FORMAT (component-cache.ts),
 // not by the code that rewrites it: a change to the rewrites, or to the
 // scanners whose verdicts are cached beside the glue (table-writes.json, the
-// reset exports), must come with a new CACHE_FORMAT, or task hosts keep
-// running glue rewritten, or verdicts reached, the old way.
+// reset exports, the world and WASI release in the manifest, the WASI 0.3
+// import keys jco is told to use), must come with a new CACHE_FORMAT, or
+// task hosts keep running glue rewritten, or verdicts reached, the old way.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 
 const RUNTIME = new URL('../../src/runtime/', import.meta.url);
 /** sha256 of the sources below, concatenated, when CACHE_FORMAT was last set. */
-const REWRITES_SHA256 = 'd6c6db50fd47b6ef6150835131cfb4fad2769ae23bd0af691a5505fadec893c4';
-const CACHE_FORMAT = 6;
+const REWRITES_SHA256 = 'd3ffc44f305e2479785f8615a5de3e33cdb9cb8d4bf3a0c66ae0389b075bf978';
+const CACHE_FORMAT = 7;
 /** Everything whose output is cached in a transpiled entry. */
 const CACHED_BY_FORMAT = [
   'glue-prelude.ts',
@@ -19,6 +20,9 @@ const CACHED_BY_FORMAT = [
   'glue-code-cache.ts',
   'table-writes.ts',
   'reset-exports.ts',
+  'glue-async-runtime.ts',
+  'component-world.ts',
+  '../wasi-p3/versions.ts',
 ];
 
 describe('glue cache key', () => {

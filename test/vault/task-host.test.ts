@@ -139,6 +139,29 @@ describe('a wasi:http component', () => {
   }, 60_000);
 });
 
+describe('a WASI 0.3 wasi:http component (componentize-py)', () => {
+  it('reads granted secret keys through the same wasi:config/store, on fresh per-request instances; leases revoked at stop', async () => {
+    const { host, port } = await serve(
+      [DB, API],
+      { ...configGrants(['db.username', 'db.password', 'api'], { log_level: 'info' }), httpInstance: 'per-request' },
+      'http-p3',
+    );
+    const user = await httpGet(port, '/config?key=db.username');
+    const password = await httpGet(port, '/config?key=db.password');
+    expect(user.status).toBe(200);
+    expect(postgres.canLogin(user.body, password.body)).toBe(true);
+    expect(await httpGet(port, '/config?key=api')).toEqual({ status: 200, body: 'key-123' });
+    expect(await httpGet(port, '/config?key=log_level')).toEqual({ status: 200, body: 'info' });
+    // Deny by default: the whole secret is not a key the job granted.
+    expect(await httpGet(port, '/config?key=db')).toEqual({ status: 404, body: 'none\n' });
+
+    host.child.kill('SIGTERM');
+    expect((await host.exited).code).toBe(0);
+    expect(postgres.roleExists(user.body)).toBe(false);
+    expect(host.eventsWith('revoked')[0]?.message).toBe('Revoked 1 Vault lease at stop (secrets: db)');
+  });
+});
+
 describe('a wasi:cli command', () => {
   it('sees rotated values while it runs (in a worker thread), and its leases are revoked when it ends', async () => {
     const host = launchHost({
@@ -192,6 +215,21 @@ describe('a wasi:cli command', () => {
     expect(host.stdout).toContain('API_KEY=key-123');
     expect(host.stdout).toContain('PLAIN=yes');
   }, 60_000);
+
+  it('a WASI 0.3 command (componentize-py) gets it too, run in the worker thread beside the lease keeper', async () => {
+    const host = launchHost({
+      component: 'command-p3',
+      dir,
+      args: ['env', 'API_KEY'],
+      grants: configGrants([], {}, { API_KEY: 'api' }),
+      vault: await vaultSpec([API]),
+    });
+    hosts.push(host);
+    await host.ready();
+    const exit = await host.exited;
+    expect(exit.code).toBe(0);
+    expect(host.stdout).toBe('key-123\n');
+  }, 120_000);
 });
 
 describe('start failures', () => {

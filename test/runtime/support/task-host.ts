@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Grants } from '../../../src/ipc/grants.ts';
 import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
 import type { ProgressMessage } from '../../../src/ipc/launch-spec.ts';
+import { HOST_NODE_FLAGS } from '../../../src/ipc/host-node-flags.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 export const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components');
@@ -62,7 +63,7 @@ function specFor(run: HostRun): string {
  */
 export function runToExit(run: HostRun) {
   const spec = launchSpecFor(run);
-  const result = spawnSync(process.execPath, [TASK_HOST], {
+  const result = spawnSync(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST], {
     input: JSON.stringify(spec),
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     env: { ...run.hostEnv },
@@ -79,7 +80,7 @@ export function runToExit(run: HostRun) {
 
 /** Starts a task host and leaves it running (stdout/stderr piped). */
 export function startHost(run: HostRun): ChildProcess {
-  const child = spawn(process.execPath, [TASK_HOST], {
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST], {
     stdio: ['pipe', 'pipe', 'pipe', 'ignore'],
     env: { ...run.hostEnv },
   });

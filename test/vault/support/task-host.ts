@@ -10,6 +10,7 @@ import type { ProgressMessage } from '../../../src/ipc/launch-spec.ts';
 import { controlSocketPath, type HostMessage } from '../../../src/ipc/control-protocol.ts';
 import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
 import { launchSpecFor } from '../../runtime/support/task-host.ts';
+import { HOST_NODE_FLAGS } from '../../../src/ipc/host-node-flags.ts';
 
 const TASK_HOST = new URL('../../../dist/task-host/main.js', import.meta.url).pathname;
 const { HostChannel } = (await import(
@@ -19,6 +20,8 @@ const { HostChannel } = (await import(
 export interface VaultHostRun {
   readonly component: string;
   readonly dir: string;
+  /** Command arguments after argv[0]. */
+  readonly args?: string[];
   readonly grants: Partial<Grants>;
   readonly vault?: VaultTaskSpec;
   readonly http?: { host: string; port: number };
@@ -103,7 +106,7 @@ export class RunningHost {
 export function launchHost(run: VaultHostRun): RunningHost {
   const spec = launchSpecFor(run);
   // As the plugin starts it: its own session, nothing of our environment.
-  const child = spawn(process.execPath, [TASK_HOST], {
+  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, TASK_HOST], {
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     env: {},
     detached: true,

@@ -1,0 +1,171 @@
+// Three fixes to the async runtime jco 1.35 puts in the glue of every WASI
+// 0.3 component, applied once when the glue is cached. Without them a 0.3
+// service on jco's runtime as it is waits on timers, hangs on a trap in the
+// middle of a response, and slows down with every request it has served:
+//
+// 1. Wake-ups instead of timer polling. jco's scheduler resumes a guest
+//    task that waits for an event (a body write the host has now read) from
+//    a loop that polls every 10 ms, and host-side reads and writes that block
+//    poll every 1 ms. Each waiting step of a request cost up to 10 ms. Here
+//    every event a waitable receives wakes the loop and the pollers on the
+//    next turn; the timers stay as a fallback for anything else.
+// 2. A trap hook. A guest that traps in a callback (after handle() has
+//    returned its response, while it writes the body) is caught and only
+//    logged by jco's driver loop: the host, reading the body, would wait
+//    forever. The fourth `instantiate()` argument, `{ onTrap(err) }`, is now
+//    told of every trap and every failed callback.
+// 3. The task registry. jco removes a finished task from its per-component
+//    list only when it is the last one; with concurrent requests they finish
+//    out of order, the list grows by every request, and each host call scans
+//    it. A finished task is now removed wherever it is.
+//
+// Like the 0.2 rewrites (glue-sync-calls.ts), this is written against jco
+// 1.35.0's exact text and applies completely or not at all.
+import { JCO_VERSION } from './jco-info.js';
+
+export const ASYNC_RUNTIME_JCO_VERSION = '1.35.0';
+
+/** The fourth argument of a rewritten async glue's `instantiate()`. */
+export interface AsyncGlueHooks {
+  /** The instance trapped (or a callback failed): it must not be used again. */
+  onTrap(err: unknown): void;
+}
+
+export type AsyncRuntimeResult = { readonly glue: string } | { readonly unavailable: string };
+
+const INSTANTIATE_HEAD =
+  'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate) {\n';
+
+const HOOKS = `  // nomad-driver-wasm (glue-async-runtime): wake-ups for waiting tasks and host reads, and a trap hook.
+  const _nomadHooks = typeof arguments[3] === 'object' && arguments[3] !== null ? arguments[3] : {};
+  let _nomadWaiters = [];
+  let _nomadWakeQueued = false;
+  function _nomadWake() {
+    if (_nomadWakeQueued) return;
+    _nomadWakeQueued = true;
+    setImmediate(() => {
+      _nomadWakeQueued = false;
+      const waiters = _nomadWaiters;
+      _nomadWaiters = [];
+      for (const wake of waiters) wake();
+    });
+  }
+  function _nomadNextWake(fallbackMs) {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, fallbackMs);
+      _nomadWaiters.push(() => { clearTimeout(timer); resolve(); });
+    });
+  }
+  function _nomadTrapped(err) {
+    try { _nomadHooks.onTrap?.(err); } catch { /* the host's hook must not break the glue */ }
+  }
+`;
+
+interface Patch {
+  readonly what: string;
+  readonly find: string | RegExp;
+  readonly replace: string;
+  /** How many times it must match; undefined: at least once, all replaced. */
+  readonly times?: number;
+}
+
+const PATCHES: readonly Patch[] = [
+  {
+    what: 'Waitable#setPendingEvent',
+    find: `          inSet: this.#waitableSet,
+        });
+        this.#pendingEventFn = fn;
+      }`,
+    replace: `          inSet: this.#waitableSet,
+        });
+        this.#pendingEventFn = fn;
+        _nomadWake();
+      }`,
+    times: 1,
+  },
+  {
+    what: "the tick loop's first delay",
+    find: `        setTimeout(async () => {
+          let result = this.tick();`,
+    replace: `        setImmediate(async () => {
+          let result = this.tick();`,
+    times: 1,
+  },
+  {
+    what: "the tick loop's idle poll",
+    find: `            const delay = result === ComponentAsyncState.TickResult.RESUMED ? 0 : 10;
+            await new Promise((resolve) => setTimeout(resolve, delay));`,
+    replace: `            if (result === ComponentAsyncState.TickResult.RESUMED) await new Promise((resolve) => setImmediate(resolve));
+            else await _nomadNextWake(10);`,
+    times: 1,
+  },
+  {
+    what: "the tick loop's end",
+    find: `          this.#tickLoop = null;
+        }, 10);`,
+    replace: `          this.#tickLoop = null;
+        });`,
+    times: 1,
+  },
+  {
+    what: 'blocked host reads and writes',
+    find: /let waitInterval = setInterval\((?:async )?\(\) => \{\n\s*if \(!this\.hasPendingEvent\(\)\) \{ return; \}\n\s*clearInterval\(waitInterval\);\n\s*resolve\(\);\n\s*\}\);/g,
+    replace:
+      'const poll = () => { if (this.hasPendingEvent()) resolve(); else _nomadNextWake(1).then(poll); }; poll();',
+  },
+  {
+    what: "the driver loop's error handler",
+    find: `    const handleError = (err) => {
+`,
+    replace: `    const handleError = (err) => {
+      _nomadTrapped(err);
+`,
+    times: 1,
+  },
+  {
+    what: 'ComponentAsyncState#markTrapped',
+    find: `        err = _normalizeCoreTrap(err);
+        this.#trapped = true;
+`,
+    replace: `        err = _normalizeCoreTrap(err);
+        this.#trapped = true;
+        _nomadTrapped(err);
+`,
+    times: 1,
+  },
+  {
+    what: 'clearCurrentTask',
+    find: `      if (last.id !== taskID) {
+        // throw new Error('current task does not match expected task ID');
+        return;
+      }`,
+    replace: `      if (last.id !== taskID) {
+        // Finished out of order (concurrent tasks): removed where it is.
+        const at = tasks.findIndex((meta) => meta.id === taskID);
+        if (at >= 0) tasks.splice(at, 1);
+        return;
+      }`,
+    times: 1,
+  },
+];
+
+export function rewriteAsyncRuntime(glue: string): AsyncRuntimeResult {
+  if (JCO_VERSION !== ASYNC_RUNTIME_JCO_VERSION)
+    return { unavailable: `written for jco ${ASYNC_RUNTIME_JCO_VERSION}, this is jco ${JCO_VERSION}` };
+  if (!glue.includes(INSTANTIATE_HEAD))
+    return { unavailable: 'no instantiate() in the glue (not jco async instantiation output)' };
+  let out = glue;
+  for (const patch of PATCHES) {
+    const count =
+      typeof patch.find === 'string' ? out.split(patch.find).length - 1 : (out.match(patch.find) ?? []).length;
+    if (patch.times === undefined ? count === 0 : count !== patch.times)
+      return { unavailable: `${patch.what}: found ${count} times, expected ${patch.times ?? 'at least 1'}` };
+    out =
+      typeof patch.find === 'string'
+        ? out.replaceAll(patch.find, patch.replace)
+        : out.replace(patch.find, patch.replace);
+  }
+  // Every poll of that kind must be gone, or a blocked read still waits on its timer.
+  if (out.includes('let waitInterval = setInterval(')) return { unavailable: 'a host poll of an unknown shape' };
+  return { glue: out.replace(INSTANTIATE_HEAD, INSTANTIATE_HEAD + HOOKS) };
+}
