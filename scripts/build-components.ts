@@ -152,11 +152,18 @@ async function withWitDir<T>(build: (witDir: string) => Promise<T>): Promise<T> 
   }
 }
 
-/** Inputs the driver must refuse: a file that is not Wasm, and a core module that is not a component. */
+/**
+ * Inputs made from others: a file that is not Wasm and a Go module cut in
+ * half (a download that stopped), which the driver must refuse, and a tiny
+ * WASI preview1 core module (hello-command before its adaptation), which it
+ * adapts and runs.
+ */
 async function writeBadInputs(prelude: string): Promise<void> {
   await writeFile(join(OUT, 'not-wasm.wasm'), 'this is a text file, not WebAssembly\n');
   const body = await readFile(join(SOURCES, 'wat/hello-command.wat'), 'utf8');
   await writeFile(join(OUT, 'core-module.wasm'), await parse(`(module\n${prelude}\n${body}\n)`));
+  const go = await readFile(join(OUT, 'hello-go.wasm'));
+  await writeFile(join(OUT, 'truncated-go.wasm'), go.subarray(0, go.length >> 1));
 }
 
 await main();

@@ -8,6 +8,7 @@ import type { Grants } from './grants.js';
 import type { KnownServiceSet } from '../services/service-directory.js';
 import type { VaultTaskSpec } from '../vault/secret-spec.js';
 import type { PrewarmHint } from '../runtime/prewarm.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 
 export interface LaunchSpec {
   readonly version: 2;
@@ -44,10 +45,21 @@ export interface LaunchSpec {
    * read. Carries the token itself only when Nomad gave it in the env alone.
    */
   readonly vault?: VaultTaskSpec;
+  /**
+   * Where the granted key-value stores live (the node's Consul) and the
+   * node's Consul token, for stores without a token of their own. Present
+   * only for tasks with `key_value_store` blocks; held in memory, never shown
+   * to the component.
+   */
+  readonly keyValue?: KeyValueBackend;
 }
 
 export type ProgressMessage =
-  | { readonly type: 'phase'; readonly phase: 'loading' | 'compiling' | 'cached'; readonly digest?: string }
+  | {
+      readonly type: 'phase';
+      readonly phase: 'loading' | 'adapting' | 'compiling' | 'cached';
+      readonly digest?: string;
+    }
   | { readonly type: 'ready'; readonly world: 'command' | 'http'; readonly digest: string; readonly port?: number }
   | { readonly type: 'failed'; readonly code: string; readonly message: string };
 

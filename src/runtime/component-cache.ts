@@ -5,13 +5,24 @@
 // only once manifest.json exists: a new entry is built in a private temp dir
 // and renamed into place, so concurrent starts of the same component never
 // see half an entry, and the first rename wins.
+//
+// A WASI preview1 core module is adapted into a component first
+// (preview1-adapter.ts); its entry is keyed by the module's own digest, the
+// bytes the user published (and that signatures and checksums vouch for).
 import { access, mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DriverError } from '../errors.js';
-import { readComponentFile } from './component-file.js';
+import { readComponentFile, type ComponentFile } from './component-file.js';
 import { GLUE_PRELUDE } from './glue-prelude.js';
 import { JCO_VERSION } from './jco-info.js';
-import { providesImport } from '../wasi/host.js';
+import { providesImport } from './provided-imports.js';
+import {
+  ADAPTED_FROM_PREVIEW1,
+  adaptPreview1Command,
+  checkPreview1Command,
+  type AdaptedCommand,
+} from './preview1-adapter.js';
+import { hasVirtualMemoryLimit } from './virtual-memory-size.js';
 
 /** Bump when the layout or transpile options change. */
 const CACHE_FORMAT = 6;
@@ -33,9 +44,13 @@ export interface PreparedComponent {
   readonly glueStateHooks: boolean;
   /** Why a glue rewrite was not applied (jco version, a glue shape it does not know). */
   readonly glueNotes: readonly string[];
+  /** Set when the file was a WASI preview1 core module, adapted into a command component. */
+  readonly adaptedFrom?: typeof ADAPTED_FROM_PREVIEW1;
+  /** The adapted module's own core module file, when its memory is virtualized (preview1-adapter.ts). */
+  readonly preview1MainModule?: string;
 }
 
-export type PreparePhase = 'loading' | 'compiling' | 'cached';
+export type PreparePhase = 'loading' | 'adapting' | 'compiling' | 'cached';
 
 interface Manifest {
   readonly digest: string;
@@ -44,6 +59,8 @@ interface Manifest {
   readonly glueSyncCalls: boolean;
   readonly glueStateHooks: boolean;
   readonly glueNotes: string[];
+  readonly adaptedFrom?: typeof ADAPTED_FROM_PREVIEW1;
+  readonly preview1MainModule?: string;
 }
 
 export async function prepareComponent(
@@ -73,8 +90,20 @@ export async function prepareComponent(
     onPhase('cached');
     return prepared(cacheDir, cached);
   }
+  const adapted = file.kind === 'core-module' ? await adaptModule(file, componentPath, onPhase) : undefined;
   onPhase('compiling');
-  return prepared(cacheDir, await transpileInto(file.bytes, file.digest, cacheDir, dir));
+  return prepared(cacheDir, await transpileInto(adapted?.component ?? file.bytes, file.digest, cacheDir, dir, adapted));
+}
+
+/** A core module runs only as a WASI preview1 command: checked, then adapted. */
+async function adaptModule(
+  file: ComponentFile,
+  path: string,
+  onPhase: (phase: PreparePhase) => void,
+): Promise<AdaptedCommand> {
+  checkPreview1Command(file.bytes, path);
+  onPhase('adapting');
+  return adaptPreview1Command(file.bytes, path);
 }
 
 /** The cache entry of a digest, if this node has one (nothing is read but its manifest). */
@@ -97,6 +126,8 @@ function prepared(cacheDir: string, manifest: Manifest): PreparedComponent {
     glueSyncCalls: manifest.glueSyncCalls,
     glueStateHooks: manifest.glueStateHooks,
     glueNotes: manifest.glueNotes,
+    ...(manifest.adaptedFrom ? { adaptedFrom: manifest.adaptedFrom } : {}),
+    ...(manifest.preview1MainModule ? { preview1MainModule: manifest.preview1MainModule } : {}),
   };
 }
 
@@ -115,7 +146,13 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
 
 type Transpile = (typeof import('@bytecodealliance/jco'))['transpile'];
 
-async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string, dir: string): Promise<Manifest> {
+async function transpileInto(
+  bytes: Uint8Array,
+  digest: string,
+  cacheDir: string,
+  dir: string,
+  adapted: AdaptedCommand | undefined,
+): Promise<Manifest> {
   // Loaded only on a cache miss: jco brings its whole wasm toolchain, which
   // a task host starting from the cache must not pay for in time or memory.
   const { transpile } = (await import('@bytecodealliance/jco')) as { transpile: Transpile };
@@ -145,6 +182,8 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
     glueSyncCalls: glue.syncCalls,
     glueStateHooks: glue.stateHooks,
     glueNotes: glue.notes,
+    ...(adapted ? { adaptedFrom: ADAPTED_FROM_PREVIEW1 } : {}),
+    ...(adapted?.virtualMemory ? { preview1MainModule: preview1MainModuleOf(output.files) } : {}),
   };
 
   await mkdir(join(cacheDir, 'transpiled'), { recursive: true });
@@ -194,4 +233,15 @@ function worldOf(exports: string[]): ComponentWorld {
     'COMPONENT_WORLD_UNSUPPORTED',
     `the component exports neither wasi:cli/run nor wasi:http/incoming-handler (it exports: ${exports.join(', ') || 'nothing'})`,
   );
+}
+
+/** The core module file of an adapted module (the one with the virtual memory limit); loud if none or several. */
+function preview1MainModuleOf(files: Record<string, Uint8Array>): string {
+  const found = Object.entries(files).filter(([name, bytes]) => name.endsWith('.wasm') && hasVirtualMemoryLimit(bytes));
+  if (found.length !== 1 || !found[0])
+    throw new DriverError(
+      'COMPONENT_TRANSPILE_FAILED',
+      `the adapted WASI preview1 module should be one core module of the transpiled component, found ${found.length}`,
+    );
+  return found[0][0];
 }

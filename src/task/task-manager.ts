@@ -20,6 +20,8 @@ import type { TaskEventBus } from './task-events.js';
 import { TaskStore } from './task-store.js';
 import { WasmTask, exitFilePath } from './wasm-task.js';
 import { describeSecrets, vaultSpecFor } from './vault-spec.js';
+import { describeKeyValueStores, keyValueBackendFor } from './key-value-spec.js';
+import { checkSpinManifest } from './spin-manifest.js';
 import { controlSocketPath, type HostMessage } from '../ipc/control-protocol.js';
 import { HostChannel } from './host-channel.js';
 import { isSameProcessAlive } from './proc-stat.js';
@@ -95,8 +97,11 @@ export class TaskManager {
     const isolation = this.deps.pluginConfig().isolation;
     const notPooled = isolation.mode === 'pooled' ? whyNotPooled(taskConfig) : undefined;
     if (notPooled) this.event(config, `Running in a task host process of its own, not in a pool: ${notPooled}`);
+    for (const note of await checkSpinManifest(taskConfig, taskDir)) this.event(config, note);
     const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, this.deps.pluginConfig().vault);
     if (vault) this.event(config, describeSecrets(vault));
+    const keyValue = keyValueBackendFor(taskConfig, this.deps.pluginConfig().services.consul);
+    if (keyValue) this.event(config, describeKeyValueStores(taskConfig, keyValue));
     const component = await this.components.provide({
       taskConfig,
       taskDir,
@@ -124,6 +129,7 @@ export class TaskManager {
       ...(services ? { services } : {}),
       ...(http ? { http } : {}),
       ...(vault ? { vault } : {}),
+      ...(keyValue ? { keyValue } : {}),
     };
 
     this.event(config, `Loading component ${taskConfig.component}`);
@@ -297,6 +303,8 @@ export class TaskManager {
 
   private onProgress(config: TaskConfig__Output, message: ProgressMessage): void {
     if (message.type !== 'phase') return;
+    if (message.phase === 'adapting')
+      this.event(config, 'Adapting a WASI preview1 module into a component (the preview1 command adapter of jco)');
     if (message.phase === 'compiling')
       this.event(config, 'Compiling component (first start of this digest on this node)');
     if (message.phase === 'cached') this.event(config, 'Using compiled component from the node cache');
