@@ -1,9 +1,11 @@
-// Builds the WASI host of one instance from a task's grants: guest stdio
-// goes to this process's stdout/stderr (the task's log FIFOs), outbound
-// decisions to the task's stderr as audit lines.
+// Builds the host of one instance from a task's grants: the WASI 0.2
+// interfaces (src/wasi/) and the Spin ones (src/spin/). Guest stdio goes to
+// this process's stdout/stderr (the task's log FIFOs), outbound decisions
+// and denied key-value stores to the task's stderr as audit lines.
 import { writeAllSync } from '../wasi/fd-output.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import { wasiHost, type ImportObject } from '../wasi/host.js';
+import type { ConfigSource } from '../wasi/config-store.js';
 import { configSource, environmentWithSecrets, NO_SECRETS, type SecretKeys } from './config-view.js';
 import type { Grants } from '../ipc/grants.js';
 import { mibToPages } from './memory-ceiling.js';
@@ -12,16 +14,36 @@ import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { guestServiceRouter } from './guest-service-router.js';
 import { isServiceDomain } from '../services/service-ref.js';
+import { grantedStores, type KeyValueBackend } from '../spin/granted-stores.js';
+import { spinHost } from '../spin/host.js';
 
 /**
  * `secrets`: the values the task host holds for the job's Vault secrets, if any.
  * `output`: where this task's stdio goes (a pool host runs several tasks).
+ * `keyValue`: where the granted key-value stores live (LaunchSpec.keyValue).
  */
 export function hostForTask(
   grants: Grants,
   secrets: SecretKeys = NO_SECRETS,
   output: TaskOutput = taskOutput,
+  keyValue?: KeyValueBackend,
 ): ImportObject {
+  const config = configSource(grants.config, secrets);
+  return {
+    ...wasiHostForTask(grants, secrets, output, config),
+    ...spinHost({
+      config,
+      keyValue: grantedStores({
+        grants: grants.keyValueStores ?? [],
+        backend: keyValue,
+        secret: (key) => secrets.get(key),
+        notice: (message) => notice(message, output),
+      }),
+    }),
+  };
+}
+
+function wasiHostForTask(grants: Grants, secrets: SecretKeys, output: TaskOutput, config: ConfigSource): ImportObject {
   const allow = grants.outboundHttp
     .map(parseAllowEntry)
     .filter((entry): entry is AllowEntry => typeof entry !== 'string');
@@ -47,7 +69,7 @@ export function hostForTask(
         notice(`outbound HTTP to ${authority} denied: ${why}`, output);
       },
     },
-    config: configSource(grants.config, secrets),
+    config,
   });
 }
 

@@ -5,6 +5,7 @@ import { GuestExit } from '../wasi/cli.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
 import type { Grants } from '../ipc/grants.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';
@@ -16,17 +17,21 @@ interface RunExport {
   run(): void;
 }
 
-/** `output` and `meter`: a pool host's task (its own log fds, its linear memory counted). */
+/**
+ * `output` and `meter`: a pool host's task (its own log fds, its linear memory counted).
+ * `keyValue`: where the task's key-value stores live (LaunchSpec.keyValue).
+ */
 export async function runCommand(
   component: PreparedComponent,
   grants: Grants,
   secrets?: SecretKeys,
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
+  keyValue?: KeyValueBackend,
 ): Promise<number> {
   const instance = await instantiateComponent(
     component,
-    hostForTask(grants, secrets, output),
+    hostForTask(grants, secrets, output, keyValue),
     instantiateOptions(grants, meter),
   );
   const runner = (instance['run'] ?? instance['wasi:cli/run@0.2.12']) as RunExport | undefined;

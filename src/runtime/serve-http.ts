@@ -26,6 +26,7 @@ import {
 import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
 import type { Grants } from '../ipc/grants.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import type { LinearMemoryMeter } from './linear-memory-meter.js';
@@ -62,10 +63,11 @@ export async function serveHttp(
   secrets?: SecretKeys,
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
+  keyValue?: KeyValueBackend,
 ): Promise<HttpService> {
   const instances = await requestInstances(
     component,
-    hostForTask(grants, secrets, output),
+    hostForTask(grants, secrets, output, keyValue),
     instantiateOptions(grants, meter),
     {
       mode: grants.httpInstance,

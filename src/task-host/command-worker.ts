@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from '../errors.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
 import type { Grants } from '../ipc/grants.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 import { runCommand } from '../runtime/run-command.js';
 import { notice, useTaskOutput } from '../runtime/task-output.js';
 import { sharedSecretKeys } from './shared-secrets.js';
@@ -17,6 +18,7 @@ export interface CommandWorkerData {
   readonly secrets: SharedArrayBuffer;
   readonly stdout: number;
   readonly stderr: number;
+  readonly keyValue?: KeyValueBackend;
 }
 
 /** What the worker posts when the command has finished. */
@@ -28,7 +30,14 @@ const data = workerData as CommandWorkerData;
 useTaskOutput(data.stdout, data.stderr);
 let code: number;
 try {
-  code = await runCommand(data.component, data.grants, sharedSecretKeys(data.secrets));
+  code = await runCommand(
+    data.component,
+    data.grants,
+    sharedSecretKeys(data.secrets),
+    undefined,
+    undefined,
+    data.keyValue,
+  );
 } catch (err) {
   notice(`command failed: ${describeError(err)}`);
   code = 1;

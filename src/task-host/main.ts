@@ -150,8 +150,11 @@ async function main(): Promise<void> {
       ),
       spec.vault
         ? import('./secrets.js').then(({ startSecrets }) =>
-            startSecrets(vaultOf(spec), grants.config, (message, annotations) =>
-              events.publishEvent(message, annotations),
+            startSecrets(
+              vaultOf(spec),
+              grants.config,
+              (message, annotations) => events.publishEvent(message, annotations),
+              (grants.keyValueStores ?? []).flatMap((store) => (store.tokenSecret ? [store.tokenSecret] : [])),
             ),
           )
         : undefined,
@@ -223,7 +226,7 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
   const { runCommand } = await import('../runtime/run-command.js');
   report({ type: 'ready', world: 'command', digest: component.digest });
   closeProgress();
-  const code = await runCommand(component, grants);
+  const code = await runCommand(component, grants, undefined, undefined, undefined, spec.keyValue);
   writeExitFileSync(spec.exitFile, exitedWithCode(code));
   process.exit(code);
 }
@@ -268,6 +271,7 @@ async function runCommandWithSecrets(
       secrets: shared,
       stdout: taskOutput.stdout,
       stderr: taskOutput.stderr,
+      ...(spec.keyValue ? { keyValue: spec.keyValue } : {}),
     } satisfies CommandWorkerData,
     env: {},
   });
@@ -298,7 +302,7 @@ async function runHttpService(
   let service;
   try {
     const { serveHttp } = await import('../runtime/serve-http.js');
-    service = await serveHttp(component, grants, listen, secrets?.store);
+    service = await serveHttp(component, grants, listen, secrets?.store, undefined, undefined, spec.keyValue);
   } catch (err) {
     await secrets?.revokeAll();
     const code = err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED';

@@ -47,6 +47,7 @@ export function performPinned(request: SyncFetchRequest): Promise<SyncFetchResul
       path: `${url.pathname}${url.search}`,
       headers: headers.flat(),
       ...(https ? { servername: url.hostname, agent: httpsAgent } : { agent: httpAgent }),
+      ...(https && pin.caCertPem ? { ca: pin.caCertPem } : {}),
     };
     const req: ClientRequest = https ? httpsRequest(options) : httpRequest(options);
     const connectTimer = setTimeout(() => {
