@@ -155,7 +155,7 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
       allowServices,
       httpInstance,
       ...(configGrants ? { configGrants } : {}),
-      keyValueStores,
+      ...(keyValueStores.length > 0 ? { keyValueStores } : {}),
       ...(spin ? { spin } : {}),
     };
   } catch (err) {

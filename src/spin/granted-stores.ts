@@ -28,9 +28,13 @@ export interface GrantedStoresOptions {
   readonly notice: (message: string) => void;
 }
 
+/** How often the same notice may reach the task's log: a request loop must not flood it. */
+const NOTICE_EVERY_MS = 30_000;
+
 export function grantedStores(options: GrantedStoresOptions): KeyValueStores {
   const { grants, backend } = options;
-  if (grants.length === 0 || !backend) return denyingStores(options.notice);
+  const notice = rateLimited(options.notice);
+  if (grants.length === 0 || !backend) return denyingStores(notice);
   const buckets = new Map<string, KeyValueBucket>(
     grants.map((grant) => [
       grant.label,
@@ -39,11 +43,11 @@ export function grantedStores(options: GrantedStoresOptions): KeyValueStores {
         prefix: grant.consulPrefix,
         endpoint: backend.consul,
         token: grant.tokenSecret === undefined ? () => backend.nodeToken : tokenFrom(grant.tokenSecret, options.secret),
-        onFailure: options.notice,
+        onFailure: notice,
       }),
     ]),
   );
-  const denying = denyingStores(options.notice, [...buckets.keys()]);
+  const denying = denyingStores(notice, [...buckets.keys()]);
   return { open: (label) => buckets.get(label) ?? denying.open(label) };
 }
 
@@ -55,19 +59,26 @@ function tokenFrom(key: string, secret: (key: string) => string | undefined): ()
   };
 }
 
-/** Refuses every label, with a notice per label at most every 30 s. */
+/** Refuses every label, saying so in the task's log. */
 function denyingStores(notice: (message: string) => void, granted: readonly string[] = []): KeyValueStores {
-  const lastNotice = new Map<string, number>();
   return {
     open(label) {
-      const now = Date.now();
-      if ((lastNotice.get(label) ?? -Infinity) < now - 30_000) {
-        lastNotice.set(label, now);
-        notice(
-          `key-value store ${JSON.stringify(label)} denied: not granted to this task (granted: ${granted.join(', ') || 'none'}); grant it with key_value_store ${JSON.stringify(label)} { consul_prefix = "..." } in the task config`,
-        );
-      }
+      notice(
+        `key-value store ${JSON.stringify(label)} denied: not granted to this task (granted: ${granted.join(', ') || 'none'}); grant it with key_value_store ${JSON.stringify(label)} { consul_prefix = "..." } in the task config`,
+      );
       return NO_KEY_VALUE_STORES.open(label);
     },
+  };
+}
+
+/** `notice`, passing each distinct message at most every NOTICE_EVERY_MS. */
+function rateLimited(notice: (message: string) => void): (message: string) => void {
+  const last = new Map<string, number>();
+  return (message) => {
+    const now = Date.now();
+    if ((last.get(message) ?? -Infinity) > now - NOTICE_EVERY_MS) return;
+    if (last.size > 1000) last.clear(); // distinct messages (keys in them) must not grow without end
+    last.set(message, now);
+    notice(message);
   };
 }

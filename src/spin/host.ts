@@ -43,6 +43,7 @@ export const SPIN_INTERFACE_VERSIONS: ReadonlyMap<string, readonly string[]> = n
     'fermyon:spin/postgres',
     'fermyon:spin/mysql',
     'fermyon:spin/sqlite',
+    'fermyon:spin/rdbms-types',
   ].map((name): [string, string[]] => [name, ['2.0.0']]),
   ...['wasi:keyvalue/store', 'wasi:keyvalue/atomics', 'wasi:keyvalue/batch'].map((name): [string, string[]] => [
     name,

@@ -93,7 +93,7 @@ function checkOutboundHost(host: string, allowHttp: readonly AllowEntry[]): { mi
     const defaultPort = each === 'https' ? 443 : 80;
     const entry: AllowEntry = { host: bare, wildcard, port: port === defaultPort ? undefined : port };
     const allowed = wildcard
-      ? coveredBy(entry, allowHttp)
+      ? allowHttp.some((e) => e.wildcard && e.host === bare && e.port === entry.port) || coveredBy(entry, allowHttp)
       : isAllowed(allowHttp, each, bare.replace(/^\[|\]$/g, ''), port);
     if (!allowed)
       return {

@@ -58,6 +58,8 @@ export function unavailableInterfaces(): Record<string, object> {
         throw guestError(notAvailable('OpenTelemetry metrics export (wasi:otel/metrics)'));
       },
     },
+    // Types only: nothing to call.
     'wasi:otel/types': {},
+    'fermyon:spin/rdbms-types': {},
   };
 }

@@ -247,6 +247,8 @@ class Descriptor {
     const root = this.#mount.hostPath;
     const lexical = resolve(this.#hostPath, path);
     if (!isInside(root, lexical)) throw 'not-permitted';
+    // The mount itself (`.` at its top, how WASI libcs open a preopened directory by name).
+    if (lexical === root) return root;
     // Intermediate directories: their real location must stay inside.
     const parent = fsCall(() => realpathSync(dirname(lexical)));
     if (!isInside(root, parent)) throw 'not-permitted';

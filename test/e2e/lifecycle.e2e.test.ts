@@ -156,10 +156,10 @@ describe('task lifecycle on a real Nomad agent', () => {
     expect(eventsOf(alloc).join('\n')).toMatch(/component "local\/nothere.wasm" not found in the task dir/);
   });
 
-  it('a core module (not a component) fails with a message saying so', async () => {
-    const jobId = await run({ id: 'core-module', type: 'batch', component: 'core-module' });
-    const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'core module to fail');
-    expect(eventsOf(alloc).join('\n')).toContain('is a core WebAssembly module, not a component');
+  it('a core module that is no preview1 command (a Go reactor) fails with a message saying so', async () => {
+    const jobId = await run({ id: 'reactor-module', type: 'batch', component: 'reactor-go' });
+    const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'reactor module to fail');
+    expect(eventsOf(alloc).join('\n')).toContain('is a WASI preview1 reactor (it exports _initialize and no _start)');
   });
 
   it('a non-Wasm file fails as COMPONENT_INVALID, and a good task still runs afterwards', async () => {
