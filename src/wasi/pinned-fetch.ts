@@ -82,7 +82,8 @@ export function performPinned(request: SyncFetchRequest): Promise<SyncFetchResul
           if (req.reusedSocket && !responded) return fail('connection-terminated', message, true, false);
           return fail('connection-terminated', message, !responded && IDEMPOTENT.has(request.method), !responded);
         default:
-          if (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT'))
+          // OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE: a CA not trusted) and Node's own.
+          if (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT') || err.code?.includes('VERIFY'))
             return fail('TLS-certificate-error', message, false, false);
           return fail('internal-error', message, !connected, !connected);
       }

@@ -25,12 +25,12 @@ export interface HostRun {
   readonly http?: { host: string; port: number };
   /** First known instances of granted services (LaunchSpec.services). */
   readonly services?: readonly unknown[];
+  /** Where granted key-value stores live (LaunchSpec.keyValue). */
+  readonly keyValue?: KeyValueBackend;
 }
 
 /** The launch spec the plugin would write for this run (a fresh state dir each time). */
-export function launchSpecFor(
-  run: HostRun & { readonly vault?: VaultTaskSpec; readonly keyValue?: KeyValueBackend },
-): Record<string, unknown> {
+export function launchSpecFor(run: HostRun & { readonly vault?: VaultTaskSpec }): Record<string, unknown> {
   const stateDir = join(run.dir, `${run.component}-${process.hrtime.bigint()}`);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   return {
