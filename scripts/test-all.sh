@@ -78,7 +78,8 @@ wait_for cosign || echo "WARNING: cosign could not be built; cosign interop test
 vitest_suite cosign test/verify/cosign-interop.test.ts
 
 step "Vault secrets: lease manager, task host, end to end (real Vault, real PostgreSQL, real Nomad)"
-if wait_for vault; then
+# The Spin app's store token comes from Vault's Consul engine: that test needs Consul too.
+if wait_for vault && wait_for consul; then
   vitest_suite vault test/vault test/e2e/vault.e2e.test.ts --no-file-parallelism
 else
   status=1

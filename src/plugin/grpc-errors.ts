@@ -13,9 +13,13 @@ const RECOVERABLE_ERROR_TYPE_URL = 'type.googleapis.com/hashicorp.nomad.plugins.
 
 let encoders: ReturnType<typeof loadStatusEncoders> | undefined;
 
-/** A status for a failed StartTask, with Nomad's recoverable/unrecoverable marker. */
+/**
+ * A status for a failed StartTask, with Nomad's recoverable/unrecoverable
+ * marker. The message leads with the error's code (`[COMPONENT_INVALID] ...`):
+ * it is what `nomad alloc status` shows as the Driver Failure.
+ */
 export function startTaskStatus(err: unknown): Partial<grpc.StatusObject> {
-  const message = describeError(err);
+  const message = isDriverError(err) ? `[${err.code}] ${err.message}` : describeError(err);
   const recoverable = isDriverError(err) && err.recoverable;
   encoders ??= loadStatusEncoders();
   const detail = encoders.recoverableError.encode({ recoverable }).finish();
