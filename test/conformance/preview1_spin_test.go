@@ -49,7 +49,7 @@ func TestSpinManifestWithUngrantedStoreFailsTheStart(t *testing.T) {
 		"component":     "local/spin-py-app.wasm",
 		"port":          "http",
 		"config_values": []map[string]interface{}{{"greeting": "hi", "api_token": "t"}},
-		"allow_http":    []string{"127.0.0.1:8500"},
+		"allow_http":    []string{"api.example.com"},
 		"spin":          []map[string]interface{}{{"manifest": "local/spin.toml"}},
 	}, nil)
 	task.config.Resources.Ports = &structs.AllocatedPorts{{Label: "http", Value: 20000, HostIP: "127.0.0.1"}}

@@ -17,7 +17,7 @@ const allow = (...entries: string[]): AllowEntry[] => entries.map((e) => parseAl
 /** What the README's job for the test app grants. */
 const JOB: SpinJobGrants = {
   keyValueStores: [{ label: 'default', consulPrefix: 'apps/spin-py-app/default' }],
-  allowHttp: allow('127.0.0.1:8500'),
+  allowHttp: allow('api.example.com'),
   configValueKeys: ['greeting'],
   configKeys: ['api_token'],
   servesHttp: true,
@@ -40,7 +40,7 @@ describe('spin.toml', () => {
       id: 'spin-py-app',
       source: 'app.wasm',
       keyValueStores: ['default'],
-      allowedOutboundHosts: ['http://127.0.0.1:8500'],
+      allowedOutboundHosts: ['https://api.example.com'],
       variables: { greeting: '{{ greeting }}', api_token: '{{ api_token }}' },
       httpRoutes: ['/...'],
       otherTriggers: [],
@@ -66,7 +66,7 @@ describe('spin.toml', () => {
     expect(message).toContain('key-value store "default": add key_value_store "default" { consul_prefix =');
     expect(message).toContain('variable "greeting" ({{ greeting }} in the manifest): grant it with config_values');
     expect(message).toContain('variable "api_token"');
-    expect(message).toContain('outbound host "http://127.0.0.1:8500": add "127.0.0.1:8500" to allow_http');
+    expect(message).toContain('outbound host "https://api.example.com": add "api.example.com" to allow_http');
   });
 
   it('matches variables to dotted and wildcard config keys the way variables.get answers them', () => {
