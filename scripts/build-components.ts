@@ -17,8 +17,9 @@
 //   (scripts/components/python.ts says how).
 // - go/<name>/: a Go program built with GOOS=wasip1 into a WASI preview1 core
 //   module (scripts/components/go.ts).
+// - python/<name>/spin.toml: a Spin app's manifest, copied as <name>.spin.toml.
 // Up-to-date outputs (same sources, same toolchain) are skipped.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -85,9 +86,18 @@ async function main(): Promise<void> {
     );
   }
   Object.assign(digests, await buildPythonComponents(ROOT, OUT), await buildGoPrograms(ROOT, OUT));
+  await copySpinManifests();
   await writeBadInputs(prelude);
   await writeFile(join(OUT, 'components.json'), `${JSON.stringify(digests, null, 2)}\n`);
   console.log(`${Object.keys(digests).length} components in ${OUT}`);
+}
+
+/** A Spin app's spin.toml beside its component, as <name>.spin.toml: what a job fetches with it. */
+async function copySpinManifests(): Promise<void> {
+  for (const name of await readdir(join(SOURCES, 'python'))) {
+    const manifest = join(SOURCES, 'python', name, 'spin.toml');
+    if (existsSync(manifest)) await cp(manifest, join(OUT, `${name}.spin.toml`));
+  }
 }
 
 /** Sources with `;; variant:` lines, one entry per variant: [name, source with its tokens replaced]. */

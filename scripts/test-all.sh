@@ -85,9 +85,9 @@ else
   status=1
 fi
 
-step "services: Consul catalog, end to end (real Consul, real Nomad)"
-if wait_for consul; then
-  vitest_suite services test/services test/e2e/consul.e2e.test.ts test/e2e/consul-acl.e2e.test.ts --no-file-parallelism
+step "services: Consul catalog and key-value stores, end to end (real Consul, real Vault for the Spin app, real Nomad)"
+if wait_for consul && wait_for vault; then
+  vitest_suite services test/services test/e2e/consul.e2e.test.ts test/e2e/consul-acl.e2e.test.ts test/e2e/consul-spin.e2e.test.ts --no-file-parallelism
 else
   status=1
 fi

@@ -25,7 +25,7 @@ const hosts: RunningHost[] = [];
 /** Tokens in Consul that Vault's Consul engine made for the `cart` role. */
 async function vaultIssuedTokens(): Promise<string[]> {
   const tokens = await consul.api<{ AccessorID: string; Description: string }[]>('GET', '/v1/acl/tokens');
-  return tokens.filter((token) => token.Description.includes('cart')).map((token) => token.AccessorID);
+  return tokens.filter((token) => token.Description.startsWith('Vault ')).map((token) => token.AccessorID);
 }
 
 beforeAll(async () => {
