@@ -4,7 +4,6 @@
 // its prefix and its token; and the store itself (dist/spin/consul-kv.js)
 // over TLS. The guest's calls are synchronous; each goes through the sync
 // fetch worker like outbound HTTP.
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
