@@ -49,7 +49,6 @@ const UNAVAILABLE: readonly [string, string][] = [
   ['fermyon:spin/mysql', 'outbound MySQL'],
   ['fermyon:spin/sqlite', 'SQLite'],
   ['spin:sqlite/', 'SQLite'],
-  ['wasi:otel/', 'OpenTelemetry export (spans and logs are dropped)'],
 ];
 
 /** Import prefix → what a job must grant for it to be of any use. */

@@ -22,6 +22,8 @@ import {
   type ServicesConfig,
 } from './services-config.js';
 import { decodeVaultConfig, vaultConfigSpec, type VaultPluginConfig } from './vault-config.js';
+import { decodeTelemetryConfig, telemetryConfigSpec } from './telemetry-config.js';
+import type { TelemetrySettings } from '../telemetry/settings.js';
 
 /** What the operator lets any job on this node ask for. */
 export interface GrantCeilings {
@@ -49,6 +51,8 @@ export interface PluginConfig {
   readonly vault?: VaultPluginConfig;
   /** How tasks are isolated from each other (README: "Pooled tier"). */
   readonly isolation: Isolation;
+  /** OpenTelemetry export (`telemetry {}` and OTEL_* env); undefined = off. */
+  readonly telemetry?: TelemetrySettings;
 }
 
 /**
@@ -78,6 +82,7 @@ export const pluginConfigSpec: Spec = object({
   vault: vaultConfigSpec,
   isolation: withDefault(attr('isolation', 'string'), '"process"'),
   pool_max_tasks: withDefault(attr('pool_max_tasks', 'number'), String(DEFAULT_POOL_MAX_TASKS)),
+  telemetry: telemetryConfigSpec,
 });
 
 const NO_CEILINGS: GrantCeilings = {
@@ -97,10 +102,14 @@ export const defaultPluginConfig: PluginConfig = {
   isolation: { mode: 'process' },
 };
 
-export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
-  // Without a config block Nomad may send nothing at all.
-  if (msgpack.length === 0) return defaultPluginConfig;
+/** `env`: the plugin's environment, for the standard OTEL_* variables. */
+export function decodePluginConfig(
+  msgpack: Uint8Array,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): PluginConfig {
   try {
+    // Without a config block Nomad may send nothing at all.
+    if (msgpack.length === 0) return withTelemetry(defaultPluginConfig, decodeTelemetryConfig(undefined, env));
     const config = ConfigReader.root(decodeCtyMsgpack(msgpack), 'config');
     const cacheDir = config.optionalString('cache_dir') ?? DEFAULT_CACHE_DIR;
     if (!cacheDir.startsWith('/'))
@@ -114,8 +123,10 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
     if (maxMemoryMb !== undefined && !(maxMemoryMb > 0))
       throw new Error('config field "max_memory_mb": must be a positive number of MiB');
     const vault = decodeVaultConfig(config.optionalBlock('vault'));
+    const telemetry = decodeTelemetryConfig(config.optionalBlock('telemetry'), env);
     return {
       ...(vault ? { vault } : {}),
+      ...(telemetry ? { telemetry } : {}),
       cacheDir,
       cacheMaxBytes: positiveMiB(config, 'cache_max_mb', DEFAULT_CACHE_MAX_MB),
       maxComponentBytes: positiveMiB(config, 'max_component_mb', DEFAULT_MAX_COMPONENT_MB),
@@ -133,6 +144,10 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
   } catch (err) {
     throw new DriverError('PLUGIN_CONFIG_INVALID', `invalid plugin config: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function withTelemetry(config: PluginConfig, telemetry: TelemetrySettings | undefined): PluginConfig {
+  return telemetry ? { ...config, telemetry } : config;
 }
 
 function decodeIsolation(config: ConfigReader): Isolation {

@@ -57,6 +57,14 @@ export interface WasmTaskConfig {
   readonly keyValueStores?: readonly KeyValueStoreGrant[];
   /** The Spin manifest to check the grants against, if the job names one. */
   readonly spin?: SpinManifestRef;
+  /** The job's own telemetry settings (`telemetry { sample_ratio, attributes }`); undefined when none. */
+  readonly telemetry?: TaskTelemetryConfig;
+}
+
+/** Per-job telemetry: where it makes sense to differ from the node (sampling, extra resource attributes). */
+export interface TaskTelemetryConfig {
+  readonly sampleRatio: number | undefined;
+  readonly attributes: Readonly<Record<string, string>>;
 }
 
 export const taskConfigSpec: Spec = object({
@@ -82,6 +90,10 @@ export const taskConfigSpec: Spec = object({
   http_instance: attr('http_instance', 'string'),
   ...secretConfigFields,
   ...keyValueConfigFields,
+  telemetry: singleBlock(
+    'telemetry',
+    object({ sample_ratio: attr('sample_ratio', 'number'), attributes: attr('attributes', 'map(string)') }),
+  ),
 });
 
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -142,7 +154,9 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
       ),
     );
     const spin = decodeSpinManifestRef(config);
+    const telemetry = decodeTaskTelemetry(config.optionalBlock('telemetry'));
     return {
+      ...(telemetry ? { telemetry } : {}),
       component,
       checksum,
       auth,
@@ -161,4 +175,12 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
   } catch (err) {
     throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function decodeTaskTelemetry(block: ConfigReader | undefined): TaskTelemetryConfig | undefined {
+  if (!block) return undefined;
+  const sampleRatio = block.optionalNumber('sample_ratio');
+  if (sampleRatio !== undefined && !(sampleRatio >= 0 && sampleRatio <= 1))
+    throw new Error(`config field "telemetry.sample_ratio": must be between 0 and 1, got ${sampleRatio}`);
+  return { sampleRatio, attributes: block.stringMap('attributes') };
 }

@@ -9,6 +9,7 @@ import type { KnownServiceSet } from '../services/service-directory.js';
 import type { VaultTaskSpec } from '../vault/secret-spec.js';
 import type { PrewarmHint } from '../runtime/prewarm.js';
 import type { KeyValueBackend } from '../spin/granted-stores.js';
+import type { TaskTelemetrySpec } from '../telemetry/identity.js';
 
 export interface LaunchSpec {
   readonly version: 2;
@@ -52,6 +53,11 @@ export interface LaunchSpec {
    * to the component.
    */
   readonly keyValue?: KeyValueBackend;
+  /**
+   * Telemetry export settings, the task's Nomad identity and the plugin's
+   * start span (a traceparent, never a secret); absent when telemetry is off.
+   */
+  readonly telemetry?: TaskTelemetrySpec;
 }
 
 export type ProgressMessage =

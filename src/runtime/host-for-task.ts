@@ -5,7 +5,6 @@
 import { writeAllSync } from '../wasi/fd-output.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import { wasiHost, type ImportObject } from '../wasi/host.js';
-import type { ConfigSource } from '../wasi/config-store.js';
 import { configSource, environmentWithSecrets, NO_SECRETS, type SecretKeys } from './config-view.js';
 import type { Grants } from '../ipc/grants.js';
 import { mibToPages } from './memory-ceiling.js';
@@ -14,23 +13,30 @@ import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { guestServiceRouter } from './guest-service-router.js';
 import { isServiceDomain } from '../services/service-ref.js';
+import type { TaskTelemetryHooks } from '../telemetry/hooks.js';
+import { observedConfig } from './observed-config.js';
+import type { ConfigSource } from '../wasi/config-store.js';
 import { grantedStores, type KeyValueBackend } from '../spin/granted-stores.js';
 import { spinHost } from '../spin/host.js';
 
 /**
  * `secrets`: the values the task host holds for the job's Vault secrets, if any.
  * `output`: where this task's stdio goes (a pool host runs several tasks).
+ * `telemetry`: the task's hooks when telemetry is on (nothing is observed otherwise).
  * `keyValue`: where the granted key-value stores live (LaunchSpec.keyValue).
  */
 export function hostForTask(
   grants: Grants,
   secrets: SecretKeys = NO_SECRETS,
   output: TaskOutput = taskOutput,
+  telemetry?: TaskTelemetryHooks,
   keyValue?: KeyValueBackend,
 ): ImportObject {
-  const config = configSource(grants.config, secrets);
+  const config = telemetry
+    ? observedConfig(configSource(grants.config, secrets), grants.config, telemetry)
+    : configSource(grants.config, secrets);
   return {
-    ...wasiHostForTask(grants, secrets, output, config),
+    ...wasiHostForTask(grants, secrets, output, config, telemetry),
     ...spinHost({
       config,
       keyValue: grantedStores({
@@ -43,7 +49,13 @@ export function hostForTask(
   };
 }
 
-function wasiHostForTask(grants: Grants, secrets: SecretKeys, output: TaskOutput, config: ConfigSource): ImportObject {
+function wasiHostForTask(
+  grants: Grants,
+  secrets: SecretKeys,
+  output: TaskOutput,
+  config: ConfigSource,
+  telemetry: TaskTelemetryHooks | undefined,
+): ImportObject {
   const allow = grants.outboundHttp
     .map(parseAllowEntry)
     .filter((entry): entry is AllowEntry => typeof entry !== 'string');
@@ -61,15 +73,18 @@ function wasiHostForTask(grants: Grants, secrets: SecretKeys, output: TaskOutput
       ...(guestServiceRouter.router ? { services: guestServiceRouter.router } : {}),
       onDecision: ({ allowed, authority, reason }) => {
         if (allowed) return;
+        const service = isServiceDomain(authority.replace(/:\d+$/, ''));
         const why =
-          reason ??
-          (isServiceDomain(authority.replace(/:\d+$/, ''))
-            ? "not a service in the task's allow_services list"
-            : "not in the task's allow_http list");
+          reason ?? (service ? "not a service in the task's allow_services list" : "not in the task's allow_http list");
         notice(`outbound HTTP to ${authority} denied: ${why}`, output);
+        telemetry?.denied(service ? 'service' : 'http', authority);
       },
+      ...(telemetry ? { observe: (request) => telemetry.outbound(request) } : {}),
     },
     config,
+    ...(telemetry
+      ? { onFilesystemEscape: (path: string) => telemetry.denied('filesystem', path), guestSpans: telemetry.guest }
+      : {}),
   });
 }
 

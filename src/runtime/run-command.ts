@@ -5,13 +5,14 @@ import { GuestExit } from '../wasi/cli.js';
 import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
 import type { Grants } from '../ipc/grants.js';
-import type { KeyValueBackend } from '../spin/granted-stores.js';
 import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { instantiateComponent } from './instantiate.js';
 import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap } from './traps.js';
+import type { TaskTelemetryHooks } from '../telemetry/hooks.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 
 interface RunExport {
   run(): void;
@@ -19,6 +20,7 @@ interface RunExport {
 
 /**
  * `output` and `meter`: a pool host's task (its own log fds, its linear memory counted).
+ * `telemetry`: the run as a span with its exit code (instantiation included).
  * `keyValue`: where the task's key-value stores live (LaunchSpec.keyValue).
  */
 export async function runCommand(
@@ -27,13 +29,42 @@ export async function runCommand(
   secrets?: SecretKeys,
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
+  telemetry?: TaskTelemetryHooks,
   keyValue?: KeyValueBackend,
 ): Promise<number> {
-  const instance = await instantiateComponent(
-    component,
-    hostForTask(grants, secrets, output, keyValue),
-    instantiateOptions(grants, meter),
-  );
+  if (!telemetry) return run(component, grants, secrets, output, meter, undefined, keyValue);
+  const ran = telemetry.commandRun();
+  let code = 1;
+  try {
+    code = await run(component, grants, secrets, output, meter, telemetry, keyValue);
+    return code;
+  } finally {
+    ran(code);
+  }
+}
+
+async function run(
+  component: PreparedComponent,
+  grants: Grants,
+  secrets: SecretKeys | undefined,
+  output: TaskOutput,
+  meter: LinearMemoryMeter | undefined,
+  telemetry?: TaskTelemetryHooks,
+  keyValue?: KeyValueBackend,
+): Promise<number> {
+  const instantiated = telemetry?.instantiation('start');
+  let instance: Record<string, unknown>;
+  try {
+    instance = await instantiateComponent(
+      component,
+      hostForTask(grants, secrets, output, telemetry, keyValue),
+      instantiateOptions(grants, meter),
+    );
+  } catch (err) {
+    instantiated?.(err);
+    throw err;
+  }
+  instantiated?.();
   const runner = (instance['run'] ?? instance['wasi:cli/run@0.2.12']) as RunExport | undefined;
   if (!runner) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:cli/run export');
   try {

@@ -30,6 +30,8 @@ export interface ProvideRequest {
   readonly namespace: string;
   /** Adds a task event (message, annotations). */
   readonly report: (message: string, annotations?: Record<string, string>) => void;
+  /** Runs each phase (`fetch`, `verify`) inside this wrapper (telemetry times it); they run as they are without one. */
+  readonly phase?: <T>(name: 'fetch' | 'verify' | 'policy', work: () => Promise<T>) => Promise<T>;
   readonly log: Logger;
 }
 
@@ -43,24 +45,29 @@ export class ComponentProvider {
     const { blobs, manifests, verified } = this.storesFor(config.cacheDir);
     const { taskConfig, report } = request;
     const source = parseComponentSource(taskConfig.component, taskConfig.checksum);
-    const fetched = await fetchComponent(source, {
-      taskDir: request.taskDir,
-      store: blobs,
-      manifests,
-      registries: config.registries,
-      auth: taskConfig.auth,
-      maxBytes: config.maxComponentBytes,
-      report: (message) => report(message),
-    });
+    const phase = request.phase ?? (<T>(_name: string, work: () => Promise<T>): Promise<T> => work());
+    const fetched = await phase('fetch', () =>
+      fetchComponent(source, {
+        taskDir: request.taskDir,
+        store: blobs,
+        manifests,
+        registries: config.registries,
+        auth: taskConfig.auth,
+        maxBytes: config.maxComponentBytes,
+        report: (message) => report(message),
+      }),
+    );
     const release = fetched.kind === 'file' ? () => undefined : blobs.pin(fetched.digest);
     try {
-      const admission = await admitComponent(fetched, {
-        namespace: request.namespace,
-        signatures: config.signatures,
-        verified,
-        taskDir: request.taskDir,
-        componentField: taskConfig.component,
-      });
+      const admission = await phase('verify', () =>
+        admitComponent(fetched, {
+          namespace: request.namespace,
+          signatures: config.signatures,
+          verified,
+          taskDir: request.taskDir,
+          componentField: taskConfig.component,
+        }),
+      );
       this.reportAdmission(admission, request);
       // Only a download can push the cache over its bound.
       if (fetched.kind !== 'file' && fetched.downloaded) this.collectInBackground(config, blobs, request.log);

@@ -4,7 +4,8 @@
 // - key-value stores (fermyon:spin/key-value, wasi:keyvalue/*) backed by
 //   Consul KV, only the stores the job grants;
 // - everything else Spin offers (LLM, Redis, MQTT, PostgreSQL, MySQL,
-//   SQLite, wasi:otel) present but answering "not available".
+//   SQLite) present but answering "not available".
+// (wasi:otel, which Spin SDKs may import too, is the WASI host's: src/wasi/otel.ts.)
 // Deny by default, like the WASI host: nothing reaches the component that
 // the job did not grant.
 import type { ConfigSource } from '../wasi/config-store.js';
@@ -51,10 +52,6 @@ export const SPIN_INTERFACE_VERSIONS: ReadonlyMap<string, readonly string[]> = n
   ]),
   ['spin:postgres/postgres', ['3.0.0', '4.0.0', '4.1.0']],
   ['spin:sqlite/sqlite', ['3.0.0']],
-  ...['wasi:otel/tracing', 'wasi:otel/logs', 'wasi:otel/metrics', 'wasi:otel/types'].map((name): [string, string[]] => [
-    name,
-    ['0.2.0-rc.2'],
-  ]),
 ]);
 
 /** Whether a Spin import (`fermyon:spin/variables@2.0.0`, or without a version) is served. */

@@ -23,15 +23,6 @@ function refusingConnection(what: string, make: (message: string) => unknown): o
 const other = (message: string): unknown => ({ tag: 'other', val: message });
 const sqliteIo = (message: string): unknown => ({ tag: 'io', val: message });
 
-/** An empty span context: no parent span, not sampled. */
-const NO_SPAN = {
-  traceId: '00000000000000000000000000000000',
-  spanId: '0000000000000000',
-  traceFlags: { sampled: false },
-  isRemote: false,
-  traceState: [],
-};
-
 export function unavailableInterfaces(): Record<string, object> {
   const llm = (): never => {
     throw guestError({ tag: 'runtime-error', val: notAvailable('Spin LLM inferencing (fermyon:spin/llm)') });
@@ -46,20 +37,7 @@ export function unavailableInterfaces(): Record<string, object> {
     // jco asks for these without their version: one object serves spin:postgres@3.0.0 and @4.0.0.
     'spin:postgres/postgres': refusingConnection('Outbound PostgreSQL (spin:postgres/postgres)', other),
     'spin:sqlite/sqlite': refusingConnection('SQLite (spin:sqlite/sqlite)', sqliteIo),
-    // wasi:otel: no call has an error to answer but metrics export; spans and logs are dropped.
-    'wasi:otel/tracing': {
-      onStart: (): void => undefined,
-      onEnd: (): void => undefined,
-      outerSpanContext: () => NO_SPAN,
-    },
-    'wasi:otel/logs': { onEmit: (): void => undefined },
-    'wasi:otel/metrics': {
-      export: (): never => {
-        throw guestError(notAvailable('OpenTelemetry metrics export (wasi:otel/metrics)'));
-      },
-    },
     // Types only: nothing to call.
-    'wasi:otel/types': {},
     'fermyon:spin/rdbms-types': {},
   };
 }

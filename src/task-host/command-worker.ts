@@ -11,6 +11,7 @@ import type { KeyValueBackend } from '../spin/granted-stores.js';
 import { runCommand } from '../runtime/run-command.js';
 import { notice, useTaskOutput } from '../runtime/task-output.js';
 import { sharedSecretKeys } from './shared-secrets.js';
+import type { TaskTelemetrySpec } from '../telemetry/identity.js';
 
 export interface CommandWorkerData {
   readonly component: PreparedComponent;
@@ -18,6 +19,9 @@ export interface CommandWorkerData {
   readonly secrets: SharedArrayBuffer;
   readonly stdout: number;
   readonly stderr: number;
+  /** The task's telemetry: this thread exports its own spans (the command's run, its config reads). */
+  readonly telemetry?: TaskTelemetrySpec;
+  /** Where the task's key-value stores live (LaunchSpec.keyValue). */
   readonly keyValue?: KeyValueBackend;
 }
 
@@ -28,6 +32,13 @@ export interface CommandWorkerResult {
 
 const data = workerData as CommandWorkerData;
 useTaskOutput(data.stdout, data.stderr);
+const telemetry = data.telemetry
+  ? await (
+      await import('./telemetry.js')
+    ).startHostTelemetry(data.telemetry, { digest: data.component.digest, world: data.component.world }, (message) =>
+      notice(message),
+    )
+  : undefined;
 let code: number;
 try {
   code = await runCommand(
@@ -36,10 +47,12 @@ try {
     sharedSecretKeys(data.secrets),
     undefined,
     undefined,
+    telemetry?.task,
     data.keyValue,
   );
 } catch (err) {
   notice(`command failed: ${describeError(err)}`);
   code = 1;
 }
+await telemetry?.flush();
 parentPort?.postMessage({ code } satisfies CommandWorkerResult);
