@@ -299,15 +299,7 @@ async function runCommandTask(
   const { runCommand } = await import('../runtime/run-command.js');
   report({ type: 'ready', world: 'command', digest: component.digest });
   closeProgress();
-  const code = await runCommand(
-    component,
-    grants,
-    undefined,
-    taskOutput,
-    undefined,
-    telemetry?.task,
-    spec.keyValue,
-  );
+  const code = await runCommand(component, grants, undefined, taskOutput, undefined, telemetry?.task, spec.keyValue);
   // Before the exit status is written: Nomad may tear the task down as soon as it is.
   await telemetry?.flush();
   writeExitFileSync(spec.exitFile, exitedWithCode(code));
