@@ -34,6 +34,17 @@ for size in small large; do
   done
 done
 echo
+echo "WASI preview1 (a Go program, GOOS=wasip1, adapted at its first start) beside WASI 0.2 commands, same run:"
+printf '  %-44s %-6s %10s %10s  %s\n' "StartTask -> exit" cache p50 p90 "p50 vs the small WAT 0.2 command (same run)"
+for cache in warm cold; do
+  wat=$(metric "StartTaskToExit/small-$cache" median-ms)
+  for row in "go-wasip1:Go wasip1 module (2.8 MiB), through the adapter" "py-0.2:Python 0.2 component (18 MiB, componentize-py)"; do
+    name=${row%%:*}; label=${row#*:}
+    p50=$(metric "StartTaskToExitPreview1/$name-$cache" median-ms); p90=$(metric "StartTaskToExitPreview1/$name-$cache" p90-ms)
+    printf '  %-44s %-6s %7s ms %7s ms  %s\n' "$label" "$cache" "$p50" "$p90" "$(ratio "$p50" "$wat") (${wat} ms)"
+  done
+done
+echo
 echo "The same warm starts, pooled tier (isolation = \"pooled\"), same run, next to the process tier's:"
 printf '  %-34s %-6s %10s %10s  %s\n' "start -> ready, pooled" size p50 p90 "process tier p50 (same run)"
 for size in small large; do

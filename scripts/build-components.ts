@@ -17,8 +17,9 @@
 //   (scripts/components/python.ts says how).
 // - go/<name>/: a Go program built with GOOS=wasip1 into a WASI preview1 core
 //   module (scripts/components/go.ts).
+// - python/<name>/spin.toml: a Spin app's manifest, copied as <name>.spin.toml.
 // Up-to-date outputs (same sources, same toolchain) are skipped.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -87,9 +88,18 @@ async function main(): Promise<void> {
     );
   }
   Object.assign(digests, await buildPythonComponents(ROOT, OUT), await buildGoPrograms(ROOT, OUT));
+  await copySpinManifests();
   await writeBadInputs(prelude);
   await writeFile(join(OUT, 'components.json'), `${JSON.stringify(digests, null, 2)}\n`);
   console.log(`${Object.keys(digests).length} components in ${OUT}`);
+}
+
+/** A Spin app's spin.toml beside its component, as <name>.spin.toml: what a job fetches with it. */
+async function copySpinManifests(): Promise<void> {
+  for (const name of await readdir(join(SOURCES, 'python'))) {
+    const manifest = join(SOURCES, 'python', name, 'spin.toml');
+    if (existsSync(manifest)) await cp(manifest, join(OUT, `${name}.spin.toml`));
+  }
 }
 
 /** Sources with `;; variant:` lines, one entry per variant: [name, source with its tokens replaced]. */
@@ -157,11 +167,18 @@ async function withWitDir<T>(build: (witDir: string) => Promise<T>): Promise<T> 
   }
 }
 
-/** Inputs the driver must refuse: a file that is not Wasm, and a core module that is not a component. */
+/**
+ * Inputs made from others: a file that is not Wasm and a Go module cut in
+ * half (a download that stopped), which the driver must refuse, and a tiny
+ * WASI preview1 core module (hello-command before its adaptation), which it
+ * adapts and runs.
+ */
 async function writeBadInputs(prelude: string): Promise<void> {
   await writeFile(join(OUT, 'not-wasm.wasm'), 'this is a text file, not WebAssembly\n');
   const body = await readFile(join(SOURCES, 'wat/hello-command.wat'), 'utf8');
   await writeFile(join(OUT, 'core-module.wasm'), await parse(`(module\n${prelude}\n${body}\n)`));
+  const go = await readFile(join(OUT, 'hello-go.wasm'));
+  await writeFile(join(OUT, 'truncated-go.wasm'), go.subarray(0, go.length >> 1));
 }
 
 await main();

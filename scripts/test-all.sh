@@ -79,15 +79,16 @@ wait_for cosign || echo "WARNING: cosign could not be built; cosign interop test
 vitest_suite cosign test/verify/cosign-interop.test.ts
 
 step "Vault secrets and the token guard: lease manager, task host, end to end (real Vault, real PostgreSQL, real Nomad)"
-if wait_for vault; then
+# The Spin app's store token comes from Vault's Consul engine: that test needs Consul too.
+if wait_for vault && wait_for consul; then
   vitest_suite vault test/vault test/e2e/vault.e2e.test.ts test/e2e/token-guard.e2e.test.ts --no-file-parallelism
 else
   status=1
 fi
 
-step "services: Consul catalog, end to end (real Consul, real Nomad)"
-if wait_for consul; then
-  vitest_suite services test/services test/e2e/consul.e2e.test.ts test/e2e/consul-acl.e2e.test.ts --no-file-parallelism
+step "services: Consul catalog and key-value stores, end to end (real Consul, real Vault for the Spin app, real Nomad)"
+if wait_for consul && wait_for vault; then
+  vitest_suite services test/services test/e2e/consul.e2e.test.ts test/e2e/consul-acl.e2e.test.ts test/e2e/consul-spin.e2e.test.ts --no-file-parallelism
 else
   status=1
 fi

@@ -35,7 +35,7 @@ export const ERROR_CATALOGUE = {
   },
   COMPONENT_INVALID: {
     description:
-      'The file is not a WebAssembly component: not Wasm at all, a core module instead of a component, or a corrupt binary.',
+      "The file is not WebAssembly the driver can run: not Wasm at all, an unknown layer or version, a truncated or corrupt binary (the message carries the decoder's finding), or a module the WASI preview1 adapter refused.",
     recoverable: false,
   },
   COMPONENT_WORLD_UNSUPPORTED: {
@@ -46,6 +46,26 @@ export const ERROR_CATALOGUE = {
   JSPI_UNAVAILABLE: {
     description:
       "The component is a WASI 0.3 component and the node's Node.js cannot run it: jco's glue for the 0.3 async ABI needs JavaScript Promise Integration (`WebAssembly.Suspending`), which the driver enables with `--experimental-wasm-jspi` on Node.js 24 (the `node` installed with the plugin). Point `NOMAD_DRIVER_WASM_NODE` at a Node.js ≥ 24, or leave it unset.",
+    recoverable: false,
+  },
+  WASI_PREVIEW1_NOT_A_COMMAND: {
+    description:
+      'The file is a core WebAssembly module that cannot run as a WASI preview1 command: a reactor (it exports `_initialize`, no `_start`; e.g. Go `-buildmode=c-shared`), a module without `_start`, or one that does not export its memory. The message says what it exports; build it as a command (Go: plain `go build`; Rust: a bin target; wasi-sdk: `-mexec-model=command`).',
+    recoverable: false,
+  },
+  WASI_PREVIEW1_IMPORT_UNSUPPORTED: {
+    description:
+      'The core module imports functions that are not WASI preview1 (the message names them, e.g. `env.host_log` from another runtime or Go `//go:wasmimport`); the preview1 command adapter provides `wasi_snapshot_preview1` only. Build it without them, or as a WASI 0.2 component.',
+    recoverable: false,
+  },
+  SPIN_MANIFEST_INVALID: {
+    description:
+      'The `spin { manifest = ... }` file cannot be used: missing or outside the task dir, not TOML, not `spin_manifest_version = 2`, or the `component` named (or needed, when it declares several) is not in it.',
+    recoverable: false,
+  },
+  SPIN_GRANT_MISSING: {
+    description:
+      "The Spin app's manifest asks for something the task does not grant: a key-value store (`key_value_store` block), a variable (`config_values` / `config_keys`), an outbound host (`allow_http`), or an HTTP trigger without `port`. The message lists each, with the config to add.",
     recoverable: false,
   },
   COMPONENT_TRANSPILE_FAILED: {

@@ -1,7 +1,9 @@
 // Go programs built by the machine's Go toolchain for WASI preview1
 // (`GOOS=wasip1 GOARCH=wasm go build`), as a user builds them: the output is
 // a core WebAssembly module, not a component. One program per directory of
-// the module test/components/go (which requires nothing).
+// the module test/components/go (which requires nothing). A line
+// `// build-flags: <flags> (...)` in a source adds go build flags (e.g.
+// -buildmode=c-shared for a WASI reactor).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -24,8 +26,11 @@ export async function buildGoPrograms(root: string, out: string): Promise<BuiltC
     const files = (await readdir(join(module, name))).filter((f) => f.endsWith('.go')).sort();
     const sources = await Promise.all(files.map(async (f) => `${f}\n${await readFile(join(module, name, f), 'utf8')}`));
     const key = hash(`${goVersion}\n${goMod}\n${sources.join('\n')}`);
+    const flags = sources.flatMap(
+      (source) => /^\/\/ build-flags: (\S+(?: -\S+)*)/m.exec(source)?.[1]?.split(' ') ?? [],
+    );
     built[name] = await buildIfChanged(out, name, key, async (target) => {
-      await run('go', ['build', '-trimpath', '-o', target, `./${name}`], {
+      await run('go', ['build', '-trimpath', ...flags, '-o', target, `./${name}`], {
         cwd: module,
         env: { ...process.env, GOOS: 'wasip1', GOARCH: 'wasm', GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
       });

@@ -56,11 +56,11 @@ func run(root string) (*Report, error) {
 		}
 		report.add(dir, findings)
 	}
-	requirements, err := pythonRequirements(root)
+	requirementSets, err := pythonRequirements(root)
 	if err != nil {
 		return nil, err
 	}
-	if len(requirements) > 0 {
+	for _, requirements := range requirementSets {
 		findings, err := checkPyPI(requirements)
 		if err != nil {
 			return nil, err

@@ -21,14 +21,17 @@ type pythonBuild struct {
 	Requirements []string `json:"requirements"`
 }
 
-// pythonRequirements collects the requirements of every Python component
-// build (scripts/components/python.ts), sorted and without repeats.
-func pythonRequirements(root string) ([]string, error) {
+// pythonRequirements collects the requirement sets of the Python component
+// builds (scripts/components/python.ts), one per distinct set, each sorted:
+// every build gets a venv of its own, so two builds may pin different
+// versions of one package (spin-sdk 3 needs an older componentize-py).
+func pythonRequirements(root string) ([][]string, error) {
 	files, err := filepath.Glob(filepath.Join(root, "test/components/python/*/build.json"))
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
+	var sets [][]string
 	for _, file := range files {
 		raw, err := os.ReadFile(file)
 		if err != nil {
@@ -43,17 +46,16 @@ func pythonRequirements(root string) ([]string, error) {
 			builds = []pythonBuild{one}
 		}
 		for _, build := range builds {
-			for _, r := range build.Requirements {
-				seen[r] = true
+			set := append([]string(nil), build.Requirements...)
+			sort.Strings(set)
+			if key := strings.Join(set, " "); len(set) > 0 && !seen[key] {
+				seen[key] = true
+				sets = append(sets, set)
 			}
 		}
 	}
-	reqs := make([]string, 0, len(seen))
-	for r := range seen {
-		reqs = append(reqs, r)
-	}
-	sort.Strings(reqs)
-	return reqs, nil
+	sort.Slice(sets, func(i, j int) bool { return strings.Join(sets[i], " ") < strings.Join(sets[j], " ") })
+	return sets, nil
 }
 
 // checkPyPI downloads the wheels of the requirements and everything they

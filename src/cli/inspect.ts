@@ -40,6 +40,12 @@ export async function inspectCommand(args: readonly string[], flags: CliFlags): 
           ]
         : []),
       `size          ${formatMiB(bytes.length)} (${bytes.length} bytes)`,
+      ...(summary.preview1
+        ? [
+            `kind          ${summary.preview1.description}`,
+            `preview1      ${summary.preview1.functions.length} functions imported: ${summary.preview1.functions.join(', ')}`,
+          ]
+        : []),
       `world         ${summary.world}${summary.wasi ? ` (WASI ${summary.wasi})` : ''}`,
       `exports       ${summary.exports.join(', ') || '(none)'}`,
       `imports (${summary.imports.length})`,

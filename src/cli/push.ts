@@ -1,13 +1,15 @@
 // `nomad-wasm push <file> <ref> [--sign-key key.pem]`: publishes a component
-// as a Wasm OCI artifact (the layout `wkg` and `oras` use), after checking
-// it is one, and with --sign-key attaches a Sigstore bundle signed with that
-// key as an OCI referrer of the manifest, where the driver looks for it.
+// (or a WASI preview1 command module) as a Wasm OCI artifact (the layout
+// `wkg` and `oras` use), after checking it is one, and with --sign-key
+// attaches a Sigstore bundle signed with that key as an OCI referrer of the
+// manifest, where the driver looks for it.
 // stdout: the pinned reference (oci://…@<manifest digest>), the one thing
 // to put in a job or in Terraform; the rest goes to stderr.
 import { readFile } from 'node:fs/promises';
 import { OciClient } from '../oci/client.js';
 import { formatOciReference, parseOciReference } from '../oci/reference.js';
 import { checkComponentHeader } from '../runtime/component-file.js';
+import { checkPreview1Command } from '../runtime/preview1-adapter.js';
 import { loadSigningKey, signatureBundle, SIGSTORE_BUNDLE_TYPE } from '../sign/key-signature-bundle.js';
 import { formatMiB } from '../source/progress.js';
 import { clientOptionsFor } from '../source/registry-options.js';
@@ -18,7 +20,8 @@ export async function pushCommand(args: readonly string[], flags: CliFlags): Pro
   if (file === undefined || ref === undefined || args.length > 2)
     return usage('push takes <file.wasm> <oci://registry/repo:tag>');
   const bytes = await readFile(file);
-  checkComponentHeader(bytes, file);
+  // A core module is published only if the driver can run it (a WASI preview1 command).
+  if (checkComponentHeader(bytes, file) === 'core-module') checkPreview1Command(bytes, file);
   // A bad key fails before anything is pushed.
   const signKey = flags['sign-key'];
   const key = signKey === undefined ? undefined : loadSigningKey(signKey, process.env.NOMAD_WASM_SIGNING_KEY_PASSWORD);

@@ -1,8 +1,11 @@
 // What a component asks of its host, read from its own WIT world: the
-// interfaces it imports map to the grants a job would have to give it.
+// interfaces it imports map to the grants a job would have to give it. A
+// WASI preview1 core module is described through the component the driver
+// would make of it (runtime/preview1-adapter.ts).
 import { DriverError } from '../errors.js';
 import { checkComponentHeader } from '../runtime/component-file.js';
 import { importSupported, worldRelease, type WasiVersion } from '../runtime/component-world.js';
+import { adaptPreview1Command, checkPreview1Command } from '../runtime/preview1-adapter.js';
 
 export interface WorldSummary {
   readonly world: 'wasi:cli/run command' | 'wasi:http service' | 'unsupported';
@@ -21,7 +24,11 @@ export interface WorldSummary {
    * plain values, Vault secret keys), `port`.
    */
   readonly grants: readonly string[];
+  /** Set for a WASI preview1 core module: how it runs, and the preview1 functions it imports. */
+  readonly preview1?: { readonly description: string; readonly functions: readonly string[] };
 }
+
+export const PREVIEW1_DESCRIPTION = 'WASI preview1 module: runs as a command through the preview1 adapter';
 
 /** Import prefix → the task config fields that grant it. */
 const GRANT_FIELDS: readonly [string, readonly string[]][] = [
@@ -30,6 +37,21 @@ const GRANT_FIELDS: readonly [string, readonly string[]][] = [
   ['wasi:http/outgoing-handler', ['allow_http', 'allow_services']],
   ['wasi:http/client', ['allow_http', 'allow_services']],
   ['wasi:config/store', ['config_values', 'config_keys']],
+  ['fermyon:spin/variables', ['config_values', 'config_keys']],
+  ['fermyon:spin/key-value', ['key_value_store']],
+  ['wasi:keyvalue/', ['key_value_store']],
+];
+
+/** Spin interfaces present on this driver whose calls answer "not available". */
+const UNAVAILABLE: readonly [string, string][] = [
+  ['fermyon:spin/llm', 'Spin LLM inferencing'],
+  ['fermyon:spin/redis', 'outbound Redis'],
+  ['fermyon:spin/mqtt', 'outbound MQTT'],
+  ['fermyon:spin/postgres', 'outbound PostgreSQL'],
+  ['spin:postgres/', 'outbound PostgreSQL'],
+  ['fermyon:spin/mysql', 'outbound MySQL'],
+  ['fermyon:spin/sqlite', 'SQLite'],
+  ['spin:sqlite/', 'SQLite'],
 ];
 
 /** Import prefix → what a job must grant for it to be of any use. */
@@ -48,13 +70,23 @@ const CAPABILITIES: readonly [string, string][] = [
     'wasi:config/store',
     'config values: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`',
   ],
+  [
+    'fermyon:spin/variables',
+    'Spin variables: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`',
+  ],
+  ['fermyon:spin/key-value', 'key-value stores: only the labels granted with `key_value_store` blocks (Consul KV)'],
+  ['wasi:keyvalue/', 'key-value stores: only the labels granted with `key_value_store` blocks (Consul KV)'],
   ['wasi:sockets/', 'sockets: always denied by this driver'],
   ['wasi:random/', 'randomness: always available'],
   ['wasi:clocks/', 'clocks: always available'],
 ];
 
 export async function summarizeWorld(bytes: Uint8Array, what: string): Promise<WorldSummary> {
-  checkComponentHeader(bytes, what);
+  if (checkComponentHeader(bytes, what) === 'core-module') {
+    const { functions } = checkPreview1Command(bytes, what);
+    const { component } = await adaptPreview1Command(bytes, what);
+    return { ...(await summarizeWorld(component, what)), preview1: { description: PREVIEW1_DESCRIPTION, functions } };
+  }
   const { componentWit } = await import('@bytecodealliance/jco');
   let wit: string;
   try {
@@ -75,12 +107,17 @@ export function summarizeWit(wit: string): WorldSummary {
     : exports.some((e) => e.startsWith('wasi:cli/run@'))
       ? 'wasi:cli/run command'
       : 'unsupported';
-  const capabilities = CAPABILITIES.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).map(
-    ([, text]) => text,
-  );
-  const grants = GRANT_FIELDS.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).flatMap(
-    ([, fields]) => fields,
-  );
+  const capabilities = [
+    ...new Set(CAPABILITIES.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).map(([, text]) => text)),
+    ...[
+      ...new Set(UNAVAILABLE.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).map(([, what]) => what)),
+    ].map((what) => `${what}: not available on this driver (the component starts; those calls answer an error)`),
+  ];
+  const grants = [
+    ...new Set(
+      GRANT_FIELDS.filter(([prefix]) => imports.some((i) => i.startsWith(prefix))).flatMap(([, fields]) => fields),
+    ),
+  ];
   if (world === 'wasi:http service') grants.push('port');
   const wasi = worldRelease(exports);
   return {

@@ -52,8 +52,17 @@ export const secretConfigFields: Record<string, Spec> = {
 const SECRET_NAME = /^[A-Za-z0-9_-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Undefined when the task uses none of these fields. */
-export function decodeSecretConfig(config: ConfigReader, envNames: readonly string[]): TaskConfigGrants | undefined {
+/**
+ * Undefined when the task uses none of these fields. `tokenKeys`: secret
+ * keys the driver itself uses as credentials (a key-value store's
+ * `token_secret`): they count as uses, and may never be granted to the
+ * component too.
+ */
+export function decodeSecretConfig(
+  config: ConfigReader,
+  envNames: readonly string[],
+  tokenKeys: readonly { readonly key: string; readonly field: string }[] = [],
+): TaskConfigGrants | undefined {
   const secrets: SecretSpec[] = [];
   for (const [name, block] of config.blockMap('secret')) {
     if (!SECRET_NAME.test(name))
@@ -74,6 +83,7 @@ export function decodeSecretConfig(config: ConfigReader, envNames: readonly stri
   const secretEnv = config.stringMap('secret_env');
   if (
     secrets.length === 0 &&
+    tokenKeys.length === 0 &&
     configKeys.length === 0 &&
     Object.keys(configValues).length === 0 &&
     Object.keys(secretEnv).length === 0
@@ -89,6 +99,23 @@ export function decodeSecretConfig(config: ConfigReader, envNames: readonly stri
     if (envNames.includes(name))
       throw new Error(`config field "secret_env": ${name} is also set by env or pass_env; give it one source`);
     used.add(checkSecretKey(key, byName, `secret_env.${name}`, false));
+  }
+  for (const { key, field } of tokenKeys) {
+    used.add(checkSecretKey(key, byName, field, false));
+    const inConfigKeys = configKeys.find(
+      (granted) => granted === key || (granted.endsWith('.*') && key.startsWith(granted.slice(0, -1))),
+    );
+    const inSecretEnv = Object.entries(secretEnv).find(([, granted]) => granted === key)?.[0];
+    const shownBy =
+      inConfigKeys !== undefined
+        ? `config_keys entry "${inConfigKeys}"`
+        : inSecretEnv !== undefined
+          ? `secret_env ${inSecretEnv}`
+          : undefined;
+    if (shownBy)
+      throw new Error(
+        `config field ${field}: "${key}" is a credential the driver uses, and ${shownBy} would hand it to the component too; remove it there`,
+      );
   }
   for (const secret of secrets) {
     if (!used.has(secret.name)) {

@@ -9,6 +9,13 @@ import { parseServiceGrant, sameService, type ServiceRef } from '../services/ser
 import { ConfigReader } from './config-reader.js';
 import { decodeRegistryAuth, registryAuthFields, type RegistryAuth } from './registry-config.js';
 import { decodeSecretConfig, secretConfigFields, type TaskConfigGrants } from './secret-config.js';
+import {
+  decodeKeyValueStores,
+  decodeSpinManifestRef,
+  keyValueConfigFields,
+  type SpinManifestRef,
+} from './key-value-config.js';
+import type { KeyValueStoreGrant } from '../spin/granted-stores.js';
 
 export interface MountConfig {
   /** Directory inside the task dir: `local/...`, `secrets/...` or `alloc/data/...`. */
@@ -46,6 +53,10 @@ export interface WasmTaskConfig {
   readonly httpInstance: HttpInstanceMode;
   /** Vault secrets and wasi:config/store grants (secret-config.ts); undefined when none. */
   readonly configGrants?: TaskConfigGrants;
+  /** Key-value stores the component may open (key-value-config.ts); absent or empty: none. */
+  readonly keyValueStores?: readonly KeyValueStoreGrant[];
+  /** The Spin manifest to check the grants against, if the job names one. */
+  readonly spin?: SpinManifestRef;
   /** The job's own telemetry settings (`telemetry { sample_ratio, attributes }`); undefined when none. */
   readonly telemetry?: TaskTelemetryConfig;
 }
@@ -78,6 +89,7 @@ export const taskConfigSpec: Spec = object({
   allow_services: attr('allow_services', 'list(string)'),
   http_instance: attr('http_instance', 'string'),
   ...secretConfigFields,
+  ...keyValueConfigFields,
   telemetry: singleBlock(
     'telemetry',
     object({ sample_ratio: attr('sample_ratio', 'number'), attributes: attr('attributes', 'map(string)') }),
@@ -131,7 +143,17 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
     if (!INSTANCE_MODES.includes(httpInstance)) {
       throw new Error(`config field "http_instance": must be "shared" or "per-request", got "${httpInstance}"`);
     }
-    const configGrants = decodeSecretConfig(config, [...Object.keys(env), ...passEnv]);
+    const keyValueStores = decodeKeyValueStores(config);
+    const configGrants = decodeSecretConfig(
+      config,
+      [...Object.keys(env), ...passEnv],
+      keyValueStores.flatMap((store) =>
+        store.tokenSecret === undefined
+          ? []
+          : [{ key: store.tokenSecret, field: `key_value_store["${store.label}"].token_secret` }],
+      ),
+    );
+    const spin = decodeSpinManifestRef(config);
     const telemetry = decodeTaskTelemetry(config.optionalBlock('telemetry'));
     return {
       ...(telemetry ? { telemetry } : {}),
@@ -147,6 +169,8 @@ export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
       allowServices,
       httpInstance,
       ...(configGrants ? { configGrants } : {}),
+      ...(keyValueStores.length > 0 ? { keyValueStores } : {}),
+      ...(spin ? { spin } : {}),
     };
   } catch (err) {
     throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: ${(err as Error).message}`, { cause: err });

@@ -2,6 +2,7 @@
 // and the task host applies it. Deny by default: anything not listed here
 // is not visible to the guest.
 import type { ServiceRef } from '../services/service-ref.js';
+import type { KeyValueStoreGrant } from '../spin/granted-stores.js';
 import type { Mount } from '../wasi/filesystem.js';
 
 export type HttpInstanceMode = 'shared' | 'per-request';
@@ -33,4 +34,6 @@ export interface Grants {
   readonly httpInstance: HttpInstanceMode;
   /** wasi:config/store keys; none when absent. */
   readonly config?: ConfigGrants;
+  /** Key-value stores (Spin key-value, wasi:keyvalue) the component may open; none when absent. */
+  readonly keyValueStores?: readonly KeyValueStoreGrant[];
 }

@@ -8,6 +8,7 @@ import type { Grants } from './grants.js';
 import type { KnownServiceSet } from '../services/service-directory.js';
 import type { VaultTaskSpec } from '../vault/secret-spec.js';
 import type { PrewarmHint } from '../runtime/prewarm.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 import type { TaskTelemetrySpec } from '../telemetry/identity.js';
 
 export interface LaunchSpec {
@@ -46,6 +47,13 @@ export interface LaunchSpec {
    */
   readonly vault?: VaultTaskSpec;
   /**
+   * Where the granted key-value stores live (the node's Consul) and the
+   * node's Consul token, for stores without a token of their own. Present
+   * only for tasks with `key_value_store` blocks; held in memory, never shown
+   * to the component.
+   */
+  readonly keyValue?: KeyValueBackend;
+  /**
    * Telemetry export settings, the task's Nomad identity and the plugin's
    * start span (a traceparent, never a secret); absent when telemetry is off.
    */
@@ -53,7 +61,11 @@ export interface LaunchSpec {
 }
 
 export type ProgressMessage =
-  | { readonly type: 'phase'; readonly phase: 'loading' | 'compiling' | 'cached'; readonly digest?: string }
+  | {
+      readonly type: 'phase';
+      readonly phase: 'loading' | 'adapting' | 'compiling' | 'cached';
+      readonly digest?: string;
+    }
   | {
       readonly type: 'ready';
       readonly world: 'command' | 'http';

@@ -5,17 +5,28 @@
 // only once manifest.json exists: a new entry is built in a private temp dir
 // and renamed into place, so concurrent starts of the same component never
 // see half an entry, and the first rename wins.
+//
+// A WASI preview1 core module is adapted into a component first
+// (preview1-adapter.ts); its entry is keyed by the module's own digest, the
+// bytes the user published (and that signatures and checksums vouch for).
 import { access, mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DriverError } from '../errors.js';
-import { readComponentFile } from './component-file.js';
+import { readComponentFile, type ComponentFile } from './component-file.js';
 import { GLUE_PRELUDE } from './glue-prelude.js';
 import { JCO_VERSION } from './jco-info.js';
 import { classifyWorld, worldItems, type WasiVersion, type WorldKind } from './component-world.js';
 import { p3ImportMap } from '../wasi-p3/versions.js';
+import {
+  ADAPTED_FROM_PREVIEW1,
+  adaptPreview1Command,
+  checkPreview1Command,
+  type AdaptedCommand,
+} from './preview1-adapter.js';
+import { hasVirtualMemoryLimit } from './virtual-memory-size.js';
 
 /** Bump when the layout or transpile options change. */
-const CACHE_FORMAT = 7;
+const CACHE_FORMAT = 8;
 const CACHE_KEY = `jco${JCO_VERSION}-f${CACHE_FORMAT}`;
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';
@@ -40,9 +51,13 @@ export interface PreparedComponent {
   readonly glueAsyncRuntime: boolean;
   /** Why a glue rewrite was not applied (jco version, a glue shape it does not know). */
   readonly glueNotes: readonly string[];
+  /** Set when the file was a WASI preview1 core module, adapted into a command component. */
+  readonly adaptedFrom?: typeof ADAPTED_FROM_PREVIEW1;
+  /** The adapted module's own core module file, when its memory is virtualized (preview1-adapter.ts). */
+  readonly preview1MainModule?: string;
 }
 
-export type PreparePhase = 'loading' | 'compiling' | 'cached';
+export type PreparePhase = 'loading' | 'adapting' | 'compiling' | 'cached';
 
 interface Manifest {
   readonly digest: string;
@@ -54,6 +69,8 @@ interface Manifest {
   readonly glueStateHooks: boolean;
   readonly glueAsyncRuntime: boolean;
   readonly glueNotes: string[];
+  readonly adaptedFrom?: typeof ADAPTED_FROM_PREVIEW1;
+  readonly preview1MainModule?: string;
 }
 
 export async function prepareComponent(
@@ -83,8 +100,20 @@ export async function prepareComponent(
     onPhase('cached');
     return prepared(cacheDir, cached);
   }
+  const adapted = file.kind === 'core-module' ? await adaptModule(file, componentPath, onPhase) : undefined;
   onPhase('compiling');
-  return prepared(cacheDir, await transpileInto(file.bytes, file.digest, cacheDir, dir));
+  return prepared(cacheDir, await transpileInto(adapted?.component ?? file.bytes, file.digest, cacheDir, dir, adapted));
+}
+
+/** A core module runs only as a WASI preview1 command: checked, then adapted. */
+async function adaptModule(
+  file: ComponentFile,
+  path: string,
+  onPhase: (phase: PreparePhase) => void,
+): Promise<AdaptedCommand> {
+  checkPreview1Command(file.bytes, path);
+  onPhase('adapting');
+  return adaptPreview1Command(file.bytes, path);
 }
 
 /** The cache entry of a digest, if this node has one (nothing is read but its manifest). */
@@ -110,6 +139,8 @@ function prepared(cacheDir: string, manifest: Manifest): PreparedComponent {
     glueStateHooks: manifest.glueStateHooks,
     glueAsyncRuntime: manifest.glueAsyncRuntime,
     glueNotes: manifest.glueNotes,
+    ...(manifest.adaptedFrom ? { adaptedFrom: manifest.adaptedFrom } : {}),
+    ...(manifest.preview1MainModule ? { preview1MainModule: manifest.preview1MainModule } : {}),
   };
 }
 
@@ -129,7 +160,13 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
 type Jco = Pick<typeof import('@bytecodealliance/jco'), 'transpile' | 'componentWit'>;
 type Transpile = Jco['transpile'];
 
-async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string, dir: string): Promise<Manifest> {
+async function transpileInto(
+  bytes: Uint8Array,
+  digest: string,
+  cacheDir: string,
+  dir: string,
+  adapted: AdaptedCommand | undefined,
+): Promise<Manifest> {
   // Loaded only on a cache miss: jco brings its whole wasm toolchain, which
   // a task host starting from the cache must not pay for in time or memory.
   const { transpile, componentWit } = (await import('@bytecodealliance/jco')) as Jco;
@@ -173,6 +210,8 @@ async function transpileInto(bytes: Uint8Array, digest: string, cacheDir: string
     glueStateHooks: glue.stateHooks,
     glueAsyncRuntime: glue.asyncRuntime,
     glueNotes: glue.notes,
+    ...(adapted ? { adaptedFrom: ADAPTED_FROM_PREVIEW1 } : {}),
+    ...(adapted?.virtualMemory ? { preview1MainModule: preview1MainModuleOf(output.files) } : {}),
   };
 
   await mkdir(join(cacheDir, 'transpiled'), { recursive: true });
@@ -237,4 +276,15 @@ async function rewriteAsyncGlue(original: string): Promise<RewrittenGlue> {
     asyncRuntime: false,
     notes: [`jco's async runtime polls on timers and does not report traps after a response: ${rewritten.unavailable}`],
   };
+}
+
+/** The core module file of an adapted module (the one with the virtual memory limit); loud if none or several. */
+function preview1MainModuleOf(files: Record<string, Uint8Array>): string {
+  const found = Object.entries(files).filter(([name, bytes]) => name.endsWith('.wasm') && hasVirtualMemoryLimit(bytes));
+  if (found.length !== 1 || !found[0])
+    throw new DriverError(
+      'COMPONENT_TRANSPILE_FAILED',
+      `the adapted WASI preview1 module should be one core module of the transpiled component, found ${found.length}`,
+    );
+  return found[0][0];
 }

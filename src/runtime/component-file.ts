@@ -1,5 +1,6 @@
-// Reads a component file and checks it really is a WebAssembly component
-// before anything expensive happens to it.
+// Reads a component file and checks it really is WebAssembly before anything
+// expensive happens to it: a component, or a core module (which runs only
+// as a WASI preview1 command: runtime/preview1-adapter.ts checks it further).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DriverError } from '../errors.js';
@@ -9,10 +10,14 @@ const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 const CORE_MODULE_VERSION = Buffer.from([0x01, 0x00, 0x00, 0x00]);
 const COMPONENT_LAYER = 1;
 
+/** What the header says: a component, or a core module (a WASI preview1 module to be adapted). */
+export type WasmKind = 'component' | 'core-module';
+
 export interface ComponentFile {
   readonly bytes: Uint8Array;
   /** `sha256:<hex>` of the file's bytes. */
   readonly digest: string;
+  readonly kind: WasmKind;
 }
 
 export async function readComponentFile(path: string): Promise<ComponentFile> {
@@ -24,25 +29,22 @@ export async function readComponentFile(path: string): Promise<ComponentFile> {
       cause: err,
     });
   }
-  checkComponentHeader(bytes, path);
-  return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  const kind = checkComponentHeader(bytes, path);
+  return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, kind };
 }
 
-export function checkComponentHeader(bytes: Uint8Array, what: string): void {
+/** The kind of WebAssembly the first 8 bytes announce; anything else is refused. */
+export function checkComponentHeader(bytes: Uint8Array, what: string): WasmKind {
   const header = Buffer.from(bytes.subarray(0, 8));
   if (header.length < 8 || !header.subarray(0, 4).equals(WASM_MAGIC)) {
     throw new DriverError('COMPONENT_INVALID', `${what} is not WebAssembly (no \\0asm header)`);
   }
-  if (header.subarray(4, 8).equals(CORE_MODULE_VERSION)) {
-    throw new DriverError(
-      'COMPONENT_INVALID',
-      `${what} is a core WebAssembly module, not a component; wrap it with \`wasm-tools component new\` (WASI preview1 modules need the preview1 adapter)`,
-    );
-  }
+  if (header.subarray(4, 8).equals(CORE_MODULE_VERSION)) return 'core-module';
   if (header.readUInt16LE(6) !== COMPONENT_LAYER) {
     throw new DriverError(
       'COMPONENT_INVALID',
       `${what} has an unknown WebAssembly layer/version (${header.subarray(4, 8).toString('hex')})`,
     );
   }
+  return 'component';
 }

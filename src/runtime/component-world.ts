@@ -3,7 +3,7 @@
 // no host of ours provides. The one place that tells 0.2 from 0.3: the
 // cache records the answer, and the task host runs the component by it.
 import { DriverError } from '../errors.js';
-import { providesImport } from '../wasi/host.js';
+import { providesImport } from './provided-imports.js';
 import { p3ImportSupport } from '../wasi-p3/host.js';
 import { isP3Version, SERVED_P3_VERSIONS, splitVersion } from '../wasi-p3/versions.js';
 

@@ -1,7 +1,8 @@
-// Builds the WASI host of one instance from a task's grants: guest stdio
-// goes to this process's stdout/stderr (the task's log FIFOs), outbound
-// decisions to the task's stderr as audit lines. A component that imports
-// WASI 0.3 interfaces gets the 0.3 host too, built from the same grants.
+// Builds the host of one instance from a task's grants: the WASI 0.2
+// interfaces (src/wasi/), the WASI 0.3 ones (src/wasi-p3/) for a component
+// that imports them, and the Spin ones (src/spin/). Guest stdio goes to this
+// process's stdout/stderr (the task's log FIFOs), outbound decisions and
+// denied key-value stores to the task's stderr as audit lines.
 import { writeAllSync } from '../wasi/fd-output.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import { wasiHost, type HostGrants, type ImportObject } from '../wasi/host.js';
@@ -16,11 +17,15 @@ import { guestServiceRouter } from './guest-service-router.js';
 import { isServiceDomain } from '../services/service-ref.js';
 import type { TaskTelemetryHooks } from '../telemetry/hooks.js';
 import { observedConfig } from './observed-config.js';
+import type { ConfigSource } from '../wasi/config-store.js';
+import { grantedStores, type KeyValueBackend } from '../spin/granted-stores.js';
+import { spinHost } from '../spin/host.js';
 
 /**
  * `secrets`: the values the task host holds for the job's Vault secrets, if any.
  * `output`: where this task's stdio goes (a pool host runs several tasks).
  * `telemetry`: the task's hooks when telemetry is on (nothing is observed otherwise).
+ * `keyValue`: where the granted key-value stores live (LaunchSpec.keyValue).
  * `p3`: the component imports WASI 0.3 interfaces (PreparedComponent.p3Imports).
  */
 export function hostForTask(
@@ -28,16 +33,33 @@ export function hostForTask(
   secrets: SecretKeys = NO_SECRETS,
   output: TaskOutput = taskOutput,
   telemetry?: TaskTelemetryHooks,
+  keyValue?: KeyValueBackend,
   p3 = false,
 ): ImportObject {
-  const host = hostGrants(grants, secrets, output, telemetry);
-  return p3 ? { ...wasiHost(host), ...wasiP3Host(host) } : wasiHost(host);
+  const config = telemetry
+    ? observedConfig(configSource(grants.config, secrets), grants.config, telemetry)
+    : configSource(grants.config, secrets);
+  const host = hostGrants(grants, secrets, output, config, telemetry);
+  return {
+    ...wasiHost(host),
+    ...(p3 ? wasiP3Host(host) : {}),
+    ...spinHost({
+      config,
+      keyValue: grantedStores({
+        grants: grants.keyValueStores ?? [],
+        backend: keyValue,
+        secret: (key) => secrets.get(key),
+        notice: (message) => notice(message, output),
+      }),
+    }),
+  };
 }
 
 function hostGrants(
   grants: Grants,
   secrets: SecretKeys,
   output: TaskOutput,
+  config: ConfigSource,
   telemetry: TaskTelemetryHooks | undefined,
 ): HostGrants {
   const allow = grants.outboundHttp
@@ -65,9 +87,7 @@ function hostGrants(
       },
       ...(telemetry ? { observe: (request) => telemetry.outbound(request) } : {}),
     },
-    config: telemetry
-      ? observedConfig(configSource(grants.config, secrets), grants.config, telemetry)
-      : configSource(grants.config, secrets),
+    config,
     ...(telemetry
       ? { onFilesystemEscape: (path: string) => telemetry.denied('filesystem', path), guestSpans: telemetry.guest }
       : {}),

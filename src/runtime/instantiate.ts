@@ -9,6 +9,7 @@ import { forgetGlueExcept, loadGlue } from './glue-code-cache.js';
 import type { AsyncGlueHooks } from './glue-async-runtime.js';
 import type { GlueState } from './glue-state-hooks.js';
 import { capLinearMemory } from './memory-ceiling.js';
+import { instantiatePreview1Core, withPreview1PageLimit } from './preview1-adapter.js';
 
 type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
 
@@ -88,12 +89,15 @@ async function instantiate(
   const coreModules: string[] = [];
   const getCoreModule = (name: string): WebAssembly.Module => {
     coreModules.push(name);
-    return compiledCoreModule(join(component.dir, name), options, resetExports);
+    return compiledCoreModule(join(component.dir, name), options, resetExports, component.preview1MainModule === name);
   };
   const cores: WebAssembly.Instance[] = [];
   let glueState: GlueState | undefined;
   const instantiateCore: InstantiateCore = (module, coreImports) => {
-    const instance = new WebAssembly.Instance(module, coreImports);
+    // An adapted preview1 module: exit codes and memory as preview1-adapter.ts says.
+    const instance = component.adaptedFrom
+      ? instantiatePreview1Core(module, coreImports, options.memoryMaxPages, component.preview1MainModule !== undefined)
+      : new WebAssembly.Instance(module, coreImports);
     cores.push(instance);
     options.onCoreInstance?.(instance);
     return instance;
@@ -132,7 +136,8 @@ export async function precompileComponent(
   await loadGlue(component);
   const resetExports = observe ? await import('./reset-exports.js') : undefined;
   for (const name of await readdir(component.dir)) {
-    if (name.endsWith('.wasm')) compiledCoreModule(join(component.dir, name), options, resetExports);
+    if (name.endsWith('.wasm'))
+      compiledCoreModule(join(component.dir, name), options, resetExports, component.preview1MainModule === name);
   }
 }
 
@@ -165,16 +170,21 @@ export function forgetComponentsExcept(kept: readonly PreparedComponent[]): void
   forgetGlueExcept(...kept);
 }
 
-/** Compiles a core module file (capped, and with its state exported when resetting), once per process. */
+/**
+ * Compiles a core module file (capped, and with its state exported when
+ * resetting; an adapted preview1 module with its page limit), once per process.
+ */
 function compiledCoreModule(
   path: string,
   options: InstantiateOptions,
   resetExports: ResetExports | undefined,
+  preview1Main: boolean,
 ): WebAssembly.Module {
   const key = `${path}#${options.memoryMaxPages ?? 'unlimited'}#${resetExports ? 'state-exported' : 'plain'}`;
   let module = compiled.get(key);
   if (!module) {
-    const bytes = readFileSync(path);
+    const file = readFileSync(path);
+    const bytes = preview1Main ? withPreview1PageLimit(file, options.memoryMaxPages) : file;
     const capped = options.memoryMaxPages === undefined ? bytes : capLinearMemory(bytes, options.memoryMaxPages);
     let prepared: Uint8Array<ArrayBuffer> = capped;
     if (resetExports) {

@@ -14,6 +14,7 @@ import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap, guestErrorResult } from './traps.js';
 import type { TaskTelemetryHooks } from '../telemetry/hooks.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 
 interface RunExport {
   run(): Promise<void>;
@@ -26,9 +27,10 @@ export async function runCommandP3(
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
   telemetry?: TaskTelemetryHooks,
+  keyValue?: KeyValueBackend,
 ): Promise<number> {
   requireJspi();
-  const instance = await instantiateForTask(component, grants, secrets, output, meter, telemetry);
+  const instance = await instantiateForTask(component, grants, secrets, output, meter, telemetry, keyValue);
   const runner = instance['run'] as RunExport | undefined;
   if (!runner) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:cli/run@0.3 export');
   try {

@@ -13,6 +13,7 @@ import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap } from './traps.js';
 import type { TaskTelemetryHooks } from '../telemetry/hooks.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 
 interface RunExport {
   run(): void;
@@ -21,6 +22,7 @@ interface RunExport {
 /**
  * `output` and `meter`: a pool host's task (its own log fds, its linear memory counted).
  * `telemetry`: the run as a span with its exit code (instantiation included).
+ * `keyValue`: where the task's key-value stores live (LaunchSpec.keyValue).
  */
 export async function runCommand(
   component: PreparedComponent,
@@ -29,12 +31,13 @@ export async function runCommand(
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
   telemetry?: TaskTelemetryHooks,
+  keyValue?: KeyValueBackend,
 ): Promise<number> {
-  if (!telemetry) return run(component, grants, secrets, output, meter);
+  if (!telemetry) return run(component, grants, secrets, output, meter, undefined, keyValue);
   const ran = telemetry.commandRun();
   let code = 1;
   try {
-    code = await run(component, grants, secrets, output, meter, telemetry);
+    code = await run(component, grants, secrets, output, meter, telemetry, keyValue);
     return code;
   } finally {
     ran(code);
@@ -48,12 +51,13 @@ async function run(
   output: TaskOutput,
   meter: LinearMemoryMeter | undefined,
   telemetry?: TaskTelemetryHooks,
+  keyValue?: KeyValueBackend,
 ): Promise<number> {
   if (component.wasi === '0.3') {
     const { runCommandP3 } = await import('./run-command-p3.js');
-    return runCommandP3(component, grants, secrets, output, meter, telemetry);
+    return runCommandP3(component, grants, secrets, output, meter, telemetry, keyValue);
   }
-  const instance = await instantiateForTask(component, grants, secrets, output, meter, telemetry);
+  const instance = await instantiateForTask(component, grants, secrets, output, meter, telemetry, keyValue);
   const runner = (instance['run'] ?? instance['wasi:cli/run@0.2.12']) as RunExport | undefined;
   if (!runner) throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', 'component has no wasi:cli/run export');
   try {

@@ -25,6 +25,7 @@ import type { HttpService } from './serve-http.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap, guestErrorResult } from './traps.js';
 import type { RequestTelemetry, TaskTelemetryHooks } from '../telemetry/hooks.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 
 // require(), not the ESM facade: see serve-http.ts.
 const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
@@ -38,13 +39,14 @@ export async function serveHttpP3(
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
   telemetry?: TaskTelemetryHooks,
+  keyValue?: KeyValueBackend,
 ): Promise<HttpService> {
   requireJspi();
   let instances: P3Instances;
   try {
     instances = await p3Instances(
       component,
-      hostForTask(grants, secrets, output, telemetry, true),
+      hostForTask(grants, secrets, output, telemetry, keyValue, true),
       instantiateOptions(grants, meter),
       grants.httpInstance,
       telemetry ? (reason) => telemetry.instantiation(reason) : undefined,

@@ -29,6 +29,7 @@ import {
 import type { PreparedComponent } from './component-cache.js';
 import type { SecretKeys } from './config-view.js';
 import type { Grants } from '../ipc/grants.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 import { keepGlueCode } from './glue-code-cache.js';
 import { hostForTask, instantiateOptions } from './host-for-task.js';
 import type { LinearMemoryMeter } from './linear-memory-meter.js';
@@ -67,14 +68,15 @@ export async function serveHttp(
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
   telemetry?: TaskTelemetryHooks,
+  keyValue?: KeyValueBackend,
 ): Promise<HttpService> {
   if (component.wasi === '0.3') {
     const { serveHttpP3 } = await import('./serve-http-p3.js');
-    return serveHttpP3(component, grants, listen, secrets, output, meter, telemetry);
+    return serveHttpP3(component, grants, listen, secrets, output, meter, telemetry, keyValue);
   }
   const instances = await requestInstances(
     component,
-    hostForTask(grants, secrets, output, telemetry, component.p3Imports),
+    hostForTask(grants, secrets, output, telemetry, keyValue, component.p3Imports),
     instantiateOptions(grants, meter),
     {
       mode: grants.httpInstance,

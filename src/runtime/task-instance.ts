@@ -9,6 +9,7 @@ import { instantiateComponent } from './instantiate.js';
 import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import type { TaskOutput } from './task-output.js';
 import type { TaskTelemetryHooks } from '../telemetry/hooks.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 
 export async function instantiateForTask(
   component: PreparedComponent,
@@ -17,12 +18,13 @@ export async function instantiateForTask(
   output: TaskOutput,
   meter: LinearMemoryMeter | undefined,
   telemetry: TaskTelemetryHooks | undefined,
+  keyValue: KeyValueBackend | undefined,
 ): Promise<Record<string, unknown>> {
   const instantiated = telemetry?.instantiation('start');
   try {
     const instance = await instantiateComponent(
       component,
-      hostForTask(grants, secrets, output, telemetry, component.p3Imports),
+      hostForTask(grants, secrets, output, telemetry, keyValue, component.p3Imports),
       instantiateOptions(grants, meter),
     );
     instantiated?.();

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { codedMessage } from '../errors.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
 import type { Grants } from '../ipc/grants.js';
+import type { KeyValueBackend } from '../spin/granted-stores.js';
 import { runCommand } from '../runtime/run-command.js';
 import { notice, useTaskOutput } from '../runtime/task-output.js';
 import { sharedSecretKeys } from './shared-secrets.js';
@@ -20,6 +21,8 @@ export interface CommandWorkerData {
   readonly stderr: number;
   /** The task's telemetry: this thread exports its own spans (the command's run, its config reads). */
   readonly telemetry?: TaskTelemetrySpec;
+  /** Where the task's key-value stores live (LaunchSpec.keyValue). */
+  readonly keyValue?: KeyValueBackend;
 }
 
 /** What the worker posts when the command has finished. */
@@ -48,6 +51,7 @@ try {
       undefined,
       undefined,
       telemetry?.task,
+      data.keyValue,
     ),
   };
 } catch (err) {

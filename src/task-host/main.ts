@@ -180,6 +180,7 @@ async function main(): Promise<void> {
                   grants.config,
                   (message, annotations) => events.publishEvent(message, annotations),
                   spec.telemetry ? phases.vaultHooks : undefined,
+                  (grants.keyValueStores ?? []).flatMap((store) => (store.tokenSecret ? [store.tokenSecret] : [])),
                 ),
             ),
           )
@@ -323,7 +324,9 @@ async function runCommandTask(
   closeProgress();
   let result: ExitResult;
   try {
-    result = exitedWithCode(await runCommand(component, grants, undefined, taskOutput, undefined, telemetry?.task));
+    result = exitedWithCode(
+      await runCommand(component, grants, undefined, taskOutput, undefined, telemetry?.task, spec.keyValue),
+    );
   } catch (err) {
     // After "ready": StartTask has returned, so the code travels with the exit (Nomad's "Exit Message").
     notice(`command failed: ${codedMessage(err)}`);
@@ -378,6 +381,7 @@ async function runCommandWithSecrets(
       stdout: taskOutput.stdout,
       stderr: taskOutput.stderr,
       ...(spec.telemetry ? { telemetry: spec.telemetry } : {}),
+      ...(spec.keyValue ? { keyValue: spec.keyValue } : {}),
     } satisfies CommandWorkerData,
     env: {},
   });
@@ -419,7 +423,16 @@ async function runHttpService(
       telemetry.task.observeMemory(() => measured.measure());
       meter = measured;
     }
-    service = await serveHttp(component, grants, listen, secrets?.store, taskOutput, meter, telemetry?.task);
+    service = await serveHttp(
+      component,
+      grants,
+      listen,
+      secrets?.store,
+      taskOutput,
+      meter,
+      telemetry?.task,
+      spec.keyValue,
+    );
   } catch (err) {
     await secrets?.revokeAll();
     // Listen errors are typed (serve-http.ts): anything untyped is unexpected, not a busy port.

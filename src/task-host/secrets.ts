@@ -22,12 +22,14 @@ export interface TaskSecrets {
 }
 
 /** `token`: from readLaunchSpec (launch-input.ts), which took it out of the spec. */
+/** `credentialKeys`: secret keys the task host itself uses (key-value store tokens); they must exist too. */
 export async function startSecrets(
   vault: VaultTaskSpec,
   token: DroppableTokenSource,
   grants: ConfigGrants | undefined,
   onEvent: EventSink,
   hooks?: VaultHooks,
+  credentialKeys: readonly string[] = [],
 ): Promise<TaskSecrets> {
   const store = new SecretStore();
   const vaultClient = createVaultClient(vault.connection, token);
@@ -38,7 +40,7 @@ export async function startSecrets(
     secrets: vault.secrets,
     staticRefreshMs: vault.staticRefreshMs,
     onEvent,
-    validate: (spec, content) => checkGrantedKeys(spec, content, grants),
+    validate: (spec, content) => checkGrantedKeys(spec, content, grants, credentialKeys),
   });
   onEvent(`Vault secrets ready: ${vault.secrets.map((secret) => `${secret.name} (${secret.path})`).join(', ')}`, {
     vault_event: 'fetched',
@@ -56,8 +58,13 @@ export async function startSecrets(
 }
 
 /** Every key the job names exactly (config_keys, secret_env) must be in the secret. */
-function checkGrantedKeys(spec: SecretSpec, content: SecretContent, grants: ConfigGrants | undefined): void {
-  const named = [...(grants?.secretKeys ?? []), ...Object.values(grants?.secretEnv ?? {})].filter(
+function checkGrantedKeys(
+  spec: SecretSpec,
+  content: SecretContent,
+  grants: ConfigGrants | undefined,
+  credentialKeys: readonly string[],
+): void {
+  const named = [...(grants?.secretKeys ?? []), ...Object.values(grants?.secretEnv ?? {}), ...credentialKeys].filter(
     (key) => !key.endsWith('.*') && (key === spec.name || key.startsWith(`${spec.name}.`)),
   );
   const missing = named.filter((key) => !content.keys.has(key));

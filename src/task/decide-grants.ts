@@ -89,6 +89,7 @@ export async function grantsFor(
     services: config.allowServices ?? [],
     memoryMaxMiB: memory > 0 ? memory : ceilings.maxMemoryMb,
     httpInstance: config.httpInstance,
+    ...(config.keyValueStores?.length ? { keyValueStores: config.keyValueStores } : {}),
     ...(configGrants
       ? {
           config: {
@@ -115,6 +116,16 @@ export function describeGrants(grants: Grants): Record<string, string> {
     services: (grants.services ?? []).map(serviceHost).join(',') || 'none',
     ...(grants.config
       ? { config_keys: [...Object.keys(grants.config.values), ...grants.config.secretKeys].sort().join(',') || 'none' }
+      : {}),
+    ...(grants.keyValueStores?.length
+      ? {
+          key_value: grants.keyValueStores
+            .map(
+              (store) =>
+                `${store.label}=${store.consulPrefix}/${store.tokenSecret ? `(token:${store.tokenSecret})` : ''}`,
+            )
+            .join(','),
+        }
       : {}),
     ...(grants.config && Object.keys(grants.config.secretEnv).length > 0
       ? { secret_env: Object.keys(grants.config.secretEnv).sort().join(',') }

@@ -9,6 +9,9 @@ export function whyNotPooled(config: WasmTaskConfig): string | undefined {
   if (config.configGrants && config.configGrants.secrets.length > 0) {
     return 'it has Vault secret blocks (their leases are held, renewed and revoked by a task host of its own, and never share a process with other tasks)';
   }
+  if (config.keyValueStores && config.keyValueStores.length > 0) {
+    return 'it has key_value_store blocks (the Consul connection and token of its stores are held by a task host of its own)';
+  }
   if (config.allowServices && config.allowServices.length > 0) {
     return 'it has allow_services (the service router and its control channel are per process)';
   }

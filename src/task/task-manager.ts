@@ -22,6 +22,8 @@ import type { TaskEventBus } from './task-events.js';
 import { TaskStore } from './task-store.js';
 import { WasmTask, exitFilePath } from './wasm-task.js';
 import { describeSecrets, vaultSpecFor } from './vault-spec.js';
+import { describeKeyValueStores, keyValueBackendFor } from './key-value-spec.js';
+import { checkSpinManifest } from './spin-manifest.js';
 import { controlSocketPath, type HostMessage } from '../ipc/control-protocol.js';
 import { HostChannel } from './host-channel.js';
 import { isSameProcessAlive } from './proc-stat.js';
@@ -109,9 +111,15 @@ export class TaskManager {
     serviceSets?.catch(() => undefined); // a start that fails before awaiting it must not leave it unhandled
     const notPooled = plugin.isolation.mode === 'pooled' ? whyNotPooled(taskConfig) : undefined;
     if (notPooled) this.event(config, `Running in a task host process of its own, not in a pool: ${notPooled}`);
+    for (const note of await checkSpinManifest(taskConfig, taskDir)) this.event(config, note);
     const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, plugin.vault);
     if (vault) this.event(config, describeSecrets(vault));
-    this.warnInsecureConnections(config, plugin, { vault: vault !== undefined, services: serviceSets !== undefined });
+    const keyValue = keyValueBackendFor(taskConfig, plugin.services.consul);
+    if (keyValue) this.event(config, describeKeyValueStores(taskConfig, keyValue));
+    this.warnInsecureConnections(config, plugin, {
+      vault: vault !== undefined,
+      services: serviceSets !== undefined || keyValue !== undefined,
+    });
     const component = await this.components.provide({
       taskConfig,
       taskDir,
@@ -158,6 +166,7 @@ export class TaskManager {
         ...(services ? { services } : {}),
         ...(http ? { http } : {}),
         ...(vault ? { vault } : {}),
+        ...(keyValue ? { keyValue } : {}),
       };
       this.event(config, `Loading component ${taskConfig.component}`);
       const startedAtMs = Date.now();
@@ -398,6 +407,8 @@ export class TaskManager {
 
   private onProgress(config: TaskConfig__Output, message: ProgressMessage): void {
     if (message.type !== 'phase') return;
+    if (message.phase === 'adapting')
+      this.event(config, 'Adapting a WASI preview1 module into a component (the preview1 command adapter of jco)');
     if (message.phase === 'compiling')
       this.event(config, 'Compiling component (first start of this digest on this node)');
     if (message.phase === 'cached') this.event(config, 'Using compiled component from the node cache');

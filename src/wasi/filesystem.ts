@@ -248,6 +248,8 @@ export class Descriptor {
     const root = this.#mount.hostPath;
     const lexical = resolve(this.#hostPath, path);
     if (!isInside(root, lexical)) this.#escape(path);
+    // The mount itself (`.` at its top, how WASI libcs open a preopened directory by name).
+    if (lexical === root) return root;
     // Intermediate directories: their real location must stay inside.
     const parent = fsCall(() => realpathSync(dirname(lexical)));
     if (!isInside(root, parent)) this.#escape(path);

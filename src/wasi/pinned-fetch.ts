@@ -48,6 +48,7 @@ export function performPinned(request: FetchRequest): Promise<SyncFetchResult> {
       path: `${url.pathname}${url.search}`,
       headers: headers.flat(),
       ...(https ? { servername: url.hostname, agent: httpsAgent } : { agent: httpAgent }),
+      ...(https && pin.caCertPem ? { ca: pin.caCertPem } : {}),
     };
     const req: ClientRequest = https ? httpsRequest(options) : httpRequest(options);
     const connectTimer = setTimeout(() => {
@@ -82,7 +83,8 @@ export function performPinned(request: FetchRequest): Promise<SyncFetchResult> {
           if (req.reusedSocket && !responded) return fail('connection-terminated', message, true, false);
           return fail('connection-terminated', message, !responded && IDEMPOTENT.has(request.method), !responded);
         default:
-          if (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT'))
+          // OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE: a CA not trusted) and Node's own.
+          if (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT') || err.code?.includes('VERIFY'))
             return fail('TLS-certificate-error', message, false, false);
           return fail('internal-error', message, !connected, !connected);
       }

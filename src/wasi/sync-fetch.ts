@@ -15,7 +15,13 @@ export interface SyncFetchRequest {
   readonly timeoutMs: number;
   readonly maxBytes: number;
   /** Connect to this address instead of the URL's host (a service instance; see pinned-fetch.ts). */
-  readonly connect?: { readonly host: string; readonly port: number; readonly connectTimeoutMs?: number };
+  readonly connect?: {
+    readonly host: string;
+    readonly port: number;
+    readonly connectTimeoutMs?: number;
+    /** An extra CA (PEM) for https (the node's Consul CA, for key-value stores). */
+    readonly caCertPem?: string;
+  };
   readonly port: MessagePort;
   readonly flag: SharedArrayBuffer;
 }

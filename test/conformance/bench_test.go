@@ -156,11 +156,45 @@ func BenchmarkStartTaskToFirstHTTP200Pooled(b *testing.B) {
 	}
 }
 
+// preview1Starts: a Go program built with GOOS=wasip1 (a WASI preview1 core
+// module, adapted at its first start on the node) beside a WASI 0.2 command
+// built by a real toolchain (componentize-py); the small WAT command of
+// BenchmarkStartTaskToExit is the third, tiny, 0.2 figure.
+var preview1Starts = []struct {
+	name, component string
+	args            []string
+}{
+	{"go-wasip1", "wasip1-probe", []string{"hello"}},
+	{"py-0.2", "hello-py-command", nil},
+}
+
+// BenchmarkStartTaskToExitPreview1: StartTask -> exit of the commands above,
+// compile cache warm and cold (cold: the Go module is adapted and transpiled
+// at every start, the Python component transpiled).
+func BenchmarkStartTaskToExitPreview1(b *testing.B) {
+	for _, c := range preview1Starts {
+		for _, cache := range []string{"warm", "cold"} {
+			b.Run(c.name+"-"+cache, func(b *testing.B) {
+				p := launchPlugin(b, b.TempDir())
+				config := map[string]interface{}{"component": "local/" + c.component + ".wasm"}
+				if c.args != nil {
+					config["args"] = c.args
+				}
+				reportMedian(b, startSamples(b, p, cache, func() time.Duration { return timeStartToExitWith(b, p, c.component, config, nil) }))
+			})
+		}
+	}
+}
+
 // timeStartToExit times one StartTask of a wasi:cli command until WaitTask
 // reports its exit (code 0), then destroys the task; check, when set, looks
 // at the handle first (outside the measured time).
 func timeStartToExit(b *testing.B, p *pluginInstance, component string, check func(testing.TB, *drivers.TaskHandle)) time.Duration {
-	task := newTask(b, p, component, map[string]interface{}{"component": "local/" + component + ".wasm"}, nil)
+	return timeStartToExitWith(b, p, component, map[string]interface{}{"component": "local/" + component + ".wasm"}, check)
+}
+
+func timeStartToExitWith(b *testing.B, p *pluginInstance, component string, config map[string]interface{}, check func(testing.TB, *drivers.TaskHandle)) time.Duration {
+	task := newTask(b, p, component, config, nil)
 	start := time.Now()
 	handle, _, err := p.driver.StartTask(task.config)
 	must.NoError(b, err)

@@ -198,11 +198,11 @@ describe('task lifecycle on a real Nomad agent', () => {
     );
   });
 
-  it('a core module (not a component) fails with a message saying so', async () => {
-    const jobId = await run({ id: 'core-module', type: 'batch', component: 'core-module' });
-    const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'core module to fail');
+  it('a core module that is no preview1 command (a Go reactor) fails with WASI_PREVIEW1_NOT_A_COMMAND', async () => {
+    const jobId = await run({ id: 'reactor-module', type: 'batch', component: 'reactor-go' });
+    const alloc = await context().agent.api.waitForAllocation(jobId, dead, 'reactor module to fail');
     expect(await driverFailure(alloc)).toMatch(
-      /^rpc error: code = FailedPrecondition desc = \[COMPONENT_INVALID\] \S+\/local\/core-module\.wasm is a core WebAssembly module, not a component/,
+      /^rpc error: code = FailedPrecondition desc = \[WASI_PREVIEW1_NOT_A_COMMAND\] \S+\/local\/reactor-go\.wasm is a WASI preview1 reactor \(it exports _initialize and no _start\)/,
     );
   });
 

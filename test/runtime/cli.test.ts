@@ -64,10 +64,48 @@ describe('nomad-wasm inspect', () => {
     expect(report.grants).toEqual(['config_values', 'config_keys', 'port']);
   });
 
-  it('fails with the error code for a core module and for a file that is not Wasm', async () => {
-    const core = await nomadWasm(['inspect', join(COMPONENTS, 'core-module.wasm')]);
+  it('describes a WASI preview1 module (Go, GOOS=wasip1) by what it runs as and what it would ask for', async () => {
+    const text = await nomadWasm(['inspect', join(COMPONENTS, 'wasip1-probe.wasm')]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^kind\s+WASI preview1 module: runs as a command through the preview1 adapter$/m);
+    expect(text.stdout).toMatch(/^preview1\s+\d+ functions imported: .*\bpath_open\b.*\bproc_exit\b/m);
+    expect(text.stdout).toMatch(/^world\s+wasi:cli\/run command$/m);
+    expect(text.stdout).toContain('files: only directories granted with `mount` blocks');
+    const json = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'wasip1-probe.wasm')]);
+    const report = JSON.parse(json.stdout) as {
+      preview1: { functions: string[] };
+      grants: string[];
+      unsupportedImports: string[];
+    };
+    expect(report.preview1.functions).toContain('fd_write');
+    expect(report.grants).toEqual(['env', 'mount']);
+    expect(report.unsupportedImports).toEqual([]);
+  });
+
+  it('describes a Spin app: what it may be granted, and what answers "not available"', async () => {
+    const result = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'spin-py-app.wasm')]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      grants: string[];
+      capabilities: string[];
+      unsupportedImports: string[];
+    };
+    expect(report.unsupportedImports).toEqual([]);
+    expect(report.grants).toEqual(
+      expect.arrayContaining(['config_values', 'config_keys', 'key_value_store', 'allow_http', 'port']),
+    );
+    expect(report.capabilities).toContain(
+      'key-value stores: only the labels granted with `key_value_store` blocks (Consul KV)',
+    );
+    expect(report.capabilities).toContain(
+      'SQLite: not available on this driver (the component starts; those calls answer an error)',
+    );
+  });
+
+  it('fails with the error code for a preview1 reactor and for a file that is not Wasm', async () => {
+    const core = await nomadWasm(['inspect', join(COMPONENTS, 'reactor-go.wasm')]);
     expect(core.code).toBe(1);
-    expect(core.stderr).toMatch(/error \[COMPONENT_INVALID\]: .*core WebAssembly module, not a component/);
+    expect(core.stderr).toMatch(/error \[WASI_PREVIEW1_NOT_A_COMMAND\]: .*reactor-go\.wasm is a WASI preview1 reactor/);
     const junk = await nomadWasm(['inspect', join(COMPONENTS, 'not-wasm.wasm')]);
     expect(junk.code).toBe(1);
     expect(junk.stderr).toMatch(/error \[COMPONENT_INVALID\]: .*not WebAssembly/);

@@ -56,12 +56,12 @@ describe('prepareComponent', () => {
     expect(await phasesOf('hello-command.wasm')).toEqual(['loading', 'compiling']);
   });
 
-  it('refuses a file that is not WebAssembly, a core module, and a missing file, with codes', async () => {
+  it('refuses a file that is not WebAssembly, a core module that is no preview1 command, and a missing file, with codes', async () => {
     expect(await codeOf(prepareComponent(join(COMPONENTS, 'not-wasm.wasm'), cacheDir))).toMatch(
       /^COMPONENT_INVALID: .* is not WebAssembly/,
     );
-    expect(await codeOf(prepareComponent(join(COMPONENTS, 'core-module.wasm'), cacheDir))).toMatch(
-      /^COMPONENT_INVALID: .* core WebAssembly module, not a component/,
+    expect(await codeOf(prepareComponent(join(COMPONENTS, 'reactor-go.wasm'), cacheDir))).toMatch(
+      /^WASI_PREVIEW1_NOT_A_COMMAND: .* is a WASI preview1 reactor/,
     );
     expect(await codeOf(prepareComponent(join(COMPONENTS, 'nope.wasm'), cacheDir))).toMatch(/^COMPONENT_NOT_FOUND/);
   });

@@ -146,12 +146,12 @@ describe('pool host', () => {
     expect(pool.load).toBe(0);
   });
 
-  it('a failed start (a core module, not a component) fails that start only', async () => {
+  it('a failed start (a WASI preview1 reactor, which cannot run as a command) fails that start only', async () => {
     const pool = await spawnPool();
     const port = await freePort();
     const serving = await startIn(pool, await taskSpec('hello-http', { port }));
-    await expect(pool.start(await taskSpec('core-module'), () => undefined, 60_000)).rejects.toMatchObject({
-      code: 'COMPONENT_INVALID',
+    await expect(pool.start(await taskSpec('reactor-go'), () => undefined, 60_000)).rejects.toMatchObject({
+      code: 'WASI_PREVIEW1_NOT_A_COMMAND',
     });
     expect((await get(`http://127.0.0.1:${port}/`)).status).toBe(200);
     expect(pool.alive).toBe(true);

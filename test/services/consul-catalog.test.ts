@@ -2,8 +2,7 @@
 // module, started here): the catalog client over the `consul` npm package,
 // the shared blocking-query watches, ACLs, a Consul restart, and what a
 // starting task gets.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -15,6 +14,7 @@ import type { ServiceInstance } from '../../src/services/service-instance.js';
 import { PluginServiceFeeds, type ServiceTask } from '../../src/services/plugin-service-feeds.js';
 import { ConsulAgent } from '../support/consul-agent.ts';
 import { driverRejection } from '../support/rejection.ts';
+import { makeServerCertificate } from '../support/tls-certs.ts';
 
 const log = pino({ level: 'silent' });
 const timing = { waitSeconds: 30, minIntervalMs: 50, backoffMs: 100, maxBackoffMs: 1_000 };
@@ -197,60 +197,8 @@ describe('ConsulCatalog (consul npm package) against Consul 1.16.3', () => {
 describe('TLS (https:// address, ca_cert)', () => {
   it('trusts the configured CA; without it the lookup fails with a certificate error, not a hang', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'consul-tls-'));
-    const pem = (name: string) => join(dir, name);
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=test-ca',
-      '-keyout',
-      pem('ca.key'),
-      '-out',
-      pem('ca.pem'),
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign',
-    );
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=server.dc1.consul',
-      '-keyout',
-      pem('server.key'),
-      '-out',
-      pem('server.csr'),
-    );
-    await writeFile(pem('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:server.dc1.consul\n');
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      pem('server.csr'),
-      '-CA',
-      pem('ca.pem'),
-      '-CAkey',
-      pem('ca.key'),
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-out',
-      pem('server.pem'),
-      '-extfile',
-      pem('san.ext'),
-    );
-    const agent = await ConsulAgent.start({
-      tls: { caFile: pem('ca.pem'), certFile: pem('server.pem'), keyFile: pem('server.key') },
-    });
+    const tls = await makeServerCertificate(dir, 'server.dc1.consul');
+    const agent = await ConsulAgent.start({ tls });
     try {
       await agent.register({
         ID: 'tls-1',
@@ -269,7 +217,7 @@ describe('TLS (https:// address, ca_cert)', () => {
       const trusted = new ConsulCatalog({
         ...DEFAULT_SERVICES_CONFIG.consul,
         url: agent.httpsUrl,
-        caCertPem: await readFile(pem('ca.pem'), 'utf8'),
+        caCertPem: await readFile(tls.caFile, 'utf8'),
       });
       expect(ports((await trusted.lookup(query)).instances)).toEqual([7401]);
       trusted.close();

@@ -137,7 +137,7 @@ describe('bad inputs fail the start clearly and cache nothing', () => {
     expect(await h.cachedBlobs()).toEqual([]);
   });
 
-  it('a core module or a non-Wasm blob where a component is required: COMPONENT_INVALID', async () => {
+  it('a WASI preview1 core module is pulled like a component (the task host adapts it); a non-Wasm blob: COMPONENT_INVALID', async () => {
     const core = await readFile(join(COMPONENTS, 'core-module.wasm'));
     await client.pushComponent(parseOciReference(`oci://${registry.host}/apps/core:1`), core);
     // A single-layer image whose layer is not Wasm at all (pushed raw: our client refuses to push it).
@@ -157,13 +157,13 @@ describe('bad inputs fail the start clearly and cache nothing', () => {
       'application/vnd.oci.image.manifest.v1+json',
     );
     const h = await providerHarness();
-    const coreErr = await driverRejection(h.provide(`oci://${registry.host}/apps/core:1`));
-    expect(coreErr.code).toBe('COMPONENT_INVALID');
-    expect(coreErr.message).toMatch(/core WebAssembly module, not a component/);
+    const pulled = await h.provide(`oci://${registry.host}/apps/core:1`);
+    expect(await readFile(pulled.path)).toEqual(core);
     const junkErr = await driverRejection(h.provide(`oci://${registry.host}/apps/junk:1`));
     expect(junkErr.code).toBe('COMPONENT_INVALID');
     expect(junkErr.message).toMatch(/not WebAssembly/);
-    expect(await h.cachedBlobs()).toEqual([]);
+    // Only the module is kept: the junk left nothing.
+    expect(await h.cachedBlobs()).toEqual([pulled.digest]);
   });
 });
 

@@ -6,7 +6,10 @@ import { ERROR_CATALOGUE } from '../../src/errors.js';
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const section = /<!-- error-codes:start -->\n([\s\S]*?)\n<!-- error-codes:end -->/.exec(readme)?.[1] ?? '';
 const documented = new Map(
-  [...section.matchAll(/^\| `([A-Z_]+)` \| (yes|no) \| (.*) \|$/gm)].map((m) => [m[1], { retried: m[2], text: m[3] }]),
+  [...section.matchAll(/^\| `([A-Z0-9_]+)` \| (yes|no) \| (.*) \|$/gm)].map((m) => [
+    m[1],
+    { retried: m[2], text: m[3] },
+  ]),
 );
 
 describe('README error catalogue', () => {

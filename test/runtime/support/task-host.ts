@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import type { Grants } from '../../../src/ipc/grants.ts';
-import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
 import type { ProgressMessage } from '../../../src/ipc/launch-spec.ts';
+import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
 import { HOST_NODE_FLAGS } from '../../../src/ipc/host-node-flags.ts';
+import type { KeyValueBackend } from '../../../src/spin/granted-stores.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 export const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? join(ROOT, '.cache/components');
@@ -25,6 +26,8 @@ export interface HostRun {
   readonly http?: { host: string; port: number };
   /** First known instances of granted services (LaunchSpec.services). */
   readonly services?: readonly unknown[];
+  /** Where granted key-value stores live (LaunchSpec.keyValue). */
+  readonly keyValue?: KeyValueBackend;
 }
 
 /** The launch spec the plugin would write for this run (a fresh state dir each time). */
@@ -50,6 +53,7 @@ export function launchSpecFor(run: HostRun & { readonly vault?: VaultTaskSpec })
     ...(run.http ? { http: run.http } : {}),
     ...(run.services ? { services: run.services } : {}),
     ...(run.vault ? { vault: run.vault } : {}),
+    ...(run.keyValue ? { keyValue: run.keyValue } : {}),
   };
 }
 
@@ -76,6 +80,28 @@ export function runToExit(run: HostRun) {
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as ProgressMessage);
   return { ...result, progress, exitFile: String(spec['exitFile']) };
+}
+
+/** Runs a task host to its end with its progress pipe (fd 3) read: how a start fails, with its code. */
+export function runWithProgress(run: HostRun): {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  progress: ProgressMessage[];
+} {
+  const result = spawnSync(process.execPath, [TASK_HOST], {
+    input: specFor(run),
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    env: { ...run.hostEnv },
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+    timeout: 120_000,
+  });
+  const progress = String(result.output[3] ?? '')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as ProgressMessage);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, progress };
 }
 
 /** Starts a task host and leaves it running (stdout/stderr piped). */

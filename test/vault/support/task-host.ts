@@ -9,6 +9,7 @@ import type { Grants } from '../../../src/ipc/grants.ts';
 import type { ProgressMessage } from '../../../src/ipc/launch-spec.ts';
 import { controlSocketPath, type HostMessage } from '../../../src/ipc/control-protocol.ts';
 import type { VaultTaskSpec } from '../../../src/vault/secret-spec.ts';
+import type { KeyValueBackend } from '../../../src/spin/granted-stores.ts';
 import { launchSpecFor } from '../../runtime/support/task-host.ts';
 import { HOST_NODE_FLAGS } from '../../../src/ipc/host-node-flags.ts';
 
@@ -25,6 +26,7 @@ export interface VaultHostRun {
   readonly grants: Partial<Grants>;
   readonly vault?: VaultTaskSpec;
   readonly http?: { host: string; port: number };
+  readonly keyValue?: KeyValueBackend;
 }
 
 export type HostEvent = Extract<HostMessage, { type: 'event' }>;

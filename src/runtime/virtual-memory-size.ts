@@ -1,0 +1,406 @@
+// Gives a core module a view of its linear memory that ends below a limit:
+// every `memory.size` and `memory.grow` of memory 0 in its code becomes a
+// call to one of two functions appended to the module, which count the
+// module's own pages in a global and grow the real memory only up to that
+// limit. The pages above the limit are then invisible to the module, and
+// something else sharing the memory (the WASI preview1 adapter's stack and
+// state: preview1-adapter.ts) can live there without the module's runtime
+// taking them for its heap.
+//
+// Appending functions, globals and types keeps every existing index; only
+// function bodies that hold one of the two instructions are re-encoded. The
+// code is walked instruction by instruction: an opcode this walker does not
+// know fails loudly rather than being guessed past.
+import {
+  readSections,
+  readU32,
+  readUleb,
+  SECTION,
+  skipLeb,
+  withSection,
+  writeModule,
+  writeUleb,
+  type Section,
+} from './core-module-sections.js';
+
+/** The init value of the limit global until setVirtualMemoryLimit patches it (no page count is this large). */
+const LIMIT_SENTINEL = 0x7e57_0001;
+
+export class UnsupportedCode extends Error {}
+
+/** The module with memory.size/memory.grow virtualized; false when it uses neither. */
+export function virtualizeMemorySize(module: Uint8Array): Uint8Array | false {
+  const sections = readSections(module);
+  const counts = indexSpaces(sections);
+  const sizeFunc = counts.functions;
+  const growFunc = counts.functions + 1;
+  const pagesGlobal = counts.globals;
+  const limitGlobal = counts.globals + 1;
+  const code = sections.find((s) => s.id === SECTION.code);
+  if (!code) return false;
+  const rewritten = rewriteCode(code.body, sizeFunc, growFunc);
+  if (!rewritten) return false;
+  const initialPages = definedMemoryMin(sections);
+  const type = appendVec(sections, SECTION.type, [
+    [0x60, 0x00, 0x01, 0x7f], // () -> i32
+    [0x60, 0x01, 0x7f, 0x01, 0x7f], // (i32) -> i32
+  ]);
+  const sizeType = counts.types;
+  const growType = counts.types + 1;
+  const functions = appendVec(sections, SECTION.function, [writeUleb(sizeType), writeUleb(growType)]);
+  const globals = appendVec(sections, SECTION.global, [
+    [0x7f, 0x01, 0x41, ...writeSleb(initialPages), 0x0b], // mut i32 = the module's initial pages
+    [0x7f, 0x01, 0x41, ...writeSleb(LIMIT_SENTINEL), 0x0b], // mut i32 = the limit, patched per ceiling
+  ]);
+  const codeSection = appendVec([{ id: SECTION.code, body: rewritten }], SECTION.code, [
+    withSize(sizeBody(pagesGlobal)),
+    withSize(growBody(pagesGlobal, limitGlobal)),
+  ]);
+  let out: Section[] = sections;
+  for (const section of [type, functions, globals, codeSection]) out = withSection(out, section);
+  return writeModule(module, out);
+}
+
+const SENTINEL_INIT = Uint8Array.from([0x41, ...writeSleb(LIMIT_SENTINEL), 0x0b]);
+
+/** Whether this is a module virtualizeMemorySize made (its limit not yet set). */
+export function hasVirtualMemoryLimit(module: Uint8Array): boolean {
+  const global = readSections(module).find((s) => s.id === SECTION.global);
+  return global !== undefined && lastIndexOf(global.body, SENTINEL_INIT) >= 0;
+}
+
+/** Sets the page limit of a module virtualizeMemorySize made; throws if it is not one. */
+export function setVirtualMemoryLimit(module: Uint8Array, pages: number): Uint8Array<ArrayBuffer> {
+  const sections = readSections(module);
+  const global = sections.find((s) => s.id === SECTION.global);
+  const sentinel = SENTINEL_INIT;
+  const at = global ? lastIndexOf(global.body, sentinel) : -1;
+  if (!global || at < 0) throw new UnsupportedCode('the module has no virtual memory limit to set');
+  const body = Uint8Array.from([
+    ...global.body.subarray(0, at),
+    0x41,
+    ...writeSleb(pages),
+    0x0b,
+    ...global.body.subarray(at + sentinel.length),
+  ]);
+  return writeModule(module, withSection(sections, { id: SECTION.global, body }));
+}
+
+/** The opcodes the two appended functions use. */
+const OP = {
+  if: 0x04,
+  end: 0x0b,
+  return: 0x0f,
+  localGet: 0x20,
+  localSet: 0x21,
+  globalGet: 0x23,
+  globalSet: 0x24,
+  i32Const: 0x41,
+  memorySize: 0x3f,
+  memoryGrow: 0x40,
+  i32Eq: 0x46,
+  i32GtU: 0x4b,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+} as const;
+const I32 = 0x7f;
+const NO_RESULT = 0x40;
+const MINUS_ONE = 0x7f; // -1 as a signed LEB128
+
+// $size: () -> i32 = the module's page count.
+function sizeBody(pages: number): number[] {
+  return [0x00, OP.globalGet, ...writeUleb(pages), OP.end];
+}
+
+// $grow: (n) -> old page count, or -1 past the limit (memory.grow's contract).
+// Real pages are grown only when the module reaches beyond the real size.
+function growBody(pages: number, limit: number): number[] {
+  const n = [OP.localGet, 0];
+  const next = [OP.localGet, 1];
+  const global = (index: number): number[] => [OP.globalGet, ...writeUleb(index)];
+  const returnMinusOne = [OP.if, NO_RESULT, OP.i32Const, MINUS_ONE, OP.return, OP.end];
+  const realSize = [OP.memorySize, 0x00];
+  // prettier-ignore
+  return [
+    0x01, 0x01, I32, // one local: next
+    ...n, ...global(limit), ...global(pages), OP.i32Sub, OP.i32GtU, ...returnMinusOne, // n > limit - pages
+    ...global(pages), ...n, OP.i32Add, OP.localSet, 1, // next = pages + n
+    ...next, ...realSize, OP.i32GtU, OP.if, NO_RESULT, // next > real size:
+    ...next, ...realSize, OP.i32Sub, OP.memoryGrow, 0x00, OP.i32Const, MINUS_ONE, OP.i32Eq, ...returnMinusOne, // grow the rest
+    OP.end,
+    ...global(pages), ...next, OP.globalSet, ...writeUleb(pages), // return pages; pages = next
+    OP.end,
+  ];
+}
+
+interface IndexSpaces {
+  readonly types: number;
+  readonly functions: number;
+  readonly globals: number;
+}
+
+/** Sizes of the index spaces (imports included) the appended items extend. */
+function indexSpaces(sections: readonly Section[]): IndexSpaces {
+  let functions = 0;
+  let globals = 0;
+  const imports = sections.find((s) => s.id === SECTION.import);
+  if (imports) {
+    let pos = 0;
+    const count = readU32(imports.body, pos);
+    pos = count.next;
+    for (let i = 0; i < count.value; i++) {
+      for (let name = 0; name < 2; name++) {
+        const length = readU32(imports.body, pos);
+        pos = length.next + length.value;
+      }
+      const kind = imports.body[pos++];
+      if (kind === 0x00) {
+        functions++;
+        pos = readU32(imports.body, pos).next;
+      } else if (kind === 0x01) pos = skipTableType(imports.body, pos);
+      else if (kind === 0x02) pos = skipLimits(imports.body, pos);
+      else if (kind === 0x03) {
+        globals++;
+        pos = skipValType(imports.body, pos) + 1;
+      } else if (kind === 0x04) pos = readU32(imports.body, pos + 1).next;
+      else throw new UnsupportedCode(`unknown import kind ${kind}`);
+    }
+  }
+  const vecLength = (id: number): number => {
+    const section = sections.find((s) => s.id === id);
+    return section ? readU32(section.body, 0).value : 0;
+  };
+  return {
+    types: vecLength(SECTION.type),
+    functions: functions + vecLength(SECTION.function),
+    globals: globals + vecLength(SECTION.global),
+  };
+}
+
+function definedMemoryMin(sections: readonly Section[]): number {
+  const memory = sections.find((s) => s.id === SECTION.memory);
+  if (!memory || readU32(memory.body, 0).value !== 1)
+    throw new UnsupportedCode('the module does not define exactly one linear memory');
+  return Number(readUleb(memory.body, readU32(memory.body, 0).next + 1).value);
+}
+
+/** The section `id` with `items` appended to its vector (created when absent). */
+function appendVec(sections: readonly Section[], id: number, items: readonly (readonly number[])[]): Section {
+  const existing = sections.find((s) => s.id === id);
+  const count = existing ? readU32(existing.body, 0) : { value: 0, next: 0 };
+  const rest = existing ? existing.body.subarray(count.next) : new Uint8Array();
+  return {
+    id,
+    body: Uint8Array.from([...writeUleb(count.value + items.length), ...rest, ...items.flat()]),
+  };
+}
+
+function withSize(body: readonly number[]): number[] {
+  return [...writeUleb(body.length), ...body];
+}
+
+/** The code section with memory.size/grow (memory 0) replaced by calls; undefined when it has none. */
+function rewriteCode(code: Uint8Array, sizeFunc: number, growFunc: number): Uint8Array | undefined {
+  const count = readU32(code, 0);
+  let pos = count.next;
+  const parts: Uint8Array[] = [code.subarray(0, pos)];
+  let changed = false;
+  for (let i = 0; i < count.value; i++) {
+    const size = readU32(code, pos);
+    const body = code.subarray(size.next, size.next + size.value);
+    const replaced = rewriteBody(body, sizeFunc, growFunc);
+    if (replaced) {
+      changed = true;
+      parts.push(Uint8Array.from(writeUleb(replaced.length)), replaced);
+    } else parts.push(code.subarray(pos, size.next + size.value));
+    pos = size.next + size.value;
+  }
+  if (!changed) return undefined;
+  return Buffer.concat(parts);
+}
+
+function rewriteBody(body: Uint8Array, sizeFunc: number, growFunc: number): Uint8Array | undefined {
+  let pos = 0;
+  const locals = readU32(body, pos);
+  pos = locals.next;
+  for (let i = 0; i < locals.value; i++) pos = skipValType(body, readU32(body, pos).next);
+  const pieces: Uint8Array[] = [];
+  let copied = 0;
+  while (pos < body.length) {
+    const opcode = body[pos] as number;
+    if ((opcode === 0x3f || opcode === 0x40) && body[pos + 1] === 0x00) {
+      pieces.push(
+        body.subarray(copied, pos),
+        Uint8Array.from([0x10, ...writeUleb(opcode === 0x3f ? sizeFunc : growFunc)]),
+      );
+      pos += 2;
+      copied = pos;
+    } else pos = skipInstruction(body, pos);
+  }
+  if (copied === 0) return undefined;
+  pieces.push(body.subarray(copied));
+  return Buffer.concat(pieces);
+}
+
+/** Position after the instruction at `pos`. */
+function skipInstruction(code: Uint8Array, pos: number): number {
+  const opcode = code[pos++] as number;
+  const u32 = (): void => {
+    pos = readU32(code, pos).next;
+  };
+  const memarg = (): void => {
+    const align = readU32(code, pos);
+    pos = align.next;
+    if (align.value & 0x40) u32(); // memory index
+    pos = skipLeb(code, pos); // offset (u32 or u64)
+  };
+  if (opcode >= 0x28 && opcode <= 0x3e) return (memarg(), pos);
+  if (opcode >= 0x45 && opcode <= 0xc4) return pos; // numeric, no immediates
+  switch (opcode) {
+    case 0x00:
+    case 0x01:
+    case 0x05:
+    case 0x0b:
+    case 0x0f:
+    case 0x1a:
+    case 0x1b:
+    case 0xd1:
+    case 0xd3:
+    case 0xd4:
+      return pos;
+    case 0x02:
+    case 0x03:
+    case 0x04:
+      return skipBlockType(code, pos);
+    case 0x0c:
+    case 0x0d:
+    case 0x10:
+    case 0x12:
+    case 0x14:
+    case 0x15:
+    case 0xd2:
+    case 0xd5:
+    case 0xd6:
+    case 0x20:
+    case 0x21:
+    case 0x22:
+    case 0x23:
+    case 0x24:
+    case 0x25:
+    case 0x26:
+    case 0x3f:
+    case 0x40:
+      return (u32(), pos);
+    case 0x11:
+    case 0x13:
+      return (u32(), u32(), pos);
+    case 0x0e: {
+      const targets = readU32(code, pos);
+      pos = targets.next;
+      for (let i = 0; i <= targets.value; i++) u32();
+      return pos;
+    }
+    case 0x1c: {
+      const types = readU32(code, pos);
+      pos = types.next;
+      for (let i = 0; i < types.value; i++) pos = skipValType(code, pos);
+      return pos;
+    }
+    case 0x41:
+    case 0x42:
+      return skipLeb(code, pos);
+    case 0x43:
+      return pos + 4;
+    case 0x44:
+      return pos + 8;
+    case 0xd0:
+      return skipLeb(code, pos); // heap type (s33)
+    case 0xfc:
+      return skipPrefixedFC(code, pos);
+    case 0xfd:
+      return skipPrefixedSimd(code, pos);
+    case 0xfe: {
+      const sub = readU32(code, pos);
+      pos = sub.next;
+      if (sub.value === 0x03) return pos + 1; // atomic.fence
+      return (memarg(), pos);
+    }
+    default:
+      throw new UnsupportedCode(`opcode 0x${opcode.toString(16)} at byte ${pos - 1} of a function body`);
+  }
+}
+
+function skipPrefixedFC(code: Uint8Array, start: number): number {
+  const sub = readU32(code, start);
+  let pos = sub.next;
+  const u32 = (): void => {
+    pos = readU32(code, pos).next;
+  };
+  if (sub.value <= 7) return pos; // saturating truncations
+  if ([9, 11, 13, 15, 16, 17].includes(sub.value)) return (u32(), pos);
+  if ([8, 10, 12, 14].includes(sub.value)) return (u32(), u32(), pos);
+  throw new UnsupportedCode(`opcode 0xfc ${sub.value} of a function body`);
+}
+
+function skipPrefixedSimd(code: Uint8Array, start: number): number {
+  const sub = readU32(code, start);
+  let pos = sub.next;
+  const memarg = (): void => {
+    const align = readU32(code, pos);
+    pos = align.next;
+    if (align.value & 0x40) pos = readU32(code, pos).next;
+    pos = skipLeb(code, pos);
+  };
+  const op = sub.value;
+  if (op <= 11 || op === 92 || op === 93) return (memarg(), pos);
+  if (op === 12 || op === 13) return pos + 16;
+  if (op >= 21 && op <= 34) return pos + 1;
+  if (op >= 84 && op <= 91) return (memarg(), pos + 1);
+  if (op <= 0x113) return pos; // the rest of SIMD (relaxed SIMD included) has no immediates
+  throw new UnsupportedCode(`opcode 0xfd ${op} of a function body`);
+}
+
+function skipBlockType(code: Uint8Array, pos: number): number {
+  const byte = code[pos] as number;
+  if (byte === 0x40) return pos + 1;
+  if (byte === 0x63 || byte === 0x64) return skipLeb(code, pos + 1);
+  if (byte >= 0x6a && byte <= 0x7f) return pos + 1; // a value type (numeric, vector, abstract reference)
+  return skipLeb(code, pos); // a type index (s33)
+}
+
+function skipValType(code: Uint8Array, pos: number): number {
+  const byte = code[pos] as number;
+  if (byte === 0x63 || byte === 0x64) return skipLeb(code, pos + 1);
+  return pos + 1;
+}
+
+function skipLimits(code: Uint8Array, pos: number): number {
+  const flags = code[pos] as number;
+  pos = skipLeb(code, pos + 1);
+  return flags & 0x01 ? skipLeb(code, pos) : pos;
+}
+
+function skipTableType(code: Uint8Array, pos: number): number {
+  return skipLimits(code, skipValType(code, pos));
+}
+
+function writeSleb(value: number): number[] {
+  const out: number[] = [];
+  let rest = BigInt(value);
+  for (;;) {
+    const byte = Number(rest & 0x7fn);
+    rest >>= 7n;
+    const done = (rest === 0n && (byte & 0x40) === 0) || (rest === -1n && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+function lastIndexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  for (let at = haystack.length - needle.length; at >= 0; at--) {
+    let match = true;
+    for (let i = 0; i < needle.length && match; i++) match = haystack[at + i] === needle[i];
+    if (match) return at;
+  }
+  return -1;
+}
