@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { readPem } from '../config/registry-config.js';
 import type { IdentityRule, SignatureConfig } from '../config/signature-config.js';
 import { isDriverError } from '../errors.js';
-import { admitComponent, describeSigner } from '../trust/admission.js';
+import { attachedEvidence } from '../source/attached-evidence.js';
+import { checkSignature, describeSigner } from '../trust/signature-check.js';
 import { VerifiedStore } from '../trust/verified-store.js';
+import { policyForNamespace } from '../verify/policy.js';
 import { fetchRef } from './fetch-ref.js';
 import { registryFlags, usage, type CliFlags } from './flags.js';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -47,19 +49,20 @@ async function verifyRef(ref: string, flags: CliFlags, signatures: SignatureConf
   // A private record dir: the CLI must really verify, never trust a cache.
   const recordDir = await mkdtemp(join(tmpdir(), 'nomad-wasm-verify-'));
   try {
-    const admission = await admitComponent(fetched.component, {
-      namespace: 'default',
+    const evidence = attachedEvidence(fetched.component, fetched.baseDir, fetched.field);
+    const admission = await checkSignature(
+      evidence,
+      policyForNamespace(signatures, 'default'),
       signatures,
-      verified: new VerifiedStore(recordDir),
-      taskDir: fetched.baseDir,
-      componentField: fetched.field,
-    });
+      new VerifiedStore(recordDir),
+    );
     if (admission.status !== 'verified') throw new Error(`unexpected admission ${admission.status} under enforce`);
+    const digest = await evidence.digest();
     if (flags.json) {
       const report = {
         verified: true,
         reference: fetched.component.origin,
-        digest: admission.digest,
+        digest,
         ...(fetched.component.kind === 'oci' ? { manifestDigest: fetched.component.manifestDigest } : {}),
         signer: admission.signer,
         signedBy: describeSigner(admission.signer),
@@ -67,7 +70,7 @@ async function verifyRef(ref: string, flags: CliFlags, signatures: SignatureConf
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return 0;
     }
-    process.stdout.write(`verified ${admission.digest}\nsigned by ${describeSigner(admission.signer)}\n`);
+    process.stdout.write(`verified ${digest}\nsigned by ${describeSigner(admission.signer)}\n`);
     return 0;
   } finally {
     await rm(recordDir, { recursive: true, force: true });

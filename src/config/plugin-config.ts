@@ -22,6 +22,7 @@ import {
   type ServicesConfig,
 } from './services-config.js';
 import { decodeVaultConfig, vaultConfigSpec, type VaultPluginConfig } from './vault-config.js';
+import { decodePolicyConfig, policyConfigSpec, POLICY_OFF, type PolicyConfig } from './policy-config.js';
 
 /** What the operator lets any job on this node ask for. */
 export interface GrantCeilings {
@@ -49,6 +50,8 @@ export interface PluginConfig {
   readonly vault?: VaultPluginConfig;
   /** How tasks are isolated from each other (README: "Pooled tier"). */
   readonly isolation: Isolation;
+  /** Admission policy, attestation requirements and decision log (README: "Admission policy"). */
+  readonly policy: PolicyConfig;
 }
 
 /**
@@ -78,6 +81,7 @@ export const pluginConfigSpec: Spec = object({
   vault: vaultConfigSpec,
   isolation: withDefault(attr('isolation', 'string'), '"process"'),
   pool_max_tasks: withDefault(attr('pool_max_tasks', 'number'), String(DEFAULT_POOL_MAX_TASKS)),
+  policy: policyConfigSpec,
 });
 
 const NO_CEILINGS: GrantCeilings = {
@@ -95,6 +99,7 @@ export const defaultPluginConfig: PluginConfig = {
   ceilings: NO_CEILINGS,
   services: DEFAULT_SERVICES_CONFIG,
   isolation: { mode: 'process' },
+  policy: POLICY_OFF,
 };
 
 export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
@@ -129,6 +134,7 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
       },
       services: decodeServicesConfig(config.optionalBlock('consul'), config.optionalBlock('nomad')),
       isolation: decodeIsolation(config),
+      policy: decodePolicyConfig(config.optionalBlock('policy')),
     };
   } catch (err) {
     throw new DriverError('PLUGIN_CONFIG_INVALID', `invalid plugin config: ${(err as Error).message}`, { cause: err });

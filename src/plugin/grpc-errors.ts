@@ -13,9 +13,12 @@ const RECOVERABLE_ERROR_TYPE_URL = 'type.googleapis.com/hashicorp.nomad.plugins.
 
 let encoders: ReturnType<typeof loadStatusEncoders> | undefined;
 
-/** A status for a failed StartTask, with Nomad's recoverable/unrecoverable marker. */
+/**
+ * A status for a failed StartTask, with Nomad's recoverable/unrecoverable
+ * marker; the message (Nomad's "Driver Failure" event) starts with the code.
+ */
 export function startTaskStatus(err: unknown): Partial<grpc.StatusObject> {
-  const message = describeError(err);
+  const message = isDriverError(err) ? `[${err.code}] ${err.message}` : describeError(err);
   const recoverable = isDriverError(err) && err.recoverable;
   encoders ??= loadStatusEncoders();
   const detail = encoders.recoverableError.encode({ recoverable }).finish();

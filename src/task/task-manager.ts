@@ -9,7 +9,7 @@ import type { PluginConfig } from '../config/plugin-config.js';
 import { DriverError, describeError } from '../errors.js';
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
 import type { TaskHandle__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskHandle.js';
-import { ComponentProvider } from '../source/component-provider.js';
+import { ComponentProvider, type ProvidedComponent } from '../source/component-provider.js';
 import { serviceTaskOf, type PluginServiceFeeds } from '../services/plugin-service-feeds.js';
 import { decodeDriverState, type DriverState } from './driver-state.js';
 import { describeGrants, grantsFor } from './decide-grants.js';
@@ -27,6 +27,7 @@ import { whyNotPooled } from './pool-eligibility.js';
 import { PooledTaskHandle } from './pooled-task-handle.js';
 import { PoolSet } from './pools.js';
 import type { PooledLaunchSpec } from '../ipc/pool-protocol.js';
+import { StartAdmission, type StartContext } from './start-admission.js';
 
 export interface TaskManagerDeps {
   readonly log: Logger;
@@ -44,6 +45,7 @@ export type HostMessageHandler = (task: WasmTask, message: HostMessage, channel:
 export class TaskManager {
   readonly tasks = new TaskStore();
   private readonly components: ComponentProvider;
+  private readonly admission: StartAdmission;
   private readonly hostMessageHandlers = new Map<string, HostMessageHandler>();
   private readonly connectHandlers: Array<(task: WasmTask, channel: HostChannel) => void> = [];
   /** Pool hosts (`isolation = "pooled"`, or pooled tasks recovered after a restart). */
@@ -51,6 +53,7 @@ export class TaskManager {
 
   constructor(private readonly deps: TaskManagerDeps) {
     this.components = new ComponentProvider(deps.pluginConfig);
+    this.admission = new StartAdmission(deps.pluginConfig);
     this.pools = new PoolSet(deps.log, (taskId, message, annotations) => {
       const task = this.tasks.find(taskId);
       if (task) this.event(task.config, message, { ...annotations });
@@ -97,10 +100,12 @@ export class TaskManager {
     if (notPooled) this.event(config, `Running in a task host process of its own, not in a pool: ${notPooled}`);
     const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, this.deps.pluginConfig().vault);
     if (vault) this.event(config, describeSecrets(vault));
-    const component = await this.components.provide({
+    const { component, digest } = await this.admittedComponent({
+      config,
       taskConfig,
-      taskDir,
       namespace: config.namespace || 'default',
+      memoryMb: Number(memory?.memory_mb ?? 0),
+      memoryMaxMb: Number(memory?.memory_max_mb ?? 0),
       report: (message, annotations) => this.event(config, message, annotations),
       log,
     });
@@ -116,7 +121,7 @@ export class TaskManager {
       version: 2,
       taskId: config.id,
       componentPath: component.path,
-      ...(component.digest ? { componentDigest: component.digest } : {}),
+      ...(digest ? { componentDigest: digest } : {}),
       cacheDir: this.deps.pluginConfig().cacheDir,
       exitFile: exitFilePath(stateDir),
       stateDir,
@@ -170,6 +175,24 @@ export class TaskManager {
     });
     log.info({ pid: launched.pid, world: ready.world, digest: ready.digest }, 'started task');
     return task;
+  }
+
+  /**
+   * Brings the component onto the node and admits it (signature,
+   * attestations, policy); the job's previous version is asked for meanwhile.
+   */
+  private async admittedComponent(start: StartContext): Promise<{ component: ProvidedComponent; digest: string | undefined }> {
+    const history = this.admission.beginHistory(start);
+    const component = await this.components.provide({
+      taskConfig: start.taskConfig,
+      taskDir: join(start.config.alloc_dir, start.config.name),
+      report: (message) => start.report(message),
+      log: start.log,
+    });
+    const record = await this.admission.admit(component, start, history);
+    // The task host finds the compiled form by digest without reading the bytes, when it is known.
+    const digest = component.fetched.kind !== 'file' ? component.fetched.digest : record.digest;
+    return { component, digest };
   }
 
   /** Starts a task in a pool host with room (pools.ts); the pool opens its log FIFOs. */

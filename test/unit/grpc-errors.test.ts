@@ -21,7 +21,7 @@ describe('StartTask error statuses', () => {
     expect(status.code).toBe(grpc.status.FAILED_PRECONDITION);
     const details = detailsOf(status);
     expect(details.code).toBe(grpc.status.FAILED_PRECONDITION);
-    expect(details.message).toBe('port busy');
+    expect(details.message).toBe('[HTTP_LISTEN_FAILED] port busy');
     expect(details.details[0]?.type_url).toBe(
       'type.googleapis.com/hashicorp.nomad.plugins.shared.structs.RecoverableError',
     );
