@@ -46,14 +46,20 @@ export function nativeWasmBuiltins(): string[] {
 }
 
 export function capabilitiesFor(opaBinary: string): string {
-  const current = JSON.parse(execFileSync(opaBinary, ['capabilities', '--current'], { encoding: 'utf8' })) as Capabilities;
+  const current = JSON.parse(
+    execFileSync(opaBinary, ['capabilities', '--current'], { encoding: 'utf8' }),
+  ) as Capabilities;
   const allowed = new Set([...nativeWasmBuiltins(), ...HOST_BUILTIN_NAMES]);
   const narrowed: Capabilities = { ...current, builtins: current.builtins.filter((b) => allowed.has(b.name)) };
   return `${JSON.stringify(narrowed, null, 2)}\n`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const opa = execFileSync('bash', [join(ROOT, 'scripts', 'build-opa.sh')], { encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+  const opa =
+    execFileSync('bash', [join(ROOT, 'scripts', 'build-opa.sh')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop() ?? '';
   const text = capabilitiesFor(opa);
   if (process.argv.includes('--print')) process.stdout.write(text);
   else {

@@ -12,7 +12,15 @@
 import { inflateSync } from 'node:zlib';
 import { ByteReader, binaryKind, COMPONENT_SECTION, sections, type BinaryKind } from './component-binary.js';
 
-export const METADATA_FIELDS = ['authors', 'description', 'licenses', 'source', 'homepage', 'revision', 'version'] as const;
+export const METADATA_FIELDS = [
+  'authors',
+  'description',
+  'licenses',
+  'source',
+  'homepage',
+  'revision',
+  'version',
+] as const;
 export type MetadataField = (typeof METADATA_FIELDS)[number];
 
 export interface Producer {
@@ -72,7 +80,10 @@ function walk(bytes: Uint8Array, parent: number | undefined, units: BinaryUnit[]
       else if (customName === (kind === 'component' ? 'component-name' : 'name')) name = readNameSection(payload, what);
       else if ((METADATA_FIELDS as readonly string[]).includes(customName))
         fields[customName as MetadataField] = new TextDecoder().decode(payload);
-    } else if (kind === 'component' && (section.id === COMPONENT_SECTION.coreModule || section.id === COMPONENT_SECTION.component)) {
+    } else if (
+      kind === 'component' &&
+      (section.id === COMPONENT_SECTION.coreModule || section.id === COMPONENT_SECTION.component)
+    ) {
       walk(section.body, index, units, what);
     }
   }

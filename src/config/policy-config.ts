@@ -11,7 +11,7 @@ export type PolicyMode = 'off' | 'warn' | 'enforce';
 const MODES: readonly PolicyMode[] = ['off', 'warn', 'enforce'];
 const RANK: Record<PolicyMode, number> = { off: 0, warn: 1, enforce: 2 };
 
-export const DEFAULT_POLICY_QUERY = 'wasm/admission';
+export const DEFAULT_POLICY_QUERY = 'wasm/admission/decision';
 
 export interface PolicyRules {
   readonly mode: PolicyMode;
@@ -106,7 +106,13 @@ function decodeNamespace(block: ConfigReader, base: PolicyRules, field: string):
     requireProvenance: requirement('require_provenance', base.requireProvenance),
     requireSbom: requirement('require_sbom', base.requireSbom),
   };
-  if (mode !== 'off' && rules.bundle === undefined && base.bundle === undefined && !rules.requireProvenance && !rules.requireSbom)
+  if (
+    mode !== 'off' &&
+    rules.bundle === undefined &&
+    base.bundle === undefined &&
+    !rules.requireProvenance &&
+    !rules.requireSbom
+  )
     throw new Error(`config field "${field}.mode": "${mode}" needs a policy bundle (here or the node's) to evaluate`);
   return rules;
 }
@@ -119,5 +125,7 @@ function decodeMode(text: string, field: string): PolicyMode {
 
 /** The rules that apply to a task of `namespace`. */
 export function policyRulesFor(config: PolicyConfig, namespace: string): PolicyRules {
-  return Object.hasOwn(config.namespaces, namespace) ? (config.namespaces[namespace] ?? config.default) : config.default;
+  return Object.hasOwn(config.namespaces, namespace)
+    ? (config.namespaces[namespace] ?? config.default)
+    : config.default;
 }

@@ -45,7 +45,10 @@ export class NomadApi {
         `${what}: refused (HTTP ${response.status}: ${response.body.trim().slice(0, 200)}); the token needs read-job in the namespace`,
       );
     if (response.status !== 200)
-      throw new DriverError('NOMAD_API_FAILED', `${what}: HTTP ${response.status}: ${response.body.trim().slice(0, 200)}`);
+      throw new DriverError(
+        'NOMAD_API_FAILED',
+        `${what}: HTTP ${response.status}: ${response.body.trim().slice(0, 200)}`,
+      );
     try {
       return JSON.parse(response.body) as unknown;
     } catch (err) {

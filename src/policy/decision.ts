@@ -4,8 +4,8 @@
 //   allow: optional boolean           - false (with no deny) denies too
 // A message is a string, or an object `{msg, code?, path?}` (Gatekeeper's
 // violation style: `code` a stable name for the rule, `path` the input field
-// it is about). The package itself can be the query: `wasm/admission`
-// evaluates to an object holding its `deny` and `warn` rules.
+// it is about). The usual query is a rule `decision := {"deny": deny, "warn": warn}`
+// (policy/examples/decision.rego).
 import { isRecord } from '../verify/json-shape.js';
 
 export interface PolicyMessage {

@@ -144,7 +144,8 @@ function formatArg(arg: GoArg, spec: Spec): string {
       return bad(arg, verb);
     }
     case 'float64': {
-      const sign = arg.value < 0 || Object.is(arg.value, -0) ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
+      const sign =
+        arg.value < 0 || Object.is(arg.value, -0) ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
       const abs = Math.abs(arg.value);
       if (verb === 'f' || verb === 'F') return sign + abs.toFixed(precision ?? 6);
       if (verb === 'e' || verb === 'E') {

@@ -58,7 +58,12 @@ export class JobHistory {
       if (version === 0) return { version, previous: null, status: 'first-version', reason: 'version 0 is the first' };
       const previous = await this.taskAt(at, version);
       if (previous === null)
-        return { version, previous: null, status: 'first-version', reason: `task ${at.task} is new in version ${version}` };
+        return {
+          version,
+          previous: null,
+          status: 'first-version',
+          reason: `task ${at.task} is new in version ${version}`,
+        };
       return { version, previous, status: 'compared', reason: null };
     } catch (err) {
       return { version, previous: null, status: 'unavailable', reason: describeError(err) };

@@ -82,7 +82,11 @@ export class OpaWasmPolicy {
    * Instantiates a compiled policy with the host builtins it needs. A builtin
    * the policy calls that `builtins` lacks is refused here, named.
    */
-  static load(module: WebAssembly.Module, builtins: Readonly<Record<string, HostBuiltin>>, what: string): OpaWasmPolicy {
+  static load(
+    module: WebAssembly.Module,
+    builtins: Readonly<Record<string, HostBuiltin>>,
+    what: string,
+  ): OpaWasmPolicy {
     const loaded = instantiate(module, builtins, what);
     const missing = Object.keys(loaded.builtinIds).filter((name) => !Object.hasOwn(builtins, name));
     if (missing.length > 0)

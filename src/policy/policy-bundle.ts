@@ -81,7 +81,10 @@ function unpack(bytes: Buffer, source: string): { wasm: Buffer; data: unknown; r
     .map((m) => (isRecord(m) && typeof m['module'] === 'string' ? m['module'].replace(/^\//, '') : undefined))
     .filter((m): m is string => m !== undefined);
   if (named.length > 1)
-    throw new DriverError('POLICY_INVALID', `${source} holds ${named.length} Wasm modules; build one policy per bundle`);
+    throw new DriverError(
+      'POLICY_INVALID',
+      `${source} holds ${named.length} Wasm modules; build one policy per bundle`,
+    );
   const wasm = files.get(named[0] ?? 'policy.wasm');
   if (wasm === undefined)
     throw new DriverError(

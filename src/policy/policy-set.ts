@@ -56,9 +56,7 @@ export class PolicySet {
   /** The policies that judge a task of this namespace, under its mode; none when the mode is off. */
   policiesFor(namespace: string): LoadedPolicy[] {
     if (policyRulesFor(this.config, namespace).mode === 'off') return [];
-    return [this.nodePolicy, this.namespacePolicies.get(namespace)].filter(
-      (p): p is LoadedPolicy => p !== undefined,
-    );
+    return [this.nodePolicy, this.namespacePolicies.get(namespace)].filter((p): p is LoadedPolicy => p !== undefined);
   }
 
   evaluate(namespace: string, input: unknown): PolicyEvaluation {

@@ -58,6 +58,9 @@ export function summarizeCycloneDx(document: unknown): SbomComponent[] {
 
 function cycloneDxLicences(value: unknown): string[] {
   if (!Array.isArray(value)) return [];
-  const found = value.map((l: unknown) => text(dig(l, ['expression'])) ?? text(dig(l, ['license', 'id'])) ?? text(dig(l, ['license', 'name'])));
+  const found = value.map(
+    (l: unknown) =>
+      text(dig(l, ['expression'])) ?? text(dig(l, ['license', 'id'])) ?? text(dig(l, ['license', 'name'])),
+  );
   return [...new Set(found.filter((l): l is string => l !== null))];
 }

@@ -68,7 +68,9 @@ export function attachedEvidence(
         case 'https':
           return urlBundle(component.url);
         case 'oci':
-          return (await listReferrers()).filter((c) => !isAttestation(c)).map((c) => signatureInput(c, component.origin));
+          return (await listReferrers())
+            .filter((c) => !isAttestation(c))
+            .map((c) => signatureInput(c, component.origin));
       }
     },
     async attestations() {

@@ -31,7 +31,9 @@ export function reportAdmission(record: AdmissionRecord, report: Report, log: Lo
   reportSignature(record, report, log);
   const { attestations, policy } = record;
   for (const rejected of attestations.rejected)
-    report(`WARNING: attestation not accepted (${rejected.predicate_type || 'unknown type'}): [${rejected.code}] ${rejected.message}`);
+    report(
+      `WARNING: attestation not accepted (${rejected.predicate_type || 'unknown type'}): [${rejected.code}] ${rejected.message}`,
+    );
   for (const warning of policy?.evaluation.warn ?? []) report(`Policy warning: ${describeMessage(warning)}`);
   if (policy?.outcome === 'warned')
     report(
@@ -57,7 +59,9 @@ export function reportAdmission(record: AdmissionRecord, report: Report, log: Lo
     ...(record.digest ? { [ADMISSION_DETAILS.digest]: record.digest } : {}),
     ...(signer ? { [ADMISSION_DETAILS.signer]: signer } : {}),
     [ADMISSION_DETAILS.provenance]: JSON.stringify(attestations.provenance),
-    [ADMISSION_DETAILS.sbom]: JSON.stringify(attestations.sbom.map(({ components, ...rest }) => ({ ...rest, component_count: components.length }))),
+    [ADMISSION_DETAILS.sbom]: JSON.stringify(
+      attestations.sbom.map(({ components, ...rest }) => ({ ...rest, component_count: components.length })),
+    ),
     ...(policy
       ? {
           [ADMISSION_DETAILS.outcome]: policy.outcome,
@@ -84,10 +88,10 @@ function reportSignature(record: AdmissionRecord, report: Report, log: Logger): 
       return;
     }
     case 'unverified':
-      report(
-        `WARNING: running unverified component ${digest} (signature policy "warn"): ${signature.reason.message}`,
-        { digest, code: signature.reason.code },
-      );
+      report(`WARNING: running unverified component ${digest} (signature policy "warn"): ${signature.reason.message}`, {
+        digest,
+        code: signature.reason.code,
+      });
       log.warn(
         { digest, code: signature.reason.code, err: signature.reason.message },
         'component signature not verified; running it under policy warn',

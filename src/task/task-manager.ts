@@ -181,7 +181,9 @@ export class TaskManager {
    * Brings the component onto the node and admits it (signature,
    * attestations, policy); the job's previous version is asked for meanwhile.
    */
-  private async admittedComponent(start: StartContext): Promise<{ component: ProvidedComponent; digest: string | undefined }> {
+  private async admittedComponent(
+    start: StartContext,
+  ): Promise<{ component: ProvidedComponent; digest: string | undefined }> {
     const history = this.admission.beginHistory(start);
     const component = await this.components.provide({
       taskConfig: start.taskConfig,

@@ -3,7 +3,13 @@
 // found out (the component's world, its signer, its attestations, the job's
 // previous version).
 import type { VerifyMode } from '../verify/policy.js';
-import { INPUT_VERSION, compareGrants, type AdmissionInput, type GrantSummary, type SignerFacts } from '../policy/input-document.js';
+import {
+  INPUT_VERSION,
+  compareGrants,
+  type AdmissionInput,
+  type GrantSummary,
+  type SignerFacts,
+} from '../policy/input-document.js';
 import type { JobHistoryAnswer } from '../policy/job-history.js';
 import type { AttestationOutcome } from './attestation-check.js';
 import { signerFacts } from './attestation-check.js';
@@ -16,7 +22,12 @@ export interface TaskFacts {
   readonly group: string;
   readonly task: string;
   readonly allocId: string;
-  readonly node: { readonly id: string; readonly name: string; readonly datacenter: string | null; readonly region: string | null };
+  readonly node: {
+    readonly id: string;
+    readonly name: string;
+    readonly datacenter: string | null;
+    readonly region: string | null;
+  };
   readonly grants: GrantSummary;
 }
 
@@ -69,7 +80,12 @@ export function buildAdmissionInput(parts: InputParts): AdmissionInput {
     previous:
       previous === null
         ? null
-        : { version: previous.version, component: previous.component, grants: previous.grants, signer: parts.previousSigner },
+        : {
+            version: previous.version,
+            component: previous.component,
+            grants: previous.grants,
+            signer: parts.previousSigner,
+          },
     drift: {
       status: history.status,
       reason: history.reason,

@@ -83,7 +83,8 @@ export async function admit(request: AdmissionRequest): Promise<AdmissionRecord>
     stores.attestations,
     evaluates,
   );
-  const digest = signature.status !== 'not-checked' || attestations.checked || evaluates ? await subject.digest() : undefined;
+  const digest =
+    signature.status !== 'not-checked' || attestations.checked || evaluates ? await subject.digest() : undefined;
   if (!evaluates || digest === undefined) return { digest, signature, attestations, policy: undefined };
 
   const history = await request.history();
@@ -165,5 +166,11 @@ function refusal(evaluation: PolicyEvaluation, decisionId: string, inputDigest: 
 }
 
 function versionKey(request: AdmissionRequest, version: number): VersionKey {
-  return { namespace: request.namespace, jobId: request.task.job.id, group: request.task.group, task: request.task.task, version };
+  return {
+    namespace: request.namespace,
+    jobId: request.task.job.id,
+    group: request.task.group,
+    task: request.task.task,
+    version,
+  };
 }

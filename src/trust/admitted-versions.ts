@@ -51,6 +51,10 @@ export class AdmittedVersions {
 
 function sameKey(a: VersionKey, b: VersionKey): boolean {
   return (
-    a.namespace === b.namespace && a.jobId === b.jobId && a.group === b.group && a.task === b.task && a.version === b.version
+    a.namespace === b.namespace &&
+    a.jobId === b.jobId &&
+    a.group === b.group &&
+    a.task === b.task &&
+    a.version === b.version
   );
 }

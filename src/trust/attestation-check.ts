@@ -119,19 +119,35 @@ function enforce(
   const ofKind = (kinds: readonly PredicateKind[]): RejectedAttestation[] =>
     facts.rejected.filter((r) => kinds.includes(predicateKind(r.predicate_type)));
   if (required.provenance && facts.provenance.length === 0)
-    throw refusal(ofKind(['provenance']), 'PROVENANCE_MISSING', `no verified SLSA provenance attestation for ${origin}`);
+    throw refusal(
+      ofKind(['provenance']),
+      'PROVENANCE_MISSING',
+      `no verified SLSA provenance attestation for ${origin}`,
+    );
   if (required.sbom && facts.sbom.length === 0)
-    throw refusal(ofKind(['spdx', 'cyclonedx']), 'SBOM_MISSING', `no verified SPDX or CycloneDX attestation for ${origin}`);
+    throw refusal(
+      ofKind(['spdx', 'cyclonedx']),
+      'SBOM_MISSING',
+      `no verified SPDX or CycloneDX attestation for ${origin}`,
+    );
   const forged = ofKind(['provenance', 'spdx', 'cyclonedx']).find((r) => r.code === 'ATTESTATION_INVALID');
   if (policy.mode === 'enforce' && forged) throw new DriverError('ATTESTATION_INVALID', forged.message);
 }
 
 /** The most telling reason: a rejected attestation of the required kind, else "none found". */
-function refusal(rejected: readonly RejectedAttestation[], code: 'PROVENANCE_MISSING' | 'SBOM_MISSING', none: string): DriverError {
+function refusal(
+  rejected: readonly RejectedAttestation[],
+  code: 'PROVENANCE_MISSING' | 'SBOM_MISSING',
+  none: string,
+): DriverError {
   const first = rejected[0];
   if (first === undefined)
-    return new DriverError(code, `${none} (the node requires one: policy { require_${code === 'PROVENANCE_MISSING' ? 'provenance' : 'sbom'} = true })`);
-  const asCode = first.code === 'ATTESTATION_SIGNER_NOT_TRUSTED' ? 'ATTESTATION_SIGNER_NOT_TRUSTED' : 'ATTESTATION_INVALID';
+    return new DriverError(
+      code,
+      `${none} (the node requires one: policy { require_${code === 'PROVENANCE_MISSING' ? 'provenance' : 'sbom'} = true })`,
+    );
+  const asCode =
+    first.code === 'ATTESTATION_SIGNER_NOT_TRUSTED' ? 'ATTESTATION_SIGNER_NOT_TRUSTED' : 'ATTESTATION_INVALID';
   return new DriverError(asCode, `${none}: ${first.message}`);
 }
 

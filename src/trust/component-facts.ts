@@ -5,7 +5,10 @@ import { componentUnits, METADATA_FIELDS } from '../component-meta/component-met
 import { componentWorld } from '../component-meta/component-world.js';
 import type { AdmissionInput } from '../policy/input-document.js';
 
-export type ComponentFacts = Pick<AdmissionInput['component'], 'world' | 'imports' | 'exports' | 'producers' | 'metadata'>;
+export type ComponentFacts = Pick<
+  AdmissionInput['component'],
+  'world' | 'imports' | 'exports' | 'producers' | 'metadata'
+>;
 
 const MAX_REMEMBERED = 256;
 

@@ -62,7 +62,10 @@ export async function verifyAttestation(
 
 function statementOf(input: AttestationInput, artifact: ArtifactIdentity): InTotoStatement {
   const { origin } = input;
-  const accepted = [sha256Hex(artifact.digest), ...(artifact.manifestDigest ? [sha256Hex(artifact.manifestDigest)] : [])];
+  const accepted = [
+    sha256Hex(artifact.digest),
+    ...(artifact.manifestDigest ? [sha256Hex(artifact.manifestDigest)] : []),
+  ];
   let prepared: PreparedSignature;
   try {
     prepared = toSigstoreBundle({ kind: 'sigstore-bundle', bundleJson: input.bundleJson, origin }, accepted[0] ?? '');

@@ -14,7 +14,8 @@ export const CAPABILITIES = join(ROOT, 'policy', 'capabilities.json');
 /** The OPA binary; built on first use (a few minutes cold, instant when cached). */
 export function opaBinary(): string {
   const bin = join(ROOT, '.cache', 'bin', `opa-${OPA_VERSION}`);
-  if (!existsSync(bin)) execFileSync('bash', [join(ROOT, 'scripts', 'build-opa.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (!existsSync(bin))
+    execFileSync('bash', [join(ROOT, 'scripts', 'build-opa.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
   return bin;
 }
 
@@ -31,17 +32,25 @@ export function opa(args: readonly string[], cwd?: string): OpaRun {
 
 /**
  * `opa build -t wasm -e <entrypoint>` of the given files (name → text) into a
- * bundle; with `capabilities` (the default) against policy/capabilities.json.
+ * bundle; with `capabilities` (the default) against policy/capabilities.json;
+ * `target: 'rego'` makes a bundle of Rego files only.
  */
 export function buildBundle(
   files: Readonly<Record<string, string>>,
   entrypoints: readonly string[],
-  options: { capabilities?: boolean } = {},
+  options: { capabilities?: boolean; target?: 'wasm' | 'rego' } = {},
 ): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'opa-build-'));
   try {
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    const args = ['build', '-t', 'wasm', ...entrypoints.flatMap((e) => ['-e', e]), '-o', 'bundle.tar.gz'];
+    const args = [
+      'build',
+      '-t',
+      options.target ?? 'wasm',
+      ...entrypoints.flatMap((e) => ['-e', e]),
+      '-o',
+      'bundle.tar.gz',
+    ];
     if (options.capabilities !== false) args.push('--capabilities', CAPABILITIES);
     const r = opa([...args, ...Object.keys(files)], dir);
     if (r.status !== 0) throw new Error(`opa build failed: ${r.stderr}${r.stdout}`);
