@@ -1,7 +1,7 @@
 // policy/input.schema.json as a validator, for the tests that hold real
 // policy inputs (captured from admissions) to the documented shape.
 import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../../policy/input.schema.json', import.meta.url), 'utf8'),
