@@ -10,6 +10,8 @@ export interface CliFlags {
   readonly identity: readonly string[];
   readonly insecure: boolean;
   readonly username?: string | undefined;
+  readonly format?: string | undefined;
+  readonly output?: string | undefined;
 }
 
 /** The password never goes on the command line, where `ps` would show it. */

@@ -2,11 +2,14 @@
 //   inspect <ref>        world, imports, exports, capabilities and digest
 //   verify <ref>         check signatures against a policy given as flags
 //   push <file> <ref>    publish a component as a Wasm OCI artifact
+//   sbom <ref>           CycloneDX or SPDX SBOM from what the component carries
+//   evidence             audit evidence of a cluster's Wasm tasks (JSON, HTML)
 // <ref> is a file, oci://registry/repo:tag|@sha256:…, or https://… with --checksum.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { describeError, isDriverError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
 import { pushCommand } from './push.js';
+import { sbomCommand } from './sbom.js';
 import { verifyCommand } from './verify.js';
 
 const USAGE = `usage:
@@ -14,6 +17,7 @@ const USAGE = `usage:
   nomad-wasm verify <ref> [--key cosign.pub]... [--trusted-root trusted_root.json]
                           [--identity <issuer>=<subject-pattern>]... [--checksum sha256:…] [--json] [registry flags]
   nomad-wasm push <file.wasm> <oci://registry/repo:tag> [registry flags]
+  nomad-wasm sbom <ref> [--format cyclonedx|spdx] [--output file] [--checksum sha256:…] [registry flags]
 
 <ref>: a .wasm file, oci://registry/repo:tag, oci://registry/repo@sha256:…, or https://… (with --checksum)
 registry flags: --insecure (plain http) --username <user> (password from $NOMAD_WASM_REGISTRY_PASSWORD)
@@ -27,6 +31,8 @@ const CLI_OPTIONS = {
   identity: { type: 'string', multiple: true, default: [] as string[] },
   insecure: { type: 'boolean', default: false },
   username: { type: 'string' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsOptionsConfig;
 
@@ -44,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       return verifyCommand(rest, values);
     case 'push':
       return pushCommand(rest, values);
+    case 'sbom':
+      return sbomCommand(rest, values);
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}`);
       return 2;
