@@ -190,7 +190,7 @@ export const ERROR_CATALOGUE = {
   },
   ATTESTATION_INVALID: {
     description:
-      "An attestation attached to the component (an OCI referrer `cosign attest` wrote) does not hold: its signature does not verify, its in-toto subject is another artifact's digest, its statement is malformed, or it is not the predicate type announced beside it. Refused under a `signatures` mode of `enforce` or when the node requires that kind of attestation; a warning event under `warn`.",
+      "An attestation attached to the component (an OCI referrer `cosign attest` wrote) does not hold: its signature does not verify, its in-toto subject is another artifact's digest, its statement is malformed, or it is not the predicate type announced beside it. Refused when the node requires that kind of attestation, or reads attestations (for a policy) under a `signatures` mode of `enforce`; otherwise listed in the policy input and reported as a warning event.",
     recoverable: false,
   },
   ATTESTATION_SIGNER_NOT_TRUSTED: {

@@ -24,14 +24,26 @@ export interface Harness {
   readonly taskDir: string;
   config: PluginConfig;
   readonly events: string[];
+  /** Policy inputs and decisions admission logged (debug level), in order. */
+  readonly inputs: unknown[];
+  readonly decisions: unknown[];
   provide(component: string, extra?: Partial<WasmTaskConfig>, namespace?: string): Promise<HarnessStart>;
   /** Blob digests in the cache. */
   cachedBlobs(): Promise<string[]>;
 }
 
-const log = pino({ level: 'silent' });
-
 export async function providerHarness(overrides: Partial<PluginConfig> = {}): Promise<Harness> {
+  // The plugin's own log lines, read back: admission logs each input and decision.
+  const log = pino(
+    { level: 'debug' },
+    {
+      write(line: string) {
+        const entry = JSON.parse(line) as { msg?: string; input?: unknown; decision?: unknown };
+        if (entry.msg === 'policy input') harness.inputs.push(entry.input);
+        if (entry.msg === 'policy decision') harness.decisions.push(entry.decision);
+      },
+    },
+  );
   const root = await mkdtemp(join(tmpdir(), 'provider-'));
   const cacheDir = join(root, 'cache');
   const taskDir = join(root, 'alloc', 'task');
@@ -41,6 +53,8 @@ export async function providerHarness(overrides: Partial<PluginConfig> = {}): Pr
     taskDir,
     config: { ...defaultPluginConfig, cacheDir, ...overrides },
     events: [],
+    inputs: [],
+    decisions: [],
     async provide(component, extra = {}, namespace = 'default') {
       const taskConfig: WasmTaskConfig = {
         component,
@@ -59,7 +73,7 @@ export async function providerHarness(overrides: Partial<PluginConfig> = {}): Pr
         config: taskConfigFor(taskDir, namespace),
         taskConfig,
         namespace,
-        memoryMb: 0,
+        memoryMb: 64, // resources { memory = 64 }, as the example policies want a ceiling
         memoryMaxMb: 0,
         report: (message) => harness.events.push(message),
         log,
