@@ -223,6 +223,11 @@ export const ERROR_CATALOGUE = {
       "A policy named in the plugin's `policy` block cannot be used: the file is unreadable, not an OPA bundle or Wasm module built with `opa build -t wasm`, lacks the configured query as an entrypoint, or calls a builtin this driver does not provide (named in the message). The agent refuses the plugin config.",
     recoverable: false,
   },
+  CONTROL_MAPPING_INVALID: {
+    description:
+      '`nomad-wasm evidence`: the control mapping (policy/control-mapping.csv, or --mapping) is unreadable or malformed: no `evidence,framework,control,title,why` header, an evidence kind the driver does not produce, a row without framework or control, or an unclosed quote; the message names the row.',
+    recoverable: false,
+  },
   NOMAD_API_FAILED: {
     description:
       "The Nomad HTTP API could not be asked about a job (for `nomad-wasm evidence`, or the plugin's lookup of a job's previous version for the policy input): unreachable, refused by ACLs (the token needs `read-job`), or an unexpected answer; the message names the address and the request.",

@@ -10,6 +10,7 @@ import { describeError, isDriverError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
 import { pushCommand } from './push.js';
 import { sbomCommand } from './sbom.js';
+import { evidenceCommand } from './evidence.js';
 import { verifyCommand } from './verify.js';
 
 const USAGE = `usage:
@@ -18,6 +19,8 @@ const USAGE = `usage:
                           [--identity <issuer>=<subject-pattern>]... [--checksum sha256:…] [--json] [registry flags]
   nomad-wasm push <file.wasm> <oci://registry/repo:tag> [registry flags]
   nomad-wasm sbom <ref> [--format cyclonedx|spdx] [--output file] [--checksum sha256:…] [registry flags]
+  nomad-wasm evidence [--address http://nomad:4646] [--ca-cert ca.pem] [--namespace ns] [--mapping controls.csv]
+                      [--output evidence.json] [--html evidence.html]   (token from $NOMAD_TOKEN)
 
 <ref>: a .wasm file, oci://registry/repo:tag, oci://registry/repo@sha256:…, or https://… (with --checksum)
 registry flags: --insecure (plain http) --username <user> (password from $NOMAD_WASM_REGISTRY_PASSWORD)
@@ -33,6 +36,11 @@ const CLI_OPTIONS = {
   username: { type: 'string' },
   format: { type: 'string' },
   output: { type: 'string', short: 'o' },
+  address: { type: 'string' },
+  'ca-cert': { type: 'string' },
+  namespace: { type: 'string' },
+  mapping: { type: 'string' },
+  html: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsOptionsConfig;
 
@@ -52,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return pushCommand(rest, values);
     case 'sbom':
       return sbomCommand(rest, values);
+    case 'evidence':
+      return evidenceCommand(rest, values);
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}`);
       return 2;

@@ -29,6 +29,8 @@ export interface PolicyConfig {
   readonly namespaces: Readonly<Record<string, PolicyRules>>;
   /** Where decisions are appended, one JSON line each; undefined = `<cache_dir>/policy/decisions.log`. */
   readonly decisionLog: string | undefined;
+  /** Also write each decision's whole input into its line (for replaying a decision; off by default). */
+  readonly decisionLogInputs: boolean;
   /** Ask the Nomad API (the plugin's `nomad {}` block) for the job's previous version, for drift. */
   readonly jobHistory: boolean;
 }
@@ -43,6 +45,7 @@ export const POLICY_OFF: PolicyConfig = {
   },
   namespaces: {},
   decisionLog: undefined,
+  decisionLogInputs: false,
   jobHistory: true,
 };
 
@@ -59,6 +62,7 @@ export const policyConfigSpec: Spec = singleBlock(
   object({
     ...ruleFields,
     decision_log: attr('decision_log', 'string'),
+    decision_log_inputs: withDefault(attr('decision_log_inputs', 'bool'), 'false'),
     job_history: withDefault(attr('job_history', 'bool'), 'true'),
     namespace: blockMap('namespace', 'name', object(ruleFields)),
   }),
@@ -83,7 +87,13 @@ export function decodePolicyConfig(block: ConfigReader | undefined): PolicyConfi
   const decisionLog = block.optionalString('decision_log') || undefined;
   if (decisionLog !== undefined && !decisionLog.startsWith('/'))
     throw new Error(`config field "policy.decision_log": must be an absolute path, got "${decisionLog}"`);
-  return { default: defaults, namespaces, decisionLog, jobHistory: block.optionalBool('job_history') ?? true };
+  return {
+    default: defaults,
+    namespaces,
+    decisionLog,
+    decisionLogInputs: block.optionalBool('decision_log_inputs') ?? false,
+    jobHistory: block.optionalBool('job_history') ?? true,
+  };
 }
 
 /** A namespace inherits what it leaves out, and may only tighten: a higher mode, more requirements, one more policy. */

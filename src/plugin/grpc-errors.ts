@@ -40,5 +40,5 @@ export function startTaskStatus(err: unknown): Partial<grpc.StatusObject> {
  */
 export function rpcStatus(err: unknown): Partial<grpc.StatusObject> {
   const code = isDriverError(err, 'TASK_NOT_FOUND') ? grpc.status.NOT_FOUND : grpc.status.UNKNOWN;
-  return { code, details: describeError(err) };
+  return { code, details: isDriverError(err) ? `[${err.code}] ${err.message}` : describeError(err) };
 }

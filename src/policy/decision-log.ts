@@ -32,6 +32,8 @@ export interface DecisionLine {
   readonly warn: readonly PolicyMessage[];
   readonly failure: string | null;
   readonly eval_ms: number;
+  /** The whole input, when `decision_log_inputs = true`. */
+  readonly input?: unknown;
 }
 
 export function newDecisionId(): string {

@@ -143,8 +143,9 @@ async function decide(policies: PolicySet, input: AdmissionInput, request: Admis
     warn: evaluation.warn,
     failure: evaluation.failure ?? null,
     eval_ms: Math.round(evaluation.evalMs * 1000) / 1000,
+    ...(request.policy.decisionLogInputs ? { input } : {}),
   };
-  request.log.info({ decision: line }, 'policy decision');
+  request.log.info({ decision: { ...line, input: undefined } }, 'policy decision');
   request.log.debug({ input_digest: inputDigest, input }, 'policy input');
   await request.stores.decisionLog.append(line).catch((err: unknown) => {
     // The decision stands either way; the plugin's own log above has it.
