@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { decodePluginConfig, pluginConfigSpec, type PluginConfig } from '../config/plugin-config.js';
 import { checkTrustMaterial } from '../config/signature-config.js';
+import { PolicySet } from '../policy/policy-set.js';
 import { describeError } from '../errors.js';
 import { rpcStatus } from './grpc-errors.js';
 import type { BasePluginHandlers } from '../generated/hashicorp/nomad/plugins/base/proto/BasePlugin.js';
@@ -35,6 +36,8 @@ export function baseServiceHandlers(settings: PluginSettings, log: Logger): Base
       const apply = async (): Promise<void> => {
         const config = decodePluginConfig(call.request.msgpack_config);
         await checkTrustMaterial(config.signatures);
+        // Loads and checks every policy bundle now (a builtin the driver lacks is named here), not at the first task.
+        PolicySet.for(config.policy);
         settings.config = config;
         if (call.request.nomad_config) settings.nomad = call.request.nomad_config;
         log.debug({ cache_dir: config.cacheDir, api: call.request.plugin_api_version }, 'plugin configured');

@@ -106,7 +106,7 @@ export interface AdmissionInput {
     readonly imports: readonly string[];
     readonly exports: readonly string[];
     /** Toolchains from the `producers` custom sections (component and nested modules). */
-    readonly producers: readonly { readonly name: string; readonly version: string }[];
+    readonly producers: readonly { readonly field: string; readonly name: string; readonly version: string }[];
     /** `licenses`, `source`, `revision`, `version` custom sections, when the component carries them. */
     readonly metadata: Readonly<Record<string, string>>;
   };

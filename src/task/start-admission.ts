@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PluginConfig } from '../config/plugin-config.js';
 import type { WasmTaskConfig } from '../config/task-config.js';
+import { isDriverError } from '../errors.js';
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
 import { NomadApi } from '../nomad-api/nomad-api.js';
 import { DecisionLog } from '../policy/decision-log.js';
@@ -87,7 +88,9 @@ export class StartAdmission {
       reportAdmission(record, start.report, start.log);
       return record;
     } catch (err) {
-      await component.discard();
+      // A policy judges the task's grants, not the bytes: other tasks may run them.
+      if (isDriverError(err, 'POLICY_DENIED') || isDriverError(err, 'POLICY_EVALUATION_FAILED')) component.release();
+      else await component.discard();
       throw err;
     }
   }

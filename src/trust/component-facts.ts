@@ -33,9 +33,14 @@ export class ComponentFactsCache {
 export function readFacts(bytes: Uint8Array, what: string): ComponentFacts {
   const { world, imports, exports } = componentWorld(bytes, what);
   const units = componentUnits(bytes, what);
-  const producers = new Map<string, { name: string; version: string }>();
+  const producers = new Map<string, { field: string; name: string; version: string }>();
   for (const unit of units)
-    for (const p of unit.producers) producers.set(`${p.name}\u0000${p.version}`, { name: p.name, version: p.version });
+    for (const p of unit.producers)
+      producers.set(`${p.field}\u0000${p.name}\u0000${p.version}`, {
+        field: p.field,
+        name: p.name,
+        version: p.version,
+      });
   // The outermost component's fields win; a nested module's fill in what it lacks.
   const metadata: Record<string, string> = {};
   for (const unit of units)
