@@ -4,10 +4,11 @@
 # every suite:
 #   linters · licence gate (go test) · unit, runtime, OCI, signatures, sources (vitest,
 #   a real registry) · conformance (go test, Nomad's plugin client) · e2e
-#   (vitest, a real Nomad agent) · cosign interop · Vault secrets (real Vault
+#   (vitest, a real Nomad agent) · cosign interop · admission policy, SBOM,
+#   attestations and evidence (real OPA, cosign, Nomad) · Vault secrets (real Vault
 #   and PostgreSQL, then e2e) · services (real Consul, then e2e) · Terraform
 #   (OpenTofu applies our provider and modules to real Nomad)
-# Vault, Consul, OpenTofu, our provider and cosign are built in the
+# Vault, Consul, OpenTofu, our provider, cosign and OPA are built in the
 # background (scripts/build-servers.sh) while the suites that need only
 # Nomad run; each later suite waits for its build.
 # It ends with one line "N passed, N failed" totalling all suites; a skipped
@@ -70,12 +71,19 @@ bash scripts/conformance.sh 2>&1 | tee "$RESULTS/go-conformance.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 step "end-to-end tests against a real Nomad agent"
-vitest_suite e2e test/e2e --no-file-parallelism --exclude 'test/e2e/vault*' --exclude 'test/e2e/consul*'
+vitest_suite e2e test/e2e --no-file-parallelism --exclude 'test/e2e/vault*' --exclude 'test/e2e/consul*' --exclude 'test/e2e/policy*'
 
 step "cosign interop (a real cosign CLI)"
 # Without cosign the interop tests skip, and a skip fails the run (it is on no allow-list).
 wait_for cosign || echo "WARNING: cosign could not be built; cosign interop tests will be SKIPPED, which fails the run" >&2
 vitest_suite cosign test/verify/cosign-interop.test.ts
+
+step "admission policy, SBOM, attestations, evidence (real OPA, real cosign, the SPDX tools, real Nomad)"
+if wait_for opa && wait_for cosign; then
+  vitest_suite policy test/policy test/e2e/policy.e2e.test.ts --no-file-parallelism
+else
+  status=1
+fi
 
 step "Vault secrets: lease manager, task host, end to end (real Vault, real PostgreSQL, real Nomad)"
 if wait_for vault; then
