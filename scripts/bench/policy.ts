@@ -8,7 +8,7 @@
 //     referrers API, provenance and an SBOM made by the real cosign), on a
 //     cold cache (referrers listed, bundles fetched and verified) and a
 //     warm one (the node's record read back).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +111,104 @@ for (const [what, wall] of rows)
   console.log(
     `  ${what.padEnd(64)} p50 ${us(percentile(wall, 0.5)).padStart(9)}  p90 ${us(percentile(wall, 0.9)).padStart(9)}  p99 ${us(percentile(wall, 0.99)).padStart(10)}`,
   );
+
+// ---- The plugin's start path with and without the policy ---------------------
+// What a policy adds to StartTask happens here (fetch and admission); the
+// rest of a start is the same either way. Local file, in the default namespace,
+// as in the start benchmark; runs take turns.
+const { ComponentProvider } = (await import(
+  `${dist}source/component-provider.js`
+)) as typeof import('../../src/source/component-provider.ts');
+const { StartAdmission } = (await import(
+  `${dist}task/start-admission.js`
+)) as typeof import('../../src/task/start-admission.ts');
+const { defaultPluginConfig } = (await import(
+  `${dist}config/plugin-config.js`
+)) as typeof import('../../src/config/plugin-config.ts');
+const pino = (await import('pino')).default;
+async function startPath(withPolicy: boolean): Promise<() => Promise<void>> {
+  const root = await mkdtemp(join(tmpdir(), 'bench-start-'));
+  const taskDir = join(root, 'task');
+  mkdirSync(join(taskDir, 'local'), { recursive: true });
+  copyFileSync(join(ROOT, '.cache/components/hello-command.wasm'), join(taskDir, 'local/app.wasm'));
+  const config = {
+    ...defaultPluginConfig,
+    cacheDir: join(root, 'cache'),
+    ...(withPolicy
+      ? {
+          policy: {
+            ...POLICY_OFF,
+            jobHistory: false,
+            default: { ...POLICY_OFF.default, mode: 'enforce' as const, bundle },
+          },
+        }
+      : {}),
+  };
+  const provider = new ComponentProvider(() => config);
+  const admission = new StartAdmission(() => config);
+  const log = pino({ level: 'debug' }, { write: () => undefined });
+  const taskConfig = {
+    component: 'local/app.wasm',
+    checksum: undefined,
+    auth: undefined,
+    args: [],
+    env: {},
+    passEnv: [],
+    port: undefined,
+    mounts: [],
+    allowHttp: [],
+    httpInstance: 'shared' as const,
+  };
+  const start = {
+    config: {
+      job_id: 'bench',
+      job_name: 'bench',
+      task_group_name: 'g',
+      name: 'task',
+      alloc_id: 'a',
+      node_id: 'n',
+      node_name: 'n',
+      parent_job_id: '',
+      env: {},
+    },
+    taskConfig,
+    namespace: 'default',
+    memoryMb: 64,
+    memoryMaxMb: 0,
+    report: () => undefined,
+    log,
+  } as unknown as Parameters<typeof admission.admit>[1];
+  return async () => {
+    const history = admission.beginHistory(start);
+    const provided = await provider.provide({ taskConfig, taskDir, report: () => undefined, log });
+    await admission.admit(provided, start, history);
+    provided.release();
+  };
+}
+{
+  const plain = await startPath(false);
+  const judged = await startPath(true);
+  const none: number[] = [];
+  const withPolicy: number[] = [];
+  for (let i = 0; i < 20; i++) await Promise.all([plain(), judged()]);
+  for (let i = 0; i < DECISIONS / 10; i++) {
+    let t = process.hrtime.bigint();
+    await plain();
+    none.push(Number(process.hrtime.bigint() - t) / 1e6);
+    t = process.hrtime.bigint();
+    await judged();
+    withPolicy.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  console.log(
+    `\nThe plugin's part of StartTask (fetch + admission) of a local command, ${none.length} runs each, taking turns:`,
+  );
+  console.log(
+    `  no policy                                                        p50 ${us(percentile(none, 0.5)).padStart(9)}  p90 ${us(percentile(none, 0.9)).padStart(9)}`,
+  );
+  console.log(
+    `  example policies (enforce; decision logged)                      p50 ${us(percentile(withPolicy, 0.5)).padStart(9)}  p90 ${us(percentile(withPolicy, 0.9)).padStart(9)}  (+${us(percentile(withPolicy, 0.5) - percentile(none, 0.5))} at p50)`,
+  );
+}
 
 // ---- Attestation discovery and verification ---------------------------------
 const registry = await startReferrersRegistry();

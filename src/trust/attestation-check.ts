@@ -64,6 +64,11 @@ export async function checkAttestations(
   wanted: boolean,
 ): Promise<AttestationOutcome> {
   if (!wanted && !required.provenance && !required.sbom) return { ...NONE, checked: false, fromCache: false };
+  // Only registries keep attestations (OCI referrers): a file or URL has none to look up or record.
+  if (subject.kind !== 'oci') {
+    enforce(NONE, policy, required, subject.origin);
+    return { ...NONE, checked: true, fromCache: false };
+  }
   const digest = await subject.digest();
   const attested = subject.manifestDigest ?? digest;
   const fingerprint = policyFingerprint(policy, signatures.trustedRoot);
