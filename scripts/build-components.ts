@@ -13,8 +13,11 @@
 // - js/<name>.js: a JavaScript component built with componentize-js
 //   (StarlingMonkey, ~12 MB) for the world on its `// world: <name>` line.
 //   These are the "large" components of the benchmarks; each takes 10–20 s.
-// Up-to-date outputs (same sources, same jco) are skipped.
-import { createHash } from 'node:crypto';
+// - python/<name>/: a Python app built by componentize-py from PyPI
+//   (scripts/components/python.ts says how).
+// - go/<name>/: a Go program built with GOOS=wasip1 into a WASI preview1 core
+//   module (scripts/components/go.ts).
+// Up-to-date outputs (same sources, same toolchain) are skipped.
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +25,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { componentEmbed, componentNew, parse, preview1AdapterCommandPath } from '@bytecodealliance/jco';
 import { JCO_DIR, JCO_VERSION } from '../src/runtime/jco-info.ts';
+import { buildIfChanged, hash, type BuiltComponents } from './components/cache.ts';
+import { buildGoPrograms } from './components/go.ts';
+import { buildPythonComponents } from './components/python.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = join(ROOT, 'test/components');
@@ -44,59 +50,44 @@ async function main(): Promise<void> {
       f !== 'prelude.wat' &&
       !/^;; variant: /m.test(readFileSync(join(SOURCES, 'wat', f), 'utf8')),
   );
-  const digests: Record<string, string> = {};
-  let count = names.length;
+  const digests: BuiltComponents = {};
+  const writeTo = (build: () => Promise<Uint8Array>) => async (target: string) => writeFile(target, await build());
   for (const file of names.sort()) {
     const name = file.replace(/\.wat$/, '');
     const source = await readFile(join(SOURCES, 'wat', file), 'utf8');
     const standalone = /^\s*\(module/m.test(source.replace(/;;.*$/gm, ''));
     const key = hash(`${JCO_VERSION}\n${standalone ? witSource : prelude}\n${source}`);
-    const target = join(OUT, `${name}.wasm`);
-    const stamp = `${target}.source-sha256`;
-    if ((await readFile(stamp, 'utf8').catch(() => '')) === key) {
-      digests[name] = hash(await readFile(target));
-      continue;
-    }
-    const started = performance.now();
-    const component = standalone ? await buildHttpComponent(source) : await buildCommandComponent(prelude, source);
-    await writeFile(target, component);
-    await writeFile(stamp, key);
-    digests[name] = hash(component);
-    console.log(`built ${name}.wasm (${component.length} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
+    digests[name] = await buildIfChanged(
+      OUT,
+      name,
+      key,
+      writeTo(() => (standalone ? buildHttpComponent(source) : buildCommandComponent(prelude, source))),
+    );
   }
   for (const [name, source] of await variantSources(names)) {
     const key = hash(`${JCO_VERSION}\n${witSource}\n${source}`);
-    const target = join(OUT, `${name}.wasm`);
-    const stamp = `${target}.source-sha256`;
-    if ((await readFile(stamp, 'utf8').catch(() => '')) !== key) {
-      const started = performance.now();
-      const component = await buildHttpComponent(source);
-      await writeFile(target, component);
-      await writeFile(stamp, key);
-      console.log(`built ${name}.wasm (${component.length} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
-    }
-    digests[name] = hash(await readFile(target));
-    count++;
+    digests[name] = await buildIfChanged(
+      OUT,
+      name,
+      key,
+      writeTo(() => buildHttpComponent(source)),
+    );
   }
   for (const file of (await readdir(join(SOURCES, 'js'))).filter((f) => f.endsWith('.js')).sort()) {
     const name = file.replace(/\.js$/, '');
     const source = await readFile(join(SOURCES, 'js', file), 'utf8');
     const key = hash(`componentize-js ${COMPONENTIZE_JS_VERSION}\n${witSource}\n${source}`);
-    const target = join(OUT, `${name}.wasm`);
-    const stamp = `${target}.source-sha256`;
-    if ((await readFile(stamp, 'utf8').catch(() => '')) !== key) {
-      const started = performance.now();
-      const component = await buildJsComponent(join(SOURCES, 'js', file), source);
-      await writeFile(target, component);
-      await writeFile(stamp, key);
-      console.log(`built ${name}.wasm (${component.length} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
-    }
-    digests[name] = hash(await readFile(target));
-    count++;
+    digests[name] = await buildIfChanged(
+      OUT,
+      name,
+      key,
+      writeTo(() => buildJsComponent(join(SOURCES, 'js', file), source)),
+    );
   }
+  Object.assign(digests, await buildPythonComponents(ROOT, OUT), await buildGoPrograms(ROOT, OUT));
   await writeBadInputs(prelude);
   await writeFile(join(OUT, 'components.json'), `${JSON.stringify(digests, null, 2)}\n`);
-  console.log(`${count} components in ${OUT}`);
+  console.log(`${Object.keys(digests).length} components in ${OUT}`);
 }
 
 /** Sources with `;; variant:` lines, one entry per variant: [name, source with its tokens replaced]. */
@@ -166,10 +157,6 @@ async function writeBadInputs(prelude: string): Promise<void> {
   await writeFile(join(OUT, 'not-wasm.wasm'), 'this is a text file, not WebAssembly\n');
   const body = await readFile(join(SOURCES, 'wat/hello-command.wat'), 'utf8');
   await writeFile(join(OUT, 'core-module.wasm'), await parse(`(module\n${prelude}\n${body}\n)`));
-}
-
-function hash(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 await main();

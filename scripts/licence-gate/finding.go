@@ -2,7 +2,7 @@ package main
 
 // Finding is the gate's verdict on one dependency.
 type Finding struct {
-	Source     string // "go:<module dir>" or "npm:<lock file>"
+	Source     string // "go:<module dir>", "npm:<lock file>" or "pypi:<wheel file>"
 	Name       string
 	Version    string
 	ReplacedBy string   // Go: the replacement that is actually built

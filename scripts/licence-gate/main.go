@@ -1,6 +1,8 @@
 // Command licence-gate fails (exit 1), naming each offender, when a Go
-// module that any Go module of this repository depends on, or an npm
-// package in the lock file, is not under an open-source licence.
+// module that any Go module of this repository depends on, an npm
+// package in the lock file, or a PyPI package a test component is built
+// with (test/components/python/*/build.json), is not under an open-source
+// licence.
 //
 //	go run . -root ../..        # what scripts/test-all.sh runs
 package main
@@ -53,6 +55,17 @@ func run(root string) (*Report, error) {
 			return nil, err
 		}
 		report.add(dir, findings)
+	}
+	requirements, err := pythonRequirements(root)
+	if err != nil {
+		return nil, err
+	}
+	if len(requirements) > 0 {
+		findings, err := checkPyPI(requirements)
+		if err != nil {
+			return nil, err
+		}
+		report.add("pypi:"+strings.Join(requirements, " "), findings)
 	}
 	lock := filepath.Join(root, "package-lock.json")
 	if _, err := os.Stat(lock); err == nil {
@@ -109,7 +122,7 @@ func (r *Report) print(w io.Writer, verbose bool) {
 		var n, bad int
 		counts := map[string]int{}
 		for _, f := range r.Findings {
-			if strings.TrimPrefix(strings.TrimPrefix(f.Source, "go:"), "npm:") != source {
+			if !belongsTo(f, source) {
 				continue
 			}
 			n++
@@ -124,8 +137,11 @@ func (r *Report) print(w io.Writer, verbose bool) {
 			}
 		}
 		kind := "Go modules"
-		if strings.HasSuffix(source, "package-lock.json") {
+		switch {
+		case strings.HasSuffix(source, "package-lock.json"):
 			kind = "npm packages"
+		case strings.HasPrefix(source, "pypi:"):
+			kind = "PyPI packages"
 		}
 		fmt.Fprintf(w, "licence gate: %s: %d %s checked, %d not open source (%s)\n", source, n, kind, bad, summarize(counts))
 	}
@@ -139,6 +155,15 @@ func (r *Report) print(w io.Writer, verbose bool) {
 		fmt.Fprintf(w, "NOT OPEN SOURCE: %s [%s]: %s\n", f.label(), f.Source, f.Verdict.Reason)
 	}
 	fmt.Fprintf(w, "licence gate: %d dependencies checked, %d not open source\n", len(r.Findings), len(failures))
+}
+
+// belongsTo tells whether a finding came from the source a report line is
+// about: a go.mod's directory, a lock file, or the PyPI requirement set.
+func belongsTo(f Finding, source string) bool {
+	if strings.HasPrefix(source, "pypi:") {
+		return strings.HasPrefix(f.Source, "pypi:")
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(f.Source, "go:"), "npm:") == source
 }
 
 func summarize(counts map[string]int) string {
