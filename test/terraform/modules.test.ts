@@ -91,9 +91,15 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
       policyBundle,
       buildBundle(
         Object.fromEntries(
-          ['decision.rego', 'network.rego', 'provenance.rego', 'licences.rego', 'memory.rego', 'drift.rego', 'data.json'].map(
-            (f) => [f, readFileSync(join(examples, f), 'utf8')],
-          ),
+          [
+            'decision.rego',
+            'network.rego',
+            'provenance.rego',
+            'licences.rego',
+            'memory.rego',
+            'drift.rego',
+            'data.json',
+          ].map((f) => [f, readFileSync(join(examples, f), 'utf8')]),
         ),
         ['wasm/admission/decision'],
       ),
