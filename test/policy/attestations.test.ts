@@ -15,6 +15,7 @@ import { OciClient } from '../../src/oci/client.js';
 import { parseOciReference } from '../../src/oci/reference.js';
 import { digestOfJson } from '../../src/policy/canonical-json.js';
 import { startReferrersRegistry, type ReferrersRegistry } from '../oci/support/referrers-registry.js';
+import { startRegistry } from '../oci/support/registry.js';
 import { COMPONENTS } from '../runtime/support/task-host.js';
 import { nomadWasm } from '../runtime/support/cli.js';
 import { providerHarness } from '../sources/support/provider.js';
@@ -223,6 +224,31 @@ describe('provenance and SBOM attestations (require_provenance, require_sbom)', 
       true,
     );
     expect(h.events.at(-1)).toMatch(/^Admitted: SBOM \((cyclonedx|spdx)\): \d+ components, signed by key sha256:/);
+  });
+});
+
+describe('a registry without the referrers API (Distribution 2.8, Debian docker-registry)', () => {
+  it('reads provenance cosign attached through the referrers tag fallback (sha256-<hex>)', async () => {
+    const distribution = await startRegistry();
+    const own = new OciClient();
+    try {
+      const name = Buffer.from('fallback');
+      const bytes = Buffer.concat([hello, Buffer.from([0, name.length + 1, name.length]), name]);
+      const pushed = await own.pushComponent(parseOciReference(`oci://${distribution.host}/fallback/hello:1`), bytes);
+      const image = `${distribution.host}/fallback/hello@${pushed.manifestDigest}`;
+      trusted.attest(image, 'slsaprovenance1', slsaProvenance(REPO, 'refs/tags/v2'));
+      const h = await providerHarness({
+        signatures: keyed('off'),
+        policy: policy({ mode: 'enforce', requireProvenance: true }),
+      });
+      const started = await h.provide(`oci://${image}`);
+      expect(started.record.attestations.provenance).toEqual([
+        expect.objectContaining({ source: expect.objectContaining({ ref: 'refs/tags/v2' }) as unknown }),
+      ]);
+    } finally {
+      own.close();
+      await distribution.stop();
+    }
   });
 });
 
