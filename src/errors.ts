@@ -148,6 +148,11 @@ export const ERROR_CATALOGUE = {
       'The manifest is not a Wasm artifact or a single-layer image with a Wasm layer (e.g. a multi-platform image index, several layers, or larger than 4 MiB).',
     recoverable: false,
   },
+  OCI_NOT_A_MANIFEST: {
+    description:
+      "The reference pins a digest that is a blob of the repository (the component's layer or config digest), not a manifest: pin the manifest digest (the first line `nomad-wasm push` prints; `pinned_reference` in Terraform).",
+    recoverable: false,
+  },
   OCI_DIGEST_MISMATCH: {
     description:
       'Downloaded bytes do not hash to the digest that was asked for (tampering or a broken registry); nothing is left on disk.',
@@ -186,6 +191,11 @@ export const ERROR_CATALOGUE = {
   TRUST_ROOT_INVALID: {
     description:
       'The operator trust material (trusted root JSON, public key PEM) is unreadable or malformed; the message names the part.',
+    recoverable: false,
+  },
+  SIGNING_KEY_INVALID: {
+    description:
+      '`nomad-wasm push --sign-key` cannot use the key: unreadable, not a PEM private key (or encrypted without `$NOMAD_WASM_SIGNING_KEY_PASSWORD`), not ECDSA P-256, or a cosign-encrypted key (sign those with `cosign sign`).',
     recoverable: false,
   },
   ATTESTATION_INVALID: {

@@ -43,7 +43,11 @@ export async function buildPythonComponents(root: string, out: string): Promise<
       const args = build.args.map((a) =>
         a.replaceAll('{out}', target).replaceAll('{site}', site).replaceAll('{root}', root),
       );
-      await run(join(venv, 'bin/componentize-py'), args, { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
+      await run(join(venv, 'bin/componentize-py'), args, {
+        cwd: dir,
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, // no __pycache__ in the source tree
+      });
     });
   }
   return built;

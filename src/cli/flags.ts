@@ -7,6 +7,7 @@ export interface CliFlags {
   readonly json: boolean;
   readonly key: readonly string[];
   readonly 'trusted-root'?: string | undefined;
+  readonly 'sign-key'?: string | undefined;
   readonly identity: readonly string[];
   readonly insecure: boolean;
   readonly username?: string | undefined;

@@ -1,5 +1,6 @@
 // `nomad-wasm inspect <ref>`: what a component is and what it would ask for.
 import { readFile } from 'node:fs/promises';
+import { formatOciReference } from '../oci/reference.js';
 import { attachedEvidence } from '../source/attached-evidence.js';
 import { formatMiB } from '../source/progress.js';
 import { fetchRef } from './fetch-ref.js';
@@ -32,7 +33,12 @@ export async function inspectCommand(args: readonly string[], flags: CliFlags): 
     const lines = [
       `reference     ${report.reference}`,
       `digest        ${digest}`,
-      ...(component.kind === 'oci' ? [`manifest      ${component.manifestDigest}`] : []),
+      ...(component.kind === 'oci'
+        ? [
+            `manifest      ${component.manifestDigest}`,
+            `pin as        ${formatOciReference({ ...component.reference, tag: undefined, digest: component.manifestDigest })}`,
+          ]
+        : []),
       `size          ${formatMiB(bytes.length)} (${bytes.length} bytes)`,
       `world         ${summary.world}`,
       `exports       ${summary.exports.join(', ') || '(none)'}`,

@@ -1,7 +1,7 @@
 // `nomad-wasm`: the operator's tool beside the plugin.
 //   inspect <ref>        world, imports, exports, capabilities and digest
 //   verify <ref>         check signatures against a policy given as flags
-//   push <file> <ref>    publish a component as a Wasm OCI artifact
+//   push <file> <ref>    publish a component as a Wasm OCI artifact (--sign-key: and sign it)
 //   sbom <ref>           CycloneDX or SPDX SBOM from what the component carries
 //   evidence             audit evidence of a cluster's Wasm tasks (JSON, HTML)
 // <ref> is a file, oci://registry/repo:tag|@sha256:…, or https://… with --checksum.
@@ -17,13 +17,15 @@ const USAGE = `usage:
   nomad-wasm inspect <ref> [--checksum sha256:…] [--json] [registry flags]
   nomad-wasm verify <ref> [--key cosign.pub]... [--trusted-root trusted_root.json]
                           [--identity <issuer>=<subject-pattern>]... [--checksum sha256:…] [--json] [registry flags]
-  nomad-wasm push <file.wasm> <oci://registry/repo:tag> [registry flags]
+  nomad-wasm push <file.wasm> <oci://registry/repo:tag> [--sign-key key.pem] [registry flags]
   nomad-wasm sbom <ref> [--format cyclonedx|spdx] [--output file] [--checksum sha256:…] [registry flags]
   nomad-wasm evidence [--address http://nomad:4646] [--ca-cert ca.pem] [--namespace ns] [--mapping controls.csv]
                       [--output evidence.json] [--html evidence.html]   (token from $NOMAD_TOKEN)
 
 <ref>: a .wasm file, oci://registry/repo:tag, oci://registry/repo@sha256:…, or https://… (with --checksum)
 registry flags: --insecure (plain http) --username <user> (password from $NOMAD_WASM_REGISTRY_PASSWORD)
+--sign-key: an ECDSA P-256 PEM private key (passphrase from $NOMAD_WASM_SIGNING_KEY_PASSWORD); push prints
+            the pinned reference oci://registry/repo@<manifest digest> on stdout
 `;
 
 const CLI_OPTIONS = {
@@ -31,6 +33,7 @@ const CLI_OPTIONS = {
   json: { type: 'boolean', default: false },
   key: { type: 'string', multiple: true, default: [] as string[] },
   'trusted-root': { type: 'string' },
+  'sign-key': { type: 'string' },
   identity: { type: 'string', multiple: true, default: [] as string[] },
   insecure: { type: 'boolean', default: false },
   username: { type: 'string' },

@@ -8,6 +8,7 @@ import { attachedEvidence } from '../source/attached-evidence.js';
 import { checkSignature, describeSigner } from '../trust/signature-check.js';
 import { VerifiedStore } from '../trust/verified-store.js';
 import { policyForNamespace } from '../verify/policy.js';
+import { formatOciReference } from '../oci/reference.js';
 import { fetchRef } from './fetch-ref.js';
 import { registryFlags, usage, type CliFlags } from './flags.js';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -58,19 +59,30 @@ async function verifyRef(ref: string, flags: CliFlags, signatures: SignatureConf
     );
     if (admission.status !== 'verified') throw new Error(`unexpected admission ${admission.status} under enforce`);
     const digest = await evidence.digest();
+    const component = fetched.component;
+    // What to pin: for OCI the manifest digest (a reference by the layer's
+    // digest is not a manifest and fails to pull), else the bytes' digest.
+    const pinned =
+      component.kind === 'oci'
+        ? formatOciReference({ ...component.reference, tag: undefined, digest: component.manifestDigest })
+        : undefined;
     if (flags.json) {
       const report = {
         verified: true,
-        reference: fetched.component.origin,
+        reference: component.origin,
         digest,
-        ...(fetched.component.kind === 'oci' ? { manifestDigest: fetched.component.manifestDigest } : {}),
+        ...(component.kind === 'oci' ? { manifestDigest: component.manifestDigest, pinnedReference: pinned } : {}),
         signer: admission.signer,
         signedBy: describeSigner(admission.signer),
       };
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return 0;
     }
-    process.stdout.write(`verified ${digest}\nsigned by ${describeSigner(admission.signer)}\n`);
+    const what =
+      pinned === undefined
+        ? digest
+        : `${pinned}\ncomponent layer ${digest} (what the signature covers)`;
+    process.stdout.write(`verified ${what}\nsigned by ${describeSigner(admission.signer)}\n`);
     return 0;
   } finally {
     await rm(recordDir, { recursive: true, force: true });

@@ -17,7 +17,7 @@ import {
   WASM_LAYER,
 } from './media-types.js';
 import { formatOciReference, manifestReference, type OciReference } from './reference.js';
-import { errorFromResponse } from './registry-error.js';
+import { errorFromResponse, explainBlobDigest } from './registry-error.js';
 import { RegistryTransport, type RetryInfo } from './registry-transport.js';
 import type { FetchedManifest, RegistryReader } from './registry-reader.js';
 import { findSignatures, type SignatureCandidate } from './signatures.js';
@@ -238,19 +238,27 @@ export class OciClient implements RegistryReader {
     options: { required: boolean },
   ): Promise<FetchedManifest | undefined> {
     const what = `manifest ${formatOciReference({ registry: ref.registry, repository: ref.repository, ...(reference.startsWith('sha256:') ? { digest: reference } : { tag: reference }) })}`;
-    const response = await this.transport(ref.registry).send({
-      method: 'GET',
-      target: `/v2/${ref.repository}/manifests/${reference}`,
-      repository: ref.repository,
-      actions: 'pull',
-      headers: { accept: MANIFEST_ACCEPT },
-      what,
-    });
+    let response: IncomingMessage;
+    try {
+      response = await this.transport(ref.registry).send({
+        method: 'GET',
+        target: `/v2/${ref.repository}/manifests/${reference}`,
+        repository: ref.repository,
+        actions: 'pull',
+        headers: { accept: MANIFEST_ACCEPT },
+        what,
+      });
+    } catch (err) {
+      throw await explainBlobDigest(err, reference, what, (digest) => this.blobExists(ref, digest));
+    }
     if (response.statusCode === 404 && !options.required) {
       response.resume();
       return undefined;
     }
-    if (response.statusCode !== 200) throw await errorFromResponse(response, what);
+    if (response.statusCode !== 200)
+      throw await explainBlobDigest(await errorFromResponse(response, what), reference, what, (digest) =>
+        this.blobExists(ref, digest),
+      );
     const length = contentLength(response);
     const bytes =
       length !== undefined && length > MAX_MANIFEST_BYTES ? undefined : await readBody(response, MAX_MANIFEST_BYTES);
@@ -285,6 +293,24 @@ export class OciClient implements RegistryReader {
       this.transports.set(registry, transport);
     }
     return transport;
+  }
+
+  /** Whether the repository has a blob (layer or config) of this digest; a failed answer counts as no. */
+  private async blobExists(ref: OciReference, digest: string): Promise<boolean> {
+    try {
+      const response = await this.transport(ref.registry).send({
+        method: 'HEAD',
+        target: `/v2/${ref.repository}/blobs/${digest}`,
+        repository: ref.repository,
+        actions: 'pull',
+        what: `blob ${digest} of ${ref.registry}/${ref.repository}`,
+      });
+      response.resume();
+      return response.statusCode === 200;
+    } catch {
+      // Only asked to explain another failure, which stands on its own.
+      return false;
+    }
   }
 
   private async openBlob(ref: OciReference, digest: string, what: string): Promise<IncomingMessage> {

@@ -1,7 +1,7 @@
 // Turns a registry's error response into a DriverError with the registry's
 // own words (`{"errors":[{"code":"MANIFEST_UNKNOWN","message":"..."}]}`).
 import type { IncomingMessage } from 'node:http';
-import { DriverError, type ErrorCode } from '../errors.js';
+import { DriverError, isDriverError, type ErrorCode } from '../errors.js';
 import { readBody } from './http-request.js';
 
 const MAX_ERROR_BODY = 64 * 1024;
@@ -48,4 +48,29 @@ export async function errorFromResponse(response: IncomingMessage, what: string)
     summary = `access denied (HTTP ${status})`;
   }
   return new DriverError(code, `${what}: ${summary} (${detail})`);
+}
+
+/**
+ * A manifest asked for by a digest that is a blob of the repository (the
+ * component's layer digest, say: what signatures cover and some tools print)
+ * fails in registry-specific ways: docker-registry answers HTTP 500, others
+ * 404. When the digest is such a blob, the mistake is named instead.
+ */
+export async function explainBlobDigest(
+  err: unknown,
+  reference: string,
+  what: string,
+  blobExists: (digest: string) => Promise<boolean>,
+): Promise<unknown> {
+  const explainable =
+    reference.startsWith('sha256:') &&
+    (isDriverError(err, 'OCI_REGISTRY_ERROR') || isDriverError(err, 'OCI_NOT_FOUND'));
+  if (!explainable || !(await blobExists(reference))) return err;
+  return new DriverError(
+    'OCI_NOT_A_MANIFEST',
+    `${what}: ${reference} is a blob of the repository (a layer or config, e.g. the component's own sha256), not a manifest; ` +
+      'pin the manifest digest: the reference `nomad-wasm push` prints first, `manifestDigest` of `nomad-wasm inspect --json`, ' +
+      'or `pinned_reference` of the Terraform data source nomadwasm_component',
+    { cause: err },
+  );
 }

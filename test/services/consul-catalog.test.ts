@@ -152,13 +152,23 @@ describe('ConsulCatalog (consul npm package) against Consul 1.16.3', () => {
       signal: new AbortController().signal,
     });
     const controller = new AbortController();
-    const blocked = catalog.lookup({
-      name: 'payments',
-      namespace: 'default',
-      index: first.index,
-      waitSeconds: 30,
-      signal: controller.signal,
-    });
+    // Consul may answer a blocking query early (a change elsewhere in what
+    // it watches; seen under load): block again on the new index, as the
+    // watch loop does, until the abort ends one.
+    const blockUntilAborted = async (): Promise<void> => {
+      let index = first.index;
+      while (!controller.signal.aborted) {
+        const answer = await catalog.lookup({
+          name: 'payments',
+          namespace: 'default',
+          index,
+          waitSeconds: 30,
+          signal: controller.signal,
+        });
+        index = answer.index;
+      }
+    };
+    const blocked = blockUntilAborted();
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
     await expect(blocked).rejects.toThrow();

@@ -5,7 +5,7 @@
 // driver.wasm healthy, so Nomad and the driver both accepted every block.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
@@ -13,7 +13,7 @@ import { makeKey } from '../verify/support/key-signer.ts';
 import { buildBundle } from '../policy/support/opa.ts';
 import { NomadHttp } from './support/nomad-http.ts';
 import { NomadServer } from './support/nomad-server.ts';
-import { mustRun, openTofu, run, workingCopy, writeVars, type IacCli } from './support/opentofu.ts';
+import { mustRun, openTofu, PROVIDER_SOURCE, run, workingCopy, writeVars, type IacCli } from './support/opentofu.ts';
 import { RenderedClient } from './support/rendered-client.ts';
 
 // `terraform test` only exists from Terraform 1.6 on, which is BUSL: the
@@ -41,6 +41,53 @@ for (const cli of clis) {
     }
   });
 }
+
+describe('the environment module names a misspelt attribute of `services`', () => {
+  // A root configuration calling the module, planned for real: the message
+  // (not only which input failed, as `tofu test` checks) must name the path.
+  const tofu = openTofu();
+  const component = `oci://registry.internal/apps/api@sha256:${'a'.repeat(64)}`;
+  const cases: [string, string, string][] = [
+    [
+      'a grant',
+      `{ api = { component = "${component}", grants = { alow_http = ["x.internal"] } } }`,
+      'Unknown grant: services["api"].grants.alow_http.',
+    ],
+    [
+      'a service attribute',
+      `{ api = { component = "${component}", allow_service = ["payments"] } }`,
+      'Unknown service attribute: services["api"].allow_service.',
+    ],
+    [
+      'a mount',
+      `{ api = { component = "${component}", grants = { mounts = [{ source = "local/www", dest = "/www" }] } } }`,
+      'services["api"].grants.mounts[0] has ["dest","source"]',
+    ],
+    [
+      'a secret',
+      `{ api = { component = "${component}", secrets = { db = { path = "database/creds/api", feild = "password" } }, config_keys = ["db"] } }`,
+      'services["api"].secrets["db"] has ["feild","path"]',
+    ],
+  ];
+  it.each(cases)(
+    '%s: plan fails with the path in the message',
+    async (_kind, services, message) => {
+      const dir = join(work.root, `misspelt-${_kind.replaceAll(' ', '-')}`);
+      mkdirSync(dir);
+      writeFileSync(
+        join(dir, 'main.tf'),
+        `terraform {\n  required_providers {\n    nomadwasm = { source = "${PROVIDER_SOURCE}" }\n  }\n}\nprovider "nomadwasm" {\n  address = "http://127.0.0.1:1"\n}\nmodule "env" {\n  source   = "../modules/wasm-environment"\n  name     = "dev"\n  services = ${services}\n}\n`,
+      );
+      await mustRun(tofu, dir, ['init', '-no-color']);
+      const plan = await run(tofu, dir, ['plan', '-no-color']);
+      expect(plan.code).toBe(1);
+      expect(plan.stderr).toContain('Invalid value for variable');
+      // tofu wraps long messages: compare with whitespace folded.
+      expect(plan.stderr.replace(/\s+/g, ' ')).toContain(message);
+    },
+    120_000,
+  );
+});
 
 describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () => {
   let server: NomadServer;

@@ -1,16 +1,20 @@
-# Two environments on a mixed Nomad cluster: a client node provisioned from
-# the client module's bootstrap, then dev and prod from the environment
-# module, each with a Wasm service (by verified digest) and a plain
-# raw_exec job beside it. dev and prod differ only in their variables;
-# promoting is `prod_digest = <dev_digest>`.
+# Two environments on a mixed Nomad cluster: dev and prod from the
+# environment module, each with a Wasm service (by verified digest) and a
+# plain raw_exec job beside it, on the cluster you have (`node = null`, the
+# default: README "From a clone to two environments") or on a client node
+# this apply brings up on this machine from the client module's bootstrap
+# (`node = {…}`, as the test suite does). dev and prod differ only in their
+# variables; promoting is `prod_digest = <dev_digest>`.
 
 locals {
   environments = {
     dev  = { signature_mode = "warn", digest = var.dev_digest, allow_http = var.dev_allow_http }
     prod = { signature_mode = "enforce", digest = var.prod_digest, allow_http = [] }
   }
-  node_class = var.node == null ? "wasm" : var.node.node_class
-  placed_on  = var.node == null ? local.node_class : terraform_data.node[0].output.node_class
+  # The class every job of the environments is pinned to: the local node's
+  # (from the node resource, so jobs wait for it and go before it), else
+  # var.node_class; null places them on any client with the drivers.
+  placed_on = var.node == null ? var.node_class : terraform_data.node[0].output.node_class
 }
 
 # ---- The node ----------------------------------------------------------------
@@ -92,7 +96,8 @@ module "environment" {
   public_keys    = [var.signing_public_key]
   # From the node resource: the services and jobs are placed once the node is
   # up, and destroyed before it goes.
-  node_class = local.placed_on
+  node_class         = local.placed_on
+  deployment_timeout = var.deployment_timeout
 
   services = {
     hello = {
@@ -104,7 +109,8 @@ module "environment" {
     }
   }
 
-  jobs = {
+  # raw_exec tasks: the clients must enable raw_exec (var.sidecars).
+  jobs = { for name, spec in {
     sidecar = <<-HCL
       variable "namespace" {
         type = string
@@ -113,9 +119,13 @@ module "environment" {
         namespace   = var.namespace
         datacenters = ["*"]
         type        = "service"
-        constraint {
-          attribute = "$${node.class}"
-          value     = "${local.placed_on}"
+        # Where the services go: node_class, when there is one.
+        dynamic "constraint" {
+          for_each = ${jsonencode(local.placed_on == null ? [] : [local.placed_on])}
+          content {
+            attribute = "$${node.class}"
+            value     = constraint.value
+          }
         }
         group "sidecar" {
           task "sidecar" {
@@ -132,5 +142,5 @@ module "environment" {
         }
       }
     HCL
-  }
+  } : name => spec if var.sidecars }
 }

@@ -1,17 +1,37 @@
 variable "nomad_address" {
-  description = "Nomad HTTP API of the cluster (a server)."
+  description = "Nomad HTTP API of the cluster (a server). null: $NOMAD_ADDR, as the nomad CLI reads it."
   type        = string
+  default     = null
 }
 
 variable "nomad_servers" {
-  description = "Server RPC addresses the new client node joins (host:port)."
+  description = "Server RPC addresses (host:port) the node brought up on this machine joins; only used with `node`."
   type        = list(string)
+  default     = []
 }
 
 variable "nomad_wasm_cli" {
-  description = "Path of the driver's nomad-wasm CLI (the provider resolves and verifies components with it)."
+  description = "Path of the driver's nomad-wasm CLI (the provider resolves and verifies components with it). null: $NOMAD_WASM_CLI, else nomad-wasm on PATH."
   type        = string
-  default     = "nomad-wasm"
+  default     = null
+}
+
+variable "node_class" {
+  description = "Without `node`: the node_class of the clients the environments' jobs must run on (e.g. the client module's \"wasm\"); null: any client that runs the drivers they use (wasm, and raw_exec for the sidecars). With `node`, that node's class is used."
+  type        = string
+  default     = null
+}
+
+variable "sidecars" {
+  description = "Deploy a raw_exec job (`<env>-sidecar`) beside each environment's Wasm service. Needs raw_exec enabled on the clients (plugin \"raw_exec\" { config { enabled = true } }: it is off by default in Nomad); false: Wasm services only."
+  type        = bool
+  default     = true
+}
+
+variable "deployment_timeout" {
+  description = "How long apply waits for each Wasm service to be healthy before failing with what keeps it from being placed or healthy."
+  type        = string
+  default     = "5m"
 }
 
 variable "component_repository" {

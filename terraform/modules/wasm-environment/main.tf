@@ -17,8 +17,42 @@ resource "nomadwasm_namespace" "this" {
   }
 }
 
+# var.services with every attribute present: the defaults its description
+# promises, and grants, mounts and secrets in one shape each (the input is
+# `any`, so that a misspelt attribute can be refused by name).
+locals {
+  services = {
+    for name, s in var.services : name => {
+      component     = s.component
+      count         = try(coalesce(s.count, 1), 1)
+      cpu           = try(coalesce(s.cpu, 100), 100)
+      memory        = try(coalesce(s.memory, 64), 64)
+      http_instance = try(coalesce(s.http_instance, "shared"), "shared")
+      grants = try(s.grants, null) == null ? null : {
+        env        = try(s.grants.env, null)
+        pass_env   = try(s.grants.pass_env, null)
+        allow_http = try(s.grants.allow_http, null)
+        mounts = try(s.grants.mounts, null) == null ? null : [
+          for m in s.grants.mounts : { source = m.source, destination = m.destination, readonly = try(coalesce(m.readonly, true), true) }
+        ]
+        memory_max = try(s.grants.memory_max, null)
+      }
+      secrets = try(s.secrets, null) == null ? null : {
+        for k, secret in s.secrets : k => { path = secret.path, field = try(secret.field, null), version = try(secret.version, null) }
+      }
+      config_keys    = try(s.config_keys, null)
+      config_values  = try(s.config_values, null)
+      secret_env     = try(s.secret_env, null)
+      allow_services = try(s.allow_services, null)
+      service_tags   = try(s.service_tags, null)
+      check_path     = try(coalesce(s.check_path, "/"), "/")
+      register_with  = try(coalesce(s.register_with, "nomad"), "nomad")
+    }
+  }
+}
+
 resource "nomadwasm_service" "this" {
-  for_each = var.services
+  for_each = local.services
 
   name               = "${var.name}-${each.key}"
   namespace          = nomadwasm_namespace.this.name
@@ -72,7 +106,7 @@ locals {
   vault_policy_name = "${var.name}-wasm-services"
 
   # Paths as the driver reads them: a leading / or v1/ is dropped.
-  secret_paths = sort(distinct(flatten([for s in values(var.services) : [for secret in values(coalesce(s.secrets, {})) : replace(replace(secret.path, "/^\\/+/", ""), "/^v1\\//", "")]])))
+  secret_paths = sort(distinct(flatten([for s in values(local.services) : [for secret in values(coalesce(s.secrets, {})) : replace(replace(secret.path, "/^\\/+/", ""), "/^v1\\//", "")]])))
 
   vault_policy = length(local.secret_paths) == 0 ? null : join("\n", concat(
     ["# Vault policy ${local.vault_policy_name}: what the ${var.name} Wasm services' task tokens need for their secrets."],
@@ -87,10 +121,10 @@ locals {
 
   # allow_services entries as the driver reads them: lower case; "name" and
   # "name.service.consul" are Consul services, "name.service.nomad" Nomad ones.
-  service_grants  = distinct(flatten([for s in values(var.services) : [for g in coalesce(s.allow_services, []) : lower(trimspace(g))]]))
+  service_grants  = distinct(flatten([for s in values(local.services) : [for g in coalesce(s.allow_services, []) : lower(trimspace(g))]]))
   consul_services = sort(distinct([for g in local.service_grants : trimsuffix(g, ".service.consul") if !endswith(g, ".service.nomad")]))
   nomad_services  = sort(distinct([for g in local.service_grants : trimsuffix(g, ".service.nomad") if endswith(g, ".service.nomad")]))
-  registered      = sort([for k, s in var.services : "${var.name}-${k}" if s.register_with == "consul"])
+  registered      = sort([for k, s in local.services : "${var.name}-${k}" if s.register_with == "consul"])
 
   consul_policy = length(local.consul_services) == 0 ? null : join("\n", concat(
     ["# Consul ACL policy of the wasm plugin's lookup token (plugin consul { token }): the ${var.name} Wasm services call these services by name."],

@@ -88,52 +88,47 @@ variable "datacenters" {
 }
 
 variable "services" {
-  description = "Wasm services of the environment, by name: the pinned component (oci://…@sha256:…, e.g. data.nomadwasm_component.x.pinned_reference), count, grants, Vault secrets (secrets = { <name> = { path, field, version } }, read by the driver with a token of the environment's Vault policy) with the keys the component may read (config_keys, secret_env) and plain config_values, the services it may call by name (allow_services: \"payments\" / \"payments.service.consul\" in Consul, \"billing.service.nomad\" in Nomad), and its service registration with an HTTP check."
-  type = map(object({
-    component     = string
-    count         = optional(number, 1)
-    cpu           = optional(number, 100)
-    memory        = optional(number, 64)
-    http_instance = optional(string, "shared")
-    grants = optional(object({
-      env        = optional(map(string))
-      pass_env   = optional(list(string))
-      allow_http = optional(list(string))
-      mounts = optional(list(object({
-        source      = string
-        destination = string
-        readonly    = optional(bool, true)
-      })))
-      memory_max = optional(number)
-    }))
-    secrets = optional(map(object({
-      path    = string
-      field   = optional(string)
-      version = optional(number)
-    })))
-    config_keys    = optional(list(string))
-    config_values  = optional(map(string))
-    secret_env     = optional(map(string))
-    allow_services = optional(list(string))
-    service_tags   = optional(list(string))
-    check_path     = optional(string, "/")
-    register_with  = optional(string, "nomad")
-  }))
+  description = "Wasm services of the environment, by name: the pinned component (oci://…@sha256:…, e.g. data.nomadwasm_component.x.pinned_reference), count (1), cpu (100), memory (64), http_instance (\"shared\"), grants = { env, pass_env, allow_http, mounts = [{ source, destination, readonly }], memory_max }, Vault secrets (secrets = { <name> = { path, field, version } }, read by the driver with a token of the environment's Vault policy) with the keys the component may read (config_keys, secret_env) and plain config_values, the services it may call by name (allow_services: \"payments\" / \"payments.service.consul\" in Consul, \"billing.service.nomad\" in Nomad), and its service registration (service_tags, check_path \"/\", register_with \"nomad\" | \"consul\"). An attribute or grant not in this list fails the plan, named."
+  # `any`, not an object type: converting to an object type silently drops
+  # attributes the type does not declare, so a misspelt grant (`alow_http`)
+  # would vanish from the plan instead of failing it. The validations below
+  # name every unknown attribute; main.tf fills in the defaults.
+  type    = any
   default = {}
+  validation {
+    condition     = can(keys(var.services)) && alltrue([for s in values(var.services) : can(keys(s))])
+    error_message = "services must be a map of service name to an object { component = \"oci://…@sha256:…\", … }."
+  }
+  validation {
+    condition     = alltrue([for s in values(var.services) : length(setsubtract(try(keys(s), []), ["component", "count", "cpu", "memory", "http_instance", "grants", "secrets", "config_keys", "config_values", "secret_env", "allow_services", "service_tags", "check_path", "register_with"])) == 0])
+    error_message = "Unknown service attribute: ${join(", ", flatten([for name, s in var.services : [for a in setsubtract(try(keys(s), []), ["component", "count", "cpu", "memory", "http_instance", "grants", "secrets", "config_keys", "config_values", "secret_env", "allow_services", "service_tags", "check_path", "register_with"]) : "services[\"${name}\"].${a}"]]))}. A service takes component, count, cpu, memory, http_instance, grants, secrets, config_keys, config_values, secret_env, allow_services, service_tags, check_path, register_with."
+  }
+  validation {
+    condition     = alltrue([for s in values(var.services) : length(setsubtract(try(keys(s.grants), []), ["env", "pass_env", "allow_http", "mounts", "memory_max"])) == 0])
+    error_message = "Unknown grant: ${join(", ", flatten([for name, s in var.services : [for g in setsubtract(try(keys(s.grants), []), ["env", "pass_env", "allow_http", "mounts", "memory_max"]) : "services[\"${name}\"].grants.${g}"]]))}. The driver's grants are env, pass_env, allow_http, mounts, memory_max (deny by default: a grant it does not know would grant nothing)."
+  }
+  validation {
+    condition     = alltrue(flatten([for s in values(var.services) : [for m in try(tolist(s.grants.mounts), []) : can(m.source) && can(m.destination) && length(setsubtract(try(keys(m), []), ["source", "destination", "readonly"])) == 0]]))
+    error_message = "services[*].grants.mounts entries are { source, destination, readonly }: ${join(", ", flatten([for name, s in var.services : [for i, m in try(tolist(s.grants.mounts), []) : "services[\"${name}\"].grants.mounts[${i}] has ${jsonencode(try(sort(keys(m)), m))}" if !(can(m.source) && can(m.destination) && length(setsubtract(try(keys(m), []), ["source", "destination", "readonly"])) == 0)]]))}."
+  }
+  validation {
+    condition     = alltrue(flatten([for s in values(var.services) : [for secret in values(try(s.secrets, null) == null ? {} : s.secrets) : can(secret.path) && length(setsubtract(try(keys(secret), []), ["path", "field", "version"])) == 0]]))
+    error_message = "services[*].secrets entries are { path, field, version }: ${join(", ", flatten([for name, s in var.services : [for k, secret in(try(s.secrets, null) == null ? {} : s.secrets) : "services[\"${name}\"].secrets[\"${k}\"] has ${jsonencode(try(sort(keys(secret)), secret))}" if !(can(secret.path) && length(setsubtract(try(keys(secret), []), ["path", "field", "version"])) == 0)]]))}."
+  }
   validation {
     condition     = alltrue([for s in values(var.services) : can(regex("^oci://[^@]+@sha256:[0-9a-f]{64}$", s.component))])
     error_message = "services[*].component must pin a digest: oci://registry/repository@sha256:<64 hex> (resolve tags with data.nomadwasm_component)."
   }
   validation {
-    condition     = alltrue([for s in values(var.services) : contains(["nomad", "consul"], s.register_with)])
+    condition     = alltrue([for s in values(var.services) : contains(["nomad", "consul"], try(coalesce(s.register_with, "nomad"), "nomad"))])
     error_message = "services[*].register_with must be \"nomad\" or \"consul\"."
   }
   validation {
-    condition     = alltrue(flatten([for s in values(var.services) : [for g in coalesce(s.allow_services, []) : can(regex("^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.service\\.(consul|nomad))?$", g))]]))
+    condition     = alltrue(flatten([for s in values(var.services) : [for g in try(coalesce(s.allow_services, []), []) : can(regex("^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.service\\.(consul|nomad))?$", g))]]))
     error_message = "services[*].allow_services entries must be \"name\" or \"name.service.consul\" (Consul) or \"name.service.nomad\" (Nomad)."
   }
   validation {
-    condition     = alltrue([for s in values(var.services) : s.secrets == null ? true : length(s.secrets) == 0 || length(coalesce(s.config_keys, [])) + length(coalesce(s.secret_env, {})) > 0])
+    condition     = alltrue([for s in values(var.services) : length(try(coalesce(s.secrets, {}), {})) == 0 || length(try(coalesce(s.config_keys, []), [])) + length(try(coalesce(s.secret_env, {}), {})) > 0])
     error_message = "services[*].secrets need config_keys (or secret_env) naming the keys the component may read: deny by default, the driver refuses a secret nothing grants."
   }
 }

@@ -158,6 +158,96 @@ run "rejects_an_unknown_signature_mode" {
   expect_failures = [var.signature_mode]
 }
 
+# The input is `any` so that these fail by name instead of vanishing in a
+# type conversion (the attribute named in the message is checked by
+# test/terraform/modules.test.ts, which reads tofu's output).
+run "rejects_a_misspelt_grant" {
+  command = plan
+  variables {
+    services = {
+      api = {
+        component = "oci://registry.internal/apps/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        grants    = { alow_http = ["payments.internal"] }
+      }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_a_misspelt_service_attribute" {
+  command = plan
+  variables {
+    services = {
+      api = {
+        component     = "oci://registry.internal/apps/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        allow_service = ["payments"]
+      }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_a_mount_without_destination" {
+  command = plan
+  variables {
+    services = {
+      api = {
+        component = "oci://registry.internal/apps/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        grants    = { mounts = [{ source = "local/data", dest = "/data" }] }
+      }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_a_misspelt_secret_attribute" {
+  command = plan
+  variables {
+    services = {
+      api = {
+        component   = "oci://registry.internal/apps/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        secrets     = { db = { path = "database/creds/api", feild = "password" } }
+        config_keys = ["db"]
+      }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "fills_in_the_documented_defaults" {
+  command = plan
+  variables {
+    services = {
+      static = {
+        component = "oci://registry.internal/apps/static@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+      }
+      files = {
+        component = "oci://registry.internal/apps/files@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+        count     = 3
+        grants = {
+          env    = { GREETING = "hi" }
+          mounts = [{ source = "local/www", destination = "/www" }, { source = "alloc/data", destination = "/data", readonly = false }]
+        }
+      }
+    }
+  }
+  assert {
+    condition     = nomadwasm_service.this["static"].instance_count == 1 && nomadwasm_service.this["static"].cpu == 100 && nomadwasm_service.this["static"].memory == 64 && nomadwasm_service.this["static"].http_instance == "shared"
+    error_message = "count, cpu, memory and http_instance default to 1, 100, 64 and shared"
+  }
+  assert {
+    condition     = nomadwasm_service.this["static"].service.provider == "nomad" && nomadwasm_service.this["static"].service.checks[0].path == "/" && nomadwasm_service.this["static"].grants == null
+    error_message = "a service registers with Nomad, is checked on / and has no grants by default"
+  }
+  assert {
+    condition     = nomadwasm_service.this["files"].instance_count == 3 && nomadwasm_service.this["files"].grants.env["GREETING"] == "hi" && nomadwasm_service.this["files"].grants.allow_http == null
+    error_message = "given attributes and grants reach the service; grants not given stay unset"
+  }
+  assert {
+    condition     = nomadwasm_service.this["files"].grants.mounts[0].readonly == true && nomadwasm_service.this["files"].grants.mounts[1].readonly == false && nomadwasm_service.this["files"].grants.mounts[1].destination == "/data"
+    error_message = "mounts are read-only unless readonly = false"
+  }
+
 run "no_policy_rule_without_a_policy" {
   command = plan
 

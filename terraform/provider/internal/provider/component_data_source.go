@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -147,9 +148,12 @@ func (d *componentDataSource) Read(ctx context.Context, req datasource.ReadReque
 	model.ManifestDigest = types.StringValue(report.ManifestDigest)
 	model.World = types.StringValue(report.World)
 	model.SizeBytes = types.Int64Value(report.SizeBytes)
-	model.Imports = stringList(report.Imports)
-	model.Exports = stringList(report.Exports)
-	model.GrantsNeeded = stringList(report.Grants)
+	model.Imports = stringList(ctx, report.Imports, &resp.Diagnostics)
+	model.Exports = stringList(ctx, report.Exports, &resp.Diagnostics)
+	model.GrantsNeeded = stringList(ctx, report.Grants, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }
 
@@ -165,9 +169,12 @@ func repositoryOf(ref string) string {
 	return ref
 }
 
-func stringList(values []string) types.List {
+// stringList: a list of strings for the state; an empty list, not null,
+// when the CLI reported none.
+func stringList(ctx context.Context, values []string, diags *diag.Diagnostics) types.List {
 	elements := make([]string, 0, len(values))
 	elements = append(elements, values...)
-	list, _ := types.ListValueFrom(context.Background(), types.StringType, elements)
+	list, listDiags := types.ListValueFrom(ctx, types.StringType, elements)
+	diags.Append(listDiags...)
 	return list
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -10,11 +11,13 @@ import (
 	"github.com/hashicorp/nomad/api"
 )
 
-// waitForDeployment blocks until the deployment of job version `version`
-// is successful, and turns a failed one into an error that carries what the
-// allocations' task events say (e.g. the driver refusing the component).
 const defaultDeploymentTimeout = 5 * time.Minute
 
+// waitForDeployment blocks until the deployment of job version `version`
+// is successful, and turns a failed one into an error that carries what the
+// allocations' task events say (e.g. the driver refusing the component),
+// and one that runs out of time into what keeps it from being placed or
+// healthy.
 func waitForDeployment(ctx context.Context, client *api.Client, namespace, jobID string, version uint64, timeout time.Duration) (*api.Deployment, error) {
 	q := &api.QueryOptions{Namespace: namespace}
 	deadline := time.Now().Add(timeout)
@@ -40,12 +43,7 @@ func waitForDeployment(ctx context.Context, client *api.Client, namespace, jobID
 			}
 		}
 		if time.Now().After(deadline) {
-			status := "no deployment yet"
-			if last != nil {
-				status = fmt.Sprintf("deployment %s is %s: %s", shortID(last.ID), last.Status, last.StatusDescription)
-				status += allocationProblems(ctx, client, last)
-			}
-			return last, fmt.Errorf("job %q version %d not healthy within %s (%s)", jobID, version, timeout, status)
+			return last, notHealthyInTime(ctx, client, namespace, jobID, version, timeout, last)
 		}
 		select {
 		case <-ctx.Done():
@@ -53,6 +51,36 @@ func waitForDeployment(ctx context.Context, client *api.Client, namespace, jobID
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// notHealthyInTime says why the wait ran out: the deployment's state, how
+// many allocations were placed, Nomad's reasons for those it cannot place
+// (a node class no client has, a driver no client runs, exhausted
+// resources) and the task events of those placed but unhealthy.
+func notHealthyInTime(ctx context.Context, client *api.Client, namespace, jobID string, version uint64, timeout time.Duration, last *api.Deployment) error {
+	status := "no deployment yet"
+	if last != nil {
+		status = fmt.Sprintf("deployment %s is %s: %s; %s", shortID(last.ID), last.Status, last.StatusDescription, placedSummary(last))
+	}
+	msg := fmt.Sprintf("job %q version %d not healthy within %s (%s)", jobID, version, timeout, status)
+	if unplaced := jobPlacementFailures(ctx, client, namespace, jobID); unplaced != "" {
+		msg += "\nNomad cannot place allocations of the job:\n" + unplaced
+	}
+	if last != nil {
+		msg += allocationProblems(ctx, client, last)
+	}
+	return errors.New(msg)
+}
+
+// placedSummary: "0 of 1 allocations placed, 0 healthy".
+func placedSummary(d *api.Deployment) string {
+	desired, placed, healthy := 0, 0, 0
+	for _, tg := range d.TaskGroups {
+		desired += tg.DesiredTotal
+		placed += tg.PlacedAllocs
+		healthy += tg.HealthyAllocs
+	}
+	return fmt.Sprintf("%d of %d allocations placed, %d healthy", placed, desired, healthy)
 }
 
 // allocationProblems: the last task events of the deployment's unhealthy

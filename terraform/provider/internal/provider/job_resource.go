@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -105,7 +106,8 @@ func (r *jobResource) apply(ctx context.Context, plan *jobModel, prior *jobModel
 		deleteJob(ctx, r.clients.nomad, prior.Namespace.ValueString(), prior.Name.ValueString(), prior.PurgeOnDestroy.ValueBool(), diags)
 	}
 	namespace := deref(job.Namespace, "default")
-	if _, _, err := r.clients.nomad.Jobs().Register(job, (&api.WriteOptions{Namespace: namespace}).WithContext(ctx)); err != nil {
+	registered, _, err := r.clients.nomad.Jobs().Register(job, (&api.WriteOptions{Namespace: namespace}).WithContext(ctx))
+	if err != nil {
 		diags.AddAttributeError(path.Root("jobspec"), "Nomad refused the job", err.Error())
 		return
 	}
@@ -119,8 +121,20 @@ func (r *jobResource) apply(ctx context.Context, plan *jobModel, prior *jobModel
 		if _, err := waitForDeployment(ctx, r.clients.nomad, namespace, *job.ID, deref(current.Version, 0), defaultDeploymentTimeout); err != nil {
 			diags.AddError("The job did not become healthy", err.Error())
 		}
+		return
+	}
+	// Detached: apply does not wait for the tasks, but a job no client can
+	// take (a driver none runs, a node class none has) should not pass
+	// silently. The scheduler's first answer usually comes within a second.
+	if unplaced := registrationPlacement(ctx, r.clients.nomad, current, namespace, registered.EvalID, placementCheckTimeout); unplaced != "" {
+		diags.AddWarning("Nomad cannot place the job's allocations yet",
+			fmt.Sprintf("job %q in namespace %q is registered, but Nomad's scheduler placed only part of it; it stays pending until a client fits:\n%s", *job.ID, namespace, unplaced))
 	}
 }
+
+// placementCheckTimeout bounds how long a detached job's apply waits for
+// the scheduler's verdict before returning without one.
+const placementCheckTimeout = 30 * time.Second
 
 func (r *jobResource) fill(m *jobModel, job *api.Job) {
 	namespace := deref(job.Namespace, "default")

@@ -280,7 +280,12 @@ func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel,
 	if !plan.WaitForDeployment.ValueBool() || sameVersion {
 		return
 	}
-	timeout, _ := time.ParseDuration(plan.DeploymentTimeout.ValueString())
+	timeout, err := time.ParseDuration(plan.DeploymentTimeout.ValueString())
+	if err != nil {
+		// The schema's validator refuses such a value at plan; this is a state written by something else.
+		diags.AddAttributeError(path.Root("deployment_timeout"), "Invalid deployment_timeout", err.Error())
+		return
+	}
 	deployment, err := waitForDeployment(ctx, r.clients.nomad, namespace, plan.Name.ValueString(), uint64(plan.JobVersion.ValueInt64()), timeout)
 	if deployment != nil {
 		plan.DeploymentID = types.StringValue(deployment.ID)

@@ -15,6 +15,7 @@ import (
 type diagnosticsAppender interface {
 	AddError(summary, detail string)
 	AddAttributeError(p path.Path, summary, detail string)
+	AddWarning(summary, detail string)
 }
 
 var _ diagnosticsAppender = &diag.Diagnostics{}
