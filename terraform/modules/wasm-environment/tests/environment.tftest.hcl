@@ -247,6 +247,7 @@ run "fills_in_the_documented_defaults" {
     condition     = nomadwasm_service.this["files"].grants.mounts[0].readonly == true && nomadwasm_service.this["files"].grants.mounts[1].readonly == false && nomadwasm_service.this["files"].grants.mounts[1].destination == "/data"
     error_message = "mounts are read-only unless readonly = false"
   }
+}
 
 run "no_policy_rule_without_a_policy" {
   command = plan
