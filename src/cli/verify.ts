@@ -78,10 +78,7 @@ async function verifyRef(ref: string, flags: CliFlags, signatures: SignatureConf
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return 0;
     }
-    const what =
-      pinned === undefined
-        ? digest
-        : `${pinned}\ncomponent layer ${digest} (what the signature covers)`;
+    const what = pinned === undefined ? digest : `${pinned}\ncomponent layer ${digest} (what the signature covers)`;
     process.stdout.write(`verified ${what}\nsigned by ${describeSigner(admission.signer)}\n`);
     return 0;
   } finally {
