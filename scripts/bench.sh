@@ -88,3 +88,4 @@ node scripts/bench/trusted-start.ts
 bash scripts/build-vault.sh >/dev/null
 bash scripts/ensure-postgres.sh >/dev/null
 node scripts/bench/secrets.ts
+node scripts/bench/telemetry-overhead.ts

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds, one after another and at the lowest CPU priority, the servers and
 # tools that only the later suites need: cosign (signature interop), OPA
-# (admission policies), Vault, Consul, OpenTofu and our Terraform provider. scripts/test-all.sh starts it
+# (admission policies), Vault, Consul, OpenTofu, our Terraform provider, and
+# Jaeger and Prometheus (the telemetry suite, last). scripts/test-all.sh starts it
 # in the background so that these builds (most of a cold run's CPU) overlap
 # the suites that need only Nomad, which mostly wait on timers and sockets.
 #
@@ -23,3 +24,5 @@ build vault bash scripts/build-vault.sh
 build consul bash scripts/build-consul.sh
 build opentofu bash scripts/build-opentofu.sh
 build terraform-provider bash scripts/build-terraform-provider.sh
+build jaeger bash scripts/build-jaeger.sh
+build prometheus bash scripts/build-prometheus.sh

@@ -29,6 +29,7 @@ const suites: [string, Totals | undefined][] = [
   ['Vault secrets (vitest, real Vault, PostgreSQL and Nomad)', vitest(join(dir, 'vitest-vault.json'))],
   ['services (vitest, real Consul and Nomad)', vitest(join(dir, 'vitest-services.json'))],
   ['terraform (vitest, OpenTofu, real Nomad)', vitest(join(dir, 'vitest-terraform.json'))],
+  ['telemetry (vitest, real Jaeger v2, Prometheus 3, Consul and Nomad)', vitest(join(dir, 'vitest-telemetry.json'))],
 ];
 
 const total = { passed: 0, failed: 0 };

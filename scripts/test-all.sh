@@ -7,8 +7,9 @@
 #   (vitest, a real Nomad agent) · cosign interop · admission policy, SBOM,
 #   attestations and evidence (real OPA, cosign, Nomad) · Vault secrets (real Vault
 #   and PostgreSQL, then e2e) · services (real Consul, then e2e) · Terraform
-#   (OpenTofu applies our provider and modules to real Nomad)
-# Vault, Consul, OpenTofu, our provider, cosign and OPA are built in the
+#   (OpenTofu applies our provider and modules to real Nomad) · telemetry (real
+#   Jaeger v2 and Prometheus 3, then e2e with Consul and Nomad)
+# Vault, Consul, OpenTofu, our provider, cosign, OPA, Jaeger and Prometheus are built in the
 # background (scripts/build-servers.sh) while the suites that need only
 # Nomad run; each later suite waits for its build.
 # It ends with one line "N passed, N failed" totalling all suites; a skipped
@@ -49,7 +50,7 @@ node scripts/build-components.ts || exit 1
 step "build Nomad from its Go module"
 bash scripts/build-nomad.sh || exit 1
 
-step "start building cosign, Vault, Consul, OpenTofu and the provider in the background (logs: .cache/results/build-*.log)"
+step "start building cosign, Vault, Consul, OpenTofu, the provider, Jaeger and Prometheus in the background (logs: .cache/results/build-*.log)"
 bash scripts/build-servers.sh "$RESULTS" &
 builds=$!
 trap 'kill $builds 2>/dev/null' EXIT
@@ -71,7 +72,7 @@ bash scripts/conformance.sh 2>&1 | tee "$RESULTS/go-conformance.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 step "end-to-end tests against a real Nomad agent"
-vitest_suite e2e test/e2e --no-file-parallelism --exclude 'test/e2e/vault*' --exclude 'test/e2e/consul*' --exclude 'test/e2e/policy*'
+vitest_suite e2e test/e2e --no-file-parallelism --exclude 'test/e2e/vault*' --exclude 'test/e2e/consul*' --exclude 'test/e2e/telemetry*' --exclude 'test/e2e/policy*'
 
 step "cosign interop (a real cosign CLI)"
 # Without cosign the interop tests skip, and a skip fails the run (it is on no allow-list).
@@ -102,6 +103,13 @@ fi
 step "Terraform: provider acceptance, modules, example apply/destroy (OpenTofu, real Nomad, real registry)"
 if wait_for opentofu && wait_for terraform-provider; then
   vitest_suite terraform test/terraform --no-file-parallelism
+else
+  status=1
+fi
+
+step "telemetry: traces in Jaeger v2, metrics in Prometheus 3, collector faults, the 3-hop e2e (real Consul and Nomad)"
+if wait_for jaeger && wait_for prometheus && wait_for consul && wait_for vault; then
+  vitest_suite telemetry test/telemetry test/e2e/telemetry.e2e.test.ts --no-file-parallelism
 else
   status=1
 fi

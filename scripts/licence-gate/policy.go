@@ -27,6 +27,9 @@ var openSource = map[string]bool{
 	// (LICENSE.docs beside the code's LICENSE); they allow commercial use
 	// and modification. The NonCommercial and NoDerivatives variants do not.
 	"CC-BY-3.0": true, "CC-BY-4.0": true, "CC-BY-SA-3.0": true, "CC-BY-SA-4.0": true,
+	// The SIL Open Font License 1.1 is OSI-approved; fonts in Jaeger's module
+	// graph (codeberg.org/go-fonts/liberation, for plots) carry it.
+	"OFL-1.1": true,
 }
 
 // publicDomain is what reviewed entries name for code dedicated to the

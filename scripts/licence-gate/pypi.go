@@ -15,7 +15,8 @@ import (
 )
 
 // pythonBuild is the part of test/components/python/<name>/build.json the
-// gate reads: the PyPI requirements a component is built with.
+// gate reads: the PyPI requirements a component is built with. The file is
+// one such object, or a list of them (several builds from one directory).
 type pythonBuild struct {
 	Requirements []string `json:"requirements"`
 }
@@ -33,12 +34,18 @@ func pythonRequirements(root string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		var build pythonBuild
-		if err := json.Unmarshal(raw, &build); err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+		var builds []pythonBuild
+		if err := json.Unmarshal(raw, &builds); err != nil {
+			var one pythonBuild
+			if err := json.Unmarshal(raw, &one); err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
+			builds = []pythonBuild{one}
 		}
-		for _, r := range build.Requirements {
-			seen[r] = true
+		for _, build := range builds {
+			for _, r := range build.Requirements {
+				seen[r] = true
+			}
 		}
 	}
 	reqs := make([]string, 0, len(seen))

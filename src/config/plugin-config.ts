@@ -23,6 +23,8 @@ import {
 } from './services-config.js';
 import { decodeVaultConfig, vaultConfigSpec, type VaultPluginConfig } from './vault-config.js';
 import { decodePolicyConfig, policyConfigSpec, POLICY_OFF, type PolicyConfig } from './policy-config.js';
+import { decodeTelemetryConfig, telemetryConfigSpec } from './telemetry-config.js';
+import type { TelemetrySettings } from '../telemetry/settings.js';
 
 /** What the operator lets any job on this node ask for. */
 export interface GrantCeilings {
@@ -52,6 +54,8 @@ export interface PluginConfig {
   readonly isolation: Isolation;
   /** Admission policy, attestation requirements and decision log (README: "Admission policy"). */
   readonly policy: PolicyConfig;
+  /** OpenTelemetry export (`telemetry {}` and OTEL_* env); undefined = off. */
+  readonly telemetry?: TelemetrySettings;
 }
 
 /**
@@ -82,6 +86,7 @@ export const pluginConfigSpec: Spec = object({
   isolation: withDefault(attr('isolation', 'string'), '"process"'),
   pool_max_tasks: withDefault(attr('pool_max_tasks', 'number'), String(DEFAULT_POOL_MAX_TASKS)),
   policy: policyConfigSpec,
+  telemetry: telemetryConfigSpec,
 });
 
 const NO_CEILINGS: GrantCeilings = {
@@ -102,10 +107,14 @@ export const defaultPluginConfig: PluginConfig = {
   policy: POLICY_OFF,
 };
 
-export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
-  // Without a config block Nomad may send nothing at all.
-  if (msgpack.length === 0) return defaultPluginConfig;
+/** `env`: the plugin's environment, for the standard OTEL_* variables. */
+export function decodePluginConfig(
+  msgpack: Uint8Array,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): PluginConfig {
   try {
+    // Without a config block Nomad may send nothing at all.
+    if (msgpack.length === 0) return withTelemetry(defaultPluginConfig, decodeTelemetryConfig(undefined, env));
     const config = ConfigReader.root(decodeCtyMsgpack(msgpack), 'config');
     const cacheDir = config.optionalString('cache_dir') ?? DEFAULT_CACHE_DIR;
     if (!cacheDir.startsWith('/'))
@@ -119,8 +128,10 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
     if (maxMemoryMb !== undefined && !(maxMemoryMb > 0))
       throw new Error('config field "max_memory_mb": must be a positive number of MiB');
     const vault = decodeVaultConfig(config.optionalBlock('vault'));
+    const telemetry = decodeTelemetryConfig(config.optionalBlock('telemetry'), env);
     return {
       ...(vault ? { vault } : {}),
+      ...(telemetry ? { telemetry } : {}),
       cacheDir,
       cacheMaxBytes: positiveMiB(config, 'cache_max_mb', DEFAULT_CACHE_MAX_MB),
       maxComponentBytes: positiveMiB(config, 'max_component_mb', DEFAULT_MAX_COMPONENT_MB),
@@ -139,6 +150,10 @@ export function decodePluginConfig(msgpack: Uint8Array): PluginConfig {
   } catch (err) {
     throw new DriverError('PLUGIN_CONFIG_INVALID', `invalid plugin config: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function withTelemetry(config: PluginConfig, telemetry: TelemetrySettings | undefined): PluginConfig {
+  return telemetry ? { ...config, telemetry } : config;
 }
 
 function decodeIsolation(config: ConfigReader): Isolation {

@@ -46,6 +46,14 @@ export interface WasmTaskConfig {
   readonly httpInstance: HttpInstanceMode;
   /** Vault secrets and wasi:config/store grants (secret-config.ts); undefined when none. */
   readonly configGrants?: TaskConfigGrants;
+  /** The job's own telemetry settings (`telemetry { sample_ratio, attributes }`); undefined when none. */
+  readonly telemetry?: TaskTelemetryConfig;
+}
+
+/** Per-job telemetry: where it makes sense to differ from the node (sampling, extra resource attributes). */
+export interface TaskTelemetryConfig {
+  readonly sampleRatio: number | undefined;
+  readonly attributes: Readonly<Record<string, string>>;
 }
 
 export const taskConfigSpec: Spec = object({
@@ -70,6 +78,10 @@ export const taskConfigSpec: Spec = object({
   allow_services: attr('allow_services', 'list(string)'),
   http_instance: attr('http_instance', 'string'),
   ...secretConfigFields,
+  telemetry: singleBlock(
+    'telemetry',
+    object({ sample_ratio: attr('sample_ratio', 'number'), attributes: attr('attributes', 'map(string)') }),
+  ),
 });
 
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -137,7 +149,9 @@ export function taskConfigFromValue(value: CtyValue): WasmTaskConfig {
       throw new Error(`config field "http_instance": must be "shared" or "per-request", got "${httpInstance}"`);
     }
     const configGrants = decodeSecretConfig(config, [...Object.keys(env), ...passEnv]);
+    const telemetry = decodeTaskTelemetry(config.optionalBlock('telemetry'));
     return {
+      ...(telemetry ? { telemetry } : {}),
       component,
       checksum,
       auth,
@@ -154,4 +168,12 @@ export function taskConfigFromValue(value: CtyValue): WasmTaskConfig {
   } catch (err) {
     throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function decodeTaskTelemetry(block: ConfigReader | undefined): TaskTelemetryConfig | undefined {
+  if (!block) return undefined;
+  const sampleRatio = block.optionalNumber('sample_ratio');
+  if (sampleRatio !== undefined && !(sampleRatio >= 0 && sampleRatio <= 1))
+    throw new Error(`config field "telemetry.sample_ratio": must be between 0 and 1, got ${sampleRatio}`);
+  return { sampleRatio, attributes: block.stringMap('attributes') };
 }

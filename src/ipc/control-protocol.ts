@@ -5,14 +5,21 @@
 // Nothing secret travels here: events and addresses only. Payloads are
 // never logged.
 import type { ServiceInstancesMessage } from '../services/service-messages.js';
+import type { MetricSnapshot } from '../telemetry/metric-snapshot.js';
 
 /** Task host -> plugin. */
-export type HostMessage = {
-  /** Becomes a Nomad task event (`nomad alloc status`). */
-  readonly type: 'event';
-  readonly message: string;
-  readonly annotations?: Readonly<Record<string, string>>;
-};
+export type HostMessage =
+  | {
+      /** Becomes a Nomad task event (`nomad alloc status`). */
+      readonly type: 'event';
+      readonly message: string;
+      readonly annotations?: Readonly<Record<string, string>>;
+    }
+  | {
+      /** The task's metrics, for the plugin's Prometheus scrape listener (only while a plugin listens). */
+      readonly type: 'metrics';
+      readonly snapshot: MetricSnapshot;
+    };
 
 /** Plugin -> task host. Capabilities add theirs here. */
 export type PluginMessage = ServiceInstancesMessage;

@@ -8,6 +8,7 @@ import type { Grants } from './grants.js';
 import type { KnownServiceSet } from '../services/service-directory.js';
 import type { VaultTaskSpec } from '../vault/secret-spec.js';
 import type { PrewarmHint } from '../runtime/prewarm.js';
+import type { TaskTelemetrySpec } from '../telemetry/identity.js';
 
 export interface LaunchSpec {
   readonly version: 2;
@@ -44,6 +45,11 @@ export interface LaunchSpec {
    * read. Carries the token itself only when Nomad gave it in the env alone.
    */
   readonly vault?: VaultTaskSpec;
+  /**
+   * Telemetry export settings, the task's Nomad identity and the plugin's
+   * start span (a traceparent, never a secret); absent when telemetry is off.
+   */
+  readonly telemetry?: TaskTelemetrySpec;
 }
 
 export type ProgressMessage =

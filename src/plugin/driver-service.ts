@@ -29,9 +29,17 @@ export interface DriverServiceDeps {
   readonly events: TaskEventBus;
   readonly settings: PluginSettings;
   readonly log: Logger;
+  /** Called when Nomad starts streaming fingerprints (the long-lived plugin instance): starts telemetry. */
+  readonly onFingerprint?: () => unknown;
 }
 
-export function driverServiceHandlers({ manager, events, settings, log }: DriverServiceDeps): DriverHandlers {
+export function driverServiceHandlers({
+  manager,
+  events,
+  settings,
+  log,
+  onFingerprint,
+}: DriverServiceDeps): DriverHandlers {
   const unimplemented = (what: string): Partial<grpc.StatusObject> => ({
     code: grpc.status.UNIMPLEMENTED,
     details: `${what} is not supported by the wasm driver`,
@@ -61,6 +69,7 @@ export function driverServiceHandlers({ manager, events, settings, log }: Driver
     },
 
     Fingerprint: (call) => {
+      onFingerprint?.();
       void (async () => {
         while (!call.cancelled && !call.destroyed) {
           await writeMessage(call, fingerprint());

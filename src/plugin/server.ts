@@ -13,6 +13,7 @@ import { createTaskServices, feedTaskChannels } from './service-feeds-wiring.js'
 import { addGoPluginServices } from './go-plugin-services.js';
 import { checkHandshakeEnv, handshakeLine, socketPath } from './handshake.js';
 import { loadProtos } from './protos.js';
+import { pluginTelemetryFor } from './telemetry-wiring.js';
 
 export async function servePlugin(log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   checkHandshakeEnv(env);
@@ -21,8 +22,16 @@ export async function servePlugin(log: Logger, env: NodeJS.ProcessEnv = process.
   const settings: PluginSettings = { config: defaultPluginConfig, nomad: null };
   const events = new TaskEventBus();
   const services = createTaskServices(() => settings.config, events, tracer(log, 'services'));
-  const manager = new TaskManager({ log: tracer(log, 'task'), events, pluginConfig: () => settings.config, services });
+  const telemetry = pluginTelemetryFor(() => settings.config, tracer(log, 'telemetry'));
+  const manager = new TaskManager({
+    log: tracer(log, 'task'),
+    events,
+    pluginConfig: () => settings.config,
+    services,
+    telemetry: telemetry.get,
+  });
   feedTaskChannels(manager, services, tracer(log, 'services'));
+  telemetry.feed(manager);
   const protos = loadProtos();
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': -1 });
@@ -48,7 +57,7 @@ export async function servePlugin(log: Logger, env: NodeJS.ProcessEnv = process.
   );
   server.addService(
     protos.driver.hashicorp.nomad.plugins.drivers.proto.Driver.service,
-    driverServiceHandlers({ manager, events, settings, log: tracer(log, 'driver') }),
+    driverServiceHandlers({ manager, events, settings, log: tracer(log, 'driver'), onFingerprint: telemetry.get }),
   );
 
   await new Promise<void>((resolve, reject) => {

@@ -17,6 +17,7 @@ import type { PreparedComponent } from '../runtime/component-cache.js';
 import { LinearMemoryMeter } from '../runtime/linear-memory-meter.js';
 import type { HttpService } from '../runtime/serve-http.js';
 import { notice, type TaskOutput } from '../runtime/task-output.js';
+import type { TaskTelemetry } from '../telemetry/task-telemetry.js';
 
 /** Signals that end a task (a task host's default action, or a service's drain). */
 const ENDING = new Set(['SIGINT', 'SIGTERM', 'SIGQUIT']);
@@ -34,11 +35,14 @@ export class HostedTask {
   readonly memory = new LinearMemoryMeter();
   /** Once loaded: what the pool keeps compiled while this task runs (main.ts). */
   component: PreparedComponent | undefined;
+  private telemetry: TaskTelemetry | undefined;
 
   constructor(
     private readonly spec: PooledLaunchSpec,
     private readonly send: (reply: PoolReply) => void,
     private readonly onEnd: (task: HostedTask) => void,
+    /** How many tasks the pool runs (its occupancy gauge). */
+    private readonly tasksRunning: () => number = () => 0,
   ) {
     this.id = spec.taskId;
   }
@@ -53,14 +57,31 @@ export class HostedTask {
       this.logs.push(stderr);
       this.output = { stdout: stdout.fd, stderr: stderr.fd };
       const { prepareComponent } = await import('../runtime/component-cache.js');
+      const preparing = Date.now();
+      let compiled = false;
       component = await prepareComponent(
         this.spec.componentPath,
         this.spec.cacheDir,
-        (phase) => this.progress({ type: 'phase', phase }),
+        (phase) => {
+          if (phase === 'compiling') compiled = true;
+          this.progress({ type: 'phase', phase });
+        },
         this.spec.componentDigest,
       );
       checkWorld(component, this.spec);
       this.component = component;
+      if (this.spec.telemetry) {
+        const { poolTaskTelemetry } = await import('./telemetry.js');
+        const output = this.output;
+        this.telemetry = await poolTaskTelemetry(
+          this.spec.telemetry,
+          { digest: component.digest, world: component.world },
+          (message) => notice(message, output),
+          this.tasksRunning,
+        );
+        this.telemetry.phase(compiled ? 'compile' : 'cache-hit', preparing, Date.now());
+        this.telemetry.observeMemory(() => this.memory.measure());
+      }
       if (this.pendingEnd !== undefined)
         throw new DriverError('TASK_HOST_FAILED', 'stopped before the component was ready');
     } catch (err) {
@@ -124,7 +145,7 @@ export class HostedTask {
     try {
       if (this.pendingEnd !== undefined) throw new Error('stopped');
       // Holds the pool's thread until the guest returns: nothing else in the pool runs meanwhile.
-      code = await runCommand(component, this.spec.grants, undefined, output, this.memory);
+      code = await runCommand(component, this.spec.grants, undefined, output, this.memory, this.telemetry);
     } catch (err) {
       if (this.pendingEnd === undefined) notice(`command failed: ${describeError(err)}`, output);
       code = 1;
@@ -139,7 +160,15 @@ export class HostedTask {
   ): Promise<void> {
     try {
       const { serveHttp } = await import('../runtime/serve-http.js');
-      this.service = await serveHttp(component, this.spec.grants, listen, undefined, output, this.memory);
+      this.service = await serveHttp(
+        component,
+        this.spec.grants,
+        listen,
+        undefined,
+        output,
+        this.memory,
+        this.telemetry,
+      );
     } catch (err) {
       this.progress({
         type: 'failed',
@@ -155,6 +184,14 @@ export class HostedTask {
 
   private finish(result: ExitResult): void {
     if (this.ended) return;
+    if (this.telemetry) {
+      // A batch task's last spans and metrics leave before the plugin hears it ended.
+      this.telemetry = undefined;
+      void import('./telemetry.js')
+        .then(({ flushPoolTelemetry }) => flushPoolTelemetry(3000))
+        .finally(() => this.finish(result));
+      return;
+    }
     this.ended = true;
     try {
       writeExitFileSync(this.spec.exitFile, result);

@@ -68,6 +68,7 @@ async function main(): Promise<void> {
           forgetComponentsExcept(kept);
           exitWhenUnused();
         },
+        () => tasks.size,
       );
       tasks.set(spec.taskId, task);
       void task.start();

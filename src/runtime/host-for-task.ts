@@ -12,15 +12,19 @@ import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { guestServiceRouter } from './guest-service-router.js';
 import { isServiceDomain } from '../services/service-ref.js';
+import type { TaskTelemetryHooks } from '../telemetry/hooks.js';
+import { observedConfig } from './observed-config.js';
 
 /**
  * `secrets`: the values the task host holds for the job's Vault secrets, if any.
  * `output`: where this task's stdio goes (a pool host runs several tasks).
+ * `telemetry`: the task's hooks when telemetry is on (nothing is observed otherwise).
  */
 export function hostForTask(
   grants: Grants,
   secrets: SecretKeys = NO_SECRETS,
   output: TaskOutput = taskOutput,
+  telemetry?: TaskTelemetryHooks,
 ): ImportObject {
   const allow = grants.outboundHttp
     .map(parseAllowEntry)
@@ -39,15 +43,20 @@ export function hostForTask(
       ...(guestServiceRouter.router ? { services: guestServiceRouter.router } : {}),
       onDecision: ({ allowed, authority, reason }) => {
         if (allowed) return;
+        const service = isServiceDomain(authority.replace(/:\d+$/, ''));
         const why =
-          reason ??
-          (isServiceDomain(authority.replace(/:\d+$/, ''))
-            ? "not a service in the task's allow_services list"
-            : "not in the task's allow_http list");
+          reason ?? (service ? "not a service in the task's allow_services list" : "not in the task's allow_http list");
         notice(`outbound HTTP to ${authority} denied: ${why}`, output);
+        telemetry?.denied(service ? 'service' : 'http', authority);
       },
+      ...(telemetry ? { observe: (request) => telemetry.outbound(request) } : {}),
     },
-    config: configSource(grants.config, secrets),
+    config: telemetry
+      ? observedConfig(configSource(grants.config, secrets), grants.config, telemetry)
+      : configSource(grants.config, secrets),
+    ...(telemetry
+      ? { onFilesystemEscape: (path: string) => telemetry.denied('filesystem', path), guestSpans: telemetry.guest }
+      : {}),
   });
 }
 

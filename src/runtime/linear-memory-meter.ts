@@ -18,15 +18,18 @@ export class LinearMemoryMeter {
     }
   };
 
-  /** Bytes of linear memory held now, and the most seen so far. */
-  measure(): { bytes: number; peakBytes: number } {
+  /** Bytes of linear memory held now, the most seen so far, and the largest single memory (an instance's). */
+  measure(): { bytes: number; peakBytes: number; largestBytes: number } {
     let bytes = 0;
+    let largestBytes = 0;
     for (let i = this.memories.length - 1; i >= 0; i--) {
       const memory = this.memories[i]?.deref();
-      if (memory) bytes += memory.buffer.byteLength;
-      else this.memories.splice(i, 1);
+      if (memory) {
+        bytes += memory.buffer.byteLength;
+        largestBytes = Math.max(largestBytes, memory.buffer.byteLength);
+      } else this.memories.splice(i, 1);
     }
     this.peak = Math.max(this.peak, bytes);
-    return { bytes, peakBytes: this.peak };
+    return { bytes, peakBytes: this.peak, largestBytes };
   }
 }

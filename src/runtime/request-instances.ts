@@ -18,6 +18,7 @@ import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import { instantiateComponent, type InstantiateOptions } from './instantiate.js';
 import { instantiateResettable, type ResettableInstance } from './instance-reset.js';
+import type { InstantiationReason } from '../telemetry/hooks.js';
 
 export interface RequestInstances {
   /** An instance to run one request on now, or undefined (then await `ready()`). Give it back with `done` before yielding. */
@@ -37,6 +38,8 @@ export interface RequestInstancesOptions {
   readonly mode: 'shared' | 'per-request';
   /** Told once why per-request instances are instantiated afresh. */
   readonly onFallback: (reason: string) => void;
+  /** Told of every instantiation (telemetry); the result is called when it is done. */
+  readonly onInstantiate?: (reason: InstantiationReason) => (error?: unknown) => void;
 }
 
 type Exports = Record<string, unknown>;
@@ -47,22 +50,43 @@ export async function requestInstances(
   options: InstantiateOptions,
   settings: RequestInstancesOptions,
 ): Promise<RequestInstances> {
-  const fresh = (): Promise<Exports> => instantiateComponent(component, imports, options);
+  const observed = <T>(reason: InstantiationReason, make: () => Promise<T>): Promise<T> => {
+    const done = settings.onInstantiate?.(reason);
+    if (!done) return make();
+    return make().then(
+      (made) => {
+        done();
+        return made;
+      },
+      (err: unknown) => {
+        done(err);
+        throw err;
+      },
+    );
+  };
+  const fresh = (reason: InstantiationReason) => (): Promise<Exports> =>
+    observed(reason, () => instantiateComponent(component, imports, options));
   // Instantiating up front also proves the component can start at all.
-  if (settings.mode === 'shared') return sharedInstance(await fresh(), fresh);
-  const first = await instantiateResettable(component, imports, options);
+  if (settings.mode === 'shared') return sharedInstance(await fresh('start')(), fresh('replace'), fresh('reload'));
+  const first = await observed('start', () => instantiateResettable(component, imports, options));
   if ('unavailable' in first) {
     settings.onFallback(first.unavailable);
-    return freshPerRequest(await fresh(), fresh);
+    return freshPerRequest(await fresh('start')(), fresh('per-request'), fresh('reload'));
   }
-  return resetPerRequest(first, async () => {
-    const next = await instantiateResettable(component, imports, options);
-    if ('unavailable' in next) throw new Error(`the instance could be reset before but not now: ${next.unavailable}`);
-    return next;
-  });
+  const create = (reason: InstantiationReason) => () =>
+    observed(reason, async () => {
+      const next = await instantiateResettable(component, imports, options);
+      if ('unavailable' in next) throw new Error(`the instance could be reset before but not now: ${next.unavailable}`);
+      return next;
+    });
+  return resetPerRequest(first, create('replace'), create('reload'));
 }
 
-function sharedInstance(first: Exports, fresh: () => Promise<Exports>): RequestInstances {
+function sharedInstance(
+  first: Exports,
+  fresh: () => Promise<Exports>,
+  reloaded: () => Promise<Exports>,
+): RequestInstances {
   let current: Exports | undefined = first;
   let replacing: Promise<void> | undefined;
   const replace = (): Promise<void> =>
@@ -93,12 +117,16 @@ function sharedInstance(first: Exports, fresh: () => Promise<Exports>): RequestI
     },
     ready: () => (current ? Promise.resolve() : replace()),
     async reload() {
-      current = await fresh();
+      current = await reloaded();
     },
   };
 }
 
-function freshPerRequest(first: Exports, fresh: () => Promise<Exports>): RequestInstances {
+function freshPerRequest(
+  first: Exports,
+  fresh: () => Promise<Exports>,
+  reloaded: () => Promise<Exports>,
+): RequestInstances {
   const unused: Exports[] = [first];
   return {
     tryTake() {
@@ -109,12 +137,16 @@ function freshPerRequest(first: Exports, fresh: () => Promise<Exports>): Request
       unused.push(await fresh());
     },
     async reload() {
-      unused.splice(0, unused.length, await fresh());
+      unused.splice(0, unused.length, await reloaded());
     },
   };
 }
 
-function resetPerRequest(first: ResettableInstance, create: () => Promise<ResettableInstance>): RequestInstances {
+function resetPerRequest(
+  first: ResettableInstance,
+  create: () => Promise<ResettableInstance>,
+  reloaded: () => Promise<ResettableInstance>,
+): RequestInstances {
   let current: ResettableInstance | undefined = first;
   let replacing: Promise<void> | undefined;
   let spare: Promise<ResettableInstance> | undefined;
@@ -163,7 +195,7 @@ function resetPerRequest(first: ResettableInstance, create: () => Promise<Resett
     },
     ready: () => (current ? Promise.resolve() : replace()),
     async reload() {
-      const next = await create();
+      const next = await reloaded();
       spare = undefined;
       current = next;
     },

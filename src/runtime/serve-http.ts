@@ -33,6 +33,7 @@ import { requestInstances } from './request-instances.js';
 import { ResponseSink } from './response-sink.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap } from './traps.js';
+import type { RequestTelemetry, TaskTelemetryHooks } from '../telemetry/hooks.js';
 
 // Not `import { createServer } from 'node:http'`: the ESM facade of node:http
 // reads every export, and its lazy fetch/WebSocket getters load undici
@@ -62,15 +63,17 @@ export async function serveHttp(
   secrets?: SecretKeys,
   output: TaskOutput = taskOutput,
   meter?: LinearMemoryMeter,
+  telemetry?: TaskTelemetryHooks,
 ): Promise<HttpService> {
   const instances = await requestInstances(
     component,
-    hostForTask(grants, secrets, output),
+    hostForTask(grants, secrets, output, telemetry),
     instantiateOptions(grants, meter),
     {
       mode: grants.httpInstance,
       onFallback: (reason) =>
         notice(`per-request instances are instantiated afresh for every request (slower): ${reason}`, output),
+      ...(telemetry ? { onInstantiate: (reason) => telemetry.instantiation(reason) } : {}),
     },
   );
   // A component without the handler fails the start, not its first request.
@@ -88,11 +91,11 @@ export async function serveHttp(
   // Once the first request is answered, the glue's code is worth keeping (glue-code-cache.ts).
   let codeKept = false;
   // Callbacks rather than promises on this path: it runs for every request.
-  const run = (req: IncomingMessage, res: ServerResponse, body: Uint8Array): void => {
+  const run = (req: IncomingMessage, res: ServerResponse, body: Uint8Array, traced?: RequestTelemetry): void => {
     const taken = instances.tryTake();
     if (!taken) {
       instances.ready().then(
-        () => run(req, res, body),
+        () => run(req, res, body, traced),
         (err: unknown) => failed(res, err),
       );
       return;
@@ -100,11 +103,18 @@ export async function serveHttp(
     // From here to done() nothing yields: the instance serves this request alone.
     let trapped = false;
     try {
-      trapped = handleRequest(handlerIn(taken.exports), req, res, body, grants, output);
+      const handler = handlerIn(taken.exports);
+      trapped = traced
+        ? traced.guestCall(() => handleRequest(handler, req, res, body, grants, output))
+        : handleRequest(handler, req, res, body, grants, output);
     } catch (err) {
       failed(res, err);
     } finally {
-      taken.done({ trapped });
+      if (traced && grants.httpInstance === 'per-request') {
+        const resetDone = traced.reset();
+        taken.done({ trapped });
+        resetDone();
+      } else taken.done({ trapped });
     }
     if (!codeKept && !trapped) {
       codeKept = true;
@@ -112,10 +122,14 @@ export async function serveHttp(
     }
   };
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+    // With telemetry off this is one test per request and nothing else.
+    const traced = telemetry ? traceRequest(telemetry, req, res, listen.port) : undefined;
     readBody(
       req,
       (body) =>
-        body === undefined ? sendError(res, 413, `request body over ${MAX_REQUEST_BODY} bytes`) : run(req, res, body),
+        body === undefined
+          ? sendError(res, 413, `request body over ${MAX_REQUEST_BODY} bytes`)
+          : run(req, res, body, traced),
       (err) => failed(res, err),
     );
   });
@@ -133,6 +147,25 @@ export async function serveHttp(
     },
     reload: () => instances.reload(),
   };
+}
+
+/** The request's server span and metrics, ended when the response is done or the connection gone. */
+function traceRequest(
+  telemetry: TaskTelemetryHooks,
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+): RequestTelemetry {
+  const traced = telemetry.request(req, port);
+  let ended = false;
+  const end = (error?: string): void => {
+    if (ended) return;
+    ended = true;
+    traced.end(res.statusCode, error);
+  };
+  res.once('finish', () => end());
+  res.once('close', () => end(res.writableFinished ? undefined : 'connection_closed'));
+  return traced;
 }
 
 function handlerIn(exports: Record<string, unknown>): IncomingHandler {

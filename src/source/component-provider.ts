@@ -30,6 +30,8 @@ export interface ProvideRequest {
   readonly taskDir: string;
   /** Adds a task event. */
   readonly report: (message: string) => void;
+  /** Runs the fetch inside this wrapper (telemetry times it as the `fetch` phase); it runs as it is without one. */
+  readonly phase?: <T>(name: 'fetch', work: () => Promise<T>) => Promise<T>;
   readonly log: Logger;
 }
 
@@ -43,15 +45,17 @@ export class ComponentProvider {
     const { blobs, manifests } = this.storesFor(config.cacheDir);
     const { taskConfig, report } = request;
     const source = parseComponentSource(taskConfig.component, taskConfig.checksum);
-    const fetched = await fetchComponent(source, {
-      taskDir: request.taskDir,
-      store: blobs,
-      manifests,
-      registries: config.registries,
-      auth: taskConfig.auth,
-      maxBytes: config.maxComponentBytes,
-      report,
-    });
+    const fetch = (): Promise<FetchedComponent> =>
+      fetchComponent(source, {
+        taskDir: request.taskDir,
+        store: blobs,
+        manifests,
+        registries: config.registries,
+        auth: taskConfig.auth,
+        maxBytes: config.maxComponentBytes,
+        report,
+      });
+    const fetched = await (request.phase ? request.phase('fetch', fetch) : fetch());
     const unpin = fetched.kind === 'file' ? () => undefined : blobs.pin(fetched.digest);
     let released = false;
     const release = (): void => {

@@ -10,6 +10,7 @@ import type { Grants } from '../ipc/grants.js';
 import { runCommand } from '../runtime/run-command.js';
 import { notice, useTaskOutput } from '../runtime/task-output.js';
 import { sharedSecretKeys } from './shared-secrets.js';
+import type { TaskTelemetrySpec } from '../telemetry/identity.js';
 
 export interface CommandWorkerData {
   readonly component: PreparedComponent;
@@ -17,6 +18,8 @@ export interface CommandWorkerData {
   readonly secrets: SharedArrayBuffer;
   readonly stdout: number;
   readonly stderr: number;
+  /** The task's telemetry: this thread exports its own spans (the command's run, its config reads). */
+  readonly telemetry?: TaskTelemetrySpec;
 }
 
 /** What the worker posts when the command has finished. */
@@ -26,11 +29,26 @@ export interface CommandWorkerResult {
 
 const data = workerData as CommandWorkerData;
 useTaskOutput(data.stdout, data.stderr);
+const telemetry = data.telemetry
+  ? await (
+      await import('./telemetry.js')
+    ).startHostTelemetry(data.telemetry, { digest: data.component.digest, world: data.component.world }, (message) =>
+      notice(message),
+    )
+  : undefined;
 let code: number;
 try {
-  code = await runCommand(data.component, data.grants, sharedSecretKeys(data.secrets));
+  code = await runCommand(
+    data.component,
+    data.grants,
+    sharedSecretKeys(data.secrets),
+    undefined,
+    undefined,
+    telemetry?.task,
+  );
 } catch (err) {
   notice(`command failed: ${describeError(err)}`);
   code = 1;
 }
+await telemetry?.flush();
 parentPort?.postMessage({ code } satisfies CommandWorkerResult);

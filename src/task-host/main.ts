@@ -24,6 +24,7 @@ import { exitedWithCode, writeExitFileSync } from '../ipc/exit-status.js';
 import { parsePrewarmArg, PROGRESS_FD, type LaunchSpec, type ProgressMessage } from '../ipc/launch-spec.js';
 import { openLogSink } from '../ipc/log-fifo.js';
 import type { PreparedComponent } from '../runtime/component-cache.js';
+import type { LinearMemoryMeter } from '../runtime/linear-memory-meter.js';
 import { notice, taskOutput, useTaskOutput } from '../runtime/task-output.js';
 import type { Grants } from '../ipc/grants.js';
 import type { TaskSecrets } from './secrets.js';
@@ -31,6 +32,7 @@ import type { CommandWorkerData, CommandWorkerResult } from './command-worker.js
 import { CONTROL_SOCKET_NAME } from '../ipc/control-protocol.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { useGrantedServices } from './granted-services.js';
+import type { HostTelemetry } from './telemetry.js';
 
 const progress = openProgressChannel();
 
@@ -94,6 +96,8 @@ function preloadRuntime(): Promise<unknown> {
     process.argv.includes('--preload-vault')
       ? import('../vault/vault-client.js').then(({ loadVaultLibrary }) => loadVaultLibrary())
       : undefined,
+    // On a node with telemetry: the OpenTelemetry SDK (the exporter is loaded once the spec names it).
+    process.argv.includes('--preload-telemetry') ? import('./telemetry.js') : undefined,
   ]);
 }
 
@@ -133,25 +137,43 @@ async function main(): Promise<void> {
   let component: PreparedComponent;
   let control: ControlServer;
   let secrets: TaskSecrets | undefined;
+  let telemetry: HostTelemetry | undefined;
+  // Loaded while the component loads; started once its world is known.
+  const telemetryModule = spec.telemetry ? import('./telemetry.js') : undefined;
   try {
     if (spec.logPaths) await openLogs(spec.logPaths);
     control = await openControl(spec.stateDir);
     useGrantedServices(grants.services, spec.services, control);
     const events = control;
+    const phases = new StartPhases();
     // Vault is read while the component loads: neither waits for the other.
     const [prepared, fetched] = await Promise.allSettled([
       import('../runtime/component-cache.js').then(({ prepareComponent }) =>
-        prepareComponent(
-          spec.componentPath,
-          spec.cacheDir,
-          (phase) => report({ type: 'phase', phase }),
-          spec.componentDigest,
+        phases.time(
+          (compiled) => (compiled ? 'compile' : 'cache-hit'),
+          (seen) =>
+            prepareComponent(
+              spec.componentPath,
+              spec.cacheDir,
+              (phase) => {
+                if (phase === 'compiling') seen();
+                report({ type: 'phase', phase });
+              },
+              spec.componentDigest,
+            ),
         ),
       ),
       spec.vault
         ? import('./secrets.js').then(({ startSecrets }) =>
-            startSecrets(vaultOf(spec), grants.config, (message, annotations) =>
-              events.publishEvent(message, annotations),
+            phases.time(
+              () => 'vault',
+              () =>
+                startSecrets(
+                  vaultOf(spec),
+                  grants.config,
+                  (message, annotations) => events.publishEvent(message, annotations),
+                  spec.telemetry ? phases.vaultHooks : undefined,
+                ),
             ),
           )
         : undefined,
@@ -161,6 +183,16 @@ async function main(): Promise<void> {
     if (prepared.status === 'rejected') throw prepared.reason;
     component = prepared.value;
     checkWorld(component, spec);
+    if (spec.telemetry && telemetryModule) {
+      const { startHostTelemetry, forwardToPlugin } = await telemetryModule;
+      telemetry = await startHostTelemetry(
+        spec.telemetry,
+        { digest: component.digest, world: component.world },
+        (message) => notice(message),
+        spec.telemetry.settings.prometheus ? forwardToPlugin((message) => events.send(message)) : undefined,
+      );
+      phases.replay(telemetry.task);
+    }
   } catch (err) {
     // The task will not run: its leases go back now, not at their TTL.
     await secrets?.revokeAll();
@@ -175,11 +207,49 @@ async function main(): Promise<void> {
   }
 
   if (spec.http) {
-    await runHttpService(spec, component, grants, control, secrets);
+    await runHttpService(spec, component, grants, control, secrets, telemetry);
   } else if (secrets) {
-    await runCommandWithSecrets(spec, component, grants, secrets, control);
+    await runCommandWithSecrets(spec, component, grants, secrets, control, telemetry);
   } else {
-    await runCommandTask(spec, component, grants);
+    await runCommandTask(spec, component, grants, telemetry);
+  }
+}
+
+/**
+ * The start phases the task host times (compile or cache hit, Vault),
+ * recorded as spans once telemetry is started (it needs the component's
+ * world first); and the Vault client's operations, told to telemetry from
+ * then on.
+ */
+class StartPhases {
+  private readonly done: { phase: string; startMs: number; endMs: number }[] = [];
+  private readonly early: Array<(task: import('../telemetry/task-telemetry.js').TaskTelemetry) => void> = [];
+  private target: import('../telemetry/task-telemetry.js').TaskTelemetry | undefined;
+
+  /** What the Vault client tells: forwarded once telemetry runs, kept until then. */
+  readonly vaultHooks = {
+    vault: (
+      operation: 'read' | 'renew' | 'revoke' | 'rotate',
+      attributes: Record<string, string | number | boolean>,
+    ): ((outcome: { error?: unknown; attributes?: Record<string, string | number | boolean> }) => void) => {
+      if (this.target) return this.target.vault(operation, attributes);
+      const startMs = Date.now();
+      return (outcome) => this.early.push((task) => task.vaultAt(operation, attributes, startMs, Date.now(), outcome));
+    },
+  };
+
+  async time<T>(name: (flag: boolean) => string, work: (flag: () => void) => Promise<T>): Promise<T> {
+    const startMs = Date.now();
+    let flag = false;
+    const result = await work(() => (flag = true));
+    this.done.push({ phase: name(flag), startMs, endMs: Date.now() });
+    return result;
+  }
+
+  replay(task: import('../telemetry/task-telemetry.js').TaskTelemetry): void {
+    this.target = task;
+    for (const { phase, startMs, endMs } of this.done) task.phase(phase, startMs, endMs);
+    for (const record of this.early.splice(0)) record(task);
   }
 }
 
@@ -213,7 +283,12 @@ function checkWorld(component: PreparedComponent, spec: LaunchSpec): void {
   }
 }
 
-async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, grants: Grants): Promise<void> {
+async function runCommandTask(
+  spec: LaunchSpec,
+  component: PreparedComponent,
+  grants: Grants,
+  telemetry: HostTelemetry | undefined,
+): Promise<void> {
   // SIGINT/SIGTERM/SIGQUIT keep their default action: a command cannot observe
   // signals (WASI 0.2 has none) and the guest may be blocking the thread.
   // Signals whose default would kill are ignored instead, and said so.
@@ -223,7 +298,9 @@ async function runCommandTask(spec: LaunchSpec, component: PreparedComponent, gr
   const { runCommand } = await import('../runtime/run-command.js');
   report({ type: 'ready', world: 'command', digest: component.digest });
   closeProgress();
-  const code = await runCommand(component, grants);
+  const code = await runCommand(component, grants, undefined, taskOutput, undefined, telemetry?.task);
+  // Before the exit status is written: Nomad may tear the task down as soon as it is.
+  await telemetry?.flush();
   writeExitFileSync(spec.exitFile, exitedWithCode(code));
   process.exit(code);
 }
@@ -240,6 +317,7 @@ async function runCommandWithSecrets(
   grants: Grants,
   secrets: TaskSecrets,
   control: ControlServer,
+  telemetry: HostTelemetry | undefined,
 ): Promise<void> {
   for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) {
     process.on(signal, () => notice(`received ${signal}: wasi:cli commands cannot observe signals; ignored`));
@@ -268,6 +346,7 @@ async function runCommandWithSecrets(
       secrets: shared,
       stdout: taskOutput.stdout,
       stderr: taskOutput.stderr,
+      ...(spec.telemetry ? { telemetry: spec.telemetry } : {}),
     } satisfies CommandWorkerData,
     env: {},
   });
@@ -282,6 +361,7 @@ async function runCommandWithSecrets(
     worker.once('exit', () => resolve(1));
   });
   await secrets.revokeAll();
+  await telemetry?.flush();
   writeExitFileSync(spec.exitFile, exitedWithCode(code));
   process.exit(code);
 }
@@ -292,13 +372,21 @@ async function runHttpService(
   grants: Grants,
   control: ControlServer,
   secrets: TaskSecrets | undefined,
+  telemetry: HostTelemetry | undefined,
 ): Promise<void> {
   const listen = spec.http;
   if (!listen) return;
   let service;
   try {
     const { serveHttp } = await import('../runtime/serve-http.js');
-    service = await serveHttp(component, grants, listen, secrets?.store);
+    let meter: LinearMemoryMeter | undefined;
+    if (telemetry?.sdk.meter) {
+      const { LinearMemoryMeter } = await import('../runtime/linear-memory-meter.js');
+      const measured = new LinearMemoryMeter();
+      telemetry.task.observeMemory(() => measured.measure());
+      meter = measured;
+    }
+    service = await serveHttp(component, grants, listen, secrets?.store, taskOutput, meter, telemetry?.task);
   } catch (err) {
     await secrets?.revokeAll();
     const code = err instanceof DriverError ? err.code : 'HTTP_LISTEN_FAILED';
@@ -319,10 +407,12 @@ async function runHttpService(
     const revoked = secrets
       ? Promise.race([drained, sleep(REVOKE_AFTER_MS)]).then(() => secrets.revokeAll())
       : Promise.resolve();
-    void Promise.all([drained, revoked]).finally(() => {
-      writeExitFileSync(spec.exitFile, exitedWithCode(0));
-      process.exit(0);
-    });
+    void Promise.all([drained, revoked])
+      .then(() => telemetry?.flush())
+      .finally(() => {
+        writeExitFileSync(spec.exitFile, exitedWithCode(0));
+        process.exit(0);
+      });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

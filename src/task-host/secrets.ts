@@ -10,6 +10,7 @@ import type { SecretSpec, VaultTaskSpec } from '../vault/secret-spec.js';
 import { SecretStore } from '../vault/secret-store.js';
 import { tokenSource } from '../vault/token-source.js';
 import { createVaultClient } from '../vault/vault-client.js';
+import { observedVaultClient, type VaultHooks } from './vault-telemetry.js';
 
 /** How long revocation at stop may take: within Nomad's default kill_timeout (5 s) with room for draining. */
 export const REVOKE_TIMEOUT_MS = 2000;
@@ -24,9 +25,11 @@ export async function startSecrets(
   vault: VaultTaskSpec,
   grants: ConfigGrants | undefined,
   onEvent: EventSink,
+  hooks?: VaultHooks,
 ): Promise<TaskSecrets> {
   const store = new SecretStore();
-  const client = createVaultClient(vault.connection, tokenSource(vault.token));
+  const vaultClient = createVaultClient(vault.connection, tokenSource(vault.token));
+  const client = hooks ? observedVaultClient(vaultClient, hooks) : vaultClient;
   const manager = await LeaseManager.start({
     client,
     store,

@@ -33,6 +33,10 @@ export interface StartContext {
   readonly memoryMaxMb: number;
   readonly report: (message: string, annotations?: Record<string, string>) => void;
   readonly log: Logger;
+  /** Runs a start phase inside this wrapper (telemetry's spans: `fetch`, `verify`); as it is without one. */
+  readonly phase?: <T>(name: 'fetch' | 'verify' | 'policy', work: () => Promise<T>) => Promise<T>;
+  /** Times the policy's decision (telemetry's `wasm.policy.evaluation.duration`); as it is without one. */
+  readonly timePolicy?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 const UNASKED: JobHistoryAnswer = {
@@ -74,8 +78,8 @@ export class StartAdmission {
     history: () => Promise<JobHistoryAnswer>,
   ): Promise<AdmissionRecord> {
     const config = this.pluginConfig();
-    try {
-      const record = await admit({
+    const decide = (): Promise<AdmissionRecord> =>
+      admit({
         subject: component.evidence,
         namespace: start.namespace,
         signatures: config.signatures,
@@ -84,7 +88,10 @@ export class StartAdmission {
         task: taskFacts(start, config),
         history,
         log: start.log,
+        ...(start.timePolicy ? { timePolicy: start.timePolicy } : {}),
       });
+    try {
+      const record = await (start.phase ? start.phase('verify', decide) : decide());
       reportAdmission(record, start.report, start.log);
       return record;
     } catch (err) {

@@ -28,6 +28,9 @@ import { PooledTaskHandle } from './pooled-task-handle.js';
 import { PoolSet } from './pools.js';
 import type { PooledLaunchSpec } from '../ipc/pool-protocol.js';
 import { StartAdmission, type StartContext } from './start-admission.js';
+import type { PluginTelemetry, StartTrace } from '../telemetry/plugin-telemetry.js';
+import { nomadIdentityOf, taskTelemetrySpec } from './telemetry-spec.js';
+import { ATTR_NOMAD_NAMESPACE, ATTR_WASM_TIER } from '../telemetry/semconv.js';
 
 export interface TaskManagerDeps {
   readonly log: Logger;
@@ -37,6 +40,8 @@ export interface TaskManagerDeps {
   readonly readyTimeoutMs?: number;
   /** Resolves `allow_services` (the plugin's node-wide service watches). */
   readonly services?: PluginServiceFeeds;
+  /** The plugin's telemetry when the node configures it (started on first use). */
+  readonly telemetry?: () => Promise<PluginTelemetry | undefined>;
 }
 
 /** What a capability does with a message from a task host (registered with onHostMessage). */
@@ -63,6 +68,25 @@ export class TaskManager {
   async start(config: TaskConfig__Output): Promise<WasmTask> {
     if (this.tasks.has(config.id))
       throw new DriverError('TASK_ALREADY_STARTED', `task with id ${config.id} already started`);
+    const telemetry = await this.deps.telemetry?.();
+    const trace = telemetry?.taskStart(nomadIdentityOf(config), {
+      [ATTR_WASM_TIER]: this.deps.pluginConfig().isolation.mode,
+    });
+    try {
+      const task = await this.startTraced(config, telemetry, trace);
+      trace?.end();
+      return task;
+    } catch (err) {
+      trace?.end(err);
+      throw err;
+    }
+  }
+
+  private async startTraced(
+    config: TaskConfig__Output,
+    telemetry: PluginTelemetry | undefined,
+    trace: StartTrace | undefined,
+  ): Promise<WasmTask> {
     const log = this.deps.log.child({ task_id: config.id });
     const taskConfig = decodeTaskConfig(config.msgpack_driver_config);
     const taskDir = join(config.alloc_dir, config.name);
@@ -108,6 +132,13 @@ export class TaskManager {
       memoryMaxMb: Number(memory?.memory_max_mb ?? 0),
       report: (message, annotations) => this.event(config, message, annotations),
       log,
+      ...(trace ? { phase: (name, work) => trace.phase(name, work) } : {}),
+      ...(telemetry
+        ? {
+            timePolicy: (work) =>
+              telemetry.policyEvaluation(trace, { [ATTR_NOMAD_NAMESPACE]: config.namespace || 'default' }, work),
+          }
+        : {}),
     });
 
     // Per-start private dir (Nomad gives each start a new id), hidden from the task.
@@ -117,7 +148,21 @@ export class TaskManager {
       component.release();
       throw err;
     });
+    const pooled = isolation.mode === 'pooled' && !notPooled;
+    const launch = trace?.launch();
+    const telemetrySettings = telemetry ? this.deps.pluginConfig().telemetry : undefined;
     const spec: LaunchSpec = {
+      ...(telemetrySettings
+        ? {
+            telemetry: taskTelemetrySpec(
+              telemetrySettings,
+              nomadIdentityOf(config),
+              taskConfig.telemetry,
+              pooled ? 'pooled' : 'process',
+              launch?.traceparent,
+            ),
+          }
+        : {}),
       version: 2,
       taskId: config.id,
       componentPath: component.path,
@@ -133,14 +178,36 @@ export class TaskManager {
 
     this.event(config, `Loading component ${taskConfig.component}`);
     const startedAtMs = Date.now();
-    if (isolation.mode === 'pooled' && !notPooled) {
+    try {
+      const task = await this.launch(config, spec, { pooled, http, startedAtMs, log, release: component.release });
+      launch?.end();
+      return task;
+    } catch (err) {
+      launch?.end(err);
+      throw err;
+    }
+  }
+
+  /** Starts the task host (or pool task) of a spec and waits for it to be ready. */
+  private async launch(
+    config: TaskConfig__Output,
+    spec: LaunchSpec,
+    how: {
+      pooled: boolean;
+      http: { host: string; port: number } | undefined;
+      startedAtMs: number;
+      log: Logger;
+      release: () => void;
+    },
+  ): Promise<WasmTask> {
+    const { http, startedAtMs, log } = how;
+    const isolation = this.deps.pluginConfig().isolation;
+    if (how.pooled && isolation.mode === 'pooled') {
       const pooledSpec: PooledLaunchSpec = {
         ...spec,
         logPaths: { stdout: config.stdout_path, stderr: config.stderr_path },
       };
-      return this.startPooled(config, pooledSpec, isolation.maxTasks, startedAtMs, http?.host).finally(
-        component.release,
-      );
+      return this.startPooled(config, pooledSpec, isolation.maxTasks, startedAtMs, http?.host).finally(how.release);
     }
     const launched = await launchTaskHost(spec, {
       stdoutPath: config.stdout_path,
@@ -149,15 +216,19 @@ export class TaskManager {
       onProgress: (message) => this.onProgress(config, message),
       log,
       // Loading the Vault client takes a while: spares of a node with Vault do it ahead.
-      ...(this.deps.pluginConfig().vault ? { spareArgs: ['--preload-vault'] } : {}),
-    }).finally(component.release);
+      spareArgs: [
+        ...(this.deps.pluginConfig().vault ? ['--preload-vault'] : []),
+        // The SDK and its exporter take a while to load: spares of a node with telemetry load them ahead.
+        ...(spec.telemetry ? ['--preload-telemetry'] : []),
+      ],
+    }).finally(how.release);
     const { ready } = launched;
     const state: DriverState = {
       version: 1,
       pid: launched.pid,
       startTicks: launched.startTicks,
       startedAtMs,
-      stateDir,
+      stateDir: spec.stateDir,
       world: ready.world,
       digest: ready.digest,
       ...(ready.port !== undefined ? { port: ready.port } : {}),
@@ -190,6 +261,7 @@ export class TaskManager {
       taskDir: join(start.config.alloc_dir, start.config.name),
       report: (message) => start.report(message),
       log: start.log,
+      ...(start.phase ? { phase: start.phase } : {}),
     });
     const record = await this.admission.admit(component, start, history);
     // The task host finds the compiled form by digest without reading the bytes, when it is known.

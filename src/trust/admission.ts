@@ -49,6 +49,8 @@ export interface AdmissionRequest {
   /** The job's previous version; asked for by the start before admission, awaited only when a policy runs. */
   readonly history: () => Promise<JobHistoryAnswer>;
   readonly log: Logger;
+  /** Wraps the policy's decision, for whoever times it (the plugin's telemetry); none is fine. */
+  readonly timePolicy?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface PolicyOutcome {
@@ -108,7 +110,9 @@ export async function admit(request: AdmissionRequest): Promise<AdmissionRecord>
         ? null
         : await stores.admittedVersions.signerOf(versionKey(request, previousVersion)),
   });
-  const policy = await decide(policies, input, request);
+  const policy = await (request.timePolicy
+    ? request.timePolicy(() => decide(policies, input, request))
+    : decide(policies, input, request));
   if (history.version !== null)
     await stores.admittedVersions.record(
       versionKey(request, history.version),

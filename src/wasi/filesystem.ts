@@ -243,13 +243,13 @@ class Descriptor {
    */
   #resolve(path: string, followLast: boolean): string {
     if (this.#fd !== undefined) throw 'not-directory';
-    if (path.startsWith('/')) throw 'not-permitted';
+    if (path.startsWith('/')) this.#escape(path);
     const root = this.#mount.hostPath;
     const lexical = resolve(this.#hostPath, path);
-    if (!isInside(root, lexical)) throw 'not-permitted';
+    if (!isInside(root, lexical)) this.#escape(path);
     // Intermediate directories: their real location must stay inside.
     const parent = fsCall(() => realpathSync(dirname(lexical)));
-    if (!isInside(root, parent)) throw 'not-permitted';
+    if (!isInside(root, parent)) this.#escape(path);
     const target = lexical === root ? root : join(parent, lexical.slice(dirname(lexical).length + 1));
     if (!followLast) return target;
     let real: string;
@@ -262,12 +262,18 @@ class Descriptor {
       const link = lstatOrUndefined(target);
       if (link?.isSymbolicLink()) {
         const pointee = resolve(dirname(target), readlinkSync(target));
-        if (!isInside(root, pointee)) throw 'not-permitted';
+        if (!isInside(root, pointee)) this.#escape(path);
       }
       return target;
     }
-    if (!isInside(root, real)) throw 'not-permitted';
+    if (!isInside(root, real)) this.#escape(path);
     return real;
+  }
+
+  /** A path that would leave the mount: refused, and told (telemetry counts denied capabilities). */
+  #escape(path: string): never {
+    ESCAPES.get(this.#mount)?.(path);
+    throw 'not-permitted';
   }
 
   readViaStream(offset: bigint): InputStream {
@@ -446,7 +452,15 @@ const FILES = new FinalizationRegistry<number>((fd) => {
   }
 });
 
-export function filesystemInterfaces(mounts: readonly Mount[]): Record<string, object> {
+/** Who is told of a guest path that would leave a mount, per mount (a pool host has several tasks). */
+const ESCAPES = new WeakMap<Mount, (path: string) => void>();
+
+/** `onEscape`: told of each path a guest tried that leaves its mount. */
+export function filesystemInterfaces(
+  mounts: readonly Mount[],
+  onEscape?: (path: string) => void,
+): Record<string, object> {
+  if (onEscape) for (const mount of mounts) ESCAPES.set(mount, onEscape);
   const preopens: [Descriptor, string][] = mounts.map((mount) => [Descriptor.forMount(mount), mount.guestPath]);
   return {
     'wasi:filesystem/preopens': { getDirectories: (): [Descriptor, string][] => preopens },

@@ -10,12 +10,18 @@ import { httpTypes } from './http-types.js';
 import { ioInterfaces } from './io.js';
 import { randomInterfaces } from './random.js';
 import { socketInterfaces } from './sockets.js';
+import { otelInterfaces, SERVED_OTEL_VERSIONS } from './otel.js';
+import { NO_GUEST_SPANS, type GuestSpanSink } from '../telemetry/hooks.js';
 
 export interface HostGrants extends CliOptions {
   readonly mounts: readonly Mount[];
   readonly outbound: OutboundPolicy;
   /** wasi:config/store; empty when the job grants no config key. */
   readonly config?: ConfigSource;
+  /** Told of guest paths that would leave their mount (telemetry). */
+  readonly onFilesystemEscape?: (path: string) => void;
+  /** wasi:otel: where a guest's spans go; nowhere when telemetry is off. */
+  readonly guestSpans?: GuestSpanSink;
 }
 
 /** Import object keyed like jco's glue asks (`wasi:cli/environment`, no version). */
@@ -27,11 +33,12 @@ export function wasiHost(grants: HostGrants): ImportObject {
     ...cliInterfaces(grants),
     ...clockInterfaces,
     ...randomInterfaces,
-    ...filesystemInterfaces(grants.mounts),
+    ...filesystemInterfaces(grants.mounts, grants.onFilesystemEscape),
     ...socketInterfaces,
     'wasi:http/types': httpTypes,
     'wasi:http/outgoing-handler': outgoingHandler(grants.outbound),
     ...configStoreInterfaces(grants.config ?? EMPTY_CONFIG),
+    ...otelInterfaces(grants.guestSpans ?? NO_GUEST_SPANS),
   };
 }
 
@@ -53,6 +60,10 @@ export const PROVIDED_INTERFACES: ReadonlySet<string> = new Set([
 /** Versions of an interface this host serves, where it matters (one shape across them). */
 const SERVED_VERSIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['wasi:config/store', SERVED_CONFIG_VERSIONS],
+  ['wasi:otel/types', SERVED_OTEL_VERSIONS],
+  ['wasi:otel/tracing', SERVED_OTEL_VERSIONS],
+  ['wasi:otel/metrics', SERVED_OTEL_VERSIONS],
+  ['wasi:otel/logs', SERVED_OTEL_VERSIONS],
 ]);
 
 /** Whether a component's import (`wasi:config/store@0.2.0-draft`) can be satisfied. */

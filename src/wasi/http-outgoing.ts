@@ -6,7 +6,7 @@
 // once the guest asks for the response; bodies are buffered both ways.
 import { Fields } from './http-fields.js';
 import { isAllowed, type AllowEntry } from './http-allow-list.js';
-import { sendToService, type ServiceRouter } from './service-routing.js';
+import { sendToService, type ServiceRouter, type ServiceAttemptObserver } from './service-routing.js';
 import { fetchSync, type SyncFetchResult } from './sync-fetch.js';
 import {
   FutureIncomingResponse,
@@ -23,6 +23,15 @@ export interface OutboundPolicy {
   readonly services?: ServiceRouter;
   /** Called for every decision, for the task's audit log. */
   readonly onDecision?: (decision: { allowed: boolean; authority: string; reason?: string }) => void;
+  /** Told of every allowed request as it is sent (telemetry: a client span, trace headers to add). */
+  readonly observe?: (request: { method: string; url: URL; service?: string }) => OutboundObservation;
+}
+
+/** One observed outbound request: headers the host adds, instance attempts, its end. */
+export interface OutboundObservation extends ServiceAttemptObserver {
+  /** Added to the request, replacing any of the same name the guest set (`traceparent`). */
+  readonly headers: readonly [string, string][];
+  end(outcome: { readonly status?: number; readonly error?: string }): void;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -68,23 +77,38 @@ export function outgoingHandler(policy: OutboundPolicy): {
       const timeoutMs = options?.totalTimeoutMs(DEFAULT_TIMEOUT_MS) ?? DEFAULT_TIMEOUT_MS;
       const connectNs = options?.connectTimeout();
       return new FutureIncomingResponse(() => {
-        const headers = Object.entries(request.headers().toNodeHeaders()).flatMap(([name, value]) =>
+        const method = methodToString(request.method());
+        const observed = policy.observe?.({
+          method,
+          url,
+          ...(service ? { service: serviceNameOf(url.hostname) } : {}),
+        });
+        let headers = Object.entries(request.headers().toNodeHeaders()).flatMap(([name, value]) =>
           (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
         );
+        if (observed && observed.headers.length > 0) {
+          const replaced = new Set(observed.headers.map(([name]) => name));
+          headers = [...headers.filter(([name]) => !replaced.has(name.toLowerCase())), ...observed.headers];
+        }
         const outbound = {
           url: url.href,
-          method: methodToString(request.method()),
+          method,
           headers,
           body: body.takeBuffered(),
           timeoutMs,
           maxBytes: MAX_RESPONSE_BYTES,
         };
         const result: SyncFetchResult = service
-          ? sendToService(service, {
-              ...outbound,
-              connectTimeoutMs: connectNs === undefined ? undefined : Math.ceil(Number(connectNs) / 1e6),
-            })
+          ? sendToService(
+              service,
+              {
+                ...outbound,
+                connectTimeoutMs: connectNs === undefined ? undefined : Math.ceil(Number(connectNs) / 1e6),
+              },
+              observed,
+            )
           : fetchSync(outbound);
+        observed?.end(result.ok ? { status: result.status } : { error: result.code });
         if (!result.ok) return { tag: 'err', val: errorCode(result.code, result.message) };
         return {
           tag: 'ok',
@@ -93,6 +117,11 @@ export function outgoingHandler(policy: OutboundPolicy): {
       });
     },
   };
+}
+
+/** `payments` of `payments.service.consul` (or `.service.nomad`): the service a route names. */
+function serviceNameOf(host: string): string {
+  return host.replace(/\.service\.(consul|nomad)$/i, '');
 }
 
 /** The error-code variant value for a failure; some cases carry a payload. */

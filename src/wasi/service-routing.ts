@@ -34,6 +34,12 @@ export interface ServiceRequest {
   readonly maxBytes: number;
 }
 
+/** Told which instance each attempt went to, and which were found down (telemetry). */
+export interface ServiceAttemptObserver {
+  attempt(instance: string, attempt: number): void;
+  ejected(instance: string, reason: string): void;
+}
+
 /** Instances tried per request at most (the first and two others). */
 export const MAX_SERVICE_ATTEMPTS = 3;
 
@@ -43,7 +49,11 @@ export function instanceAddressKey(instance: ServiceInstanceAddress): string {
     : `${instance.address}:${instance.port}`;
 }
 
-export function sendToService(route: ServiceRoute, request: ServiceRequest): SyncFetchResult {
+export function sendToService(
+  route: ServiceRoute,
+  request: ServiceRequest,
+  observer?: ServiceAttemptObserver,
+): SyncFetchResult {
   const tried = new Set<string>();
   let last: SyncFetchResult | undefined;
   for (let attempt = 0; attempt < MAX_SERVICE_ATTEMPTS; attempt++) {
@@ -51,7 +61,9 @@ export function sendToService(route: ServiceRoute, request: ServiceRequest): Syn
     if ('unavailable' in instance) {
       return last ?? { ok: false, code: 'destination-unavailable', message: instance.unavailable };
     }
-    tried.add(instanceAddressKey(instance));
+    const key = instanceAddressKey(instance);
+    tried.add(key);
+    observer?.attempt(key, attempt + 1);
     const { connectTimeoutMs, ...rest } = request;
     const result = fetchSync({
       ...rest,
@@ -62,7 +74,10 @@ export function sendToService(route: ServiceRoute, request: ServiceRequest): Syn
       },
     });
     if (result.ok || !result.retryable) return result;
-    if (result.instanceDown) route.failed(instance);
+    if (result.instanceDown) {
+      route.failed(instance);
+      observer?.ejected(key, result.code);
+    }
     last = result;
   }
   return last ?? { ok: false, code: 'destination-unavailable', message: 'no instance answered' };

@@ -59,7 +59,7 @@ describe('task host control channel', () => {
     await new Promise((r) => setTimeout(r, 500));
     const { messages, channel } = collect(host);
     await until(() => messages.length === 2, 'two buffered events');
-    expect(messages.map((m) => m.message)).toEqual([
+    expect(messages.map((m) => (m.type === 'event' ? m.message : m.type))).toEqual([
       'Component instance replaced (SIGHUP)',
       'Component instance replaced (SIGHUP)',
     ]);

@@ -266,8 +266,9 @@ describe.sequential(
       expect(flat).toMatch(
         /job "dev-hello" version 0 not healthy within 20s \(deployment \w+ is running: Deployment is running; 0 of 1 allocations placed, 0 healthy\) Nomad cannot place allocations of the job: task group "\w+": 1 allocation\(s\) cannot be placed \(evaluation \w+\): \* Constraint "\$\{node\.class\} = wasm": 1 nodes excluded by filter \(no ready client has that node_class/,
       );
-      // The detached raw_exec jobs are a warning with the same reason; tofu shows one of the two
-      // ("and one more similar warning elsewhere"), whichever it met first: dev's or prod's.
+      // The detached raw_exec jobs are a warning with the same reason. OpenTofu
+      // prints the first of the two (dev or prod, whichever came first) and
+      // folds the other into "and one more similar warning".
       expect(flat).toMatch(
         /Warning: Nomad cannot place the job's allocations yet .*job "(dev|prod)-sidecar" in namespace "(dev|prod)" is registered, .* \* Constraint "\$\{node\.class\} = wasm": 1 nodes excluded by filter/,
       );

@@ -74,7 +74,10 @@ describe('HostChannel', () => {
     // Nothing the plugin sends today; a capability's message stands in for one.
     channel.send({ type: 'anything' } as never);
     await until(() => messages.length === 2);
-    expect(messages.map((m) => m.message)).toEqual(['before the reset', 'after reconnecting']);
+    expect(messages.map((m) => (m.type === 'event' ? m.message : m.type))).toEqual([
+      'before the reset',
+      'after reconnecting',
+    ]);
     expect(problems).toContain('connection: ECONNRESET');
   });
 
