@@ -11,6 +11,12 @@ export PATH=$PWD/node_modules/.bin:$PATH
 npm run --silent build
 node scripts/build-components.ts >/dev/null
 RUNS=${BENCH_RUNS:-15}
+# The example admission policies, compiled by OPA, for the start benchmark with a policy.
+opa=$(bash scripts/build-opa.sh | tail -1)
+mkdir -p .cache/bench
+"$opa" build -t wasm -e wasm/admission/decision --capabilities policy/capabilities.json --ignore '*_test.rego' \
+  -o .cache/bench/policy.tar.gz policy/examples
+export BENCH_POLICY_BUNDLE=$PWD/.cache/bench/policy.tar.gz
 out=$(cd test/conformance && go test -run '^$' -bench . -benchtime="${RUNS}x" -count=1 ./... 2>&1) || { echo "$out"; exit 1; }
 echo "$out" | grep -E '^Benchmark'
 metric() { echo "$out" | awk -v name="$1" -v unit="$2" '$1 ~ name { for (i = 1; i < NF; i++) if ($(i+1) == unit) print $i }'; }
@@ -55,6 +61,17 @@ for size in small large; do
   p50=$(metric "StartTaskToFirstHTTP200Pooled/$size-warm" median-ms); p90=$(metric "StartTaskToFirstHTTP200Pooled/$size-warm" p90-ms)
   printf '  %-34s %-6s %7s ms %7s ms  %s ms\n' "StartTask -> first 200 (wasi:http)" "$size" "$p50" "$p90" "$(metric "StartTaskToFirstHTTP200/$size-warm" median-ms)"
 done
+
+echo
+echo "The same warm starts of the small command with and without the example admission policies, same run, taking turns:"
+none=$(metric StartTaskToExitWithPolicy none-median-ms); with=$(metric StartTaskToExitWithPolicy policy-median-ms)
+printf '  %-34s %10s %10s\n' "StartTask -> exit (wasi:cli)" p50 p90
+printf '  %-34s %7s ms %7s ms\n' "no policy" "$none" "$(metric StartTaskToExitWithPolicy none-p90-ms)"
+printf '  %-34s %7s ms %7s ms  %s\n' "example policies (enforce)" "$with" "$(metric StartTaskToExitWithPolicy policy-p90-ms)" \
+  "$(awk -v a="$with" -v b="$none" 'BEGIN { printf "%+.2f ms at p50", a - b }')"
+# Policy evaluation per decision, and attestation discovery and verification, cold and warm.
+bash scripts/ensure-cosign.sh >/dev/null
+node scripts/bench/policy.ts
 
 # wasi:http throughput: ours (shared / per-request) vs `wasmtime serve` (the
 # yardstick, built once from crates.io into .cache/wasmtime: 30-70 minutes the

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds, one after another and at the lowest CPU priority, the servers and
-# tools that only the later suites need: cosign (signature interop), Vault,
-# Consul, OpenTofu, our Terraform provider, and Jaeger and Prometheus (the
-# telemetry suite, last). scripts/test-all.sh starts it
+# tools that only the later suites need: cosign (signature interop), OPA
+# (admission policies), Vault, Consul, OpenTofu, our Terraform provider, and
+# Jaeger and Prometheus (the telemetry suite, last). scripts/test-all.sh starts it
 # in the background so that these builds (most of a cold run's CPU) overlap
 # the suites that need only Nomad, which mostly wait on timers and sockets.
 #
@@ -19,6 +19,7 @@ build() {
   echo $? >"$RESULTS/build-$name.status"
 }
 build cosign bash scripts/ensure-cosign.sh
+build opa bash scripts/build-opa.sh
 build vault bash scripts/build-vault.sh
 build consul bash scripts/build-consul.sh
 build opentofu bash scripts/build-opentofu.sh

@@ -22,6 +22,10 @@ const suites: [string, Totals | undefined][] = [
   ['conformance (go test)', goTest(join(dir, 'go-conformance.log'))],
   ['e2e (vitest, real Nomad)', vitest(join(dir, 'vitest-e2e.json'))],
   ['cosign interop (vitest, real cosign)', vitest(join(dir, 'vitest-cosign.json'))],
+  [
+    'policy, SBOM, attestations, evidence (vitest, real OPA, cosign and Nomad)',
+    vitest(join(dir, 'vitest-policy.json')),
+  ],
   ['Vault secrets (vitest, real Vault, PostgreSQL and Nomad)', vitest(join(dir, 'vitest-vault.json'))],
   ['services (vitest, real Consul and Nomad)', vitest(join(dir, 'vitest-services.json'))],
   ['terraform (vitest, OpenTofu, real Nomad)', vitest(join(dir, 'vitest-terraform.json'))],

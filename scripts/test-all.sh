@@ -4,11 +4,12 @@
 # every suite:
 #   linters · licence gate (go test) · unit, runtime, OCI, signatures, sources (vitest,
 #   a real registry) · conformance (go test, Nomad's plugin client) · e2e
-#   (vitest, a real Nomad agent) · cosign interop · Vault secrets (real Vault
+#   (vitest, a real Nomad agent) · cosign interop · admission policy, SBOM,
+#   attestations and evidence (real OPA, cosign, Nomad) · Vault secrets (real Vault
 #   and PostgreSQL, then e2e) · services (real Consul, then e2e) · Terraform
 #   (OpenTofu applies our provider and modules to real Nomad) · telemetry (real
 #   Jaeger v2 and Prometheus 3, then e2e with Consul and Nomad)
-# Vault, Consul, OpenTofu, our provider and cosign are built in the
+# Vault, Consul, OpenTofu, our provider, cosign, OPA, Jaeger and Prometheus are built in the
 # background (scripts/build-servers.sh) while the suites that need only
 # Nomad run; each later suite waits for its build.
 # It ends with one line "N passed, N failed" totalling all suites; a skipped
@@ -71,12 +72,19 @@ bash scripts/conformance.sh 2>&1 | tee "$RESULTS/go-conformance.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 step "end-to-end tests against a real Nomad agent"
-vitest_suite e2e test/e2e --no-file-parallelism --exclude 'test/e2e/vault*' --exclude 'test/e2e/token-guard*' --exclude 'test/e2e/consul*' --exclude 'test/e2e/telemetry*'
+vitest_suite e2e test/e2e --no-file-parallelism --exclude 'test/e2e/vault*' --exclude 'test/e2e/token-guard*' --exclude 'test/e2e/consul*' --exclude 'test/e2e/telemetry*' --exclude 'test/e2e/policy*'
 
 step "cosign interop (a real cosign CLI)"
 # Without cosign the interop tests skip, and a skip fails the run (it is on no allow-list).
 wait_for cosign || echo "WARNING: cosign could not be built; cosign interop tests will be SKIPPED, which fails the run" >&2
 vitest_suite cosign test/verify/cosign-interop.test.ts
+
+step "admission policy, SBOM, attestations, evidence (real OPA, real cosign, the SPDX tools, real Nomad)"
+if wait_for opa && wait_for cosign; then
+  vitest_suite policy test/policy test/e2e/policy.e2e.test.ts --no-file-parallelism
+else
+  status=1
+fi
 
 step "Vault secrets and the token guard: lease manager, task host, end to end (real Vault, real PostgreSQL, real Nomad)"
 # The Spin app's store token comes from Vault's Consul engine: that test needs Consul too.

@@ -239,6 +239,51 @@ export const ERROR_CATALOGUE = {
       '`nomad-wasm push --sign-key` cannot use the key: unreadable, not a PEM private key (or encrypted without `$NOMAD_WASM_SIGNING_KEY_PASSWORD`), not ECDSA P-256, or a cosign-encrypted key (sign those with `cosign sign`).',
     recoverable: false,
   },
+  ATTESTATION_INVALID: {
+    description:
+      "An attestation attached to the component (an OCI referrer `cosign attest` wrote) does not hold: its signature does not verify, its in-toto subject is another artifact's digest, its statement is malformed, or it is not the predicate type announced beside it. Refused when the node requires that kind of attestation, or reads attestations (for a policy) under a `signatures` mode of `enforce`; otherwise listed in the policy input and reported as a warning event.",
+    recoverable: false,
+  },
+  ATTESTATION_SIGNER_NOT_TRUSTED: {
+    description:
+      "An attestation's signature is valid but its key or certificate identity is not one the namespace's signature policy accepts; the message names the signer found and what the policy expects.",
+    recoverable: false,
+  },
+  PROVENANCE_MISSING: {
+    description:
+      'The node requires SLSA provenance for this namespace (`policy { require_provenance = true }`) and no verified provenance attestation was found for the component (attach one with `cosign attest --type slsaprovenance1`).',
+    recoverable: false,
+  },
+  SBOM_MISSING: {
+    description:
+      'The node requires an SBOM for this namespace (`policy { require_sbom = true }`) and no verified SPDX or CycloneDX attestation was found for the component (`nomad-wasm sbom` writes one for `cosign attest --type cyclonedx`).',
+    recoverable: false,
+  },
+  POLICY_DENIED: {
+    description:
+      "The node's admission policy (Rego, `policy { bundle = ... }`) denied the task under `enforce`; the message lists the policy's reasons. The decision log has the input's digest.",
+    recoverable: false,
+  },
+  POLICY_EVALUATION_FAILED: {
+    description:
+      'The admission policy could not be evaluated for this task (it aborted, a builtin failed, or it produced no `deny`/`warn` decision at its query); under `enforce` the task is denied (fail closed), under `warn` it runs with a warning event.',
+    recoverable: false,
+  },
+  POLICY_INVALID: {
+    description:
+      "A policy named in the plugin's `policy` block cannot be used: the file is unreadable, not an OPA bundle or Wasm module built with `opa build -t wasm`, lacks the configured query as an entrypoint, or calls a builtin this driver does not provide (named in the message). The agent refuses the plugin config.",
+    recoverable: false,
+  },
+  CONTROL_MAPPING_INVALID: {
+    description:
+      '`nomad-wasm evidence`: the control mapping (policy/control-mapping.csv, or --mapping) is unreadable or malformed: no `evidence,framework,control,title,why` header, an evidence kind the driver does not produce, a row without framework or control, or an unclosed quote; the message names the row.',
+    recoverable: false,
+  },
+  NOMAD_API_FAILED: {
+    description:
+      "The Nomad HTTP API could not be asked about a job (for `nomad-wasm evidence`, or the plugin's lookup of a job's previous version for the policy input): unreachable, refused by ACLs (the token needs `read-job`), or an unexpected answer; the message names the address and the request.",
+    recoverable: true,
+  },
   SERVICE_LOOKUP_DENIED: {
     description:
       "Consul or Nomad refused to list a service the task granted (`allow_services`) to the plugin's token (HTTP 403, or ACLs hid its instances); the message names the service and the policy the node's token needs (`service:read` on it and `node:read` in Consul, `read-job` in the namespace in Nomad). At start the task fails; while it runs, it keeps the last instances it knew.",

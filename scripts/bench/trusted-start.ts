@@ -24,6 +24,9 @@ const { parseOciReference } = (await import(`${dist}oci/reference.js`)) as typeo
 const { ComponentProvider } = (await import(
   `${dist}source/component-provider.js`
 )) as typeof import('../../src/source/component-provider.ts');
+const { StartAdmission } = (await import(
+  `${dist}task/start-admission.js`
+)) as typeof import('../../src/task/start-admission.ts');
 const { prepareComponent } = (await import(
   `${dist}runtime/component-cache.js`
 )) as typeof import('../../src/runtime/component-cache.ts');
@@ -60,7 +63,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 const log = pino({ level: 'silent' });
 
-/** A node: its own cache dir and task dir, one provider (as one plugin process has). */
+/** A node: its own cache dir and task dir, one provider and admission (as one plugin process has). */
 async function node(
   overrides: Partial<PluginConfig> = {},
 ): Promise<{ taskDir: string; cacheDir: string; provide: (component: string) => Promise<void> }> {
@@ -69,6 +72,7 @@ async function node(
   await mkdir(join(taskDir, 'local'), { recursive: true });
   const config: PluginConfig = { ...defaultPluginConfig, cacheDir: join(root, 'cache'), ...overrides };
   const provider = new ComponentProvider(() => config);
+  const admission = new StartAdmission(() => config);
   return {
     taskDir,
     cacheDir: config.cacheDir,
@@ -85,13 +89,18 @@ async function node(
         allowHttp: [],
         httpInstance: 'shared',
       };
-      const provided = await provider.provide({
+      const start = {
+        config: { job_id: 'bench', job_name: 'bench', task_group_name: 'g', name: 'task', alloc_id: 'a', env: {} },
         taskConfig,
-        taskDir,
         namespace: 'default',
+        memoryMb: 0,
+        memoryMaxMb: 0,
         report: () => undefined,
         log,
-      });
+      } as unknown as Parameters<typeof admission.admit>[1];
+      const history = admission.beginHistory(start);
+      const provided = await provider.provide({ taskConfig, taskDir, report: () => undefined, log });
+      await admission.admit(provided, start, history);
       provided.release();
     },
   };

@@ -11,6 +11,13 @@ export interface CliFlags {
   readonly identity: readonly string[];
   readonly insecure: boolean;
   readonly username?: string | undefined;
+  readonly format?: string | undefined;
+  readonly output?: string | undefined;
+  readonly address?: string | undefined;
+  readonly 'ca-cert'?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly mapping?: string | undefined;
+  readonly html?: string | undefined;
 }
 
 /** The password never goes on the command line, where `ps` would show it. */

@@ -1,9 +1,8 @@
 // `nomad-wasm inspect <ref>`: what a component is and what it would ask for.
 import { readFile } from 'node:fs/promises';
 import { formatOciReference } from '../oci/reference.js';
-import { digestOfFile } from '../source/fetch-component.js';
+import { attachedEvidence } from '../source/attached-evidence.js';
 import { formatMiB } from '../source/progress.js';
-import { discoverSignatures } from '../trust/signature-discovery.js';
 import { fetchRef } from './fetch-ref.js';
 import { registryFlags, usage, type CliFlags } from './flags.js';
 import { summarizeWorld } from './world-summary.js';
@@ -15,9 +14,10 @@ export async function inspectCommand(args: readonly string[], flags: CliFlags): 
   try {
     const { component } = fetched;
     const bytes = await readFile(component.path);
-    const digest = component.kind === 'file' ? await digestOfFile(component.path) : component.digest;
+    const evidence = attachedEvidence(component, fetched.baseDir, fetched.field);
+    const digest = await evidence.digest();
     const summary = await summarizeWorld(bytes, component.origin);
-    const signatures = await discoverSignatures(component, fetched.baseDir, fetched.field);
+    const signatures = await evidence.signatures();
     const report = {
       reference: component.origin,
       digest,

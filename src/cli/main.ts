@@ -2,11 +2,15 @@
 //   inspect <ref>        world, imports, exports, capabilities and digest
 //   verify <ref>         check signatures against a policy given as flags
 //   push <file> <ref>    publish a component as a Wasm OCI artifact (--sign-key: and sign it)
+//   sbom <ref>           CycloneDX or SPDX SBOM from what the component carries
+//   evidence             audit evidence of a cluster's Wasm tasks (JSON, HTML)
 // <ref> is a file, oci://registry/repo:tag|@sha256:…, or https://… with --checksum.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { describeError, isDriverError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
 import { pushCommand } from './push.js';
+import { sbomCommand } from './sbom.js';
+import { evidenceCommand } from './evidence.js';
 import { verifyCommand } from './verify.js';
 
 const USAGE = `usage:
@@ -14,6 +18,9 @@ const USAGE = `usage:
   nomad-wasm verify <ref> [--key cosign.pub]... [--trusted-root trusted_root.json]
                           [--identity <issuer>=<subject-pattern>]... [--checksum sha256:…] [--json] [registry flags]
   nomad-wasm push <file.wasm> <oci://registry/repo:tag> [--sign-key key.pem] [registry flags]
+  nomad-wasm sbom <ref> [--format cyclonedx|spdx] [--output file] [--checksum sha256:…] [registry flags]
+  nomad-wasm evidence [--address http://nomad:4646] [--ca-cert ca.pem] [--namespace ns] [--mapping controls.csv]
+                      [--output evidence.json] [--html evidence.html]   (token from $NOMAD_TOKEN)
 
 <ref>: a .wasm file, oci://registry/repo:tag, oci://registry/repo@sha256:…, or https://… (with --checksum)
 registry flags: --insecure (plain http) --username <user> (password from $NOMAD_WASM_REGISTRY_PASSWORD)
@@ -30,6 +37,13 @@ const CLI_OPTIONS = {
   identity: { type: 'string', multiple: true, default: [] as string[] },
   insecure: { type: 'boolean', default: false },
   username: { type: 'string' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  address: { type: 'string' },
+  'ca-cert': { type: 'string' },
+  namespace: { type: 'string' },
+  mapping: { type: 'string' },
+  html: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsOptionsConfig;
 
@@ -47,6 +61,10 @@ async function main(argv: string[]): Promise<number> {
       return verifyCommand(rest, values);
     case 'push':
       return pushCommand(rest, values);
+    case 'sbom':
+      return sbomCommand(rest, values);
+    case 'evidence':
+      return evidenceCommand(rest, values);
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}`);
       return 2;

@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { readPem } from '../config/registry-config.js';
 import type { IdentityRule, SignatureConfig } from '../config/signature-config.js';
 import { isDriverError } from '../errors.js';
-import { admitComponent, describeSigner } from '../trust/admission.js';
+import { attachedEvidence } from '../source/attached-evidence.js';
+import { checkSignature, describeSigner } from '../trust/signature-check.js';
 import { VerifiedStore } from '../trust/verified-store.js';
+import { policyForNamespace } from '../verify/policy.js';
 import { formatOciReference } from '../oci/reference.js';
 import { fetchRef } from './fetch-ref.js';
 import { registryFlags, usage, type CliFlags } from './flags.js';
@@ -48,14 +50,15 @@ async function verifyRef(ref: string, flags: CliFlags, signatures: SignatureConf
   // A private record dir: the CLI must really verify, never trust a cache.
   const recordDir = await mkdtemp(join(tmpdir(), 'nomad-wasm-verify-'));
   try {
-    const admission = await admitComponent(fetched.component, {
-      namespace: 'default',
+    const evidence = attachedEvidence(fetched.component, fetched.baseDir, fetched.field);
+    const admission = await checkSignature(
+      evidence,
+      policyForNamespace(signatures, 'default'),
       signatures,
-      verified: new VerifiedStore(recordDir),
-      taskDir: fetched.baseDir,
-      componentField: fetched.field,
-    });
+      new VerifiedStore(recordDir),
+    );
     if (admission.status !== 'verified') throw new Error(`unexpected admission ${admission.status} under enforce`);
+    const digest = await evidence.digest();
     const component = fetched.component;
     // What to pin: for OCI the manifest digest (a reference by the layer's
     // digest is not a manifest and fails to pull), else the bytes' digest.
@@ -67,7 +70,7 @@ async function verifyRef(ref: string, flags: CliFlags, signatures: SignatureConf
       const report = {
         verified: true,
         reference: component.origin,
-        digest: admission.digest,
+        digest,
         ...(component.kind === 'oci' ? { manifestDigest: component.manifestDigest, pinnedReference: pinned } : {}),
         signer: admission.signer,
         signedBy: describeSigner(admission.signer),
@@ -75,10 +78,7 @@ async function verifyRef(ref: string, flags: CliFlags, signatures: SignatureConf
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return 0;
     }
-    const what =
-      pinned === undefined
-        ? admission.digest
-        : `${pinned}\ncomponent layer ${admission.digest} (what the signature covers)`;
+    const what = pinned === undefined ? digest : `${pinned}\ncomponent layer ${digest} (what the signature covers)`;
     process.stdout.write(`verified ${what}\nsigned by ${describeSigner(admission.signer)}\n`);
     return 0;
   } finally {

@@ -22,6 +22,7 @@ import {
   type ServicesConfig,
 } from './services-config.js';
 import { decodeVaultConfig, vaultConfigSpec, type VaultPluginConfig } from './vault-config.js';
+import { decodePolicyConfig, policyConfigSpec, POLICY_OFF, type PolicyConfig } from './policy-config.js';
 import { decodeTelemetryConfig, telemetryConfigSpec } from './telemetry-config.js';
 import type { TelemetrySettings } from '../telemetry/settings.js';
 
@@ -51,6 +52,8 @@ export interface PluginConfig {
   readonly vault?: VaultPluginConfig;
   /** How tasks are isolated from each other (README: "Pooled tier"). */
   readonly isolation: Isolation;
+  /** Admission policy, attestation requirements and decision log (README: "Admission policy"). */
+  readonly policy: PolicyConfig;
   /** OpenTelemetry export (`telemetry {}` and OTEL_* env); undefined = off. */
   readonly telemetry?: TelemetrySettings;
 }
@@ -82,6 +85,7 @@ export const pluginConfigSpec: Spec = object({
   vault: vaultConfigSpec,
   isolation: withDefault(attr('isolation', 'string'), '"process"'),
   pool_max_tasks: withDefault(attr('pool_max_tasks', 'number'), String(DEFAULT_POOL_MAX_TASKS)),
+  policy: policyConfigSpec,
   telemetry: telemetryConfigSpec,
 });
 
@@ -100,6 +104,7 @@ export const defaultPluginConfig: PluginConfig = {
   ceilings: NO_CEILINGS,
   services: DEFAULT_SERVICES_CONFIG,
   isolation: { mode: 'process' },
+  policy: POLICY_OFF,
 };
 
 /** `env`: the plugin's environment, for the standard OTEL_* variables. */
@@ -140,6 +145,7 @@ export function decodePluginConfig(
       },
       services: decodeServicesConfig(config.optionalBlock('consul'), config.optionalBlock('nomad')),
       isolation: decodeIsolation(config),
+      policy: decodePolicyConfig(config.optionalBlock('policy')),
     };
   } catch (err) {
     throw new DriverError('PLUGIN_CONFIG_INVALID', `invalid plugin config: ${(err as Error).message}`, { cause: err });

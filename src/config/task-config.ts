@@ -1,7 +1,7 @@
 // The job's `task { driver = "wasm" config { ... } }` block: its schema, as
 // Nomad needs it for validation, and its decoding into a typed object.
 import { DriverError } from '../errors.js';
-import { decodeCtyMsgpack } from '../hclspec/cty-msgpack.js';
+import { decodeCtyMsgpack, type CtyValue } from '../hclspec/cty-msgpack.js';
 import { attr, blockList, object, singleBlock, type Spec } from '../hclspec/spec.js';
 import { parseAllowEntry, type AllowEntry } from '../wasi/http-allow-list.js';
 import type { HttpInstanceMode } from '../ipc/grants.js';
@@ -101,10 +101,27 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INSTANCE_MODES: readonly HttpInstanceMode[] = ['shared', 'per-request'];
 
 export function decodeTaskConfig(msgpack: Uint8Array): WasmTaskConfig {
+  if (msgpack.length === 0)
+    throw new DriverError(
+      'TASK_CONFIG_INVALID',
+      'invalid task config: the task has no driver config (is `config { component = ... }` missing?)',
+    );
+  let value: CtyValue;
   try {
-    if (msgpack.length === 0)
-      throw new Error('the task has no driver config (is `config { component = ... }` missing?)');
-    const config = ConfigReader.root(decodeCtyMsgpack(msgpack), 'config');
+    value = decodeCtyMsgpack(msgpack);
+  } catch (err) {
+    throw new DriverError('TASK_CONFIG_INVALID', `invalid task config: ${(err as Error).message}`, { cause: err });
+  }
+  return taskConfigFromValue(value);
+}
+
+/**
+ * The same decoding from an already decoded value: what Nomad's API shows
+ * as a task's `Config` (a job's other versions, for drift and evidence).
+ */
+export function taskConfigFromValue(value: CtyValue): WasmTaskConfig {
+  try {
+    const config = ConfigReader.root(value, 'config');
     const component = config.requiredString('component');
     const checksum = config.optionalString('checksum') || undefined;
     if (checksum !== undefined && !SHA256_DIGEST.test(checksum)) {

@@ -28,6 +28,11 @@ export const COSIGN_ANNOTATIONS = {
   chain: 'dev.sigstore.cosign/chain',
   bundle: 'dev.sigstore.cosign/bundle',
   timestamp: 'dev.sigstore.cosign/rfc3161timestamp',
+  /** On cosign v3 bundle referrers: the DSSE statement's predicate type, readable without the bundle. */
+  predicateType: 'dev.sigstore.bundle.predicateType',
 } as const;
+
+/** The predicate type of the DSSE statement `cosign sign` (v3 bundle format) signs an image with. */
+export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 
 export const MANIFEST_ACCEPT = [OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_MANIFEST_LIST].join(', ');

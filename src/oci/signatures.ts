@@ -13,7 +13,18 @@ import type { RegistryTransport } from './registry-transport.js';
 import { errorFromResponse } from './registry-error.js';
 
 export type SignatureCandidate =
-  | { kind: 'sigstore-bundle'; source: 'referrers-api' | 'referrers-tag'; manifestDigest: string; bundleJson: Buffer }
+  | {
+      kind: 'sigstore-bundle';
+      source: 'referrers-api' | 'referrers-tag';
+      manifestDigest: string;
+      bundleJson: Buffer;
+      /**
+       * The in-toto predicate type cosign writes beside a DSSE bundle
+       * (`dev.sigstore.bundle.predicateType`): an attestation's (SLSA, SPDX,
+       * CycloneDX) or a `cosign sign` signature's. Absent on plain bundles.
+       */
+      predicateType?: string;
+    }
   | {
       kind: 'cosign-simple-signing';
       source: 'cosign-sig-tag';
@@ -68,7 +79,15 @@ export async function findSignatures(
       m.layers.find((l) => isSigstoreBundleType(l.mediaType)) ?? (m.layers.length === 1 ? m.layers[0] : undefined);
     if (layer === undefined) continue;
     const bundleJson = await client.fetchBlob(repo, layer.digest, MAX_SIGNATURE_BYTES);
-    candidates.push({ kind: 'sigstore-bundle', source, manifestDigest: manifest.digest, bundleJson });
+    const predicateType =
+      m.annotations?.[COSIGN_ANNOTATIONS.predicateType] ?? referrer.annotations?.[COSIGN_ANNOTATIONS.predicateType];
+    candidates.push({
+      kind: 'sigstore-bundle',
+      source,
+      manifestDigest: manifest.digest,
+      bundleJson,
+      ...(predicateType === undefined ? {} : { predicateType }),
+    });
   }
 
   const sig = await client.fetchManifest(repo, `${referrersTag(subjectDigest)}.sig`, { required: false });

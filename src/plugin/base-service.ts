@@ -8,6 +8,7 @@ import { decodePluginConfig, pluginConfigSpec, type PluginConfig } from '../conf
 import { checkTrustMaterial } from '../config/signature-config.js';
 import { codedText, describeError } from '../errors.js';
 import { insecureConnections } from '../config/insecure-connections.js';
+import { PolicySet } from '../policy/policy-set.js';
 import { rpcStatus } from './grpc-errors.js';
 import type { BasePluginHandlers } from '../generated/hashicorp/nomad/plugins/base/proto/BasePlugin.js';
 import type { NomadConfig__Output } from '../generated/hashicorp/nomad/plugins/base/proto/NomadConfig.js';
@@ -38,6 +39,8 @@ export function baseServiceHandlers(settings: PluginSettings, log: Logger): Base
       const apply = async (): Promise<void> => {
         const config = decodePluginConfig(call.request.msgpack_config);
         await checkTrustMaterial(config.signatures);
+        // Loads and checks every policy bundle now (a builtin the driver lacks is named here), not at the first task.
+        PolicySet.for(config.policy);
         settings.config = config;
         if (call.request.nomad_config) {
           settings.nomad = call.request.nomad_config;

@@ -1,13 +1,13 @@
 // Everything between a task's `component = "..."` and a file the task host
-// can load: fetch (or find) it, check the namespace's signature policy, keep
-// the shared cache within its bounds. One provider per plugin process, so
-// concurrent starts share downloads.
+// can load: fetch (or find) it, pin it in the shared cache while the task
+// starts, keep the cache within its bounds, and show admission (src/trust/)
+// what is attached to it. One provider per plugin process, so concurrent
+// starts share downloads.
 import type { Logger } from 'pino';
 import type { PluginConfig } from '../config/plugin-config.js';
 import type { WasmTaskConfig } from '../config/task-config.js';
 import { describeError } from '../errors.js';
-import { admitComponent, describeSigner, type Admission } from '../trust/admission.js';
-import { VerifiedStore } from '../trust/verified-store.js';
+import { attachedEvidence, type AttachedEvidence } from './attached-evidence.js';
 import { BlobStore } from './blob-store.js';
 import { collectGarbage } from './cache-gc.js';
 import { parseComponentSource } from './component-source.js';
@@ -16,37 +16,36 @@ import { ManifestIndex } from './manifest-index.js';
 
 export interface ProvidedComponent {
   readonly path: string;
-  /** sha256 of the bytes at `path`, when known without another read. */
-  readonly digest: string | undefined;
   readonly fetched: FetchedComponent;
-  readonly admission: Admission;
-  /** Unpins the cached blob once the task host has loaded it. */
+  /** The component as admission sees it: digests, bytes, signatures and attestations. */
+  readonly evidence: AttachedEvidence;
+  /** Unpins the cached blob and closes the registry client, once the task host has loaded it. */
   readonly release: () => void;
+  /** For a component admission refused: released and, unless another start holds it, removed from the cache. */
+  readonly discard: () => Promise<void>;
 }
 
 export interface ProvideRequest {
   readonly taskConfig: WasmTaskConfig;
   readonly taskDir: string;
-  readonly namespace: string;
-  /** Adds a task event (message, annotations). */
-  readonly report: (message: string, annotations?: Record<string, string>) => void;
-  /** Runs each phase (`fetch`, `verify`) inside this wrapper (telemetry times it); they run as they are without one. */
-  readonly phase?: <T>(name: 'fetch' | 'verify' | 'policy', work: () => Promise<T>) => Promise<T>;
+  /** Adds a task event. */
+  readonly report: (message: string) => void;
+  /** Runs the fetch inside this wrapper (telemetry times it as the `fetch` phase); it runs as it is without one. */
+  readonly phase?: <T>(name: 'fetch', work: () => Promise<T>) => Promise<T>;
   readonly log: Logger;
 }
 
 export class ComponentProvider {
-  private stores?: { cacheDir: string; blobs: BlobStore; manifests: ManifestIndex; verified: VerifiedStore };
+  private stores?: { cacheDir: string; blobs: BlobStore; manifests: ManifestIndex };
 
   constructor(private readonly pluginConfig: () => PluginConfig) {}
 
   async provide(request: ProvideRequest): Promise<ProvidedComponent> {
     const config = this.pluginConfig();
-    const { blobs, manifests, verified } = this.storesFor(config.cacheDir);
+    const { blobs, manifests } = this.storesFor(config.cacheDir);
     const { taskConfig, report } = request;
     const source = parseComponentSource(taskConfig.component, taskConfig.checksum);
-    const phase = request.phase ?? (<T>(_name: string, work: () => Promise<T>): Promise<T> => work());
-    const fetched = await phase('fetch', () =>
+    const fetch = (): Promise<FetchedComponent> =>
       fetchComponent(source, {
         taskDir: request.taskDir,
         store: blobs,
@@ -54,65 +53,32 @@ export class ComponentProvider {
         registries: config.registries,
         auth: taskConfig.auth,
         maxBytes: config.maxComponentBytes,
-        report: (message) => report(message),
-      }),
-    );
-    const release = fetched.kind === 'file' ? () => undefined : blobs.pin(fetched.digest);
-    try {
-      const admission = await phase('verify', () =>
-        admitComponent(fetched, {
-          namespace: request.namespace,
-          signatures: config.signatures,
-          verified,
-          taskDir: request.taskDir,
-          componentField: taskConfig.component,
-        }),
-      );
-      this.reportAdmission(admission, request);
-      // Only a download can push the cache over its bound.
-      if (fetched.kind !== 'file' && fetched.downloaded) this.collectInBackground(config, blobs, request.log);
-      const digest =
-        fetched.kind !== 'file' ? fetched.digest : admission.status === 'not-checked' ? undefined : admission.digest;
-      return { path: fetched.path, digest, fetched, admission, release };
-    } catch (err) {
-      release();
-      // A component refused by policy leaves nothing behind on the node.
-      if (fetched.kind !== 'file') await blobs.evictUnlessPinned(fetched.digest);
-      throw err;
-    } finally {
+        report,
+      });
+    const fetched = await (request.phase ? request.phase('fetch', fetch) : fetch());
+    const unpin = fetched.kind === 'file' ? () => undefined : blobs.pin(fetched.digest);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      unpin();
       // Each start has its own client (its own credentials); its keep-alive
       // connections must not outlive it in a long-running plugin.
       if (fetched.kind === 'oci') fetched.client.close();
-    }
-  }
-
-  private reportAdmission(admission: Admission, { report, log }: ProvideRequest): void {
-    switch (admission.status) {
-      case 'not-checked':
-        return;
-      case 'verified': {
-        const signer = describeSigner(admission.signer);
-        const how = admission.fromCache ? 'Signature verified earlier on this node' : 'Signature verified';
-        report(`${how}: ${admission.digest} signed by ${signer}`, { digest: admission.digest, signer });
-        log.info(
-          { digest: admission.digest, signer: admission.signer, cached: admission.fromCache },
-          'component signature verified',
-        );
-        return;
-      }
-      case 'unverified':
-        report(
-          `WARNING: running unverified component ${admission.digest} (signature policy "warn"): ${admission.reason.message}`,
-          {
-            digest: admission.digest,
-            code: admission.reason.code,
-          },
-        );
-        log.warn(
-          { digest: admission.digest, code: admission.reason.code, err: admission.reason.message },
-          'component signature not verified; running it under policy warn',
-        );
-    }
+    };
+    // Only a download can push the cache over its bound.
+    if (fetched.kind !== 'file' && fetched.downloaded) this.collectInBackground(config, blobs, request.log);
+    return {
+      path: fetched.path,
+      fetched,
+      evidence: attachedEvidence(fetched, request.taskDir, taskConfig.component),
+      release,
+      discard: async () => {
+        release();
+        // A component refused by admission leaves nothing behind on the node.
+        if (fetched.kind !== 'file') await blobs.evictUnlessPinned(fetched.digest);
+      },
+    };
   }
 
   /** Cache collection never delays or fails a start; problems are logged. */
@@ -129,15 +95,9 @@ export class ComponentProvider {
     );
   }
 
-  private storesFor(cacheDir: string): { blobs: BlobStore; manifests: ManifestIndex; verified: VerifiedStore } {
-    if (this.stores?.cacheDir !== cacheDir) {
-      this.stores = {
-        cacheDir,
-        blobs: new BlobStore(cacheDir),
-        manifests: new ManifestIndex(cacheDir),
-        verified: new VerifiedStore(cacheDir),
-      };
-    }
+  private storesFor(cacheDir: string): { blobs: BlobStore; manifests: ManifestIndex } {
+    if (this.stores?.cacheDir !== cacheDir)
+      this.stores = { cacheDir, blobs: new BlobStore(cacheDir), manifests: new ManifestIndex(cacheDir) };
     return this.stores;
   }
 }

@@ -1,15 +1,14 @@
 // Brings a task's component onto the node: a file in the task dir is used
 // where it is; an OCI artifact or an https:// URL is downloaded once into
 // the shared content-addressed cache and digest-checked on the way in.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { RegistryAuth, RegistryConfig } from '../config/registry-config.js';
 import { DriverError } from '../errors.js';
 import { OciClient } from '../oci/client.js';
 import { formatOciReference, parseOciReference, type OciReference } from '../oci/reference.js';
 import { checkComponentHeader } from '../runtime/component-file.js';
-import { resolveComponentPath } from '../task/component-path.js';
+import { resolveComponentPath } from './component-path.js';
+import { digestOfFile } from './file-digest.js';
 import type { BlobStore } from './blob-store.js';
 import type { ComponentSource } from './component-source.js';
 import { downloadHttps } from './https-download.js';
@@ -154,10 +153,4 @@ function checkChecksum(actual: string, expected: string, what: string): void {
       `component ${what} has digest ${actual}, but the task's checksum is ${expected}; nothing runs`,
     );
   }
-}
-
-export async function digestOfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
 }

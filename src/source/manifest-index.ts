@@ -4,7 +4,7 @@
 // Tags move, so they are always resolved afresh.
 import { join } from 'node:path';
 import type { ResolvedComponent } from '../oci/client.js';
-import { readJsonIfExists, writeJsonAtomically } from './json-file.js';
+import { readJsonIfExists, writeJsonAtomically } from '../cache/json-file.js';
 
 export class ManifestIndex {
   private readonly dir: string;

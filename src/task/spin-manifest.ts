@@ -6,7 +6,7 @@ import type { WasmTaskConfig } from '../config/task-config.js';
 import { DriverError, isDriverError } from '../errors.js';
 import { checkSpinGrants } from '../spin/manifest-check.js';
 import { readSpinManifest } from '../spin/manifest.js';
-import { resolveComponentPath } from './component-path.js';
+import { resolveComponentPath } from '../source/component-path.js';
 
 /** Task events: what was checked, and what the manifest asks that no grant can give. */
 export async function checkSpinManifest(config: WasmTaskConfig, taskDir: string): Promise<string[]> {

@@ -10,7 +10,7 @@ import type { PluginConfig } from '../config/plugin-config.js';
 import { DriverError, describeError } from '../errors.js';
 import type { TaskConfig__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskConfig.js';
 import type { TaskHandle__Output } from '../generated/hashicorp/nomad/plugins/drivers/proto/TaskHandle.js';
-import { ComponentProvider } from '../source/component-provider.js';
+import { ComponentProvider, type ProvidedComponent } from '../source/component-provider.js';
 import { serviceTaskOf, type PluginServiceFeeds } from '../services/plugin-service-feeds.js';
 import { decodeDriverState, type DriverState } from './driver-state.js';
 import { describeGrants, grantsFor } from './decide-grants.js';
@@ -31,9 +31,10 @@ import { whyNotPooled } from './pool-eligibility.js';
 import { PooledTaskHandle } from './pooled-task-handle.js';
 import { PoolSet } from './pools.js';
 import type { PooledLaunchSpec } from '../ipc/pool-protocol.js';
+import { StartAdmission, type StartContext } from './start-admission.js';
 import type { PluginTelemetry, StartTrace } from '../telemetry/plugin-telemetry.js';
 import { nomadIdentityOf, taskTelemetrySpec } from './telemetry-spec.js';
-import { ATTR_WASM_TIER } from '../telemetry/semconv.js';
+import { ATTR_NOMAD_NAMESPACE, ATTR_WASM_TIER } from '../telemetry/semconv.js';
 
 export interface TaskManagerDeps {
   readonly log: Logger;
@@ -55,6 +56,7 @@ export type HostMessageHandler = (task: WasmTask, message: HostMessage, channel:
 export class TaskManager {
   readonly tasks = new TaskStore();
   private readonly components: ComponentProvider;
+  private readonly admission: StartAdmission;
   private readonly hostMessageHandlers = new Map<string, HostMessageHandler>();
   private readonly connectHandlers: Array<(task: WasmTask, channel: HostChannel) => void> = [];
   /** Pool hosts (`isolation = "pooled"`, or pooled tasks recovered after a restart). */
@@ -64,6 +66,7 @@ export class TaskManager {
 
   constructor(private readonly deps: TaskManagerDeps) {
     this.components = deps.components ?? new ComponentProvider(deps.pluginConfig);
+    this.admission = new StartAdmission(deps.pluginConfig);
     this.pools = new PoolSet(deps.log, (taskId, message, annotations) => {
       // A pooled task's events may come before its start has returned (a warning while it loads).
       const config = this.tasks.find(taskId)?.config ?? this.starting.get(taskId);
@@ -120,14 +123,9 @@ export class TaskManager {
       vault: vault !== undefined,
       services: serviceSets !== undefined || keyValue !== undefined,
     });
-    const component = await this.components.provide({
-      taskConfig,
-      taskDir,
-      namespace: config.namespace || 'default',
-      report: (message, annotations) => this.event(config, message, annotations),
-      log,
-      ...(trace ? { phase: (name, work) => trace.phase(name, work) } : {}),
-    });
+    const { component, digest } = await this.admittedComponent(
+      this.startContext(config, taskConfig, log, telemetry, trace),
+    );
     // Held until the task host (or pool) has the component open, whatever fails before.
     try {
       // Per-start private dir (Nomad gives each start a new id), hidden from the task.
@@ -158,7 +156,7 @@ export class TaskManager {
         version: 2,
         taskId: config.id,
         componentPath: component.path,
-        ...(component.digest ? { componentDigest: component.digest } : {}),
+        ...(digest ? { componentDigest: digest } : {}),
         cacheDir: plugin.cacheDir,
         exitFile: exitFilePath(stateDir),
         stateDir,
@@ -278,6 +276,52 @@ export class TaskManager {
     });
     log.info({ pid: launched.pid, world: ready.world, digest: ready.digest }, 'started task');
     return task;
+  }
+
+  /**
+   * Brings the component onto the node and admits it (signature,
+   * attestations, policy); the job's previous version is asked for meanwhile.
+   */
+  /** What admission knows of this start: the task, its resources, and where its events and phases go. */
+  private startContext(
+    config: TaskConfig__Output,
+    taskConfig: WasmTaskConfig,
+    log: Logger,
+    telemetry: PluginTelemetry | undefined,
+    trace: StartTrace | undefined,
+  ): StartContext {
+    const memory = config.resources?.allocated_resources?.memory;
+    const namespace = config.namespace || 'default';
+    return {
+      config,
+      taskConfig,
+      namespace,
+      memoryMb: Number(memory?.memory_mb ?? 0),
+      memoryMaxMb: Number(memory?.memory_max_mb ?? 0),
+      report: (message, annotations) => this.event(config, message, annotations),
+      log,
+      ...(trace ? { phase: (name, work) => trace.phase(name, work) } : {}),
+      ...(telemetry
+        ? { timePolicy: (work) => telemetry.policyEvaluation(trace, { [ATTR_NOMAD_NAMESPACE]: namespace }, work) }
+        : {}),
+    };
+  }
+
+  private async admittedComponent(
+    start: StartContext,
+  ): Promise<{ component: ProvidedComponent; digest: string | undefined }> {
+    const history = this.admission.beginHistory(start);
+    const component = await this.components.provide({
+      taskConfig: start.taskConfig,
+      taskDir: join(start.config.alloc_dir, start.config.name),
+      report: (message) => start.report(message),
+      log: start.log,
+      ...(start.phase ? { phase: start.phase } : {}),
+    });
+    const record = await this.admission.admit(component, start, history);
+    // The task host finds the compiled form by digest without reading the bytes, when it is known.
+    const digest = component.fetched.kind !== 'file' ? component.fetched.digest : record.digest;
+    return { component, digest };
   }
 
   /** Starts a task in a pool host with room (pools.ts); the pool opens its log FIFOs. */

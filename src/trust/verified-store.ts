@@ -5,7 +5,7 @@
 // match. Records live beside the blobs and are collected with them.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { readJsonIfExists, writeJsonAtomically } from '../source/json-file.js';
+import { readJsonIfExists, writeJsonAtomically } from '../cache/json-file.js';
 import type { SignaturePolicy } from '../verify/policy.js';
 import type { VerifiedSigner } from '../verify/verify-artifact.js';
 

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { DriverError } from '../errors.js';
 import { checkSimpleSigningPayload } from './cosign-simple-signing.js';
-import { checkStatementSubject } from './dsse-statement.js';
+import { checkStatementSubject, parseStatement } from './dsse-statement.js';
 import type { PreparedSignature } from './signature-sources.js';
 
 export interface ArtifactIdentity {
@@ -37,7 +37,10 @@ export function bindToArtifact(prepared: PreparedSignature, artifact: ArtifactId
   const { bundle, origin } = prepared;
   if (bundle.content.$case === 'dsseEnvelope') {
     const env = bundle.content.dsseEnvelope;
-    checkStatementSubject(env.payloadType, env.payload, hex, origin);
+    const statement = parseStatement(env.payloadType, env.payload, origin, 'SIGNATURE_INVALID');
+    // cosign signs and attests an OCI artifact by its manifest digest, which names the layer.
+    const accepted = artifact.manifestDigest === undefined ? [hex] : [hex, sha256Hex(artifact.manifestDigest)];
+    checkStatementSubject(statement, accepted, origin, 'SIGNATURE_INVALID');
     return undefined;
   }
   if (prepared.signs.kind === 'manifest-payload') {

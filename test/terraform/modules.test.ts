@@ -5,11 +5,12 @@
 // driver.wasm healthy, so Nomad and the driver both accepted every block.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
 import { makeKey } from '../verify/support/key-signer.ts';
+import { buildBundle } from '../policy/support/opa.ts';
 import { NomadHttp } from './support/nomad-http.ts';
 import { NomadServer } from './support/nomad-server.ts';
 import { mustRun, openTofu, PROVIDER_SOURCE, run, workingCopy, writeVars, type IacCli } from './support/opentofu.ts';
@@ -100,7 +101,7 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
     await server?.destroy();
   }, 60_000);
 
-  it("loads with driver.wasm healthy: signatures with namespace rules, registries, ceilings, the agent's and the plugin's vault, consul and nomad blocks", async () => {
+  it("loads with driver.wasm healthy: signatures and admission policies with namespace rules, registries, ceilings, the agent's and the plugin's vault, consul and nomad blocks", async () => {
     const tofu = openTofu();
     client = RenderedClient.prepare();
     const { dir, dirs } = client;
@@ -130,6 +131,26 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
       ],
       { stdio: 'ignore' },
     );
+    // The example admission policies, compiled by the real OPA: the plugin loads them at SetConfig.
+    const policyBundle = join(dir, 'policy.tar.gz');
+    const examples = new URL('../../policy/examples/', import.meta.url).pathname;
+    writeFileSync(
+      policyBundle,
+      buildBundle(
+        Object.fromEntries(
+          [
+            'decision.rego',
+            'network.rego',
+            'provenance.rego',
+            'licences.rego',
+            'memory.rego',
+            'drift.rego',
+            'data.json',
+          ].map((f) => [f, readFileSync(join(examples, f), 'utf8')]),
+        ),
+        ['wasm/admission/decision'],
+      ),
+    );
     const driverConsulToken = randomUUID();
     const httpPort = await freePort();
     const vars = writeVars(fixture, 'render', {
@@ -141,6 +162,7 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
       consul_address: `127.0.0.1:${await freePort()}`,
       ca_file: caFile,
       driver_consul_token: driverConsulToken,
+      policy_bundle: policyBundle,
     });
     await mustRun(tofu, fixture, ['init', '-no-color']);
     await mustRun(tofu, fixture, ['apply', '-auto-approve', '-no-color', `-var-file=${vars}`]);
@@ -156,6 +178,9 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
       new RegExp(
         `\\n    consul \\{\\s+address = "https://127\\.0\\.0\\.1:\\d+"\\s+token = "${driverConsulToken}"\\s+ca_cert = "${caFile}"`,
       ),
+    );
+    expect(pluginBlock).toContain(
+      `    policy {\n      bundle = "${policyBundle}"\n      require_provenance  = false\n`,
     );
     expect(pluginBlock).toMatch(
       new RegExp(`\\n    nomad \\{\\s+address = "http://127\\.0\\.0\\.1:${httpPort}"\\s+token = "0{8}-`),
@@ -173,7 +198,7 @@ describe('the client module’s rendered HCL on a real Nomad 1.6.3 client', () =
     expect(full.Drivers.wasm?.Healthy).toBe(true);
     expect(full.Drivers.raw_exec?.Healthy).toBe(true);
     expect(full.Drivers.docker?.Detected ?? false).toBe(false);
-    // The plugin decoded the signatures block (SetConfig would have failed the agent otherwise) and logged it.
-    expect(client.log()).not.toMatch(/PLUGIN_CONFIG_INVALID/);
+    // The plugin decoded the signatures and policy blocks and loaded the policies (SetConfig would have failed the agent otherwise).
+    expect(client.log()).not.toMatch(/PLUGIN_CONFIG_INVALID|POLICY_INVALID/);
   }, 240_000);
 });

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveComponentPath } from '../../src/task/component-path.js';
+import { resolveComponentPath } from '../../src/source/component-path.js';
 import { DriverError } from '../../src/errors.js';
 
 let taskDir: string;

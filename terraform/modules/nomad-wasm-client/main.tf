@@ -44,6 +44,38 @@ locals {
     ca_cert = try(var.wasm_nomad.ca_cert, null)
   }
 
+  # Policy bundles the bootstrap downloads (bundle_url), and where they land on the node.
+  policy_rules = merge(
+    { node = var.policy },
+    { for name, rule in var.policy.namespaces : "ns-${name}" => rule },
+  )
+  policy_downloads = {
+    for key, rule in local.policy_rules : key => {
+      url    = rule.bundle_url
+      sha256 = rule.bundle_sha256
+      dir    = "${var.config_dir}/policies/${key}"
+    } if rule.bundle_url != null
+  }
+  policy_bundle_of = {
+    for key, rule in local.policy_rules :
+    key => rule.bundle_url != null ? "${var.config_dir}/policies/${key}/bundle.tar.gz" : rule.bundle
+  }
+  policy = {
+    mode                = var.policy.mode
+    bundle              = local.policy_bundle_of["node"]
+    query               = var.policy.query
+    require_provenance  = var.policy.require_provenance
+    require_sbom        = var.policy.require_sbom
+    decision_log        = var.policy.decision_log
+    decision_log_inputs = var.policy.decision_log_inputs
+    job_history         = var.policy.job_history
+    namespaces = {
+      for name, rule in var.policy.namespaces : name => merge(rule, { bundle = local.policy_bundle_of["ns-${name}"] })
+    }
+  }
+  # The block is written only when it says something: a mode, a bundle, a requirement or a namespace rule.
+  policy_set = var.policy.mode != null || local.policy.bundle != null || var.policy.require_provenance || var.policy.require_sbom || length(var.policy.namespaces) > 0
+
   client_hcl = templatefile("${path.module}/templates/client.hcl.tftpl", {
     region              = var.region
     datacenter          = var.datacenter
@@ -67,6 +99,7 @@ locals {
     wasm                = var.wasm
     registries          = var.registries
     signatures          = var.signatures
+    policy              = local.policy_set ? local.policy : null
     extra_client_config = var.extra_client_config
   })
 
@@ -80,6 +113,7 @@ locals {
     nodejs          = var.nodejs
     driver          = var.driver
     client_hcl      = local.client_hcl
+    policy_bundles  = local.policy_downloads
   })
 
   bootstrap_path = "${var.install_dir}/bootstrap.sh"

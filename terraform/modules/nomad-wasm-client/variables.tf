@@ -225,6 +225,58 @@ variable "signatures" {
   }
 }
 
+variable "policy" {
+  description = "Admission policy of the node (README: Admission policy): a Rego policy compiled with `opa build -t wasm` (bundle: a path on the node; or bundle_url + bundle_sha256, which the bootstrap downloads, checks and keeps under <config_dir>/policies/), its mode (off | warn | enforce; enforce when a bundle is given), query, require_provenance / require_sbom, the decision log, and per-namespace rules that may only tighten it (an environment module's policy_rule output fits namespaces[<name>])."
+  type = object({
+    mode                = optional(string)
+    bundle              = optional(string)
+    bundle_url          = optional(string)
+    bundle_sha256       = optional(string)
+    query               = optional(string)
+    require_provenance  = optional(bool, false)
+    require_sbom        = optional(bool, false)
+    decision_log        = optional(string)
+    decision_log_inputs = optional(bool, false)
+    job_history         = optional(bool, true)
+    namespaces = optional(map(object({
+      mode               = optional(string)
+      bundle             = optional(string)
+      bundle_url         = optional(string)
+      bundle_sha256      = optional(string)
+      query              = optional(string)
+      require_provenance = optional(bool)
+      require_sbom       = optional(bool)
+    })), {})
+  })
+  default = {}
+  validation {
+    condition = alltrue([
+      for rule in concat([var.policy], values(var.policy.namespaces)) :
+      rule.mode == null ? true : contains(["off", "warn", "enforce"], rule.mode)
+    ])
+    error_message = "policy.mode and policy.namespaces[*].mode must be \"off\", \"warn\" or \"enforce\"."
+  }
+  validation {
+    condition = alltrue([
+      for rule in concat([var.policy], values(var.policy.namespaces)) :
+      !(rule.bundle != null && rule.bundle_url != null) && ((rule.bundle_url == null) == (rule.bundle_sha256 == null)) &&
+      (rule.bundle_sha256 == null ? true : can(regex("^[0-9a-f]{64}$", rule.bundle_sha256))) &&
+      (rule.bundle == null ? true : startswith(rule.bundle, "/"))
+    ])
+    error_message = "A policy bundle is either bundle (an absolute path on the node) or bundle_url with bundle_sha256 (64 hex digits), not both."
+  }
+  validation {
+    condition     = var.policy.decision_log == null ? true : startswith(var.policy.decision_log, "/")
+    error_message = "policy.decision_log must be an absolute path on the node."
+  }
+  validation {
+    condition = alltrue([
+      for name, rule in var.policy.namespaces : can(regex("^[a-zA-Z0-9-]{1,128}$", name))
+    ])
+    error_message = "policy.namespaces keys are Nomad namespace names."
+  }
+}
+
 variable "registries" {
   description = "OCI registries the node pulls components from: host[:port] as in oci:// references, optional credentials (username + password, or identity_token), plain-HTTP insecure, and a CA path."
   type = list(object({

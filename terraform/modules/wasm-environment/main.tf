@@ -6,9 +6,12 @@
 resource "nomadwasm_namespace" "this" {
   name        = var.name
   description = var.description != "" ? var.description : "${var.name} environment (Wasm services under signature mode ${var.signature_mode})"
-  meta = {
-    "nomad-driver-wasm/signature-mode" = var.signature_mode
-  }
+  # The namespace records what its workloads are held to, for whoever reads it in Nomad.
+  meta = merge(
+    { "nomad-driver-wasm/signature-mode" = var.signature_mode },
+    var.policy == null ? {} : { "nomad-driver-wasm/policy-mode" = var.policy.mode },
+    try(var.policy.bundle_sha256, null) == null ? {} : { "nomad-driver-wasm/policy-bundle-sha256" = var.policy.bundle_sha256 },
+  )
   capabilities {
     enabled_task_drivers = var.enabled_task_drivers
   }

@@ -11,6 +11,19 @@ output "signature_rule" {
   }
 }
 
+output "policy_rule" {
+  description = "The admission policy every client must apply to this namespace: put it in the client module's policy.namespaces[<namespace>] (null without a policy). Requirements left false are left out, so they never loosen a node that requires them."
+  value = var.policy == null ? null : {
+    mode               = var.policy.mode
+    bundle             = var.policy.bundle
+    bundle_url         = var.policy.bundle_url
+    bundle_sha256      = var.policy.bundle_sha256
+    query              = var.policy.query
+    require_provenance = var.policy.require_provenance ? true : null
+    require_sbom       = var.policy.require_sbom ? true : null
+  }
+}
+
 output "services" {
   description = "Deployed Wasm services by name: job ID, component, grants, job version and deployment."
   value = {

@@ -33,6 +33,38 @@ variable "public_keys" {
   }
 }
 
+variable "policy" {
+  description = "The environment's admission policy, shipped to every client through the policy_rule output (give it to the client module's policy.namespaces[<name>]): a Rego policy compiled with `opa build -t wasm` (bundle_url + bundle_sha256, which the client's bootstrap downloads and checks; or bundle, a path on the nodes), evaluated in addition to the node's; its mode (off | warn | enforce); its query; and whether the namespace's components need verified SLSA provenance or an SBOM. null: the node's policy applies unchanged."
+  type = object({
+    mode               = optional(string, "enforce")
+    bundle             = optional(string)
+    bundle_url         = optional(string)
+    bundle_sha256      = optional(string)
+    query              = optional(string)
+    require_provenance = optional(bool, false)
+    require_sbom       = optional(bool, false)
+  })
+  default = null
+  validation {
+    condition     = var.policy == null ? true : contains(["off", "warn", "enforce"], var.policy.mode)
+    error_message = "policy.mode must be \"off\", \"warn\" or \"enforce\"."
+  }
+  validation {
+    condition = var.policy == null ? true : (
+      !(var.policy.bundle != null && var.policy.bundle_url != null) &&
+      ((var.policy.bundle_url == null) == (var.policy.bundle_sha256 == null)) &&
+      (var.policy.bundle_sha256 == null ? true : can(regex("^[0-9a-f]{64}$", var.policy.bundle_sha256))) &&
+      (var.policy.bundle == null ? true : startswith(var.policy.bundle, "/")) &&
+      (var.policy.bundle_url == null ? true : can(regex("^(https|file)://", var.policy.bundle_url)))
+    )
+    error_message = "policy takes either bundle (an absolute path on the nodes) or bundle_url (https:// or file://) with bundle_sha256 (64 hex digits)."
+  }
+  validation {
+    condition     = var.policy == null ? true : var.policy.mode == "off" || var.policy.bundle != null || var.policy.bundle_url != null || var.policy.require_provenance || var.policy.require_sbom
+    error_message = "A policy mode of warn or enforce needs a bundle or a requirement (require_provenance, require_sbom)."
+  }
+}
+
 variable "enabled_task_drivers" {
   description = "Task drivers jobs in the namespace may use (namespace capabilities)."
   type        = list(string)

@@ -262,3 +262,99 @@ run "unknown_isolation_is_refused" {
 
   expect_failures = [var.wasm]
 }
+
+run "no_policy_block_without_policy_settings" {
+  command = plan
+
+  assert {
+    condition     = !strcontains(output.client_hcl, "policy {")
+    error_message = "without policy settings the plugin config has no policy block"
+  }
+}
+
+run "policy_with_bundles_downloaded_and_checked_by_the_bootstrap" {
+  command = plan
+  variables {
+    policy = {
+      bundle_url          = "https://policies.example.com/node-v3.tar.gz"
+      bundle_sha256       = "4444444444444444444444444444444444444444444444444444444444444444"
+      decision_log        = "/var/log/nomad-driver-wasm/decisions.log"
+      decision_log_inputs = true
+      namespaces = {
+        prod = {
+          mode               = "enforce"
+          require_provenance = true
+          require_sbom       = true
+          bundle_url         = "https://policies.example.com/prod-v7.tar.gz"
+          bundle_sha256      = "5555555555555555555555555555555555555555555555555555555555555555"
+        }
+        dev = { mode = "warn" }
+      }
+    }
+  }
+
+  assert {
+    condition     = strcontains(output.client_hcl, "    policy {\n      bundle = \"/etc/nomad.d/policies/node/bundle.tar.gz\"\n")
+    error_message = "the node's bundle must be the path the bootstrap downloads it to"
+  }
+  assert {
+    condition     = strcontains(output.client_hcl, "      decision_log        = \"/var/log/nomad-driver-wasm/decisions.log\"\n      decision_log_inputs = true\n      job_history         = true\n")
+    error_message = "the decision log settings must be rendered"
+  }
+  assert {
+    condition     = strcontains(output.client_hcl, "      namespace \"prod\" {\n        mode = \"enforce\"\n        bundle = \"/etc/nomad.d/policies/ns-prod/bundle.tar.gz\"\n        require_provenance = true\n        require_sbom = true\n      }")
+    error_message = "prod's rule must carry its mode, its own bundle and its requirements"
+  }
+  assert {
+    condition     = strcontains(output.client_hcl, "      namespace \"dev\" {\n        mode = \"warn\"\n      }")
+    error_message = "dev's rule inherits the rest"
+  }
+  assert {
+    condition     = strcontains(output.bootstrap_script, "install_checked policy-node \"https://policies.example.com/node-v3.tar.gz\" \"4444444444444444444444444444444444444444444444444444444444444444\" \"/etc/nomad.d/policies/node\" keep_bundle")
+    error_message = "the bootstrap must download the node's bundle and refuse it on a checksum mismatch"
+  }
+  assert {
+    condition     = strcontains(output.bootstrap_script, "install_checked policy-ns-prod \"https://policies.example.com/prod-v7.tar.gz\" \"5555555555555555555555555555555555555555555555555555555555555555\" \"/etc/nomad.d/policies/ns-prod\" keep_bundle")
+    error_message = "the bootstrap must download prod's bundle too"
+  }
+}
+
+run "policy_with_a_bundle_already_on_the_node" {
+  command = plan
+  variables {
+    policy = { bundle = "/srv/policy/admission.tar.gz", mode = "warn", query = "acme/admission/decision" }
+  }
+
+  assert {
+    condition     = strcontains(output.client_hcl, "      mode = \"warn\"\n      bundle = \"/srv/policy/admission.tar.gz\"\n      query = \"acme/admission/decision\"\n")
+    error_message = "a node path is used as it is"
+  }
+  assert {
+    condition     = !strcontains(output.bootstrap_script, "install_checked policy-")
+    error_message = "nothing to download for a bundle already on the node"
+  }
+}
+
+run "rejects_a_bundle_given_twice" {
+  command = plan
+  variables {
+    policy = { bundle = "/srv/p.tar.gz", bundle_url = "https://x.example.com/p.tar.gz", bundle_sha256 = "4444444444444444444444444444444444444444444444444444444444444444" }
+  }
+  expect_failures = [var.policy]
+}
+
+run "rejects_a_bundle_url_without_checksum" {
+  command = plan
+  variables {
+    policy = { namespaces = { prod = { bundle_url = "https://x.example.com/p.tar.gz" } } }
+  }
+  expect_failures = [var.policy]
+}
+
+run "rejects_an_unknown_policy_mode" {
+  command = plan
+  variables {
+    policy = { bundle = "/srv/p.tar.gz", mode = "strict" }
+  }
+  expect_failures = [var.policy]
+}

@@ -248,3 +248,56 @@ run "fills_in_the_documented_defaults" {
     error_message = "mounts are read-only unless readonly = false"
   }
 }
+
+run "no_policy_rule_without_a_policy" {
+  command = plan
+
+  assert {
+    condition     = output.policy_rule == null && !contains(keys(nomadwasm_namespace.this.meta), "nomad-driver-wasm/policy-mode")
+    error_message = "without a policy the environment ships no policy rule"
+  }
+}
+
+run "ships_the_namespace_policy_to_the_clients" {
+  command = plan
+  variables {
+    policy = {
+      bundle_url         = "https://policies.example.com/prod-v7.tar.gz"
+      bundle_sha256      = "5555555555555555555555555555555555555555555555555555555555555555"
+      require_provenance = true
+    }
+  }
+
+  assert {
+    condition = (
+      output.policy_rule.mode == "enforce" &&
+      output.policy_rule.bundle == null &&
+      output.policy_rule.bundle_url == "https://policies.example.com/prod-v7.tar.gz" &&
+      output.policy_rule.bundle_sha256 == "5555555555555555555555555555555555555555555555555555555555555555" &&
+      output.policy_rule.query == null &&
+      output.policy_rule.require_provenance == true &&
+      output.policy_rule.require_sbom == null
+    )
+    error_message = "policy_rule is what the client module's policy.namespaces[prod] takes, enforcing by default"
+  }
+  assert {
+    condition     = nomadwasm_namespace.this.meta["nomad-driver-wasm/policy-mode"] == "enforce" && nomadwasm_namespace.this.meta["nomad-driver-wasm/policy-bundle-sha256"] == "5555555555555555555555555555555555555555555555555555555555555555"
+    error_message = "the namespace records its policy mode and bundle checksum"
+  }
+}
+
+run "rejects_a_policy_bundle_url_without_checksum" {
+  command = plan
+  variables {
+    policy = { bundle_url = "https://policies.example.com/prod.tar.gz" }
+  }
+  expect_failures = [var.policy]
+}
+
+run "rejects_an_enforcing_policy_with_nothing_to_enforce" {
+  command = plan
+  variables {
+    policy = { mode = "enforce" }
+  }
+  expect_failures = [var.policy]
+}

@@ -1,5 +1,5 @@
-// Small JSON records in the node's cache (manifest index, verification
-// records): written whole or not at all, read as absent when missing.
+// Small JSON records in the node's cache (manifest index, verification and
+// attestation records): written whole or not at all, read as absent when missing.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
