@@ -12,6 +12,9 @@
 // once per round, the order rotated each round, a fresh task host each
 // time) and each figure is the median of the rounds with its range.
 //
+// Each task host is warmed up first: the JIT, and its first export of spans
+// and of metrics (one-time costs of the process, see warmUp).
+//
 // The OTLP endpoint is a discard sink in its own process (node:http
 // answering 200 to every export; not a real collector): this measures what
 // the task host spends, not what a collector does. The load generator is
@@ -86,14 +89,39 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-telemetry-'));
 if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
 
 const SINK_PORT = 18390;
+// Counts the exports it receives by path; GET /counts answers them (the warm-up waits for the first of each).
 const sink = spawn(
   process.execPath,
   [
     '-e',
-    `let n = 0; require('http').createServer((q, s) => { q.resume(); q.on('end', () => { n++; s.writeHead(200, { 'content-type': 'application/x-protobuf' }); s.end(); }); }).listen(${SINK_PORT}, '127.0.0.1'); process.on('SIGTERM', () => { console.log(n); process.exit(0); });`,
+    `const n = {}; require('http').createServer((q, s) => { if (q.method === 'GET') { s.end(JSON.stringify(n)); return; } q.resume(); q.on('end', () => { n[q.url] = (n[q.url] ?? 0) + 1; s.writeHead(200, { 'content-type': 'application/x-protobuf' }); s.end(); }); }).listen(${SINK_PORT}, '127.0.0.1'); process.on('SIGTERM', () => { console.log(Object.values(n).reduce((a, b) => a + b, 0)); process.exit(0); });`,
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
+
+async function exportCounts(): Promise<{ traces: number; metrics: number }> {
+  const counts = (await (await fetch(`http://127.0.0.1:${SINK_PORT}/counts`)).json()) as Record<string, number>;
+  return { traces: counts['/v1/traces'] ?? 0, metrics: counts['/v1/metrics'] ?? 0 };
+}
+
+/**
+ * The same load for every variant (the JIT warms up alike), then, with
+ * telemetry, a wait without load until the task host has exported spans and
+ * metrics once: its first export loads and compiles the exporter's code
+ * (node's HTTP client, the protobuf serialiser), a one-time cost of the
+ * process that would otherwise land in the measured requests of a
+ * sampled-out run (whose first batch waits for the 5 s schedule delay).
+ */
+async function warmUp(url: string, workload: Workload, requests: number, telemetry: boolean): Promise<void> {
+  const before = await exportCounts();
+  load(url, workload, requests);
+  const deadline = Date.now() + 30_000;
+  while (telemetry && Date.now() < deadline) {
+    const now = await exportCounts();
+    if (now.traces > before.traces && now.metrics > before.metrics) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 function settings(ratio: number): TelemetrySettings {
   const target = (signal: string) => ({
@@ -105,7 +133,8 @@ function settings(ratio: number): TelemetrySettings {
   return {
     traces: target('traces'),
     metrics: target('metrics'),
-    metricIntervalMs: 10_000,
+    // Shorter than the plugin's default, so that the warm-up sees a metrics export soon.
+    metricIntervalMs: 5000,
     prometheus: undefined,
     sampler: { kind: 'parentbased_traceidratio', ratio },
     // The defaults of the plugin config (OTEL_BSP_* unset).
@@ -223,7 +252,7 @@ for (let round = 0; round < ROUNDS; round++) {
         const url = `http://127.0.0.1:${port}${workload.path}`;
         try {
           await waitForServer(url, child);
-          load(url, workload, Math.max(1000, requests >> 3)); // warm-up: the JIT, the first batch export
+          await warmUp(url, workload, requests, variant.ratio !== undefined);
           const cpuBefore = cpuSeconds(child.pid ?? 0);
           const result = load(url, workload, requests);
           const cpu = cpuSeconds(child.pid ?? 0) - cpuBefore;
