@@ -25,6 +25,7 @@
 //   BENCH_TELEMETRY_PROFILE=<dir>            the task hosts run with --cpu-prof into <dir>
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TelemetrySettings } from '../../src/telemetry/settings.ts';
@@ -88,19 +89,43 @@ spawnSync('go', ['build', '-o', LOADGEN, '.'], { cwd: join(ROOT, 'test/bench/loa
 const dir = mkdtempSync(join(tmpdir(), 'bench-telemetry-'));
 if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
 
-const SINK_PORT = 18390;
 // Counts the exports it receives by path; GET /counts answers them (the warm-up waits for the first of each).
 const sink = spawn(
   process.execPath,
   [
     '-e',
-    `const n = {}; require('http').createServer((q, s) => { if (q.method === 'GET') { s.end(JSON.stringify(n)); return; } q.resume(); q.on('end', () => { n[q.url] = (n[q.url] ?? 0) + 1; s.writeHead(200, { 'content-type': 'application/x-protobuf' }); s.end(); }); }).listen(${SINK_PORT}, '127.0.0.1'); process.on('SIGTERM', () => { console.log(Object.values(n).reduce((a, b) => a + b, 0)); process.exit(0); });`,
+    `const n = {}; require('http').createServer((q, s) => { if (q.method === 'GET') { s.end(JSON.stringify(n)); return; } q.resume(); q.on('end', () => { n[q.url] = (n[q.url] ?? 0) + 1; s.writeHead(200, { 'content-type': 'application/x-protobuf' }); s.end(); }); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); }); process.on('SIGTERM', () => { console.log(Object.values(n).reduce((a, b) => a + b, 0)); process.exit(0); });`,
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
+// Not left behind (holding our stdout) when this script fails.
+process.once('exit', () => sink.kill('SIGKILL'));
+let sinkOutput = '';
+sink.stdout?.on('data', (d: Buffer) => (sinkOutput += d.toString()));
+// Ports are the system's choice: other benches may run on this machine at the same time.
+const SINK_PORT = await new Promise<number>((resolve, reject) => {
+  sink.stdout?.on('data', () => {
+    const line = sinkOutput.split('\n')[0];
+    if (sinkOutput.includes('\n') && line) resolve(Number(line));
+  });
+  sink.once('exit', (code) => reject(new Error(`the OTLP sink exited (${code})`)));
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 async function exportCounts(): Promise<{ traces: number; metrics: number }> {
-  const counts = (await (await fetch(`http://127.0.0.1:${SINK_PORT}/counts`)).json()) as Record<string, number>;
+  // A new connection each time (the sink may close an idle kept-alive one as it is reused).
+  const response = await fetch(`http://127.0.0.1:${SINK_PORT}/counts`, { headers: { connection: 'close' } });
+  const counts = (await response.json()) as Record<string, number>;
   return { traces: counts['/v1/traces'] ?? 0, metrics: counts['/v1/metrics'] ?? 0 };
 }
 
@@ -145,14 +170,9 @@ function settings(ratio: number): TelemetrySettings {
 }
 
 function taskHost(workload: Workload, variant: Variant, mode: (typeof MODES)[number], port: number): ChildProcess {
+  // A directory per task host: its worker threads write profiles too.
   const profile = PROFILE_DIR
-    ? [
-        '--cpu-prof',
-        '--cpu-prof-dir',
-        PROFILE_DIR,
-        '--cpu-prof-name',
-        `${workload.key}-${mode}-${variant.key}-${port}.cpuprofile`,
-      ]
+    ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, `${workload.key}-${mode}-${variant.key}-${port}`)]
     : [];
   const child = spawn(process.execPath, [...HOST_NODE_FLAGS, ...profile, join(ROOT, 'dist/task-host/main.js')], {
     stdio: ['pipe', 'ignore', 'inherit', 'ignore'],
@@ -239,7 +259,6 @@ const median = (values: number[]): number => {
 
 const results = new Map<string, Result[]>();
 const loadBefore = loadavg();
-let port = 18500;
 for (let round = 0; round < ROUNDS; round++) {
   for (const workload of WORKLOADS.filter((w) => chosen.includes(w.key))) {
     const requests = Math.round(REQUESTS * workload.share);
@@ -247,7 +266,7 @@ for (let round = 0; round < ROUNDS; round++) {
       // Rotated each round: no variant always runs first (or right after another's export).
       const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length] as Variant);
       for (const variant of order) {
-        port++;
+        const port = await freePort();
         const child = taskHost(workload, variant, mode, port);
         const url = `http://127.0.0.1:${port}${workload.path}`;
         try {
@@ -267,11 +286,9 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const loadAfter = loadavg();
 sink.kill('SIGTERM');
-const exports = await new Promise<string>((resolve) => {
-  let out = '';
-  sink.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  sink.once('exit', () => resolve(out.trim()));
-});
+const exports = await new Promise<string>((resolve) =>
+  sink.once('exit', () => resolve(sinkOutput.trim().split('\n').at(-1) ?? '?')),
+);
 
 const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
