@@ -23,6 +23,7 @@
 //   BENCH_TELEMETRY_REQUESTS=30000 BENCH_TELEMETRY_ROUNDS=5 node scripts/bench/telemetry-overhead.ts
 //   BENCH_TELEMETRY_WORKLOADS=hello,sha256   which workloads (default: both)
 //   BENCH_TELEMETRY_PROFILE=<dir>            the task hosts run with --cpu-prof into <dir>
+//   BENCH_BEFORE_ROOT=<a built checkout>     its task host too, as "before" rows (same rounds)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -37,6 +38,7 @@ const REQUESTS = Number(process.env['BENCH_TELEMETRY_REQUESTS'] ?? '30000');
 const ROUNDS = Number(process.env['BENCH_TELEMETRY_ROUNDS'] ?? '5');
 const PROFILE_DIR = process.env['BENCH_TELEMETRY_PROFILE'];
 const LOADGEN = join(ROOT, '.cache/bin/loadgen');
+const BEFORE_ROOT = process.env['BENCH_BEFORE_ROOT'];
 
 interface Workload {
   readonly key: string;
@@ -77,11 +79,24 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-type Variant = { readonly key: string; readonly label: string; readonly ratio: number | undefined };
+type Variant = {
+  readonly key: string;
+  readonly label: string;
+  readonly ratio: number | undefined;
+  /** The checkout whose task host runs (this one, or BENCH_BEFORE_ROOT). */
+  readonly root: string;
+};
 const VARIANTS: Variant[] = [
-  { key: 'off', label: 'off', ratio: undefined },
-  { key: 'sampled-out', label: 'on, 1 % sampled', ratio: 0.01 },
-  { key: 'all', label: 'on, 100 % sampled', ratio: 1 },
+  { key: 'off', label: 'off', ratio: undefined, root: ROOT },
+  { key: 'sampled-out', label: 'on, 1 % sampled', ratio: 0.01, root: ROOT },
+  { key: 'all', label: 'on, 100 % sampled', ratio: 1, root: ROOT },
+  ...(BEFORE_ROOT
+    ? [
+        { key: 'before-off', label: 'before: off', ratio: undefined, root: BEFORE_ROOT },
+        { key: 'before-sampled-out', label: 'before: 1 %', ratio: 0.01, root: BEFORE_ROOT },
+        { key: 'before-all', label: 'before: 100 %', ratio: 1, root: BEFORE_ROOT },
+      ]
+    : []),
 ];
 const MODES = ['shared', 'per-request'] as const;
 
@@ -174,9 +189,13 @@ function taskHost(workload: Workload, variant: Variant, mode: (typeof MODES)[num
   const profile = PROFILE_DIR
     ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, `${workload.key}-${mode}-${variant.key}-${port}`)]
     : [];
-  const child = spawn(process.execPath, [...HOST_NODE_FLAGS, ...profile, join(ROOT, 'dist/task-host/main.js')], {
-    stdio: ['pipe', 'ignore', 'inherit', 'ignore'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...HOST_NODE_FLAGS, ...profile, join(variant.root, 'dist/task-host/main.js')],
+    {
+      stdio: ['pipe', 'ignore', 'inherit', 'ignore'],
+    },
+  );
   child.stdin?.end(
     JSON.stringify({
       version: 2,
@@ -304,15 +323,16 @@ for (const workload of WORKLOADS.filter((w) => chosen.includes(w.key))) {
     `    ${'instances'.padEnd(12)} ${'telemetry'.padEnd(18)} ${'CPU/request µs'.padEnd(26)} ${'vs off'.padEnd(9)} ${'req/s'.padEnd(26)} ${'of off'.padEnd(8)} p99 ms`,
   );
   for (const mode of MODES) {
-    const offRuns = results.get(`${workload.key}/${mode}/off`) ?? [];
-    const offCpu = median(offRuns.map((r) => r.cpuUsPerRequest));
-    const offRps = median(offRuns.map((r) => r.rps));
     for (const variant of VARIANTS) {
+      // Each build against its own "off" of the same rounds.
+      const offRuns = results.get(`${workload.key}/${mode}/${variant.root === ROOT ? 'off' : 'before-off'}`) ?? [];
+      const offCpu = median(offRuns.map((r) => r.cpuUsPerRequest));
+      const offRps = median(offRuns.map((r) => r.rps));
       const runs = results.get(`${workload.key}/${mode}/${variant.key}`) ?? [];
       const cpu = runs.map((r) => r.cpuUsPerRequest);
       const rps = runs.map((r) => r.rps);
       const errors = runs.reduce((n, r) => n + r.errors, 0);
-      const cost = variant.key === 'off' ? '' : `+${(((median(cpu) - offCpu) / offCpu) * 100).toFixed(1)} %`;
+      const cost = variant.ratio === undefined ? '' : `+${(((median(cpu) - offCpu) / offCpu) * 100).toFixed(1)} %`;
       console.log(
         `    ${mode.padEnd(12)} ${variant.label.padEnd(18)} ${ranged(cpu, 1).padEnd(26)} ${cost.padEnd(9)} ${ranged(rps).padEnd(26)} ${`${((median(rps) / offRps) * 100).toFixed(1)} %`.padEnd(8)} ${ranged(
           runs.map((r) => r.p99_ms),
