@@ -121,7 +121,8 @@ export class TaskManager {
     if (keyValue) this.event(config, describeKeyValueStores(taskConfig, keyValue));
     this.warnInsecureConnections(config, plugin, {
       vault: vault !== undefined,
-      services: serviceSets !== undefined || keyValue !== undefined,
+      services: serviceSets !== undefined,
+      keyValue: keyValue !== undefined,
     });
     const { component, digest } = await this.admittedComponent(
       this.startContext(config, taskConfig, log, telemetry, trace),
@@ -227,10 +228,11 @@ export class TaskManager {
   private warnInsecureConnections(
     config: TaskConfig__Output,
     plugin: PluginConfig,
-    uses: { readonly vault: boolean; readonly services: boolean },
+    uses: { readonly vault: boolean; readonly services: boolean; readonly keyValue: boolean },
   ): void {
+    const used = { vault: uses.vault, consul: uses.services || uses.keyValue, nomad: uses.services };
     for (const warning of insecureConnections(plugin)) {
-      if (warning.endpoint === 'vault' ? uses.vault : uses.services)
+      if (used[warning.endpoint])
         this.event(config, warning.message, { code: 'CONNECTION_INSECURE', endpoint: warning.endpoint });
     }
   }
