@@ -69,7 +69,7 @@ describe('nomad-wasm inspect', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^kind\s+WASI preview1 module: runs as a command through the preview1 adapter$/m);
     expect(text.stdout).toMatch(/^preview1\s+\d+ functions imported: .*\bpath_open\b.*\bproc_exit\b/m);
-    expect(text.stdout).toMatch(/^world\s+wasi:cli\/run command$/m);
+    expect(text.stdout).toMatch(/^world\s+wasi:cli\/run command \(WASI 0\.2\)$/m);
     expect(text.stdout).toContain('files: only directories granted with `mount` blocks');
     const json = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'wasip1-probe.wasm')]);
     const report = JSON.parse(json.stdout) as {
