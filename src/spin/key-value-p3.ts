@@ -16,8 +16,8 @@ function storeError(err: unknown): StoreError {
   return err.kind === 'other' ? { tag: 'other', val: err.message } : { tag: err.kind };
 }
 
-/** Awaits a store operation, turning a KeyValueError into the guest's `err(error)`. */
-async function answer<T>(operation: () => Promise<T>): Promise<T> {
+/** Awaits a store operation (or runs a synchronous one), turning a KeyValueError into the guest's `err(error)`. */
+async function answer<T>(operation: () => T | Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (err) {
@@ -30,7 +30,7 @@ export function keyValueP3Interfaces(stores: KeyValueStores): Record<string, obj
   class Store {
     private constructor(readonly bucket: AsyncKeyValueBucket) {}
     static async open(label: string): Promise<Store> {
-      return new Store(await answer(() => Promise.resolve().then(() => stores.open(label).async)));
+      return new Store(await answer(() => stores.open(label).async));
     }
     get(key: string): Promise<Uint8Array | undefined> {
       return answer(() => this.bucket.get(key));
