@@ -102,6 +102,26 @@ describe('nomad-wasm inspect', () => {
     );
   });
 
+  it('describes a Spin 4 app (spin-sdk 5) as a WASI 0.3 service the driver runs, with its grants', async () => {
+    const text = await nomadWasm(['inspect', join(COMPONENTS, 'spin4-py-app.wasm')]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^world\s+wasi:http service \(WASI 0\.3\)$/m);
+    expect(text.stdout).toContain('  spin:key-value/key-value@3.0.0\n');
+    const json = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'spin4-py-app.wasm')]);
+    const report = JSON.parse(json.stdout) as {
+      wasi: string;
+      grants: string[];
+      capabilities: string[];
+      unsupportedImports: string[];
+    };
+    expect(report.wasi).toBe('0.3');
+    expect(report.unsupportedImports).toEqual([]);
+    expect(report.grants).toEqual(expect.arrayContaining(['config_values', 'config_keys', 'key_value_store', 'port']));
+    expect(report.capabilities).toContain(
+      'outbound Redis: not available on this driver (the component starts; those calls answer an error)',
+    );
+  });
+
   it('fails with the error code for a preview1 reactor and for a file that is not Wasm', async () => {
     const core = await nomadWasm(['inspect', join(COMPONENTS, 'reactor-go.wasm')]);
     expect(core.code).toBe(1);
@@ -151,6 +171,33 @@ world root {
     expect(summary.world).toBe('unsupported');
     expect(summary.wasi).toBeUndefined();
     expect(summary.unsupportedImports).toEqual(['wasi:http/types@0.3.0-rc-2025-09-16']);
+  });
+
+  it("maps Spin 4's async interfaces alone (no fermyon:spin imports) to their grants and to not available", () => {
+    const summary = summarizeWit(`package root:component;
+
+world root {
+  import spin:variables/variables@3.0.0;
+  import spin:key-value/key-value@3.0.0;
+  import spin:redis/redis@3.0.0;
+  import spin:mqtt/mqtt@3.0.0;
+  import spin:mysql/mysql@3.0.0;
+  import spin:sqlite/sqlite@3.1.0;
+  import spin:postgres/postgres@4.2.0;
+
+  export wasi:http/handler@0.3.0;
+}
+`);
+    expect(summary.wasi).toBe('0.3');
+    expect(summary.unsupportedImports).toEqual([]);
+    expect(summary.grants).toEqual(['config_values', 'config_keys', 'key_value_store', 'port']);
+    expect(summary.capabilities).toEqual([
+      'Spin variables: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`',
+      'key-value stores: only the labels granted with `key_value_store` blocks (Consul KV)',
+      ...['outbound Redis', 'outbound MQTT', 'outbound PostgreSQL', 'outbound MySQL', 'SQLite'].map(
+        (what) => `${what}: not available on this driver (the component starts; those calls answer an error)`,
+      ),
+    ]);
   });
 
   it('maps wasi:config/store to config_values and config_keys (Vault secrets)', () => {
