@@ -100,9 +100,9 @@ export interface AdmissionInput {
     readonly source: 'file' | 'https' | 'oci';
     readonly digest: string;
     readonly manifest_digest: string | null;
-    /** `http` (exports wasi:http/incoming-handler), `command` (wasi:cli/run) or `unknown`. */
+    /** `http` (a wasi:http handler, 0.2 or 0.3), `command` (wasi:cli/run, or a preview1 module's _start) or `unknown`. */
     readonly world: 'http' | 'command' | 'unknown';
-    /** Interfaces and functions the component imports, as named in the binary (`wasi:filesystem/types@0.2.0`). */
+    /** Interfaces and functions the component imports, as named in the binary (`wasi:filesystem/types@0.2.0`; a preview1 module's `wasi_snapshot_preview1.fd_write`). */
     readonly imports: readonly string[];
     readonly exports: readonly string[];
     /** Toolchains from the `producers` custom sections (component and nested modules). */
