@@ -38,7 +38,9 @@ const GRANT_FIELDS: readonly [string, readonly string[]][] = [
   ['wasi:http/client', ['allow_http', 'allow_services']],
   ['wasi:config/store', ['config_values', 'config_keys']],
   ['fermyon:spin/variables', ['config_values', 'config_keys']],
+  ['spin:variables/', ['config_values', 'config_keys']],
   ['fermyon:spin/key-value', ['key_value_store']],
+  ['spin:key-value/', ['key_value_store']],
   ['wasi:keyvalue/', ['key_value_store']],
 ];
 
@@ -46,10 +48,13 @@ const GRANT_FIELDS: readonly [string, readonly string[]][] = [
 const UNAVAILABLE: readonly [string, string][] = [
   ['fermyon:spin/llm', 'Spin LLM inferencing'],
   ['fermyon:spin/redis', 'outbound Redis'],
+  ['spin:redis/', 'outbound Redis'],
   ['fermyon:spin/mqtt', 'outbound MQTT'],
+  ['spin:mqtt/', 'outbound MQTT'],
   ['fermyon:spin/postgres', 'outbound PostgreSQL'],
   ['spin:postgres/', 'outbound PostgreSQL'],
   ['fermyon:spin/mysql', 'outbound MySQL'],
+  ['spin:mysql/', 'outbound MySQL'],
   ['fermyon:spin/sqlite', 'SQLite'],
   ['spin:sqlite/', 'SQLite'],
 ];
@@ -74,7 +79,12 @@ const CAPABILITIES: readonly [string, string][] = [
     'fermyon:spin/variables',
     'Spin variables: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`',
   ],
+  [
+    'spin:variables/',
+    'Spin variables: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`',
+  ],
   ['fermyon:spin/key-value', 'key-value stores: only the labels granted with `key_value_store` blocks (Consul KV)'],
+  ['spin:key-value/', 'key-value stores: only the labels granted with `key_value_store` blocks (Consul KV)'],
   ['wasi:keyvalue/', 'key-value stores: only the labels granted with `key_value_store` blocks (Consul KV)'],
   ['wasi:sockets/', 'sockets: always denied by this driver'],
   ['wasi:random/', 'randomness: always available'],

@@ -53,6 +53,7 @@ function taskSection(task: TaskEvidence): string {
 <tr><th>Mounts</th><td>${list(g.mounts.map((m) => `${m.source} → ${m.destination} (${m.readonly ? 'read-only' : 'read-write'})`))}</td></tr>
 <tr><th>Outbound HTTP</th><td>${list(g.allow_http)}</td></tr>
 <tr><th>Services by name</th><td>${list(g.allow_services)}</td></tr>
+<tr><th>Key-value stores</th><td>${list((g.key_value_stores ?? []).map((s) => `${s.label} → ${s.consul_prefix}/`))}</td></tr>
 <tr><th>Secrets</th><td>${list(g.secrets.map((s) => `${s.name} = ${s.path}${s.field ? `#${s.field}` : ''}`))}</td></tr>
 <tr><th>Config keys</th><td>${list([...g.config_keys, ...g.config_values])}</td></tr>
 <tr><th>Sockets</th><td>never granted</td></tr>

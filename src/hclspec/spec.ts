@@ -33,3 +33,8 @@ export function singleBlock(name: string, nested: Spec): Spec {
 export function blockMap(name: string, label: string, nested: Spec): Spec {
   return { block_map: { name, labels: [label], nested } };
 }
+
+/** The names of a schema's labelled blocks (`secret "db" { … }`), at the top level of an `object`. */
+export function labelledBlockNames(spec: Spec): string[] {
+  return Object.values(spec.object?.attributes ?? {}).flatMap((s) => (s.block_map?.name ? [s.block_map.name] : []));
+}

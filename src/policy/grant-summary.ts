@@ -27,6 +27,7 @@ export function summarizeGrants(
     mounts: config.mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readOnly })),
     allow_http: config.allowHttp.map(entryToString),
     allow_services: (config.allowServices ?? []).map(serviceHost),
+    key_value_stores: (config.keyValueStores ?? []).map((s) => ({ label: s.label, consul_prefix: s.consulPrefix })),
     secrets: (grants?.secrets ?? []).map((s) => ({ name: s.name, path: s.path, field: s.field ?? null })),
     config_keys: [...(grants?.configKeys ?? [])].sort(),
     config_values: Object.keys(grants?.configValues ?? {}).sort(),

@@ -17,6 +17,8 @@ export interface GrantSummary {
   readonly mounts: readonly { readonly source: string; readonly destination: string; readonly readonly: boolean }[];
   readonly allow_http: readonly string[];
   readonly allow_services: readonly string[];
+  /** Spin key-value stores (`key_value_store` blocks): the label the app opens and its Consul KV prefix. */
+  readonly key_value_stores: readonly { readonly label: string; readonly consul_prefix: string }[];
   readonly secrets: readonly { readonly name: string; readonly path: string; readonly field: string | null }[];
   /** Secret keys `wasi:config/store` may return. */
   readonly config_keys: readonly string[];
@@ -100,9 +102,9 @@ export interface AdmissionInput {
     readonly source: 'file' | 'https' | 'oci';
     readonly digest: string;
     readonly manifest_digest: string | null;
-    /** `http` (exports wasi:http/incoming-handler), `command` (wasi:cli/run) or `unknown`. */
+    /** `http` (a wasi:http handler, 0.2 or 0.3), `command` (wasi:cli/run, or a preview1 module's _start) or `unknown`. */
     readonly world: 'http' | 'command' | 'unknown';
-    /** Interfaces and functions the component imports, as named in the binary (`wasi:filesystem/types@0.2.0`). */
+    /** Interfaces and functions the component imports, as named in the binary (`wasi:filesystem/types@0.2.0`; a preview1 module's `wasi_snapshot_preview1.fd_write`). */
     readonly imports: readonly string[];
     readonly exports: readonly string[];
     /** Toolchains from the `producers` custom sections (component and nested modules). */
@@ -157,6 +159,8 @@ export function compareGrants(
     ...Object.fromEntries(LIST_GRANTS.map((k) => [k, [...g[k]]])),
     mounts: g.mounts.map((m) => `${m.source}:${m.destination}:${m.readonly ? 'ro' : 'rw'}`),
     secrets: g.secrets.map((s) => `${s.name}=${s.path}${s.field === null ? '' : `#${s.field}`}`),
+    // Absent from grants recorded before stores were summarized: compared as none.
+    key_value_stores: (g.key_value_stores ?? []).map((s) => `${s.label}=${s.consul_prefix}`),
     isolation: [g.isolation],
     memory_max_mb: g.memory_max_mb === null ? [] : [String(g.memory_max_mb)],
     http_instance: [g.http_instance],

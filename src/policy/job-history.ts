@@ -7,8 +7,9 @@
 // Nothing here fails a start: an unanswered question is `unavailable`, with
 // the reason, and the policy decides what that means.
 import type { WasmTaskConfig } from '../config/task-config.js';
-import { taskConfigFromValue } from '../config/task-config.js';
+import { taskConfigFromValue, taskConfigSpec } from '../config/task-config.js';
 import type { CtyValue } from '../hclspec/cty-msgpack.js';
+import { labelledBlockNames } from '../hclspec/spec.js';
 import { describeError } from '../errors.js';
 import type { NomadApi } from '../nomad-api/nomad-api.js';
 import { dig, isRecord } from '../verify/json-shape.js';
@@ -41,6 +42,8 @@ export interface TaskCoordinates {
 export type IsolationOf = (config: WasmTaskConfig) => 'process' | 'pooled';
 
 const MAX_REMEMBERED = 512;
+/** `secret`, `key_value_store`: the blocks Nomad's API shows in HCL1's JSON form. */
+const LABELLED_BLOCKS = new Set(labelledBlockNames(taskConfigSpec));
 
 export class JobHistory {
   private readonly allocVersions = new Map<string, number>();
@@ -123,12 +126,13 @@ export function wasmTaskOf(job: unknown, group: string, task: string, isolationO
 /**
  * A task `Config` as Nomad's API shows it, in the shape the plugin's own
  * decoding gets from Nomad: labelled blocks (`secret "db" { … }`) arrive as
- * `[{"db": [{…}]}]` (HCL1's JSON form) and become `{"db": {…}}`.
+ * `[{"db": [{…}]}]` (HCL1's JSON form) and become `{"db": {…}}`. Which
+ * blocks are labelled comes from the task config's own schema.
  */
 export function apiConfigValue(value: unknown): CtyValue {
   if (!isRecord(value)) return null;
   const out: Record<string, CtyValue> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = key === 'secret' ? labelledBlocks(v) : toCty(v);
+  for (const [key, v] of Object.entries(value)) out[key] = LABELLED_BLOCKS.has(key) ? labelledBlocks(v) : toCty(v);
   return out;
 }
 

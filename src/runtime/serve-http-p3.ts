@@ -5,10 +5,11 @@
 // the response goes out as the guest writes it, trailers included (chunked
 // encoding). Several requests run at once, each on its instance
 // (p3-instances.ts says which).
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { DriverError } from '../errors.js';
+import { listenOn, sendError } from './http-server-plumbing.js';
 import { Fields } from '../wasi/http-fields.js';
 import { methodFromString, type HttpErrorCode } from '../wasi/http-types.js';
 import { Request, Response, type Body, type TrailersFuture } from '../wasi-p3/http-types.js';
@@ -29,7 +30,6 @@ import type { KeyValueBackend } from '../spin/granted-stores.js';
 
 // require(), not the ESM facade: see serve-http.ts.
 const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
-const encoder = new TextEncoder();
 
 export async function serveHttpP3(
   component: PreparedComponent,
@@ -219,26 +219,4 @@ function pumpBody(body: Body, write: (chunk: Uint8Array) => Promise<void>): Prom
   return (async () => {
     for await (const chunk of body) await write(chunk);
   })();
-}
-
-function listenOn(server: Server, listen: { host: string; port: number }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(
-        new DriverError('HTTP_LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, {
-          cause: err,
-        }),
-      ),
-    );
-    server.listen(listen.port, listen.host, () => resolve());
-  });
-}
-
-function sendError(res: ServerResponse, status: number, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'text/plain' });
-  res.end(encoder.encode(`${message}\n`));
 }

@@ -15,9 +15,10 @@
 //
 // A WASI 0.3 service (its world says so: component-world.ts) is served by
 // serve-http-p3.ts: async handlers, streamed bodies both ways.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { DriverError } from '../errors.js';
+import { listenOn, sendError } from './http-server-plumbing.js';
 import { Fields } from '../wasi/http-fields.js';
 import {
   IncomingRequest,
@@ -58,7 +59,6 @@ interface IncomingHandler {
 }
 
 export const MAX_REQUEST_BODY = 64 * 1024 * 1024;
-const encoder = new TextEncoder();
 
 export async function serveHttp(
   component: PreparedComponent,
@@ -179,19 +179,6 @@ function handlerIn(exports: Record<string, unknown>): IncomingHandler {
   return handler;
 }
 
-function listenOn(server: Server, listen: { host: string; port: number }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(
-        new DriverError('HTTP_LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, {
-          cause: err,
-        }),
-      ),
-    );
-    server.listen(listen.port, listen.host, () => resolve());
-  });
-}
-
 const NO_BODY = new Uint8Array(0);
 
 /** Calls `onBody` with the whole request body, or undefined when it is over the limit. */
@@ -268,15 +255,6 @@ function headerPairs(req: IncomingMessage): [string, string][] {
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
     pairs.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
   return pairs;
-}
-
-function sendError(res: ServerResponse, status: number, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'text/plain' });
-  res.end(encoder.encode(`${message}\n`));
 }
 
 function describeError(err: unknown): string {

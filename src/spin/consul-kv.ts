@@ -1,15 +1,25 @@
 // A granted key-value store backed by Consul KV: the keys under the store's
 // prefix (`consul_prefix`), read and written through Consul's HTTP API with
 // the node's Consul settings and the store's token. The guest's calls are
-// synchronous: each request goes through the same helper worker as outbound
-// HTTP (src/wasi/sync-fetch.ts: a worker and an Atomics wait).
+// synchronous in the 0.2 interfaces: each request goes through the same
+// helper worker as outbound HTTP (src/wasi/sync-fetch.ts: a worker and an
+// Atomics wait). The async 0.3 interfaces (spin:key-value@3.0.0) use
+// `async`: the same request, sent from this thread without blocking it, so
+// other requests of the instance run on while Consul answers.
 //
 // The token is sent as a header to the configured address only; redirects
 // are never followed, so a key can never be turned into a request outside
 // the prefix (keys with empty, `.` or `..` path segments are refused: Go's
 // HTTP router would clean them into another path).
+import type { FetchRequest } from '../wasi/direct-fetch.js';
+import { performPinned } from '../wasi/pinned-fetch.js';
 import { fetchSync, type SyncFetchResult } from '../wasi/sync-fetch.js';
-import { KeyValueError, type KeyValueBucket, type VersionedValue } from './key-value-store.js';
+import {
+  KeyValueError,
+  type AsyncKeyValueBucket,
+  type KeyValueBucket,
+  type VersionedValue,
+} from './key-value-store.js';
 
 /** Where Consul is, as the plugin's `consul { ... }` block says (no token here). */
 export interface ConsulKvEndpoint {
@@ -42,13 +52,27 @@ interface ConsulKvEntry {
   readonly ModifyIndex: number;
 }
 
+type Answer = SyncFetchResult & { ok: true };
+
 export class ConsulKvBucket implements KeyValueBucket {
   readonly label: string;
+  readonly async: AsyncKeyValueBucket;
   private readonly base: string;
 
   constructor(private readonly options: ConsulKvOptions) {
     this.label = options.label;
     this.base = `${options.endpoint.url}/v1/kv/${encodePath(options.prefix)}/`;
+    this.async = {
+      get: async (key) => this.versionedOf(await this.sendAsync('GET', key), key).value,
+      set: async (key, value) => {
+        this.json<boolean>(await this.sendAsync('PUT', key, undefined, value), key);
+      },
+      delete: async (key) => {
+        this.json<boolean>(await this.sendAsync('DELETE', key), key);
+      },
+      exists: async (key) => this.versionedOf(await this.sendAsync('GET', key), key).version !== 0n,
+      keys: async () => this.keysOf(await this.sendAsync('GET', '', 'keys')),
+    };
   }
 
   get(key: string): Uint8Array | undefined {
@@ -56,14 +80,7 @@ export class ConsulKvBucket implements KeyValueBucket {
   }
 
   getVersioned(key: string): VersionedValue {
-    const result = this.request('GET', key);
-    if (result.status === 404) return { value: undefined, version: 0n };
-    const [entry] = this.json<ConsulKvEntry[]>(result, key);
-    if (!entry) return { value: undefined, version: 0n };
-    return {
-      value: entry.Value === null ? new Uint8Array() : Buffer.from(entry.Value, 'base64'),
-      version: BigInt(entry.ModifyIndex),
-    };
+    return this.versionedOf(this.send('GET', key), key);
   }
 
   set(key: string, value: Uint8Array): void {
@@ -75,7 +92,7 @@ export class ConsulKvBucket implements KeyValueBucket {
   }
 
   delete(key: string): void {
-    this.json<boolean>(this.request('DELETE', key), key);
+    this.json<boolean>(this.send('DELETE', key), key);
   }
 
   exists(key: string): boolean {
@@ -83,7 +100,24 @@ export class ConsulKvBucket implements KeyValueBucket {
   }
 
   keys(): string[] {
-    const result = this.request('GET', '', 'keys');
+    return this.keysOf(this.send('GET', '', 'keys'));
+  }
+
+  private write(key: string, value: Uint8Array, query?: string): boolean {
+    return this.json<boolean>(this.send('PUT', key, query, value), key);
+  }
+
+  private versionedOf(result: Answer, key: string): VersionedValue {
+    if (result.status === 404) return { value: undefined, version: 0n };
+    const [entry] = this.json<ConsulKvEntry[]>(result, key);
+    if (!entry) return { value: undefined, version: 0n };
+    return {
+      value: entry.Value === null ? new Uint8Array() : Buffer.from(entry.Value, 'base64'),
+      version: BigInt(entry.ModifyIndex),
+    };
+  }
+
+  private keysOf(result: Answer): string[] {
     if (result.status === 404) return [];
     const prefix = `${this.options.prefix}/`;
     return this.json<string[]>(result, '')
@@ -91,16 +125,17 @@ export class ConsulKvBucket implements KeyValueBucket {
       .map((name) => name.slice(prefix.length));
   }
 
-  private write(key: string, value: Uint8Array, query?: string): boolean {
-    return this.json<boolean>(this.request('PUT', key, query, value), key);
+  /** One request through the helper worker, blocking this thread (the 0.2 interfaces' synchronous calls). */
+  private send(method: string, key: string, query?: string, body?: Uint8Array): Answer {
+    return this.settle(fetchSync(this.prepare(method, key, query, body)), method);
   }
 
-  private request(
-    method: string,
-    key: string,
-    query?: string,
-    body: Uint8Array = new Uint8Array(),
-  ): SyncFetchResult & { ok: true } {
+  /** The same request from this thread, without blocking it (the async 0.3 interfaces). */
+  private async sendAsync(method: string, key: string, query?: string, body?: Uint8Array): Promise<Answer> {
+    return this.settle(await performPinned(this.prepare(method, key, query, body)), method);
+  }
+
+  private prepare(method: string, key: string, query?: string, body: Uint8Array = new Uint8Array()): FetchRequest {
     if (key !== '' || method !== 'GET') checkKey(key);
     const { namespace, partition } = this.options.endpoint;
     const params = [
@@ -117,7 +152,7 @@ export class ConsulKvBucket implements KeyValueBucket {
         `the Consul token of key-value store "${this.label}" is unavailable: ${(err as Error).message}`,
       );
     }
-    const result = fetchSync({
+    return {
       url: url.href,
       method,
       headers: token ? [['x-consul-token', token]] : [],
@@ -129,7 +164,11 @@ export class ConsulKvBucket implements KeyValueBucket {
         port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
         ...(this.options.endpoint.caCertPem ? { caCertPem: this.options.endpoint.caCertPem } : {}),
       },
-    });
+    };
+  }
+
+  /** Consul's answer, or the failure it means. */
+  private settle(result: SyncFetchResult, method: string): Answer {
     if (!result.ok)
       throw this.failure(`Consul at ${this.options.endpoint.url} did not answer (${result.code}): ${result.message}`);
     if (result.status === 404 && method === 'GET') return result;
@@ -142,7 +181,7 @@ export class ConsulKvBucket implements KeyValueBucket {
     return result;
   }
 
-  private json<T>(result: SyncFetchResult & { ok: true }, key: string): T {
+  private json<T>(result: Answer, key: string): T {
     try {
       return JSON.parse(text(result.body)) as T;
     } catch {

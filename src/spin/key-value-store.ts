@@ -1,7 +1,9 @@
-// What the key-value interfaces (fermyon:spin/key-value, wasi:keyvalue) need
-// of a store, whatever backs it (Consul KV: consul-kv.ts). Every call is
-// synchronous in the guest's view; a backend that does I/O blocks the
-// calling thread the way outbound HTTP does (src/wasi/sync-fetch.ts).
+// What the key-value interfaces (fermyon:spin/key-value, wasi:keyvalue,
+// spin:key-value) need of a store, whatever backs it (Consul KV:
+// consul-kv.ts). The 0.2 interfaces' calls are synchronous in the guest's
+// view: a backend that does I/O blocks the calling thread the way outbound
+// HTTP does (src/wasi/sync-fetch.ts). The async ones (spin:key-value@3.0.0,
+// WASI 0.3) use the bucket's `async` side, which does not block.
 
 /** Why a store operation failed, in the terms the guest interfaces share. */
 export type KeyValueErrorKind = 'no-such-store' | 'access-denied' | 'other';
@@ -34,6 +36,17 @@ export interface KeyValueBucket {
   getVersioned(key: string): VersionedValue;
   /** Writes only if the key is still at `version`; false when it moved meanwhile. */
   setIfVersion(key: string, value: Uint8Array, version: bigint): boolean;
+  /** The same store for async guest calls: the same answers and errors, without blocking the thread. */
+  readonly async: AsyncKeyValueBucket;
+}
+
+/** The operations spin:key-value@3.0.0 has, as promises (rejected with KeyValueError). */
+export interface AsyncKeyValueBucket {
+  get(key: string): Promise<Uint8Array | undefined>;
+  set(key: string, value: Uint8Array): Promise<void>;
+  delete(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  keys(): Promise<string[]>;
 }
 
 /** The stores a task was granted, by label. `open` throws KeyValueError for any other label. */

@@ -1,4 +1,6 @@
-// Spin application variables (`fermyon:spin/variables@2.0.0`), answered from
+// Spin application variables (`fermyon:spin/variables@2.0.0`, and
+// `spin:variables/variables@3.0.0` of Spin 4 apps, the same with an async
+// `get`), answered from
 // the very source wasi:config/store reads: the job's `config_values` and the
 // Vault secret keys it grants (`config_keys`). A variable the job does not
 // grant does not exist (`undefined`), as in Spin for an undeclared one.
@@ -53,13 +55,14 @@ export function resolveVariable(source: ConfigSource, name: string): string | Va
 }
 
 export function variablesInterfaces(source: ConfigSource): Record<string, object> {
+  const get = (name: string): string => {
+    const value = resolveVariable(source, name);
+    if (typeof value === 'string') return value;
+    throw guestError(value);
+  };
   return {
-    'fermyon:spin/variables': {
-      get(name: string): string {
-        const value = resolveVariable(source, name);
-        if (typeof value === 'string') return value;
-        throw guestError(value);
-      },
-    },
+    'fermyon:spin/variables': { get },
+    // Async in the WIT: jco's glue awaits the promise (the config source answers at once).
+    'spin:variables/variables': { get: (name: string): Promise<string> => Promise.resolve().then(() => get(name)) },
   };
 }

@@ -114,29 +114,13 @@ export class TaskManager {
     serviceSets?.catch(() => undefined); // a start that fails before awaiting it must not leave it unhandled
     const notPooled = plugin.isolation.mode === 'pooled' ? whyNotPooled(taskConfig) : undefined;
     if (notPooled) this.event(config, `Running in a task host process of its own, not in a pool: ${notPooled}`);
-    for (const note of await checkSpinManifest(taskConfig, taskDir)) this.event(config, note);
-    const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, plugin.vault);
-    if (vault) this.event(config, describeSecrets(vault));
-    const keyValue = keyValueBackendFor(taskConfig, plugin.services.consul);
-    if (keyValue) this.event(config, describeKeyValueStores(taskConfig, keyValue));
-    this.warnInsecureConnections(config, plugin, {
-      vault: vault !== undefined,
-      services: serviceSets !== undefined || keyValue !== undefined,
-    });
+    const { vault, keyValue } = await this.taskBackends(config, taskConfig, taskDir, plugin, serviceSets !== undefined);
     const { component, digest } = await this.admittedComponent(
       this.startContext(config, taskConfig, log, telemetry, trace),
     );
     // Held until the task host (or pool) has the component open, whatever fails before.
     try {
-      // Per-start private dir (Nomad gives each start a new id), hidden from the task.
-      const stateDir = join(taskDir, 'private', 'wasm', config.id.split('/').pop() ?? 'task');
-      await mkdir(stateDir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
-        throw new DriverError(
-          'TASK_HOST_FAILED',
-          `cannot create the task's private state dir ${stateDir}: ${(err as NodeJS.ErrnoException).code ?? describeError(err)}`,
-          { cause: err },
-        );
-      });
+      const stateDir = await createStateDir(taskDir, config.id);
       const services = await serviceSets;
       const pooled = plugin.isolation.mode === 'pooled' && !notPooled;
       const launch = trace?.launch();
@@ -190,6 +174,32 @@ export class TaskManager {
     }
   }
 
+  /**
+   * The Vault secrets and key-value stores the task's host will reach (after
+   * its Spin manifest, if any, is checked against the grants), each said in an
+   * event, with a warning for a connection of the node that does not protect
+   * the task's token.
+   */
+  private async taskBackends(
+    config: TaskConfig__Output,
+    taskConfig: WasmTaskConfig,
+    taskDir: string,
+    plugin: PluginConfig,
+    usesServices: boolean,
+  ): Promise<{ vault: LaunchSpec['vault']; keyValue: LaunchSpec['keyValue'] }> {
+    for (const note of await checkSpinManifest(taskConfig, taskDir)) this.event(config, note);
+    const vault = await vaultSpecFor(taskConfig.configGrants, taskDir, config.env, plugin.vault);
+    if (vault) this.event(config, describeSecrets(vault));
+    const keyValue = keyValueBackendFor(taskConfig, plugin.services.consul);
+    if (keyValue) this.event(config, describeKeyValueStores(taskConfig, keyValue));
+    this.warnInsecureConnections(config, plugin, {
+      vault: vault !== undefined,
+      services: usesServices,
+      keyValue: keyValue !== undefined,
+    });
+    return { vault, keyValue };
+  }
+
   /** The grants within the node's ceilings, published as audit evidence before anything of the task runs. */
   private async decideGrants(
     config: TaskConfig__Output,
@@ -227,10 +237,11 @@ export class TaskManager {
   private warnInsecureConnections(
     config: TaskConfig__Output,
     plugin: PluginConfig,
-    uses: { readonly vault: boolean; readonly services: boolean },
+    uses: { readonly vault: boolean; readonly services: boolean; readonly keyValue: boolean },
   ): void {
+    const used = { vault: uses.vault, consul: uses.services || uses.keyValue, nomad: uses.services };
     for (const warning of insecureConnections(plugin)) {
-      if (warning.endpoint === 'vault' ? uses.vault : uses.services)
+      if (used[warning.endpoint])
         this.event(config, warning.message, { code: 'CONNECTION_INSECURE', endpoint: warning.endpoint });
     }
   }
@@ -485,4 +496,17 @@ function startedWhat(
   const instances =
     httpInstance === 'per-request' ? 'a fresh instance for every request' : 'one shared instance, async';
   return `WASI 0.3 wasi:http service listening on ${host}:${ready.port} (${instances})`;
+}
+
+/** The start's private dir (Nomad gives each start a new id), hidden from the task. */
+async function createStateDir(taskDir: string, taskId: string): Promise<string> {
+  const stateDir = join(taskDir, 'private', 'wasm', taskId.split('/').pop() ?? 'task');
+  await mkdir(stateDir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+    throw new DriverError(
+      'TASK_HOST_FAILED',
+      `cannot create the task's private state dir ${stateDir}: ${(err as NodeJS.ErrnoException).code ?? describeError(err)}`,
+      { cause: err },
+    );
+  });
+  return stateDir;
 }

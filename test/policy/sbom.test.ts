@@ -84,6 +84,33 @@ describe('component imports and exports, as jco componentWit reads them', () => 
   });
 });
 
+describe('the worlds of what else the driver runs, for the policy input', () => {
+  it.each([
+    ['hello-http-p3', 'http'],
+    ['command-p3', 'command'],
+  ])('WASI 0.3 %s: %s, with the imports and exports jco componentWit reads', async (name, world) => {
+    const bytes = readFileSync(join(COMPONENTS, `${name}.wasm`));
+    const ours = componentWorld(bytes, name);
+    const jco = summarizeWit(await componentWit(bytes));
+    expect(ours.imports).toEqual(jco.imports);
+    expect(ours.exports).toEqual(jco.exports);
+    expect(ours.world).toBe(world);
+  });
+
+  it.each([
+    ['wasip1-probe', 'command'],
+    ['reactor-go', 'unknown'],
+  ])('WASI preview1 module %s: %s, its core imports and exports as V8 reads them', (name, world) => {
+    const bytes = readFileSync(join(COMPONENTS, `${name}.wasm`));
+    const ours = componentWorld(bytes, name);
+    const module = new WebAssembly.Module(bytes);
+    expect(ours.imports).toEqual(WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`));
+    expect(ours.exports).toEqual(WebAssembly.Module.exports(module).map((e) => e.name));
+    expect(ours.imports).toContain('wasi_snapshot_preview1.fd_write');
+    expect(ours.world).toBe(world);
+  });
+});
+
 describe('nested units and producers, as jco metadataShow (wasm-tools) reads them', () => {
   it.each(NAMES)('%s', async (name) => {
     const bytes = readFileSync(join(COMPONENTS, `${name}.wasm`));

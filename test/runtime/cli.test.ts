@@ -69,7 +69,7 @@ describe('nomad-wasm inspect', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^kind\s+WASI preview1 module: runs as a command through the preview1 adapter$/m);
     expect(text.stdout).toMatch(/^preview1\s+\d+ functions imported: .*\bpath_open\b.*\bproc_exit\b/m);
-    expect(text.stdout).toMatch(/^world\s+wasi:cli\/run command$/m);
+    expect(text.stdout).toMatch(/^world\s+wasi:cli\/run command \(WASI 0\.2\)$/m);
     expect(text.stdout).toContain('files: only directories granted with `mount` blocks');
     const json = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'wasip1-probe.wasm')]);
     const report = JSON.parse(json.stdout) as {
@@ -99,6 +99,26 @@ describe('nomad-wasm inspect', () => {
     );
     expect(report.capabilities).toContain(
       'SQLite: not available on this driver (the component starts; those calls answer an error)',
+    );
+  });
+
+  it('describes a Spin 4 app (spin-sdk 5) as a WASI 0.3 service the driver runs, with its grants', async () => {
+    const text = await nomadWasm(['inspect', join(COMPONENTS, 'spin4-py-app.wasm')]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^world\s+wasi:http service \(WASI 0\.3\)$/m);
+    expect(text.stdout).toContain('  spin:key-value/key-value@3.0.0\n');
+    const json = await nomadWasm(['inspect', '--json', join(COMPONENTS, 'spin4-py-app.wasm')]);
+    const report = JSON.parse(json.stdout) as {
+      wasi: string;
+      grants: string[];
+      capabilities: string[];
+      unsupportedImports: string[];
+    };
+    expect(report.wasi).toBe('0.3');
+    expect(report.unsupportedImports).toEqual([]);
+    expect(report.grants).toEqual(expect.arrayContaining(['config_values', 'config_keys', 'key_value_store', 'port']));
+    expect(report.capabilities).toContain(
+      'outbound Redis: not available on this driver (the component starts; those calls answer an error)',
     );
   });
 
@@ -151,6 +171,33 @@ world root {
     expect(summary.world).toBe('unsupported');
     expect(summary.wasi).toBeUndefined();
     expect(summary.unsupportedImports).toEqual(['wasi:http/types@0.3.0-rc-2025-09-16']);
+  });
+
+  it("maps Spin 4's async interfaces alone (no fermyon:spin imports) to their grants and to not available", () => {
+    const summary = summarizeWit(`package root:component;
+
+world root {
+  import spin:variables/variables@3.0.0;
+  import spin:key-value/key-value@3.0.0;
+  import spin:redis/redis@3.0.0;
+  import spin:mqtt/mqtt@3.0.0;
+  import spin:mysql/mysql@3.0.0;
+  import spin:sqlite/sqlite@3.1.0;
+  import spin:postgres/postgres@4.2.0;
+
+  export wasi:http/handler@0.3.0;
+}
+`);
+    expect(summary.wasi).toBe('0.3');
+    expect(summary.unsupportedImports).toEqual([]);
+    expect(summary.grants).toEqual(['config_values', 'config_keys', 'key_value_store', 'port']);
+    expect(summary.capabilities).toEqual([
+      'Spin variables: only `config_values`, and the keys of Vault `secret` blocks granted with `config_keys`',
+      'key-value stores: only the labels granted with `key_value_store` blocks (Consul KV)',
+      ...['outbound Redis', 'outbound MQTT', 'outbound PostgreSQL', 'outbound MySQL', 'SQLite'].map(
+        (what) => `${what}: not available on this driver (the component starts; those calls answer an error)`,
+      ),
+    ]);
   });
 
   it('maps wasi:config/store to config_values and config_keys (Vault secrets)', () => {

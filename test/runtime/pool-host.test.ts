@@ -39,7 +39,7 @@ async function spawnPool(): Promise<Pool> {
 let nextTask = 0;
 async function taskSpec(
   component: string,
-  options: { args?: string[]; port?: number; memoryMaxMiB?: number } = {},
+  options: { args?: string[]; port?: number; memoryMaxMiB?: number; configValues?: Record<string, string> } = {},
 ): Promise<PooledLaunchSpec & { files: { stdout: string; stderr: string } }> {
   const name = `${component}-${nextTask++}`;
   const stateDir = join(dir, name);
@@ -60,6 +60,7 @@ async function taskSpec(
       outboundHttp: [],
       memoryMaxMiB: options.memoryMaxMiB ?? 64,
       httpInstance: 'shared',
+      ...(options.configValues ? { config: { values: options.configValues, secretKeys: [], secretEnv: {} } } : {}),
     },
     ...(options.port !== undefined ? { http: { host: '127.0.0.1', port: options.port } } : {}),
     logPaths: files,
@@ -145,6 +146,29 @@ describe('pool host', () => {
     expect(pool.alive).toBe(true);
     expect(pool.load).toBe(0);
   });
+
+  it('runs a Spin 4 app (spin-sdk 5, WASI 0.3) pooled: variables from config_values, stores denied, beside a 0.2 service', async () => {
+    // Without key_value_store blocks: a task with stores gets a task host of its own (pool-eligibility.ts).
+    const pool = await spawnPool();
+    const [spinPort, helloPort] = [await freePort(), await freePort()];
+    const spin = await taskSpec('spin4-py-app', {
+      port: spinPort,
+      memoryMaxMiB: 256,
+      configValues: { greeting: 'hello from the pool' },
+    });
+    await startIn(pool, spin);
+    await startIn(pool, await taskSpec('hello-http', { port: helloPort }));
+    const base = `http://127.0.0.1:${spinPort}`;
+    expect(await get(`${base}/variables/greeting`)).toEqual({ status: 200, body: 'hello from the pool' });
+    expect(await get(`${base}/kv/default/x`)).toEqual({ status: 500, body: 'Error_AccessDenied: ' });
+    expect((await get(`${base}/unavailable/mqtt`)).body).toMatch(
+      /^Error_Other: Outbound MQTT \(spin:mqtt\/mqtt\) is not available/,
+    );
+    expect(await get(`http://127.0.0.1:${helloPort}/`)).toMatchObject({ status: 200 });
+    await expect
+      .poll(() => readFile(spin.files.stderr, 'utf8'), { timeout: 5000 })
+      .toContain('key-value store "default" denied');
+  }, 240_000);
 
   it('a failed start (a WASI preview1 reactor, which cannot run as a command) fails that start only', async () => {
     const pool = await spawnPool();

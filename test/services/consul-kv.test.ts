@@ -1,10 +1,15 @@
 // Key-value stores backed by a real Consul 1.16.3 (ACLs on, default deny):
 // the Spin app (spin-sdk 3.4.1) in real task hosts reading what an operator
 // put into Consul KV, writing, listing, counting under contention, kept to
-// its prefix and its token; and the store itself (dist/spin/consul-kv.js)
-// over TLS. The guest's calls are synchronous; each goes through the sync
-// fetch worker like outbound HTTP.
+// its prefix and its token; the Spin 4 app (spin-sdk 5.0.0, WASI 0.3) doing
+// the same through the async spin:key-value@3.0.0 in both http_instance
+// modes; and the store itself (dist/spin/consul-kv.js) over TLS. The Spin 3
+// app's calls are synchronous, each through the sync fetch worker like
+// outbound HTTP; the Spin 4 app's are async and sent from the task host's
+// thread.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +39,7 @@ beforeAll(async () => {
   await putKv(consul, 'apps/cart/default/greeting', 'hello from Consul KV');
   await putKv(consul, 'apps/other/secret', 'not for the cart');
   await prepareComponent(join(COMPONENTS, 'spin-py-app.wasm'), join(hosts.dir(), 'cache'));
+  await prepareComponent(join(COMPONENTS, 'spin4-py-app.wasm'), join(hosts.dir(), 'cache'));
 }, 240_000);
 
 afterAll(async () => {
@@ -50,10 +56,15 @@ async function putKv(agent: ConsulAgent, key: string, value: string): Promise<vo
   expect(await response.text()).toBe('true');
 }
 
-async function serve(backend: KeyValueBackend, stores: KeyValueStoreGrant[] = [STORE]) {
+async function serve(
+  backend: KeyValueBackend,
+  stores: KeyValueStoreGrant[] = [STORE],
+  component = 'spin-py-app',
+  httpInstance: 'shared' | 'per-request' = 'shared',
+) {
   const served = await hosts.serve({
-    component: 'spin-py-app',
-    grants: { memoryMaxMiB: 256, keyValueStores: stores },
+    component,
+    grants: { memoryMaxMiB: 256, keyValueStores: stores, httpInstance },
     keyValue: backend,
   });
   let stderr = '';
@@ -121,6 +132,104 @@ describe('a Spin app with key_value_store "default" on Consul KV', () => {
   }, 120_000);
 });
 
+for (const mode of ['shared', 'per-request'] as const) {
+  describe(`a Spin 4 app (spin-sdk 5.0.0) with key_value_store "default" on Consul KV, http_instance = "${mode}"`, () => {
+    let app: Awaited<ReturnType<typeof serve>>;
+    const store: KeyValueStoreGrant = { label: 'default', consulPrefix: `apps/cart/spin4-${mode}` };
+    beforeAll(async () => {
+      await putKv(consul, `apps/cart/spin4-${mode}/greeting`, 'hello from Consul KV to Spin 4');
+      app = await serve({ consul: { url: consul.url }, nodeToken: appToken }, [store], 'spin4-py-app', mode);
+    }, 120_000);
+
+    it('reads what was put into Consul through spin:key-value@3.0.0', async () => {
+      expect(await app.call('GET', '/kv/default/greeting')).toEqual({
+        status: 200,
+        body: 'hello from Consul KV to Spin 4',
+      });
+      expect(await app.call('GET', '/kv/default/missing')).toEqual({ status: 404, body: 'no such key' });
+    });
+
+    it('writes, lists (a stream of keys), checks and deletes keys under the store prefix only', async () => {
+      expect(await app.call('PUT', '/kv/default/cart%2F7', 'three pears')).toEqual({ status: 200, body: 'stored' });
+      expect(await consul.api<{ Value: string }[]>('GET', `/v1/kv/apps/cart/spin4-${mode}/cart/7`)).toMatchObject([
+        { Value: Buffer.from('three pears').toString('base64') },
+      ]);
+      expect(await app.call('GET', '/kv-keys/default')).toEqual({ status: 200, body: 'cart/7\ngreeting' });
+      expect(await app.call('GET', '/kv-exists/default/cart%2F7')).toEqual({ status: 200, body: 'true' });
+      expect(await app.call('DELETE', '/kv/default/cart%2F7')).toEqual({ status: 200, body: 'deleted' });
+      expect(await app.call('GET', '/kv-exists/default/cart%2F7')).toEqual({ status: 200, body: 'false' });
+      expect(await consul.api<unknown>('GET', `/v1/kv/apps/cart/spin4-${mode}/cart/7`).catch(String)).toMatch(/404/);
+    });
+
+    it('cannot leave its prefix: keys with .. are refused', async () => {
+      expect(await app.call('GET', '/kv/default/..%2F..%2Fother%2Fsecret')).toEqual({
+        status: 500,
+        body: 'Error_Other: key "../../other/secret" is not allowed: a key may not start or end with "/", or hold "//", "." or ".." segments',
+      });
+    });
+
+    it('denies a label the job does not grant, saying how to grant it', async () => {
+      expect(await app.call('GET', '/kv/sessions/x')).toEqual({ status: 500, body: 'Error_AccessDenied: ' });
+      await expect
+        .poll(() => app.stderr(), { timeout: 5000 })
+        .toContain('key-value store "sessions" denied: not granted to this task (granted: default)');
+    });
+
+    it('answers 20 concurrent reads, each with the value', async () => {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => app.call('GET', '/kv/default/greeting')));
+      expect(answers.map((answer) => answer.body)).toEqual(Array(20).fill('hello from Consul KV to Spin 4'));
+    }, 120_000);
+  });
+}
+
+describe('a Spin 4 app while its store call is out', () => {
+  it('answers other requests: the async call does not block the task host', async () => {
+    // A fake, named as such: a Consul that holds its answer until told (a real
+    // one cannot be made to stall one request). With a blocking call, as the
+    // Spin 3 interfaces make, "/" could not answer until it was released.
+    const held: ServerResponse[] = [];
+    const stalled = createServer((_request, response) => held.push(response));
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const { port } = stalled.address() as AddressInfo;
+    try {
+      const app = await serve({ consul: { url: `http://127.0.0.1:${port}` } }, [STORE], 'spin4-py-app');
+      const read = app.call('GET', '/kv/default/greeting');
+      await expect.poll(() => held.length, { timeout: 30_000 }).toBe(1);
+      expect(await app.call('GET', '/')).toEqual({ status: 200, body: 'hello from a Spin 4 app in Python' });
+      held[0]?.end(JSON.stringify([{ Value: Buffer.from('released').toString('base64'), ModifyIndex: 7 }]));
+      expect(await read).toEqual({ status: 200, body: 'released' });
+      app.host.kill('SIGTERM');
+    } finally {
+      for (const response of held) response.destroy();
+      stalled.close();
+    }
+  }, 120_000);
+});
+
+describe("the store's token, to a Spin 4 app", () => {
+  it('a read-only token reads, and a write fails with the policy the token needs', async () => {
+    const app = await serve({ consul: { url: consul.url }, nodeToken: readOnlyToken }, [STORE], 'spin4-py-app');
+    expect((await app.call('GET', '/kv/default/greeting')).body).toBe('hello from Consul KV');
+    const write = await app.call('PUT', '/kv/default/x', 'y');
+    expect(write.status).toBe(500);
+    expect(write.body).toMatch(
+      /^Error_Other: key-value store "default": Consul at http:\/\/127\.0\.0\.1:\d+ refused the store's token \(403: Permission denied.*\); it needs key_prefix "apps\/cart\/default\/" \{ policy = "write" \}$/,
+    );
+    app.host.kill('SIGTERM');
+  }, 120_000);
+
+  it('an unreachable Consul is an error of that call, not of the task', async () => {
+    const app = await serve({ consul: { url: 'http://127.0.0.1:9' }, nodeToken: appToken }, [STORE], 'spin4-py-app');
+    const read = await app.call('GET', '/kv/default/greeting');
+    expect(read.status).toBe(500);
+    expect(read.body).toMatch(
+      /^Error_Other: key-value store "default": Consul at http:\/\/127\.0\.0\.1:9 did not answer \(connection-refused\)/,
+    );
+    expect((await app.call('GET', '/')).status).toBe(200);
+    app.host.kill('SIGTERM');
+  }, 120_000);
+});
+
 describe("the store's token", () => {
   it('a read-only token reads, and a write fails with the policy the token needs', async () => {
     const app = await serve({ consul: { url: consul.url }, nodeToken: readOnlyToken });
@@ -170,6 +279,9 @@ describe('Consul over TLS (the node consul block: https address, ca_cert)', () =
         });
       const trusted = store(await readFile(tls.caFile, 'utf8'));
       expect(Buffer.from(trusted.get('k') ?? []).toString()).toBe('over tls');
+      // The async side (spin:key-value@3.0.0) connects the same way.
+      expect(Buffer.from((await trusted.async.get('k')) ?? []).toString()).toBe('over tls');
+      await expect(store().async.get('k')).rejects.toThrow(/did not answer \(TLS-certificate-error\)/);
       trusted.set('written', Buffer.from('back'));
       expect(await agent.api<{ Value: string }[]>('GET', '/v1/kv/apps/tls/written')).toMatchObject([
         { Value: Buffer.from('back').toString('base64') },

@@ -163,7 +163,7 @@ describe('bad inputs fail the start clearly and cache nothing', () => {
     expect(junkErr.code).toBe('COMPONENT_INVALID');
     expect(junkErr.message).toMatch(/not WebAssembly/);
     // Only the module is kept: the junk left nothing.
-    expect(await h.cachedBlobs()).toEqual([pulled.record.digest]);
+    expect(await h.cachedBlobs()).toEqual([digestOf(core)]);
   });
 });
 

@@ -84,6 +84,7 @@ describe('the evidence page', () => {
         mounts: [],
         allow_http: ['<b>h</b>'],
         allow_services: [],
+        key_value_stores: [{ label: '<i>kv</i>', consul_prefix: 'apps/kv' }],
         secrets: [],
         config_keys: [],
         config_values: [],
@@ -106,6 +107,8 @@ describe('the evidence page', () => {
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<img');
     expect(html).not.toContain('<b>h</b>');
+    expect(html).not.toContain('<i>kv</i>');
+    expect(html).toContain('apps/kv/');
     expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
   });
 });

@@ -2,7 +2,7 @@
 // input's grant shape (the previous version, for drift; `nomad-wasm
 // evidence`). The fixture is what Nomad 1.6.3 itself makes of
 // fixtures/nomad-1.6.3-job-with-secrets.nomad.hcl (`nomad job run -output`):
-// labelled blocks arrive as [{"db": [{…}]}], maps as a list of maps.
+// labelled blocks (secret, key_value_store) arrive as [{"db": [{…}]}], maps as a list of maps.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compareGrants } from '../../src/policy/input-document.js';
@@ -25,6 +25,7 @@ describe("a job version's wasm task from Nomad's API", () => {
         mounts: [{ source: 'local/x', destination: '/x', readonly: true }],
         allow_http: [],
         allow_services: [],
+        key_value_stores: [{ label: 'default', consul_prefix: 'apps/s/default' }],
         secrets: [
           { name: 'db', path: 'database/creds/app', field: null },
           { name: 'api', path: 'kv/data/app', field: 'k' },
@@ -51,9 +52,15 @@ describe("a job version's wasm task from Nomad's API", () => {
   it('drift lists what was added and removed per grant', () => {
     const before = wasmTaskOf({ ...job, Version: 0 }, 'g', 't', () => 'process')?.grants;
     if (!before) throw new Error('fixture has no wasm task');
-    const after = { ...before, allow_http: ['api.example.com'], env: [], memory_max_mb: 512 };
+    const after = {
+      ...before,
+      allow_http: ['api.example.com'],
+      env: [],
+      memory_max_mb: 512,
+      key_value_stores: [...before.key_value_stores, { label: 'cache', consul_prefix: 'apps/s/cache' }],
+    };
     expect(compareGrants(before, after)).toEqual({
-      added: { allow_http: ['api.example.com'], memory_max_mb: ['512'] },
+      added: { allow_http: ['api.example.com'], memory_max_mb: ['512'], key_value_stores: ['cache=apps/s/cache'] },
       removed: { env: ['A'] },
     });
   });

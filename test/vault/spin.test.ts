@@ -1,4 +1,4 @@
-// A Spin app (spin-sdk 3.4.1) with its secrets in Vault and its key-value
+// A Spin app (spin-sdk 3.4.1, and a Spin 4 one: spin-sdk 5.0.0) with its secrets in Vault and its key-value
 // store in Consul, through the real task host: a Spin variable read from a
 // Vault KV secret, and a key-value store whose Consul token comes from
 // Vault's Consul secrets engine (a token the job scopes: its Vault role's
@@ -45,6 +45,7 @@ beforeAll(async () => {
   await vault.api('POST', 'consul/roles/cart', { consul_policies: ['cart-kv'], ttl: '60s', max_ttl: '10m' });
   await writePolicy(vault, 'cart', taskPolicy(['kv/data/app', 'consul/creds/cart']));
   await prepareComponent(join(COMPONENTS, 'spin-py-app.wasm'), join(dir, 'cache'));
+  await prepareComponent(join(COMPONENTS, 'spin4-py-app.wasm'), join(dir, 'cache'));
 }, 300_000);
 
 afterAll(async () => {
@@ -64,36 +65,43 @@ async function vaultSpec(secrets: SecretSpec[]): Promise<VaultTaskSpec> {
 }
 
 describe('a Spin app with Vault secrets and a Consul KV store', () => {
-  it('reads a variable from Vault and a key from Consul KV with a Vault-issued token it never sees', async () => {
-    const before = await vaultIssuedTokens();
-    const port = await freePort();
-    const host = launchHost({
-      component: 'spin-py-app',
-      dir,
-      grants: {
-        memoryMaxMiB: 256,
-        config: { values: { greeting: 'hello' }, secretKeys: ['api_token'], secretEnv: {} },
-        keyValueStores: [{ label: 'default', consulPrefix: 'apps/cart/default', tokenSecret: 'consul' }],
-      },
-      vault: await vaultSpec([API_TOKEN, CONSUL]),
-      keyValue: { consul: { url: consul.url } }, // no node token: the store's token comes from Vault
-      http: { host: '127.0.0.1', port },
-    });
-    hosts.push(host);
-    await host.ready();
-    expect(await httpGet(port, '/variables/api_token')).toEqual({ status: 200, body: 'key-from-vault' });
-    expect(await httpGet(port, '/kv/default/greeting')).toEqual({ status: 200, body: 'hello from Consul KV' });
-    const issued = (await vaultIssuedTokens()).filter((token) => !before.includes(token));
-    expect(issued).toHaveLength(1);
-    // The token is a credential of the driver: no variable, no config key, no env.
-    expect((await httpGet(port, '/variables/consul')).body).toMatch(/^Error_Undefined: no variable "consul"/);
-    expect(await httpGet(port, '/config/consul')).toEqual({ status: 404, body: 'none' });
-    // Stopped: the lease goes back to Vault, which deletes the token in Consul.
-    host.child.kill('SIGTERM');
-    await host.exited;
-    expect(host.eventsWith('revoked')[0]?.message).toBe('Revoked 1 Vault lease at stop (secrets: consul)');
-    expect(await vaultIssuedTokens()).toEqual(before);
-  }, 120_000);
+  // spin-py-app: spin-sdk 3.4.1 (WASI 0.2, fermyon:spin@2.0.0); spin4-py-app: spin-sdk 5.0.0 (WASI 0.3, async spin:*@3.0.0).
+  it.each(['spin-py-app', 'spin4-py-app'])(
+    '%s reads a variable from Vault and a key from Consul KV with a Vault-issued token it never sees',
+    async (component) => {
+      const before = await vaultIssuedTokens();
+      const port = await freePort();
+      const host = launchHost({
+        component,
+        dir,
+        grants: {
+          memoryMaxMiB: 256,
+          config: { values: { greeting: 'hello' }, secretKeys: ['api_token'], secretEnv: {} },
+          keyValueStores: [{ label: 'default', consulPrefix: 'apps/cart/default', tokenSecret: 'consul' }],
+        },
+        vault: await vaultSpec([API_TOKEN, CONSUL]),
+        keyValue: { consul: { url: consul.url } }, // no node token: the store's token comes from Vault
+        http: { host: '127.0.0.1', port },
+      });
+      hosts.push(host);
+      await host.ready();
+      expect(await httpGet(port, '/variables/api_token')).toEqual({ status: 200, body: 'key-from-vault' });
+      expect(await httpGet(port, '/kv/default/greeting')).toEqual({ status: 200, body: 'hello from Consul KV' });
+      const issued = (await vaultIssuedTokens()).filter((token) => !before.includes(token));
+      expect(issued).toHaveLength(1);
+      // The token is a credential of the driver: no variable, no config key, no env.
+      expect((await httpGet(port, '/variables/consul')).body).toMatch(/^Error_Undefined: no variable "consul"/);
+      // (wasi:config/store: a route of the Spin 3 app only.)
+      if (component === 'spin-py-app')
+        expect(await httpGet(port, '/config/consul')).toEqual({ status: 404, body: 'none' });
+      // Stopped: the lease goes back to Vault, which deletes the token in Consul.
+      host.child.kill('SIGTERM');
+      await host.exited;
+      expect(host.eventsWith('revoked')[0]?.message).toBe('Revoked 1 Vault lease at stop (secrets: consul)');
+      expect(await vaultIssuedTokens()).toEqual(before);
+    },
+    120_000,
+  );
 
   it('fails the start, before the component runs, when the token secret lacks the field', async () => {
     const host = launchHost({
