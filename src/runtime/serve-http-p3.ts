@@ -158,14 +158,8 @@ function traceRequest(
   port: number,
 ): RequestTelemetry {
   const traced = telemetry.request(req, port);
-  let ended = false;
-  const end = (error?: string): void => {
-    if (ended) return;
-    ended = true;
-    traced.end(res.statusCode, error);
-  };
-  res.once('finish', () => end());
-  res.once('close', () => end(res.writableFinished ? undefined : 'connection_closed'));
+  // A response emits 'close' after 'finish', or alone when the connection went first: one listener.
+  res.on('close', () => traced.end(res.statusCode, res.writableFinished ? undefined : 'connection_closed'));
   return traced;
 }
 

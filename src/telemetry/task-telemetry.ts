@@ -36,7 +36,8 @@ import type { SamplerSettings } from './settings.js';
 import * as sc from './semconv.js';
 import { describeError } from '../errors.js';
 import { contextOfTraceparent, extractContext, traceHeaders } from './trace-context.js';
-import { RequestHistogram, type HotPathMetrics } from './request-histogram.js';
+import { RequestHistogram, type HistogramSeries, type HotPathMetrics } from './request-histogram.js';
+import { randomHex, UnsampledSpan } from './unsampled-span.js';
 
 const SCOPE = 'nomad-driver-wasm';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
@@ -86,6 +87,8 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   private readonly activeAttributes: Attributes;
   /** Requests in flight (`http.server.active_requests`, read when metrics are collected). */
   private active = 0;
+  /** The request-duration series of answered requests, by method and status. */
+  private readonly seriesByMethod = new Map<string, Map<number, HistogramSeries>>();
   /** The span the guest is running in (a request's guest call, a command's run), while it runs. */
   private currentSpan: Span | undefined;
   private readonly guestSpans = new ActiveGuestSpans();
@@ -118,55 +121,57 @@ export class TaskTelemetry implements TaskTelemetryHooks {
   }
 
   request(req: IncomingMessage, port: number): RequestTelemetry {
-    const started = performance.now();
     const method = KNOWN_METHODS.has(req.method ?? '') ? (req.method as string) : '_OTHER';
     this.active++;
-    const span = this.serverSpan(req, method, port);
-    return {
-      guestCall: (call) => this.inGuestCall(span, call),
-      reset: () => this.childSpan(span, sc.SPAN_RESET),
-      end: (status, error) => {
-        const seconds = (performance.now() - started) / 1000;
-        this.active--;
-        const errorType = error ?? (status >= 500 ? String(status) : undefined);
-        this.metrics?.serverDuration.record(
-          `${method} ${status} ${errorType ?? ''}`,
-          () => ({
-            ...this.points,
-            [sc.ATTR_HTTP_REQUEST_METHOD]: method,
-            [sc.ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
-            [sc.ATTR_URL_SCHEME]: 'http',
-            ...(errorType ? { [sc.ATTR_ERROR_TYPE]: errorType } : {}),
-          }),
-          seconds,
-        );
-        if (!span) return;
-        span.setAttribute(sc.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-        if (errorType) {
-          span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
-          span.setStatus({ code: SpanStatusCode.ERROR });
-        }
-        span.end();
-      },
-    };
+    // One object per request, its methods on the prototype: a sampled-out request allocates
+    // this and (lazily) its ids, nothing else.
+    return new ServedRequest(this, method, performance.now(), this.serverSpan(req, method, port));
+  }
+
+  /** A request is answered: the duration histogram, the in-flight count, and its span when sampled. */
+  requestEnded(request: ServedRequest, status: number, error: string | undefined): void {
+    const seconds = (performance.now() - request.started) / 1000;
+    this.active--;
+    const errorType = error ?? (status >= 500 ? String(status) : undefined);
+    if (this.metrics) this.durationSeries(request.method, status, errorType).record(seconds);
+    const span = request.span;
+    if (!span?.isRecording()) return;
+    span.setAttribute(sc.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    if (errorType) {
+      span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  }
+
+  /** The duration series of a method and status (cached by both: no key is built per request). */
+  private durationSeries(method: string, status: number, errorType: string | undefined): HistogramSeries {
+    const histogram = (this.metrics as Instruments).serverDuration;
+    const attributes = (): Attributes => ({
+      ...this.points,
+      [sc.ATTR_HTTP_REQUEST_METHOD]: method,
+      [sc.ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+      [sc.ATTR_URL_SCHEME]: 'http',
+      ...(errorType ? { [sc.ATTR_ERROR_TYPE]: errorType } : {}),
+    });
+    if (errorType !== undefined) return histogram.series(`${method} ${status} ${errorType}`, attributes);
+    let byStatus = this.seriesByMethod.get(method);
+    if (!byStatus) this.seriesByMethod.set(method, (byStatus = new Map<number, HistogramSeries>()));
+    let series = byStatus.get(status);
+    if (!series) byStatus.set(status, (series = histogram.series(`${method} ${status} `, attributes)));
+    return series;
   }
 
   /**
-   * The request's server span when it is sampled; when it is not, only its
-   * context (no SDK span: the sampling decision is all a sampled-out request
-   * costs), which outbound calls still propagate as not sampled.
+   * The request's server span when it is sampled; when it is not, a span
+   * that records nothing and makes its ids only if asked (a guest reading
+   * its context, an outbound call propagating it as not sampled).
    */
   private serverSpan(req: IncomingMessage, method: string, port: number): Span | undefined {
     if (!this.decidedTracer) return undefined;
     const parent =
       req.headers['traceparent'] === undefined ? undefined : trace.getSpanContext(extractContext(req.headers));
-    if (!this.sampleRequest(parent)) {
-      return trace.wrapSpanContext(
-        parent
-          ? { traceId: parent.traceId, spanId: parent.spanId, traceFlags: TraceFlags.NONE, isRemote: true }
-          : { traceId: randomHex(32), spanId: randomHex(16), traceFlags: TraceFlags.NONE },
-      );
-    }
+    if (!this.sampleRequest(parent)) return new UnsampledSpan(parent);
     const span = this.decidedTracer.startSpan(
       method,
       { kind: SpanKind.SERVER },
@@ -210,7 +215,7 @@ export class TaskTelemetry implements TaskTelemetryHooks {
     return { span: undefined, propagate };
   }
 
-  private inGuestCall<T>(server: Span | undefined, call: () => T): T {
+  inGuestCall<T>(server: Span | undefined, call: () => T): T {
     const span = server?.isRecording()
       ? (this.decidedTracer?.startSpan(
           sc.SPAN_GUEST_CALL,
@@ -232,7 +237,7 @@ export class TaskTelemetry implements TaskTelemetryHooks {
     }
   }
 
-  private childSpan(parent: Span | undefined, name: string): () => void {
+  childSpan(parent: Span | undefined, name: string): () => void {
     if (!parent?.isRecording() || !this.decidedTracer) return noop;
     const span = this.decidedTracer.startSpan(name, { kind: SpanKind.INTERNAL }, trace.setSpan(ROOT_CONTEXT, parent));
     return () => span.end();
@@ -464,13 +469,31 @@ export class TaskTelemetry implements TaskTelemetryHooks {
 
 function noop(): void {}
 
-const HEX = '0123456789abcdef';
+/** One request's telemetry (RequestTelemetry), ended once: on `finish`, or on `close` when the connection went first. */
+class ServedRequest implements RequestTelemetry {
+  private ended = false;
 
-/** A random id of `digits` hex digits, never all zeros (an invalid W3C id); ids of unsampled requests only. */
-function randomHex(digits: number): string {
-  let out = '';
-  for (let i = 0; i < digits; i++) out += HEX[(Math.random() * 16) | 0];
-  return /^0+$/.test(out) ? `${out.slice(0, -1)}1` : out;
+  constructor(
+    private readonly task: TaskTelemetry,
+    readonly method: string,
+    readonly started: number,
+    /** The server span: recording when sampled, an UnsampledSpan when not, none when traces are off. */
+    readonly span: Span | undefined,
+  ) {}
+
+  guestCall<T>(call: () => T): T {
+    return this.task.inGuestCall(this.span, call);
+  }
+
+  reset(): () => void {
+    return this.task.childSpan(this.span, sc.SPAN_RESET);
+  }
+
+  end(status: number, error?: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.task.requestEnded(this, status, error);
+  }
 }
 
 function requestAttributes(req: IncomingMessage, method: string, port: number): Attributes {

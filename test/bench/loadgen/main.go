@@ -1,7 +1,9 @@
 // loadgen: a closed-loop HTTP load generator for `npm run bench`.
 // N connections each send requests back to back for a duration (GET, or
-// POST with a fixed random body of -body bytes); prints one JSON line:
-// requests, errors, req/s, p50 and p99 latency (ms).
+// POST with a fixed random body of -body bytes), or until -n requests were
+// sent in all (a fixed amount of work, for counting what a server spends
+// per request); prints one JSON line: requests, errors, req/s, p50 and p99
+// latency (ms).
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +26,7 @@ func main() {
 	conns := flag.Int("c", 10, "concurrent connections")
 	duration := flag.Duration("d", 5*time.Second, "duration")
 	bodyBytes := flag.Int("body", 0, "POST a random body of this many bytes (0: GET)")
+	total := flag.Int64("n", 0, "stop after this many requests in all (0: run for -d)")
 	flag.Parse()
 	body := make([]byte, *bodyBytes)
 	if _, err := rand.Read(body); err != nil {
@@ -37,6 +41,13 @@ func main() {
 	var latencies []time.Duration
 	errors := 0
 	var wg sync.WaitGroup
+	var sent atomic.Int64
+	more := func() bool {
+		if *total > 0 {
+			return sent.Add(1) <= *total
+		}
+		return time.Now().Before(deadline)
+	}
 	start := time.Now()
 	for i := 0; i < *conns; i++ {
 		wg.Add(1)
@@ -44,7 +55,7 @@ func main() {
 			defer wg.Done()
 			local := make([]time.Duration, 0, 1<<16)
 			failed := 0
-			for time.Now().Before(deadline) {
+			for more() {
 				t := time.Now()
 				var resp *http.Response
 				var err error
