@@ -123,12 +123,16 @@ describe('task recovery on a real Nomad agent', () => {
     // The signal RPC makes Nomad start a new plugin, which recovers the task
     // and re-opens its control channel; the event may be sent before that
     // and waits in the task host.
-    await context()
-      .agent.api.signal(http.alloc.ID, 't', 'SIGHUP')
-      .catch(async () => {
-        await sleep(2_000);
+    // Until Nomad has a new plugin it answers "plugin is shut down": asked again until it has one (a loaded machine takes seconds).
+    for (let attempt = 1; ; attempt++) {
+      try {
         await context().agent.api.signal(http.alloc.ID, 't', 'SIGHUP');
-      });
+        break;
+      } catch (err) {
+        if (attempt >= 30) throw err;
+        await sleep(2_000);
+      }
+    }
     expect(await context().agent.api.waitForTaskEvent(http.jobId, 't', /instance replaced/)).toBe(
       'Component instance replaced (SIGHUP)',
     );
