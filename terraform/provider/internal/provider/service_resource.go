@@ -85,6 +85,12 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 					"field":   schema.StringAttribute{Optional: true, Description: "Take one field of the secret's data: the secret is then the single key <name>. Without it every field is a key <name>.<field>."},
 					"version": schema.Int64Attribute{Optional: true, Description: "KV v2 version to read (?version=N); a pinned version is never re-read.", Validators: []validator.Int64{int64validator.AtLeast(1)}},
 				}}},
+			"key_value_stores": schema.MapNestedAttribute{Optional: true, Description: "Spin key-value stores on Consul KV, by label (the label a Spin app opens, e.g. \"default\"): the task config's key_value_store \"<label>\" { consul_prefix, token_secret } blocks. Deny by default: a store not listed cannot be opened. The store's keys live under consul_prefix/ in the Consul the node's plugin consul block names, read and written with the node's Consul token unless token_secret names a key of secrets.",
+				Validators: []validator.Map{mapKeysMatch(storeLabel, "must be a store label: letters, digits, \".\", \"_\" and \"-\"")},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"consul_prefix": schema.StringAttribute{Required: true, Description: "Consul KV prefix holding the store's keys, e.g. apps/cart/default; stores may not overlap.", Validators: []validator.String{consulPrefixValidator{}}},
+					"token_secret":  schema.StringAttribute{Optional: true, Description: "A key of secrets (<name> for a secret with field, else <name>.<field>) holding the Consul token for this store, e.g. from Vault's Consul secrets engine. The driver uses it and never shows it to the component, so config_keys and secret_env may not grant it too."},
+				}}},
 			"config_keys":   stringList("Secret keys wasi:config/store returns to the component: <name> (a secret with field), <name>.<field>, or <name>.* (every field). Deny by default: a key not listed does not exist for the component."),
 			"config_values": schema.MapAttribute{Optional: true, ElementType: types.StringType, Description: "Plain, non-secret values the component reads through wasi:config/store."},
 			"secret_env": schema.MapAttribute{Optional: true, ElementType: types.StringType, Description: "Environment variable -> secret key, filled when an instance starts (use config_keys for values that rotate).",
@@ -165,6 +171,19 @@ func validateServiceSecrets(ctx context.Context, req resource.ValidateConfigRequ
 		if diags := secretsValue.ElementsAs(ctx, &g.secrets, false); diags.HasError() {
 			return
 		}
+	}
+	var storesValue types.Map
+	if diags := req.Config.GetAttribute(ctx, path.Root("key_value_stores"), &storesValue); diags.HasError() {
+		return
+	}
+	if !storesValue.IsUnknown() {
+		g.keyValueStoresKnown = true
+		if !storesValue.IsNull() {
+			if diags := storesValue.ElementsAs(ctx, &g.keyValueStores, false); diags.HasError() {
+				return
+			}
+		}
+		validateStorePrefixesApart(g.keyValueStores, &resp.Diagnostics)
 	}
 	for _, read := range []struct {
 		at     string
