@@ -126,9 +126,12 @@ func validateStorePrefixesApart(stores map[string]keyValueStoreModel, diags diag
 
 // validateTokenSecrets: each token_secret is one key of a declared secret,
 // counts as a use of it, and is never granted to the component as well
-// (the driver's tokenKeys in secret-config.ts). It returns the secrets used.
-func validateTokenSecrets(g secretGrants, diags diagnosticsAppender) map[string]bool {
-	used := map[string]bool{}
+// (the driver's tokenKeys in secret-config.ts). It returns the secrets used,
+// and whether a token_secret named no declared secret (a typo, most likely
+// of the secret it meant: one error for one mistake, not also "never
+// granted" with a hint to hand the token to the component).
+func validateTokenSecrets(g secretGrants, diags diagnosticsAppender) (used map[string]bool, unresolved bool) {
+	used = map[string]bool{}
 	for _, label := range sortedKeys(g.keyValueStores) {
 		key := g.keyValueStores[label].TokenSecret
 		if key.IsNull() || key.IsUnknown() {
@@ -140,11 +143,12 @@ func validateTokenSecrets(g secretGrants, diags diagnosticsAppender) map[string]
 			attributeError(diags, at, "Invalid token secret", problem)
 		}
 		used[name] = true
+		unresolved = unresolved || name == ""
 		if shownBy := grantOfKey(g, key.ValueString()); shownBy != "" {
 			attributeError(diags, at, "Consul token granted to the component", fmt.Sprintf("%q is a credential the driver uses, and %s would hand it to the component too; remove it there", key.ValueString(), shownBy))
 		}
 	}
-	return used
+	return used, unresolved
 }
 
 // grantOfKey: which config_keys entry or secret_env variable hands key to

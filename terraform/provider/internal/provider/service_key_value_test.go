@@ -221,10 +221,21 @@ func TestTokenSecretMustNameADeclaredSecretKey(t *testing.T) {
 		"secrets": consulSecret, "vault_policies": policies,
 		"key_value_stores": storesValue(map[string][2]interface{}{"default": {"apps/cart/default", "consl"}}),
 	})
-	for _, want := range []string{`key_value_stores["default"].token_secret: "consl" names no declared secret (secrets: consul)`} {
-		if !strings.Contains(undeclared, want) {
-			t.Errorf("undeclared token secret: %q lacks %q", undeclared, want)
-		}
+	if want := `key_value_stores["default"].token_secret: "consl" names no declared secret (secrets: consul)`; !strings.Contains(undeclared, want) {
+		t.Errorf("undeclared token secret: %q lacks %q", undeclared, want)
+	}
+	if strings.Contains(undeclared, "never granted") {
+		t.Errorf("a token_secret typo also reported the secret it meant as never granted: %q", undeclared)
+	}
+
+	// A secret nothing uses is still reported when the stores' tokens are sound.
+	unused := validate(t, map[string]tftypes.Value{
+		"secrets":          secretsValue(map[string][2]interface{}{"consul": {"consul/creds/cart", "token"}, "other": {"kv/data/x", "v"}}),
+		"vault_policies":   policies,
+		"key_value_stores": storesValue(map[string][2]interface{}{"default": {"apps/cart/default", "consul"}}),
+	})
+	if !strings.Contains(unused, `secrets["other"]: neither config_keys nor secret_env uses secret "other"`) || strings.Contains(unused, `secrets["consul"]`) {
+		t.Errorf("secret never granted beside a store token: %q", unused)
 	}
 
 	noSecrets := validate(t, map[string]tftypes.Value{

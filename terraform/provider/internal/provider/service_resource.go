@@ -247,7 +247,10 @@ func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.submit(ctx, &plan, nil, &resp.Diagnostics)
+	if !r.submit(ctx, &plan, nil, &resp.Diagnostics) {
+		// Nomad refused the job (or it was never sent): nothing was created, so no state; the error says why.
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -258,31 +261,36 @@ func (r *serviceResource) Update(ctx context.Context, req resource.UpdateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.submit(ctx, &plan, &state, &resp.Diagnostics)
+	if !r.submit(ctx, &plan, &state, &resp.Diagnostics) {
+		// Nomad kept the last job it accepted: so does the state, and the next plan shows the change again.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// submit registers the job and waits for its deployment. On a failed
-// deployment the resource is still saved (the job exists), with the error.
-func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel, diags diagnosticsAppender) {
+// submit registers the job and waits for its deployment; false when the
+// job was not registered. On a failed deployment the resource is still
+// saved (the job exists), with the error.
+func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel, diags diagnosticsAppender) bool {
 	if r.clients == nil {
 		diags.AddError("Provider not configured", "the nomadwasm provider has no Nomad client")
-		return
+		return false
 	}
 	job, err := buildServiceJob(plan)
 	if err != nil {
 		diags.AddError("Invalid service", err.Error())
-		return
+		return false
 	}
 	namespace := plan.Namespace.ValueString()
 	if _, _, err := r.clients.nomad.Jobs().Register(job, (&api.WriteOptions{Namespace: namespace}).WithContext(ctx)); err != nil {
 		diags.AddError("Nomad refused the job", fmt.Sprintf("registering job %q in namespace %q: %v", plan.Name.ValueString(), namespace, err))
-		return
+		return false
 	}
 	current, _, err := r.clients.nomad.Jobs().Info(plan.Name.ValueString(), (&api.QueryOptions{Namespace: namespace}).WithContext(ctx))
 	if err != nil {
 		diags.AddError("Cannot read the job back", err.Error())
-		return
+		return true
 	}
 	plan.ID = types.StringValue(plan.Name.ValueString() + "@" + namespace)
 	plan.JobVersion = types.Int64Value(int64(deref(current.Version, 0)))
@@ -297,13 +305,13 @@ func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel,
 	}
 	sameVersion := prior != nil && prior.JobVersion.ValueInt64() == plan.JobVersion.ValueInt64()
 	if !plan.WaitForDeployment.ValueBool() || sameVersion {
-		return
+		return true
 	}
 	timeout, err := time.ParseDuration(plan.DeploymentTimeout.ValueString())
 	if err != nil {
 		// The schema's validator refuses such a value at plan; this is a state written by something else.
 		diags.AddAttributeError(path.Root("deployment_timeout"), "Invalid deployment_timeout", err.Error())
-		return
+		return true
 	}
 	deployment, err := waitForDeployment(ctx, r.clients.nomad, namespace, plan.Name.ValueString(), uint64(plan.JobVersion.ValueInt64()), timeout)
 	if deployment != nil {
@@ -313,6 +321,7 @@ func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel,
 	if err != nil {
 		diags.AddError("The service did not become healthy", err.Error())
 	}
+	return true
 }
 
 func (r *serviceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -138,7 +138,7 @@ func validateSecretGrants(g secretGrants, diags diagnosticsAppender) {
 				fmt.Sprintf("%q is a URL: give the Vault API path as `vault read` takes it (database/creds/app, kv/data/app); the node's plugin vault block says where Vault is", p.ValueString()))
 		}
 	}
-	used := validateTokenSecrets(g, diags)
+	used, unresolvedToken := validateTokenSecrets(g, diags)
 	if !g.configKeys.IsUnknown() {
 		for i, e := range g.configKeys.Elements() {
 			key, ok := e.(types.String)
@@ -172,7 +172,7 @@ func validateSecretGrants(g secretGrants, diags diagnosticsAppender) {
 			used[name] = true
 		}
 	}
-	if !g.configKeys.IsUnknown() && !g.secretEnv.IsUnknown() && g.keyValueStoresKnown {
+	if !g.configKeys.IsUnknown() && !g.secretEnv.IsUnknown() && g.keyValueStoresKnown && !unresolvedToken {
 		for _, name := range sortedKeys(g.secrets) {
 			if !used[name] {
 				key := name + ".<field>"
