@@ -123,7 +123,7 @@ describe('resources', () => {
       child.on('exit', (code, signal) => r({ code, signal })),
     );
     // The guest prints once, then loops without ever returning to the host.
-    for (let i = 0; i < 1200 && !stdout.includes('spinning'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 1200 && !stdout.includes('spinning\n'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(stdout).toBe('spinning\n');
     child.kill('SIGTERM');
     // Died of that very signal: no handler ran (the guest holds the thread), no SIGKILL was needed.

@@ -7,7 +7,7 @@
 // check that could never fail would show here. The plugin itself is
 // checked as Nomad starts it, in test/conformance (hardening_test.go).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,7 +147,11 @@ describe('the checks detect what they look for', () => {
       },
     );
     const pid = child.pid ?? 0;
-    await until('node to boot', () => (signalMask(pid, 'SigCgt') !== 0n ? true : undefined));
+    // The pid is sh's until it execs node: a SIGABRT before that (before its ulimit, even) proves nothing.
+    const node = realpathSync(process.execPath);
+    await until('node to boot', () =>
+      readlinkSync(`/proc/${pid}/exe`) === node && signalMask(pid, 'SigCgt') !== 0n ? true : undefined,
+    );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     process.kill(pid, 'SIGABRT');
     await exited;
