@@ -18,6 +18,7 @@ const dir = process.argv[2] ?? '.cache/results';
 const suites: [string, Totals | undefined][] = [
   ['linters and format checks', lint(join(dir, 'lint.txt'))],
   ['licence gate (go test)', goTest(join(dir, 'go-licence-gate.log'))],
+  ['Terraform provider (go test)', goTest(join(dir, 'go-terraform-provider.log'))],
   ['unit, runtime, OCI, signatures, sources (vitest)', vitest(join(dir, 'vitest-unit.json'))],
   ['conformance (go test)', goTest(join(dir, 'go-conformance.log'))],
   ['e2e (vitest, real Nomad)', vitest(join(dir, 'vitest-e2e.json'))],

@@ -59,6 +59,10 @@ step "licence gate: every Go module and npm package we depend on is open source"
 (cd scripts/licence-gate && go test -count=1 -v ./...) 2>&1 | tee "$RESULTS/go-licence-gate.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+step "Terraform provider unit tests (go test: task config rendering, reading back, plan-time validation)"
+(cd terraform/provider && go test -count=1 -v ./...) 2>&1 | tee "$RESULTS/go-terraform-provider.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 step "install Debian packages the suites use: the OCI registry, PostgreSQL, Chromium"
 bash scripts/ensure-registry.sh || exit 1
 bash scripts/ensure-postgres.sh >/dev/null || exit 1

@@ -68,6 +68,16 @@ describe('the environment module names a misspelt attribute of `services`', () =
       `{ api = { component = "${component}", secrets = { db = { path = "database/creds/api", feild = "password" } }, config_keys = ["db"] } }`,
       'services["api"].secrets["db"] has ["feild","path"]',
     ],
+    [
+      'a key-value store',
+      `{ api = { component = "${component}", key_value_stores = { default = { consul_prefx = "apps/api" } } } }`,
+      'services["api"].key_value_stores["default"] has ["consul_prefx"]',
+    ],
+    [
+      'a key-value store prefix',
+      `{ api = { component = "${component}", key_value_stores = { default = { consul_prefix = "apps//api" } } } }`,
+      'Invalid key-value store: services["api"].key_value_stores["default"].',
+    ],
   ];
   it.each(cases)(
     '%s: plan fails with the path in the message',

@@ -261,6 +261,90 @@ resource "nomadwasm_service" "bad" {
         expect((await nomad.job('acc-bad', 'default')).status).toBe(404);
       });
 
+      it('key_value_stores: a service with Spin key-value stores reaches Nomad as the key_value_store blocks the driver decodes, reads back with no diff, and a token_secret typo fails the plan', async () => {
+        const kvDir = join(dir, '..', 'key-value');
+        cpSync(join(dir, '.terraform'), join(kvDir, '.terraform'), { recursive: true, verbatimSymlinks: true });
+        cpSync(join(dir, '.terraform.lock.hcl'), join(kvDir, '.terraform.lock.hcl'));
+        // The task need not reach Consul: the test is what Nomad stores, so no deployment wait.
+        const config = (): string => `
+terraform {
+  required_providers {
+    nomadwasm = { source = "nomad-driver-wasm.local/nomad-driver-wasm/nomadwasm" }
+  }
+}
+provider "nomadwasm" {
+  address = "${nomad.address}"
+}
+resource "nomadwasm_service" "kv" {
+  name                = "acc-kv"
+  component           = "oci://${registry.registry.host}/acc/hello@${v1.manifestDigest}"
+  wait_for_deployment = false
+  key_value_stores = {
+    default = { consul_prefix = "apps/cart/default" }
+    cache   = { consul_prefix = "/apps/cart/cache/" }
+  }
+}
+`;
+        // This agent has no Vault, which Nomad requires of a job with vault_policies: a store's
+        // token_secret is checked at plan here (and rendered in the provider's Go tests).
+        const withTokenSecret = (tokenSecret: string): string =>
+          config()
+            .replace(
+              'wait_for_deployment = false',
+              `wait_for_deployment = false
+  secrets             = { consul = { path = "consul/creds/cart", field = "token" } }
+  vault_policies      = ["cart"]`,
+            )
+            .replace(
+              '{ consul_prefix = "apps/cart/default" }',
+              `{ consul_prefix = "apps/cart/default", token_secret = "${tokenSecret}" }`,
+            );
+        try {
+          writeFileSync(join(kvDir, 'main.tf'), config());
+          await mustRun(cli, kvDir, ['apply', '-auto-approve', '-no-color']);
+          const { status, body: job } = await nomad.job('acc-kv', 'default');
+          expect(status).toBe(200);
+          // What `nomad job run` keeps of two labelled key_value_store blocks, as of secret blocks.
+          expect(job.TaskGroups[0]?.Tasks[0]?.Config.key_value_store).toEqual([
+            { cache: [{ consul_prefix: '/apps/cart/cache/' }] },
+            { default: [{ consul_prefix: 'apps/cart/default' }] },
+          ]);
+          const again = await run(cli, kvDir, ['plan', '-detailed-exitcode', '-no-color']);
+          expect(again.stdout).toContain('No changes.');
+          expect(again.code).toBe(0);
+
+          writeFileSync(join(kvDir, 'main.tf'), withTokenSecret('consul'));
+          const valid = await run(cli, kvDir, ['plan', '-no-color']);
+          expect(valid.stderr).toBe('');
+          expect(valid.stdout).toMatch(/\+ token_secret\s+= "consul"/);
+
+          // Nomad refuses vault_policies without Vault: the error is Nomad's, and the state keeps the
+          // job Nomad kept, so the next plan shows the same change again.
+          const refused = await run(cli, kvDir, ['apply', '-auto-approve', '-no-color']);
+          expect(refused.code).toBe(1);
+          expect(refused.stderr).toContain('Nomad refused the job');
+          expect(refused.stderr.replace(/\s+/g, ' ')).toContain('Vault not enabled but used in the job');
+          expect(refused.stderr).not.toContain('invalid result object');
+          const unchanged = await run(cli, kvDir, ['plan', '-no-color']);
+          expect(unchanged.stdout).toMatch(/\+ token_secret\s+= "consul"/);
+          expect((await nomad.job('acc-kv', 'default')).body.Version).toBe(0);
+
+          writeFileSync(join(kvDir, 'main.tf'), withTokenSecret('consl'));
+          const typo = await run(cli, kvDir, ['plan', '-no-color']);
+          console.log(`plan with a token_secret typo:\n${typo.stderr}`);
+          expect(typo.code).toBe(1);
+          // tofu wraps long messages: compare with whitespace folded.
+          expect(typo.stderr.replace(/\s+/g, ' ')).toContain(
+            'key_value_stores["default"].token_secret: "consl" names no declared secret (secrets: consul)',
+          );
+          expect(typo.stderr).not.toContain('Secret never granted');
+        } finally {
+          writeFileSync(join(kvDir, 'main.tf'), config());
+          await mustRun(cli, kvDir, ['destroy', '-auto-approve', '-no-color']);
+        }
+        expect((await nomad.job('acc-kv', 'default')).status).toBe(404);
+      });
+
       it('destroy: the job is purged, its tasks stopped and the namespace deleted', async () => {
         await mustRun(cli, dir, ['destroy', '-auto-approve', '-no-color', ...vars({ component: v2.tagRef })]);
         expect((await nomad.job(JOB, NAMESPACE)).status).toBe(404);

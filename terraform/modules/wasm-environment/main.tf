@@ -40,6 +40,9 @@ locals {
       secrets = try(s.secrets, null) == null ? null : {
         for k, secret in s.secrets : k => { path = secret.path, field = try(secret.field, null), version = try(secret.version, null) }
       }
+      key_value_stores = try(s.key_value_stores, null) == null ? null : {
+        for label, store in s.key_value_stores : label => { consul_prefix = store.consul_prefix, token_secret = try(store.token_secret, null) }
+      }
       config_keys    = try(s.config_keys, null)
       config_values  = try(s.config_values, null)
       secret_env     = try(s.secret_env, null)
@@ -64,6 +67,7 @@ resource "nomadwasm_service" "this" {
   memory             = each.value.memory
   http_instance      = each.value.http_instance
   secrets            = each.value.secrets
+  key_value_stores   = each.value.key_value_stores
   config_keys        = each.value.config_keys
   config_values      = each.value.config_values
   secret_env         = each.value.secret_env
@@ -125,11 +129,19 @@ locals {
   consul_services = sort(distinct([for g in local.service_grants : trimsuffix(g, ".service.consul") if !endswith(g, ".service.nomad")]))
   nomad_services  = sort(distinct([for g in local.service_grants : trimsuffix(g, ".service.nomad") if endswith(g, ".service.nomad")]))
   registered      = sort([for k, s in local.services : "${var.name}-${k}" if s.register_with == "consul"])
+  # Key-value stores without a token_secret use the plugin's Consul token (prefixes as the driver trims them).
+  node_token_kv_prefixes = sort(distinct(flatten([for s in values(local.services) : [for store in values(coalesce(s.key_value_stores, {})) : trim(store.consul_prefix, "/") if store.token_secret == null]])))
 
-  consul_policy = length(local.consul_services) == 0 ? null : join("\n", concat(
-    ["# Consul ACL policy of the wasm plugin's lookup token (plugin consul { token }): the ${var.name} Wasm services call these services by name."],
-    [for s in local.consul_services : "service \"${s}\" {\n  policy = \"read\"\n}"],
-    ["# Health answers name the nodes the instances run on.", "node_prefix \"\" {\n  policy = \"read\"\n}"],
+  consul_policy = length(local.consul_services) + length(local.node_token_kv_prefixes) == 0 ? null : join("\n", concat(
+    length(local.consul_services) == 0 ? [] : concat(
+      ["# Consul ACL policy of the wasm plugin's lookup token (plugin consul { token }): the ${var.name} Wasm services call these services by name."],
+      [for s in local.consul_services : "service \"${s}\" {\n  policy = \"read\"\n}"],
+      ["# Health answers name the nodes the instances run on.", "node_prefix \"\" {\n  policy = \"read\"\n}"],
+    ),
+    length(local.node_token_kv_prefixes) == 0 ? [] : concat(
+      ["# The ${var.name} Wasm services' key-value stores without a token_secret read and write Consul KV with the plugin's Consul token (plugin consul { token })."],
+      [for p in local.node_token_kv_prefixes : "key_prefix \"${p}/\" {\n  policy = \"write\"\n}"],
+    ),
   ))
 
   consul_registration_policy = length(local.registered) == 0 ? null : join("\n", concat(

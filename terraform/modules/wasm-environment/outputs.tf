@@ -54,7 +54,7 @@ output "vault_policy_name" {
 }
 
 output "consul_policy" {
-  description = "Consul ACL policy text (HCL) for the wasm plugin's own lookup token (the client module's wasm_consul.token): service:read on the Consul services the environment's services call by name (allow_services), node:read. Least privilege: a service not listed fails the task with SERVICE_LOOKUP_DENIED. null when no service calls a Consul service."
+  description = "Consul ACL policy text (HCL) for the wasm plugin's own lookup token (the client module's wasm_consul.token): service:read on the Consul services the environment's services call by name (allow_services), node:read, and key_prefix write on the prefixes of their key-value stores without a token_secret (those use this token). Least privilege: a service not listed fails the task with SERVICE_LOOKUP_DENIED. null when no service calls a Consul service or has such a store."
   value       = local.consul_policy
 }
 

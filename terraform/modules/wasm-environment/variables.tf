@@ -88,7 +88,7 @@ variable "datacenters" {
 }
 
 variable "services" {
-  description = "Wasm services of the environment, by name: the pinned component (oci://…@sha256:…, e.g. data.nomadwasm_component.x.pinned_reference), count (1), cpu (100), memory (64), http_instance (\"shared\"), grants = { env, pass_env, allow_http, mounts = [{ source, destination, readonly }], memory_max }, Vault secrets (secrets = { <name> = { path, field, version } }, read by the driver with a token of the environment's Vault policy) with the keys the component may read (config_keys, secret_env) and plain config_values, the services it may call by name (allow_services: \"payments\" / \"payments.service.consul\" in Consul, \"billing.service.nomad\" in Nomad), and its service registration (service_tags, check_path \"/\", register_with \"nomad\" | \"consul\"). An attribute or grant not in this list fails the plan, named."
+  description = "Wasm services of the environment, by name: the pinned component (oci://…@sha256:…, e.g. data.nomadwasm_component.x.pinned_reference), count (1), cpu (100), memory (64), http_instance (\"shared\"), grants = { env, pass_env, allow_http, mounts = [{ source, destination, readonly }], memory_max }, Vault secrets (secrets = { <name> = { path, field, version } }, read by the driver with a token of the environment's Vault policy) with the keys the component may read (config_keys, secret_env) and plain config_values, Spin key-value stores on Consul KV by label (key_value_stores = { <label> = { consul_prefix, token_secret } }: token_secret, optional, a key of secrets holding the store's Consul token; without it the plugin's Consul token, whose key_prefix rules consul_policy lists), the services it may call by name (allow_services: \"payments\" / \"payments.service.consul\" in Consul, \"billing.service.nomad\" in Nomad), and its service registration (service_tags, check_path \"/\", register_with \"nomad\" | \"consul\"). An attribute or grant not in this list fails the plan, named."
   # `any`, not an object type: converting to an object type silently drops
   # attributes the type does not declare, so a misspelt grant (`alow_http`)
   # would vanish from the plan instead of failing it. The validations below
@@ -100,8 +100,8 @@ variable "services" {
     error_message = "services must be a map of service name to an object { component = \"oci://…@sha256:…\", … }."
   }
   validation {
-    condition     = alltrue([for s in values(var.services) : length(setsubtract(try(keys(s), []), ["component", "count", "cpu", "memory", "http_instance", "grants", "secrets", "config_keys", "config_values", "secret_env", "allow_services", "service_tags", "check_path", "register_with"])) == 0])
-    error_message = "Unknown service attribute: ${join(", ", flatten([for name, s in var.services : [for a in setsubtract(try(keys(s), []), ["component", "count", "cpu", "memory", "http_instance", "grants", "secrets", "config_keys", "config_values", "secret_env", "allow_services", "service_tags", "check_path", "register_with"]) : "services[\"${name}\"].${a}"]]))}. A service takes component, count, cpu, memory, http_instance, grants, secrets, config_keys, config_values, secret_env, allow_services, service_tags, check_path, register_with."
+    condition     = alltrue([for s in values(var.services) : length(setsubtract(try(keys(s), []), ["component", "count", "cpu", "memory", "http_instance", "grants", "secrets", "key_value_stores", "config_keys", "config_values", "secret_env", "allow_services", "service_tags", "check_path", "register_with"])) == 0])
+    error_message = "Unknown service attribute: ${join(", ", flatten([for name, s in var.services : [for a in setsubtract(try(keys(s), []), ["component", "count", "cpu", "memory", "http_instance", "grants", "secrets", "key_value_stores", "config_keys", "config_values", "secret_env", "allow_services", "service_tags", "check_path", "register_with"]) : "services[\"${name}\"].${a}"]]))}. A service takes component, count, cpu, memory, http_instance, grants, secrets, key_value_stores, config_keys, config_values, secret_env, allow_services, service_tags, check_path, register_with."
   }
   validation {
     condition     = alltrue([for s in values(var.services) : length(setsubtract(try(keys(s.grants), []), ["env", "pass_env", "allow_http", "mounts", "memory_max"])) == 0])
@@ -116,6 +116,15 @@ variable "services" {
     error_message = "services[*].secrets entries are { path, field, version }: ${join(", ", flatten([for name, s in var.services : [for k, secret in(try(s.secrets, null) == null ? {} : s.secrets) : "services[\"${name}\"].secrets[\"${k}\"] has ${jsonencode(try(sort(keys(secret)), secret))}" if !(can(secret.path) && length(setsubtract(try(keys(secret), []), ["path", "field", "version"])) == 0)]]))}."
   }
   validation {
+    condition     = alltrue(flatten([for s in values(var.services) : [for store in values(try(s.key_value_stores, null) == null ? {} : s.key_value_stores) : can(tostring(store.consul_prefix)) && length(setsubtract(try(keys(store), []), ["consul_prefix", "token_secret"])) == 0]]))
+    error_message = "services[*].key_value_stores entries are { consul_prefix, token_secret }: ${join(", ", flatten([for name, s in var.services : [for label, store in(try(s.key_value_stores, null) == null ? {} : s.key_value_stores) : "services[\"${name}\"].key_value_stores[\"${label}\"] has ${jsonencode(try(sort(keys(store)), store))}" if !(can(tostring(store.consul_prefix)) && length(setsubtract(try(keys(store), []), ["consul_prefix", "token_secret"])) == 0)]]))}."
+  }
+  validation {
+    # The driver's rules (src/config/key-value-config.ts): label characters; a prefix, outer slashes trimmed, with no empty, "." or ".." segment.
+    condition     = alltrue(flatten([for s in values(var.services) : [for label, store in(try(s.key_value_stores, null) == null ? {} : s.key_value_stores) : can(regex("^[A-Za-z0-9_.-]+$", label)) && alltrue([for seg in split("/", trim(try(tostring(store.consul_prefix), ""), "/")) : !contains(["", ".", ".."], seg)])]]))
+    error_message = "Invalid key-value store: ${join(", ", flatten([for name, s in var.services : [for label, store in(try(s.key_value_stores, null) == null ? {} : s.key_value_stores) : "services[\"${name}\"].key_value_stores[\"${label}\"]" if !(can(regex("^[A-Za-z0-9_.-]+$", label)) && alltrue([for seg in split("/", trim(try(tostring(store.consul_prefix), ""), "/")) : !contains(["", ".", ".."], seg)]))]]))}. A store label holds letters, digits, \".\", \"_\" and \"-\"; consul_prefix is a Consul KV prefix such as apps/cart/default (not empty; no \"//\", \".\" or \"..\" segments)."
+  }
+  validation {
     condition     = alltrue([for s in values(var.services) : can(regex("^oci://[^@]+@sha256:[0-9a-f]{64}$", s.component))])
     error_message = "services[*].component must pin a digest: oci://registry/repository@sha256:<64 hex> (resolve tags with data.nomadwasm_component)."
   }
@@ -128,8 +137,8 @@ variable "services" {
     error_message = "services[*].allow_services entries must be \"name\" or \"name.service.consul\" (Consul) or \"name.service.nomad\" (Nomad)."
   }
   validation {
-    condition     = alltrue([for s in values(var.services) : length(try(coalesce(s.secrets, {}), {})) == 0 || length(try(coalesce(s.config_keys, []), [])) + length(try(coalesce(s.secret_env, {}), {})) > 0])
-    error_message = "services[*].secrets need config_keys (or secret_env) naming the keys the component may read: deny by default, the driver refuses a secret nothing grants."
+    condition     = alltrue([for s in values(var.services) : length(try(coalesce(s.secrets, {}), {})) == 0 || length(try(coalesce(s.config_keys, []), [])) + length(try(coalesce(s.secret_env, {}), {})) + length([for store in values(try(coalesce(s.key_value_stores, {}), {})) : store if try(store.token_secret, null) != null]) > 0])
+    error_message = "services[*].secrets need config_keys (or secret_env, or a key_value_stores token_secret) naming the keys used: deny by default, the driver refuses a secret nothing grants."
   }
 }
 

@@ -109,6 +109,73 @@ run "rejects_secrets_nothing_grants" {
   expect_failures = [var.services]
 }
 
+run "key_value_stores_reach_the_service_and_the_consul_policy" {
+  command = plan
+  variables {
+    services = {
+      cart = {
+        component = "oci://registry.internal/apps/cart@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+        secrets   = { consul = { path = "consul/creds/cart", field = "token" } }
+        key_value_stores = {
+          default = { consul_prefix = "apps/cart/default", token_secret = "consul" }
+          cache   = { consul_prefix = "/apps/cart/cache/" }
+        }
+      }
+    }
+  }
+  assert {
+    condition     = nomadwasm_service.this["cart"].key_value_stores["default"].consul_prefix == "apps/cart/default" && nomadwasm_service.this["cart"].key_value_stores["default"].token_secret == "consul" && nomadwasm_service.this["cart"].key_value_stores["cache"].token_secret == null
+    error_message = "key_value_stores reach the service with consul_prefix and token_secret"
+  }
+  assert {
+    condition     = nomadwasm_service.this["cart"].vault_policies == tolist(["prod-wasm-services"]) && strcontains(output.vault_policy, "path \"consul/creds/cart\" {")
+    error_message = "a secret used only as a store's token_secret is granted (no config_keys needed) and read with the environment's Vault policy"
+  }
+  assert {
+    condition     = strcontains(output.consul_policy, "key_prefix \"apps/cart/cache/\" {\n  policy = \"write\"\n}") && !strcontains(output.consul_policy, "apps/cart/default") && !strcontains(output.consul_policy, "service \"")
+    error_message = "the plugin's Consul token gets key_prefix write on the stores without a token_secret, and only on those"
+  }
+}
+
+run "rejects_a_misspelt_key_value_store_attribute" {
+  command = plan
+  variables {
+    services = {
+      cart = {
+        component        = "oci://registry.internal/apps/cart@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+        key_value_stores = { default = { consul_prefx = "apps/cart/default" } }
+      }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_a_store_prefix_with_dot_dot" {
+  command = plan
+  variables {
+    services = {
+      cart = {
+        component        = "oci://registry.internal/apps/cart@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+        key_value_stores = { default = { consul_prefix = "apps/../vault" } }
+      }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_a_store_label_with_a_space" {
+  command = plan
+  variables {
+    services = {
+      cart = {
+        component        = "oci://registry.internal/apps/cart@sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+        key_value_stores = { "my store" = { consul_prefix = "apps/cart" } }
+      }
+    }
+  }
+  expect_failures = [var.services]
+}
+
 run "rejects_a_malformed_service_grant" {
   command = plan
   variables {

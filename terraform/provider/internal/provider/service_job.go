@@ -66,6 +66,9 @@ func buildServiceJob(m *serviceModel) (*api.Job, error) {
 	if len(m.Secrets) > 0 {
 		config["secret"] = secretBlocks(m.Secrets)
 	}
+	if len(m.KeyValueStores) > 0 {
+		config["key_value_store"] = keyValueStoreBlocks(m.KeyValueStores)
+	}
 	if keys := stringsOf(m.ConfigKeys); len(keys) > 0 {
 		config["config_keys"] = keys
 	}
@@ -195,6 +198,9 @@ func readServiceJob(m *serviceModel, job *api.Job) error {
 	m.AllowServices = keepNullList(m.AllowServices, configStrings(config, "allow_services"))
 	if secrets := readSecretBlocks(config); secrets != nil || m.Secrets == nil || len(m.Secrets) > 0 {
 		m.Secrets = secrets // (an empty map in the configuration stays empty)
+	}
+	if stores := readKeyValueStoreBlocks(config); stores != nil || m.KeyValueStores == nil || len(m.KeyValueStores) > 0 {
+		m.KeyValueStores = stores
 	}
 	m.ConfigKeys = keepNullList(m.ConfigKeys, configStrings(config, "config_keys"))
 	m.ConfigValues = keepNullMap(m.ConfigValues, configStringMap(config, "config_values"))

@@ -8,31 +8,32 @@ import (
 // The Terraform shape of a nomadwasm_service. Nested objects are pointers
 // (nil = not set) and leaves are framework values, so null stays null.
 type serviceModel struct {
-	ID                types.String           `tfsdk:"id"`
-	Name              types.String           `tfsdk:"name"`
-	Namespace         types.String           `tfsdk:"namespace"`
-	Datacenters       types.List             `tfsdk:"datacenters"`
-	NodeClass         types.String           `tfsdk:"node_class"`
-	Count             types.Int64            `tfsdk:"instance_count"`
-	Component         types.String           `tfsdk:"component"`
-	HTTPInstance      types.String           `tfsdk:"http_instance"`
-	CPU               types.Int64            `tfsdk:"cpu"`
-	Memory            types.Int64            `tfsdk:"memory"`
-	Grants            *grantsModel           `tfsdk:"grants"`
-	Secrets           map[string]secretModel `tfsdk:"secrets"`
-	ConfigKeys        types.List             `tfsdk:"config_keys"`
-	ConfigValues      types.Map              `tfsdk:"config_values"`
-	SecretEnv         types.Map              `tfsdk:"secret_env"`
-	VaultPolicies     types.List             `tfsdk:"vault_policies"`
-	AllowServices     types.List             `tfsdk:"allow_services"`
-	Service           *serviceBlockModel     `tfsdk:"service"`
-	WaitForDeployment types.Bool             `tfsdk:"wait_for_deployment"`
-	DeploymentTimeout types.String           `tfsdk:"deployment_timeout"`
-	PurgeOnDestroy    types.Bool             `tfsdk:"purge_on_destroy"`
-	JobVersion        types.Int64            `tfsdk:"job_version"`
-	ModifyIndex       types.String           `tfsdk:"modify_index"`
-	DeploymentID      types.String           `tfsdk:"deployment_id"`
-	DeploymentStatus  types.String           `tfsdk:"deployment_status"`
+	ID                types.String                  `tfsdk:"id"`
+	Name              types.String                  `tfsdk:"name"`
+	Namespace         types.String                  `tfsdk:"namespace"`
+	Datacenters       types.List                    `tfsdk:"datacenters"`
+	NodeClass         types.String                  `tfsdk:"node_class"`
+	Count             types.Int64                   `tfsdk:"instance_count"`
+	Component         types.String                  `tfsdk:"component"`
+	HTTPInstance      types.String                  `tfsdk:"http_instance"`
+	CPU               types.Int64                   `tfsdk:"cpu"`
+	Memory            types.Int64                   `tfsdk:"memory"`
+	Grants            *grantsModel                  `tfsdk:"grants"`
+	Secrets           map[string]secretModel        `tfsdk:"secrets"`
+	KeyValueStores    map[string]keyValueStoreModel `tfsdk:"key_value_stores"`
+	ConfigKeys        types.List                    `tfsdk:"config_keys"`
+	ConfigValues      types.Map                     `tfsdk:"config_values"`
+	SecretEnv         types.Map                     `tfsdk:"secret_env"`
+	VaultPolicies     types.List                    `tfsdk:"vault_policies"`
+	AllowServices     types.List                    `tfsdk:"allow_services"`
+	Service           *serviceBlockModel            `tfsdk:"service"`
+	WaitForDeployment types.Bool                    `tfsdk:"wait_for_deployment"`
+	DeploymentTimeout types.String                  `tfsdk:"deployment_timeout"`
+	PurgeOnDestroy    types.Bool                    `tfsdk:"purge_on_destroy"`
+	JobVersion        types.Int64                   `tfsdk:"job_version"`
+	ModifyIndex       types.String                  `tfsdk:"modify_index"`
+	DeploymentID      types.String                  `tfsdk:"deployment_id"`
+	DeploymentStatus  types.String                  `tfsdk:"deployment_status"`
 }
 
 // grantsModel: what the component may use beyond stdio, clocks and

@@ -85,6 +85,12 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 					"field":   schema.StringAttribute{Optional: true, Description: "Take one field of the secret's data: the secret is then the single key <name>. Without it every field is a key <name>.<field>."},
 					"version": schema.Int64Attribute{Optional: true, Description: "KV v2 version to read (?version=N); a pinned version is never re-read.", Validators: []validator.Int64{int64validator.AtLeast(1)}},
 				}}},
+			"key_value_stores": schema.MapNestedAttribute{Optional: true, Description: "Spin key-value stores on Consul KV, by label (the label a Spin app opens, e.g. \"default\"): the task config's key_value_store \"<label>\" { consul_prefix, token_secret } blocks. Deny by default: a store not listed cannot be opened. The store's keys live under consul_prefix/ in the Consul the node's plugin consul block names, read and written with the node's Consul token unless token_secret names a key of secrets.",
+				Validators: []validator.Map{mapKeysMatch(storeLabel, "must be a store label: letters, digits, \".\", \"_\" and \"-\"")},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"consul_prefix": schema.StringAttribute{Required: true, Description: "Consul KV prefix holding the store's keys, e.g. apps/cart/default; stores may not overlap.", Validators: []validator.String{consulPrefixValidator{}}},
+					"token_secret":  schema.StringAttribute{Optional: true, Description: "A key of secrets (<name> for a secret with field, else <name>.<field>) holding the Consul token for this store, e.g. from Vault's Consul secrets engine. The driver uses it and never shows it to the component, so config_keys and secret_env may not grant it too."},
+				}}},
 			"config_keys":   stringList("Secret keys wasi:config/store returns to the component: <name> (a secret with field), <name>.<field>, or <name>.* (every field). Deny by default: a key not listed does not exist for the component."),
 			"config_values": schema.MapAttribute{Optional: true, ElementType: types.StringType, Description: "Plain, non-secret values the component reads through wasi:config/store."},
 			"secret_env": schema.MapAttribute{Optional: true, ElementType: types.StringType, Description: "Environment variable -> secret key, filled when an instance starts (use config_keys for values that rotate).",
@@ -166,6 +172,19 @@ func validateServiceSecrets(ctx context.Context, req resource.ValidateConfigRequ
 			return
 		}
 	}
+	var storesValue types.Map
+	if diags := req.Config.GetAttribute(ctx, path.Root("key_value_stores"), &storesValue); diags.HasError() {
+		return
+	}
+	if !storesValue.IsUnknown() {
+		g.keyValueStoresKnown = true
+		if !storesValue.IsNull() {
+			if diags := storesValue.ElementsAs(ctx, &g.keyValueStores, false); diags.HasError() {
+				return
+			}
+		}
+		validateStorePrefixesApart(g.keyValueStores, &resp.Diagnostics)
+	}
 	for _, read := range []struct {
 		at     string
 		target interface{}
@@ -228,7 +247,10 @@ func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.submit(ctx, &plan, nil, &resp.Diagnostics)
+	if !r.submit(ctx, &plan, nil, &resp.Diagnostics) {
+		// Nomad refused the job (or it was never sent): nothing was created, so no state; the error says why.
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -239,31 +261,36 @@ func (r *serviceResource) Update(ctx context.Context, req resource.UpdateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.submit(ctx, &plan, &state, &resp.Diagnostics)
+	if !r.submit(ctx, &plan, &state, &resp.Diagnostics) {
+		// Nomad kept the last job it accepted: so does the state, and the next plan shows the change again.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// submit registers the job and waits for its deployment. On a failed
-// deployment the resource is still saved (the job exists), with the error.
-func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel, diags diagnosticsAppender) {
+// submit registers the job and waits for its deployment; false when the
+// job was not registered. On a failed deployment the resource is still
+// saved (the job exists), with the error.
+func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel, diags diagnosticsAppender) bool {
 	if r.clients == nil {
 		diags.AddError("Provider not configured", "the nomadwasm provider has no Nomad client")
-		return
+		return false
 	}
 	job, err := buildServiceJob(plan)
 	if err != nil {
 		diags.AddError("Invalid service", err.Error())
-		return
+		return false
 	}
 	namespace := plan.Namespace.ValueString()
 	if _, _, err := r.clients.nomad.Jobs().Register(job, (&api.WriteOptions{Namespace: namespace}).WithContext(ctx)); err != nil {
 		diags.AddError("Nomad refused the job", fmt.Sprintf("registering job %q in namespace %q: %v", plan.Name.ValueString(), namespace, err))
-		return
+		return false
 	}
 	current, _, err := r.clients.nomad.Jobs().Info(plan.Name.ValueString(), (&api.QueryOptions{Namespace: namespace}).WithContext(ctx))
 	if err != nil {
 		diags.AddError("Cannot read the job back", err.Error())
-		return
+		return true
 	}
 	plan.ID = types.StringValue(plan.Name.ValueString() + "@" + namespace)
 	plan.JobVersion = types.Int64Value(int64(deref(current.Version, 0)))
@@ -278,13 +305,13 @@ func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel,
 	}
 	sameVersion := prior != nil && prior.JobVersion.ValueInt64() == plan.JobVersion.ValueInt64()
 	if !plan.WaitForDeployment.ValueBool() || sameVersion {
-		return
+		return true
 	}
 	timeout, err := time.ParseDuration(plan.DeploymentTimeout.ValueString())
 	if err != nil {
 		// The schema's validator refuses such a value at plan; this is a state written by something else.
 		diags.AddAttributeError(path.Root("deployment_timeout"), "Invalid deployment_timeout", err.Error())
-		return
+		return true
 	}
 	deployment, err := waitForDeployment(ctx, r.clients.nomad, namespace, plan.Name.ValueString(), uint64(plan.JobVersion.ValueInt64()), timeout)
 	if deployment != nil {
@@ -294,6 +321,7 @@ func (r *serviceResource) submit(ctx context.Context, plan, prior *serviceModel,
 	if err != nil {
 		diags.AddError("The service did not become healthy", err.Error())
 	}
+	return true
 }
 
 func (r *serviceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -49,12 +49,32 @@ func secretBlocks(secrets map[string]secretModel) []map[string]interface{} {
 	return blocks
 }
 
-// readSecretBlocks parses the task config's `secret` blocks back, in any of
-// the shapes Nomad keeps them (a list of maps or one map; bodies as lists
-// or maps). nil when there are none.
+// readSecretBlocks parses the task config's `secret` blocks back. nil when
+// there are none.
 func readSecretBlocks(config map[string]interface{}) map[string]secretModel {
+	out := map[string]secretModel{}
+	for name, fields := range readLabelledBlocks(config, "secret") {
+		secret := secretModel{Path: types.StringValue(fmt.Sprint(fields["path"])), Field: types.StringNull(), Version: types.Int64Null()}
+		if field, ok := fields["field"].(string); ok && field != "" {
+			secret.Field = types.StringValue(field)
+		}
+		if version, ok := asInt64(fields["version"]); ok {
+			secret.Version = types.Int64Value(version)
+		}
+		out[name] = secret
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// readLabelledBlocks reads `key "<label>" {...}` blocks of a task config
+// back, in any of the shapes Nomad keeps them (a list of maps or one map;
+// bodies as lists or maps): label -> body.
+func readLabelledBlocks(config map[string]interface{}, key string) map[string]map[string]interface{} {
 	var labelled []map[string]interface{}
-	switch raw := config["secret"].(type) {
+	switch raw := config[key].(type) {
 	case map[string]interface{}:
 		labelled = append(labelled, raw)
 	case []interface{}:
@@ -64,9 +84,9 @@ func readSecretBlocks(config map[string]interface{}) map[string]secretModel {
 			}
 		}
 	}
-	out := map[string]secretModel{}
-	for _, byName := range labelled {
-		for name, body := range byName {
+	out := map[string]map[string]interface{}{}
+	for _, byLabel := range labelled {
+		for label, body := range byLabel {
 			var fields map[string]interface{}
 			switch b := body.(type) {
 			case map[string]interface{}:
@@ -76,18 +96,8 @@ func readSecretBlocks(config map[string]interface{}) map[string]secretModel {
 					fields, _ = b[0].(map[string]interface{})
 				}
 			}
-			secret := secretModel{Path: types.StringValue(fmt.Sprint(fields["path"])), Field: types.StringNull(), Version: types.Int64Null()}
-			if field, ok := fields["field"].(string); ok && field != "" {
-				secret.Field = types.StringValue(field)
-			}
-			if version, ok := asInt64(fields["version"]); ok {
-				secret.Version = types.Int64Value(version)
-			}
-			out[name] = secret
+			out[label] = fields
 		}
-	}
-	if len(out) == 0 {
-		return nil
 	}
 	return out
 }
@@ -113,6 +123,9 @@ type secretGrants struct {
 	secretEnv     types.Map
 	vaultPolicies types.List
 	envNames      []string
+	// keyValueStores: nil while the attribute is unknown.
+	keyValueStores      map[string]keyValueStoreModel
+	keyValueStoresKnown bool
 }
 
 // validateSecretGrants applies the driver's rules for secret blocks,
@@ -125,7 +138,7 @@ func validateSecretGrants(g secretGrants, diags diagnosticsAppender) {
 				fmt.Sprintf("%q is a URL: give the Vault API path as `vault read` takes it (database/creds/app, kv/data/app); the node's plugin vault block says where Vault is", p.ValueString()))
 		}
 	}
-	used := map[string]bool{}
+	used, unresolvedToken := validateTokenSecrets(g, diags)
 	if !g.configKeys.IsUnknown() {
 		for i, e := range g.configKeys.Elements() {
 			key, ok := e.(types.String)
@@ -159,7 +172,7 @@ func validateSecretGrants(g secretGrants, diags diagnosticsAppender) {
 			used[name] = true
 		}
 	}
-	if !g.configKeys.IsUnknown() && !g.secretEnv.IsUnknown() {
+	if !g.configKeys.IsUnknown() && !g.secretEnv.IsUnknown() && g.keyValueStoresKnown && !unresolvedToken {
 		for _, name := range sortedKeys(g.secrets) {
 			if !used[name] {
 				key := name + ".<field>"
