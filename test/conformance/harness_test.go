@@ -209,6 +209,10 @@ func newTask(t testing.TB, p *pluginInstance, component string, config map[strin
 		encodeTaskConfig(t, p, cfg, config)
 	}
 	f := &taskFixture{config: cfg, stdout: newFifoReader(t, stdoutPath), stderr: newFifoReader(t, stderrPath)}
+	// Task hosts outlive their plugin by design, so a test that leaves a task
+	// running would leak its process: whatever the test did, it is destroyed
+	// at the end (an error means it was already gone, or so was the plugin).
+	t.Cleanup(func() { _ = p.driver.DestroyTask(cfg.ID, true) })
 	return f
 }
 

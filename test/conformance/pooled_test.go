@@ -32,7 +32,43 @@ func launchPooledPlugin(t testing.TB, cacheDir string) *pluginInstance {
 	p := startPlugin(t)
 	p.setConfig(t, map[string]interface{}{"cache_dir": cacheDir, "isolation": "pooled"})
 	p.cache = cacheDir
+	// Pool hosts outlive the plugin, and one that ends on its own flushes
+	// Node's compile cache into cacheDir: both must be over before the
+	// directory is removed (this cleanup runs before t.TempDir's).
+	t.Cleanup(func() { killPoolsUnder(cacheDir) })
 	return p
+}
+
+// killPoolsUnder ends every pool host working under cacheDir/pools and waits until each is gone.
+func killPoolsUnder(cacheDir string) {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && strings.HasPrefix(cwd, filepath.Join(cacheDir, "pools")+"/") {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			pids = append(pids, pid)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, pid := range pids {
+		for time.Now().Before(deadline) && running(pid) {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// running: the process exists and is not a zombie (nobody may reap a pool whose plugin is gone).
+func running(pid int) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
 }
 
 // poolOf reads the driver state of a pooled task: the pool host's pid. The

@@ -123,8 +123,13 @@ describe('resources', () => {
       child.on('exit', (code, signal) => r({ code, signal })),
     );
     // The guest prints once, then loops without ever returning to the host.
-    for (let i = 0; i < 1200 && !stdout.includes('spinning\n'); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(stdout).toBe('spinning\n');
+    try {
+      for (let i = 0; i < 1200 && !stdout.includes('spinning\n'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stdout).toBe('spinning\n');
+    } catch (err) {
+      child.kill('SIGKILL'); // a spinning guest left behind would take a core for the rest of the run
+      throw err;
+    }
     child.kill('SIGTERM');
     // Died of that very signal: no handler ran (the guest holds the thread), no SIGKILL was needed.
     expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
