@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { DriverError } from '../errors.js';
-import { listenOn, sendError } from './http-server-plumbing.js';
+import { httpService, listenOn, sendError, traceRequest, type HttpService } from './http-server-plumbing.js';
 import { Fields } from '../wasi/http-fields.js';
 import { methodFromString, type HttpErrorCode } from '../wasi/http-types.js';
 import { Request, Response, type Body, type TrailersFuture } from '../wasi-p3/http-types.js';
@@ -22,7 +22,6 @@ import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { requireJspi } from './jspi.js';
 import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { p3Instances, type P3Instances } from './p3-instances.js';
-import type { HttpService } from './serve-http.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap, guestErrorResult } from './traps.js';
 import type { RequestTelemetry, TaskTelemetryHooks } from '../telemetry/hooks.js';
@@ -72,19 +71,7 @@ export async function serveHttpP3(
     });
   });
   await listenOn(server, listen);
-  return {
-    port: listen.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-    abort: () => {
-      server.close();
-      server.closeAllConnections();
-    },
-    reload: () => instances.reload(),
-  };
+  return httpService(server, listen.port, () => instances.reload());
 }
 
 /** One request on its instance; resolves true when the guest answered it. */
@@ -149,19 +136,6 @@ async function serveOne(
 
 /** The guest's trailers future said its body failed (`err`). */
 class BodyFailed extends Error {}
-
-/** The request's server span and metrics, ended when the response is done or the connection gone. */
-function traceRequest(
-  telemetry: TaskTelemetryHooks,
-  req: IncomingMessage,
-  res: ServerResponse,
-  port: number,
-): RequestTelemetry {
-  const traced = telemetry.request(req, port);
-  // A response emits 'close' after 'finish', or alone when the connection went first: one listener.
-  res.on('close', () => traced.end(res.statusCode, res.writableFinished ? undefined : 'connection_closed'));
-  return traced;
-}
 
 function incomingRequest(req: IncomingMessage): Request {
   const pairs: [string, string][] = [];

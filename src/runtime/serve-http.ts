@@ -18,7 +18,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { DriverError } from '../errors.js';
-import { listenOn, sendError } from './http-server-plumbing.js';
+import { httpService, listenOn, sendError, traceRequest, type HttpService } from './http-server-plumbing.js';
 import { Fields } from '../wasi/http-fields.js';
 import {
   IncomingRequest,
@@ -40,19 +40,13 @@ import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap } from './traps.js';
 import type { RequestTelemetry, TaskTelemetryHooks } from '../telemetry/hooks.js';
 
+/** Where task and pool hosts have always found it. */
+export type { HttpService };
+
 // Not `import { createServer } from 'node:http'`: the ESM facade of node:http
 // reads every export, and its lazy fetch/WebSocket getters load undici
 // (~35 ms of each service's start here); require() reads none of them.
 const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
-
-export interface HttpService {
-  readonly port: number;
-  close(): Promise<void>;
-  /** Closes at once, cutting in-flight requests (a pooled task killed: nothing else may run for it). */
-  abort(): void;
-  /** Swaps in a fresh instance (SIGHUP); in-flight requests finish on the old one. */
-  reload(): Promise<void>;
-}
 
 interface IncomingHandler {
   handle(request: IncomingRequest, responseOut: ResponseOutparam): void;
@@ -143,32 +137,7 @@ export async function serveHttp(
     );
   });
   await listenOn(server, listen);
-  return {
-    port: listen.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-    abort: () => {
-      server.close();
-      server.closeAllConnections();
-    },
-    reload: () => instances.reload(),
-  };
-}
-
-/** The request's server span and metrics, ended when the response is done or the connection gone. */
-function traceRequest(
-  telemetry: TaskTelemetryHooks,
-  req: IncomingMessage,
-  res: ServerResponse,
-  port: number,
-): RequestTelemetry {
-  const traced = telemetry.request(req, port);
-  // A response emits 'close' after 'finish', or alone when the connection went first: one listener.
-  res.on('close', () => traced.end(res.statusCode, res.writableFinished ? undefined : 'connection_closed'));
-  return traced;
+  return httpService(server, listen.port, () => instances.reload());
 }
 
 function handlerIn(exports: Record<string, unknown>): IncomingHandler {
