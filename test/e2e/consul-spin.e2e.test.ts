@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enableKv, setUpNomadServerAccess, taskPolicy, writeKv, writePolicy } from '../vault/support/vault-setup.ts';
+import { enableKv, nomadAgentVaultBlock, taskPolicy, writeKv, writePolicy } from '../vault/support/vault-setup.ts';
 import { VaultServer } from '../vault/support/vault-server.ts';
 import { ConsulAgent, consulBinary } from '../support/consul-agent.ts';
 import { isDead, isRunning, taskState } from './support/alloc-state.ts';
@@ -42,15 +42,8 @@ beforeAll(async () => {
 }, 300_000);
 
 const context = useE2e(async () => {
-  const serverToken = await setUpNomadServerAccess(vault);
   return {
-    extraConfig: `
-vault {
-  enabled          = true
-  address          = "${vault.address}"
-  token            = "${serverToken}"
-  create_from_role = "nomad-cluster"
-}`,
+    extraConfig: await nomadAgentVaultBlock(vault),
     wasmPluginConfig: `
     vault {
       address = "${vault.address}"

@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enableKv, setUpNomadServerAccess, taskPolicy, writeKv, writePolicy } from '../vault/support/vault-setup.ts';
+import { enableKv, nomadAgentVaultBlock, taskPolicy, writeKv, writePolicy } from '../vault/support/vault-setup.ts';
 import { VaultServer } from '../vault/support/vault-server.ts';
 import { isDead, taskState } from './support/alloc-state.ts';
 import type { Allocation } from './support/nomad-api.ts';
@@ -33,15 +33,8 @@ beforeAll(async () => {
 }, 300_000);
 
 const context = useE2e(async () => {
-  const serverToken = await setUpNomadServerAccess(vault);
   return {
-    extraConfig: `
-vault {
-  enabled          = true
-  address          = "${vault.address}"
-  token            = "${serverToken}"
-  create_from_role = "nomad-cluster"
-}`,
+    extraConfig: await nomadAgentVaultBlock(vault),
     wasmPluginConfig: `
     vault {
       address = "${vault.address}"

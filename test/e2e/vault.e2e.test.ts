@@ -18,7 +18,7 @@ import { Postgres } from '../vault/support/postgres.ts';
 import {
   enableDatabase,
   enableKv,
-  setUpNomadServerAccess,
+  nomadAgentVaultBlock,
   taskPolicy,
   writeKv,
   writePolicy,
@@ -51,15 +51,8 @@ beforeAll(async () => {
 }, 300_000);
 
 const context = useE2e(async () => {
-  const serverToken = await setUpNomadServerAccess(vault);
   return {
-    extraConfig: `
-vault {
-  enabled          = true
-  address          = "${vault.address}"
-  token            = "${serverToken}"
-  create_from_role = "nomad-cluster"
-}`,
+    extraConfig: await nomadAgentVaultBlock(vault),
     wasmPluginConfig: `
     vault {
       address         = "${vault.address}"

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsulAgent } from '../support/consul-agent.ts';
 import { freePort } from '../support/ports.ts';
 import { Postgres } from '../vault/support/postgres.ts';
-import { enableDatabase, enableKv, liveLeases, setUpNomadServerAccess, writeKv } from '../vault/support/vault-setup.ts';
+import { enableDatabase, enableKv, liveLeases, nomadAgentVaultBlock, writeKv } from '../vault/support/vault-setup.ts';
 import { VaultServer } from '../vault/support/vault-server.ts';
 import { allocationHttpPort, NomadHttp, type Job } from './support/nomad-http.ts';
 import { NomadServer } from './support/nomad-server.ts';
@@ -76,14 +76,13 @@ beforeAll(async () => {
   await enableKv(vault);
   await writeKv(vault, 'dev/api', { api_key: KV_API_KEY });
   await enableDatabase(vault, postgres, [{ name: 'app', ttlSec: 8, maxTtlSec: 3600 }]);
-  const serverToken = await setUpNomadServerAccess(vault);
   // Until the environment's policy texts are known (from its plan), the
   // driver's token may read nothing and the agent's only register itself.
   await consulPolicy('wasm-driver', 'service_prefix "" { policy = "deny" }', DRIVER_CONSUL_TOKEN);
   await consulPolicy('nomad-agent', AGENT_BASE_RULES, AGENT_CONSUL_TOKEN);
 
   server = await NomadServer.start({
-    extraConfig: `vault {\n  enabled          = true\n  address          = "${vault.address}"\n  token            = "${serverToken}"\n  create_from_role = "nomad-cluster"\n}`,
+    extraConfig: await nomadAgentVaultBlock(vault),
   });
   nomad = new NomadHttp(server.address);
   events.start();

@@ -114,3 +114,15 @@ export async function liveLeases(vault: VaultServer, role: string): Promise<stri
     (key) => `database/creds/${role}/${key}`,
   );
 }
+
+/** The Nomad agent's `vault` block for that integration, with the servers' token set up in Vault. */
+export async function nomadAgentVaultBlock(vault: VaultServer): Promise<string> {
+  const serverToken = await setUpNomadServerAccess(vault);
+  return `
+vault {
+  enabled          = true
+  address          = "${vault.address}"
+  token            = "${serverToken}"
+  create_from_role = "nomad-cluster"
+}`;
+}
