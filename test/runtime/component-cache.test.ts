@@ -77,6 +77,9 @@ describe('prepareComponent', () => {
       glueLiftMemo: true,
     });
     expect(glueNotice(service, true)).toBeUndefined(); // 0.3 glue is not told off for lacking the 0.2 rewrites
+    expect(glueNotice({ ...service, glueLiftMemo: false }, false)).toContain(
+      'was not rewritten by glue-lift-memo (lift and lower builders are made on every call)',
+    );
     const command = await prepareComponent(join(COMPONENTS, 'command-p3.wasm'), cacheDir);
     expect(command).toMatchObject({ world: 'command', wasi: '0.3', p3Imports: true });
     const older = await prepareComponent(join(COMPONENTS, 'hello-http.wasm'), cacheDir);
