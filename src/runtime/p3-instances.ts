@@ -18,12 +18,13 @@
 //   share an instance.
 //
 // Either way a trap is noticed even after handle() has returned (a guest
-// trapping while it writes its body): the lease's `trapped` settles, and a
+// trapping while it writes its body): the lease's `trapped` signal fires, and a
 // shared instance is replaced at once.
 import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import { instantiateComponent, type InstantiateOptions } from './instantiate.js';
 import type { InstantiationReason } from '../telemetry/hooks.js';
+import { TrapSignal } from './trap-signal.js';
 
 /** Told when an instance is being made and why; the result is called when it is ready or failed (telemetry). */
 export type OnInstantiate = (reason: InstantiationReason) => (error?: unknown) => void;
@@ -35,10 +36,10 @@ export interface HandlerP3 {
 export interface P3Lease {
   readonly handler: HandlerP3;
   /**
-   * Settles with the error when the instance traps, also after handle()
-   * returned (a guest writing its body): whoever waits on the guest stops.
+   * The instance's trap, also after handle() returned (a guest writing its
+   * body): `race(work)` rejects with it, so whoever waits on the guest stops.
    */
-  readonly trapped: Promise<unknown>;
+  readonly trapped: TrapSignal;
   /** The request is over (its response sent, or failed); `trapped`: the instance must not be used again. */
   release(outcome: { readonly trapped: boolean }): void;
 }
@@ -46,7 +47,7 @@ export interface P3Lease {
 /** An instance and its trap signal. */
 interface Instance {
   readonly handler: HandlerP3;
-  readonly trapped: Promise<unknown>;
+  readonly trapped: TrapSignal;
 }
 
 export interface P3Instances {
@@ -68,15 +69,14 @@ export async function p3Instances(
   onInstantiate?: OnInstantiate,
 ): Promise<P3Instances> {
   const fresh = async (reason: InstantiationReason, onTrap?: () => void): Promise<Instance> => {
-    let trap!: (err: unknown) => void;
-    const trapped = new Promise<unknown>((resolve) => (trap = resolve));
+    const trapped = new TrapSignal();
     const made = onInstantiate?.(reason);
     let exports: Record<string, unknown>;
     try {
       exports = await instantiateComponent(component, imports, {
         ...options,
         onTrap: (err) => {
-          trap(err);
+          trapped.fire(err);
           onTrap?.();
         },
       });
