@@ -26,7 +26,7 @@ import {
 import { hasVirtualMemoryLimit } from './virtual-memory-size.js';
 
 /** Bump when the layout or transpile options change. */
-const CACHE_FORMAT = 9;
+const CACHE_FORMAT = 10;
 const CACHE_KEY = `jco${JCO_VERSION}-f${CACHE_FORMAT}`;
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';
@@ -49,6 +49,8 @@ export interface PreparedComponent {
   readonly glueStateHooks: boolean;
   /** WASI 0.3: the glue's async runtime wakes instead of polling and reports traps (glue-async-runtime.ts). */
   readonly glueAsyncRuntime: boolean;
+  /** WASI 0.3: the glue lets go of what each request left behind (glue-async-leaks.ts): a shared instance serves on. */
+  readonly glueAsyncLeaks: boolean;
   /** WASI 0.3: the glue makes its lift and lower builders once, and debug arguments only when on (glue-lift-memo.ts). */
   readonly glueLiftMemo: boolean;
   /** Why a glue rewrite was not applied (jco version, a glue shape it does not know). */
@@ -70,6 +72,7 @@ interface Manifest {
   readonly glueSyncCalls: boolean;
   readonly glueStateHooks: boolean;
   readonly glueAsyncRuntime: boolean;
+  readonly glueAsyncLeaks: boolean;
   readonly glueLiftMemo: boolean;
   readonly glueNotes: string[];
   readonly adaptedFrom?: typeof ADAPTED_FROM_PREVIEW1;
@@ -141,6 +144,7 @@ function prepared(cacheDir: string, manifest: Manifest): PreparedComponent {
     glueSyncCalls: manifest.glueSyncCalls,
     glueStateHooks: manifest.glueStateHooks,
     glueAsyncRuntime: manifest.glueAsyncRuntime,
+    glueAsyncLeaks: manifest.glueAsyncLeaks,
     glueLiftMemo: manifest.glueLiftMemo,
     glueNotes: manifest.glueNotes,
     ...(manifest.adaptedFrom ? { adaptedFrom: manifest.adaptedFrom } : {}),
@@ -213,6 +217,7 @@ async function transpileInto(
     glueSyncCalls: glue.syncCalls,
     glueStateHooks: glue.stateHooks,
     glueAsyncRuntime: glue.asyncRuntime,
+    glueAsyncLeaks: glue.asyncLeaks,
     glueLiftMemo: glue.liftMemo,
     glueNotes: glue.notes,
     ...(adapted ? { adaptedFrom: ADAPTED_FROM_PREVIEW1 } : {}),
@@ -244,6 +249,7 @@ interface RewrittenGlue {
   readonly syncCalls: boolean;
   readonly stateHooks: boolean;
   readonly asyncRuntime: boolean;
+  readonly asyncLeaks: boolean;
   readonly liftMemo: boolean;
   readonly notes: string[];
 }
@@ -268,6 +274,7 @@ async function rewriteGlue(original: string): Promise<RewrittenGlue> {
     syncCalls: 'glue' in syncCalls,
     stateHooks: 'glue' in stateHooks,
     asyncRuntime: false,
+    asyncLeaks: false,
     liftMemo: false,
     notes,
   };
@@ -280,8 +287,9 @@ async function rewriteGlue(original: string): Promise<RewrittenGlue> {
  * (p3-instances.ts says why).
  */
 async function rewriteAsyncGlue(original: string): Promise<RewrittenGlue> {
-  const [{ rewriteAsyncRuntime }, { memoizeLiftBuilders }] = await Promise.all([
+  const [{ rewriteAsyncRuntime }, { rewriteAsyncLeaks }, { memoizeLiftBuilders }] = await Promise.all([
     import('./glue-async-runtime.js'),
+    import('./glue-async-leaks.js'),
     import('./glue-lift-memo.js'),
   ]);
   const notes: string[] = [];
@@ -292,6 +300,9 @@ async function rewriteAsyncGlue(original: string): Promise<RewrittenGlue> {
     notes.push(
       `jco's async runtime polls on timers and does not report traps after a response: ${runtime.unavailable}`,
     );
+  const leaks = rewriteAsyncLeaks(text);
+  if ('glue' in leaks) text = leaks.glue;
+  else notes.push(`a shared instance keeps what every request left and is replaced often: ${leaks.unavailable}`);
   const memo = memoizeLiftBuilders(text);
   if ('glue' in memo) text = memo.glue;
   else notes.push(`lift and lower builders are made on every call: ${memo.unavailable}`);
@@ -300,6 +311,7 @@ async function rewriteAsyncGlue(original: string): Promise<RewrittenGlue> {
     syncCalls: false,
     stateHooks: false,
     asyncRuntime: 'glue' in runtime,
+    asyncLeaks: 'glue' in leaks,
     liftMemo: 'glue' in memo,
     notes,
   };

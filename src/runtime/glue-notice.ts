@@ -29,6 +29,7 @@ function missingSync(component: PreparedComponent, perRequestHttp: boolean): str
 function missingAsync(component: PreparedComponent): string[] {
   return [
     ...(component.glueAsyncRuntime ? [] : ['glue-async-runtime (waiting tasks poll on timers)']),
+    ...(component.glueAsyncLeaks ? [] : ['glue-async-leaks (a shared instance is replaced every 500 requests)']),
     ...(component.glueLiftMemo ? [] : ['glue-lift-memo (lift and lower builders are made on every call)']),
   ];
 }

@@ -74,6 +74,7 @@ describe('prepareComponent', () => {
       wasi: '0.3',
       p3Imports: true,
       glueAsyncRuntime: true,
+      glueAsyncLeaks: true,
       glueLiftMemo: true,
     });
     expect(glueNotice(service, true)).toBeUndefined(); // 0.3 glue is not told off for lacking the 0.2 rewrites
@@ -88,6 +89,7 @@ describe('prepareComponent', () => {
       wasi: '0.2',
       p3Imports: false,
       glueAsyncRuntime: false,
+      glueAsyncLeaks: false,
       glueLiftMemo: false,
     });
   });
