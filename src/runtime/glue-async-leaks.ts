@@ -26,13 +26,10 @@
 //
 // Like glue-async-runtime.ts, this is written against jco 1.35.0's text
 // and applies completely or not at all.
-import { JCO_VERSION } from './jco-info.js';
 import { ASYNC_RUNTIME_JCO_VERSION } from './glue-async-runtime.js';
+import { applyGluePatches, atInstantiateStart, type GluePatch } from './glue-text-patches.js';
 
 export type AsyncLeaksResult = { readonly glue: string } | { readonly unavailable: string };
-
-const INSTANTIATE_HEAD =
-  'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate) {\n';
 
 const HELPERS = `  // nomad-driver-wasm (glue-async-leaks): weak global tables, and ends the host is done with let go.
   const _nomadTableGone = new WeakMap();
@@ -51,15 +48,7 @@ const HELPERS = `  // nomad-driver-wasm (glue-async-leaks): weak global tables, 
   }
 `;
 
-interface Patch {
-  readonly what: string;
-  readonly find: string | RegExp;
-  readonly replace: string;
-  /** How many times it must match: a number, 'some' (at least once) or 'any' (none is fine too). */
-  readonly times: number | 'some' | 'any';
-}
-
-const PATCHES: readonly Patch[] = [
+const PATCHES: readonly GluePatch[] = [
   {
     what: 'the copy-buffer registry',
     find: `    if (instanceBuffers.has(nextBufID)) {
@@ -130,22 +119,9 @@ function leftover(glue: string): string | undefined {
 }
 
 export function rewriteAsyncLeaks(glue: string): AsyncLeaksResult {
-  if (JCO_VERSION !== ASYNC_RUNTIME_JCO_VERSION)
-    return { unavailable: `written for jco ${ASYNC_RUNTIME_JCO_VERSION}, this is jco ${JCO_VERSION}` };
-  if (!glue.includes(INSTANTIATE_HEAD))
-    return { unavailable: 'no instantiate() in the glue (not jco async instantiation output)' };
-  let out = glue;
-  for (const patch of PATCHES) {
-    const count =
-      typeof patch.find === 'string' ? out.split(patch.find).length - 1 : (out.match(patch.find) ?? []).length;
-    const ok = patch.times === 'any' || (patch.times === 'some' ? count > 0 : count === patch.times);
-    if (!ok) return { unavailable: `${patch.what}: found ${count} times, expected ${patch.times}` };
-    out =
-      typeof patch.find === 'string'
-        ? out.replaceAll(patch.find, patch.replace)
-        : out.replace(patch.find, patch.replace);
-  }
-  const left = leftover(out);
+  const patched = applyGluePatches(glue, ASYNC_RUNTIME_JCO_VERSION, PATCHES);
+  if (!('glue' in patched)) return patched;
+  const left = leftover(patched.glue);
   if (left !== undefined) return { unavailable: `${left} is left` };
-  return { glue: out.replace(INSTANTIATE_HEAD, INSTANTIATE_HEAD + HELPERS) };
+  return { glue: atInstantiateStart(patched.glue, HELPERS) };
 }

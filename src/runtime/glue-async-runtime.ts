@@ -22,7 +22,7 @@
 //
 // Like the 0.2 rewrites (glue-sync-calls.ts), this is written against jco
 // 1.35.0's exact text and applies completely or not at all.
-import { JCO_VERSION } from './jco-info.js';
+import { applyGluePatches, atInstantiateStart, type GluePatch } from './glue-text-patches.js';
 
 export const ASYNC_RUNTIME_JCO_VERSION = '1.35.0';
 
@@ -33,9 +33,6 @@ export interface AsyncGlueHooks {
 }
 
 export type AsyncRuntimeResult = { readonly glue: string } | { readonly unavailable: string };
-
-const INSTANTIATE_HEAD =
-  'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate) {\n';
 
 const HOOKS = `  // nomad-driver-wasm (glue-async-runtime): wake-ups for waiting tasks and host reads, and a trap hook.
   const _nomadHooks = typeof arguments[3] === 'object' && arguments[3] !== null ? arguments[3] : {};
@@ -62,15 +59,7 @@ const HOOKS = `  // nomad-driver-wasm (glue-async-runtime): wake-ups for waiting
   }
 `;
 
-interface Patch {
-  readonly what: string;
-  readonly find: string | RegExp;
-  readonly replace: string;
-  /** How many times it must match; undefined: at least once, all replaced. */
-  readonly times?: number;
-}
-
-const PATCHES: readonly Patch[] = [
+const PATCHES: readonly GluePatch[] = [
   {
     what: 'Waitable#setPendingEvent',
     find: `          inSet: this.#waitableSet,
@@ -113,6 +102,7 @@ const PATCHES: readonly Patch[] = [
     find: /let waitInterval = setInterval\((?:async )?\(\) => \{\n\s*if \(!this\.hasPendingEvent\(\)\) \{ return; \}\n\s*clearInterval\(waitInterval\);\n\s*resolve\(\);\n\s*\}\);/g,
     replace:
       'const poll = () => { if (this.hasPendingEvent()) resolve(); else _nomadNextWake(1).then(poll); }; poll();',
+    times: 'some',
   },
   {
     what: "the driver loop's error handler",
@@ -156,22 +146,10 @@ const PATCHES: readonly Patch[] = [
 ];
 
 export function rewriteAsyncRuntime(glue: string): AsyncRuntimeResult {
-  if (JCO_VERSION !== ASYNC_RUNTIME_JCO_VERSION)
-    return { unavailable: `written for jco ${ASYNC_RUNTIME_JCO_VERSION}, this is jco ${JCO_VERSION}` };
-  if (!glue.includes(INSTANTIATE_HEAD))
-    return { unavailable: 'no instantiate() in the glue (not jco async instantiation output)' };
-  let out = glue;
-  for (const patch of PATCHES) {
-    const count =
-      typeof patch.find === 'string' ? out.split(patch.find).length - 1 : (out.match(patch.find) ?? []).length;
-    if (patch.times === undefined ? count === 0 : count !== patch.times)
-      return { unavailable: `${patch.what}: found ${count} times, expected ${patch.times ?? 'at least 1'}` };
-    out =
-      typeof patch.find === 'string'
-        ? out.replaceAll(patch.find, patch.replace)
-        : out.replace(patch.find, patch.replace);
-  }
+  const patched = applyGluePatches(glue, ASYNC_RUNTIME_JCO_VERSION, PATCHES);
+  if (!('glue' in patched)) return patched;
+  const out = patched.glue;
   // Every poll of that kind must be gone, or a blocked read still waits on its timer.
   if (out.includes('let waitInterval = setInterval(')) return { unavailable: 'a host poll of an unknown shape' };
-  return { glue: out.replace(INSTANTIATE_HEAD, INSTANTIATE_HEAD + HOOKS) };
+  return { glue: atInstantiateStart(out, HOOKS) };
 }
