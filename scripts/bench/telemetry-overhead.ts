@@ -12,8 +12,9 @@
 // once per round, the order rotated each round, a fresh task host each
 // time) and each figure is the median of the rounds with its range.
 //
-// Each task host is warmed up first: the JIT, and its first export of spans
-// and of metrics (one-time costs of the process, see warmUp).
+// Each task host is warmed up first, under load for the same time in every
+// variant: the JIT, and its first export of spans and of metrics (one-time
+// costs of the process, see warmUp).
 //
 // The OTLP endpoint is a discard sink in its own process (node:http
 // answering 200 to every export; not a real collector): this measures what
@@ -144,22 +145,33 @@ async function exportCounts(): Promise<{ traces: number; metrics: number }> {
   return { traces: counts['/v1/traces'] ?? 0, metrics: counts['/v1/metrics'] ?? 0 };
 }
 
+/** How long every task host is warmed up under load: longer than the bench's 5 s export intervals. */
+const WARM_UP_MS = 6000;
+
 /**
- * The same load for every variant (the JIT warms up alike), then, with
- * telemetry, a wait without load until the task host has exported spans and
- * metrics once: its first export loads and compiles the exporter's code
- * (node's HTTP client, the protobuf serialiser), a one-time cost of the
- * process that would otherwise land in the measured requests of a
- * sampled-out run (whose first batch waits for the 5 s schedule delay).
+ * The same warm-up for every variant: load, in chunks, for at least
+ * WARM_UP_MS and, with telemetry, until the task host has exported spans
+ * and metrics once; the measured run follows at once. Under load the whole
+ * time, because an idle task host's code goes cold: after 20 s without
+ * requests, a task host without telemetry needed ~10 s of load to come
+ * back to its CPU per request (+27 % on the runs after the pause). An
+ * earlier version of this bench sent a fixed number of requests and then
+ * waited, idle, for the first exports: the variants with telemetry paid
+ * for that pause in their measured run and "off" did not. The first export
+ * itself is a one-time cost of the process (it loads and compiles node's
+ * HTTP client and the serialiser, and deoptimises the stream code the
+ * responses share with it); the warm-up takes it, and every export after
+ * it falls in the measured runs.
  */
 async function warmUp(url: string, workload: Workload, requests: number, telemetry: boolean): Promise<void> {
   const before = await exportCounts();
-  load(url, workload, requests);
-  const deadline = Date.now() + 30_000;
-  while (telemetry && Date.now() < deadline) {
+  const started = Date.now();
+  for (;;) {
+    load(url, workload, Math.max(1, Math.round(requests / 4)));
     const now = await exportCounts();
-    if (now.traces > before.traces && now.metrics > before.metrics) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exported = !telemetry || (now.traces > before.traces && now.metrics > before.metrics);
+    const elapsed = Date.now() - started;
+    if ((exported && elapsed >= WARM_UP_MS) || elapsed > 30_000) return;
   }
 }
 
