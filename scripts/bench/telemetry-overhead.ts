@@ -25,6 +25,7 @@
 //   BENCH_TELEMETRY_WORKLOADS=hello,sha256   which workloads (default: both)
 //   BENCH_TELEMETRY_PROFILE=<dir>            the task hosts run with --cpu-prof into <dir>
 //   BENCH_BEFORE_ROOT=<a built checkout>     its task host too, as "before" rows (same rounds)
+//   BENCH_TELEMETRY_RUNS_PER_HOST=3          measured runs per task host (default 1), each a sample
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -40,6 +41,8 @@ const ROUNDS = Number(process.env['BENCH_TELEMETRY_ROUNDS'] ?? '5');
 const PROFILE_DIR = process.env['BENCH_TELEMETRY_PROFILE'];
 const LOADGEN = join(ROOT, '.cache/bin/loadgen');
 const BEFORE_ROOT = process.env['BENCH_BEFORE_ROOT'];
+/** Measured runs per task host, one after the other (each a sample): more samples for one warm-up. */
+const RUNS_PER_HOST = Number(process.env['BENCH_TELEMETRY_RUNS_PER_HOST'] ?? '1');
 
 interface Workload {
   readonly key: string;
@@ -303,11 +306,14 @@ for (let round = 0; round < ROUNDS; round++) {
         try {
           await waitForServer(url, child);
           await warmUp(url, workload, requests, variant.ratio !== undefined);
-          const cpuBefore = cpuSeconds(child.pid ?? 0);
-          const result = load(url, workload, requests);
-          const cpu = cpuSeconds(child.pid ?? 0) - cpuBefore;
-          const key = `${workload.key}/${mode}/${variant.key}`;
-          results.set(key, [...(results.get(key) ?? []), { ...result, cpuUsPerRequest: (cpu * 1e6) / requests }]);
+          // Each measured run is a sample of its own (the warm-up paid once for several).
+          for (let run = 0; run < RUNS_PER_HOST; run++) {
+            const cpuBefore = cpuSeconds(child.pid ?? 0);
+            const result = load(url, workload, requests);
+            const cpu = cpuSeconds(child.pid ?? 0) - cpuBefore;
+            const key = `${workload.key}/${mode}/${variant.key}`;
+            results.set(key, [...(results.get(key) ?? []), { ...result, cpuUsPerRequest: (cpu * 1e6) / requests }]);
+          }
         } finally {
           await stop(child);
         }
@@ -327,7 +333,7 @@ const ranged = (values: number[], digits = 0): string =>
   `${fmt(median(values), digits)} [${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}]`;
 
 console.log(
-  `\nTelemetry overhead: the task host's CPU per request over ${fmt(REQUESTS)} requests (fewer for heavier workloads), 10 connections, ${ROUNDS} interleaved rounds, median [range]; OTLP http/protobuf to a discard sink (${exports} exports received); load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after:`,
+  `\nTelemetry overhead: the task host's CPU per request over ${fmt(REQUESTS)} requests (fewer for heavier workloads), 10 connections, ${ROUNDS} interleaved rounds${RUNS_PER_HOST > 1 ? ` of ${RUNS_PER_HOST} runs per task host` : ''}, median [range]; OTLP http/protobuf to a discard sink (${exports} exports received); load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after:`,
 );
 for (const workload of WORKLOADS.filter((w) => chosen.includes(w.key))) {
   console.log(`  ${workload.label}, ${fmt(Math.round(REQUESTS * workload.share))} requests a run:`);
