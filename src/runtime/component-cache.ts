@@ -26,7 +26,7 @@ import {
 import { hasVirtualMemoryLimit } from './virtual-memory-size.js';
 
 /** Bump when the layout or transpile options change. */
-const CACHE_FORMAT = 8;
+const CACHE_FORMAT = 10;
 const CACHE_KEY = `jco${JCO_VERSION}-f${CACHE_FORMAT}`;
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';
@@ -49,6 +49,10 @@ export interface PreparedComponent {
   readonly glueStateHooks: boolean;
   /** WASI 0.3: the glue's async runtime wakes instead of polling and reports traps (glue-async-runtime.ts). */
   readonly glueAsyncRuntime: boolean;
+  /** WASI 0.3: the glue lets go of what each request left behind (glue-async-leaks.ts): a shared instance serves on. */
+  readonly glueAsyncLeaks: boolean;
+  /** WASI 0.3: the glue makes its lift and lower builders once, and debug arguments only when on (glue-lift-memo.ts). */
+  readonly glueLiftMemo: boolean;
   /** Why a glue rewrite was not applied (jco version, a glue shape it does not know). */
   readonly glueNotes: readonly string[];
   /** Set when the file was a WASI preview1 core module, adapted into a command component. */
@@ -68,6 +72,8 @@ interface Manifest {
   readonly glueSyncCalls: boolean;
   readonly glueStateHooks: boolean;
   readonly glueAsyncRuntime: boolean;
+  readonly glueAsyncLeaks: boolean;
+  readonly glueLiftMemo: boolean;
   readonly glueNotes: string[];
   readonly adaptedFrom?: typeof ADAPTED_FROM_PREVIEW1;
   readonly preview1MainModule?: string;
@@ -138,6 +144,8 @@ function prepared(cacheDir: string, manifest: Manifest): PreparedComponent {
     glueSyncCalls: manifest.glueSyncCalls,
     glueStateHooks: manifest.glueStateHooks,
     glueAsyncRuntime: manifest.glueAsyncRuntime,
+    glueAsyncLeaks: manifest.glueAsyncLeaks,
+    glueLiftMemo: manifest.glueLiftMemo,
     glueNotes: manifest.glueNotes,
     ...(manifest.adaptedFrom ? { adaptedFrom: manifest.adaptedFrom } : {}),
     ...(manifest.preview1MainModule ? { preview1MainModule: manifest.preview1MainModule } : {}),
@@ -209,6 +217,8 @@ async function transpileInto(
     glueSyncCalls: glue.syncCalls,
     glueStateHooks: glue.stateHooks,
     glueAsyncRuntime: glue.asyncRuntime,
+    glueAsyncLeaks: glue.asyncLeaks,
+    glueLiftMemo: glue.liftMemo,
     glueNotes: glue.notes,
     ...(adapted ? { adaptedFrom: ADAPTED_FROM_PREVIEW1 } : {}),
     ...(adapted?.virtualMemory ? { preview1MainModule: preview1MainModuleOf(output.files) } : {}),
@@ -239,6 +249,8 @@ interface RewrittenGlue {
   readonly syncCalls: boolean;
   readonly stateHooks: boolean;
   readonly asyncRuntime: boolean;
+  readonly asyncLeaks: boolean;
+  readonly liftMemo: boolean;
   readonly notes: string[];
 }
 
@@ -257,24 +269,51 @@ async function rewriteGlue(original: string): Promise<RewrittenGlue> {
   const stateHooks = addStateHooks(text);
   if ('glue' in stateHooks) text = stateHooks.glue;
   else notes.push(`per-request instances are built afresh: ${stateHooks.unavailable}`);
-  return { text, syncCalls: 'glue' in syncCalls, stateHooks: 'glue' in stateHooks, asyncRuntime: false, notes };
+  return {
+    text,
+    syncCalls: 'glue' in syncCalls,
+    stateHooks: 'glue' in stateHooks,
+    asyncRuntime: false,
+    asyncLeaks: false,
+    liftMemo: false,
+    notes,
+  };
 }
 
 /**
- * A WASI 0.3 component's glue gets only the async runtime's fixes: the
- * rewrites above know the glue of synchronous lifts and lowers, and its
- * per-request instances are fresh ones (p3-instances.ts says why).
+ * A WASI 0.3 component's glue gets the async runtime's fixes and the lift
+ * builders made once: the rewrites above know the glue of synchronous
+ * lifts and lowers, and its per-request instances are fresh ones
+ * (p3-instances.ts says why).
  */
 async function rewriteAsyncGlue(original: string): Promise<RewrittenGlue> {
-  const { rewriteAsyncRuntime } = await import('./glue-async-runtime.js');
-  const rewritten = rewriteAsyncRuntime(original);
-  const base = { syncCalls: false, stateHooks: false };
-  if ('glue' in rewritten) return { ...base, text: rewritten.glue, asyncRuntime: true, notes: [] };
+  const [{ rewriteAsyncRuntime }, { rewriteAsyncLeaks }, { memoizeLiftBuilders }] = await Promise.all([
+    import('./glue-async-runtime.js'),
+    import('./glue-async-leaks.js'),
+    import('./glue-lift-memo.js'),
+  ]);
+  const notes: string[] = [];
+  let text = original;
+  const runtime = rewriteAsyncRuntime(text);
+  if ('glue' in runtime) text = runtime.glue;
+  else
+    notes.push(
+      `jco's async runtime polls on timers and does not report traps after a response: ${runtime.unavailable}`,
+    );
+  const leaks = rewriteAsyncLeaks(text);
+  if ('glue' in leaks) text = leaks.glue;
+  else notes.push(`a shared instance keeps what every request left and is replaced often: ${leaks.unavailable}`);
+  const memo = memoizeLiftBuilders(text);
+  if ('glue' in memo) text = memo.glue;
+  else notes.push(`lift and lower builders are made on every call: ${memo.unavailable}`);
   return {
-    ...base,
-    text: original,
-    asyncRuntime: false,
-    notes: [`jco's async runtime polls on timers and does not report traps after a response: ${rewritten.unavailable}`],
+    text,
+    syncCalls: false,
+    stateHooks: false,
+    asyncRuntime: 'glue' in runtime,
+    asyncLeaks: 'glue' in leaks,
+    liftMemo: 'glue' in memo,
+    notes,
   };
 }
 

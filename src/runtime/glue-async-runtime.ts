@@ -17,7 +17,8 @@
 // 3. The task registry. jco removes a finished task from its per-component
 //    list only when it is the last one; with concurrent requests they finish
 //    out of order, the list grows by every request, and each host call scans
-//    it. A finished task is now removed wherever it is.
+//    it. A finished task is now removed wherever it is (and its entry in
+//    the stacks of current task ids, which grew by one per request).
 //
 // Like the 0.2 rewrites (glue-sync-calls.ts), this is written against jco
 // 1.35.0's exact text and applies completely or not at all.
@@ -140,9 +141,14 @@ const PATCHES: readonly Patch[] = [
         return;
       }`,
     replace: `      if (last.id !== taskID) {
-        // Finished out of order (concurrent tasks): removed where it is.
+        // Finished out of order (concurrent tasks): removed where it is, with its entry in the id stacks.
         const at = tasks.findIndex((meta) => meta.id === taskID);
         if (at >= 0) tasks.splice(at, 1);
+        const idAt = ASYNC_CURRENT_TASK_IDS.lastIndexOf(taskID);
+        if (idAt >= 0) {
+          ASYNC_CURRENT_TASK_IDS.splice(idAt, 1);
+          ASYNC_CURRENT_COMPONENT_IDXS.splice(idAt, 1);
+        }
         return;
       }`,
     times: 1,

@@ -4,12 +4,15 @@
 // response body has been sent, not just until handle() returns.
 //
 // - shared: one instance serves every request, concurrently. A trap
-//   replaces it. jco 1.35's async runtime keeps state of every request it
-//   ever ran (its global stream and future tables are never emptied), so a
-//   shared instance is also replaced after RECYCLE_AFTER requests: new
+//   replaces it. It is also replaced after a number of requests: new
 //   requests go to a fresh instance while the old one finishes those in
-//   flight. State a guest keeps in a shared 0.3 instance lives for that
-//   many requests, not for the life of the task.
+//   flight. jco 1.35's async runtime as generated keeps ~14 KB of every
+//   request it ran, so on such glue that is every 500 requests; where the
+//   glue lets go of it (glue-async-leaks.ts) it is every million, a safety
+//   net only: each new instance brings its own copy of the runtime's
+//   classes, and V8's caches over several of them serve every request
+//   slower. State a guest keeps in a shared 0.3 instance lives that long,
+//   not for the life of the task.
 // - per-request: a fresh instance for every request, thrown away after it.
 //   The 0.2 path resets one instance instead (instance-reset.ts), but the
 //   reset cannot put jco's async runtime state back, so 0.3 pays an
@@ -18,12 +21,13 @@
 //   share an instance.
 //
 // Either way a trap is noticed even after handle() has returned (a guest
-// trapping while it writes its body): the lease's `trapped` settles, and a
+// trapping while it writes its body): the lease's `trapped` signal fires, and a
 // shared instance is replaced at once.
 import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import { instantiateComponent, type InstantiateOptions } from './instantiate.js';
 import type { InstantiationReason } from '../telemetry/hooks.js';
+import { TrapSignal } from './trap-signal.js';
 
 /** Told when an instance is being made and why; the result is called when it is ready or failed (telemetry). */
 export type OnInstantiate = (reason: InstantiationReason) => (error?: unknown) => void;
@@ -35,10 +39,10 @@ export interface HandlerP3 {
 export interface P3Lease {
   readonly handler: HandlerP3;
   /**
-   * Settles with the error when the instance traps, also after handle()
-   * returned (a guest writing its body): whoever waits on the guest stops.
+   * The instance's trap, also after handle() returned (a guest writing its
+   * body): `race(work)` rejects with it, so whoever waits on the guest stops.
    */
-  readonly trapped: Promise<unknown>;
+  readonly trapped: TrapSignal;
   /** The request is over (its response sent, or failed); `trapped`: the instance must not be used again. */
   release(outcome: { readonly trapped: boolean }): void;
 }
@@ -46,7 +50,7 @@ export interface P3Lease {
 /** An instance and its trap signal. */
 interface Instance {
   readonly handler: HandlerP3;
-  readonly trapped: Promise<unknown>;
+  readonly trapped: TrapSignal;
 }
 
 export interface P3Instances {
@@ -55,8 +59,8 @@ export interface P3Instances {
   reload(): Promise<void>;
 }
 
-/** Requests a shared instance serves before it is replaced (see above). */
-export const RECYCLE_AFTER = 500;
+/** Requests a shared instance serves before it is replaced (see above): on jco's glue as generated, on glue that lets go. */
+export const RECYCLE_AFTER = { keepsRequests: 500, letsGo: 1_000_000 } as const;
 /** Instances a per-request service keeps made ahead (each holds its own linear memory: a Python component's is tens of MiB). */
 const SPARES = 1;
 
@@ -68,15 +72,14 @@ export async function p3Instances(
   onInstantiate?: OnInstantiate,
 ): Promise<P3Instances> {
   const fresh = async (reason: InstantiationReason, onTrap?: () => void): Promise<Instance> => {
-    let trap!: (err: unknown) => void;
-    const trapped = new Promise<unknown>((resolve) => (trap = resolve));
+    const trapped = new TrapSignal();
     const made = onInstantiate?.(reason);
     let exports: Record<string, unknown>;
     try {
       exports = await instantiateComponent(component, imports, {
         ...options,
         onTrap: (err) => {
-          trap(err);
+          trapped.fire(err);
           onTrap?.();
         },
       });
@@ -87,7 +90,8 @@ export async function p3Instances(
     made?.();
     return { handler: handlerIn(exports), trapped };
   };
-  return mode === 'shared' ? sharedInstance(fresh) : freshPerRequest(fresh);
+  const recycleAfter = component.glueAsyncLeaks ? RECYCLE_AFTER.letsGo : RECYCLE_AFTER.keepsRequests;
+  return mode === 'shared' ? sharedInstance(fresh, recycleAfter) : freshPerRequest(fresh);
 }
 
 type Fresh = (reason: InstantiationReason, onTrap?: () => void) => Promise<Instance>;
@@ -98,7 +102,7 @@ export function handlerIn(exports: Record<string, unknown>): HandlerP3 {
   return handler;
 }
 
-async function sharedInstance(fresh: Fresh): Promise<P3Instances> {
+async function sharedInstance(fresh: Fresh, recycleAfter: number): Promise<P3Instances> {
   let current: Promise<Instance>;
   let served = 0;
   /** A new instance for the requests to come; `from`: only if that one is still current. */
@@ -123,7 +127,7 @@ async function sharedInstance(fresh: Fresh): Promise<P3Instances> {
         replace(taken); // the next request tries a new instantiation
         throw err;
       }
-      if (++served >= RECYCLE_AFTER) replace(taken);
+      if (++served >= recycleAfter) replace(taken);
       return {
         ...instance,
         release({ trapped }) {

@@ -91,17 +91,13 @@ async function serveOne(
     sendError(res, 500, 'internal error');
     return false;
   }
-  const trapped = lease.trapped.then((err) => {
-    throw err;
-  });
-  trapped.catch(() => undefined); // raced below; unobserved when the instance never traps
   let response: Response;
   try {
     // With telemetry the request has its server span and metrics; the guest-call span covers only
     // the call's start (jco enters the guest task asynchronously, and requests interleave), so
     // what the host does while the guest runs (an outbound call) is not a child of the request.
     const call = (): Promise<unknown> => lease.handler.handle(incomingRequest(req));
-    response = (await Promise.race([traced ? traced.guestCall(call) : call(), trapped])) as Response;
+    response = (await lease.trapped.race(traced ? traced.guestCall(call) : call())) as Response;
   } catch (err) {
     const reported = guestErrorResult(err);
     if (reported) {
@@ -119,7 +115,7 @@ async function serveOne(
     return false;
   }
   try {
-    await Promise.race([writeResponse(req, res, response), trapped]);
+    await lease.trapped.race(writeResponse(req, res, response));
     lease.release({ trapped: false });
     return true;
   } catch (err) {

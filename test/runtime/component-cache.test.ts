@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prepareComponent, type PreparePhase } from '../../src/runtime/component-cache.js';
 import { DriverError } from '../../src/errors.js';
+import { glueNotice } from '../../src/runtime/glue-notice.js';
 
 const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? new URL('../../.cache/components/', import.meta.url).pathname;
 let cacheDir: string;
@@ -68,11 +69,29 @@ describe('prepareComponent', () => {
 
   it('records the WASI release of the world: 0.3 components import 0.3 (and, from Python, 0.2) interfaces', async () => {
     const service = await prepareComponent(join(COMPONENTS, 'hello-http-p3.wasm'), cacheDir);
-    expect(service).toMatchObject({ world: 'http', wasi: '0.3', p3Imports: true, glueAsyncRuntime: true });
+    expect(service).toMatchObject({
+      world: 'http',
+      wasi: '0.3',
+      p3Imports: true,
+      glueAsyncRuntime: true,
+      glueAsyncLeaks: true,
+      glueLiftMemo: true,
+    });
+    expect(glueNotice(service, true)).toBeUndefined(); // 0.3 glue is not told off for lacking the 0.2 rewrites
+    expect(glueNotice({ ...service, glueLiftMemo: false }, false)).toContain(
+      'was not rewritten by glue-lift-memo (lift and lower builders are made on every call)',
+    );
     const command = await prepareComponent(join(COMPONENTS, 'command-p3.wasm'), cacheDir);
     expect(command).toMatchObject({ world: 'command', wasi: '0.3', p3Imports: true });
     const older = await prepareComponent(join(COMPONENTS, 'hello-http.wasm'), cacheDir);
-    expect(older).toMatchObject({ world: 'http', wasi: '0.2', p3Imports: false, glueAsyncRuntime: false });
+    expect(older).toMatchObject({
+      world: 'http',
+      wasi: '0.2',
+      p3Imports: false,
+      glueAsyncRuntime: false,
+      glueAsyncLeaks: false,
+      glueLiftMemo: false,
+    });
   });
 
   it('refuses a WASI 0.3 component importing an interface the driver does not host, naming it', async () => {
