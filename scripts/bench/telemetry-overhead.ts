@@ -12,8 +12,9 @@
 // once per round, the order rotated each round, a fresh task host each
 // time) and each figure is the median of the rounds with its range.
 //
-// Each task host is warmed up first: the JIT, and its first export of spans
-// and of metrics (one-time costs of the process, see warmUp).
+// Each task host is warmed up first, under load for the same time in every
+// variant: the JIT, and its first export of spans and of metrics (one-time
+// costs of the process, see warmUp).
 //
 // The OTLP endpoint is a discard sink in its own process (node:http
 // answering 200 to every export; not a real collector): this measures what
@@ -24,6 +25,7 @@
 //   BENCH_TELEMETRY_WORKLOADS=hello,sha256   which workloads (default: both)
 //   BENCH_TELEMETRY_PROFILE=<dir>            the task hosts run with --cpu-prof into <dir>
 //   BENCH_BEFORE_ROOT=<a built checkout>     its task host too, as "before" rows (same rounds)
+//   BENCH_TELEMETRY_RUNS_PER_HOST=3          measured runs per task host (default 1), each a sample
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -39,6 +41,8 @@ const ROUNDS = Number(process.env['BENCH_TELEMETRY_ROUNDS'] ?? '5');
 const PROFILE_DIR = process.env['BENCH_TELEMETRY_PROFILE'];
 const LOADGEN = join(ROOT, '.cache/bin/loadgen');
 const BEFORE_ROOT = process.env['BENCH_BEFORE_ROOT'];
+/** Measured runs per task host, one after the other (each a sample): more samples for one warm-up. */
+const RUNS_PER_HOST = Number(process.env['BENCH_TELEMETRY_RUNS_PER_HOST'] ?? '1');
 
 interface Workload {
   readonly key: string;
@@ -144,22 +148,33 @@ async function exportCounts(): Promise<{ traces: number; metrics: number }> {
   return { traces: counts['/v1/traces'] ?? 0, metrics: counts['/v1/metrics'] ?? 0 };
 }
 
+/** How long every task host is warmed up under load: longer than the bench's 5 s export intervals. */
+const WARM_UP_MS = 6000;
+
 /**
- * The same load for every variant (the JIT warms up alike), then, with
- * telemetry, a wait without load until the task host has exported spans and
- * metrics once: its first export loads and compiles the exporter's code
- * (node's HTTP client, the protobuf serialiser), a one-time cost of the
- * process that would otherwise land in the measured requests of a
- * sampled-out run (whose first batch waits for the 5 s schedule delay).
+ * The same warm-up for every variant: load, in chunks, for at least
+ * WARM_UP_MS and, with telemetry, until the task host has exported spans
+ * and metrics once; the measured run follows at once. Under load the whole
+ * time, because an idle task host's code goes cold: after 20 s without
+ * requests, a task host without telemetry needed ~10 s of load to come
+ * back to its CPU per request (+27 % on the runs after the pause). An
+ * earlier version of this bench sent a fixed number of requests and then
+ * waited, idle, for the first exports: the variants with telemetry paid
+ * for that pause in their measured run and "off" did not. The first export
+ * itself is a one-time cost of the process (it loads and compiles node's
+ * HTTP client and the serialiser, and deoptimises the stream code the
+ * responses share with it); the warm-up takes it, and every export after
+ * it falls in the measured runs.
  */
 async function warmUp(url: string, workload: Workload, requests: number, telemetry: boolean): Promise<void> {
   const before = await exportCounts();
-  load(url, workload, requests);
-  const deadline = Date.now() + 30_000;
-  while (telemetry && Date.now() < deadline) {
+  const started = Date.now();
+  for (;;) {
+    load(url, workload, Math.max(1, Math.round(requests / 4)));
     const now = await exportCounts();
-    if (now.traces > before.traces && now.metrics > before.metrics) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exported = !telemetry || (now.traces > before.traces && now.metrics > before.metrics);
+    const elapsed = Date.now() - started;
+    if ((exported && elapsed >= WARM_UP_MS) || elapsed > 30_000) return;
   }
 }
 
@@ -291,11 +306,14 @@ for (let round = 0; round < ROUNDS; round++) {
         try {
           await waitForServer(url, child);
           await warmUp(url, workload, requests, variant.ratio !== undefined);
-          const cpuBefore = cpuSeconds(child.pid ?? 0);
-          const result = load(url, workload, requests);
-          const cpu = cpuSeconds(child.pid ?? 0) - cpuBefore;
-          const key = `${workload.key}/${mode}/${variant.key}`;
-          results.set(key, [...(results.get(key) ?? []), { ...result, cpuUsPerRequest: (cpu * 1e6) / requests }]);
+          // Each measured run is a sample of its own (the warm-up paid once for several).
+          for (let run = 0; run < RUNS_PER_HOST; run++) {
+            const cpuBefore = cpuSeconds(child.pid ?? 0);
+            const result = load(url, workload, requests);
+            const cpu = cpuSeconds(child.pid ?? 0) - cpuBefore;
+            const key = `${workload.key}/${mode}/${variant.key}`;
+            results.set(key, [...(results.get(key) ?? []), { ...result, cpuUsPerRequest: (cpu * 1e6) / requests }]);
+          }
         } finally {
           await stop(child);
         }
@@ -315,7 +333,7 @@ const ranged = (values: number[], digits = 0): string =>
   `${fmt(median(values), digits)} [${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}]`;
 
 console.log(
-  `\nTelemetry overhead: the task host's CPU per request over ${fmt(REQUESTS)} requests (fewer for heavier workloads), 10 connections, ${ROUNDS} interleaved rounds, median [range]; OTLP http/protobuf to a discard sink (${exports} exports received); load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after:`,
+  `\nTelemetry overhead: the task host's CPU per request over ${fmt(REQUESTS)} requests (fewer for heavier workloads), 10 connections, ${ROUNDS} interleaved rounds${RUNS_PER_HOST > 1 ? ` of ${RUNS_PER_HOST} runs per task host` : ''}, median [range]; OTLP http/protobuf to a discard sink (${exports} exports received); load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after:`,
 );
 for (const workload of WORKLOADS.filter((w) => chosen.includes(w.key))) {
   console.log(`  ${workload.label}, ${fmt(Math.round(REQUESTS * workload.share))} requests a run:`);

@@ -107,10 +107,12 @@ export async function serveHttp(
     let trapped = false;
     try {
       const handler = handlerIn(taken.exports);
-      trapped = traced
-        ? traced.guestCall(() => handleRequest(handler, req, res, body, grants, output))
-        : handleRequest(handler, req, res, body, grants, output);
+      // Entered and returned around the call, not a closure around it: this runs for every request.
+      traced?.guestEntered();
+      trapped = handleRequest(handler, req, res, body, grants, output);
+      traced?.guestReturned();
     } catch (err) {
+      traced?.guestThrew(err);
       failed(res, err);
     } finally {
       if (traced && grants.httpInstance === 'per-request') {

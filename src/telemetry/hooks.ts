@@ -29,6 +29,14 @@ export type InstantiationReason = 'start' | 'replace' | 'per-request' | 'reload'
 export interface RequestTelemetry {
   /** Runs the guest's handler inside the guest-call span. */
   guestCall<T>(call: () => T): T;
+  /**
+   * The same as guestCall for a handler run synchronously by the caller,
+   * without a closure per request: the handler starts, then returns (or
+   * throws). A return without a start is ignored.
+   */
+  guestEntered(): void;
+  guestReturned(): void;
+  guestThrew(error: unknown): void;
   /** The instance is reset after the request (per-request mode); the result ends the reset span. */
   reset(): () => void;
   /** The response is complete (or the connection gone): ends the server span and records the duration. */

@@ -102,8 +102,16 @@ export async function startTelemetrySdk(settings: TelemetrySettings, options: Sd
   }
   const defaultSampler = samplerFor(settings.sampler);
   const shared = processor;
-  const resourceFor = (taskResource: Attributes): Resource =>
-    resource.merge(resourceFromAttributes({ ...taskResource, ...settings.resourceAttributes }));
+  // One Resource object per task: the exporter groups a batch's spans by resource identity.
+  const taskResources = new WeakMap<Attributes, Resource>();
+  const resourceFor = (taskResource: Attributes): Resource => {
+    let merged = taskResources.get(taskResource);
+    if (!merged) {
+      merged = resource.merge(resourceFromAttributes({ ...taskResource, ...settings.resourceAttributes }));
+      taskResources.set(taskResource, merged);
+    }
+    return merged;
+  };
   return {
     resourceFor,
     settings,

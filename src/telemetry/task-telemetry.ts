@@ -37,7 +37,8 @@ import * as sc from './semconv.js';
 import { describeError } from '../errors.js';
 import { contextOfTraceparent, extractContext, traceHeaders } from './trace-context.js';
 import { RequestHistogram, type HistogramSeries, type HotPathMetrics } from './request-histogram.js';
-import { randomHex, UnsampledSpan } from './unsampled-span.js';
+import { newSpanId, UnsampledSpan } from './unsampled-span.js';
+import { RequestSpan, type RequestSpanSink } from './request-span.js';
 
 const SCOPE = 'nomad-driver-wasm';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
@@ -79,6 +80,8 @@ export class TaskTelemetry implements TaskTelemetryHooks {
    * gets no SDK span at all, only the context it propagates.
    */
   private readonly decidedTracer: Tracer | undefined;
+  /** Where the request path's own spans go (request-span.ts); undefined when traces are off. */
+  private readonly requestSpans: RequestSpanSink | undefined;
   private readonly headSampler: SamplerSettings;
   private readonly resource: Resource | undefined;
   private readonly startContext: Context;
@@ -101,6 +104,12 @@ export class TaskTelemetry implements TaskTelemetryHooks {
       ?.getTracer(SCOPE);
     this.headSampler = options.sampler ?? options.sdk.settings.sampler;
     this.resource = provider ? options.sdk.resourceFor(options.resource) : undefined;
+    const { sdk } = options;
+    this.requestSpans = this.resource && {
+      resource: this.resource,
+      scope: { name: SCOPE },
+      ended: (span) => sdk.exportSpan(span),
+    };
     this.startContext = contextOfTraceparent(options.startParent);
     this.points = options.pointAttributes;
     this.activeAttributes = { ...this.points, [sc.ATTR_URL_SCHEME]: 'http' };
@@ -171,14 +180,8 @@ export class TaskTelemetry implements TaskTelemetryHooks {
     if (!this.decidedTracer) return undefined;
     const parent =
       req.headers['traceparent'] === undefined ? undefined : trace.getSpanContext(extractContext(req.headers));
-    if (!this.sampleRequest(parent)) return new UnsampledSpan(parent);
-    const span = this.decidedTracer.startSpan(
-      method,
-      { kind: SpanKind.SERVER },
-      parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT,
-    );
-    span.setAttributes(requestAttributes(req, method, port));
-    return span;
+    if (!this.sampleRequest(parent) || !this.requestSpans) return new UnsampledSpan(parent);
+    return new RequestSpan(this.requestSpans, method, SpanKind.SERVER, parent, requestAttributes(req, method, port));
   }
 
   /** The head sampling decision of the task's sampler (job or node), taken once per request. */
@@ -210,36 +213,48 @@ export class TaskTelemetry implements TaskTelemetryHooks {
       return { span: this.decidedTracer.startSpan(name, { kind, attributes }, context), propagate: undefined };
     const propagate =
       parent && trace.isSpanContextValid(parent)
-        ? { traceId: parent.traceId, spanId: randomHex(16), traceFlags: TraceFlags.NONE }
+        ? { traceId: parent.traceId, spanId: newSpanId(), traceFlags: TraceFlags.NONE }
         : undefined;
     return { span: undefined, propagate };
   }
 
   inGuestCall<T>(server: Span | undefined, call: () => T): T {
-    const span = server?.isRecording()
-      ? (this.decidedTracer?.startSpan(
-          sc.SPAN_GUEST_CALL,
-          { kind: SpanKind.INTERNAL },
-          trace.setSpan(ROOT_CONTEXT, server),
-        ) ?? server)
-      : server;
-    this.currentSpan = span;
+    const span = this.enterGuest(server);
+    let result: T;
     try {
-      return call();
+      result = call();
     } catch (err) {
-      span?.recordException(err instanceof Error ? err : String(err));
-      span?.setStatus({ code: SpanStatusCode.ERROR, message: 'the component trapped' });
+      this.leaveGuest(server, span, { error: err });
       throw err;
-    } finally {
-      this.currentSpan = undefined;
-      this.guestSpans.clear();
-      if (span !== server) span?.end();
     }
+    this.leaveGuest(server, span);
+    return result;
+  }
+
+  /** The guest's handler starts: its span (a child of a sampled server span, else the server's own) is the current one. */
+  enterGuest(server: Span | undefined): Span | undefined {
+    const span =
+      server?.isRecording() && this.requestSpans
+        ? new RequestSpan(this.requestSpans, sc.SPAN_GUEST_CALL, SpanKind.INTERNAL, server.spanContext(), {})
+        : server;
+    this.currentSpan = span;
+    return span;
+  }
+
+  /** The guest's handler returned, or threw `failed.error` (a trap the runtime did not handle). */
+  leaveGuest(server: Span | undefined, span: Span | undefined, failed?: { error: unknown }): void {
+    if (failed) {
+      span?.recordException(failed.error instanceof Error ? failed.error : String(failed.error));
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: 'the component trapped' });
+    }
+    this.currentSpan = undefined;
+    this.guestSpans.clear();
+    if (span !== server) span?.end();
   }
 
   childSpan(parent: Span | undefined, name: string): () => void {
-    if (!parent?.isRecording() || !this.decidedTracer) return noop;
-    const span = this.decidedTracer.startSpan(name, { kind: SpanKind.INTERNAL }, trace.setSpan(ROOT_CONTEXT, parent));
+    if (!parent?.isRecording() || !this.requestSpans) return noop;
+    const span = new RequestSpan(this.requestSpans, name, SpanKind.INTERNAL, parent.spanContext(), {});
     return () => span.end();
   }
 
@@ -472,6 +487,9 @@ function noop(): void {}
 /** One request's telemetry (RequestTelemetry), ended once: on `finish`, or on `close` when the connection went first. */
 class ServedRequest implements RequestTelemetry {
   private ended = false;
+  private inGuest = false;
+  /** The guest-call span while the guest runs (guestEntered to guestReturned). */
+  private guestSpan: Span | undefined = undefined;
 
   constructor(
     private readonly task: TaskTelemetry,
@@ -483,6 +501,23 @@ class ServedRequest implements RequestTelemetry {
 
   guestCall<T>(call: () => T): T {
     return this.task.inGuestCall(this.span, call);
+  }
+
+  guestEntered(): void {
+    this.inGuest = true;
+    this.guestSpan = this.task.enterGuest(this.span);
+  }
+
+  guestReturned(): void {
+    if (!this.inGuest) return;
+    this.inGuest = false;
+    this.task.leaveGuest(this.span, this.guestSpan);
+  }
+
+  guestThrew(error: unknown): void {
+    if (!this.inGuest) return;
+    this.inGuest = false;
+    this.task.leaveGuest(this.span, this.guestSpan, { error });
   }
 
   reset(): () => void {
