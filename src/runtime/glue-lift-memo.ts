@@ -75,23 +75,34 @@ export function memoizeLiftBuilders(glue: string): LiftMemoResult {
     },
   });
   if (debugCalls.length === 0) return { unavailable: `no ${DEBUG_LOG}(…) statements` };
-  const edits: Edit[] = debugCalls.map((call) => ({ start: call.start, end: call.start, text: '_nomadDebugOn && ' }));
+  const debugEdits: Edit[] = debugCalls.map((call) => ({
+    start: call.start,
+    end: call.start,
+    text: '_nomadDebugOn && ',
+  }));
   const scopes = new Scopes(program);
   const hosts = new Set<FunctionNode>([scope]);
-  let memoized = 0;
+  const memoEdits: Edit[] = [];
   for (const { call, chain } of outermost(builders)) {
     const host = memoHost(call, chain, scopes);
     if (!host) continue;
     hosts.add(host);
-    edits.push({
-      start: call.start,
-      end: call.end,
-      text: `(_nomadMemo[${memoized++}] ??= ${glue.slice(call.start, call.end)})`,
-    });
+    // A debug call inside the builder (in a closure of its) is guarded within the kept text.
+    const inside = debugEdits.filter((e) => call.start <= e.start && e.start < call.end);
+    const built = applyEdits(
+      glue.slice(call.start, call.end),
+      inside.map((e) => ({ ...e, start: e.start - call.start, end: e.end - call.start })),
+    );
+    memoEdits.push({ start: call.start, end: call.end, text: `(_nomadMemo[${memoEdits.length}] ??= ${built})` });
   }
-  if (memoized === 0) return { unavailable: 'no lift or lower builder inside a trampoline' };
-  for (const host of hosts) edits.push(declareAtTop(host, host === scope));
-  return { glue: applyEdits(glue, edits), memoized, debugCalls: debugCalls.length };
+  if (memoEdits.length === 0) return { unavailable: 'no lift or lower builder inside a trampoline' };
+  const outside = debugEdits.filter((e) => !memoEdits.some((m) => m.start <= e.start && e.start < m.end));
+  const declarations = [...hosts].map((host) => declareAtTop(host, host === scope));
+  return {
+    glue: applyEdits(glue, [...outside, ...memoEdits, ...declarations]),
+    memoized: memoEdits.length,
+    debugCalls: debugCalls.length,
+  };
 }
 
 /** The function whose body declares `_debugLog` (jco's instantiate()); a reason if not exactly one. */
@@ -277,9 +288,16 @@ function declareAtTop(fn: FunctionNode, withDebugFlag: boolean): Edit {
   };
 }
 
+/** The text with its edits, in one pass (a glue is megabytes and has thousands of edits); edits must not overlap. */
 function applyEdits(text: string, edits: readonly Edit[]): string {
-  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
-  let out = text;
-  for (const edit of sorted) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
-  return out;
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  const parts: string[] = [];
+  let at = 0;
+  for (const edit of sorted) {
+    if (edit.start < at) throw new Error(`glue-lift-memo: overlapping edits at ${edit.start}`);
+    parts.push(text.slice(at, edit.start), edit.text);
+    at = edit.end;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }
