@@ -2,9 +2,10 @@
 // "N passed, N failed". Exits 1 when anything failed, a suite left no
 // results (a suite that did not run is a failure, not a zero), or a test was
 // skipped that is not on the allow-list (scripts/skip-allow-list.ts): each
-// such skip counts as a failure, and is named.
+// such skip counts as a failure, and is named. Each failed test is named with
+// the first lines of its message just before that line: CI shows only the tail.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { ALLOWED_SKIPS } from './skip-allow-list.ts';
 
 interface Totals {
@@ -12,6 +13,8 @@ interface Totals {
   failed: number;
   /** Full names of the tests that were skipped. */
   skipped: string[];
+  /** Each failed test's full name and the first lines of why: CI shows only the tail of the log. */
+  failures: string[];
 }
 
 const dir = process.argv[2] ?? '.cache/results';
@@ -36,6 +39,7 @@ const suites: [string, Totals | undefined][] = [
 const total = { passed: 0, failed: 0 };
 const allowed = new Set(ALLOWED_SKIPS.map((s) => s.test));
 const skipped: string[] = [];
+const failures: string[] = [];
 for (const [name, totals] of suites) {
   if (!totals) {
     console.log(`${name}: no results (suite did not run)`);
@@ -46,7 +50,9 @@ for (const [name, totals] of suites) {
   total.passed += totals.passed;
   total.failed += totals.failed;
   skipped.push(...totals.skipped);
+  failures.push(...totals.failures);
 }
+for (const failure of failures) console.log(`FAILED: ${failure}`);
 const unexplained = skipped.filter((test) => !allowed.has(test));
 for (const test of skipped) {
   console.log(
@@ -66,6 +72,7 @@ function lint(file: string): Totals | undefined {
     passed: lines.filter((l) => l.startsWith('PASS ')).length,
     failed: lines.filter((l) => l.startsWith('FAIL ')).length,
     skipped: [],
+    failures: lines.filter((l) => l.startsWith('FAIL ')).map((l) => `lint: ${l.slice(5)}`),
   };
 }
 
@@ -77,9 +84,11 @@ function vitest(file: string): Totals | undefined {
     testResults: {
       name: string;
       status: string;
-      assertionResults: { status: string; fullName: string }[];
+      message?: string;
+      assertionResults: { status: string; fullName: string; failureMessages?: string[] }[];
     }[];
   };
+  const where = (file: { name: string }): string => relative(process.cwd(), file.name);
   // A test file that failed to load has no assertions but must count as failed.
   const brokenFiles = report.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
   return {
@@ -88,8 +97,16 @@ function vitest(file: string): Totals | undefined {
     skipped: report.testResults.flatMap((file) =>
       file.assertionResults
         .filter((a) => a.status === 'skipped' || a.status === 'pending' || a.status === 'todo')
-        .map((a) => `${relative(process.cwd(), file.name)} > ${a.fullName}`),
+        .map((a) => `${where(file)} > ${a.fullName}`),
     ),
+    failures: report.testResults.flatMap((file) => [
+      ...(file.status === 'failed' && file.assertionResults.length === 0
+        ? [`${where(file)} (did not load)\n${firstLines(file.message ?? '')}`]
+        : []),
+      ...file.assertionResults
+        .filter((a) => a.status === 'failed')
+        .map((a) => `${where(file)} > ${a.fullName}\n${firstLines((a.failureMessages ?? []).join('\n'))}`),
+    ]),
   };
 }
 
@@ -101,8 +118,18 @@ function goTest(file: string): Totals | undefined {
     passed: count(/^\s*--- PASS: /gm),
     failed: count(/^\s*--- FAIL: /gm),
     skipped: [...log.matchAll(/^\s*--- SKIP: (\S+)/gm)].map((m) => m[1] ?? ''),
+    failures: [...log.matchAll(/^\s*--- FAIL: (\S+)/gm)].map((m) => `${basename(file)}: ${m[1] ?? ''}`),
   };
   // A build failure prints "FAIL <pkg> [build failed]" and no test lines.
   if (/\[build failed\]|\[setup failed\]/.test(log)) totals.failed += 1;
   return totals;
+}
+
+/** The first lines of a failure message, indented, so the summary stays short. */
+function firstLines(message: string, count = 6): string {
+  return message
+    .split('\n')
+    .slice(0, count)
+    .map((line) => `    ${line.slice(0, 300)}`)
+    .join('\n');
 }
