@@ -15,7 +15,8 @@ export const HOLD_LIMIT = 64 * 1024;
 export class ResponseSink implements BodySink {
   readonly #res: ServerResponse;
   readonly #status: number;
-  readonly #headers: Record<string, string | string[]>;
+  /** `[name, value, name, value, ...]` (Fields.toNodeHeaderList). */
+  readonly #headers: string[];
   /** HEAD, 1xx, 204, 304: no body, and no Content-Length the guest did not set. */
   readonly #bodiless: boolean;
   #held: Uint8Array[] = [];
@@ -23,7 +24,7 @@ export class ResponseSink implements BodySink {
   #streaming = false;
   readonly #unhook: () => void;
 
-  constructor(res: ServerResponse, status: number, headers: Record<string, string | string[]>, head: boolean) {
+  constructor(res: ServerResponse, status: number, headers: string[], head: boolean) {
     this.#res = res;
     this.#status = status;
     this.#headers = headers;
@@ -56,11 +57,8 @@ export class ResponseSink implements BodySink {
     const body = this.#held.length === 1 ? (this.#held[0] as Uint8Array) : Buffer.concat(this.#held);
     this.#held = [];
     // Framing the guest declared itself stands (node:http holds the body to a length).
-    const declared = Object.keys(this.#headers).some((name) => /^(content-length|transfer-encoding)$/i.test(name));
-    this.#res.writeHead(
-      this.#status,
-      declared || this.#bodiless ? this.#headers : { ...this.#headers, 'content-length': String(body.length) },
-    );
+    if (!this.#bodiless && !declaresFraming(this.#headers)) this.#headers.push('content-length', String(body.length));
+    this.#res.writeHead(this.#status, this.#headers);
     this.#res.end(body);
   }
 
@@ -90,4 +88,11 @@ export class ResponseSink implements BodySink {
     this.#unhook();
     this.#held = [];
   }
+}
+
+/** Whether a flat header list names its own framing. */
+function declaresFraming(headers: string[]): boolean {
+  for (let i = 0; i < headers.length; i += 2)
+    if (/^(content-length|transfer-encoding)$/i.test(headers[i] as string)) return true;
+  return false;
 }

@@ -168,7 +168,7 @@ function requestTrailers(req: IncomingMessage): TrailersFuture {
 /** Status and headers, then the body as the guest writes it, then its trailers. */
 async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
   const [body, trailers] = response.takeBody();
-  res.writeHead(response.getStatusCode(), response.headers.toNodeHeaders());
+  res.writeHead(response.getStatusCode(), response.headers.toNodeHeaderList());
   const write = async (chunk: Uint8Array): Promise<void> => {
     if (res.destroyed) throw new Error('the client closed the connection');
     if (req.method !== 'HEAD' && !res.write(chunk)) await once(res, 'drain');
@@ -179,7 +179,7 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
     const code = (sentTrailers.val as HttpErrorCode | undefined)?.tag ?? 'an error';
     throw new BodyFailed(`the component reported ${code} for its body`);
   }
-  if (sentTrailers.val instanceof Fields) res.addTrailers(sentTrailers.val.toNodeHeaders());
+  if (sentTrailers.val instanceof Fields) res.addTrailers(sentTrailers.val.toNodeHeaderPairs());
   res.end();
   response.markSent(OK);
 }

@@ -198,7 +198,7 @@ function handleRequest(
   const outparam = new ResponseOutparam({
     respond(outgoing) {
       response = outgoing;
-      sink = new ResponseSink(res, outgoing.statusCode(), outgoing.headers().toNodeHeaders(), req.method === 'HEAD');
+      sink = new ResponseSink(res, outgoing.statusCode(), outgoing.headers().toNodeHeaderList(), req.method === 'HEAD');
       outgoing.bodyHandle.pipe.attach(sink);
     },
     fail(error: HttpErrorCode) {

@@ -122,18 +122,30 @@ export class Fields {
     return copy;
   }
 
-  /** For node:http: name -> value(s) as strings, one character per byte (node:http writes them as latin1). */
-  toNodeHeaders(): Record<string, string | string[]> {
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of this.#entries) {
-      const text =
+  /**
+   * For node:http: `[name, value, name, value, ...]`, one character per byte
+   * (node:http writes them as latin1), a repeated name once per value. A flat
+   * list, not an object keyed by name: the names are fresh strings decoded
+   * from guest memory on every response, and a keyed store with them
+   * deoptimised this function a few hundred times a run, on every response path.
+   */
+  toNodeHeaderList(): string[] {
+    const list: string[] = [];
+    for (const [name, value] of this.#entries)
+      list.push(
+        name,
         typeof value === 'string'
           ? value
-          : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
-      const existing = headers[name];
-      if (existing === undefined) headers[name] = text;
-      else headers[name] = Array.isArray(existing) ? [...existing, text] : [existing, text];
-    }
-    return headers;
+          : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1'),
+      );
+    return list;
+  }
+
+  /** The same as `[name, value]` pairs (node:http's addTrailers, an outgoing request's headers). */
+  toNodeHeaderPairs(): [string, string][] {
+    const list = this.toNodeHeaderList();
+    const pairs: [string, string][] = [];
+    for (let i = 0; i + 1 < list.length; i += 2) pairs.push([list[i] as string, list[i + 1] as string]);
+    return pairs;
   }
 }

@@ -44,9 +44,7 @@ export function outgoingHandler(policy: OutboundPolicy): {
           url,
           ...(service ? { service: serviceNameOf(url.hostname) } : {}),
         });
-        const guestHeaders = Object.entries(request.headers().toNodeHeaders()).flatMap(([name, value]) =>
-          (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
-        );
+        const guestHeaders = request.headers().toNodeHeaderPairs();
         const outbound = {
           url: url.href,
           method,

@@ -199,7 +199,7 @@ function call(exports: Record<string, unknown>, path: string, body = ''): Answer
   }
   return {
     status: response?.statusCode() ?? 0,
-    headers: Object.entries(response?.headers().toNodeHeaders() ?? {}).map(([k, v]) => [k, String(v)]),
+    headers: response?.headers().toNodeHeaderPairs() ?? [],
     body: Buffer.concat(chunks).toString(),
   };
 }
