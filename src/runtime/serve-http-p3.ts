@@ -3,11 +3,11 @@
 // async and bodies are streams both ways: a request body reaches the guest
 // as it arrives (nothing is buffered first, so there is no size limit),
 // the response goes out as the guest writes it, trailers included (chunked
-// encoding). Several requests run at once, each on its instance
+// encoding; a small body finished at once goes in one write with its
+// length, response-writer-p3.ts). Several requests run at once, each on its instance
 // (p3-instances.ts says which).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { once } from 'node:events';
 import { DriverError } from '../errors.js';
 import { httpService, listenOn, sendError, traceRequest, type HttpService } from './http-server-plumbing.js';
 import { Fields } from '../wasi/http-fields.js';
@@ -22,6 +22,7 @@ import { hostForTask, instantiateOptions } from './host-for-task.js';
 import { requireJspi } from './jspi.js';
 import type { LinearMemoryMeter } from './linear-memory-meter.js';
 import { p3Instances, type P3Instances } from './p3-instances.js';
+import { ResponseWriterP3 } from './response-writer-p3.js';
 import { notice, taskOutput, type TaskOutput } from './task-output.js';
 import { describeTrap, guestErrorResult } from './traps.js';
 import type { RequestTelemetry, TaskTelemetryHooks } from '../telemetry/hooks.js';
@@ -165,22 +166,26 @@ function requestTrailers(req: IncomingMessage): TrailersFuture {
   });
 }
 
-/** Status and headers, then the body as the guest writes it, then its trailers. */
+/** Status and headers, then the body as the guest writes it, then its trailers (response-writer-p3.ts). */
 async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
   const [body, trailers] = response.takeBody();
-  res.writeHead(response.getStatusCode(), response.headers.toNodeHeaderList());
-  const write = async (chunk: Uint8Array): Promise<void> => {
-    if (res.destroyed) throw new Error('the client closed the connection');
-    if (req.method !== 'HEAD' && !res.write(chunk)) await once(res, 'drain');
-  };
-  await pumpBody(body, write);
-  const sentTrailers = await trailers;
-  if (sentTrailers.tag === 'err') {
-    const code = (sentTrailers.val as HttpErrorCode | undefined)?.tag ?? 'an error';
-    throw new BodyFailed(`the component reported ${code} for its body`);
+  const writer = new ResponseWriterP3(
+    res,
+    response.getStatusCode(),
+    response.headers.toNodeHeaderList(),
+    req.method === 'HEAD',
+  );
+  try {
+    await pumpBody(body, (chunk) => writer.write(chunk));
+    const sentTrailers = await trailers;
+    if (sentTrailers.tag === 'err') {
+      const code = (sentTrailers.val as HttpErrorCode | undefined)?.tag ?? 'an error';
+      throw new BodyFailed(`the component reported ${code} for its body`);
+    }
+    writer.end(sentTrailers.val instanceof Fields ? sentTrailers.val.toNodeHeaderPairs() : undefined);
+  } finally {
+    writer.abandon();
   }
-  if (sentTrailers.val instanceof Fields) res.addTrailers(sentTrailers.val.toNodeHeaderPairs());
-  res.end();
   response.markSent(OK);
 }
 

@@ -177,6 +177,26 @@ describe.each(['shared', 'per-request'] as const)('a WASI 0.3 service (component
     expect(echoed).toEqual({ body: 'chunked body', trailers: { 'x-request-trailer': 'from the client' } });
   });
 
+  it('a small answer the guest finishes at once goes out with its Content-Length; a streamed one is chunked', async () => {
+    const head = async (path: string, method = 'GET'): Promise<Record<string, unknown>> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(`${url}${path}`, { method }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode, ...res.headers }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const small = await head('/');
+    expect(small).toMatchObject({ status: 200, 'content-length': '30' });
+    expect(small['transfer-encoding']).toBeUndefined();
+    const streamed = await head('/stream?n=2&ms=50');
+    expect(streamed).toMatchObject({ status: 200, 'transfer-encoding': 'chunked' });
+    expect(streamed['content-length']).toBeUndefined();
+    // Trailers need chunked encoding, however small the body.
+    expect(await head('/trailers')).toMatchObject({ 'transfer-encoding': 'chunked' });
+  });
+
   it('streams a response as the guest writes it, not at the end', async () => {
     const arrivals: number[] = [];
     const started = Date.now();

@@ -1,0 +1,102 @@
+// Writes a WASI 0.3 guest's response on a node:http response, as
+// ResponseSink does for 0.2: a small body the guest finishes quickly goes
+// out with a Content-Length in one write, headers included; otherwise the
+// status and headers go out and the body streams (chunked) as the guest
+// writes it. Writing the head, then each chunk, then the end in chunked
+// encoding took a quarter of a shared 0.3 hello-world request's CPU, most
+// of it node:http's writes.
+//
+// "Quickly" is in turns of the event loop, not time: jco's async runtime
+// moves a guest on with setImmediate, so a guest that writes and closes its
+// body does it within a few turns; one that waits for anything (a timer,
+// an outbound response, the request body) lets many pass, and what it wrote
+// goes out then, so a streamed response is not held back. Trailers need
+// chunked encoding: a response with trailers always streams.
+import type { ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { HOLD_LIMIT } from './response-sink.js';
+
+/** Event-loop turns a response may stay held while the guest has not finished it. */
+export const HOLD_TURNS = 16;
+
+export class ResponseWriterP3 {
+  readonly #res: ServerResponse;
+  readonly #status: number;
+  /** `[name, value, name, value, ...]` (Fields.toNodeHeaderList). */
+  readonly #headers: string[];
+  /** HEAD, 1xx, 204, 304: no body, and no Content-Length the guest did not set. */
+  readonly #bodiless: boolean;
+  readonly #head: boolean;
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  #streaming = false;
+  #turns = 0;
+  #timer: NodeJS.Immediate | undefined;
+
+  constructor(res: ServerResponse, status: number, headers: string[], head: boolean) {
+    this.#res = res;
+    this.#status = status;
+    this.#headers = headers;
+    this.#head = head;
+    this.#bodiless = head || status < 200 || status === 204 || status === 304;
+    this.#timer = setImmediate(this.#turn);
+  }
+
+  /** A chunk of the body; resolves when node:http can take more (a slow client slows the guest). */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.#res.destroyed) throw new Error('the client closed the connection');
+    if (!this.#streaming) {
+      this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+      if (this.#heldBytes > HOLD_LIMIT) this.#stream();
+      return;
+    }
+    if (!this.#head && !this.#res.write(chunk)) await once(this.#res, 'drain');
+  }
+
+  /** The body is complete; `trailers` as `[name, value]` pairs, if the guest sent any. */
+  end(trailers?: [string, string][]): void {
+    this.abandon();
+    if (trailers) this.#stream();
+    if (this.#streaming) {
+      if (trailers) this.#res.addTrailers(trailers);
+      this.#res.end();
+      return;
+    }
+    this.#streaming = true;
+    const body = this.#held.length === 1 ? (this.#held[0] as Uint8Array) : Buffer.concat(this.#held);
+    this.#held = [];
+    if (!this.#bodiless && !declaresLength(this.#headers)) this.#headers.push('content-length', String(body.length));
+    this.#res.writeHead(this.#status, this.#headers);
+    this.#res.end(this.#head ? undefined : body);
+  }
+
+  /** Stops counting turns (the response failed, or ended). */
+  abandon(): void {
+    if (this.#timer) clearImmediate(this.#timer);
+    this.#timer = undefined;
+  }
+
+  readonly #turn = (): void => {
+    this.#timer = undefined;
+    if (this.#streaming || this.#res.destroyed) return;
+    if (++this.#turns >= HOLD_TURNS) this.#stream();
+    else this.#timer = setImmediate(this.#turn);
+  };
+
+  /** Gives up on holding: the head and what is held go out now, the rest streams. */
+  #stream(): void {
+    if (this.#streaming) return;
+    this.#streaming = true;
+    this.abandon();
+    this.#res.writeHead(this.#status, this.#headers);
+    if (!this.#head) for (const chunk of this.#held) this.#res.write(chunk);
+    if (this.#held.length === 0) this.#res.flushHeaders();
+    this.#held = [];
+  }
+}
+
+function declaresLength(headers: string[]): boolean {
+  for (let i = 0; i < headers.length; i += 2) if (/^content-length$/i.test(headers[i] as string)) return true;
+  return false;
+}
