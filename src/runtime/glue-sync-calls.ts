@@ -61,8 +61,10 @@ const SYNC_IMPORT_HELPER = `  // nomad-driver-wasm (glue-sync-calls): a synchron
 const TRAMPOLINE_HEAD = /^(\n[ \t]*const _trampoline\d+ = function\([^)\n]*\) \{\n)/;
 const TASK_PROLOGUE =
   /\n\s*const hostProvided = true;\n\s*let parentTask;\n\s*let task;\n\s*let subtask;\n\s*const createTask = \(\) => \{\n\s*const results = createNewCurrentTask\(\{\n\s*componentIdx: -1,\n\s*isAsync: false,\n\s*entryFnName: '[^'\n]*',\n\s*getCallbackFn: \(\) => null,\n\s*callbackFnName: null,\n\s*errHandling: '[a-z-]+',\n\s*callingWasmExport: false,\n\s*\}\);\n\s*task = results\[0\];\n\s*\};\n\s*taskCreation: \{\n\s*parentTask = getCurrentTask\(\n\s*(\d+),\n\s*_getGlobalCurrentTaskMeta\(\d+\)\?\.taskID,\n\s*\)\?\.task;\n\s*if \(!parentTask\) \{\n\s*createTask\(\);\n\s*break taskCreation;\n\s*\}\n\s*createTask\(\);\n\s*if \(hostProvided\) \{\n\s*subtask = parentTask\.getLatestSubtask\(\);\n\s*if \(!subtask\) \{\n\s*throw new Error\(`[^`\n]*`\);\n\s*\}\n\s*task\.setParentSubtask\(subtask\);\n\s*\}\n\s*\}\n\s*const started = task\.enterSync\(\);\n/;
+// The call is one line, or several when jco writes a record argument as an object literal
+// (wasi:otel's on-start): up to the first `),` that closes the _withGlobalCurrentTaskMeta block.
 const HOST_CALL =
-  /_withGlobalCurrentTaskMeta\(\{\n\s*componentIdx: task\.componentIdx\(\),\n\s*taskID: task\.id\(\),\n\s*fn: \(\) => _trackHostOperation\(\(\) => ([^\n]*)\),\n\s*\}\)\n\s*;/;
+  /_withGlobalCurrentTaskMeta\(\{\n\s*componentIdx: task\.componentIdx\(\),\n\s*taskID: task\.id\(\),\n\s*fn: \(\) => _trackHostOperation\(\(\) => ([^\n]*(?:\n[^\n]*)*?)\),\n\s*\}\)\n\s*;/;
 const ERROR_LOG =
   /\n\s*_debugLog\('\[Instruction::CallInterface\] error during sync call', \{\n\s*taskID: task\.id\(\),\n\s*subtaskID: task\.getParentSubtask\(\)\?\.id\(\),\n\s*err,\n\s*\}\);/;
 const ERROR_TASK_END = /\n\s*task\.setErrored\(err\);\n\s*task\.reject\(err\);\n\s*task\.exit\(\);/;
