@@ -54,12 +54,8 @@ export class ResponseSink implements BodySink {
       return;
     }
     this.#streaming = true;
-    const body = this.#held.length === 1 ? (this.#held[0] as Uint8Array) : Buffer.concat(this.#held);
+    sendWhole(this.#res, this.#status, this.#headers, this.#bodiless, this.#held);
     this.#held = [];
-    // Framing the guest declared itself stands (node:http holds the body to a length).
-    if (!this.#bodiless && !declaresFraming(this.#headers)) this.#headers.push('content-length', String(body.length));
-    this.#res.writeHead(this.#status, this.#headers);
-    this.#res.end(body);
   }
 
   /** Gives up on holding: headers and what is held go out with the next write, the rest streams. */
@@ -88,6 +84,24 @@ export class ResponseSink implements BodySink {
     this.#unhook();
     this.#held = [];
   }
+}
+
+/**
+ * A response held whole: status, headers and body in one write, with a
+ * Content-Length unless the guest declared its own framing (that stands:
+ * node:http holds the body to it) or the response has no body.
+ */
+export function sendWhole(
+  res: ServerResponse,
+  status: number,
+  headers: string[],
+  bodiless: boolean,
+  held: Uint8Array[],
+): void {
+  const body = held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held);
+  if (!bodiless && !declaresFraming(headers)) headers.push('content-length', String(body.length));
+  res.writeHead(status, headers);
+  res.end(body); // node:http sends no body for HEAD
 }
 
 /** Whether a flat header list names its own framing. */

@@ -14,7 +14,7 @@
 // chunked encoding: a response with trailers always streams.
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { HOLD_LIMIT } from './response-sink.js';
+import { HOLD_LIMIT, sendWhole } from './response-sink.js';
 
 /** Event-loop turns a response may stay held while the guest has not finished it. */
 export const HOLD_TURNS = 16;
@@ -64,11 +64,8 @@ export class ResponseWriterP3 {
       return;
     }
     this.#streaming = true;
-    const body = this.#held.length === 1 ? (this.#held[0] as Uint8Array) : Buffer.concat(this.#held);
+    sendWhole(this.#res, this.#status, this.#headers, this.#bodiless, this.#held);
     this.#held = [];
-    if (!this.#bodiless && !declaresLength(this.#headers)) this.#headers.push('content-length', String(body.length));
-    this.#res.writeHead(this.#status, this.#headers);
-    this.#res.end(this.#head ? undefined : body);
   }
 
   /** Stops counting turns (the response failed, or ended). */
@@ -94,9 +91,4 @@ export class ResponseWriterP3 {
     if (this.#held.length === 0) this.#res.flushHeaders();
     this.#held = [];
   }
-}
-
-function declaresLength(headers: string[]): boolean {
-  for (let i = 0; i < headers.length; i += 2) if (/^content-length$/i.test(headers[i] as string)) return true;
-  return false;
 }
