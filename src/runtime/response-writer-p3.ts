@@ -2,9 +2,9 @@
 // ResponseSink does for 0.2: a small body the guest finishes quickly goes
 // out with a Content-Length in one write, headers included; otherwise the
 // status and headers go out and the body streams (chunked) as the guest
-// writes it. Writing the head, then each chunk, then the end in chunked
-// encoding took a quarter of a shared 0.3 hello-world request's CPU, most
-// of it node:http's writes.
+// writes it. A client gets the length it can check, and node:http one
+// write instead of the head, chunk frames and the last chunk: ~4 % of a
+// shared 0.3 hello-world request's CPU, ~10 % of its req/s in the bench.
 //
 // "Quickly" is in turns of the event loop, not time: jco's async runtime
 // moves a guest on with setImmediate, so a guest that writes and closes its
