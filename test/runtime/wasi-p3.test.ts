@@ -187,7 +187,10 @@ describe.each(['shared', 'per-request'] as const)('a WASI 0.3 service (component
         req.on('error', reject);
         req.end();
       });
-    const small = await head('/');
+    // Held for HOLD_MS (5 ms) at most: a guest slowed past that by a loaded machine streams instead,
+    // so one of three tries must come whole.
+    let small = await head('/');
+    for (let tries = 1; tries < 3 && small['content-length'] === undefined; tries++) small = await head('/');
     expect(small).toMatchObject({ status: 200, 'content-length': '30' });
     expect(small['transfer-encoding']).toBeUndefined();
     const streamed = await head('/stream?n=2&ms=50');
