@@ -162,6 +162,10 @@ client {
   options = { "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean" }
   # The artifact sandbox (landlock) is not needed to fetch from loopback in tests.
   artifact { disable_filesystem_isolation = true }
+  # Nomad collects finished allocations, logs included, as soon as the host's disk is 80 % used
+  # (70 % of inodes): on a shared test machine that made \`nomad alloc logs\` of a batch job 404.
+  gc_disk_usage_threshold  = 99
+  gc_inode_usage_threshold = 99
 }
 plugin "raw_exec" {
   config { enabled = true }
