@@ -148,13 +148,19 @@ async function exportCounts(): Promise<{ traces: number; metrics: number }> {
   return { traces: counts['/v1/traces'] ?? 0, metrics: counts['/v1/metrics'] ?? 0 };
 }
 
-/** How long every task host is warmed up under load: longer than the bench's 5 s export intervals. */
-const WARM_UP_MS = 6000;
+/** How long every task host is warmed up under load: three of the bench's 5 s metric intervals. */
+const WARM_UP_MS = 16_000;
+/** Exports of each signal a task host with telemetry makes in its warm-up. */
+const WARM_UP_EXPORTS = 3;
 
 /**
  * The same warm-up for every variant: load, in chunks, for at least
  * WARM_UP_MS and, with telemetry, until the task host has exported spans
- * and metrics once; the measured run follows at once. Under load the whole
+ * and metrics WARM_UP_EXPORTS times; the measured run follows at once.
+ * Several exports, because code that runs every few seconds is optimised
+ * only after a few runs: with 1 % sampled, two exports of 512 spans took
+ * 22–42 ms of CPU after 8 s of load and 5–9 ms after 40 s (CPU profiles
+ * of the measured run), a difference the requests of a run would carry. Under load the whole
  * time, because an idle task host's code goes cold: after 20 s without
  * requests, a task host without telemetry needed ~10 s of load to come
  * back to its CPU per request (+27 % on the runs after the pause). An
@@ -172,9 +178,10 @@ async function warmUp(url: string, workload: Workload, requests: number, telemet
   for (;;) {
     load(url, workload, Math.max(1, Math.round(requests / 4)));
     const now = await exportCounts();
-    const exported = !telemetry || (now.traces > before.traces && now.metrics > before.metrics);
+    const exported =
+      !telemetry || (now.traces >= before.traces + WARM_UP_EXPORTS && now.metrics >= before.metrics + WARM_UP_EXPORTS);
     const elapsed = Date.now() - started;
-    if ((exported && elapsed >= WARM_UP_MS) || elapsed > 30_000) return;
+    if ((exported && elapsed >= WARM_UP_MS) || elapsed > 60_000) return;
   }
 }
 
