@@ -160,10 +160,11 @@ const WARM_UP_EXPORTS = 3;
  * Several exports, because code that runs every few seconds is optimised
  * only after a few runs: with 1 % sampled, two exports of 512 spans took
  * 22–42 ms of CPU after 8 s of load and 5–9 ms after 40 s (CPU profiles
- * of the measured run), a difference the requests of a run would carry. Under load the whole
- * time, because an idle task host's code goes cold: after 20 s without
- * requests, a task host without telemetry needed ~10 s of load to come
- * back to its CPU per request (+27 % on the runs after the pause). An
+ * of the measured run), a difference the requests of a run would carry.
+ * Under load the whole time, because an idle task host's code goes cold:
+ * after 20 s without requests, a task host without telemetry needed ~10 s
+ * of load to come back to its CPU per request (+27 % on the runs after the
+ * pause). An
  * earlier version of this bench sent a fixed number of requests and then
  * waited, idle, for the first exports: the variants with telemetry paid
  * for that pause in their measured run and "off" did not. The first export
