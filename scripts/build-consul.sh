@@ -23,7 +23,7 @@ BIN=$PWD/.cache/bin/consul-$CONSUL_VERSION
 build_consul() {
   (cd test/consul-server &&
     GONOSUMDB=github.com/hashicorp/consul/envoyextensions,github.com/hashicorp/hcp-sdk-go \
-      CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -o "$1" github.com/hashicorp/consul)
+      CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -ldflags "-s -w" -o "$1" github.com/hashicorp/consul)
 }
 if [ ! -x "$BIN" ]; then
   command -v go >/dev/null || { echo "build-consul: go is not installed (Consul $CONSUL_VERSION needs Go >= 1.20)" >&2; exit 1; }

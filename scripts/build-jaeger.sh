@@ -17,7 +17,7 @@ BIN=$PWD/.cache/bin/jaeger-$JAEGER_VERSION
 
 build_jaeger() {
   (cd test/jaeger-server &&
-    GOTOOLCHAIN=local CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -o "$1" github.com/jaegertracing/jaeger/cmd/jaeger)
+    GOTOOLCHAIN=local CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -ldflags "-s -w" -o "$1" github.com/jaegertracing/jaeger/cmd/jaeger)
 }
 if [ ! -x "$BIN" ]; then
   command -v go >/dev/null || { echo "build-jaeger: go is not installed (Jaeger $JAEGER_VERSION needs Go >= 1.24.6)" >&2; exit 1; }

@@ -26,7 +26,7 @@ NOMAD_VERSION=1.6.3
 BIN=$PWD/.cache/bin/nomad-$NOMAD_VERSION
 
 # The module's own package, with the web UI; the output path comes last.
-build_nomad() { (cd test/nomad-agent && CGO_ENABLED=1 go build -tags ui -buildvcs=false -trimpath -o "$1" github.com/hashicorp/nomad); }
+build_nomad() { (cd test/nomad-agent && CGO_ENABLED=1 go build -tags ui -buildvcs=false -trimpath -ldflags "-s -w" -o "$1" github.com/hashicorp/nomad); }
 if [ ! -x "$BIN" ]; then
   command -v go >/dev/null || { echo "build-nomad: go is not installed (Nomad $NOMAD_VERSION needs Go >= 1.21)" >&2; exit 1; }
   command -v "$(go env CC)" >/dev/null || { echo "build-nomad: no C compiler ($(go env CC)) for the cgo build; install gcc" >&2; exit 1; }

@@ -18,7 +18,7 @@ OPA_VERSION=1.22.4
 BIN=$PWD/.cache/bin/opa-$OPA_VERSION
 
 build_opa() {
-  (cd test/opa && GOTOOLCHAIN=local CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath \
+  (cd test/opa && GOTOOLCHAIN=local CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -ldflags "-s -w" \
     -o "$1" github.com/open-policy-agent/opa)
 }
 if [ ! -x "$BIN" ]; then

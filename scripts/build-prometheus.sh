@@ -19,7 +19,7 @@ BIN=$PWD/.cache/bin/prometheus-$PROMETHEUS_VERSION
 
 build_prometheus() {
   (cd test/prometheus-server &&
-    GOTOOLCHAIN=local CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -o "$1" github.com/prometheus/prometheus/cmd/prometheus)
+    GOTOOLCHAIN=local CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -ldflags "-s -w" -o "$1" github.com/prometheus/prometheus/cmd/prometheus)
 }
 if [ ! -x "$BIN" ]; then
   command -v go >/dev/null || { echo "build-prometheus: go is not installed (Prometheus $PROMETHEUS_VERSION needs Go >= 1.26.7)" >&2; exit 1; }

@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 VAULT_VERSION=1.13.0
 BIN=$PWD/.cache/bin/vault-$VAULT_VERSION
 
-build_vault() { (cd test/vault-server && CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -o "$1" github.com/hashicorp/vault); }
+build_vault() { (cd test/vault-server && CGO_ENABLED=0 nice -n 10 go build -buildvcs=false -trimpath -ldflags "-s -w" -o "$1" github.com/hashicorp/vault); }
 if [ ! -x "$BIN" ]; then
   command -v go >/dev/null || { echo "build-vault: go is not installed (Vault $VAULT_VERSION needs Go >= 1.19)" >&2; exit 1; }
   build_once vault "$BIN" "Vault $VAULT_VERSION from its Go module (cold build cache: 6-35 min on 2 cores; warm: ~30 s)" build_vault

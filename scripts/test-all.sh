@@ -9,9 +9,9 @@
 #   and PostgreSQL, then e2e) · services (real Consul, then e2e) · Terraform
 #   (OpenTofu applies our provider and modules to real Nomad) · telemetry (real
 #   Jaeger v2 and Prometheus 3, then e2e with Consul and Nomad)
-# Vault, Consul, OpenTofu, our provider, cosign, OPA, Jaeger and Prometheus are built in the
-# background (scripts/build-servers.sh) while the suites that need only
-# Nomad run; each later suite waits for its build.
+# Nomad, cosign, OPA, Vault, Consul, OpenTofu, our provider, Jaeger and Prometheus
+# are built in the background from the first step on (scripts/build-servers.sh);
+# each suite that needs one waits for its build.
 # It ends with one line "N passed, N failed" totalling all suites; a skipped
 # test not on scripts/skip-allow-list.ts counts as failed.
 set -uo pipefail
@@ -31,6 +31,12 @@ vitest_suite() { # name, then vitest arguments
 }
 wait_for() { bash scripts/wait-for-build.sh "$RESULTS" "$1"; }
 
+# Go only: nothing below has to be installed first.
+step "start building Nomad, cosign, OPA, Vault, Consul, OpenTofu, the provider, Jaeger and Prometheus in the background (logs: .cache/results/build-*.log)"
+bash scripts/build-servers.sh "$RESULTS" &
+builds=$!
+trap 'pkill -P $builds 2>/dev/null; kill $builds 2>/dev/null' EXIT
+
 step "install npm dependencies"
 bash scripts/ensure-deps.sh || exit 1
 export PATH=$ROOT/node_modules/.bin:$PATH
@@ -46,14 +52,6 @@ bash scripts/lint.sh "$RESULTS/lint.txt" || status=1
 
 step "build test components from source"
 node scripts/build-components.ts || exit 1
-
-step "build Nomad from its Go module"
-bash scripts/build-nomad.sh || exit 1
-
-step "start building cosign, Vault, Consul, OpenTofu, the provider, Jaeger and Prometheus in the background (logs: .cache/results/build-*.log)"
-bash scripts/build-servers.sh "$RESULTS" &
-builds=$!
-trap 'kill $builds 2>/dev/null' EXIT
 
 step "licence gate: every Go module and npm package we depend on is open source"
 (cd scripts/licence-gate && go test -count=1 -v ./...) 2>&1 | tee "$RESULTS/go-licence-gate.log"
@@ -72,6 +70,7 @@ step "unit, runtime, OCI, signature and source tests (vitest; real registry, rea
 vitest_suite unit test/unit test/runtime test/oci test/verify test/sources --exclude 'test/verify/cosign-interop.test.ts'
 
 step "conformance tests (go test, driving the plugin through Nomad's go-plugin client)"
+wait_for nomad || exit 1
 bash scripts/conformance.sh 2>&1 | tee "$RESULTS/go-conformance.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
