@@ -9,8 +9,8 @@
 //
 // Appending functions, globals and types keeps every existing index; only
 // function bodies that hold one of the two instructions are re-encoded. The
-// code is walked instruction by instruction: an opcode this walker does not
-// know fails loudly rather than being guessed past.
+// code is walked instruction by instruction (core-instructions.ts): an opcode
+// the reader does not know fails loudly rather than being guessed past.
 import {
   readSections,
   readU32,
@@ -22,6 +22,13 @@ import {
   writeUleb,
   type Section,
 } from './core-module-sections.js';
+import {
+  CodeReader,
+  skipInstruction,
+  skipLocals,
+  skipValType as skipValTypeAt,
+  UnknownInstruction,
+} from './core-instructions.js';
 
 /** The init value of the limit global until setVirtualMemoryLimit patches it (no page count is this large). */
 const LIMIT_SENTINEL = 0x7e57_0001;
@@ -220,158 +227,42 @@ function rewriteCode(code: Uint8Array, sizeFunc: number, growFunc: number): Uint
 }
 
 function rewriteBody(body: Uint8Array, sizeFunc: number, growFunc: number): Uint8Array | undefined {
-  let pos = 0;
-  const locals = readU32(body, pos);
-  pos = locals.next;
-  for (let i = 0; i < locals.value; i++) pos = skipValType(body, readU32(body, pos).next);
+  const reader = new CodeReader(body);
+  skipLocals(reader);
   const pieces: Uint8Array[] = [];
   let copied = 0;
-  while (pos < body.length) {
+  while (reader.pos < body.length) {
+    const pos = reader.pos;
     const opcode = body[pos] as number;
     if ((opcode === 0x3f || opcode === 0x40) && body[pos + 1] === 0x00) {
       pieces.push(
         body.subarray(copied, pos),
         Uint8Array.from([0x10, ...writeUleb(opcode === 0x3f ? sizeFunc : growFunc)]),
       );
-      pos += 2;
-      copied = pos;
-    } else pos = skipInstruction(body, pos);
+      reader.pos = pos + 2;
+      copied = reader.pos;
+    } else skipCodeInstruction(reader);
   }
   if (copied === 0) return undefined;
   pieces.push(body.subarray(copied));
   return Buffer.concat(pieces);
 }
 
-/** Position after the instruction at `pos`. */
-function skipInstruction(code: Uint8Array, pos: number): number {
-  const opcode = code[pos++] as number;
-  const u32 = (): void => {
-    pos = readU32(code, pos).next;
-  };
-  const memarg = (): void => {
-    const align = readU32(code, pos);
-    pos = align.next;
-    if (align.value & 0x40) u32(); // memory index
-    pos = skipLeb(code, pos); // offset (u32 or u64)
-  };
-  if (opcode >= 0x28 && opcode <= 0x3e) return (memarg(), pos);
-  if (opcode >= 0x45 && opcode <= 0xc4) return pos; // numeric, no immediates
-  switch (opcode) {
-    case 0x00:
-    case 0x01:
-    case 0x05:
-    case 0x0b:
-    case 0x0f:
-    case 0x1a:
-    case 0x1b:
-    case 0xd1:
-    case 0xd3:
-    case 0xd4:
-      return pos;
-    case 0x02:
-    case 0x03:
-    case 0x04:
-      return skipBlockType(code, pos);
-    case 0x0c:
-    case 0x0d:
-    case 0x10:
-    case 0x12:
-    case 0x14:
-    case 0x15:
-    case 0xd2:
-    case 0xd5:
-    case 0xd6:
-    case 0x20:
-    case 0x21:
-    case 0x22:
-    case 0x23:
-    case 0x24:
-    case 0x25:
-    case 0x26:
-    case 0x3f:
-    case 0x40:
-      return (u32(), pos);
-    case 0x11:
-    case 0x13:
-      return (u32(), u32(), pos);
-    case 0x0e: {
-      const targets = readU32(code, pos);
-      pos = targets.next;
-      for (let i = 0; i <= targets.value; i++) u32();
-      return pos;
-    }
-    case 0x1c: {
-      const types = readU32(code, pos);
-      pos = types.next;
-      for (let i = 0; i < types.value; i++) pos = skipValType(code, pos);
-      return pos;
-    }
-    case 0x41:
-    case 0x42:
-      return skipLeb(code, pos);
-    case 0x43:
-      return pos + 4;
-    case 0x44:
-      return pos + 8;
-    case 0xd0:
-      return skipLeb(code, pos); // heap type (s33)
-    case 0xfc:
-      return skipPrefixedFC(code, pos);
-    case 0xfd:
-      return skipPrefixedSimd(code, pos);
-    case 0xfe: {
-      const sub = readU32(code, pos);
-      pos = sub.next;
-      if (sub.value === 0x03) return pos + 1; // atomic.fence
-      return (memarg(), pos);
-    }
-    default:
-      throw new UnsupportedCode(`opcode 0x${opcode.toString(16)} at byte ${pos - 1} of a function body`);
+/** The shared reader's step, its unknown opcodes as this module's error. */
+function skipCodeInstruction(reader: CodeReader): void {
+  try {
+    skipInstruction(reader);
+  } catch (err) {
+    if (err instanceof UnknownInstruction)
+      throw new UnsupportedCode(`${err.message} of a function body`, { cause: err });
+    throw err;
   }
 }
 
-function skipPrefixedFC(code: Uint8Array, start: number): number {
-  const sub = readU32(code, start);
-  let pos = sub.next;
-  const u32 = (): void => {
-    pos = readU32(code, pos).next;
-  };
-  if (sub.value <= 7) return pos; // saturating truncations
-  if ([9, 11, 13, 15, 16, 17].includes(sub.value)) return (u32(), pos);
-  if ([8, 10, 12, 14].includes(sub.value)) return (u32(), u32(), pos);
-  throw new UnsupportedCode(`opcode 0xfc ${sub.value} of a function body`);
-}
-
-function skipPrefixedSimd(code: Uint8Array, start: number): number {
-  const sub = readU32(code, start);
-  let pos = sub.next;
-  const memarg = (): void => {
-    const align = readU32(code, pos);
-    pos = align.next;
-    if (align.value & 0x40) pos = readU32(code, pos).next;
-    pos = skipLeb(code, pos);
-  };
-  const op = sub.value;
-  if (op <= 11 || op === 92 || op === 93) return (memarg(), pos);
-  if (op === 12 || op === 13) return pos + 16;
-  if (op >= 21 && op <= 34) return pos + 1;
-  if (op >= 84 && op <= 91) return (memarg(), pos + 1);
-  if (op <= 0x113) return pos; // the rest of SIMD (relaxed SIMD included) has no immediates
-  throw new UnsupportedCode(`opcode 0xfd ${op} of a function body`);
-}
-
-function skipBlockType(code: Uint8Array, pos: number): number {
-  const byte = code[pos] as number;
-  if (byte === 0x40) return pos + 1;
-  if (byte === 0x63 || byte === 0x64) return skipLeb(code, pos + 1);
-  if (byte >= 0x6a && byte <= 0x7f) return pos + 1; // a value type (numeric, vector, abstract reference)
-  return skipLeb(code, pos); // a type index (s33)
-}
-
 function skipValType(code: Uint8Array, pos: number): number {
-  const byte = code[pos] as number;
-  if (byte === 0x63 || byte === 0x64) return skipLeb(code, pos + 1);
-  return pos + 1;
+  const reader = new CodeReader(code, pos);
+  skipValTypeAt(reader);
+  return reader.pos;
 }
 
 function skipLimits(code: Uint8Array, pos: number): number {
