@@ -1,6 +1,7 @@
-// Nomad's Driver service mapped onto the TaskManager. Each handler is thin:
-// decode the request, call the lifecycle, shape the response so that no
-// nested message Nomad dereferences is left unset.
+// Nomad's Driver service mapped onto the TaskManager, in four groups: what
+// the driver is, a task's lifecycle, the long-lived streams, and exec (refused).
+// Each handler is thin: decode the request, call the lifecycle, shape the
+// response so that no nested message Nomad dereferences is left unset.
 import * as grpc from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -9,12 +10,14 @@ import { DriverError, describeError, errorCodeOf } from '../errors.js';
 import type { DriverHandlers } from '../generated/hashicorp/nomad/plugins/drivers/proto/Driver.js';
 import type { Duration__Output } from '../generated/google/protobuf/Duration.js';
 import type { ExitResult as ExitResultMessage } from '../generated/hashicorp/nomad/plugins/drivers/proto/ExitResult.js';
+import type { InspectTaskResponse } from '../generated/hashicorp/nomad/plugins/drivers/proto/InspectTaskResponse.js';
 import { encodeDriverState, TASK_HANDLE_VERSION } from '../task/driver-state.js';
 import type { ExitResult } from '../ipc/exit-status.js';
 import type { TaskEventBus } from '../task/task-events.js';
 import { execRefusalStatus, SCRIPT_CHECK_REFUSAL } from './exec-refusal.js';
 import type { TaskManager } from '../task/task-manager.js';
 import { taskNotFound } from '../task/task-store.js';
+import type { WasmTask } from '../task/wasm-task.js';
 import type { PluginSettings } from './base-service.js';
 import { fingerprint, FINGERPRINT_PERIOD_MS } from './fingerprint.js';
 import { rpcStatus, startTaskStatus } from './grpc-errors.js';
@@ -33,18 +36,24 @@ export interface DriverServiceDeps {
   readonly onFingerprint?: () => unknown;
 }
 
-export function driverServiceHandlers({
-  manager,
-  events,
-  settings,
-  log,
-  onFingerprint,
-}: DriverServiceDeps): DriverHandlers {
+export function driverServiceHandlers(deps: DriverServiceDeps): DriverHandlers {
+  return {
+    ...describeHandlers(),
+    ...lifecycleHandlers(deps),
+    ...streamHandlers(deps),
+    ...execHandlers(deps.log),
+  };
+}
+
+/** What the driver is: answers that never depend on a task. */
+function describeHandlers(): Pick<
+  DriverHandlers,
+  'Init' | 'Shutdown' | 'TaskConfigSchema' | 'Capabilities' | 'CreateNetwork' | 'DestroyNetwork'
+> {
   const unimplemented = (what: string): Partial<grpc.StatusObject> => ({
     code: grpc.status.UNIMPLEMENTED,
     details: `${what} is not supported by the wasm driver`,
   });
-
   return {
     Init: (_call, callback) => callback(null, {}),
     Shutdown: (_call, callback) => callback(null, {}),
@@ -68,34 +77,20 @@ export function driverServiceHandlers({
       });
     },
 
-    Fingerprint: (call) => {
-      onFingerprint?.();
-      void (async () => {
-        while (!call.cancelled && !call.destroyed) {
-          await writeMessage(call, fingerprint());
-          await Promise.race([sleep(FINGERPRINT_PERIOD_MS), untilCancelled(call)]);
-        }
-      })();
-    },
+    CreateNetwork: (_call, callback) => callback(unimplemented('CreateNetwork')),
+    DestroyNetwork: (_call, callback) => callback(unimplemented('DestroyNetwork')),
+  };
+}
 
-    TaskEvents: (call) => {
-      // Sequential writes so back-pressure holds; the stream never ends on its own.
-      let chain = Promise.resolve();
-      const unsubscribe = events.subscribe((event) => {
-        chain = chain.then(() =>
-          writeMessage(call, {
-            task_id: event.taskId,
-            alloc_id: event.allocId,
-            task_name: event.taskName,
-            message: event.message,
-            annotations: { ...event.annotations },
-            timestamp: { seconds: Math.floor(event.at.getTime() / 1000), nanos: (event.at.getTime() % 1000) * 1e6 },
-          }),
-        );
-      });
-      void untilCancelled(call).then(unsubscribe);
-    },
-
+/** A task's life: start, recover, wait, stop, destroy, inspect, signal. */
+function lifecycleHandlers({
+  manager,
+  log,
+}: DriverServiceDeps): Pick<
+  DriverHandlers,
+  'StartTask' | 'RecoverTask' | 'WaitTask' | 'StopTask' | 'DestroyTask' | 'InspectTask' | 'SignalTask'
+> {
+  return {
     StartTask: (call, callback) => {
       const config = call.request.task;
       if (!config)
@@ -162,27 +157,55 @@ export function driverServiceHandlers({
     InspectTask: (call, callback) => {
       const task = manager.tasks.find(call.request.task_id);
       if (!task) return callback(rpcStatus(taskNotFound(call.request.task_id)));
-      const result = task.exitResult;
-      const completed = task.completedAtDate;
-      callback(null, {
-        task: {
-          id: task.id,
-          name: task.config.name,
-          state: result ? 'EXITED' : 'RUNNING',
-          started_at: timestamp(task.startedAt),
-          completed_at: completed ? timestamp(completed) : GO_ZERO_TIME,
-          result: exitResultMessage(result ?? { exitCode: 0, signal: 0, oomKilled: false }),
-        },
-        driver: {
-          attributes: {
-            pid: String(task.state.pid),
-            world: task.state.world,
-            digest: task.state.digest,
-            ...(task.state.port !== undefined ? { port: String(task.state.port) } : {}),
-            isolation: task.state.pooled ? 'pooled' : 'process',
-          },
-        },
+      callback(null, inspectTaskMessage(task));
+    },
+
+    SignalTask: (call, callback) => {
+      try {
+        manager.tasks.get(call.request.task_id).signal(call.request.signal);
+        callback(null, {});
+      } catch (err) {
+        callback(rpcStatus(err));
+      }
+    },
+  };
+}
+
+/** The long-lived streams: fingerprints, task events, a task's stats. */
+function streamHandlers({
+  manager,
+  events,
+  settings,
+  log,
+  onFingerprint,
+}: DriverServiceDeps): Pick<DriverHandlers, 'Fingerprint' | 'TaskEvents' | 'TaskStats'> {
+  return {
+    Fingerprint: (call) => {
+      onFingerprint?.();
+      void (async () => {
+        while (!call.cancelled && !call.destroyed) {
+          await writeMessage(call, fingerprint());
+          await Promise.race([sleep(FINGERPRINT_PERIOD_MS), untilCancelled(call)]);
+        }
+      })();
+    },
+
+    TaskEvents: (call) => {
+      // Sequential writes so back-pressure holds; the stream never ends on its own.
+      let chain = Promise.resolve();
+      const unsubscribe = events.subscribe((event) => {
+        chain = chain.then(() =>
+          writeMessage(call, {
+            task_id: event.taskId,
+            alloc_id: event.allocId,
+            task_name: event.taskName,
+            message: event.message,
+            annotations: { ...event.annotations },
+            timestamp: { seconds: Math.floor(event.at.getTime() / 1000), nanos: (event.at.getTime() % 1000) * 1e6 },
+          }),
+        );
       });
+      void untilCancelled(call).then(unsubscribe);
     },
 
     TaskStats: (call) => {
@@ -210,16 +233,12 @@ export function driverServiceHandlers({
         call.emit('error', rpcStatus(err));
       });
     },
+  };
+}
 
-    SignalTask: (call, callback) => {
-      try {
-        manager.tasks.get(call.request.task_id).signal(call.request.signal);
-        callback(null, {});
-      } catch (err) {
-        callback(rpcStatus(err));
-      }
-    },
-
+/** exec: refused (components have no shell), with the reason Nomad shows. */
+function execHandlers(log: Logger): Pick<DriverHandlers, 'ExecTask' | 'ExecTaskStreaming'> {
+  return {
     ExecTask: (call, callback) => {
       // Only script checks call this (never their arguments in the log: they may carry secrets).
       log.debug({ task_id: call.request.task_id }, 'refused ExecTask (script check)');
@@ -239,9 +258,31 @@ export function driverServiceHandlers({
       call.once('data', refuse);
       call.once('end', refuse);
     },
+  };
+}
 
-    CreateNetwork: (_call, callback) => callback(unimplemented('CreateNetwork')),
-    DestroyNetwork: (_call, callback) => callback(unimplemented('DestroyNetwork')),
+/** InspectTask's answer: state, times and exit result, with the component's attributes. */
+function inspectTaskMessage(task: WasmTask): InspectTaskResponse {
+  const result = task.exitResult;
+  const completed = task.completedAtDate;
+  return {
+    task: {
+      id: task.id,
+      name: task.config.name,
+      state: result ? 'EXITED' : 'RUNNING',
+      started_at: timestamp(task.startedAt),
+      completed_at: completed ? timestamp(completed) : GO_ZERO_TIME,
+      result: exitResultMessage(result ?? { exitCode: 0, signal: 0, oomKilled: false }),
+    },
+    driver: {
+      attributes: {
+        pid: String(task.state.pid),
+        world: task.state.world,
+        digest: task.state.digest,
+        ...(task.state.port !== undefined ? { port: String(task.state.port) } : {}),
+        isolation: task.state.pooled ? 'pooled' : 'process',
+      },
+    },
   };
 }
 

@@ -23,72 +23,8 @@ function answer<T>(operation: () => T): T {
 }
 
 export function keyValueInterfaces(stores: KeyValueStores): Record<string, object> {
-  /** fermyon:spin/key-value@2.0.0 `store`. */
-  class Store {
-    private constructor(readonly bucket: KeyValueBucket) {}
-    static open(label: string): Store {
-      return new Store(answer(() => stores.open(label)));
-    }
-    get(key: string): Uint8Array | undefined {
-      return answer(() => this.bucket.get(key));
-    }
-    set(key: string, value: Uint8Array): void {
-      answer(() => this.bucket.set(key, value));
-    }
-    delete(key: string): void {
-      answer(() => this.bucket.delete(key));
-    }
-    exists(key: string): boolean {
-      return answer(() => this.bucket.exists(key));
-    }
-    getKeys(): string[] {
-      return answer(() => this.bucket.keys());
-    }
-  }
-
-  /** wasi:keyvalue/store `bucket`. */
-  class Bucket {
-    constructor(readonly bucket: KeyValueBucket) {}
-    get(key: string): Uint8Array | undefined {
-      return answer(() => this.bucket.get(key));
-    }
-    set(key: string, value: Uint8Array): void {
-      answer(() => this.bucket.set(key, value));
-    }
-    delete(key: string): void {
-      answer(() => this.bucket.delete(key));
-    }
-    exists(key: string): boolean {
-      return answer(() => this.bucket.exists(key));
-    }
-    /** Every key in one page: `cursor` is never needed. */
-    listKeys(_cursor: string | undefined): { keys: string[]; cursor: string | undefined } {
-      return { keys: answer(() => this.bucket.keys()), cursor: undefined };
-    }
-  }
-
-  /** wasi:keyvalue/atomics `cas`: the value and the version it was read at. */
-  class Cas {
-    private constructor(
-      readonly bucket: KeyValueBucket,
-      readonly key: string,
-      readonly value: Uint8Array | undefined,
-      readonly version: bigint,
-    ) {}
-    static new(bucket: Bucket, key: string): Cas {
-      return Cas.read(bucket.bucket, key);
-    }
-    static read(bucket: KeyValueBucket, key: string): Cas {
-      const { value, version } = answer(() => bucket.getVersioned(key));
-      return new Cas(bucket, key, value, version);
-    }
-    current(): Uint8Array | undefined {
-      return this.value;
-    }
-  }
-
   return {
-    'fermyon:spin/key-value': { Store },
+    'fermyon:spin/key-value': { Store: spinStore(stores) },
     'wasi:keyvalue/store': {
       Bucket,
       open: (identifier: string): Bucket => new Bucket(answer(() => stores.open(identifier))),
@@ -120,6 +56,74 @@ export function keyValueInterfaces(stores: KeyValueStores): Record<string, objec
         }),
     },
   };
+}
+
+/** fermyon:spin/key-value@2.0.0 `store`, opening the task's granted stores. */
+function spinStore(stores: KeyValueStores): object {
+  class Store {
+    private constructor(readonly bucket: KeyValueBucket) {}
+    static open(label: string): Store {
+      return new Store(answer(() => stores.open(label)));
+    }
+    get(key: string): Uint8Array | undefined {
+      return answer(() => this.bucket.get(key));
+    }
+    set(key: string, value: Uint8Array): void {
+      answer(() => this.bucket.set(key, value));
+    }
+    delete(key: string): void {
+      answer(() => this.bucket.delete(key));
+    }
+    exists(key: string): boolean {
+      return answer(() => this.bucket.exists(key));
+    }
+    getKeys(): string[] {
+      return answer(() => this.bucket.keys());
+    }
+  }
+
+  return Store;
+}
+
+/** wasi:keyvalue/store `bucket`. */
+class Bucket {
+  constructor(readonly bucket: KeyValueBucket) {}
+  get(key: string): Uint8Array | undefined {
+    return answer(() => this.bucket.get(key));
+  }
+  set(key: string, value: Uint8Array): void {
+    answer(() => this.bucket.set(key, value));
+  }
+  delete(key: string): void {
+    answer(() => this.bucket.delete(key));
+  }
+  exists(key: string): boolean {
+    return answer(() => this.bucket.exists(key));
+  }
+  /** Every key in one page: `cursor` is never needed. */
+  listKeys(_cursor: string | undefined): { keys: string[]; cursor: string | undefined } {
+    return { keys: answer(() => this.bucket.keys()), cursor: undefined };
+  }
+}
+
+/** wasi:keyvalue/atomics `cas`: the value and the version it was read at. */
+class Cas {
+  private constructor(
+    readonly bucket: KeyValueBucket,
+    readonly key: string,
+    readonly value: Uint8Array | undefined,
+    readonly version: bigint,
+  ) {}
+  static new(bucket: Bucket, key: string): Cas {
+    return Cas.read(bucket.bucket, key);
+  }
+  static read(bucket: KeyValueBucket, key: string): Cas {
+    const { value, version } = answer(() => bucket.getVersioned(key));
+    return new Cas(bucket, key, value, version);
+  }
+  current(): Uint8Array | undefined {
+    return this.value;
+  }
 }
 
 /** Adds `delta` to the decimal integer stored at `key` (absent: 0), retrying while others write it. */

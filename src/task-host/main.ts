@@ -31,6 +31,7 @@ import type { LinearMemoryMeter } from '../runtime/linear-memory-meter.js';
 import { notice, taskOutput, useTaskOutput } from '../runtime/task-output.js';
 import type { Grants } from '../ipc/grants.js';
 import type { TaskSecrets } from './secrets.js';
+import type { DroppableTokenSource } from '../vault/token-source.js';
 import type { CommandWorkerData, CommandWorkerResult } from './command-worker.js';
 import { CONTROL_SOCKET_NAME } from '../ipc/control-protocol.js';
 import { startControlServer, type ControlServer } from './control-server.js';
@@ -152,40 +153,7 @@ async function main(): Promise<void> {
     useGrantedServices(grants.services, spec.services, control);
     const events = control;
     const phases = new StartPhases();
-    // Vault is read while the component loads: neither waits for the other.
-    const [prepared, fetched] = await Promise.allSettled([
-      import('../runtime/component-cache.js').then(({ prepareComponent }) =>
-        phases.time(
-          (compiled) => (compiled ? 'compile' : 'cache-hit'),
-          (seen) =>
-            prepareComponent(
-              spec.componentPath,
-              spec.cacheDir,
-              (phase) => {
-                if (phase === 'compiling') seen();
-                report({ type: 'phase', phase });
-              },
-              spec.componentDigest,
-            ),
-        ),
-      ),
-      spec.vault && vaultToken
-        ? import('./secrets.js').then(({ startSecrets }) =>
-            phases.time(
-              () => 'vault',
-              () =>
-                startSecrets(
-                  vaultOf(spec),
-                  vaultToken,
-                  grants.config,
-                  (message, annotations) => events.publishEvent(message, annotations),
-                  spec.telemetry ? phases.vaultHooks : undefined,
-                  (grants.keyValueStores ?? []).flatMap((store) => (store.tokenSecret ? [store.tokenSecret] : [])),
-                ),
-            ),
-          )
-        : undefined,
-    ]);
+    const [prepared, fetched] = await prepareAndFetchSecrets(spec, vaultToken, phases, events);
     secrets = fetched.status === 'fulfilled' ? fetched.value : undefined;
     if (fetched.status === 'rejected') throw fetched.reason;
     if (prepared.status === 'rejected') throw prepared.reason;
@@ -223,6 +191,54 @@ async function main(): Promise<void> {
   } else {
     await runCommandTask(spec, component, grants, telemetry);
   }
+}
+
+/**
+ * The component, compiled or from the node's cache, and the task's Vault
+ * secrets: read at the same time, neither waits for the other. Both
+ * outcomes come back, so that secrets already leased can be given back when
+ * the component fails.
+ */
+function prepareAndFetchSecrets(
+  spec: LaunchSpec,
+  vaultToken: DroppableTokenSource | undefined,
+  phases: StartPhases,
+  events: ControlServer,
+): Promise<[PromiseSettledResult<PreparedComponent>, PromiseSettledResult<TaskSecrets | undefined>]> {
+  const grants = spec.grants;
+  return Promise.allSettled([
+    import('../runtime/component-cache.js').then(({ prepareComponent }) =>
+      phases.time(
+        (compiled) => (compiled ? 'compile' : 'cache-hit'),
+        (seen) =>
+          prepareComponent(
+            spec.componentPath,
+            spec.cacheDir,
+            (phase) => {
+              if (phase === 'compiling') seen();
+              report({ type: 'phase', phase });
+            },
+            spec.componentDigest,
+          ),
+      ),
+    ),
+    spec.vault && vaultToken
+      ? import('./secrets.js').then(({ startSecrets }) =>
+          phases.time(
+            () => 'vault',
+            () =>
+              startSecrets(
+                vaultOf(spec),
+                vaultToken,
+                grants.config,
+                (message, annotations) => events.publishEvent(message, annotations),
+                spec.telemetry ? phases.vaultHooks : undefined,
+                (grants.keyValueStores ?? []).flatMap((store) => (store.tokenSecret ? [store.tokenSecret] : [])),
+              ),
+          ),
+        )
+      : undefined,
+  ]);
 }
 
 /**

@@ -69,25 +69,13 @@ export function performPinned(request: FetchRequest): Promise<SyncFetchResult> {
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (settled) return;
-      const message = `${pin.host}:${pin.port}: ${err.message}`;
-      switch (err.code) {
-        case 'ECONNREFUSED':
-          return fail('connection-refused', message, true, true);
-        case 'EHOSTUNREACH':
-        case 'ENETUNREACH':
-        case 'EADDRNOTAVAIL':
-          return fail('destination-IP-unroutable', message, true, true);
-        case 'ECONNRESET':
-        case 'EPIPE':
-          // A keep-alive socket the instance closed meanwhile: nothing was processed.
-          if (req.reusedSocket && !responded) return fail('connection-terminated', message, true, false);
-          return fail('connection-terminated', message, !responded && IDEMPOTENT.has(request.method), !responded);
-        default:
-          // OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE: a CA not trusted) and Node's own.
-          if (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT') || err.code?.includes('VERIFY'))
-            return fail('TLS-certificate-error', message, false, false);
-          return fail('internal-error', message, !connected, !connected);
-      }
+      const failure = classifyFailure(err, `${pin.host}:${pin.port}: ${err.message}`, {
+        method: request.method,
+        reusedSocket: req.reusedSocket,
+        connected,
+        responded,
+      });
+      fail(failure.code, failure.message, failure.retryable, failure.instanceDown);
     });
     req.on('response', (res: IncomingMessage) => {
       responded = true;
@@ -109,4 +97,45 @@ export function performPinned(request: FetchRequest): Promise<SyncFetchResult> {
     });
     req.end(request.body.length > 0 ? Buffer.from(request.body) : undefined);
   });
+}
+
+interface Failure {
+  readonly code: string;
+  readonly message: string;
+  /** Another instance may be tried: the request cannot have been processed, or its method is idempotent. */
+  readonly retryable: boolean;
+  /** The instance itself looks down (counts towards its ejection). */
+  readonly instanceDown: boolean;
+}
+
+/** A socket or TLS error of the request as wasi:http's error code, and whether to try elsewhere. */
+function classifyFailure(
+  err: NodeJS.ErrnoException,
+  message: string,
+  at: { method: string; reusedSocket: boolean; connected: boolean; responded: boolean },
+): Failure {
+  const failure = (code: string, retryable: boolean, instanceDown: boolean): Failure => ({
+    code,
+    message,
+    retryable,
+    instanceDown,
+  });
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return failure('connection-refused', true, true);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EADDRNOTAVAIL':
+      return failure('destination-IP-unroutable', true, true);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      // A keep-alive socket the instance closed meanwhile: nothing was processed.
+      if (at.reusedSocket && !at.responded) return failure('connection-terminated', true, false);
+      return failure('connection-terminated', !at.responded && IDEMPOTENT.has(at.method), !at.responded);
+    default:
+      // OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE: a CA not trusted) and Node's own.
+      if (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT') || err.code?.includes('VERIFY'))
+        return failure('TLS-certificate-error', false, false);
+      return failure('internal-error', !at.connected, !at.connected);
+  }
 }
