@@ -58,35 +58,8 @@ export function keyValueInterfaces(stores: KeyValueStores): Record<string, objec
   };
 }
 
-/** fermyon:spin/key-value@2.0.0 `store`, opening the task's granted stores. */
-function spinStore(stores: KeyValueStores): object {
-  class Store {
-    private constructor(readonly bucket: KeyValueBucket) {}
-    static open(label: string): Store {
-      return new Store(answer(() => stores.open(label)));
-    }
-    get(key: string): Uint8Array | undefined {
-      return answer(() => this.bucket.get(key));
-    }
-    set(key: string, value: Uint8Array): void {
-      answer(() => this.bucket.set(key, value));
-    }
-    delete(key: string): void {
-      answer(() => this.bucket.delete(key));
-    }
-    exists(key: string): boolean {
-      return answer(() => this.bucket.exists(key));
-    }
-    getKeys(): string[] {
-      return answer(() => this.bucket.keys());
-    }
-  }
-
-  return Store;
-}
-
-/** wasi:keyvalue/store `bucket`. */
-class Bucket {
+/** What both interfaces do with one opened store: get, set, delete, exists. */
+class OpenedStore {
   constructor(readonly bucket: KeyValueBucket) {}
   get(key: string): Uint8Array | undefined {
     return answer(() => this.bucket.get(key));
@@ -100,6 +73,22 @@ class Bucket {
   exists(key: string): boolean {
     return answer(() => this.bucket.exists(key));
   }
+}
+
+/** fermyon:spin/key-value@2.0.0 `store`, opening the task's granted stores. */
+function spinStore(stores: KeyValueStores): object {
+  return class Store extends OpenedStore {
+    static open(label: string): Store {
+      return new Store(answer(() => stores.open(label)));
+    }
+    getKeys(): string[] {
+      return answer(() => this.bucket.keys());
+    }
+  };
+}
+
+/** wasi:keyvalue/store `bucket`. */
+class Bucket extends OpenedStore {
   /** Every key in one page: `cursor` is never needed. */
   listKeys(_cursor: string | undefined): { keys: string[]; cursor: string | undefined } {
     return { keys: answer(() => this.bucket.keys()), cursor: undefined };
