@@ -26,7 +26,7 @@ import {
 import { hasVirtualMemoryLimit } from './virtual-memory-size.js';
 
 /** Bump when the layout or transpile options change. */
-const CACHE_FORMAT = 14;
+const CACHE_FORMAT = 15;
 const CACHE_KEY = `jco${JCO_VERSION}-f${CACHE_FORMAT}`;
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';
@@ -281,17 +281,20 @@ async function rewriteGlue(original: string): Promise<RewrittenGlue> {
 }
 
 /**
- * A WASI 0.3 component's glue gets the async runtime's fixes and the lift
- * builders made once: the rewrites above know the glue of synchronous
- * lifts and lowers, and its per-request instances are fresh ones
- * (p3-instances.ts says why).
+ * A WASI 0.3 component's glue gets the async runtime's fixes, the lift
+ * builders made once, and the state hooks with the async runtime's state
+ * (per-request instances are reset: p3-instances.ts); the sync-call
+ * rewrite above knows only the glue of synchronous lifts and lowers.
  */
 async function rewriteAsyncGlue(original: string): Promise<RewrittenGlue> {
-  const [{ rewriteAsyncRuntime }, { rewriteAsyncLeaks }, { memoizeLiftBuilders }] = await Promise.all([
-    import('./glue-async-runtime.js'),
-    import('./glue-async-leaks.js'),
-    import('./glue-lift-memo.js'),
-  ]);
+  const [{ rewriteAsyncRuntime }, { rewriteAsyncLeaks }, { memoizeLiftBuilders }, { addStateHooks }, asyncHooks] =
+    await Promise.all([
+      import('./glue-async-runtime.js'),
+      import('./glue-async-leaks.js'),
+      import('./glue-lift-memo.js'),
+      import('./glue-state-hooks.js'),
+      import('./glue-async-state-hooks.js'),
+    ]);
   const notes: string[] = [];
   let text = original;
   const runtime = rewriteAsyncRuntime(text);
@@ -306,10 +309,16 @@ async function rewriteAsyncGlue(original: string): Promise<RewrittenGlue> {
   const memo = memoizeLiftBuilders(text);
   if ('glue' in memo) text = memo.glue;
   else notes.push(`lift and lower builders are made on every call: ${memo.unavailable}`);
+  // Resetting needs the trap hook too (an instance that trapped is never reset), and the async runtime's state.
+  const resourceHooks =
+    'glue' in runtime ? addStateHooks(text) : { unavailable: 'the async runtime was not rewritten' };
+  const hooks = 'glue' in resourceHooks ? asyncHooks.addAsyncStateHooks(resourceHooks.glue) : resourceHooks;
+  if ('glue' in hooks) text = hooks.glue;
+  else notes.push(`per-request instances are built afresh: ${hooks.unavailable}`);
   return {
     text,
     syncCalls: false,
-    stateHooks: false,
+    stateHooks: 'glue' in hooks,
     asyncRuntime: 'glue' in runtime,
     asyncLeaks: 'glue' in leaks,
     liftMemo: 'glue' in memo,

@@ -22,6 +22,7 @@
 //
 // Like the 0.2 rewrites (glue-sync-calls.ts), this is written against jco
 // 1.35.0's exact text and applies completely or not at all.
+import type { GlueState } from './glue-state-hooks.js';
 import { applyGluePatches, atInstantiateStart, type GluePatch } from './glue-text-patches.js';
 
 export const ASYNC_RUNTIME_JCO_VERSION = '1.35.0';
@@ -29,7 +30,9 @@ export const ASYNC_RUNTIME_JCO_VERSION = '1.35.0';
 /** The fourth argument of a rewritten async glue's `instantiate()`. */
 export interface AsyncGlueHooks {
   /** The instance trapped (or a callback failed): it must not be used again. */
-  onTrap(err: unknown): void;
+  onTrap?(err: unknown): void;
+  /** Given the instance's JavaScript-side state, for resetting it (glue-state-hooks.ts). */
+  onState?(state: GlueState): void;
 }
 
 export type AsyncRuntimeResult = { readonly glue: string } | { readonly unavailable: string };

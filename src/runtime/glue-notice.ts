@@ -8,7 +8,8 @@ import { JCO_VERSION } from './jco-info.js';
 
 /** The notice for this task, or undefined when every rewrite it depends on applied. */
 export function glueNotice(component: PreparedComponent, perRequestHttp: boolean): string | undefined {
-  const missing = component.wasi === '0.3' ? missingAsync(component) : missingSync(component, perRequestHttp);
+  const missing =
+    component.wasi === '0.3' ? missingAsync(component, perRequestHttp) : missingSync(component, perRequestHttp);
   if (missing.length === 0) return undefined;
   const why = component.glueNotes.length > 0 ? `: ${component.glueNotes.join('; ')}` : '';
   return `jco ${JCO_VERSION}'s glue for component ${component.digest} was not rewritten by ${missing.join(' and ')}; it runs slower on jco's own glue until the rewrites are checked against this jco${why}`;
@@ -25,11 +26,14 @@ function missingSync(component: PreparedComponent, perRequestHttp: boolean): str
   ];
 }
 
-/** WASI 0.3 glue: jco's async runtime (its per-request instances are fresh ones, never reset). */
-function missingAsync(component: PreparedComponent): string[] {
+/** WASI 0.3 glue: jco's async runtime, and the state hooks its per-request instances are reset with. */
+function missingAsync(component: PreparedComponent, perRequestHttp: boolean): string[] {
   return [
     ...(component.glueAsyncRuntime ? [] : ['glue-async-runtime (waiting tasks poll on timers)']),
     ...(component.glueAsyncLeaks ? [] : ['glue-async-leaks (a shared instance is replaced every 500 requests)']),
     ...(component.glueLiftMemo ? [] : ['glue-lift-memo (lift and lower builders are made on every call)']),
+    ...(component.glueStateHooks || !perRequestHttp
+      ? []
+      : ['glue-async-state-hooks (per-request instances are built afresh)']),
   ];
 }

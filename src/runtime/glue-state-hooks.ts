@@ -8,9 +8,12 @@
 // - one `captureTableN` map per resource type: host objects by rep.
 // The rewrite, run once when the glue is cached, adds a fourth, optional
 // argument to `instantiate(getCoreModule, imports, instantiateCore, onState)`:
-// a function called with `{ handleTables(), captureTables }`. Without it the
-// glue behaves exactly as before. Anything it does not recognise leaves
-// the glue alone (then per-request instances are built afresh).
+// a function called with `{ handleTables(), captureTables }` (a WASI 0.3
+// glue, whose fourth argument is an object of hooks, calls its `onState`;
+// glue-async-state-hooks.ts adds the async runtime's state to it). Without
+// it the glue behaves exactly as before. Anything it does not recognise
+// leaves the glue alone (then per-request instances are built afresh).
+import type { AsyncGlueState } from './glue-async-state-hooks.js';
 import { JCO_VERSION } from './jco-info.js';
 
 export const STATE_HOOKS_JCO_VERSION = '1.35.0';
@@ -19,6 +22,8 @@ export const STATE_HOOKS_JCO_VERSION = '1.35.0';
 export interface GlueState {
   handleTables(): (number[] | undefined)[];
   readonly captureTables: Map<number, unknown>[];
+  /** A WASI 0.3 glue's async runtime (glue-async-state-hooks.ts). */
+  readonly asyncState?: () => AsyncGlueState;
 }
 
 export type StateHooksResult = { readonly glue: string } | { readonly unavailable: string };
@@ -28,13 +33,17 @@ const INSTANTIATE_HEAD =
 const HANDLE_TABLES = /\nconst HANDLE_TABLES= \[\];\n/;
 const CAPTURE_TABLE = /\n([ \t]*)const (captureTable\d+)= new Map\(\);\n/g;
 
+/** The object the hooks hand over, as it is written in the glue (glue-async-state-hooks.ts extends it). */
+export const STATE_HOOKS_OBJECT = '  const _nomadGlueState = { handleTables: () => HANDLE_TABLES, captureTables: [] };';
+
 const HOOKS = `  // nomad-driver-wasm (glue-state-hooks): the instance's JavaScript-side state, for the host to reset.
-  const _nomadGlueState = { handleTables: () => HANDLE_TABLES, captureTables: [] };
+${STATE_HOOKS_OBJECT}
   function _nomadCaptureTable(table) {
     _nomadGlueState.captureTables.push(table);
     return table;
   }
-  if (typeof arguments[3] === 'function') arguments[3](_nomadGlueState);
+  const _nomadOnState = typeof arguments[3] === 'function' ? arguments[3] : arguments[3]?.onState;
+  if (typeof _nomadOnState === 'function') _nomadOnState(_nomadGlueState);
 `;
 
 export function addStateHooks(glue: string): StateHooksResult {

@@ -8,7 +8,10 @@
 //   (exported under reserved names by reset-exports.ts);
 // - in jco's glue: the resource handle tables (the handle numbers a guest
 //   is given) and the host objects held per resource type (reached through
-//   glue-state-hooks.ts).
+//   glue-state-hooks.ts);
+// - for a WASI 0.3 component, jco's async runtime: its tasks, waitables,
+//   streams and futures (async-state-reset.ts, which resets an instance
+//   only at rest: busy() says when it is not).
 // A snapshot of all of it is taken once, after instantiation (start
 // functions and the component's initialisation have run). reset() writes it
 // back. What cannot be written back exactly makes reset() refuse, and the
@@ -22,9 +25,12 @@ import type { PreparedComponent } from './component-cache.js';
 import type { GlueState } from './glue-state-hooks.js';
 import { instantiateObserved, NotResettable, type InstantiateOptions } from './instantiate.js';
 import { RESET_EXPORT_PREFIX } from './reset-exports.js';
+import { snapshotAsyncState, type AsyncStateReset } from './async-state-reset.js';
 
 export interface ResettableInstance {
   readonly exports: Record<string, unknown>;
+  /** Why a reset now would refuse while the guest may still finish (a WASI 0.3 task ending), or undefined. */
+  busy(): string | undefined;
   /** Back to the state after instantiation; false when that cannot be done exactly. */
   reset(): boolean;
 }
@@ -48,9 +54,12 @@ interface GlobalSnapshot {
   readonly global: WebAssembly.Global;
   readonly value: unknown;
 }
+/** jco's resource handle table; a 0.3 glue also records every rep it made in `_createdReps`. */
+type HandleTable = number[] & { _createdReps?: Set<number> };
 interface HandleTableSnapshot {
-  readonly table: number[];
+  readonly table: HandleTable;
   readonly entries: number[];
+  readonly createdReps: number[] | undefined;
 }
 interface CaptureTableSnapshot {
   readonly table: Map<number, unknown>;
@@ -73,7 +82,9 @@ export async function instantiateResettable(
     throw err;
   }
   if (!observed.glueState) return { unavailable: 'its jco glue did not hand over its state' };
-  return snapshot(observed.exports, observed.cores, observed.glueState, observed.writesTables);
+  const asyncState = observed.glueState.asyncState && snapshotAsyncState(observed.glueState.asyncState());
+  if (asyncState && 'unavailable' in asyncState) return asyncState;
+  return snapshot(observed.exports, observed.cores, observed.glueState, observed.writesTables, asyncState);
 }
 
 function snapshot(
@@ -81,6 +92,7 @@ function snapshot(
   cores: WebAssembly.Instance[],
   glueState: GlueState,
   writesTables: boolean,
+  asyncState: AsyncStateReset | undefined,
 ): ResettableInstance {
   const memories: MemorySnapshot[] = [];
   const tables: TableSnapshot[] = [];
@@ -100,8 +112,8 @@ function snapshot(
   }
   const handleTables: HandleTableSnapshot[] = glueState
     .handleTables()
-    .filter((table): table is number[] => Array.isArray(table))
-    .map((table) => ({ table, entries: [...table] }));
+    .filter((table): table is HandleTable => Array.isArray(table))
+    .map((table) => ({ table, entries: [...table], createdReps: table._createdReps && [...table._createdReps] }));
   const captureTables: CaptureTableSnapshot[] = glueState.captureTables.map((table) => ({
     table,
     entries: [...table],
@@ -109,7 +121,9 @@ function snapshot(
 
   return {
     exports,
+    busy: () => asyncState?.busy(),
     reset(): boolean {
+      if (asyncState?.busy() !== undefined) return false;
       for (const { memory, byteLength } of memories) if (memory.buffer.byteLength !== byteLength) return false;
       for (const { table, elements } of tables) if (table.length !== elements.length) return false;
       for (const { memory, runs } of memories) {
@@ -126,15 +140,17 @@ function snapshot(
         }
       }
       for (const { global, value } of globals) global.value = value;
-      for (const { table, entries } of handleTables) {
+      for (const { table, entries, createdReps } of handleTables) {
         table.length = entries.length;
         for (let i = 0; i < entries.length; i++) table[i] = entries[i] as number;
+        if (createdReps && table._createdReps) table._createdReps = new Set(createdReps);
       }
       for (const { table, entries } of captureTables) {
         if (table.size === 0 && entries.length === 0) continue;
         table.clear();
         for (const [rep, object] of entries) table.set(rep, object);
       }
+      asyncState?.reset();
       return true;
     },
   };

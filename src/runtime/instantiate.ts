@@ -103,12 +103,12 @@ async function instantiate(
     return instance;
   };
   try {
-    const onTrap = options.onTrap;
-    const exports = observe
-      ? await glue.instantiate(getCoreModule, imports, instantiateCore, (state) => (glueState = state))
-      : component.glueAsyncRuntime && onTrap
-        ? await glue.instantiate(getCoreModule, imports, instantiateCore, { onTrap })
-        : await glue.instantiate(getCoreModule, imports, instantiateCore);
+    const exports = await glue.instantiate(
+      getCoreModule,
+      imports,
+      instantiateCore,
+      glueHooks(component, options, observe, (state) => (glueState = state)),
+    );
     const writesTables = observe
       ? await (await import('./table-writes.js')).componentWritesTables(component.dir, coreModules)
       : true;
@@ -121,6 +121,20 @@ async function instantiate(
       { cause: err },
     );
   }
+}
+
+/** The glue's fourth argument: the 0.2 glue's state hook, or the 0.3 glue's hooks object (with the trap hook). */
+function glueHooks(
+  component: PreparedComponent,
+  options: InstantiateOptions,
+  observe: boolean,
+  onState: (state: GlueState) => void,
+): ((state: GlueState) => void) | AsyncGlueHooks | undefined {
+  if (component.glueAsyncRuntime) {
+    const onTrap = options.onTrap;
+    return { ...(onTrap ? { onTrap } : {}), ...(observe ? { onState } : {}) };
+  }
+  return observe ? onState : undefined;
 }
 
 /**

@@ -13,12 +13,17 @@
 //   classes, and V8's caches over several of them serve every request
 //   slower. State a guest keeps in a shared 0.3 instance lives that long,
 //   not for the life of the task.
-// - per-request: a fresh instance for every request, thrown away after it.
-//   The 0.2 path resets one instance instead (instance-reset.ts), but the
-//   reset cannot put jco's async runtime state back, so 0.3 pays an
-//   instantiation per request; a spare is made ahead, off the request
-//   path. Nothing of one request can reach the next: they never
-//   share an instance.
+// - per-request: every request has an instance of its own, in the state
+//   right after instantiation. As for 0.2 (request-instances.ts) an
+//   instance is reset after its request (instance-reset.ts, with jco's
+//   async runtime state: async-state-reset.ts) instead of being built
+//   again; as requests run at once, several are kept, each serving one
+//   request at a time. An instance is reset only once its guest task has
+//   ended and it holds nothing of the request (no stream or future end,
+//   no task, no trap); one that does not come to rest is thrown away, and
+//   so is a trapped one. Glue that cannot be reset gets a fresh instance
+//   for every request (a spare made ahead, off the request path). Either
+//   way nothing of one request can reach the next.
 //
 // Either way a trap is noticed even after handle() has returned (a guest
 // trapping while it writes its body): the lease's `trapped` signal fires, and a
@@ -26,6 +31,7 @@
 import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import { instantiateComponent, type InstantiateOptions } from './instantiate.js';
+import { instantiateResettable, type ResettableInstance } from './instance-reset.js';
 import type { InstantiationReason } from '../telemetry/hooks.js';
 import { TrapSignal } from './trap-signal.js';
 
@@ -63,36 +69,87 @@ export interface P3Instances {
 export const RECYCLE_AFTER = { keepsRequests: 500, letsGo: 1_000_000 } as const;
 /** Instances a per-request service keeps made ahead (each holds its own linear memory: a Python component's is tens of MiB). */
 const SPARES = 1;
+/** Reset instances a per-request service keeps for the next requests: as many as ran at once, up to this. */
+export const MAX_IDLE_RESET = 16;
+/** Event-loop turns a released instance has to come to rest (its guest task ending) before it is thrown away. */
+const REST_TURNS = 8;
+
+export interface P3InstancesSettings {
+  readonly mode: 'shared' | 'per-request';
+  readonly onInstantiate?: OnInstantiate;
+  /** Told once, at start, why per-request instances are instantiated afresh instead of reset. */
+  readonly onFallback: (reason: string) => void;
+  /** Told why an instance was thrown away after its request instead of reset (it never came to rest). */
+  readonly onNotKept?: (reason: string) => void;
+}
 
 export async function p3Instances(
   component: PreparedComponent,
   imports: ImportObject,
   options: InstantiateOptions,
-  mode: 'shared' | 'per-request',
-  onInstantiate?: OnInstantiate,
+  settings: P3InstancesSettings,
 ): Promise<P3Instances> {
-  const fresh = async (reason: InstantiationReason, onTrap?: () => void): Promise<Instance> => {
+  /** Instantiates, told to telemetry, with the instance's trap signal. */
+  const made = async <T>(
+    reason: InstantiationReason,
+    onTrap: (() => void) | undefined,
+    make: (options: InstantiateOptions) => Promise<T>,
+  ): Promise<{ made: T; trapped: TrapSignal }> => {
     const trapped = new TrapSignal();
-    const made = onInstantiate?.(reason);
-    let exports: Record<string, unknown>;
+    const done = settings.onInstantiate?.(reason);
     try {
-      exports = await instantiateComponent(component, imports, {
+      const result = await make({
         ...options,
         onTrap: (err) => {
           trapped.fire(err);
           onTrap?.();
         },
       });
+      done?.();
+      return { made: result, trapped };
     } catch (err) {
-      made?.(err);
+      done?.(err);
       throw err;
     }
-    made?.();
+  };
+  const fresh: Fresh = async (reason, onTrap) => {
+    const { made: exports, trapped } = await made(reason, onTrap, (opts) =>
+      instantiateComponent(component, imports, opts),
+    );
     return { handler: handlerIn(exports), trapped };
   };
-  const recycleAfter = component.glueAsyncLeaks ? RECYCLE_AFTER.letsGo : RECYCLE_AFTER.keepsRequests;
-  return mode === 'shared' ? sharedInstance(fresh, recycleAfter) : freshPerRequest(fresh);
+  if (settings.mode === 'shared') {
+    const recycleAfter = component.glueAsyncLeaks ? RECYCLE_AFTER.letsGo : RECYCLE_AFTER.keepsRequests;
+    return sharedInstance(fresh, recycleAfter);
+  }
+  const resettable: MakeResettable = async (reason) => {
+    const { made: instance, trapped } = await made(reason, undefined, (opts) =>
+      instantiateResettable(component, imports, opts),
+    );
+    if ('unavailable' in instance) throw new NotResettableNow(instance.unavailable);
+    return { handler: handlerIn(instance.exports), trapped, instance };
+  };
+  if (!component.glueStateHooks) {
+    settings.onFallback('its jco glue has no state hooks (the GLUE_REWRITE_UNAVAILABLE event at start says why)');
+    return freshPerRequest(fresh);
+  }
+  try {
+    return resetPerRequest(await resettable('start'), resettable, settings.onNotKept);
+  } catch (err) {
+    if (!(err instanceof NotResettableNow)) throw err;
+    settings.onFallback(err.message);
+    return freshPerRequest(fresh);
+  }
 }
+
+/** An instance that could be reset at start cannot be now (or the first one could not). */
+class NotResettableNow extends Error {}
+
+/** An instance of a per-request service that is put back after each request. */
+interface ResetInstance extends Instance {
+  readonly instance: ResettableInstance;
+}
+type MakeResettable = (reason: InstantiationReason) => Promise<ResetInstance>;
 
 type Fresh = (reason: InstantiationReason, onTrap?: () => void) => Promise<Instance>;
 
@@ -168,6 +225,88 @@ async function freshPerRequest(fresh: Fresh): Promise<P3Instances> {
       ready.length = 0;
       ready.push(next);
       setImmediate(topUp);
+    },
+  };
+}
+
+/**
+ * Per-request instances reset after each request. A request takes an idle
+ * instance; if none is idle but one is coming to rest (its last request
+ * ended a turn or two ago), it waits for that one rather than have a new
+ * one made: each instance brings its own copy of jco's runtime, so the
+ * fewer there are, the faster all of them run. Otherwise it takes the
+ * spare, made ahead, or has an instance made.
+ */
+function resetPerRequest(
+  first: ResetInstance,
+  make: MakeResettable,
+  onNotKept: (reason: string) => void = () => undefined,
+): P3Instances {
+  let idle: ResetInstance[] = [first];
+  /** Requests waiting for an instance coming to rest: given it, or undefined when it was thrown away. */
+  let waiting: ((instance: ResetInstance | undefined) => void)[] = [];
+  let resting = 0;
+  let spare: Promise<ResetInstance> | undefined;
+  /** Bumped by reload(): an instance of an earlier generation is not kept. */
+  let generation = 0;
+  const makeSpare = (): void => {
+    if (spare || idle.length > 0 || resting > 0) return;
+    const next = make('per-request');
+    next.catch(() => undefined); // the request that takes it sees the failure
+    spare = next;
+  };
+  /** An instance at rest and reset goes to a waiting request, else to idle; one that is not is thrown away. */
+  const rested = (instance: ResetInstance | undefined, from: number): void => {
+    resting--;
+    if (from !== generation) instance = undefined;
+    const next = waiting.shift();
+    if (next) next(instance);
+    else if (instance && idle.length < MAX_IDLE_RESET) idle.push(instance);
+  };
+  const putBack = (instance: ResetInstance, from: number, turn: number): void => {
+    if (from === generation && !instance.trapped.fired && instance.instance.busy() !== undefined && turn < REST_TURNS) {
+      setImmediate(() => putBack(instance, from, turn + 1));
+      return;
+    }
+    const current = from === generation && !instance.trapped.fired;
+    const busy = current ? instance.instance.busy() : undefined;
+    if (busy !== undefined) onNotKept(busy);
+    rested(current && instance.instance.reset() ? instance : undefined, from);
+  };
+  const takeInstance = async (): Promise<ResetInstance> => {
+    const ready = idle.pop();
+    if (ready) return ready;
+    if (resting > waiting.length) {
+      const handed = await new Promise<ResetInstance | undefined>((resolve) => waiting.push(resolve));
+      if (handed) return handed;
+    }
+    const next = spare ?? make('per-request');
+    spare = undefined;
+    return next;
+  };
+  return {
+    async take() {
+      const taken = await takeInstance();
+      const from = generation;
+      if (idle.length === 0) setImmediate(makeSpare);
+      return {
+        handler: taken.handler,
+        trapped: taken.trapped,
+        release({ trapped }) {
+          resting++;
+          if (trapped) rested(undefined, from);
+          else putBack(taken, from, 0);
+        },
+      };
+    },
+    async reload() {
+      const next = await make('reload');
+      generation++;
+      idle = [next];
+      spare = undefined;
+      const woken = waiting;
+      waiting = [];
+      for (const wake of woken) wake(undefined);
     },
   };
 }

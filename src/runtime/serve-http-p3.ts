@@ -48,18 +48,25 @@ export async function serveHttpP3(
       component,
       hostForTask(grants, secrets, output, telemetry, keyValue, true),
       instantiateOptions(grants, meter),
-      grants.httpInstance,
-      telemetry ? (reason) => telemetry.instantiation(reason) : undefined,
+      {
+        mode: grants.httpInstance,
+        onFallback: (reason) =>
+          notice(
+            `WASI 0.3 service, http_instance = "per-request": every request gets a freshly instantiated instance (slower): ${reason}`,
+            output,
+          ),
+        onNotKept: once((reason) =>
+          notice(
+            `a per-request instance was not reset after its request (${reason}): it was thrown away, and requests it would have served get a new instance (slower)`,
+            output,
+          ),
+        ),
+        ...(telemetry ? { onInstantiate: (reason) => telemetry.instantiation(reason) } : {}),
+      },
     );
   } catch (err) {
     if (err instanceof DriverError) throw err;
     throw new DriverError('COMPONENT_WORLD_UNSUPPORTED', (err as Error).message, { cause: err });
-  }
-  if (grants.httpInstance === 'per-request') {
-    notice(
-      'WASI 0.3 service, http_instance = "per-request": every request gets a freshly instantiated instance (jco\'s async runtime cannot be reset to its first state)',
-      output,
-    );
   }
   let codeKept = false;
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
@@ -73,6 +80,16 @@ export async function serveHttpP3(
   });
   await listenOn(server, listen);
   return httpService(server, listen.port, () => instances.reload());
+}
+
+/** `fn` on its first call only (a notice a busy service would otherwise repeat for every request). */
+function once(fn: (reason: string) => void): (reason: string) => void {
+  let told = false;
+  return (reason) => {
+    if (told) return;
+    told = true;
+    fn(reason);
+  };
 }
 
 /** One request on its instance; resolves true when the guest answered it. */

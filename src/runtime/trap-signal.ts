@@ -16,6 +16,11 @@ export class TrapSignal {
     this.#waiting.clear();
   }
 
+  /** Whether the instance has trapped. */
+  get fired(): boolean {
+    return this.#trap !== undefined;
+  }
+
   /** Settles as `work` does, unless the instance traps first (or has trapped): then rejects with the trap. */
   race<T>(work: Promise<T>): Promise<T> {
     // The trap and the work's failure are passed on as they came (a guest's error result is not an Error).

@@ -482,8 +482,8 @@ export class TaskManager {
 
 /**
  * What the start event says runs: `wasi:http service listening on …`,
- * marked when it is WASI 0.3, whose per-request instances are fresh ones
- * (src/runtime/p3-instances.ts: the reset that 0.2 uses does not apply).
+ * marked when it is WASI 0.3, with how its requests share instances
+ * (0.3 handlers are async: src/runtime/p3-instances.ts).
  */
 function startedWhat(
   ready: Extract<ProgressMessage, { type: 'ready' }>,
@@ -494,7 +494,7 @@ function startedWhat(
     return ready.world === 'http' ? `wasi:http service listening on ${host}:${ready.port}` : 'wasi:cli command running';
   if (ready.world !== 'http') return 'WASI 0.3 wasi:cli command running';
   const instances =
-    httpInstance === 'per-request' ? 'a fresh instance for every request' : 'one shared instance, async';
+    httpInstance === 'per-request' ? 'an instance of its own for every request' : 'one shared instance, async';
   return `WASI 0.3 wasi:http service listening on ${host}:${ready.port} (${instances})`;
 }
 

@@ -95,14 +95,17 @@ describe('a WASI 0.3 command (componentize-py)', () => {
 });
 
 describe('the task log says which WASI release runs', () => {
-  it('a 0.3 service in per-request mode says its instances are fresh ones', async () => {
-    const { host } = await hosts.serve({ component: 'hello-http-p3', grants: { httpInstance: 'per-request' } });
+  it('a 0.3 service in per-request mode resets its instances: no notice that they are built afresh', async () => {
+    const { host, url } = await hosts.serve({
+      component: 'hello-http-p3',
+      grants: { httpInstance: 'per-request' },
+    });
     let stderr = '';
     host.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    for (let i = 0; i < 50 && !stderr.includes('WASI 0.3 service'); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(stderr).toContain(
-      'WASI 0.3 service, http_instance = "per-request": every request gets a freshly instantiated instance',
-    );
+    for (let i = 0; i < 5; i++) expect((await fetch(url)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stderr).not.toContain('freshly instantiated');
+    expect(stderr).not.toContain('was not reset');
   });
 });
 
@@ -265,12 +268,16 @@ describe.each(['shared', 'per-request'] as const)('a WASI 0.3 service (component
 
 describe('WASI 0.3 per-request isolation', () => {
   let perRequest: string;
+  let perRequestLog = '';
   let shared: string;
   beforeAll(async () => {
-    [perRequest, shared] = await Promise.all([
-      hosts.serve({ component: 'http-p3', grants: { httpInstance: 'per-request' } }).then((s) => s.url),
-      hosts.serve({ component: 'http-p3', grants: { httpInstance: 'shared' } }).then((s) => s.url),
+    const served = await Promise.all([
+      hosts.serve({ component: 'http-p3', grants: { httpInstance: 'per-request' } }),
+      hosts.serve({ component: 'http-p3', grants: { httpInstance: 'shared' } }),
     ]);
+    perRequest = served[0].url;
+    shared = served[1].url;
+    served[0].host.stderr?.on('data', (chunk: Buffer) => (perRequestLog += chunk.toString()));
   });
   const counter = async (base: string): Promise<string> => (await (await fetch(`${base}/counter`)).text()).trim();
 
@@ -305,6 +312,19 @@ describe('WASI 0.3 per-request isolation', () => {
     expect(mixed.filter((m) => m.startsWith('trap'))).toEqual(Array(4).fill('trap 500'));
     expect(mixed.filter((m) => !m.startsWith('trap') && m !== 'stream')).toEqual(Array(4).fill(fresh));
     expect(await counter(perRequest)).toBe(fresh);
+  });
+
+  it('per-request: an instance that keeps a stream after its request is thrown away, not reset, and says why', async () => {
+    const fresh = await counter(perRequest);
+    const kept = await fetch(`${perRequest}/keep-stream`);
+    expect([kept.status, await kept.text()]).toEqual([200, 'keeping a stream\n']);
+    for (let i = 0; i < 50 && !perRequestLog.includes('was not reset'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(perRequestLog).toContain(
+      'a per-request instance was not reset after its request (the guest holds a waitable, stream or future)',
+    );
+    const after = await Promise.all(Array.from({ length: 5 }, () => counter(perRequest)));
+    expect(new Set(after)).toEqual(new Set([fresh]));
   });
 });
 

@@ -17,6 +17,9 @@ componentize-py: the driver's tests and end-to-end jobs call its routes.
                          the length of a buffer that grows by one byte per
                          request, and the handle number of a Fields
                          resource it keeps (the handle table grows too)
+  GET  /keep-stream      makes a byte stream and keeps both its ends after
+                         the response (a per-request instance that cannot
+                         be reset: it holds a stream)
   GET  /trap             raises: the instance traps
   GET  /grow?mb=N        keeps N MiB alive (the memory ceiling)
   GET  /spin             never returns (runaway stop)
@@ -52,6 +55,7 @@ COUNTER = 0
 MEMORY = bytearray(0)
 KEPT: list[bytearray] = []
 LEAKED: list[Fields] = []
+KEPT_STREAMS: list[object] = []
 
 
 def trailers_future(fields: Optional[Fields] = None) -> FutureReader[Result[Optional[Fields], ErrorCode]]:
@@ -121,6 +125,9 @@ class Handler(exports.Handler):
             MEMORY += b"x"
             LEAKED.append(Fields())
             return respond(200, f"{COUNTER} {len(MEMORY)} {LEAKED[-1].handle}\n".encode())
+        if path == "/keep-stream":
+            KEPT_STREAMS.append(wit.byte_stream())
+            return respond(200, b"keeping a stream\n")
         if path == "/trap":
             raise RuntimeError("asked to trap")
         if path == "/grow":
