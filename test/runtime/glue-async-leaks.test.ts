@@ -3,31 +3,19 @@
 // generates for the WASI 0.3 test components (completely or not at all),
 // and a shared hello-http-p3 instance serving requests in a task-host-like
 // process whose heap, measured after a full GC, no longer grows with them.
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { transpile } from '@bytecodealliance/jco';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rewriteAsyncLeaks } from '../../src/runtime/glue-async-leaks.ts';
 import { rewriteAsyncRuntime } from '../../src/runtime/glue-async-runtime.ts';
-import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
-import { p3ImportMap } from '../../src/wasi-p3/versions.ts';
 import { freePort } from '../support/ports.ts';
-
-const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? new URL('../../.cache/components/', import.meta.url).pathname;
-const DIST = new URL('../../dist/', import.meta.url).href;
+import { DIST, jcoGlueOf, runProbe } from './support/p3-glue.ts';
+import { COMPONENTS } from './support/task-host.ts';
 
 /** jco's glue for a test component, with the async runtime's fixes applied first (as component-cache.ts does). */
 async function glueOf(name: string): Promise<string> {
-  const output = await transpile(await readFile(join(COMPONENTS, `${name}.wasm`)), {
-    name: 'component',
-    instantiation: 'async',
-    noTypescript: true,
-    quiet: true,
-    map: p3ImportMap(),
-  });
-  const runtime = rewriteAsyncRuntime(Buffer.from(output.files['component.js'] as Uint8Array).toString('utf8'));
+  const runtime = rewriteAsyncRuntime(await jcoGlueOf(name));
   if (!('glue' in runtime)) throw new Error(runtime.unavailable);
   return runtime.glue;
 }
@@ -90,16 +78,11 @@ describe('a shared WASI 0.3 instance', () => {
       console.log(JSON.stringify({ glueAsyncLeaks: component.glueAsyncLeaks, before, after }));
       process.exit(0);
     `;
-    const run = spawnSync(process.execPath, [...HOST_NODE_FLAGS, '--input-type=module', '-e', probe], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const measured = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    const measured = runProbe<{
       glueAsyncLeaks: boolean;
       before: number;
       after: number;
-    };
+    }>(probe);
     expect(measured.glueAsyncLeaks).toBe(true);
     expect((measured.after - measured.before) / 290).toBeLessThan(4096); // bytes per request
   });

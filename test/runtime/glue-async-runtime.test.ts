@@ -3,35 +3,10 @@
 // apply completely or not at all. What they change in behaviour is tested
 // through real task hosts: a trap in the middle of a response
 // (wasi-p3.test.ts) hangs without the trap hook.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { transpile } from '@bytecodealliance/jco';
 import { describe, expect, it } from 'vitest';
 import { ASYNC_RUNTIME_JCO_VERSION, rewriteAsyncRuntime } from '../../src/runtime/glue-async-runtime.ts';
 import { JCO_VERSION } from '../../src/runtime/jco-info.ts';
-import { p3ImportMap } from '../../src/wasi-p3/versions.ts';
-
-const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? new URL('../../.cache/components/', import.meta.url).pathname;
-
-const glues = new Map<string, Promise<string>>();
-function glueOf(name: string): Promise<string> {
-  let glue = glues.get(name);
-  if (!glue) {
-    glue = readFile(join(COMPONENTS, `${name}.wasm`))
-      .then((bytes) =>
-        transpile(bytes, {
-          name: 'component',
-          instantiation: 'async',
-          noTypescript: true,
-          quiet: true,
-          map: p3ImportMap(),
-        }),
-      )
-      .then((output) => Buffer.from(output.files['component.js'] as Uint8Array).toString('utf8'));
-    glues.set(name, glue);
-  }
-  return glue;
-}
+import { jcoGlueOf as glueOf } from './support/p3-glue.ts';
 
 it('the installed jco is the one the async runtime fixes were checked against', () => {
   expect(

@@ -6,31 +6,19 @@
 // instance per request at once rather than per request. That reset
 // instances start from the first state is tested on http-p3 in
 // wasi-p3.test.ts ("WASI 0.3 per-request isolation").
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { transpile } from '@bytecodealliance/jco';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addAsyncStateHooks } from '../../src/runtime/glue-async-state-hooks.ts';
 import { addStateHooks } from '../../src/runtime/glue-state-hooks.ts';
-import { HOST_NODE_FLAGS } from '../../src/ipc/host-node-flags.ts';
-import { p3ImportMap } from '../../src/wasi-p3/versions.ts';
 import { freePort } from '../support/ports.ts';
-
-const COMPONENTS = process.env['WASM_TEST_COMPONENTS'] ?? new URL('../../.cache/components/', import.meta.url).pathname;
-const DIST = new URL('../../dist/', import.meta.url).href;
+import { DIST, jcoGlueOf, runProbe } from './support/p3-glue.ts';
+import { COMPONENTS } from './support/task-host.ts';
 
 /** jco's glue for a test component, with the resource state hooks applied first (as component-cache.ts does). */
 async function hookedGlueOf(name: string): Promise<string> {
-  const output = await transpile(await readFile(join(COMPONENTS, `${name}.wasm`)), {
-    name: 'component',
-    instantiation: 'async',
-    noTypescript: true,
-    quiet: true,
-    map: p3ImportMap(),
-  });
-  const hooked = addStateHooks(Buffer.from(output.files['component.js'] as Uint8Array).toString('utf8'));
+  const hooked = addStateHooks(await jcoGlueOf(name));
   if (!('glue' in hooked)) throw new Error(hooked.unavailable);
   return hooked.glue;
 }
@@ -92,17 +80,12 @@ describe('a per-request hello-http-p3 service', () => {
       console.log(JSON.stringify({ stateHooks: component.glueStateHooks, inARow, atOnce: cores / perInstance, bodies: [...bodies] }));
       process.exit(0);
     `;
-    const run = spawnSync(process.execPath, [...HOST_NODE_FLAGS, '--input-type=module', '-e', probe], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const measured = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    const measured = runProbe<{
       stateHooks: boolean;
       inARow: number;
       atOnce: number;
       bodies: string[];
-    };
+    }>(probe);
     expect(measured.stateHooks).toBe(true);
     expect(measured.bodies).toHaveLength(1);
     expect(measured.bodies[0]).toMatch(/^200 /);
