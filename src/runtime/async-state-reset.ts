@@ -27,7 +27,7 @@ interface TableSnapshot {
   readonly size: number;
 }
 
-/** Taken once, after instantiation; undefined (with the reason) when that state is not one this can return to. */
+/** Taken once, after instantiation; or why that state is not one this can return to. */
 export function snapshotAsyncState(state: AsyncGlueState): AsyncStateReset | { readonly unavailable: string } {
   // Instantiation makes no per-component state in jco 1.35: every call makes it on first use.
   if (state.states.size > 0) return { unavailable: 'jco made async state during instantiation' };

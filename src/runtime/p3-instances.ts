@@ -264,14 +264,14 @@ function resetPerRequest(
     else if (instance && idle.length < MAX_IDLE_RESET) idle.push(instance);
   };
   const putBack = (instance: ResetInstance, from: number, turn: number): void => {
-    if (from === generation && !instance.trapped.fired && instance.instance.busy() !== undefined && turn < REST_TURNS) {
+    const current = from === generation && !instance.trapped.fired;
+    const busy = current ? instance.instance.busy() : undefined;
+    if (busy !== undefined && turn < REST_TURNS) {
       setImmediate(() => putBack(instance, from, turn + 1));
       return;
     }
-    const current = from === generation && !instance.trapped.fired;
-    const busy = current ? instance.instance.busy() : undefined;
     if (busy !== undefined) onNotKept(busy);
-    rested(current && instance.instance.reset() ? instance : undefined, from);
+    rested(current && busy === undefined && instance.instance.reset() ? instance : undefined, from);
   };
   const takeInstance = async (): Promise<ResetInstance> => {
     const ready = idle.pop();
