@@ -2,15 +2,21 @@
 // serves, let go, applied once when the glue is cached. A heap snapshot of
 // a shared hello-http-p3 instance after 3,000 requests held ~14 KB per
 // request (2 GB after 140,000): every stream and future it ever made, with
-// their ends, waitables and copy buffers. Four registries kept them:
+// their ends, waitables and copy buffers. Three registries kept them, and
+// a set grew:
 //
 // 1. The copy-buffer registry: every buffer of every stream or future copy
 //    went into a map that nothing reads. Buffers are no longer registered.
 // 2. The global stream and future tables, read only to find again a stream
-//    or future the host hands back to the guest. They now hold their
-//    entries weakly (a slot is freed once its stream or future is
-//    collected): whoever can hand one back holds it, through the ends its
-//    handle closes over, so a lookup never misses one still in use.
+//    or future the host hands back to the guest: the object the host holds
+//    carries its rep, and lowering it looks the rep up. The rep is now the
+//    stream or future itself, so the host's object holds what lowering it
+//    needs and nothing else does; the tables are no longer written. (A first
+//    version held the tables' entries in WeakRefs: V8's young-generation
+//    collector keeps a WeakRef's target alive, so every request's streams
+//    and futures, with their ends and buffers, were promoted to the old
+//    generation, and a shared hello-http-p3 service took 142 µs of CPU a
+//    request against 108 µs now, most of the difference garbage collection.)
 // 3. The component's handle table and its stream and future tables, for
 //    the ends the host holds: a response body the host read, a trailers
 //    future it awaited, the future it answers the guest on. Only the guest
@@ -18,6 +24,11 @@
 //    done: it disposed of the stream, read the future, or the guest dropped
 //    the readable end of a future the host writes (it read it, or never
 //    will).
+// 4. The resource tables' `_createdReps` sets: every resource the guest or
+//    the host made added its rep, and nothing reads them (the 0.2 rewrite,
+//    glue-sync-calls.ts, drops the same write). A shared instance's sets
+//    grew by three entries a request, and each add cost more the larger
+//    they were.
 //
 // Without them a shared instance had to be replaced every 500 requests,
 // and each new instance brings new classes (the runtime is defined inside
@@ -31,15 +42,7 @@ import { applyGluePatches, atInstantiateStart, type GluePatch } from './glue-tex
 
 export type AsyncLeaksResult = { readonly glue: string } | { readonly unavailable: string };
 
-const HELPERS = `  // nomad-driver-wasm (glue-async-leaks): weak global tables, and ends the host is done with let go.
-  const _nomadTableGone = new WeakMap();
-  function _nomadWeakInsert(table, value) {
-    let gone = _nomadTableGone.get(table);
-    if (!gone) _nomadTableGone.set(table, (gone = new FinalizationRegistry((rep) => table.remove(rep))));
-    const rep = table.insert(new WeakRef(value));
-    gone.register(value, rep);
-    return rep;
-  }
+const HELPERS = `  // nomad-driver-wasm (glue-async-leaks): ends the host is done with let go.
   function _nomadForget(cstate, end, tableMeta) {
     const idx = end.waitableIdx();
     if (cstate.handles.get(idx) === end) cstate.handles.remove(idx);
@@ -60,15 +63,21 @@ const PATCHES: readonly GluePatch[] = [
     times: 1,
   },
   {
+    what: "the resource tables' set of created reps",
+    find: '    table._createdReps.add(rep);\n',
+    replace: '',
+    times: 1,
+  },
+  {
     what: 'entries of the global stream and future tables',
-    find: /\b(STREAMS|FUTURES)\.insert\((\w+)\)/g,
-    replace: '_nomadWeakInsert($1, $2)',
+    find: /\b(?:STREAMS|FUTURES)\.insert\((\w+)\)/g,
+    replace: '$1',
     times: 'some',
   },
   {
     what: 'lookups in the global stream and future tables',
-    find: /\b(STREAMS|FUTURES)\.get\((\w+)\)/g,
-    replace: '$1.get($2)?.deref()',
+    find: /\b(?:STREAMS|FUTURES)\.get\((\w+)\)/g,
+    replace: '$1',
     times: 'any',
   },
   {
@@ -110,9 +119,10 @@ const PATCHES: readonly GluePatch[] = [
 /** After the rewrite: nothing may read the buffer registry or use the global tables but as rewritten. */
 function leftover(glue: string): string | undefined {
   if (/\.(?:getBuffer|deleteBuffer)\(/.test(glue)) return 'a read of the copy-buffer registry';
-  const uses = glue.match(/\b(?:STREAMS|FUTURES)\.\w+/g)?.length ?? 0;
-  const rewritten = glue.match(/\b(?:STREAMS|FUTURES)\.get\(\w+\)\?\.deref\(\)/g)?.length ?? 0;
-  if (uses !== rewritten) return 'another use of the global stream or future table';
+  if (/\b(?:STREAMS|FUTURES)\b(?! = new RepTable\()/.test(glue))
+    return 'another use of the global stream or future table';
+  if (/_createdReps(?!\s*=\s*new Set\(\);)/.test(glue.replace(/\w+\._createdReps = new Set\(\);/g, '')))
+    return 'a use of the created-reps sets';
   if (/_genFutureHostInjectFn\(\{(?![^}]*hostWriteEnd: writeEnd,)/.test(glue))
     return 'a future the host writes that is not paired with its readable end';
   return undefined;

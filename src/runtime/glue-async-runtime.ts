@@ -7,8 +7,12 @@
 //    task that waits for an event (a body write the host has now read) from
 //    a loop that polls every 10 ms, and host-side reads and writes that block
 //    poll every 1 ms. Each waiting step of a request cost up to 10 ms. Here
-//    every event a waitable receives wakes the loop and the pollers on the
-//    next turn; the timers stay as a fallback for anything else.
+//    every event a waitable receives wakes the loop on the next turn (its
+//    timer stays as a fallback), and a blocked host read or write waits for
+//    the event of its own end: the only way that end gets an event is
+//    Waitable#setPendingEvent, which now resolves its waiters. (A first
+//    version woke every blocked read and write on every event: with 10
+//    requests in flight each request re-armed ~30 timers.)
 // 2. A trap hook. A guest that traps in a callback (after handle() has
 //    returned its response, while it writes the body) is caught and only
 //    logged by jco's driver loop: the host, reading the body, would wait
@@ -57,12 +61,32 @@ const HOOKS = `  // nomad-driver-wasm (glue-async-runtime): wake-ups for waiting
       _nomadWaiters.push(() => { clearTimeout(timer); resolve(); });
     });
   }
+  // A blocked host read or write: resolved once the waitable of its end has an event.
+  function _nomadOnEvent(waitable, resolve) {
+    if (waitable.hasPendingEvent()) resolve();
+    else (waitable._nomadOnEvent ??= []).push(resolve);
+  }
   function _nomadTrapped(err) {
     try { _nomadHooks.onTrap?.(err); } catch { /* the host's hook must not break the glue */ }
   }
 `;
 
 const PATCHES: readonly GluePatch[] = [
+  {
+    what: "Waitable's fields",
+    find: `  class Waitable {
+    #componentIdx;
+    
+    #pendingEventFn = null;
+`,
+    replace: `  class Waitable {
+    #componentIdx;
+    
+    #pendingEventFn = null;
+    _nomadOnEvent = undefined;
+`,
+    times: 1,
+  },
   {
     what: 'Waitable#setPendingEvent',
     find: `          inSet: this.#waitableSet,
@@ -72,6 +96,11 @@ const PATCHES: readonly GluePatch[] = [
     replace: `          inSet: this.#waitableSet,
         });
         this.#pendingEventFn = fn;
+        const onEvent = this._nomadOnEvent;
+        if (onEvent !== undefined) {
+          this._nomadOnEvent = undefined;
+          for (const resolve of onEvent) resolve();
+        }
         _nomadWake();
       }`,
     times: 1,
@@ -103,8 +132,7 @@ const PATCHES: readonly GluePatch[] = [
   {
     what: 'blocked host reads and writes',
     find: /let waitInterval = setInterval\((?:async )?\(\) => \{\n\s*if \(!this\.hasPendingEvent\(\)\) \{ return; \}\n\s*clearInterval\(waitInterval\);\n\s*resolve\(\);\n\s*\}\);/g,
-    replace:
-      'const poll = () => { if (this.hasPendingEvent()) resolve(); else _nomadNextWake(1).then(poll); }; poll();',
+    replace: '_nomadOnEvent(this.getWaitable(), resolve);',
     times: 'some',
   },
   {

@@ -54,7 +54,7 @@ interface GlobalSnapshot {
   readonly global: WebAssembly.Global;
   readonly value: unknown;
 }
-/** jco's resource handle table; a 0.3 glue also records every rep it made in `_createdReps`. */
+/** jco's resource handle table; glue left as jco wrote it also records every rep it made in `_createdReps` (the rewrites drop that write). */
 type HandleTable = number[] & { _createdReps?: Set<number> };
 interface HandleTableSnapshot {
   readonly table: HandleTable;

@@ -24,6 +24,10 @@ describe.each(['hello-http-p3', 'command-p3'])('%s glue', (name) => {
     expect(result.glue).not.toContain('await new Promise((resolve) => setTimeout(resolve, delay));');
     expect(result.glue.split('_nomadTrapped(err);').length - 1).toBe(2);
     expect(result.glue.split('_nomadWake();').length - 1).toBe(1);
+    // A blocked host read or write waits for its own end's event, not for every event of the instance.
+    expect(result.glue).not.toContain('_nomadNextWake(1)');
+    expect(result.glue.split('_nomadOnEvent(this.getWaitable(), resolve);').length - 1).toBe(4);
+    expect(result.glue).toContain('for (const resolve of onEvent) resolve();');
     expect(result.glue).toContain('if (at >= 0) tasks.splice(at, 1);');
   });
 
