@@ -5,7 +5,7 @@
 // the task's `Admitted:` / `Signature verified` events (signer, provenance,
 // SBOM summary, policy decision and reasons), each mapped to the controls of
 // the control mapping it supports.
-import { ADMISSION_DETAILS, ADMITTED_PREFIX } from '../task/admission-events.js';
+import { ADMISSION_DETAILS, ADMITTED_PREFIX } from '../trust/admitted-event.js';
 import type { NomadApi } from '../nomad-api/nomad-api.js';
 import type { PolicyMessage } from '../policy/decision.js';
 import { compareGrants, type GrantSummary, type ProvenanceFacts, type SignerFacts } from '../policy/input-document.js';

@@ -6,26 +6,11 @@ import type { Logger } from 'pino';
 import { describeMessage } from '../policy/decision.js';
 import type { ProvenanceFacts, SbomFacts, SignerFacts } from '../policy/input-document.js';
 import type { AdmissionRecord } from '../trust/admission.js';
+import { ADMISSION_DETAILS, ADMITTED_PREFIX } from '../trust/admitted-event.js';
 import { signerFacts } from '../trust/attestation-check.js';
 import { describeSigner } from '../trust/signature-check.js';
 
 type Report = (message: string, annotations?: Record<string, string>) => void;
-
-/** Detail keys of the `Admitted:` event, read back by `nomad-wasm evidence`. */
-export const ADMISSION_DETAILS = {
-  digest: 'digest',
-  signer: 'signer',
-  provenance: 'provenance',
-  sbom: 'sbom',
-  outcome: 'policy_outcome',
-  decisionId: 'policy_decision_id',
-  inputDigest: 'policy_input_digest',
-  deny: 'policy_deny',
-  warn: 'policy_warn',
-  policies: 'policies',
-} as const;
-
-export const ADMITTED_PREFIX = 'Admitted: ';
 
 export function reportAdmission(record: AdmissionRecord, report: Report, log: Logger): void {
   reportSignature(record, report, log);
