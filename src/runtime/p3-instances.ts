@@ -32,6 +32,7 @@ import type { ImportObject } from '../wasi/host.js';
 import type { PreparedComponent } from './component-cache.js';
 import { instantiateComponent, type InstantiateOptions } from './instantiate.js';
 import { instantiateResettable, type ResettableInstance } from './instance-reset.js';
+import { widenPolymorphicAccess } from './polymorphic-access.js';
 import type { InstantiationReason } from '../telemetry/hooks.js';
 import { TrapSignal } from './trap-signal.js';
 
@@ -133,6 +134,7 @@ export async function p3Instances(
     settings.onFallback('its jco glue has no state hooks (the GLUE_REWRITE_UNAVAILABLE event at start says why)');
     return freshPerRequest(fresh);
   }
+  widenPolymorphicAccess();
   try {
     return resetPerRequest(await resettable('start'), resettable, settings.onNotKept);
   } catch (err) {
