@@ -64,7 +64,7 @@ const HOOKS = `  // nomad-driver-wasm (glue-async-runtime): wake-ups for waiting
   // A blocked host read or write: resolved once the waitable of its end has an event.
   function _nomadOnEvent(waitable, resolve) {
     if (waitable.hasPendingEvent()) resolve();
-    else (waitable._nomadOnEvent ??= []).push(resolve);
+    else (waitable._nomadEventWaiters ??= []).push(resolve);
   }
   function _nomadTrapped(err) {
     try { _nomadHooks.onTrap?.(err); } catch { /* the host's hook must not break the glue */ }
@@ -83,7 +83,7 @@ const PATCHES: readonly GluePatch[] = [
     #componentIdx;
     
     #pendingEventFn = null;
-    _nomadOnEvent = undefined;
+    _nomadEventWaiters = undefined;
 `,
     times: 1,
   },
@@ -96,10 +96,10 @@ const PATCHES: readonly GluePatch[] = [
     replace: `          inSet: this.#waitableSet,
         });
         this.#pendingEventFn = fn;
-        const onEvent = this._nomadOnEvent;
-        if (onEvent !== undefined) {
-          this._nomadOnEvent = undefined;
-          for (const resolve of onEvent) resolve();
+        const waiters = this._nomadEventWaiters;
+        if (waiters !== undefined) {
+          this._nomadEventWaiters = undefined;
+          for (const resolve of waiters) resolve();
         }
         _nomadWake();
       }`,

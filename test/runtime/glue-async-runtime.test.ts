@@ -27,7 +27,7 @@ describe.each(['hello-http-p3', 'command-p3'])('%s glue', (name) => {
     // A blocked host read or write waits for its own end's event, not for every event of the instance.
     expect(result.glue).not.toContain('_nomadNextWake(1)');
     expect(result.glue.split('_nomadOnEvent(this.getWaitable(), resolve);').length - 1).toBe(4);
-    expect(result.glue).toContain('for (const resolve of onEvent) resolve();');
+    expect(result.glue).toContain('for (const resolve of waiters) resolve();');
     expect(result.glue).toContain('if (at >= 0) tasks.splice(at, 1);');
   });
 
