@@ -134,7 +134,7 @@ export async function p3Instances(
     settings.onFallback('its jco glue has no state hooks (the GLUE_REWRITE_UNAVAILABLE event at start says why)');
     return freshPerRequest(fresh);
   }
-  widenPolymorphicAccess();
+  widenPolymorphicAccess(MAX_IDLE_RESET);
   try {
     return resetPerRequest(await resettable('start'), resettable, settings.onNotKept);
   } catch (err) {

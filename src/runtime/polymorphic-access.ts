@@ -6,9 +6,10 @@
 // four shapes V8 stops specialising an access (megamorphic: a lookup in a
 // global cache on every execution, which misses often). With ten requests in
 // flight there are about ten instances, and the whole runtime ran at
-// megamorphic speed. Allowing sixteen shapes (MAX_IDLE_RESET instances are
-// kept) keeps its accesses specialised: hello-http-p3 per-request, 10
-// connections, ~360 -> ~295 µs of task-host CPU a request (README, Measured).
+// megamorphic speed. Allowing as many shapes as instances are kept idle
+// (MAX_IDLE_RESET, 16) keeps its accesses specialised: hello-http-p3
+// per-request, 10 connections, ~360 -> ~295 µs of task-host CPU a request
+// (README, Measured).
 //
 // The setting is V8's, for the whole process: it is widened only in a
 // process that serves such a service, before the instances run. V8 reads it
@@ -16,13 +17,12 @@
 // effect for everything that runs afterwards.
 import { setFlagsFromString } from 'node:v8';
 
-/** Shapes an access may see before V8 stops specialising it (V8's default: 4). */
-export const POLYMORPHIC_SHAPES = 16;
+/** Shapes an access may see before V8 stops specialising it: V8's default until widened. */
+let allowed = 4;
 
-let widened = false;
-
-export function widenPolymorphicAccess(): void {
-  if (widened) return;
-  widened = true;
-  setFlagsFromString(`--max-valid-polymorphic-map-count=${POLYMORPHIC_SHAPES}`);
+/** Lets every property access see `shapes` object shapes (never narrows it). */
+export function widenPolymorphicAccess(shapes: number): void {
+  if (shapes <= allowed) return;
+  allowed = shapes;
+  setFlagsFromString(`--max-valid-polymorphic-map-count=${shapes}`);
 }
