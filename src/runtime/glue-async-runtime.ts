@@ -13,6 +13,15 @@
 //    Waitable#setPendingEvent, which now resolves its waiters. (A first
 //    version woke every blocked read and write on every event: with 10
 //    requests in flight each request re-armed ~30 timers.)
+//    The loop resumes one ready task at a time (jco's rule: a resumed slice
+//    runs before the next is resumed) and then waited for a timer (jco) or
+//    the next turn of the event loop: one task a turn. Every request needs
+//    two or more resumes, and a turn can bring many requests, so under
+//    clients that do not wait for their answers (they hang up, time out) a
+//    shared instance fell behind without bound: its waiting tasks, and the
+//    guest's state for each, piled up until the guest ran out of memory and
+//    trapped. The next task is now resumed once the slice's microtasks have
+//    run, up to 64 in a turn.
 // 2. A trap hook. A guest that traps in a callback (after handle() has
 //    returned its response, while it writes the body) is caught and only
 //    logged by jco's driver loop: the host, reading the body, would wait
@@ -55,7 +64,18 @@ const HOOKS = `  // nomad-driver-wasm (glue-async-runtime): wake-ups for waiting
       for (const wake of waiters) wake();
     });
   }
+  // After resuming a task, the loop resumes the next ready one as soon as the resumed slice's
+  // microtasks have run (a nextTick callback runs once the microtask queue is empty), up to
+  // _NOMAD_SLICES_PER_TURN in a row; then the event loop gets its turn (I/O, timers) first.
+  const _NOMAD_SLICES_PER_TURN = 64;
+  let _nomadSlices = 0;
+  function _nomadAfterSlice() {
+    if (++_nomadSlices < _NOMAD_SLICES_PER_TURN) return new Promise((resolve) => process.nextTick(resolve));
+    _nomadSlices = 0;
+    return new Promise((resolve) => setImmediate(resolve));
+  }
   function _nomadNextWake(fallbackMs) {
+    _nomadSlices = 0;
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, fallbackMs);
       _nomadWaiters.push(() => { clearTimeout(timer); resolve(); });
@@ -117,7 +137,7 @@ const PATCHES: readonly GluePatch[] = [
     what: "the tick loop's idle poll",
     find: `            const delay = result === ComponentAsyncState.TickResult.RESUMED ? 0 : 10;
             await new Promise((resolve) => setTimeout(resolve, delay));`,
-    replace: `            if (result === ComponentAsyncState.TickResult.RESUMED) await new Promise((resolve) => setImmediate(resolve));
+    replace: `            if (result === ComponentAsyncState.TickResult.RESUMED) await _nomadAfterSlice();
             else await _nomadNextWake(10);`,
     times: 1,
   },
