@@ -15,8 +15,9 @@
 // flight, jco's runtime needs more than 16 turns to close a body.) Trailers
 // need chunked encoding: a response with trailers always streams.
 import type { ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import { HOLD_LIMIT, sendWhole } from './response-sink.js';
+
+const CLIENT_GONE = 'the client closed the connection';
 
 /** How long a response may stay held while the guest has not finished it. */
 export const HOLD_MS = 5;
@@ -46,14 +47,14 @@ export class ResponseWriterP3 {
 
   /** A chunk of the body; resolves when node:http can take more (a slow client slows the guest). */
   async write(chunk: Uint8Array): Promise<void> {
-    if (this.#res.destroyed) throw new Error('the client closed the connection');
+    if (this.#res.destroyed) throw new Error(CLIENT_GONE);
     if (!this.#streaming) {
       this.#held.push(chunk);
       this.#heldBytes += chunk.length;
       if (this.#heldBytes > HOLD_LIMIT) this.#stream();
       return;
     }
-    if (!this.#head && !this.#res.write(chunk)) await once(this.#res, 'drain');
+    if (!this.#head && !this.#res.write(chunk)) await drained(this.#res);
   }
 
   /** The body is complete; `trailers` as `[name, value]` pairs, if the guest sent any. */
@@ -86,4 +87,25 @@ export class ResponseWriterP3 {
     if (this.#held.length === 0) this.#res.flushHeaders();
     this.#held = [];
   };
+}
+
+/**
+ * Resolves when `res` can take more. Rejects when its connection closes first: no 'drain' comes
+ * then, and a guest writing a long body to a client that went away would wait for ever (holding
+ * its task, and in a shared instance everything the task holds).
+ */
+function drained(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.reject(new Error(CLIENT_GONE));
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      res.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      res.off('drain', onDrain);
+      reject(new Error(CLIENT_GONE));
+    };
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
 }

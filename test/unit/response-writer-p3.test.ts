@@ -122,4 +122,36 @@ describe('ResponseWriterP3', () => {
     }).catch(() => undefined);
     expect((refused as Error).message).toBe('the client closed the connection');
   });
+
+  it('a write waiting for the client to take more fails once the client hangs up, instead of waiting for ever', async () => {
+    let pending: Promise<void> | undefined;
+    let streamed!: () => void;
+    const waiting = new Promise<void>((resolve) => (streamed = resolve));
+    server = createServer((_req, res) => {
+      const writer = new ResponseWriterP3(res, 200, [], false);
+      void (async () => {
+        // Past the hold limit the head and the chunk go out, more than the sockets' buffers take:
+        // node:http keeps the rest, and the next write waits for room the paused client never makes.
+        await writer.write(Buffer.alloc(32 * 1024 * 1024));
+        pending = writer.write(Buffer.from('x'));
+        streamed();
+      })();
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', () => resolve()));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const req = request({ host: '127.0.0.1', port }, (res) => res.pause());
+    req.on('error', () => undefined); // destroyed below
+    req.end();
+    await waiting;
+    req.destroy();
+    const outcome = await Promise.race([
+      (pending as Promise<void>).then(
+        () => 'resolved',
+        (err: unknown) => (err as Error).message,
+      ),
+      sleep(5_000).then(() => 'still waiting 5 s after the client hung up'),
+    ]);
+    expect(outcome).toBe('the client closed the connection');
+  });
 });
