@@ -192,8 +192,10 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
     response.headers.toNodeHeaderList(),
     req.method === 'HEAD',
   );
+  let trailersRead = false;
   try {
     await pumpBody(body, (chunk) => writer.write(chunk));
+    trailersRead = true;
     const sentTrailers = await trailers;
     if (sentTrailers.tag === 'err') {
       const code = (sentTrailers.val as HttpErrorCode | undefined)?.tag ?? 'an error';
@@ -202,8 +204,22 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
     writer.end(sentTrailers.val instanceof Fields ? sentTrailers.val.toNodeHeaderPairs() : undefined);
   } finally {
     writer.abandon();
+    if (!trailersRead) letGo(trailers);
   }
   response.markSent(OK);
+}
+
+/**
+ * Reads the trailers of a response whose body was cut off (the client went away), for nothing:
+ * the guest's write of them then completes and its task can end. jco's host side of a future
+ * has no drop; unread, the guest would wait on that write for ever (a shared instance keeps
+ * every such task, a per-request one is thrown away instead of reset).
+ */
+function letGo(trailers: TrailersFuture): void {
+  trailers.then(
+    () => undefined,
+    () => undefined, // a failed body: the response is already cut off
+  );
 }
 
 function pumpBody(body: Body, write: (chunk: Uint8Array) => Promise<void>): Promise<void> {

@@ -109,6 +109,34 @@ describe('the task log says which WASI release runs', () => {
   });
 });
 
+describe('a WASI 0.3 service whose client hangs up in the middle of a long body', () => {
+  /** GET, the head and the first bytes of the body, then the connection goes. */
+  const hangUpAfterFirstBytes = (url: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = httpRequest(url, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve(res.statusCode ?? 0);
+        });
+      });
+      req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+      req.end();
+    });
+
+  it('per-request: lets go of the body and its trailers, so the instance comes to rest and is reset', async () => {
+    const { host, url } = await hosts.serve({ component: 'long-http-p3', grants: { httpInstance: 'per-request' } });
+    let stderr = '';
+    host.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    for (let i = 0; i < 3; i++) expect(await hangUpAfterFirstBytes(url)).toBe(200);
+    const whole = await fetch(url);
+    expect(whole.status).toBe(200);
+    expect((await whole.arrayBuffer()).byteLength).toBe(256 * 32 * 1024);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stderr).not.toContain('was not reset');
+    expect(stderr).not.toContain('trapped');
+  });
+});
+
 describe.each(['shared', 'per-request'] as const)('a WASI 0.3 service (componentize-py), %s instance', (mode) => {
   let url: string;
   let upstream: Server;

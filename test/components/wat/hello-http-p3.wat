@@ -13,6 +13,10 @@
 ;; The same service importing wasi:http/handler too (a middleware: it would
 ;; call a next handler), which the driver does not host: a bad input.
 ;; variant: p3-middleware world=http-middleware-p3 ;;MIDDLEWARE=
+;; A long body instead: 256 writes of 32 KiB (8 MiB, whatever the memory
+;; holds); when the host drops the body (its client went away) it goes on
+;; to the trailers, as a guest should.
+;; variant: long-http-p3 world=http-service-p3 ;;LONG=
 (module
   (import "wasi:http/types@0.3.0" "[constructor]fields" (func $fields_new (result i32)))
   (import "wasi:http/types@0.3.0" "[method]fields.append" (func $fields_append (param i32 i32 i32 i32 i32 i32)))
@@ -48,7 +52,7 @@
     (global.set $heap (i32.add (local.get $p) (local.get 3)))
     (local.get $p))
 
-  ;; per-task state: 16-byte slots [body writable, trailers writable, waitable set]
+  ;; per-task state: 16-byte slots [body writable, trailers writable, waitable set, writes left (long-http-p3)]
   (func $slot_alloc (result i32) (local $s i32)
     (if (global.get $free) (then
       (local.set $s (global.get $free))
@@ -77,11 +81,20 @@
     (i32.store (local.get $s) (i32.wrap_i64 (i64.shr_u (local.get $body) (i64.const 32))))
     (i32.store offset=4 (local.get $s) (i32.wrap_i64 (i64.shr_u (local.get $trailers) (i64.const 32))))
     (i32.store offset=8 (local.get $s) (call $set_new))
+    ;;LONG (i32.store offset=12 (local.get $s) (i32.const 256))
     (call $context_set (local.get $s))
     (call $write_body (local.get $s)))
 
   ;; Each step starts a write; BLOCKED (-1) waits for its event, else goes on.
   (func $write_body (param $s i32) (result i32)
+    ;;LONG (local $r i32)
+    ;;LONG (loop $more
+    ;;LONG   (if (i32.eqz (i32.load offset=12 (local.get $s))) (then (return (call $write_trailers (local.get $s)))))
+    ;;LONG   (i32.store offset=12 (local.get $s) (i32.sub (i32.load offset=12 (local.get $s)) (i32.const 1)))
+    ;;LONG   (local.set $r (call $body_write (i32.load (local.get $s)) (i32.const 0) (i32.const 32768)))
+    ;;LONG   (if (i32.eq (local.get $r) (i32.const -1)) (then (return (call $wait (local.get $s) (i32.load (local.get $s))))))
+    ;;LONG   (if (i32.and (local.get $r) (i32.const 0xf)) (then (return (call $write_trailers (local.get $s))))) ;; DROPPED
+    ;;LONG   (br $more))
     (if (i32.eq (call $body_write (i32.load (local.get $s)) (i32.const 320) (i32.const 16)) (i32.const -1))
       (then (return (call $wait (local.get $s) (i32.load (local.get $s))))))
     (call $write_trailers (local.get $s)))
@@ -103,6 +116,8 @@
     (local $s i32)
     (local.set $s (call $context_get))
     (call $join (local.get $waitable) (i32.const 0))
+    ;;LONG (if (i32.and (i32.eq (local.get $event) (i32.const 3)) (i32.eqz (i32.and (local.get $payload) (i32.const 0xf))))
+    ;;LONG   (then (return (call $write_body (local.get $s))))) ;; STREAM_WRITE, COMPLETED: the next 32 KiB
     (if (i32.eq (local.get $event) (i32.const 3)) (then (return (call $write_trailers (local.get $s))))) ;; STREAM_WRITE
     (if (i32.eq (local.get $event) (i32.const 5)) (then (return (call $finish (local.get $s))))) ;; FUTURE_WRITE
     unreachable)
