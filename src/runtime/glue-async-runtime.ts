@@ -30,8 +30,15 @@
 // 3. The task registry. jco removes a finished task from its per-component
 //    list only when it is the last one; with concurrent requests they finish
 //    out of order, the list grows by every request, and each host call scans
-//    it. A finished task is now removed wherever it is (and its entry in
-//    the stacks of current task ids, which grew by one per request).
+//    it. A finished task is now removed wherever it is, and its stacks of
+//    current task ids (which grew by one per request) lose an entry. Each
+//    lookup of a task by id scanned the list (with 200 requests in flight,
+//    ~360 tasks, several lookups a host call); a map from id to task answers
+//    it now. The id stacks are written and read nowhere but for their length
+//    (async-state-reset.ts: a task is current): a task finishing out of order
+//    pops an entry rather than searching the stack for its id, checked by
+//    counting the names in jco's glue. The scheduler's scan of its waiting
+//    tasks no longer copies the list first.
 //
 // Like the 0.2 rewrites (glue-sync-calls.ts), this is written against jco
 // 1.35.0's exact text and applies completely or not at all.
@@ -86,12 +93,66 @@ const HOOKS = `  // nomad-driver-wasm (glue-async-runtime): wake-ups for waiting
     if (waitable.hasPendingEvent()) resolve();
     else (waitable._nomadEventWaiters ??= []).push(resolve);
   }
+  // Task id -> jco's task meta, beside its per-component lists: a lookup by id without a scan.
+  const _nomadTaskMetas = new Map();
   function _nomadTrapped(err) {
     try { _nomadHooks.onTrap?.(err); } catch { /* the host's hook must not break the glue */ }
   }
 `;
 
 const PATCHES: readonly GluePatch[] = [
+  // The id stacks must stay write-only (declared, pushed, popped): the registry fix below pops
+  // them without looking for the id. Found as often as that, or a reader was added: no rewrite.
+  { what: 'the current task id stack', find: /ASYNC_CURRENT_TASK_IDS\b/g, replace: 'ASYNC_CURRENT_TASK_IDS', times: 3 },
+  {
+    what: 'the current component index stack (a reader in a comment)',
+    find: /ASYNC_CURRENT_COMPONENT_IDXS\b/g,
+    replace: 'ASYNC_CURRENT_COMPONENT_IDXS',
+    times: 4,
+  },
+  {
+    what: 'the task index, on creation',
+    find: `    const newTaskMeta = { id: newTaskID, componentIdx, task: newTask };
+`,
+    replace: `    const newTaskMeta = { id: newTaskID, componentIdx, task: newTask };
+    _nomadTaskMetas.set(newTaskID, newTaskMeta);
+`,
+    times: 1,
+  },
+  {
+    what: 'the task index, on finishing in order',
+    find: `    const taskMeta = tasks.pop();
+    return taskMeta.task;`,
+    replace: `    const taskMeta = tasks.pop();
+    _nomadTaskMetas.delete(taskMeta.id);
+    return taskMeta.task;`,
+    times: 1,
+  },
+  {
+    what: 'a task looked up by id',
+    find: `    if (taskID) {
+      return taskMetas.find(meta => meta.task.id() === taskID);
+    }`,
+    replace: `    if (taskID) {
+      const meta = _nomadTaskMetas.get(taskID);
+      return meta !== undefined && meta.componentIdx === componentIdx ? meta : undefined;
+    }`,
+    times: 1,
+  },
+  {
+    what: "the scheduler's scan of waiting tasks",
+    find: `        const resumableTasks = this.#suspendedTaskIDs.filter(t => t !== null);
+        for (const taskID of resumableTasks) {`,
+    replace: `        for (const taskID of this.#suspendedTaskIDs) {
+          if (taskID === null) { continue; }`,
+    times: 1,
+  },
+  {
+    what: "the scheduler's idle test",
+    find: `        const idle = this.#suspendedTaskIDs.filter(t => t !== null).length > 0;`,
+    replace: `        const idle = this.#suspendedTasksByTaskID.size > 0;`,
+    times: 1,
+  },
   {
     what: "Waitable's fields",
     find: `  class Waitable {
@@ -182,14 +243,15 @@ const PATCHES: readonly GluePatch[] = [
         return;
       }`,
     replace: `      if (last.id !== taskID) {
-        // Finished out of order (concurrent tasks): removed where it is, with its entry in the id stacks.
-        const at = tasks.findIndex((meta) => meta.id === taskID);
-        if (at >= 0) tasks.splice(at, 1);
-        const idAt = ASYNC_CURRENT_TASK_IDS.lastIndexOf(taskID);
-        if (idAt >= 0) {
-          ASYNC_CURRENT_TASK_IDS.splice(idAt, 1);
-          ASYNC_CURRENT_COMPONENT_IDXS.splice(idAt, 1);
+        // Finished out of order (concurrent tasks): removed where it is; the id stacks, read only
+        // for their length, lose an entry as when a task finishes in order.
+        const at = tasks.indexOf(_nomadTaskMetas.get(taskID));
+        if (at >= 0) {
+          tasks.splice(at, 1);
+          _nomadTaskMetas.delete(taskID);
         }
+        ASYNC_CURRENT_TASK_IDS.pop();
+        ASYNC_CURRENT_COMPONENT_IDXS.pop();
         return;
       }`,
     times: 1,

@@ -35,10 +35,28 @@ describe.each(['hello-http-p3', 'command-p3'])('%s glue', (name) => {
     expect(result.glue).not.toContain('_nomadNextWake(1)');
     expect(result.glue.split('_nomadOnEvent(this.getWaitable(), resolve);').length - 1).toBe(4);
     expect(result.glue).toContain('for (const resolve of waiters) resolve();');
-    expect(result.glue).toContain('if (at >= 0) tasks.splice(at, 1);');
+    // Tasks: found by id in a map, removed wherever they are; the write-only id stacks popped.
+    expect(result.glue).toContain('const at = tasks.indexOf(_nomadTaskMetas.get(taskID));');
+    expect(result.glue).not.toContain('ASYNC_CURRENT_TASK_IDS.lastIndexOf(');
+    expect(result.glue).not.toContain('taskMetas.find(meta => meta.task.id() === taskID)');
+    expect(result.glue.split('_nomadTaskMetas.set(newTaskID, newTaskMeta);').length - 1).toBe(1);
+    expect(result.glue.split('_nomadTaskMetas.delete(').length - 1).toBe(2);
+    expect(result.glue).not.toContain('const resumableTasks = this.#suspendedTaskIDs.filter(');
     // The tick loop goes on to the next ready task once a resumed slice's microtasks have run.
     expect(result.glue.split('await _nomadAfterSlice();').length - 1).toBe(1);
     expect(result.glue).not.toContain('RESUMED) await new Promise((resolve) => setImmediate(resolve));');
+  });
+
+  it('is left alone when jco reads the stacks of current task ids the rewrite treats as write-only', async () => {
+    const glue = await glueOf(name);
+    const changed = glue.replace(
+      '    const taskMeta = tasks.pop();\n',
+      '    const taskMeta = tasks.pop();\n    if (ASYNC_CURRENT_TASK_IDS.at(-1) === taskMeta.id) {}\n',
+    );
+    expect(changed).not.toBe(glue);
+    expect(rewriteAsyncRuntime(changed)).toEqual({
+      unavailable: 'the current task id stack: found 4 times, expected 3',
+    });
   });
 
   it('is left alone when one of its patterns is not found exactly', async () => {
