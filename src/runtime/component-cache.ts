@@ -26,7 +26,7 @@ import {
 import { hasVirtualMemoryLimit } from './virtual-memory-size.js';
 
 /** Bump when the layout or transpile options change. */
-const CACHE_FORMAT = 18;
+const CACHE_FORMAT = 19;
 const CACHE_KEY = `jco${JCO_VERSION}-f${CACHE_FORMAT}`;
 const MANIFEST = 'manifest.json';
 const GLUE = 'component.js';

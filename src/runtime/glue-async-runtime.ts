@@ -249,9 +249,9 @@ const PATCHES: readonly GluePatch[] = [
         if (at >= 0) {
           tasks.splice(at, 1);
           _nomadTaskMetas.delete(taskID);
+          ASYNC_CURRENT_TASK_IDS.pop();
+          ASYNC_CURRENT_COMPONENT_IDXS.pop();
         }
-        ASYNC_CURRENT_TASK_IDS.pop();
-        ASYNC_CURRENT_COMPONENT_IDXS.pop();
         return;
       }`,
     times: 1,
